@@ -1,0 +1,1 @@
+"""PTfC learning service."""

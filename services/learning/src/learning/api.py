@@ -1,0 +1,5 @@
+"""HTTP routes of the learning service."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

@@ -1,0 +1,1 @@
+"""PTfC plans service."""

@@ -1,0 +1,5 @@
+"""HTTP routes of the plans service."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

@@ -1,0 +1,1 @@
+"""PTfC referrals service."""

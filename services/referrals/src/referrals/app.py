@@ -1,0 +1,15 @@
+"""Wires the referrals service: `create_app(settings)`."""
+
+from fastapi import FastAPI
+from ptfc.clock import Clock
+from ptfc.service import build_app
+
+from referrals.api import router
+from referrals.config import Settings
+from referrals.handlers import handlers
+from referrals.store import INDEXES
+
+
+def create_app(settings: Settings | None = None, clock: Clock | None = None) -> FastAPI:
+    settings = settings or Settings()
+    return build_app(settings, title="PTfC referrals", router=router, handlers=handlers, indexes=INDEXES, clock=clock)

@@ -1,0 +1,5 @@
+"""HTTP routes of the workshops service."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

@@ -1,0 +1,7 @@
+"""Settings of the workshops service (environment variables `PTFC_*`)."""
+
+from ptfc.settings import ServiceSettings
+
+
+class Settings(ServiceSettings):
+    service: str = "workshops"

@@ -1,0 +1,1 @@
+"""Planning Together for Children: the shared platform package."""

@@ -1,0 +1,162 @@
+"""Idempotent event consumption.
+
+Each handler gets its own durable pull consumer (`<service>-<handler>`). The handler's
+effect, its outgoing events and an inbox mark keyed by `event_id` commit in one
+transaction, so a redelivered event changes nothing. A failure is nak'ed with a growing
+delay; after `max_deliver` attempts the message is parked in `dead_letters` and
+terminated, to be replayed by operations once the cause is fixed."""
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from faststream import AckPolicy
+from faststream.nats import ConsumerConfig, JStream, NatsBroker, NatsMessage, PullSub
+from faststream.nats.annotations import NatsMessage as MessageDep
+from pydantic import ValidationError
+from pymongo.errors import DuplicateKeyError
+
+from ptfc.events import Envelope, stream_for
+from ptfc.logs import bind
+from ptfc.metrics import EVENTS_HANDLED
+from ptfc.settings import ServiceSettings
+from ptfc.store import DEAD_LETTERS, INBOX, Store, Tx
+
+log = logging.getLogger("ptfc.consumer")
+
+Handler = Callable[[Envelope, Tx], Awaitable[None]]
+
+
+def describe(error: Exception) -> str:
+    """An error as operations may see it: validation errors name fields, never their values."""
+    if isinstance(error, ValidationError):
+        fields = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['type']}" for e in error.errors(include_input=False))
+        return f"ValidationError: {fields}"
+    return f"{type(error).__name__}: {error}"[:2000]
+
+
+@dataclass(frozen=True)
+class Registration:
+    name: str
+    subject: str
+    handler: Handler
+
+
+class Handlers:
+    """The event handlers of one service: `@handlers.on("referral.created")`."""
+
+    def __init__(self) -> None:
+        self.registrations: list[Registration] = []
+
+    def on(self, *subjects: str) -> Callable[[Handler], Handler]:
+        def register(handler: Handler) -> Handler:
+            for subject in subjects:
+                name = handler.__name__ if len(subjects) == 1 else f"{handler.__name__}-{subject.replace('.', '_')}"
+                self.registrations.append(Registration(name, subject, handler))
+            return handler
+
+        return register
+
+
+class Consumer:
+    def __init__(self, service: str, store: Store, settings: ServiceSettings, handlers: Handlers) -> None:
+        self.service = service
+        self.store = store
+        self.settings = settings
+        self.by_durable = {self.durable(r): r for r in handlers.registrations}
+
+    def subscribe_all(self, broker: NatsBroker) -> None:
+        for registration in self.by_durable.values():
+            self.subscribe(broker, registration)
+
+    def durable(self, registration: Registration) -> str:
+        return f"{self.service}-{registration.name}".replace(".", "_")
+
+    def subscribe(self, broker: NatsBroker, registration: Registration) -> None:
+        durable = self.durable(registration)
+
+        async def receive(msg: MessageDep) -> None:
+            await self.deliver(registration, durable, msg.body, msg)
+
+        broker.subscriber(
+            registration.subject,
+            stream=JStream(stream_for(registration.subject), declare=False),
+            durable=durable,
+            pull_sub=PullSub(batch_size=16, timeout=1.0),
+            config=ConsumerConfig(
+                max_deliver=self.settings.max_deliver + 1,  # one spare: we park on the last attempt ourselves
+                ack_wait=self.settings.ack_wait.total_seconds(),
+            ),
+            ack_policy=AckPolicy.NACK_ON_ERROR,
+            title=durable,
+            description=(registration.handler.__doc__ or "").strip() or None,
+        )(receive)
+
+    async def deliver(self, registration: Registration, durable: str, body: bytes, msg: NatsMessage) -> None:
+        attempt = msg.raw_message.metadata.num_delivered
+        try:
+            envelope = Envelope.model_validate_json(body)
+        except ValidationError as error:
+            await self.park(durable, registration.subject, body, "not a valid envelope: " + describe(error), attempt)
+            await msg.reject()
+            return
+        with bind(correlation_id=envelope.correlation_id, event_id=str(envelope.event_id)):
+            try:
+                handled = await self.handle_once(registration, durable, envelope)
+            except Exception as error:
+                if attempt >= self.settings.max_deliver:
+                    log.error("parking %s after %d attempts", envelope.type, attempt, exc_info=True)
+                    await self.park(durable, registration.subject, body, describe(error), attempt, envelope)
+                    await msg.reject()
+                    EVENTS_HANDLED.labels(self.service, registration.name, "parked").inc()
+                else:
+                    delay = self.settings.redelivery_backoff.total_seconds() * 2 ** (attempt - 1)
+                    log.warning("%s failed (attempt %d); retry in %.1fs", envelope.type, attempt, delay)
+                    await msg.nack(delay=delay)
+                    EVENTS_HANDLED.labels(self.service, registration.name, "retried").inc()
+                return
+            await msg.ack()
+            EVENTS_HANDLED.labels(self.service, registration.name, "handled" if handled else "duplicate").inc()
+
+    async def handle_once(self, registration: Registration, durable: str, envelope: Envelope) -> bool:
+        """Apply the handler unless this consumer has already applied this event."""
+        mark = {"_id": f"{durable}:{envelope.event_id}", "handled_at": self.store.clock.now()}
+        if await self.store.db[INBOX].find_one({"_id": mark["_id"]}, {"_id": 1}):
+            return False
+
+        async def work(tx: Tx) -> None:
+            await tx.db[INBOX].insert_one(mark, session=tx.session)
+            await registration.handler(envelope, tx)
+
+        try:
+            await self.store.run(work)
+        except DuplicateKeyError:
+            if await self.store.db[INBOX].find_one({"_id": mark["_id"]}, {"_id": 1}):
+                return False  # a concurrent delivery of the same event won
+            raise
+        return True
+
+    async def replay(self, durable: str, body: str) -> bool:
+        """Run a parked event through its handler again; raises if it still fails."""
+        registration = self.by_durable[durable]
+        envelope = Envelope.model_validate_json(body)
+        with bind(correlation_id=envelope.correlation_id, event_id=str(envelope.event_id)):
+            return await self.handle_once(registration, durable, envelope)
+
+    async def park(
+        self, durable: str, subject: str, body: bytes, error: str, attempts: int, envelope: Envelope | None = None
+    ) -> None:
+        doc: dict[str, Any] = {
+            "consumer": durable,
+            "subject": subject,
+            "body": body.decode(errors="replace"),
+            "error": error[:2000],
+            "attempts": attempts,
+            "parked_at": self.store.clock.now(),
+            "replayed_at": None,
+        }
+        if envelope:
+            doc["event_id"] = str(envelope.event_id)
+            doc["correlation_id"] = envelope.correlation_id
+        await self.store.db[DEAD_LETTERS].insert_one(doc)

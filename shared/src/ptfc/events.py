@@ -1,0 +1,362 @@
+"""Event contracts: the envelope, one model per event type, and the registry.
+
+Versioning rule: `version` is the major version of an event's `data`. Adding an
+optional field keeps the version; consumers ignore fields they do not know.
+Renaming, removing or changing the meaning of a field is a new version, published
+beside the old one until every consumer reads it. Events carry ids and reason codes;
+the only contact details on the bus are in `referral.created`, for notifications.
+"""
+
+from datetime import UTC, datetime
+from typing import Any, ClassVar, Literal
+from uuid import UUID, uuid4
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Language = Literal["en", "pl", "ur"]
+Availability = Literal["daytime", "evening", "weekend"]
+IncompleteReason = Literal["elearning_deadline_missed", "workshop_missed", "withdrawn"]
+RecipientRole = Literal["parent", "fca", "court", "provider", "co_parent", "invitee"]
+
+
+class EventData(BaseModel):
+    """The `data` of one event type. Unknown fields are ignored, so producers may add fields."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+    TYPE: ClassVar[str]
+    VERSION: ClassVar[int] = 1
+
+
+class Envelope(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    event_id: UUID = Field(default_factory=uuid4)
+    type: str
+    version: int = 1
+    occurred_at: datetime
+    correlation_id: str
+    producer: str
+    data: dict[str, Any]
+
+    @classmethod
+    def of(cls, data: EventData, *, correlation_id: str, producer: str, at: datetime | None = None) -> "Envelope":
+        return cls(
+            type=data.TYPE,
+            version=data.VERSION,
+            occurred_at=at or datetime.now(UTC),
+            correlation_id=correlation_id,
+            producer=producer,
+            data=data.model_dump(mode="json"),
+        )
+
+    def payload(self) -> EventData:
+        """The typed `data`; raises `pydantic.ValidationError` if it breaks its contract."""
+        return EVENTS[self.type].model_validate(self.data)
+
+
+# ---- referrals ---------------------------------------------------------------------------
+
+
+class Adjustments(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+    interpreter: str | None = None
+    in_person: bool = False
+    support_needs: str = ""
+
+
+class ParticipantContact(BaseModel):
+    """Only notifications keeps these; other consumers read the ids."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+    participant_id: str
+    given_name: str
+    family_name: str
+    email: str
+    phone: str = ""
+    preferred_language: Language = "en"
+    gender: str | None = None
+    adjustments: Adjustments = Adjustments()
+    availability: list[Availability] = []
+
+
+class Professional(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+    name: str
+    email: str
+
+
+class ReferralCreated(EventData):
+    TYPE = "referral.created"
+    referral_id: str
+    case_number: str
+    court: str
+    court_email: str | None = None
+    source: Literal["court_order", "fca_request"]
+    stage: str
+    region: str
+    provider: str
+    fca: Professional
+    participants: list[ParticipantContact]
+    children_ages: list[int] = []
+    cycle: int = 1
+
+
+class ReferralWithdrawn(EventData):
+    TYPE = "referral.withdrawn"
+    referral_id: str
+    participant_ids: list[str]
+    reason: str
+
+
+class ReferralReordered(EventData):
+    TYPE = "referral.reordered"
+    referral_id: str
+    participant_id: str
+    cycle: int
+    provider: str
+    preferred_language: Language = "en"
+
+
+class ActivationOverdue(EventData):
+    """The 14-day chaser: a parent has not activated their account."""
+
+    TYPE = "referral.activation_overdue"
+    referral_id: str
+    participant_id: str
+    provider: str
+    days_since_referral: int
+
+
+class CourseCompleted(EventData):
+    TYPE = "course.completed"
+    referral_id: str
+    participant_id: str
+    cycle: int
+    case_number: str
+    elearning_completed_at: datetime
+    workshop_attended_at: datetime
+
+
+class CourseIncomplete(EventData):
+    TYPE = "course.incomplete"
+    referral_id: str
+    participant_id: str
+    cycle: int
+    case_number: str
+    reason: IncompleteReason
+    modules_completed: int = 0
+
+
+# ---- learning ----------------------------------------------------------------------------
+
+
+class LearningEvent(EventData):
+    referral_id: str
+    participant_id: str
+    enrolment_id: str
+
+
+class ActivationIssued(LearningEvent):
+    TYPE = "account.activation_issued"
+    activation_url: str  # carries the single-use token; only the welcome letter uses it
+    expires_at: datetime
+    deadline: datetime
+    reissue: bool = False
+
+
+class AccountActivated(LearningEvent):
+    TYPE = "account.activated"
+
+
+class ActivationExpired(LearningEvent):
+    TYPE = "account.activation_expired"
+    expired_at: datetime
+
+
+class ModuleCompleted(LearningEvent):
+    TYPE = "module.completed"
+    module: int
+    modules_completed: int
+
+
+class LearningCompleted(LearningEvent):
+    TYPE = "learning.completed"
+    completed_at: datetime
+
+
+class DeadlineApproaching(LearningEvent):
+    TYPE = "learning.deadline_approaching"
+    deadline: datetime
+    days_left: int
+    modules_completed: int
+
+
+class DeadlineMissed(LearningEvent):
+    TYPE = "learning.deadline_missed"
+    deadline: datetime
+    modules_completed: int
+
+
+class LearningExtended(LearningEvent):
+    TYPE = "learning.extended"
+    deadline: datetime
+    days: int
+    reason: str
+
+
+# ---- workshops ---------------------------------------------------------------------------
+
+
+class SessionPart(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+    starts_at: datetime
+    ends_at: datetime
+
+
+class WorkshopEvent(EventData):
+    referral_id: str
+    participant_id: str
+    booking_id: str
+    session_id: str
+
+
+class WorkshopBooked(WorkshopEvent):
+    TYPE = "workshop.booked"
+    parts: list[SessionPart]
+    mode: Literal["online", "in_person"]
+    video_link: str | None = None
+    venue: str | None = None
+    rebooking: bool = False
+
+
+class WorkshopCancelled(WorkshopEvent):
+    TYPE = "workshop.cancelled"
+    reason: str
+
+
+class WorkshopReminderDue(WorkshopEvent):
+    TYPE = "workshop.reminder_due"
+    starts_at: datetime
+
+
+class WorkshopAttended(WorkshopEvent):
+    TYPE = "workshop.attended"
+    attended_at: datetime
+
+
+class WorkshopMissed(WorkshopEvent):
+    TYPE = "workshop.missed"
+    misses: int
+    rebooking_offered: bool
+
+
+class FollowupScheduled(EventData):
+    TYPE = "followup.scheduled"
+    referral_id: str
+    participant_id: str
+    followup_id: str
+    due_by: datetime
+
+
+class FollowupCompleted(EventData):
+    TYPE = "followup.completed"
+    referral_id: str
+    participant_id: str
+    followup_id: str
+
+
+class SafeguardingConcernRaised(EventData):
+    """Details stay in workshops; the FCA is told at once and follows up there."""
+
+    TYPE = "safeguarding.concern_raised"
+    concern_id: str
+    referral_id: str
+    participant_id: str
+    session_id: str | None = None
+    raised_at: datetime
+
+
+# ---- plans -------------------------------------------------------------------------------
+
+
+class PlanCreated(EventData):
+    TYPE = "plan.created"
+    plan_id: str
+    owner_id: str
+
+
+class PlanShared(EventData):
+    TYPE = "plan.shared"
+    plan_id: str
+    invitation_id: str
+    invitee_email: str  # typed in by the parent who shares; notifications sends the invitation
+    invite_url: str
+    preferred_language: Language = "en"
+
+
+class PlanProposalMade(EventData):
+    TYPE = "plan.proposal_made"
+    plan_id: str
+    proposal_id: str
+    topic: str
+
+
+class PlanItemAgreed(EventData):
+    TYPE = "plan.item_agreed"
+    plan_id: str
+    topic: str
+
+
+class PlanAgreed(EventData):
+    TYPE = "plan.agreed"
+    plan_id: str
+
+
+# ---- notifications -----------------------------------------------------------------------
+
+
+class NotificationOutcome(EventData):
+    notification_id: str
+    template: str
+    recipient_role: RecipientRole
+    source_event_id: str
+
+
+class NotificationSent(NotificationOutcome):
+    TYPE = "notification.sent"
+
+
+class NotificationFailed(NotificationOutcome):
+    TYPE = "notification.failed"
+    reason: str
+
+
+def _registry() -> dict[str, type[EventData]]:
+    found: dict[str, type[EventData]] = {}
+    pending = list(EventData.__subclasses__())
+    while pending:
+        cls = pending.pop()
+        pending.extend(cls.__subclasses__())
+        if "TYPE" in cls.__dict__:
+            found[cls.TYPE] = cls
+    return found
+
+
+EVENTS: dict[str, type[EventData]] = _registry()
+
+# Which service owns (declares and publishes to) which stream, and the subjects in it.
+STREAMS: dict[str, tuple[str, list[str]]] = {
+    "referrals": ("REFERRALS", ["referral.>", "course.>"]),
+    "learning": ("LEARNING", ["account.>", "module.>", "learning.>"]),
+    "workshops": ("WORKSHOPS", ["workshop.>", "followup.>", "safeguarding.>"]),
+    "plans": ("PLANS", ["plan.>"]),
+    "notifications": ("NOTIFICATIONS", ["notification.>"]),
+}
+
+
+def stream_for(event_type: str) -> str:
+    prefix = event_type.split(".", 1)[0]
+    for name, subjects in STREAMS.values():
+        if f"{prefix}.>" in subjects:
+            return name
+    raise KeyError(f"no stream holds {event_type}")

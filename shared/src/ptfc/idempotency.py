@@ -1,0 +1,74 @@
+"""`Idempotency-Key` for writes: partners retry, and a retry must not act twice.
+
+The stored answer is written in the same transaction as the effect, so either both
+exist or neither does. A key reused with a different body is refused."""
+
+import hashlib
+import json
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any
+
+from fastapi import Header
+from fastapi.responses import JSONResponse
+from pymongo.errors import DuplicateKeyError
+
+from ptfc.problems import Problem
+from ptfc.store import IDEMPOTENCY, Store, Tx
+
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        min_length=1,
+        max_length=200,
+        pattern=r"^[\x21-\x7e]+$",
+        description="Send the same key when retrying a write; it is then done once.",
+    ),
+]
+
+Work = Callable[[Tx], Awaitable[tuple[int, dict[str, Any]]]]
+
+
+def fingerprint(payload: Any) -> str:
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
+
+
+async def once(store: Store, key: str | None, scope: str, payload: Any, work: Work) -> JSONResponse:
+    """Run `work` (which returns status and body) once per key, scope and caller."""
+    if key is None:
+        status, body = await store.run(work)
+        return JSONResponse(body, status)
+    record_id = f"{scope}:{key}"
+    print_ = fingerprint(payload)
+
+    async def replay() -> JSONResponse | None:
+        stored = await store.db[IDEMPOTENCY].find_one({"_id": record_id})
+        if stored is None:
+            return None
+        if stored["fingerprint"] != print_:
+            raise Problem(
+                422,
+                "idempotency-key-reused",
+                "Idempotency-Key already used",
+                "This Idempotency-Key was sent before with a different request body.",
+            )
+        return JSONResponse(stored["body"], stored["status"], headers={"Idempotent-Replayed": "true"})
+
+    if (answer := await replay()) is not None:
+        return answer
+
+    async def work_once(tx: Tx) -> tuple[int, dict[str, Any]]:
+        status, body = await work(tx)
+        await tx.db[IDEMPOTENCY].insert_one(
+            {"_id": record_id, "fingerprint": print_, "status": status, "body": body, "at": tx.clock.now()},
+            session=tx.session,
+        )
+        return status, body
+
+    try:
+        status, body = await store.run(work_once)
+    except DuplicateKeyError:
+        if (answer := await replay()) is not None:  # a concurrent retry committed first
+            return answer
+        raise
+    return JSONResponse(body, status)

@@ -1,0 +1,69 @@
+"""The outbox relay: publishes committed events to JetStream in order, then marks them sent.
+
+JetStream drops a second publish with the same `Nats-Msg-Id` inside the duplicate
+window, so a crash between publish and mark republishes nothing twice."""
+
+import asyncio
+import logging
+from contextlib import suppress
+
+from faststream.nats import NatsBroker
+
+from ptfc.events import stream_for
+from ptfc.metrics import EVENTS_PUBLISHED
+from ptfc.store import OUTBOX, Store
+
+log = logging.getLogger("ptfc.outbox")
+
+
+class Relay:
+    def __init__(self, store: Store, broker: NatsBroker, interval: float, batch: int = 200) -> None:
+        self.store = store
+        self.broker = broker
+        self.interval = interval
+        self.batch = batch
+        self._task: asyncio.Task | None = None
+
+    async def publish_pending(self) -> int:
+        """Publish everything unsent, oldest first; stops at the first failure to keep order."""
+        total = 0
+        while True:
+            pending = await self.store.db[OUTBOX].find({"sent": False}).sort("_id", 1).to_list(self.batch)
+            if not pending:
+                return total
+            done = []
+            try:
+                for row in pending:
+                    await self.broker.publish(
+                        row["body"].encode(),
+                        subject=row["subject"],
+                        headers={"Nats-Msg-Id": row["event_id"], "content-type": "application/json"},
+                        stream=stream_for(row["subject"]),
+                    )
+                    done.append(row["_id"])
+            finally:
+                if done:
+                    await self.store.db[OUTBOX].update_many(
+                        {"_id": {"$in": done}}, {"$set": {"sent": True, "sent_at": self.store.clock.now()}}
+                    )
+                    EVENTS_PUBLISHED.labels(self.store.producer).inc(len(done))
+                    total += len(done)
+
+    async def _loop(self) -> None:
+        while True:
+            self.store.committed.clear()  # before publishing, so a commit during it wakes the next round
+            try:
+                await self.publish_pending()
+            except Exception:  # the broker or store is away: keep the events and try again
+                log.warning("outbox relay could not publish; will retry", exc_info=True)
+            with suppress(TimeoutError):
+                await asyncio.wait_for(self.store.committed.wait(), self.interval)
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._loop(), name=f"{self.store.producer}-outbox-relay")
+
+    async def stop(self) -> None:
+        if self._task:
+            self._task.cancel()
+            with suppress(asyncio.CancelledError):
+                await self._task

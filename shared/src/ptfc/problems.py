@@ -1,0 +1,93 @@
+"""RFC 9457 problem details: every error any service answers has this shape.
+
+`type` is a stable URI naming the reason, for machines; `title` and `detail` are for people.
+Validation errors never echo the input back, so a problem cannot carry personal data."""
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+
+log = logging.getLogger("ptfc.problems")
+
+PROBLEM_BASE = "https://ptfc.example/problems/"
+MEDIA_TYPE = "application/problem+json"
+
+
+class Problem(Exception):
+    def __init__(self, status: int, reason: str, title: str, detail: str = "", **extra: Any) -> None:
+        super().__init__(f"{status} {reason}: {detail or title}")
+        self.status = status
+        self.reason = reason
+        self.title = title
+        self.detail = detail
+        self.extra = extra
+
+    def body(self, instance: str) -> dict[str, Any]:
+        body = {"type": PROBLEM_BASE + self.reason, "title": self.title, "status": self.status}
+        if self.detail:
+            body["detail"] = self.detail
+        body["instance"] = instance
+        return {**body, **self.extra}
+
+
+def not_found(what: str) -> Problem:
+    # Also answered for records the caller may not see, so their existence is not revealed.
+    return Problem(404, "not-found", f"{what} not found", f"No {what} with that id is visible to you.")
+
+
+def forbidden(detail: str) -> Problem:
+    return Problem(403, "forbidden", "Not allowed", detail)
+
+
+def respond(problem: Problem, request: Request) -> JSONResponse:
+    headers = {"WWW-Authenticate": "Bearer"} if problem.status == 401 else None
+    return JSONResponse(problem.body(request.url.path), problem.status, headers=headers, media_type=MEDIA_TYPE)
+
+
+_STATUS_REASONS = {
+    400: ("bad-request", "Bad request"),
+    401: ("unauthenticated", "Authentication required"),
+    403: ("forbidden", "Not allowed"),
+    404: ("not-found", "Not found"),
+    405: ("method-not-allowed", "Method not allowed"),
+    409: ("conflict", "Conflict"),
+    415: ("unsupported-media-type", "Unsupported media type"),
+}
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(Problem)
+    async def on_problem(request: Request, exc: Problem) -> JSONResponse:
+        return respond(exc, request)
+
+    @app.exception_handler(RequestValidationError)
+    async def on_invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [
+            {"location": ".".join(str(p) for p in e["loc"]), "reason": e["type"], "message": e["msg"]}
+            for e in exc.errors()
+        ]
+        problem = Problem(
+            422, "invalid-request", "The request is not valid", "See `errors` for each field.", errors=errors
+        )
+        return respond(problem, request)
+
+    @app.exception_handler(HTTPException)
+    async def on_http(request: Request, exc: HTTPException) -> JSONResponse:
+        reason, title = _STATUS_REASONS.get(exc.status_code, ("http-error", "Request failed"))
+        detail = exc.detail if isinstance(exc.detail, str) and exc.detail != title else ""
+        return respond(Problem(exc.status_code, reason, title, detail), request)
+
+    @app.exception_handler(Exception)
+    async def on_error(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        problem = Problem(
+            500,
+            "internal-error",
+            "Something went wrong on our side",
+            "The error has been logged. Retrying with the same Idempotency-Key is safe.",
+        )
+        return respond(problem, request)

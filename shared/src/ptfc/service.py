@@ -1,0 +1,151 @@
+"""Wires one service: store, broker, outbox relay, consumers, sweeps and the HTTP API with
+health, readiness, metrics, AsyncAPI and dead-letter routes. Every service's
+`create_app(settings)` calls `build_app`, so all five have the same shape."""
+
+import asyncio
+import logging
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager, suppress
+from dataclasses import dataclass, field
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, FastAPI, Request, Response
+from fastapi.responses import HTMLResponse, JSONResponse
+from faststream.nats import NatsBroker
+from faststream.specification import AsyncAPI
+from faststream.specification.asyncapi.site import get_asyncapi_html
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from pymongo import IndexModel
+
+from ptfc import problems
+from ptfc.clock import Clock, SystemClock
+from ptfc.consumer import Consumer, Handlers
+from ptfc.metrics import HTTP_LATENCY, HTTP_REQUESTS
+from ptfc.outbox import Relay
+from ptfc.settings import ServiceSettings
+from ptfc.store import Store
+from ptfc.streams import ensure_streams
+
+log = logging.getLogger("ptfc.service")
+
+Sweep = Callable[["Runtime"], Awaitable[Any]]
+
+
+@dataclass
+class Runtime:
+    """Everything a route, handler or sweep of one service reaches, made once per app."""
+
+    settings: Any
+    clock: Clock
+    store: Store
+    broker: NatsBroker
+    consumer: Consumer
+    relay: Relay
+    tasks: list[asyncio.Task] = field(default_factory=list)
+
+
+def runtime(request: Request) -> Runtime:
+    return request.app.state.rt
+
+
+RuntimeDep = Annotated[Runtime, Depends(runtime)]
+
+
+async def _every(interval: float, sweep: Sweep, rt: Runtime) -> None:
+    while True:
+        try:
+            await sweep(rt)
+        except Exception:  # a sweep that fails is tried again next round: due work stays due
+            log.exception("sweep %s failed", sweep.__name__)
+        await asyncio.sleep(interval)
+
+
+def build_app(
+    settings: ServiceSettings,
+    *,
+    title: str,
+    router: APIRouter,
+    handlers: Handlers,
+    indexes: dict[str, list[IndexModel]],
+    sweeps: list[Sweep] = (),  # type: ignore[assignment]
+    clock: Clock | None = None,
+    on_start: Callable[[Runtime], Awaitable[None]] | None = None,
+) -> FastAPI:
+    clock = clock or SystemClock()
+    store = Store(settings.mongodb_uri, settings.db_name, settings.service, clock)
+    broker = NatsBroker(settings.nats_url, graceful_timeout=settings.graceful_timeout)
+    consumer = Consumer(settings.service, store, settings, handlers)
+    consumer.subscribe_all(broker)
+    relay = Relay(store, broker, settings.relay_interval.total_seconds())
+    rt = Runtime(settings, clock, store, broker, consumer, relay)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await store.ensure_indexes(indexes)
+        await ensure_streams(settings, [settings.service])
+        await broker.start()
+        if on_start:
+            await on_start(rt)
+        relay.start()
+        rt.tasks = [asyncio.create_task(_every(settings.sweep_interval.total_seconds(), s, rt)) for s in sweeps]
+        log.info("%s ready", settings.service)
+        try:
+            yield
+        finally:
+            for task in rt.tasks:
+                task.cancel()
+                with suppress(asyncio.CancelledError):
+                    await task
+            await relay.stop()
+            await broker.stop()
+            await store.close()
+
+    app = FastAPI(title=title, version="1.0.0", lifespan=lifespan)
+    app.state.settings = settings
+    app.state.rt = rt
+    problems.install(app)
+
+    @app.middleware("http")
+    async def measure(request: Request, call_next: Callable) -> Response:
+        started = time.perf_counter()
+        response = await call_next(request)
+        HTTP_LATENCY.labels(settings.service).observe(time.perf_counter() - started)
+        HTTP_REQUESTS.labels(settings.service, request.method, response.status_code).inc()
+        return response
+
+    app.include_router(router)
+    app.include_router(_platform_router(settings.service, broker))
+    from ptfc.deadletters import router as dead_letters
+
+    app.include_router(dead_letters)
+    return app
+
+
+def _platform_router(service: str, broker: NatsBroker) -> APIRouter:
+    router = APIRouter(tags=["operations"])
+    spec = AsyncAPI(broker, title=f"PTfC {service} events", version="1.0.0")
+
+    @router.get("/healthz")
+    async def healthz() -> dict[str, str]:
+        return {"status": "alive", "service": service}
+
+    @router.get("/readyz")
+    async def readyz(rt: RuntimeDep) -> JSONResponse:
+        checks = {"store": await rt.store.ping(), "broker": await rt.broker.ping(timeout=2.0)}
+        ready = all(checks.values())
+        return JSONResponse({"ready": ready, "checks": checks}, 200 if ready else 503)
+
+    @router.get("/metrics", include_in_schema=False)
+    async def metrics() -> Response:
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    @router.get("/asyncapi.json", include_in_schema=False)
+    async def asyncapi_json() -> JSONResponse:
+        return JSONResponse(spec.to_specification().to_jsonable())
+
+    @router.get("/asyncapi", include_in_schema=False)
+    async def asyncapi_page() -> HTMLResponse:
+        return HTMLResponse(get_asyncapi_html(spec.to_specification()))
+
+    return router

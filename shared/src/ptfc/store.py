@@ -1,0 +1,101 @@
+"""MongoDB access shared by every service: one client, and units of work that write state,
+outgoing events (the outbox), handled-event marks (the inbox) and idempotency records in
+one transaction, so a crash can never keep one without the others."""
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+from bson import ObjectId
+from pymongo import ASCENDING, AsyncMongoClient, IndexModel
+from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import PyMongoError
+
+from ptfc.clock import Clock
+from ptfc.events import Envelope, EventData
+
+# Collections the platform owns in every service's database.
+OUTBOX, INBOX, DEAD_LETTERS, IDEMPOTENCY = "outbox", "inbox", "dead_letters", "idempotency"
+
+PLATFORM_INDEXES: dict[str, list[IndexModel]] = {
+    OUTBOX: [IndexModel([("sent", ASCENDING), ("_id", ASCENDING)]), IndexModel("event_id", unique=True)],
+    DEAD_LETTERS: [IndexModel([("parked_at", ASCENDING)])],
+}
+
+
+class Tx:
+    """One unit of work: use `session` on every write, and `emit` events to publish after commit."""
+
+    def __init__(self, db: AsyncDatabase, session: AsyncClientSession, producer: str, clock: Clock) -> None:
+        self.db = db
+        self.session = session
+        self.producer = producer
+        self.clock = clock
+        self.emitted: list[Envelope] = []
+
+    async def emit(self, data: EventData, correlation_id: str) -> Envelope:
+        envelope = Envelope.of(data, correlation_id=correlation_id, producer=self.producer, at=self.clock.now())
+        # ObjectIds grow within a process, so sorting the outbox by _id keeps emission order.
+        await self.db[OUTBOX].insert_one(
+            {
+                "_id": ObjectId(),
+                "event_id": str(envelope.event_id),
+                "subject": envelope.type,
+                "body": envelope.model_dump_json(),
+                "sent": False,
+                "created_at": envelope.occurred_at,
+            },
+            session=self.session,
+        )
+        self.emitted.append(envelope)
+        return envelope
+
+
+class Store:
+    def __init__(self, uri: str, db_name: str, producer: str, clock: Clock) -> None:
+        self.client: AsyncMongoClient = AsyncMongoClient(uri, tz_aware=True, serverSelectionTimeoutMS=5000)
+        self.db: AsyncDatabase = self.client[db_name]
+        self.producer = producer
+        self.clock = clock
+        self.committed = asyncio.Event()  # wakes the outbox relay after a commit that emitted
+
+    async def ensure_indexes(self, indexes: dict[str, list[IndexModel]]) -> None:
+        for name, models in {**PLATFORM_INDEXES, **indexes}.items():
+            if models:
+                await self.db[name].create_indexes(models)
+
+    async def ping(self) -> bool:
+        try:
+            await self.client.admin.command("ping")
+            return True
+        except PyMongoError:
+            return False
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Tx]:
+        """A single attempt; `run` retries transient conflicts."""
+        async with self.client.start_session() as session, await session.start_transaction():
+            tx = Tx(self.db, session, self.producer, self.clock)
+            yield tx
+        if tx.emitted:
+            self.committed.set()
+
+    async def run(self, work: Callable[[Tx], Awaitable[Any]], attempts: int = 5) -> Any:
+        """Run `work` in a transaction, retrying write conflicts the server marks transient."""
+        for attempt in range(attempts):
+            try:
+                async with self.transaction() as tx:
+                    return await work(tx)
+            except PyMongoError as error:
+                transient = error.has_error_label("TransientTransactionError") or error.has_error_label(
+                    "UnknownTransactionCommitResult"
+                )
+                if not transient or attempt == attempts - 1:
+                    raise
+                await asyncio.sleep(0.01 * 2**attempt)
+        raise AssertionError("unreachable")
+
+    async def close(self) -> None:
+        await self.client.close()

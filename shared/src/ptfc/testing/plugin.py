@@ -1,0 +1,142 @@
+"""pytest plugin (loaded with `-p ptfc.testing.plugin`): servers once per session, clean streams
+and a database of its own for every test, services run in-process, and an event tap."""
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager, suppress
+from datetime import timedelta
+from pathlib import Path
+from typing import Any, TypeVar
+from uuid import uuid4
+
+import httpx
+import nats
+import pytest
+from fastapi import FastAPI
+from nats.js.errors import NotFoundError
+
+from ptfc.auth import issue_token
+from ptfc.events import STREAMS, Envelope
+from ptfc.settings import DEV_JWT_SECRET, ServiceSettings
+from ptfc.streams import ensure_streams
+from ptfc.testing.servers import Infra, test_servers
+
+S = TypeVar("S", bound=ServiceSettings)
+
+# Fast but realistic timings for tests; each is an ordinary setting.
+FAST = {
+    "relay_interval": timedelta(milliseconds=50),
+    "sweep_interval": timedelta(milliseconds=200),
+    "redelivery_backoff": timedelta(milliseconds=100),
+    "max_deliver": 3,
+    "graceful_timeout": 2.0,
+}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        parts = Path(str(item.fspath)).parts
+        for kind in ("unit", "integration", "e2e"):
+            if kind in parts:
+                item.add_marker(getattr(pytest.mark, kind))
+
+
+@pytest.fixture(scope="session")
+def infra(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    with test_servers(tmp_path_factory.mktemp("infra")) as servers:
+        yield servers
+
+
+async def reset_streams(nats_url: str) -> None:
+    nc = await nats.connect(nats_url)
+    try:
+        js = nc.jetstream()
+        for name, _ in STREAMS.values():
+            with suppress(NotFoundError):
+                await js.delete_stream(name)
+    finally:
+        await nc.close()
+    await ensure_streams(ServiceSettings(nats_url=nats_url), list(STREAMS))
+
+
+@pytest.fixture
+async def clean_streams(infra: Infra) -> None:
+    """Every test starts with empty streams and no consumers, as deploy tooling declares them."""
+    await reset_streams(infra.nats_url)
+
+
+@pytest.fixture
+def make_settings(infra: Infra, clean_streams: None) -> Callable[..., Any]:
+    def make(cls: type[S], **overrides: Any) -> S:
+        base = cls(nats_url=infra.nats_url, mongodb_uri=infra.mongodb_uri)
+        values = {**FAST, "database": f"t{uuid4().hex[:12]}_{base.service}", **overrides}
+        return cls(nats_url=infra.nats_url, mongodb_uri=infra.mongodb_uri, **values)
+
+    return make
+
+
+@asynccontextmanager
+async def running(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    """Start a service in-process (lifespan included) and give an HTTP client for it."""
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+        async with httpx.AsyncClient(transport=transport, base_url="http://service.test") as client:
+            yield client
+
+
+def bearer(role: str, sub: str, provider: str | None = None, court: str | None = None) -> dict[str, str]:
+    return {"Authorization": f"Bearer {issue_token(DEV_JWT_SECRET, role, sub, provider, court)}"}
+
+
+T = TypeVar("T")
+
+
+async def eventually(check: Callable[[], Awaitable[T]], timeout: float = 10.0, interval: float = 0.05) -> T:  # noqa: ASYNC109
+    """Poll `check` until it returns something truthy; fail with its last answer otherwise."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = await check()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError(f"condition not met within {timeout}s (last: {result!r})")
+        await asyncio.sleep(interval)
+
+
+class EventTap:
+    """Reads every event the streams hold, as a partner subscribed to the catalogue would."""
+
+    def __init__(self, nats_url: str) -> None:
+        self.nats_url = nats_url
+
+    async def all(self) -> list[Envelope]:
+        nc = await nats.connect(self.nats_url)
+        try:
+            js = nc.jetstream()
+            found: list[Envelope] = []
+            for name, _ in STREAMS.values():
+                info = await js.stream_info(name)
+                for seq in range(info.state.first_seq, info.state.last_seq + 1):
+                    if info.state.messages == 0:
+                        break
+                    msg = await js.get_msg(name, seq)
+                    found.append(Envelope.model_validate_json(msg.data))
+            return sorted(found, key=lambda e: e.occurred_at)
+        finally:
+            await nc.close()
+
+    async def of(self, event_type: str) -> list[Envelope]:
+        return [e for e in await self.all() if e.type == event_type]
+
+    async def wait_for(self, event_type: str, count: int = 1, timeout: float = 10.0) -> list[Envelope]:  # noqa: ASYNC109
+        async def enough() -> list[Envelope]:
+            found = await self.of(event_type)
+            return found if len(found) >= count else []
+
+        return await eventually(enough, timeout)
+
+
+@pytest.fixture
+def tap(infra: Infra, clean_streams: None) -> EventTap:
+    return EventTap(infra.nats_url)

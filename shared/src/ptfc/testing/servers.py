@@ -1,0 +1,81 @@
+"""Where the test servers come from: `NATS_URL`/`MONGODB_URI` if set, testcontainers when a
+Docker engine answers, the embedded servers otherwise."""
+
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from ptfc.infra import Server, start_mongodb, start_nats
+
+
+@dataclass
+class Infra:
+    nats_url: str
+    mongodb_uri: str
+    # Restart the embedded NATS server in place (same port and data), for fault tests; None elsewhere.
+    restart_nats: Callable[[], None] | None = None
+
+
+def _docker_answers() -> bool:
+    try:
+        import docker
+
+        docker.from_env(timeout=2).ping()
+        return True
+    except Exception:
+        return False
+
+
+@contextmanager
+def _containers() -> Iterator[Infra]:
+    from testcontainers.core.container import DockerContainer
+    from testcontainers.core.waiting_utils import wait_for_logs
+    from testcontainers.mongodb import MongoDbContainer
+
+    nats = DockerContainer("nats:2.10").with_command("-js").with_exposed_ports(4222)
+    # Transactions need a replica set: a single-node one is enough.
+    mongo = MongoDbContainer("mongo:7.0").with_command("--replSet rs0 --bind_ip_all")
+    with nats, mongo:
+        wait_for_logs(nats, "Server is ready")
+        mongo.exec('mongosh --quiet --eval "rs.initiate()"')
+        yield Infra(
+            f"nats://{nats.get_container_host_ip()}:{nats.get_exposed_port(4222)}",
+            f"mongodb://{mongo.get_container_host_ip()}:{mongo.get_exposed_port(27017)}/?directConnection=true",
+        )
+
+
+@contextmanager
+def _embedded(tmp: Path) -> Iterator[Infra]:
+    servers: dict[str, Server] = {}
+    if os.environ.get("NATS_URL") is None:
+        servers["nats"] = start_nats(tmp / "nats")
+    if os.environ.get("MONGODB_URI") is None:
+        servers["mongodb"] = start_mongodb(tmp / "mongodb")
+
+    def restart_nats() -> None:
+        port = int(servers["nats"].url.rsplit(":", 1)[1])
+        servers["nats"].kill()
+        servers["nats"] = start_nats(tmp / "nats", port=port)
+
+    try:
+        yield Infra(
+            os.environ.get("NATS_URL") or servers["nats"].url,
+            os.environ.get("MONGODB_URI") or servers["mongodb"].url,
+            restart_nats if "nats" in servers else None,
+        )
+    finally:
+        for server in servers.values():
+            server.stop()
+
+
+@contextmanager
+def test_servers(tmp: Path) -> Iterator[Infra]:
+    bring_own = os.environ.get("NATS_URL") or os.environ.get("MONGODB_URI")
+    if not bring_own and _docker_answers():
+        with _containers() as infra:
+            yield infra
+    else:
+        with _embedded(tmp) as infra:
+            yield infra

@@ -1,0 +1,167 @@
+"""The reliable-messaging runtime against real NATS JetStream and the MongoDB server."""
+
+import nats
+from fastapi import APIRouter
+from ptfc.consumer import Handlers
+from ptfc.events import Envelope, ReferralWithdrawn
+from ptfc.service import build_app
+from ptfc.settings import ServiceSettings
+from ptfc.store import Store
+from ptfc.testing.plugin import bearer, eventually, running
+
+
+class Probe:
+    """A test service owning the REFERRALS stream, which counts what its handler did."""
+
+    def __init__(self) -> None:
+        self.failing = False
+        self.handlers = Handlers()
+
+        @self.handlers.on("referral.withdrawn")
+        async def count_withdrawal(event: Envelope, tx) -> None:
+            if self.failing:
+                raise RuntimeError("downstream is broken")
+            await tx.db.effects.update_one(
+                {"_id": event.correlation_id}, {"$inc": {"n": 1}}, upsert=True, session=tx.session
+            )
+
+    def app(self, settings: ServiceSettings):
+        return build_app(settings, title="probe", router=APIRouter(), handlers=self.handlers, indexes={})
+
+
+def settings(make_settings) -> ServiceSettings:
+    return make_settings(ServiceSettings, service="referrals")
+
+
+def withdrawn(referral: str) -> ReferralWithdrawn:
+    return ReferralWithdrawn(referral_id=referral, participant_ids=["p1"], reason="test")
+
+
+async def effects(store: Store, referral: str) -> int:
+    doc = await store.db.effects.find_one({"_id": referral})
+    return doc["n"] if doc else 0
+
+
+async def publish_raw(nats_url: str, envelope: Envelope, msg_id: str) -> bool:
+    nc = await nats.connect(nats_url)
+    try:
+        ack = await nc.jetstream().publish(
+            envelope.type, envelope.model_dump_json().encode(), headers={"Nats-Msg-Id": msg_id}
+        )
+        return bool(ack.duplicate)
+    finally:
+        await nc.close()
+
+
+async def test_event_written_while_relay_is_down_is_published_once_after_restart(make_settings, tap):
+    s = settings(make_settings)
+    probe = Probe()
+    store = Store(s.mongodb_uri, s.db_name, s.service, probe_clock())
+    async with store.transaction() as tx:  # the service is down: only the store is there
+        await tx.emit(withdrawn("r-down"), correlation_id="r-down")
+    await store.close()
+    assert await tap.of("referral.withdrawn") == []
+
+    async with running(probe.app(s)):
+        await tap.wait_for("referral.withdrawn")
+    async with running(probe.app(s)) as _:  # a second start republishes nothing
+        await eventually(lambda: effects_of(s, "r-down"))
+    events = await tap.of("referral.withdrawn")
+    assert len(events) == 1 and events[0].correlation_id == "r-down"
+    assert await effects_of(s, "r-down") == 1
+
+
+async def test_same_event_delivered_twice_has_one_effect(make_settings, infra, tap):
+    s = settings(make_settings)
+    probe = Probe()
+    envelope = Envelope.of(withdrawn("r-twice"), correlation_id="r-twice", producer="test")
+    async with running(probe.app(s)):
+        # Two publishes that JetStream cannot dedupe (different msg ids), one event id.
+        await publish_raw(infra.nats_url, envelope, "first")
+        await publish_raw(infra.nats_url, envelope, "second")
+        assert len(await tap.wait_for("referral.withdrawn", count=2)) == 2
+        await eventually(lambda: effects_of(s, "r-twice"))
+        store = Store(s.mongodb_uri, s.db_name, "t", probe_clock())
+        await eventually(lambda: store.db.inbox.count_documents({}))
+        # give the second delivery time to be handled (and ignored)
+        await eventually(lambda: handled_twice(s))
+        assert await effects(store, "r-twice") == 1
+        await store.close()
+
+
+async def test_double_publish_with_same_event_id_is_stored_once(infra, tap):
+    envelope = Envelope.of(withdrawn("r-dup"), correlation_id="r-dup", producer="test")
+    assert await publish_raw(infra.nats_url, envelope, str(envelope.event_id)) is False
+    assert await publish_raw(infra.nats_url, envelope, str(envelope.event_id)) is True
+    assert len(await tap.of("referral.withdrawn")) == 1
+
+
+async def test_message_that_always_fails_is_parked_and_can_be_replayed(make_settings, tap):
+    s = settings(make_settings)
+    probe = Probe()
+    probe.failing = True
+    ops = bearer("ops", "ops-1")
+    async with running(probe.app(s)) as client:
+        store = Store(s.mongodb_uri, s.db_name, s.service, probe_clock())
+        async with store.transaction() as tx:
+            await tx.emit(withdrawn("r-poison"), correlation_id="r-poison")
+
+        async def parked():
+            page = (await client.get("/ops/dead-letters", headers=ops)).json()
+            return page["items"]
+
+        [letter] = await eventually(parked, timeout=15)
+        assert letter["attempts"] == s.max_deliver
+        assert letter["consumer"] == "referrals-count_withdrawal"
+        assert "downstream is broken" in letter["error"]
+        assert "body" not in letter  # operations see no personal data
+        assert await effects(store, "r-poison") == 0
+
+        assert (await client.get("/ops/dead-letters", headers=bearer("parent", "p1"))).status_code == 403
+        failed = await client.post(f"/ops/dead-letters/{letter['id']}/replay", headers=ops)
+        assert failed.status_code == 409 and failed.json()["type"].endswith("/replay-failed")
+
+        probe.failing = False
+        replayed = await client.post(f"/ops/dead-letters/{letter['id']}/replay", headers=ops)
+        assert replayed.status_code == 200 and replayed.json()["replayed_at"]
+        assert await effects(store, "r-poison") == 1
+        again = await client.post(f"/ops/dead-letters/{letter['id']}/replay", headers=ops)
+        assert again.status_code == 409
+        assert (await client.get("/ops/dead-letters", headers=ops)).json()["items"] == []
+        await store.close()
+
+
+async def test_health_readiness_metrics_and_asyncapi(make_settings):
+    s = settings(make_settings)
+    async with running(Probe().app(s)) as client:
+        assert (await client.get("/healthz")).json()["status"] == "alive"
+        ready = await client.get("/readyz")
+        assert ready.status_code == 200 and ready.json()["checks"] == {"store": True, "broker": True}
+        assert "ptfc_http_requests_total" in (await client.get("/metrics")).text
+        spec = (await client.get("/asyncapi.json")).json()
+        assert any(
+            "referral.withdrawn" in name or "referral.withdrawn" in str(ch) for name, ch in spec["channels"].items()
+        )
+
+
+# helpers --------------------------------------------------------------------------------
+
+
+def probe_clock():
+    from ptfc.clock import SystemClock
+
+    return SystemClock()
+
+
+async def effects_of(s: ServiceSettings, referral: str) -> int:
+    store = Store(s.mongodb_uri, s.db_name, "t", probe_clock())
+    try:
+        return await effects(store, referral)
+    finally:
+        await store.close()
+
+
+async def handled_twice(s: ServiceSettings) -> bool:
+    from ptfc.metrics import EVENTS_HANDLED
+
+    return EVENTS_HANDLED.labels("referrals", "count_withdrawal", "duplicate")._value.get() >= 1
