@@ -38,7 +38,9 @@ def up(args: argparse.Namespace) -> int:
     servers: list[Server] = []
     children: dict[str, subprocess.Popen] = {}
 
-    def shutdown(*_: object) -> None:
+    def shutdown() -> None:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not cut the clean stop short
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
         _say("\nstopping…")
         for name, child in reversed(children.items()):
             child.send_signal(signal.SIGINT)
@@ -51,6 +53,7 @@ def up(args: argparse.Namespace) -> int:
             server.stop()
             _say(f"  {server.name} stopped")
 
+    signal.signal(signal.SIGTERM, _interrupt)  # stop as cleanly on `kill` as on Ctrl-C
     try:
         nats_url = os.environ.get("NATS_URL")
         if not nats_url:
@@ -94,7 +97,6 @@ def up(args: argparse.Namespace) -> int:
         _say(f"\nall five services ready in {time.monotonic() - started:.1f}s; logs in {var / 'log'}")
         _say("try: ptfc token --role cafcass --sub fca-1   (then send it as 'Authorization: Bearer …')")
         _say("Ctrl-C stops everything.")
-        signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
         while all(child.poll() is None for child in children.values()):
             time.sleep(0.5)
         failed = [name for name, child in children.items() if child.poll() is not None]
@@ -107,6 +109,10 @@ def up(args: argparse.Namespace) -> int:
         return 1
     finally:
         shutdown()
+
+
+def _interrupt(*_: object) -> None:
+    raise KeyboardInterrupt
 
 
 def _wait_ready(children: dict[str, subprocess.Popen], started: float, timeout: float = 120) -> None:

@@ -14,6 +14,7 @@ from uuid import UUID, uuid4
 from pydantic import BaseModel, ConfigDict, Field
 
 Language = Literal["en", "pl", "ur"]
+PROVIDERS = ("action-for-children", "family-action")
 Availability = Literal["daytime", "evening", "weekend"]
 IncompleteReason = Literal["elearning_deadline_missed", "workshop_missed", "withdrawn"]
 RecipientRole = Literal["parent", "fca", "court", "provider", "co_parent", "invitee"]
@@ -94,7 +95,8 @@ class ReferralCreated(EventData):
     source: Literal["court_order", "fca_request"]
     stage: str
     region: str
-    provider: str
+    provider: str  # a slug of PROVIDERS
+    fca_id: str  # the FCA's subject: who may follow this referral
     fca: Professional
     participants: list[ParticipantContact]
     children_ages: list[int] = []
