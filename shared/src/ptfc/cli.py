@@ -24,7 +24,6 @@ from ptfc.infra import Server, start_mongodb, start_nats, wait_for_port
 from ptfc.settings import ServiceSettings
 
 SERVICES = {"referrals": 8001, "learning": 8002, "workshops": 8003, "plans": 8004, "notifications": 8005}
-MAIL_PORT = 1025
 
 
 def _say(text: str) -> None:
@@ -67,11 +66,11 @@ def up(args: argparse.Namespace) -> int:
             mongodb_uri = servers[-1].url
         _say(f"[infra] NATS at {nats_url}, MongoDB at {mongodb_uri.split('?')[0]}")
         mail = subprocess.Popen(
-            [sys.executable, "-m", "ptfc.mailbox", "--port", str(MAIL_PORT), "--dir", str(var / "mail")]
+            [sys.executable, "-m", "ptfc.mailbox", "--port", str(args.mail_port), "--dir", str(var / "mail")]
         )
         children["mailbox"] = mail
-        wait_for_port(MAIL_PORT, 10, mail)
-        _say(f"[infra] mailbox on 127.0.0.1:{MAIL_PORT}, messages kept in {var / 'mail'}")
+        wait_for_port(args.mail_port, 10, mail)
+        _say(f"[infra] mailbox on 127.0.0.1:{args.mail_port}, messages kept in {var / 'mail'}")
         asyncio.run(_declare(nats_url))
         _say(f"[infra] streams declared: {', '.join(name for name, _ in STREAMS.values())}")
 
@@ -80,7 +79,7 @@ def up(args: argparse.Namespace) -> int:
             "NATS_URL": nats_url,
             "MONGODB_URI": mongodb_uri,
             "PTFC_SMTP_HOST": "127.0.0.1",
-            "PTFC_SMTP_PORT": str(MAIL_PORT),
+            "PTFC_SMTP_PORT": str(args.mail_port),
         }
         for name, port in SERVICES.items():
             log = open(var / "log" / f"{name}.log", "ab")  # noqa: SIM115 - the child keeps it
@@ -170,6 +169,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--var", default="var", help="where data, logs and mail are kept")
     p.add_argument("--nats-port", type=int, default=4222)
     p.add_argument("--mongodb-port", type=int, default=27017)
+    p.add_argument("--mail-port", type=int, default=1025)
     p.set_defaults(run=up)
     p = commands.add_parser("serve", help="run one service")
     p.add_argument("service", choices=list(SERVICES))

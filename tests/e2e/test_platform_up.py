@@ -1,0 +1,48 @@
+"""`ptfc up` from nothing: infrastructure, streams and five services, over real HTTP."""
+
+import signal
+import subprocess
+import sys
+import time
+
+import httpx
+
+from ptfc.cli import SERVICES
+from ptfc.infra import free_port
+
+
+def test_ptfc_up_brings_every_service_to_ready_and_stops_cleanly(tmp_path):
+    command = [sys.executable, "-m", "ptfc.cli", "up", "--var", str(tmp_path),
+               "--nats-port", str(free_port()), "--mongodb-port", str(free_port()), "--mail-port", str(free_port())]
+    started = time.monotonic()
+    up = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                          env={k: v for k, v in __import__("os").environ.items() if k not in ("NATS_URL", "MONGODB_URI")})
+    lines: list[str] = []
+    try:
+        for line in up.stdout:
+            lines.append(line.rstrip())
+            if "all five services ready" in line or "could not start" in line:
+                break
+        assert any("all five services ready" in line for line in lines), "\n".join(lines)
+        print(f"ptfc up: ready in {time.monotonic() - started:.1f}s")
+        # progress was shown while starting, one line per service
+        assert [line.split("]")[0] for line in lines if line.startswith("[") and "ready" in line] == [
+            f"[{i}/5" for i in range(1, 6)
+        ]
+        for name, port in SERVICES.items():
+            ready = httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=5)
+            assert ready.status_code == 200, name
+            assert ready.json()["checks"] == {"store": True, "broker": True}
+            assert httpx.get(f"http://127.0.0.1:{port}/openapi.json", timeout=5).status_code == 200
+            assert "asyncapi" in httpx.get(f"http://127.0.0.1:{port}/asyncapi.json", timeout=5).json()
+    finally:
+        up.send_signal(signal.SIGINT)
+        rest, _ = up.communicate(timeout=60)
+    assert up.returncode == 0, rest
+    assert "nats stopped" in rest and "mongodb stopped" in rest
+    for port in SERVICES.values():
+        try:
+            httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1)
+            raise AssertionError(f"port {port} still answers after stop")
+        except httpx.ConnectError:
+            pass
