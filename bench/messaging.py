@@ -103,8 +103,13 @@ async def main(n: int) -> None:
             store_s = await bare_store(mongo.url, n)
             tx_s = await bare_transactions(mongo.url, n)
             await reset_streams(nats_server.url)
-            settings = ServiceSettings(service="referrals", nats_url=nats_server.url, mongodb_uri=mongo.url,
-                                       database="bench_platform", relay_interval="PT0.05S")
+            settings = ServiceSettings(
+                service="referrals",
+                nats_url=nats_server.url,
+                mongodb_uri=mongo.url,
+                database="bench_platform",
+                relay_interval="PT0.05S",
+            )
             commit_s, total_s = await platform(settings, n)
         finally:
             nats_server.stop()
@@ -122,8 +127,10 @@ async def main(n: int) -> None:
     print(f"|{'-' * 56}|{'-' * 10}|{'-' * 11}|{'-' * 17}|")
     for name, seconds in rows:
         print(f"| {name:<54} | {seconds:>8.2f} | {n / seconds:>9.0f} | {floor / seconds:>14.2f}x |")
-    print("\nThe consumer commits the effect and the inbox mark in one transaction per event;"
-          " end-to-end includes the commits.")
+    print(
+        "\nThe consumer commits the effect and the inbox mark in one transaction per event;"
+        " end-to-end includes the commits."
+    )
 
 
 if __name__ == "__main__":

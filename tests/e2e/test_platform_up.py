@@ -1,5 +1,6 @@
 """`ptfc up` from nothing: infrastructure, streams and five services, over real HTTP."""
 
+import os
 import signal
 import subprocess
 import sys
@@ -12,11 +13,28 @@ from ptfc.infra import free_port
 
 
 def test_ptfc_up_brings_every_service_to_ready_and_stops_cleanly(tmp_path):
-    command = [sys.executable, "-m", "ptfc.cli", "up", "--var", str(tmp_path),
-               "--nats-port", str(free_port()), "--mongodb-port", str(free_port()), "--mail-port", str(free_port())]
+    command = [
+        sys.executable,
+        "-m",
+        "ptfc.cli",
+        "up",
+        "--var",
+        str(tmp_path),
+        "--nats-port",
+        str(free_port()),
+        "--mongodb-port",
+        str(free_port()),
+        "--mail-port",
+        str(free_port()),
+    ]
     started = time.monotonic()
-    up = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                          env={k: v for k, v in __import__("os").environ.items() if k not in ("NATS_URL", "MONGODB_URI")})
+    up = subprocess.Popen(
+        command,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={k: v for k, v in os.environ.items() if k not in ("NATS_URL", "MONGODB_URI")},
+    )
     lines: list[str] = []
     try:
         for line in up.stdout:

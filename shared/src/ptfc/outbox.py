@@ -67,3 +67,8 @@ class Relay:
             self._task.cancel()
             with suppress(asyncio.CancelledError):
                 await self._task
+        # Flush what committed just before the stop; whatever is left goes out at the next start.
+        try:
+            await asyncio.wait_for(self.publish_pending(), timeout=5)
+        except Exception:
+            log.warning("outbox not flushed at stop; it will be published at the next start", exc_info=True)

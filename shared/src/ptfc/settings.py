@@ -18,7 +18,7 @@ class ServiceSettings(BaseSettings):
         validation_alias=AliasChoices("MONGODB_URI", "PTFC_MONGODB_URI"),
     )
     database: str = ""  # defaults to the service name: each service owns its own database
-    jwt_secret: str = DEV_JWT_SECRET
+    jwt_secret: str = Field(DEV_JWT_SECRET, min_length=32)  # HS256 wants at least 256 bits
     public_url: str = "http://127.0.0.1:8000"
 
     # JetStream

@@ -2,6 +2,7 @@
 
 import nats
 from fastapi import APIRouter
+
 from ptfc.consumer import Handlers
 from ptfc.events import Envelope, ReferralWithdrawn
 from ptfc.service import build_app
@@ -165,3 +166,24 @@ async def handled_twice(s: ServiceSettings) -> bool:
     from ptfc.metrics import EVENTS_HANDLED
 
     return EVENTS_HANDLED.labels("referrals", "count_withdrawal", "duplicate")._value.get() >= 1
+
+
+async def test_relay_keeps_events_while_nats_is_down_and_publishes_them_once_after(make_settings, infra, tap):
+    if infra.restart_nats is None:
+        import pytest
+
+        pytest.skip("needs the embedded NATS server to restart it")
+    s = settings(make_settings)
+    probe = Probe()
+    async with running(probe.app(s)) as _:
+        store = Store(s.mongodb_uri, s.db_name, s.service, probe_clock())
+        async with store.transaction() as tx:
+            await tx.emit(withdrawn("r-before"), correlation_id="r-before")
+        await tap.wait_for("referral.withdrawn")
+        infra.restart_nats()  # killed and started again on the same port and data
+        async with store.transaction() as tx:
+            await tx.emit(withdrawn("r-after"), correlation_id="r-after")
+        await eventually(lambda: effects_of(s, "r-after"), timeout=20)
+        await store.close()
+    assert sorted(e.correlation_id for e in await tap.of("referral.withdrawn")) == ["r-after", "r-before"]
+    assert await effects_of(s, "r-before") == 1

@@ -1,8 +1,9 @@
 from datetime import UTC, datetime
 
 import pytest
-from ptfc.events import EVENTS, STREAMS, Envelope, ModuleCompleted, stream_for
 from pydantic import ValidationError
+
+from ptfc.events import EVENTS, STREAMS, Envelope, ModuleCompleted, stream_for
 
 
 def test_envelope_round_trips_through_json():

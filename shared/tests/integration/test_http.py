@@ -1,0 +1,110 @@
+"""The HTTP conventions every service shares: problem details, bearer auth, Idempotency-Key."""
+
+from datetime import timedelta
+
+from fastapi import APIRouter
+
+from ptfc.auth import CurrentCaller, issue_token
+from ptfc.consumer import Handlers
+from ptfc.events import ReferralWithdrawn
+from ptfc.idempotency import IdempotencyKey, once
+from ptfc.models import Request
+from ptfc.service import RuntimeDep, build_app
+from ptfc.settings import DEV_JWT_SECRET, ServiceSettings
+from ptfc.testing.plugin import bearer, running
+
+
+class Note(Request):
+    text: str
+    days: int
+
+
+router = APIRouter()
+
+
+@router.post("/notes", status_code=201)
+async def add_note(note: Note, rt: RuntimeDep, caller: CurrentCaller, key: IdempotencyKey = None):
+    caller.require("cafcass")
+
+    async def work(tx):
+        result = await tx.db.notes.insert_one({"text": note.text}, session=tx.session)
+        await tx.emit(
+            ReferralWithdrawn(referral_id=str(result.inserted_id), participant_ids=[], reason="note"),
+            str(result.inserted_id),
+        )
+        return 201, {"id": str(result.inserted_id)}
+
+    return await once(rt.store, key, f"{caller.sub}:notes", note.model_dump(), work)
+
+
+def app(make_settings):
+    return build_app(
+        make_settings(ServiceSettings, service="referrals"),
+        title="http-probe",
+        router=router,
+        handlers=Handlers(),
+        indexes={},
+    )
+
+
+async def test_a_retried_write_with_the_same_key_acts_once(make_settings, tap):
+    fca = bearer("cafcass", "fca-1")
+    service = app(make_settings)
+    async with running(service) as client:
+        first = await client.post("/notes", json={"text": "a", "days": 1}, headers={**fca, "Idempotency-Key": "k1"})
+        again = await client.post("/notes", json={"text": "a", "days": 1}, headers={**fca, "Idempotency-Key": "k1"})
+        assert first.status_code == again.status_code == 201
+        assert first.json() == again.json()
+        assert again.headers["Idempotent-Replayed"] == "true"
+        assert await service.state.rt.store.db.notes.count_documents({}) == 1
+
+        reused = await client.post("/notes", json={"text": "b", "days": 1}, headers={**fca, "Idempotency-Key": "k1"})
+        assert reused.status_code == 422
+        assert reused.json()["type"].endswith("/idempotency-key-reused")
+
+        # the same key from another caller is that caller's own key
+        other = await client.post(
+            "/notes", json={"text": "a", "days": 1}, headers={**bearer("cafcass", "fca-2"), "Idempotency-Key": "k1"}
+        )
+        assert other.status_code == 201 and other.json() != first.json()
+    assert len(await tap.wait_for("referral.withdrawn", count=2)) == 2
+
+
+async def test_bad_input_gets_problem_details_without_echoing_it(make_settings):
+    fca = bearer("cafcass", "fca-1")
+    async with running(app(make_settings)) as client:
+        unknown = await client.post("/notes", json={"text": "x", "days": 1, "email": "secret@example.org"}, headers=fca)
+        assert unknown.status_code == 422
+        assert unknown.headers["content-type"] == "application/problem+json"
+        body = unknown.json()
+        assert body["type"].endswith("/invalid-request") and body["status"] == 422
+        assert body["errors"][0]["location"] == "body.email" and body["errors"][0]["reason"] == "extra_forbidden"
+        assert "secret@example.org" not in unknown.text
+
+        wrong_type = await client.post("/notes", json={"text": "x", "days": "many"}, headers=fca)
+        assert wrong_type.status_code == 422 and wrong_type.json()["errors"][0]["location"] == "body.days"
+
+        json_type = {"content-type": "application/json"}
+        not_json = await client.post("/notes", content=b"{not json", headers={**fca, **json_type})
+        assert not_json.status_code == 422
+
+        missing = await client.get("/nowhere")
+        assert missing.status_code == 404 and missing.json()["type"].endswith("/not-found")
+
+
+async def test_callers_without_a_valid_token_or_role_are_refused(make_settings):
+    async with running(app(make_settings)) as client:
+        none = await client.post("/notes", json={"text": "x", "days": 1})
+        assert none.status_code == 401 and none.json()["type"].endswith("/unauthenticated")
+        assert none.headers["www-authenticate"] == "Bearer"
+
+        forged = issue_token("another-key-of-at-least-thirty-two-bytes", "cafcass", "fca-1")
+        bad = await client.post("/notes", json={"text": "x", "days": 1}, headers={"Authorization": f"Bearer {forged}"})
+        assert bad.status_code == 401 and bad.json()["type"].endswith("/invalid-token")
+
+        old = issue_token(DEV_JWT_SECRET, "cafcass", "fca-1", ttl=timedelta(seconds=-1))
+        expired = await client.post("/notes", json={"text": "x", "days": 1}, headers={"Authorization": f"Bearer {old}"})
+        assert expired.status_code == 401 and expired.json()["type"].endswith("/token-expired")
+
+        parent = await client.post("/notes", json={"text": "x", "days": 1}, headers=bearer("parent", "p-1"))
+        assert parent.status_code == 403 and parent.json()["type"].endswith("/forbidden")
