@@ -1,13 +1,13 @@
 """Wires the plans service: `create_app(settings)`."""
 
 from fastapi import FastAPI
-from ptfc.clock import Clock
-from ptfc.service import build_app
 
 from plans.api import router
 from plans.config import Settings
 from plans.handlers import handlers
 from plans.store import INDEXES
+from ptfc.clock import Clock
+from ptfc.service import build_app
 
 
 def create_app(settings: Settings | None = None, clock: Clock | None = None) -> FastAPI:

@@ -1,9 +1,9 @@
 """Wires the workshops service: `create_app(settings)`."""
 
 from fastapi import FastAPI
+
 from ptfc.clock import Clock
 from ptfc.service import build_app
-
 from workshops.api import router
 from workshops.config import Settings
 from workshops.handlers import handlers
