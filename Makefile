@@ -1,13 +1,11 @@
 # Two commands on a fresh machine with python3: `make up` runs the platform, `make test` runs every test.
-# Each installs what it needs on first use (uv, then the locked workspace).
-UV := $(shell command -v uv 2>/dev/null || echo "$(HOME)/.local/bin/uv")
+# Each installs what it needs on first use: uv (from PyPI, as a Python module), then the locked workspace.
+UV := python3 -m uv
 
 .PHONY: up test lint bench sync
 
-$(UV):
-	python3 -m pip install --user --quiet uv || python3 -m pip install --quiet uv
-
-sync: $(UV)
+sync:
+	@$(UV) --version >/dev/null 2>&1 || python3 -m pip install --quiet --user uv || python3 -m pip install --quiet uv
 	$(UV) sync --all-packages --frozen --quiet
 
 up: sync
