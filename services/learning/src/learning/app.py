@@ -1,13 +1,13 @@
 """Wires the learning service: `create_app(settings)`."""
 
 from fastapi import FastAPI
-from ptfc.clock import Clock
-from ptfc.service import build_app
 
 from learning.api import router
 from learning.config import Settings
 from learning.handlers import handlers
 from learning.store import INDEXES
+from ptfc.clock import Clock
+from ptfc.service import build_app
 
 
 def create_app(settings: Settings | None = None, clock: Clock | None = None) -> FastAPI:

@@ -1,13 +1,13 @@
 """Wires the notifications service: `create_app(settings)`."""
 
 from fastapi import FastAPI
-from ptfc.clock import Clock
-from ptfc.service import build_app
 
 from notifications.api import router
 from notifications.config import Settings
 from notifications.handlers import handlers
 from notifications.store import INDEXES
+from ptfc.clock import Clock
+from ptfc.service import build_app
 
 
 def create_app(settings: Settings | None = None, clock: Clock | None = None) -> FastAPI:

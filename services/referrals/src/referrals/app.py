@@ -1,9 +1,9 @@
 """Wires the referrals service: `create_app(settings)`."""
 
 from fastapi import FastAPI
+
 from ptfc.clock import Clock
 from ptfc.service import build_app
-
 from referrals.api import router
 from referrals.config import Settings
 from referrals.handlers import handlers
