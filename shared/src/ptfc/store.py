@@ -19,8 +19,16 @@ from ptfc.events import Envelope, EventData
 # Collections the platform owns in every service's database.
 OUTBOX, INBOX, DEAD_LETTERS, IDEMPOTENCY = "outbox", "inbox", "dead_letters", "idempotency"
 
+DAY = 24 * 3600
+# Sent outbox rows and inbox marks are kept long past any redelivery or replay, then expire.
 PLATFORM_INDEXES: dict[str, list[IndexModel]] = {
-    OUTBOX: [IndexModel([("sent", ASCENDING), ("_id", ASCENDING)]), IndexModel("event_id", unique=True)],
+    OUTBOX: [
+        IndexModel([("sent", ASCENDING), ("_id", ASCENDING)]),
+        IndexModel("event_id", unique=True),
+        IndexModel("sent_at", expireAfterSeconds=30 * DAY),
+    ],
+    INBOX: [IndexModel("handled_at", expireAfterSeconds=90 * DAY)],
+    IDEMPOTENCY: [IndexModel("at", expireAfterSeconds=7 * DAY)],
     DEAD_LETTERS: [IndexModel([("parked_at", ASCENDING)])],
 }
 
