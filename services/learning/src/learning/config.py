@@ -1,7 +1,25 @@
-"""Settings of the learning service (environment variables `PTFC_*`)."""
+"""Settings of the learning service (environment variables `PTFC_*`).
+
+Every programme duration is an ISO 8601 duration, so tests run the 10-day window in seconds."""
+
+from datetime import timedelta
+
+from pydantic import Field, field_validator
 
 from ptfc.settings import ServiceSettings
 
 
 class Settings(ServiceSettings):
     service: str = "learning"
+    hub_url: str = "http://127.0.0.1:8002"  # the Parent Hub; activation links point at `{hub_url}/activate`
+    activation_ttl: timedelta = timedelta(hours=72)
+    learning_window: timedelta = timedelta(days=10)  # from the welcome letter (the first link)
+    reminders: list[timedelta] = Field(default=[timedelta(days=3), timedelta(days=1)])  # before the deadline
+    extension_unit: timedelta = timedelta(days=1)  # one "day" of an extension; tests shrink it
+    parent_session_ttl: timedelta = timedelta(hours=8)
+    max_body_bytes: int = 64 * 1024
+
+    @field_validator("hub_url")
+    @classmethod
+    def _no_trailing_slash(cls, value: str) -> str:
+        return value.rstrip("/")

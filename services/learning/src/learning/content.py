@@ -1,0 +1,105 @@
+"""Course content: eight modules kept as TOML files under `content/<language>/`.
+
+English is complete; a translation may cover some modules and falls back to English for the
+rest. Quiz answers stay on the server: the public view of a module never includes them."""
+
+import tomllib
+from functools import cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+ROOT = Path(__file__).parent / "content"
+DEFAULT_LANGUAGE = "en"
+MODULE_COUNT = 8
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Option(_Strict):
+    id: str
+    text: str
+    feedback: str  # shown when a parent picks this option: why it is, or is not, the best answer
+
+
+class Question(_Strict):
+    id: str
+    text: str
+    options: list[Option] = Field(min_length=2)
+    answer: str
+
+    @model_validator(mode="after")
+    def _answer_is_an_option(self) -> "Question":
+        if self.answer not in {o.id for o in self.options}:
+            raise ValueError(f"question {self.id}: answer {self.answer!r} is not one of its options")
+        return self
+
+
+class Prompt(_Strict):
+    id: str
+    text: str
+    hint: str = ""
+
+
+class Activity(_Strict):
+    kind: Literal["quiz", "reflection"]
+    intro: str
+    questions: list[Question] = []
+    prompts: list[Prompt] = []
+    closing: str  # said when the module is complete
+
+    @model_validator(mode="after")
+    def _has_items(self) -> "Activity":
+        if self.kind == "quiz" and not self.questions:
+            raise ValueError("a quiz needs questions")
+        if self.kind == "reflection" and not self.prompts:
+            raise ValueError("a reflection needs prompts")
+        return self
+
+    @property
+    def item_ids(self) -> list[str]:
+        return [q.id for q in self.questions] or [p.id for p in self.prompts]
+
+
+class Section(_Strict):
+    heading: str
+    body: str  # Markdown
+
+
+class Module(_Strict):
+    number: int = Field(ge=1, le=MODULE_COUNT)
+    slug: str
+    title: str
+    minutes: int = Field(ge=5, le=30)
+    summary: str
+    objectives: list[str] = Field(min_length=1)
+    sections: list[Section] = Field(min_length=3, max_length=5)
+    activity: Activity
+    language: str = DEFAULT_LANGUAGE
+
+
+def languages() -> list[str]:
+    return sorted(p.name for p in ROOT.iterdir() if (p / "modules").is_dir())
+
+
+@cache
+def _load(language: str) -> dict[int, Module]:
+    folder = ROOT / language / "modules"
+    found: dict[int, Module] = {}
+    if folder.is_dir():
+        for path in sorted(folder.glob("*.toml")):
+            module = Module.model_validate({**tomllib.loads(path.read_text("utf-8")), "language": language})
+            found[module.number] = module
+    return found
+
+
+def module(number: int, language: str = DEFAULT_LANGUAGE) -> Module:
+    """The module in `language` where translated, else in English."""
+    return _load(language).get(number) or _load(DEFAULT_LANGUAGE)[number]
+
+
+def course(language: str = DEFAULT_LANGUAGE) -> list[Module]:
+    return [module(n, language) for n in range(1, MODULE_COUNT + 1)]

@@ -1,0 +1,210 @@
+"""Request and response bodies. Responses are explicit models: no field reaches a caller by
+accident, and none carries contact details (the learning service holds none)."""
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, Field, StringConstraints
+
+from learning.content import Module
+from learning.domain import ModuleStatus
+from ptfc.models import Request
+
+Language = Literal["en", "pl", "ur"]
+Status = Literal["active", "completed", "withdrawn", "missed", "superseded"]
+
+# ---- requests --------------------------------------------------------------------------------
+
+
+class Activate(Request):
+    token: str = Field(min_length=1, max_length=200)
+
+
+class Progress(Request):
+    section: int = Field(ge=1, le=50, description="The section (from 1) the parent has reached.")
+
+
+ItemId = Annotated[str, StringConstraints(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9_-]+$")]
+Answer = Annotated[str, StringConstraints(max_length=4000)]
+
+
+class Completion(Request):
+    answers: dict[ItemId, Answer] = Field(
+        default_factory=dict,
+        max_length=20,
+        description="Quiz: question id → option id. Reflection: prompt id → the parent's words (not kept).",
+    )
+
+
+class Extension(Request):
+    days: int = Field(ge=1, le=30)
+    reason: str = Field(min_length=1, max_length=500)
+
+
+# ---- content ---------------------------------------------------------------------------------
+
+
+class ModuleSummary(BaseModel):
+    number: int
+    title: str
+    minutes: int
+    summary: str
+    language: str
+
+
+class OptionView(BaseModel):
+    id: str
+    text: str
+
+
+class QuestionView(BaseModel):
+    id: str
+    text: str
+    options: list[OptionView]
+
+
+class PromptView(BaseModel):
+    id: str
+    text: str
+    hint: str
+
+
+class ActivityView(BaseModel):
+    kind: Literal["quiz", "reflection"]
+    intro: str
+    questions: list[QuestionView]
+    prompts: list[PromptView]
+
+
+class SectionView(BaseModel):
+    number: int
+    heading: str
+    body: str
+
+
+class ModuleView(ModuleSummary):
+    objectives: list[str]
+    sections: list[SectionView]
+    activity: ActivityView
+
+    @classmethod
+    def of(cls, m: Module) -> "ModuleView":
+        a = m.activity
+        return cls(
+            number=m.number,
+            title=m.title,
+            minutes=m.minutes,
+            summary=m.summary,
+            language=m.language,
+            objectives=m.objectives,
+            sections=[SectionView(number=i, heading=s.heading, body=s.body) for i, s in enumerate(m.sections, 1)],
+            activity=ActivityView(
+                kind=a.kind,
+                intro=a.intro,
+                # The right answers stay on the server.
+                questions=[
+                    QuestionView(id=q.id, text=q.text, options=[OptionView(id=o.id, text=o.text) for o in q.options])
+                    for q in a.questions
+                ],
+                prompts=[PromptView(id=p.id, text=p.text, hint=p.hint) for p in a.prompts],
+            ),
+        )
+
+
+# ---- the parent's own course -------------------------------------------------------------------
+
+
+class Session(BaseModel):
+    access_token: str
+    token_type: Literal["bearer"] = "bearer"
+    expires_in: int
+    enrolment_id: str
+
+
+class ModuleProgress(BaseModel):
+    number: int
+    title: str
+    minutes: int
+    status: ModuleStatus
+    section: int | None  # the section reached, for a module started
+    sections: int
+    completed_at: datetime | None
+
+
+class Resume(BaseModel):
+    module: int
+    section: int
+
+
+class Course(BaseModel):
+    enrolment_id: str
+    cycle: int
+    status: Status
+    deadline: datetime
+    days_left: int
+    seconds_left: int
+    modules_completed: int
+    resume: Resume | None
+    completed_at: datetime | None
+    modules: list[ModuleProgress]
+
+
+class ItemFeedback(BaseModel):
+    id: str
+    correct: bool | None
+    feedback: str
+
+
+class CompletionResult(BaseModel):
+    module: int
+    modules_completed: int
+    learning_completed: bool
+    already_completed: bool
+    feedback: list[ItemFeedback]
+    message: str
+    next_module: int | None
+
+
+# ---- what an FCA or provider sees ----------------------------------------------------------------
+
+
+class ExtensionView(BaseModel):
+    days: int
+    reason: str
+    deadline: datetime
+    at: datetime
+
+
+class CompletedModule(BaseModel):
+    number: int
+    completed_at: datetime
+
+
+class EnrolmentView(BaseModel):
+    enrolment_id: str
+    referral_id: str
+    participant_id: str
+    cycle: int
+    provider: str
+    status: Status
+    activation: Literal["pending", "expired", "activated"]
+    activated_at: datetime | None
+    issued_at: datetime
+    deadline: datetime
+    modules_completed: int
+    modules: list[CompletedModule]
+    learning_completed_at: datetime | None
+    extensions: list[ExtensionView]
+
+
+class LinkIssued(BaseModel):
+    enrolment_id: str
+    expires_at: datetime
+    deadline: datetime
+
+
+class Extended(BaseModel):
+    enrolment_id: str
+    deadline: datetime
+    days: int
+    reason: str

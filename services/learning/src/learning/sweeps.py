@@ -1,0 +1,97 @@
+"""The 10-day clock: due times are stored and found by indexed sweeps, so a restart loses
+nothing. Each item is claimed by a compare-and-set on its due field inside the transaction
+that emits its event, so two replicas never fire the same reminder twice."""
+
+from datetime import datetime
+
+from bson import ObjectId
+
+from learning import domain
+from learning.store import ACTIVATIONS, ENROLMENTS
+from ptfc.events import ActivationExpired, DeadlineApproaching, DeadlineMissed
+from ptfc.service import Runtime
+from ptfc.store import Tx
+
+BATCH = 100
+
+
+async def _due(rt: Runtime, collection: str, query: dict, field: str) -> list[dict]:
+    return await rt.store.db[collection].find(query).sort(field, 1).limit(BATCH).to_list()
+
+
+def _ids(row: dict) -> dict[str, str]:
+    return {"referral_id": row["referral_id"], "participant_id": row["participant_id"], "enrolment_id": str(row["_id"])}
+
+
+async def expire_activations(rt: Runtime) -> None:
+    """Unused links past their time expire once; the parent's FCA and provider are told."""
+    now = rt.clock.now()
+    for row in await _due(rt, ACTIVATIONS, {"state": "pending", "expires_at": {"$lte": now}}, "expires_at"):
+
+        async def work(tx: Tx, row: dict = row) -> None:
+            claimed = await tx.db[ACTIVATIONS].find_one_and_update(
+                {"_id": row["_id"], "state": "pending"},
+                {"$set": {"state": "expired", "closed_at": now}},
+                session=tx.session,
+            )
+            if claimed is None:
+                return  # another replica, a use or a re-issue got there first
+            enrolment = await tx.db[ENROLMENTS].find_one({"_id": ObjectId(row["enrolment_id"])}, session=tx.session)
+            # A sign-in link sent after activation expires quietly: the account is not overdue.
+            if enrolment and enrolment["status"] == "active" and enrolment["activated_at"] is None:
+                await tx.emit(ActivationExpired(**_ids(enrolment), expired_at=row["expires_at"]), row["referral_id"])
+
+        await rt.store.run(work)
+
+
+async def send_reminders(rt: Runtime) -> None:
+    """`learning.deadline_approaching` at each reminder offset before the deadline."""
+    now = rt.clock.now()
+    # Past the deadline a reminder is moot: `mark_missed` takes over.
+    query = {"status": "active", "reminder_due": {"$lte": now}, "deadline": {"$gt": now}}
+    for row in await _due(rt, ENROLMENTS, query, "reminder_due"):
+
+        async def work(tx: Tx, row: dict = row) -> None:
+            deadline: datetime = row["deadline"]
+            claimed = await tx.db[ENROLMENTS].find_one_and_update(
+                {"_id": row["_id"], "status": "active", "deadline": deadline, "reminder_due": row["reminder_due"]},
+                {"$set": {"reminder_due": domain.next_reminder(deadline, rt.settings.reminders, now)}},
+                session=tx.session,
+            )
+            if claimed is None:
+                return
+            await tx.emit(
+                DeadlineApproaching(
+                    **_ids(row),
+                    deadline=deadline,
+                    days_left=domain.days_left(deadline, now),
+                    modules_completed=claimed["modules_completed"],
+                ),
+                row["referral_id"],
+            )
+
+        await rt.store.run(work)
+
+
+async def mark_missed(rt: Runtime) -> None:
+    """The window closed before the eighth module: `learning.deadline_missed`, once."""
+    now = rt.clock.now()
+    for row in await _due(rt, ENROLMENTS, {"status": "active", "deadline": {"$lte": now}}, "deadline"):
+
+        async def work(tx: Tx, row: dict = row) -> None:
+            claimed = await tx.db[ENROLMENTS].find_one_and_update(
+                {"_id": row["_id"], "status": "active", "deadline": row["deadline"]},
+                {"$set": {"status": "missed", "missed_at": now, "reminder_due": None}},
+                session=tx.session,
+            )
+            if claimed is None:
+                return  # completed, extended or withdrawn meanwhile
+            await tx.emit(
+                DeadlineMissed(**_ids(row), deadline=row["deadline"], modules_completed=claimed["modules_completed"]),
+                row["referral_id"],
+            )
+
+        await rt.store.run(work)
+
+
+SWEEPS = [expire_activations, send_reminders, mark_missed]

@@ -1,0 +1,155 @@
+"""Accounts and activation links, against real JetStream and the MongoDB server."""
+
+from datetime import timedelta
+
+from learning.app import create_app
+from ptfc.clock import FakeClock
+from ptfc.events import ReferralWithdrawn
+from ptfc.testing.plugin import bearer, eventually, running
+
+FCA = bearer("cafcass", "fca-1")
+OTHER_FCA = bearer("cafcass", "fca-2")
+PROVIDER = bearer("provider", "staff-1", provider="action-for-children")
+OTHER_PROVIDER = bearer("provider", "staff-2", provider="family-action")
+
+
+async def test_one_account_and_one_link_per_parent_however_often_the_referral_arrives(hub):
+    s = hub.settings()
+    async with running(create_app(s)) as client:
+        envelope = await hub.refer("r-1", "pa", "pb")
+        await hub.publish(None, envelope, msg_id="redelivered")  # same event, not deduped by JetStream
+        await hub.publish(hub.referral("r-1", ["pa", "pb"]))  # a new event for the same referral
+        await hub.wait("account.activation_issued", "pa")
+        await eventually(hub.settled)
+
+        issued = await hub.events("account.activation_issued")
+        assert sorted(e.data["participant_id"] for e in issued) == ["pa", "pb"]
+        assert {e.correlation_id for e in issued} == {"r-1"}
+        first = issued[0].data
+        assert first["deadline"] > first["expires_at"] and first["reissue"] is False
+
+        page = (await client.get("/enrolments", params={"referral_id": "r-1"}, headers=FCA)).json()
+        assert [(e["participant_id"], e["status"], e["activation"]) for e in page["items"]] == [
+            ("pa", "active", "pending"),
+            ("pb", "active", "pending"),
+        ]
+        # Responses carry ids and progress, never the contact details the referral held.
+        for secret in ("pa@parents.example", "Given-pa", "Family-pa", "07700900123", "fiona@cafcass.example"):
+            assert secret not in str(page)
+
+        assert (await client.get("/enrolments", params={"referral_id": "r-1"}, headers=PROVIDER)).json()["items"]
+        for stranger in (OTHER_FCA, OTHER_PROVIDER):
+            assert (await client.get("/enrolments", params={"referral_id": "r-1"}, headers=stranger)).json() == {
+                "items": [],
+                "next_cursor": None,
+            }
+            one = await client.get(f"/enrolments/{page['items'][0]['enrolment_id']}", headers=stranger)
+            assert one.status_code == 404
+
+
+async def test_a_link_activates_once(hub):
+    s = hub.settings()
+    async with running(create_app(s)) as client:
+        await hub.refer("r-2", "pa")
+        token = await hub.token("pa")
+
+        first = await client.post("/activate", json={"token": token})
+        assert first.status_code == 200
+        session = {"Authorization": f"Bearer {first.json()['access_token']}"}
+        assert (await client.get("/me/course", headers=session)).json()["modules_completed"] == 0
+
+        again = await client.post("/activate", json={"token": token})
+        assert again.status_code == 409 and again.json()["type"].endswith("/activation-link-used")
+        unknown = await client.post("/activate", json={"token": "not-a-token-we-sent"})
+        assert unknown.status_code == 404 and unknown.json()["type"].endswith("/activation-link-unknown")
+
+        await hub.wait("account.activated", "pa")
+        [enrolment] = (await client.get("/enrolments", params={"referral_id": "r-2"}, headers=FCA)).json()["items"]
+        assert enrolment["activation"] == "activated"
+    assert len(await hub.events("account.activated")) == 1
+
+
+async def test_a_retried_activation_with_an_idempotency_key_signs_in_once(hub):
+    async with running(create_app(hub.settings())) as client:
+        await hub.refer("r-3", "pa")
+        body, key = {"token": await hub.token("pa")}, {"Idempotency-Key": "tap-1"}
+        first = await client.post("/activate", json=body, headers=key)
+        retry = await client.post("/activate", json=body, headers=key)
+        assert first.status_code == retry.status_code == 200
+        assert retry.json() == first.json() and retry.headers["Idempotent-Replayed"] == "true"
+        await hub.wait("account.activated", "pa")
+    assert len(await hub.events("account.activated")) == 1
+
+
+async def test_an_expired_link_says_how_to_get_a_new_one_and_expires_once(hub):
+    clock = FakeClock()
+    async with running(create_app(hub.settings(), clock=clock)) as client:
+        await hub.refer("r-4", "pa")
+        token = await hub.token("pa")
+        clock.advance(timedelta(hours=72))
+
+        expired = await client.post("/activate", json={"token": token})
+        assert expired.status_code == 410
+        problem = expired.json()
+        assert problem["type"].endswith("/activation-link-expired") and "new link" in problem["detail"]
+
+        [event] = await hub.wait("account.activation_expired", "pa")
+        assert event.correlation_id == "r-4"
+        [enrolment] = (await client.get("/enrolments", params={"referral_id": "r-4"}, headers=FCA)).json()["items"]
+        assert enrolment["activation"] == "expired"
+
+        # The FCA sends a new link; it works, the expired one still does not.
+        reissued = await client.post(f"/enrolments/{enrolment['enrolment_id']}/activation", headers=FCA)
+        assert reissued.status_code == 201
+        await hub.sign_in(client, "pa", nth=2)
+        assert (await client.post("/activate", json={"token": token})).status_code == 410
+    assert len(await hub.events("account.activation_expired")) == 1
+
+
+async def test_reissue_invalidates_the_older_link_and_only_the_fca_or_provider_may_reissue(hub):
+    async with running(create_app(hub.settings())) as client:
+        await hub.refer("r-5", "pa")
+        old = await hub.token("pa")
+        [enrolment] = (await client.get("/enrolments", params={"referral_id": "r-5"}, headers=FCA)).json()["items"]
+        url = f"/enrolments/{enrolment['enrolment_id']}/activation"
+
+        for stranger in (OTHER_FCA, OTHER_PROVIDER):
+            assert (await client.post(url, headers=stranger)).status_code == 404
+        assert (await client.post(url, headers=bearer("parent", "pa"))).status_code == 403
+        issued = await client.post(url, headers=PROVIDER)
+        assert issued.status_code == 201 and "token" not in str(issued.json())  # the link goes to the parent only
+
+        replaced = await client.post("/activate", json={"token": old})
+        assert replaced.status_code == 410 and replaced.json()["type"].endswith("/activation-link-replaced")
+        await hub.sign_in(client, "pa", nth=2)
+        [event] = [e for e in await hub.events("account.activation_issued") if e.data["reissue"]]
+        assert event.data["enrolment_id"] == enrolment["enrolment_id"]
+
+
+async def test_bad_activation_requests_get_clear_problems(hub):
+    async with running(create_app(hub.settings())) as client:
+        for body in ({}, {"token": ""}, {"token": "x" * 201}, {"token": 5}, {"token": "t", "email": "a@b.c"}):
+            answer = await client.post("/activate", json=body)
+            assert answer.status_code == 422, body
+            assert answer.headers["content-type"] == "application/problem+json"
+        broken = await client.post("/activate", content=b"{not json", headers={"content-type": "application/json"})
+        assert broken.status_code == 422
+        huge = await client.post("/activate", json={"token": "x" * 100_000})
+        assert huge.status_code == 413 and huge.json()["type"].endswith("/body-too-large")
+
+
+async def test_withdrawal_closes_the_course_and_its_links(hub):
+    async with running(create_app(hub.settings())) as client:
+        await hub.refer("r-6", "pa", "pb")
+        session = await hub.sign_in(client, "pa")
+        pending = await hub.token("pb")
+        await hub.publish(ReferralWithdrawn(referral_id="r-6", participant_ids=[], reason="court-declined"))
+
+        async def withdrawn():
+            return (await client.get("/me/course", headers=session)).json()["status"] == "withdrawn"
+
+        await eventually(withdrawn)
+        refused = await client.post("/me/modules/1/progress", json={"section": 1}, headers=session)
+        assert refused.status_code == 409 and refused.json()["type"].endswith("/course-withdrawn")
+        link = await client.post("/activate", json={"token": pending})
+        assert link.status_code == 410 and link.json()["type"].endswith("/course-withdrawn")
