@@ -1,4 +1,4 @@
-"""Wires the referrals service: `create_app(settings)`."""
+"""Wires the referrals service: `create_app(settings, clock)`."""
 
 from fastapi import FastAPI
 
@@ -6,10 +6,18 @@ from ptfc.clock import Clock
 from ptfc.service import build_app
 from referrals.api import router
 from referrals.config import Settings
-from referrals.handlers import handlers
+from referrals.handlers import chase_activations, handlers
 from referrals.store import INDEXES
 
 
 def create_app(settings: Settings | None = None, clock: Clock | None = None) -> FastAPI:
     settings = settings or Settings()
-    return build_app(settings, title="PTfC referrals", router=router, handlers=handlers, indexes=INDEXES, clock=clock)
+    return build_app(
+        settings,
+        title="PTfC referrals",
+        router=router,
+        handlers=handlers,
+        indexes=INDEXES,
+        sweeps=[chase_activations],
+        clock=clock,
+    )

@@ -1,0 +1,182 @@
+"""Request and response bodies. Responses are explicit models so no stored field leaks by accident:
+referral views carry no parent's email, phone or address; only the provider's contact worklist carries
+one parent's own details, one row per parent."""
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, Field, StrictBool, field_validator
+
+from ptfc.events import Availability, Language
+from ptfc.models import Request
+from referrals.domain import ParticipantStatus, ReferralStatus
+
+Email = Annotated[str, Field(min_length=3, max_length=254, pattern=r"^[^@\s<>,;:\"]+@[^@\s<>,;:\"]+\.[^@\s<>,;:\"]+$")]
+Name = Annotated[str, Field(min_length=1, max_length=100)]
+Phone = Annotated[str, Field(min_length=7, max_length=20, pattern=r"^\+?[0-9 ()-]{7,20}$")]
+
+
+class Adjustments(Request):
+    interpreter: Annotated[str, Field(min_length=1, max_length=60)] | None = None  # a language, or BSL
+    in_person: StrictBool = False
+    support_needs: Annotated[str, Field(max_length=1000)] = ""
+
+
+class Parent(Request):
+    given_name: Name
+    family_name: Name
+    email: Email
+    phone: Phone
+    preferred_language: Language = "en"
+    gender: Annotated[str, Field(min_length=1, max_length=40)] | None = None
+    adjustments: Adjustments = Adjustments()
+    availability: Annotated[list[Availability], Field(max_length=3)] = []
+
+    @field_validator("availability")
+    @classmethod
+    def distinct(cls, value: list[str]) -> list[str]:
+        return list(dict.fromkeys(value))
+
+
+class Fca(Request):
+    name: Annotated[str, Field(min_length=1, max_length=200)]
+    email: Email
+
+
+class Child(Request):
+    age: Annotated[int, Field(ge=0, le=17, strict=True)]
+
+
+class NewReferral(Request):
+    case_number: Annotated[str, Field(min_length=1, max_length=20)]
+    court: Annotated[str, Field(min_length=2, max_length=200)]
+    court_email: Email | None = None
+    source: Literal["court_order", "fca_request"]
+    stage: Literal["before_first_hearing", "first_hearing", "after_first_hearing"]
+    court_declined: StrictBool  # no defaults: a partner must say so, never be assumed
+    safeguarding_concerns: StrictBool
+    region: Annotated[str, Field(min_length=2, max_length=100)]
+    fca: Fca
+    parents: Annotated[list[Parent], Field(min_length=1, max_length=2)]
+    children: Annotated[list[Child], Field(min_length=1, max_length=20)]
+
+
+class Withdrawal(Request):
+    reason: Annotated[str, Field(min_length=1, max_length=500)]
+
+
+class Reorder(Request):
+    reason: Annotated[str, Field(max_length=500)] = ""
+
+
+# ---- answers -------------------------------------------------------------------------------
+
+
+class CreatedParticipant(BaseModel):
+    participant_id: str
+    given_name: str
+    family_name: str
+
+
+class Created(BaseModel):
+    id: str
+    case_number: str
+    provider: str
+    status: ReferralStatus
+    participants: list[CreatedParticipant]
+
+
+class TimelineEntry(BaseModel):
+    at: datetime
+    event: str
+    cycle: int
+    detail: dict[str, str | int | bool | None] = {}
+
+
+class OutcomeView(BaseModel):
+    result: Literal["completed", "incomplete"]
+    reason: str | None = None
+    decided_at: datetime
+
+
+class PastCycle(BaseModel):
+    cycle: int
+    started_at: datetime
+    outcome: OutcomeView | None
+
+
+class ParticipantView(BaseModel):
+    participant_id: str
+    given_name: str
+    family_name: str
+    preferred_language: Language
+    cycle: int
+    status: ParticipantStatus
+    modules_completed: int
+    modules_total: int
+    contacted_at: datetime | None
+    outcome: OutcomeView | None
+    past_cycles: list[PastCycle]
+    timeline: list[TimelineEntry]
+
+
+class ReferralView(BaseModel):
+    id: str
+    case_number: str
+    court: str
+    source: str
+    stage: str
+    region: str
+    provider: str
+    fca_name: str
+    status: ReferralStatus
+    created_at: datetime
+    withdrawn_at: datetime | None = None
+    withdrawal_reason: str | None = None
+    children_ages: list[int]
+    participants: list[ParticipantView]
+
+
+class ParticipantSummary(BaseModel):
+    participant_id: str
+    cycle: int
+    status: ParticipantStatus
+
+
+class ReferralSummary(BaseModel):
+    id: str
+    case_number: str
+    court: str
+    provider: str
+    status: ReferralStatus
+    created_at: datetime
+    participants: list[ParticipantSummary]
+
+
+class ContactDue(BaseModel):
+    """One parent's own details, for the provider's call; never their co-parent's."""
+
+    participant_id: str
+    referral_id: str
+    cycle: int
+    given_name: str
+    family_name: str
+    email: str
+    phone: str
+    preferred_language: Language
+    interpreter: str | None
+    in_person: bool
+    support_needs: str
+    availability: list[Availability]
+    due_at: datetime
+
+
+class Contacted(BaseModel):
+    participant_id: str
+    contacted_at: datetime
+
+
+class Reordered(BaseModel):
+    participant_id: str
+    cycle: int
+    status: ParticipantStatus

@@ -1,0 +1,126 @@
+"""Intake: what Cafcass sends, what is refused and why, and that a retry never refers twice."""
+
+import asyncio
+
+import pytest
+
+from ptfc.testing.plugin import bearer
+
+from .conftest import CONTACTS, FCA, REQUEST, referral
+
+
+async def test_a_referral_is_routed_and_announced_once_even_when_retried(kit, tap):
+    first = await kit.refer(key="intake-1")
+    again = await kit.refer(key="intake-1")
+    assert first.status_code == again.status_code == 201
+    assert first.json() == again.json()
+    body = first.json()
+    assert body["case_number"] == "MA24P00123" and body["provider"] == "family-action"
+    assert [p["given_name"] for p in body["participants"]] == ["Alex", "Chris"]
+
+    [event] = await tap.wait_for("referral.created")
+    data = event.data
+    assert event.correlation_id == data["referral_id"] == body["id"]
+    assert data["fca_id"] == "fca-sam" and data["provider"] == "family-action" and data["cycle"] == 1
+    assert [p["participant_id"] for p in data["participants"]] == [p["participant_id"] for p in body["participants"]]
+    assert data["participants"][1]["adjustments"]["interpreter"] == "Polish"
+    assert await kit.db.referrals.count_documents({}) == 1
+    assert await kit.db.outbox.count_documents({}) == 1
+
+
+async def test_the_same_parent_of_the_same_case_is_not_referred_twice(kit):
+    existing, _ = await kit.referred()
+    # A retry without a key, and a new referral naming one of the parents in another case of letters.
+    again = await kit.refer()
+    other = referral(parents=[{**REQUEST["parents"][0], "email": "ALEX@Example.org"}])
+    clash = await kit.refer(other)
+    for answer in (again, clash):
+        assert answer.status_code == 409
+        assert answer.json()["type"].endswith("/parent-already-referred")
+        assert answer.json()["existing_referral_id"] == existing
+    # The same parent in another case is another referral.
+    assert (await kit.refer(referral(case_number="MA24P00999"))).status_code == 201
+
+
+async def test_two_intakes_racing_for_the_same_parent_make_one_referral(kit):
+    answers = await asyncio.gather(kit.refer(key="a"), kit.refer(key="b"))
+    assert sorted(a.status_code for a in answers) == [201, 409]
+    winner = next(a for a in answers if a.status_code == 201).json()["id"]
+    assert next(a for a in answers if a.status_code == 409).json()["existing_referral_id"] == winner
+    assert await kit.db.referrals.count_documents({}) == 1
+
+
+async def test_a_region_outside_family_action_areas_goes_to_action_for_children(kit):
+    answer = await kit.refer(referral(region="kent", court="Canterbury Combined Court"))
+    assert answer.json()["provider"] == "action-for-children"
+
+
+PARENT = REQUEST["parents"][0]
+
+
+@pytest.mark.parametrize(
+    ("changes", "status", "reason"),
+    [
+        ({"court": "Cardiff Civil and Family Justice Centre"}, 422, "wales-out-of-scope"),
+        ({"region": "South Wales"}, 422, "wales-out-of-scope"),
+        ({"safeguarding_concerns": True}, 422, "safeguarding-concerns"),
+        ({"court_declined": True}, 422, "court-declined"),
+        ({"region": "Scotland"}, 422, "region-not-in-england"),
+        ({"region": "Narnia"}, 422, "region-unknown"),
+        ({"region": "North West"}, 422, "region-ambiguous"),
+        ({"case_number": "MA24P0012"}, 422, "invalid-case-number"),
+        ({"case_number": "'; DROP TABLE--"}, 422, "invalid-case-number"),
+        ({"parents": [PARENT, PARENT]}, 422, "same-parent-twice"),
+        ({"parents": []}, 422, "invalid-request"),
+        ({"parents": [PARENT, PARENT, PARENT]}, 422, "invalid-request"),
+        ({"court_declined": "no"}, 422, "invalid-request"),
+        ({"safeguarding_concerns": None}, 422, "invalid-request"),
+        ({"source": "self_referral"}, 422, "invalid-request"),
+        ({"children": [{"age": 30}]}, 422, "invalid-request"),
+        ({"children": [{"age": "six"}]}, 422, "invalid-request"),
+        ({"region": "x" * 10_000}, 422, "invalid-request"),
+        ({"fca": {"name": "Sam", "email": "not an email"}}, 422, "invalid-request"),
+        ({"parents": [{**PARENT, "phone": "call me"}]}, 422, "invalid-request"),
+        ({"parents": [{**PARENT, "preferred_language": "fr"}]}, 422, "invalid-request"),
+        ({"parents": [{**PARENT, "address": "1 Secret Lane"}]}, 422, "invalid-request"),
+        ({"parents": [{**PARENT, "given_name": "   "}]}, 422, "invalid-request"),
+        ({"unexpected": True}, 422, "invalid-request"),
+        ({"case_number": {"$gt": ""}}, 422, "invalid-request"),
+    ],
+)
+async def test_each_refusal_has_its_reason_and_nothing_is_kept(kit, changes, status, reason):
+    answer = await kit.refer(referral(**changes))
+    assert answer.status_code == status, answer.text
+    problem = answer.json()
+    assert answer.headers["content-type"] == "application/problem+json"
+    assert problem["type"] == f"https://ptfc.example/problems/{reason}"
+    assert not any(contact in answer.text for contact in CONTACTS)  # a problem never echoes personal data
+    if reason == "wales-out-of-scope":
+        assert "Working Together for Children" in problem["detail"] and "Cafcass Cymru" in problem["detail"]
+    assert await kit.db.referrals.count_documents({}) == 0
+    assert await kit.db.outbox.count_documents({}) == 0
+
+
+async def test_only_cafcass_refers(kit):
+    for headers in (bearer("parent", "alex"), bearer("provider", "p1", provider="family-action"), bearer("court", "c")):
+        answer = await kit.refer(headers=headers)
+        assert answer.status_code == 403 and answer.json()["type"].endswith("/referral-by-cafcass-only")
+    assert (await kit.client.post("/referrals", json=REQUEST)).status_code == 401
+    assert (await kit.refer(headers={"Authorization": "Bearer forged"})).status_code == 401
+    assert await kit.db.referrals.count_documents({}) == 0
+
+
+async def test_malformed_bodies_and_ids_get_problems_not_errors(kit):
+    json_header = {**FCA, "content-type": "application/json"}
+    broken = await kit.client.post("/referrals", content=b"{not json", headers=json_header)
+    assert broken.status_code == 422
+    assert (await kit.client.post("/referrals", json=[1, 2], headers=FCA)).status_code == 422
+    for path in ("/referrals/nope", "/referrals/0123456789abcdef01234567", "/referrals/" + "9" * 64):
+        answer = await kit.client.get(path, headers=FCA)
+        assert answer.status_code == 404 and answer.json()["type"].endswith("/not-found")
+    assert (await kit.client.get("/referrals?cursor=zzz", headers=FCA)).json()["type"].endswith("/invalid-cursor")
+    assert (await kit.client.get("/referrals?status=lost", headers=FCA)).status_code == 422
+    assert (await kit.client.get("/referrals?limit=100000", headers=FCA)).status_code == 422
+    reused = await kit.refer(key="k")
+    changed = await kit.refer(referral(case_number="MA24P00999"), key="k")
+    assert reused.status_code == 201 and changed.json()["type"].endswith("/idempotency-key-reused")
