@@ -202,8 +202,9 @@ class Progress:
     learning_completed_at: datetime | None = None
     deadline: datetime | None = None
     deadline_missed_at: datetime | None = None
-    workshop_booked_at: datetime | None = None
-    workshop_cancelled: bool = False
+    workshop_booked_at: datetime | None = None  # the latest booking, cancellation and miss, by when they
+    workshop_cancelled_at: datetime | None = None  # happened: consumers of different event types may
+    workshop_missed_at: datetime | None = None  # receive them in any order
     workshop_misses: int = 0
     workshop_rebooking_offered: bool = False
     workshop_missed_final_at: datetime | None = None
@@ -234,21 +235,27 @@ def apply(progress: Progress, event_type: str, data: dict[str, Any], at: datetim
         case "learning.extended":
             return replace(p, deadline=data["deadline"])
         case "workshop.booked":
-            return replace(p, workshop_booked_at=at, workshop_cancelled=False)
+            return replace(p, workshop_booked_at=_latest(p.workshop_booked_at, at))
         case "workshop.cancelled":
-            return replace(p, workshop_cancelled=True)
+            return replace(p, workshop_cancelled_at=_latest(p.workshop_cancelled_at, at))
         case "workshop.attended":
             return replace(p, workshop_attended_at=p.workshop_attended_at or data["attended_at"])
         case "workshop.missed":
+            if data["misses"] < p.workshop_misses:
+                return replace(p, workshop_missed_at=_latest(p.workshop_missed_at, at))  # an older miss, late
             final = None if data["rebooking_offered"] else (p.workshop_missed_final_at or at)
             return replace(
                 p,
-                workshop_misses=max(p.workshop_misses, data["misses"]),
+                workshop_misses=data["misses"],
                 workshop_rebooking_offered=data["rebooking_offered"],
-                workshop_booked_at=None,
+                workshop_missed_at=_latest(p.workshop_missed_at, at),
                 workshop_missed_final_at=final,
             )
     return p
+
+
+def _latest(known: datetime | None, at: datetime) -> datetime:
+    return max(known, at) if known else at
 
 
 def decide(progress: Progress) -> Outcome | None:
@@ -265,7 +272,9 @@ def decide(progress: Progress) -> Outcome | None:
 def participant_status(progress: Progress, outcome: str | None) -> ParticipantStatus:
     if outcome in ("completed", "incomplete"):
         return outcome  # type: ignore[return-value]
-    if progress.workshop_booked_at and not progress.workshop_cancelled:
+    booked = progress.workshop_booked_at
+    ended = [t for t in (progress.workshop_cancelled_at, progress.workshop_missed_at) if t]
+    if booked and all(booked > t for t in ended):
         return "workshop_booked"
     if progress.workshop_misses and progress.workshop_rebooking_offered:
         return "workshop_rebooking"

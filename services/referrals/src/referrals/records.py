@@ -74,4 +74,8 @@ async def refresh_status(tx: Tx, referral_id: str) -> None:
     rows = await tx.db[PARTICIPANTS].find({"referral_id": referral_id}, {"outcome": 1}, session=tx.session).to_list()
     outcomes = [(row.get("outcome") or {}).get("result") for row in rows]
     status = referral_status(referral.get("withdrawn_at") is not None, outcomes)
-    await tx.db[REFERRALS].update_one({"_id": referral["_id"]}, {"$set": {"status": status}}, session=tx.session)
+    # Always a real write (the version moves): two parents settled at once then conflict, and the
+    # retried one sees the other's outcome, where a same-value write would be skipped and go stale.
+    await tx.db[REFERRALS].update_one(
+        {"_id": referral["_id"]}, {"$set": {"status": status}, "$inc": {"version": 1}}, session=tx.session
+    )

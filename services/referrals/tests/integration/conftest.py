@@ -2,7 +2,7 @@
 with a clock the tests move, and other services' events injected as they would publish them."""
 
 import copy
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -109,7 +109,10 @@ class Kit:
         if kind == "notification.sent":
             fields.setdefault("source_event_id", "e1")
         payload = EVENTS[kind].model_validate(fields)
-        return Envelope.of(payload, correlation_id=referral_id, producer=prefix, at=self.clock.now())
+        self.clock.advance(timedelta(seconds=1))  # events happen one after another, as in life
+        envelope = Envelope.of(payload, correlation_id=referral_id, producer=prefix, at=self.clock.now())
+        envelope.data = {**fields, **envelope.data}  # producers add ids their contract does not list yet
+        return envelope
 
     async def publish(self, envelope: Envelope, msg_id: str | None = None) -> None:
         nc = await nats.connect(self.nats_url)

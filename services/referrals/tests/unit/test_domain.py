@@ -171,7 +171,9 @@ def test_status_follows_the_parents_progress():
     assert participant_status(run([LEARNED]), None) == "elearning_complete"
     booked = run([LEARNED, ("workshop.booked", {})])
     assert participant_status(booked, None) == "workshop_booked"
-    assert participant_status(apply(booked, "workshop.cancelled", {}, T0), None) == "elearning_complete"
+    assert participant_status(apply(booked, "workshop.cancelled", {}, T0 + timedelta(days=1)), None) == (
+        "elearning_complete"
+    )
     assert participant_status(booked, "incomplete") == "incomplete"
 
 
@@ -188,3 +190,21 @@ def test_an_event_from_before_a_reorder_belongs_to_the_old_cycle():
     assert event_cycle({}, started + timedelta(minutes=1), current=2, started_at=started) == 2
     assert event_cycle({"cycle": 1}, started + timedelta(minutes=1), current=2, started_at=started) == 1
     assert event_cycle({}, T0 - timedelta(days=1), current=1, started_at=T0) == 1
+
+
+def test_workshop_events_received_out_of_order_are_placed_by_when_they_happened():
+    booked = ("workshop.booked", {}, T0)
+    missed = ("workshop.missed", {"misses": 1, "rebooking_offered": True}, T0 + timedelta(days=3))
+    rebooked = ("workshop.booked", {}, T0 + timedelta(days=4))
+    for order in ([booked, missed], [missed, booked]):
+        progress = Progress()
+        for kind, data, at in order:
+            progress = apply(progress, kind, data, at)
+        assert participant_status(progress, None) == "workshop_rebooking"
+    progress = Progress()
+    for kind, data, at in [rebooked, missed, booked]:
+        progress = apply(progress, kind, data, at)
+    assert participant_status(progress, None) == "workshop_booked"
+    # The second miss arriving before the first still ends the cycle.
+    second = apply(Progress(), "workshop.missed", {"misses": 2, "rebooking_offered": False}, T0 + timedelta(days=9))
+    assert decide(apply(second, *missed[:2], missed[2])) == Outcome("incomplete", "workshop_missed")
