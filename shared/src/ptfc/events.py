@@ -156,6 +156,7 @@ class LearningEvent(EventData):
     referral_id: str
     participant_id: str
     enrolment_id: str
+    cycle: int | None = None  # the referral cycle the enrolment belongs to (a re-order starts a new one)
 
 
 class ActivationIssued(LearningEvent):

@@ -30,7 +30,7 @@ from learning.schemas import (
     Resume,
     Session,
 )
-from learning.store import ACCOUNTS, ACTIVATIONS, ENROLMENTS, OPEN, issue_activation
+from learning.store import ACCOUNTS, ACTIVATIONS, ENROLMENTS, OPEN, event_ids, issue_activation
 from ptfc.auth import Caller, CurrentCaller, issue_token
 from ptfc.events import AccountActivated, LearningCompleted, LearningExtended, ModuleCompleted
 from ptfc.idempotency import IdempotencyKey, once
@@ -127,7 +127,7 @@ async def activate(body: Activate, rt: RuntimeDep, key: IdempotencyKey = None) -
                 {"$set": {"activated_at": now}},
                 session=tx.session,
             )
-            await tx.emit(AccountActivated(**_ids(enrolment)), enrolment["referral_id"])
+            await tx.emit(AccountActivated(**event_ids(enrolment)), enrolment["referral_id"])
         ttl = rt.settings.parent_session_ttl
         session = Session(
             access_token=issue_token(rt.settings.jwt_secret, "parent", enrolment["participant_id"], ttl=ttl),
@@ -140,14 +140,6 @@ async def activate(body: Activate, rt: RuntimeDep, key: IdempotencyKey = None) -
 
 
 # ---- the parent's own course -------------------------------------------------------------------
-
-
-def _ids(enrolment: dict) -> dict[str, str]:
-    return {
-        "referral_id": enrolment["referral_id"],
-        "participant_id": enrolment["participant_id"],
-        "enrolment_id": str(enrolment["_id"]),
-    }
 
 
 def _closed(reason: str, deadline: datetime | None = None) -> Problem:
@@ -303,9 +295,11 @@ async def complete_module(
             )
             if not claimed.modified_count:  # the clock or a concurrent completion won: answer from its state
                 raise Problem(409, "conflict", "Please try again", "Your course changed while saving. Reload it.")
-            await tx.emit(ModuleCompleted(**_ids(fresh), module=number, modules_completed=number), fresh["referral_id"])
+            await tx.emit(
+                ModuleCompleted(**event_ids(fresh), module=number, modules_completed=number), fresh["referral_id"]
+            )
             if finished:
-                await tx.emit(LearningCompleted(**_ids(fresh), completed_at=now), fresh["referral_id"])
+                await tx.emit(LearningCompleted(**event_ids(fresh), completed_at=now), fresh["referral_id"])
         result = CompletionResult(
             module=number,
             modules_completed=done,
@@ -351,8 +345,7 @@ def _view(e: dict, now: datetime) -> EnrolmentView:
     else:
         activation = "pending"
     return EnrolmentView(
-        **_ids(e),
-        cycle=e["cycle"],
+        **event_ids(e),
         provider=e["provider"],
         status=e["status"],
         activation=activation,
@@ -414,7 +407,7 @@ def _enrolment_closed(status: str) -> Problem:
         "missed": "The deadline has passed and the court has been told; the court may re-order the course.",
         "superseded": "A newer cycle of this course replaced this enrolment.",
     }[status]
-    return Problem(409, "enrolment-closed", "This enrolment is closed", why, status=status)
+    return Problem(409, "enrolment-closed", "This enrolment is closed", why, enrolment_status=status)
 
 
 @router.post("/enrolments/{enrolment_id}/extensions", status_code=201, response_model=Extended, tags=["staff"])
@@ -441,7 +434,7 @@ async def extend(
         if not moved.modified_count:
             raise Problem(409, "conflict", "Please try again", "The enrolment changed while extending it.")
         await tx.emit(
-            LearningExtended(**_ids(fresh), deadline=deadline, days=body.days, reason=body.reason),
+            LearningExtended(**event_ids(fresh), deadline=deadline, days=body.days, reason=body.reason),
             fresh["referral_id"],
         )
         done = Extended(enrolment_id=enrolment_id, deadline=deadline, days=body.days, reason=body.reason)

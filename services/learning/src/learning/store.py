@@ -37,6 +37,16 @@ INDEXES: dict[str, list[IndexModel]] = {
 OPEN = ("active", "completed")  # states in which a parent may still sign in
 
 
+def event_ids(enrolment: dict) -> dict:
+    """The ids every learning event carries, so consumers can match it to their records."""
+    return {
+        "referral_id": enrolment["referral_id"],
+        "participant_id": enrolment["participant_id"],
+        "enrolment_id": str(enrolment["_id"]),
+        "cycle": enrolment.get("cycle"),
+    }
+
+
 async def open_enrolment(
     tx: Tx,
     settings: Settings,
@@ -122,9 +132,7 @@ async def issue_activation(tx: Tx, settings: Settings, enrolment: dict, *, reiss
     )
     await tx.emit(
         ActivationIssued(
-            referral_id=enrolment["referral_id"],
-            participant_id=enrolment["participant_id"],
-            enrolment_id=enrolment_id,
+            **event_ids(enrolment),
             activation_url=domain.activation_link(settings.hub_url, token),
             expires_at=expires_at,
             deadline=enrolment["deadline"],

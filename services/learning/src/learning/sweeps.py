@@ -7,7 +7,7 @@ from datetime import datetime
 from bson import ObjectId
 
 from learning import domain
-from learning.store import ACTIVATIONS, ENROLMENTS
+from learning.store import ACTIVATIONS, ENROLMENTS, event_ids
 from ptfc.events import ActivationExpired, DeadlineApproaching, DeadlineMissed
 from ptfc.service import Runtime
 from ptfc.store import Tx
@@ -17,10 +17,6 @@ BATCH = 100
 
 async def _due(rt: Runtime, collection: str, query: dict, field: str) -> list[dict]:
     return await rt.store.db[collection].find(query).sort(field, 1).limit(BATCH).to_list()
-
-
-def _ids(row: dict) -> dict[str, str]:
-    return {"referral_id": row["referral_id"], "participant_id": row["participant_id"], "enrolment_id": str(row["_id"])}
 
 
 async def expire_activations(rt: Runtime) -> None:
@@ -39,7 +35,9 @@ async def expire_activations(rt: Runtime) -> None:
             enrolment = await tx.db[ENROLMENTS].find_one({"_id": ObjectId(row["enrolment_id"])}, session=tx.session)
             # A sign-in link sent after activation expires quietly: the account is not overdue.
             if enrolment and enrolment["status"] == "active" and enrolment["activated_at"] is None:
-                await tx.emit(ActivationExpired(**_ids(enrolment), expired_at=row["expires_at"]), row["referral_id"])
+                await tx.emit(
+                    ActivationExpired(**event_ids(enrolment), expired_at=row["expires_at"]), row["referral_id"]
+                )
 
         await rt.store.run(work)
 
@@ -62,7 +60,7 @@ async def send_reminders(rt: Runtime) -> None:
                 return
             await tx.emit(
                 DeadlineApproaching(
-                    **_ids(row),
+                    **event_ids(row),
                     deadline=deadline,
                     days_left=domain.days_left(deadline, now),
                     modules_completed=claimed["modules_completed"],
@@ -87,7 +85,9 @@ async def mark_missed(rt: Runtime) -> None:
             if claimed is None:
                 return  # completed, extended or withdrawn meanwhile
             await tx.emit(
-                DeadlineMissed(**_ids(row), deadline=row["deadline"], modules_completed=claimed["modules_completed"]),
+                DeadlineMissed(
+                    **event_ids(row), deadline=row["deadline"], modules_completed=claimed["modules_completed"]
+                ),
                 row["referral_id"],
             )
 
