@@ -56,14 +56,16 @@ async def follow(event: Envelope, tx: Tx) -> None:
         return
     cycle = event_cycle(event.data, event.occurred_at, parent["cycle"], parent["cycle_started_at"])
     line = entry(event.type, cycle or parent["cycle"] - 1, event.occurred_at, **_detail(event.type, data))
-    changes: dict[str, Any] = {"$push": {"timeline": line}}
+    changes: dict[str, Any] = {"$push": {"timeline": line}, "$set": {}}
+    if event.type == "account.activated":  # an account activated in any cycle needs no chaser
+        changes["$set"] |= {"activated_ever": True, "chaser_due_at": None}
     current = cycle == parent["cycle"]
     progress = progress_of(parent)
     if current:
         progress = apply(progress, event.type, typed, event.occurred_at)
-        changes["$set"] = {"progress": progress_doc(progress)}
-        if event.type == "account.activated":
-            changes["$set"] |= {"activated_ever": True, "chaser_due_at": None}  # no chaser once activated
+        changes["$set"]["progress"] = progress_doc(progress)
+    if not changes["$set"]:
+        del changes["$set"]
     await tx.db[PARTICIPANTS].update_one({"_id": oid}, changes, session=tx.session)
     if current and parent["outcome"] is None and parent["active"] and (outcome := decide(progress)):
         parent["progress"] = progress_doc(progress)

@@ -124,3 +124,24 @@ async def test_malformed_bodies_and_ids_get_problems_not_errors(kit):
     reused = await kit.refer(key="k")
     changed = await kit.refer(referral(case_number="MA24P00999"), key="k")
     assert reused.status_code == 201 and changed.json()["type"].endswith("/idempotency-key-reused")
+
+
+JUNK = [b"", b"null", b"[]", b'"x"', b"1e999", b"\xff\xfe", b'{"reason": null}', b'{"reason": ' + b'"a"' * 3 + b"}"]
+
+
+async def test_hostile_input_anywhere_gets_a_problem_never_a_server_error(kit):
+    referral_id, (alex, _) = await kit.referred()
+    writes = [
+        ("/referrals", FCA),
+        (f"/referrals/{referral_id}/withdraw", FCA),
+        (f"/referrals/{referral_id}/participants/{alex}/reorder", FCA),
+        (f"/providers/family-action/contacts/{alex}", bearer("provider", "s", provider="family-action")),
+    ]
+    for path, headers in writes:
+        for junk in JUNK:
+            answer = await kit.client.post(path, content=junk, headers={**headers, "content-type": "application/json"})
+            assert answer.status_code < 500, (path, junk, answer.status_code)
+            assert answer.headers["content-type"] == "application/problem+json" or "contacts" in path
+        bad_key = await kit.client.post(path, json={}, headers={**headers, "Idempotency-Key": "a b" * 100})
+        assert bad_key.status_code == 422
+    assert (await kit.view(referral_id))["status"] == "active"  # nothing above withdrew it
