@@ -11,10 +11,11 @@ from ptfc.auth import Caller, CurrentCaller
 from ptfc.events import PROVIDERS, ParticipantContact, ReferralCreated, ReferralReordered, ReferralWithdrawn
 from ptfc.idempotency import IdempotencyKey, once
 from ptfc.pagination import Page, Paging
-from ptfc.problems import Problem, forbidden, not_found
+from ptfc.problems import Problem, not_found
 from ptfc.service import RuntimeDep
 from ptfc.store import Tx
 from referrals import domain, views
+from referrals.access import cafcass_only, provider_staff, visible_referral, visible_to
 from referrals.domain import Outcome, Refused
 from referrals.records import decide_outcome, entry, progress_of, refresh_status
 from referrals.schemas import (
@@ -39,37 +40,6 @@ Id = Annotated[str, Path(max_length=64)]
 
 def as_problem(refused: Refused) -> Problem:
     return Problem(refused.status, refused.reason, refused.title, refused.detail, **refused.extra)
-
-
-def cafcass_only(caller: CurrentCaller) -> Caller:
-    if caller.role != "cafcass":
-        raise Problem(
-            403,
-            "referral-by-cafcass-only",
-            "Only Cafcass makes referrals",
-            "A referral comes from a court order or an FCA request, sent by Cafcass; there is no self-referral.",
-        )
-    return caller
-
-
-def visible_to(caller: Caller) -> dict[str, Any]:
-    """The referrals a professional may see; everyone else (parents included) sees none."""
-    if caller.role == "cafcass":
-        return {"fca_id": caller.sub}
-    if caller.role == "provider" and caller.provider:
-        return {"provider": caller.provider}
-    if caller.role == "court" and caller.court:
-        return {"court_key": domain.place_key(caller.court)}
-    raise forbidden("Referrals are seen by the FCA who made them, the court of the case and its provider.")
-
-
-async def visible_referral(tx_or_db: Any, caller: Caller, referral_id: str, session: Any = None) -> dict[str, Any]:
-    scope = visible_to(caller)
-    oid = object_id(referral_id)
-    found = oid and await tx_or_db[REFERRALS].find_one({"_id": oid, **scope}, session=session)
-    if not found:
-        raise not_found("referral")
-    return found
 
 
 def already_referred(referral_id: str) -> Problem:
@@ -366,12 +336,6 @@ async def reorder(
 
 
 # ---- the provider's worklist --------------------------------------------------------------------
-
-
-def provider_staff(caller: Caller, provider: str) -> None:
-    caller.require("provider")
-    if caller.provider != provider:
-        raise forbidden("Provider staff see only the parents routed to their own provider.")
 
 
 @router.get("/providers/{provider}/contacts-due", response_model=Page[ContactDue], tags=["providers"])
