@@ -3,8 +3,6 @@
 `referrals` holds one case's referral; `participants` one parent each (their contact details, the
 current cycle's progress and their timeline), so every due time is a plain indexed field."""
 
-from typing import Any
-
 from bson import ObjectId
 from bson.errors import InvalidId
 from pymongo import ASCENDING, IndexModel
@@ -43,7 +41,3 @@ def object_id(value: str) -> ObjectId | None:
         return ObjectId(value)
     except (InvalidId, TypeError):
         return None
-
-
-def without_none(doc: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in doc.items() if v is not None}
