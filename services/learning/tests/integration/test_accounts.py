@@ -137,6 +137,17 @@ async def test_bad_activation_requests_get_clear_problems(hub):
         huge = await client.post("/activate", json={"token": "x" * 100_000})
         assert huge.status_code == 413 and huge.json()["type"].endswith("/body-too-large")
 
+        async def streamed(chunks):  # no Content-Length: the size is only known by reading
+            for chunk in chunks:
+                yield chunk
+
+        big = [b'{"token": "', *[b"x" * 1000] * 100, b'"}']
+        json_type = {"content-type": "application/json"}
+        chunked = await client.post("/activate", content=streamed(big), headers=json_type)
+        assert chunked.status_code == 413
+        small = await client.post("/activate", content=streamed([b'{"token": ', b'"abc"}']), headers=json_type)
+        assert small.status_code == 404  # a small streamed body still reaches the route
+
 
 async def test_withdrawal_closes_the_course_and_its_links(hub):
     async with running(create_app(hub.settings())) as client:
