@@ -1,5 +1,7 @@
 """Modules, progress and completion, as a parent and their FCA would see them."""
 
+import asyncio
+
 from learning import content
 from learning.app import create_app
 from ptfc.testing.plugin import bearer, eventually, running
@@ -40,6 +42,8 @@ async def test_the_eight_modules_are_listed_in_order_with_content_and_no_answers
         for bad in ("/modules/0", "/modules/9", "/modules/abc", "/modules/1?lang=xx"):
             answer = await client.get(bad)
             assert answer.status_code == 422 and answer.json()["type"].endswith("/invalid-request"), bad
+        assert "/me/modules/{number}/complete" in (await client.get("/openapi.json")).json()["paths"]
+        assert "referral.created" in (await client.get("/asyncapi.json")).text
 
 
 async def test_modules_unlock_in_order_and_eight_completions_complete_the_learning_once(hub):
@@ -144,3 +148,20 @@ async def test_no_parent_reaches_another_parents_progress_and_hostile_input_gets
         for token in ("", "Bearer", "Bearer not.a.jwt", "Basic abc"):
             answer = await client.get("/me/course", headers={"Authorization": token})
             assert answer.status_code == 401, token
+
+
+async def test_a_double_submitted_completion_counts_once(hub):
+    async with running(create_app(hub.settings())) as client:
+        await hub.refer("r-d", "pa")
+        me = await hub.sign_in(client, "pa")
+        body = {"answers": right_answers(1)}
+        answers = await asyncio.gather(
+            *(client.post("/me/modules/1/complete", json=body, headers=me) for _ in range(4))
+        )
+        assert [a.status_code for a in answers] == [200] * 4
+        assert sorted(a.json()["already_completed"] for a in answers) == [False, True, True, True]
+        assert (await client.get("/me/course", headers=me)).json()["modules_completed"] == 1
+        await hub.wait("module.completed", "pa")
+        await client.post("/me/modules/2/complete", json={"answers": right_answers(2)}, headers=me)
+        await hub.wait("module.completed", "pa", count=2)  # everything before it has been published
+    assert [e.data["module"] for e in await hub.events("module.completed")] == [1, 2]
