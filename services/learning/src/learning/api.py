@@ -10,6 +10,7 @@ from fastapi import APIRouter, Path, Query
 from fastapi.responses import JSONResponse
 
 from learning import content, domain
+from learning.refusals import ASK_FOR_LINK, course_closed, enrolment_closed, link_refused
 from learning.schemas import (
     Activate,
     CompletedModule,
@@ -45,8 +46,6 @@ ModuleNo = Annotated[int, Path(ge=1, le=content.MODULE_COUNT, description="1 to 
 EnrolmentId = Annotated[str, Path(max_length=24)]
 Lang = Annotated[Language, Query(description="Falls back to English where a module is not translated yet")]
 
-ASK_FOR_LINK = "Please ask your Cafcass family court adviser (FCA) or your course provider to send you a new link."
-
 # ---- content ---------------------------------------------------------------------------------
 
 
@@ -61,36 +60,6 @@ async def get_module(number: ModuleNo, lang: Lang = "en") -> ModuleView:
 
 
 # ---- activation ------------------------------------------------------------------------------
-
-
-def _link_problem(state: str) -> Problem:
-    if state == "used":
-        return Problem(
-            409,
-            "activation-link-used",
-            "This link has already been used",
-            "Each link works once. If you cannot sign in, " + ASK_FOR_LINK[0].lower() + ASK_FOR_LINK[1:],
-        )
-    if state == "superseded":
-        return Problem(
-            410,
-            "activation-link-replaced",
-            "A newer link has been sent",
-            "Please use the link in the most recent email we sent you. " + ASK_FOR_LINK,
-        )
-    if state == "withdrawn":
-        return Problem(
-            410,
-            "course-withdrawn",
-            "This course is no longer needed",
-            "The referral for this course was withdrawn, so the link no longer works.",
-        )
-    return Problem(
-        410,
-        "activation-link-expired",
-        "This link has expired",
-        "Links work for a limited time after they are sent. " + ASK_FOR_LINK,
-    )
 
 
 @router.post("/activate", response_model=Session, tags=["parent"])
@@ -109,15 +78,15 @@ async def activate(body: Activate, rt: RuntimeDep, key: IdempotencyKey = None) -
                 "Check that you used the whole link from the email. " + ASK_FOR_LINK,
             )
         if link["state"] != "pending" or now >= link["expires_at"]:
-            raise _link_problem(link["state"])
+            raise link_refused(link["state"])
         enrolment = await tx.db[ENROLMENTS].find_one({"_id": ObjectId(link["enrolment_id"])}, session=tx.session)
         if enrolment["status"] not in OPEN:
-            raise _closed(enrolment["status"])
+            raise course_closed(enrolment["status"])
         used = await tx.db[ACTIVATIONS].update_one(
             {"_id": token_hash, "state": "pending"}, {"$set": {"state": "used", "used_at": now}}, session=tx.session
         )
         if not used.modified_count:
-            raise _link_problem("used")
+            raise link_refused("used")
         if enrolment["activated_at"] is None:
             await tx.db[ENROLMENTS].update_one(
                 {"_id": enrolment["_id"]}, {"$set": {"activated_at": now}}, session=tx.session
@@ -140,38 +109,6 @@ async def activate(body: Activate, rt: RuntimeDep, key: IdempotencyKey = None) -
 
 
 # ---- the parent's own course -------------------------------------------------------------------
-
-
-def _closed(reason: str, deadline: datetime | None = None) -> Problem:
-    if reason == "withdrawn":
-        return Problem(
-            409,
-            "course-withdrawn",
-            "This course has been withdrawn",
-            "The referral was withdrawn, so this course is closed. Your FCA can tell you more.",
-        )
-    if reason == "superseded":
-        return Problem(
-            409,
-            "course-replaced",
-            "This course has been replaced",
-            "The court ordered the course again. Please use your newest link.",
-        )
-    if reason == "module-locked":
-        return Problem(
-            409,
-            "module-locked",
-            "Please finish the earlier modules first",
-            "Modules open one at a time, in order. Finish the module you are on to open the next.",
-        )
-    when = f" on {deadline:%d %B %Y at %H:%M} UTC" if deadline else ""
-    return Problem(
-        409,
-        "deadline-passed",
-        "The time for the e-learning has ended",
-        f"The e-learning had to be finished{when}. Your FCA and the court will be told. "
-        "Please contact your FCA or your course provider about what happens next.",
-    )
 
 
 async def _my_enrolment(rt: Runtime, caller: Caller) -> dict:
@@ -217,7 +154,7 @@ async def my_course(rt: RuntimeDep, caller: CurrentCaller) -> Course:
 def _refuse_unless_open(e: dict, number: int, now: datetime) -> None:
     reason = domain.refusal(e["status"], e["modules_completed"], number, e["deadline"], now)
     if reason:
-        raise _closed(reason, e["deadline"])
+        raise course_closed(reason, e["deadline"])
 
 
 @router.post("/me/modules/{number}/progress", response_model=ModuleProgress, tags=["parent"])
@@ -392,22 +329,12 @@ async def reissue_link(
     async def work(tx: Tx) -> tuple[int, dict[str, Any]]:
         fresh = await tx.db[ENROLMENTS].find_one({"_id": e["_id"]}, session=tx.session)
         if fresh["status"] not in OPEN:
-            raise _enrolment_closed(fresh["status"])
+            raise enrolment_closed(fresh["status"])
         expires_at = await issue_activation(tx, rt.settings, fresh, reissue=True)
         issued = LinkIssued(enrolment_id=enrolment_id, expires_at=expires_at, deadline=fresh["deadline"])
         return 201, issued.model_dump(mode="json")
 
     return await once(rt.store, key, f"{caller.sub}:activation:{enrolment_id}", {}, work)
-
-
-def _enrolment_closed(status: str) -> Problem:
-    why = {
-        "completed": "The parent has already completed the e-learning.",
-        "withdrawn": "The referral was withdrawn.",
-        "missed": "The deadline has passed and the court has been told; the court may re-order the course.",
-        "superseded": "A newer cycle of this course replaced this enrolment.",
-    }[status]
-    return Problem(409, "enrolment-closed", "This enrolment is closed", why, enrolment_status=status)
 
 
 @router.post("/enrolments/{enrolment_id}/extensions", status_code=201, response_model=Extended, tags=["staff"])
@@ -422,7 +349,7 @@ async def extend(
         now = tx.clock.now()
         fresh = await tx.db[ENROLMENTS].find_one({"_id": e["_id"]}, session=tx.session)
         if fresh["status"] != "active" or now >= fresh["deadline"]:
-            raise _enrolment_closed("missed" if fresh["status"] == "active" else fresh["status"])
+            raise enrolment_closed("missed" if fresh["status"] == "active" else fresh["status"])
         deadline = domain.extended(fresh["deadline"], body.days, rt.settings.extension_unit)
         reminder_due = domain.next_reminder(deadline, rt.settings.reminders, now)
         record = {"days": body.days, "reason": body.reason, "deadline": deadline, "at": now}

@@ -1,0 +1,80 @@
+"""The problems a parent or a professional may meet, worded for them: each says what happened
+and what to do next. Reasons (`type`) are stable; the words may improve."""
+
+from datetime import datetime
+
+from ptfc.problems import Problem
+
+ASK_FOR_LINK = "Please ask your Cafcass family court adviser (FCA) or your course provider to send you a new link."
+
+
+def link_refused(state: str) -> Problem:
+    if state == "used":
+        return Problem(
+            409,
+            "activation-link-used",
+            "This link has already been used",
+            "Each link works once. If you cannot sign in, " + ASK_FOR_LINK[0].lower() + ASK_FOR_LINK[1:],
+        )
+    if state == "superseded":
+        return Problem(
+            410,
+            "activation-link-replaced",
+            "A newer link has been sent",
+            "Please use the link in the most recent email we sent you. " + ASK_FOR_LINK,
+        )
+    if state == "withdrawn":
+        return Problem(
+            410,
+            "course-withdrawn",
+            "This course is no longer needed",
+            "The referral for this course was withdrawn, so the link no longer works.",
+        )
+    return Problem(
+        410,
+        "activation-link-expired",
+        "This link has expired",
+        "Links work for a limited time after they are sent. " + ASK_FOR_LINK,
+    )
+
+
+def course_closed(reason: str, deadline: datetime | None = None) -> Problem:
+    if reason == "withdrawn":
+        return Problem(
+            409,
+            "course-withdrawn",
+            "This course has been withdrawn",
+            "The referral was withdrawn, so this course is closed. Your FCA can tell you more.",
+        )
+    if reason == "superseded":
+        return Problem(
+            409,
+            "course-replaced",
+            "This course has been replaced",
+            "The court ordered the course again. Please use your newest link.",
+        )
+    if reason == "module-locked":
+        return Problem(
+            409,
+            "module-locked",
+            "Please finish the earlier modules first",
+            "Modules open one at a time, in order. Finish the module you are on to open the next.",
+        )
+    when = f" on {deadline:%d %B %Y at %H:%M} UTC" if deadline else ""
+    return Problem(
+        409,
+        "deadline-passed",
+        "The time for the e-learning has ended",
+        f"The e-learning had to be finished{when}. Your FCA and the court will be told. "
+        "Please contact your FCA or your course provider about what happens next.",
+    )
+
+
+def enrolment_closed(status: str) -> Problem:
+    why = {
+        "completed": "The parent has already completed the e-learning.",
+        "withdrawn": "The referral was withdrawn.",
+        "missed": "The deadline has passed and the court has been told; the court may re-order the course.",
+        "superseded": "A newer cycle of this course replaced this enrolment.",
+    }[status]
+    return Problem(409, "enrolment-closed", "This enrolment is closed", why, enrolment_status=status)
