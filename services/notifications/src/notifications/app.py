@@ -4,14 +4,24 @@ from fastapi import FastAPI
 
 from notifications.api import router
 from notifications.config import Settings
-from notifications.handlers import handlers
+from notifications.handlers import make_handlers
+from notifications.sender import make_sender
 from notifications.store import INDEXES
+from notifications.transports import Transport, make_transport
 from ptfc.clock import Clock
 from ptfc.service import build_app
 
 
-def create_app(settings: Settings | None = None, clock: Clock | None = None) -> FastAPI:
+def create_app(
+    settings: Settings | None = None, clock: Clock | None = None, transport: Transport | None = None
+) -> FastAPI:
     settings = settings or Settings()
     return build_app(
-        settings, title="PTfC notifications", router=router, handlers=handlers, indexes=INDEXES, clock=clock
+        settings,
+        title="PTfC notifications",
+        router=router,
+        handlers=make_handlers(settings),
+        indexes=INDEXES,
+        sweeps=[make_sender(transport or make_transport(settings))],
+        clock=clock,
     )

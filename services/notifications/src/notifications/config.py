@@ -1,7 +1,61 @@
-"""Settings of the notifications service (environment variables `PTFC_*`)."""
+"""Settings of the notifications service (environment variables `PTFC_*`).
 
+`ptfc up` sets `PTFC_SMTP_HOST` / `PTFC_SMTP_PORT` to its local mailbox, so a person can read
+every message under `var/mail/`."""
+
+from datetime import timedelta
+from typing import Literal
+
+from pydantic import SecretStr, model_validator
+
+from ptfc.events import PROVIDERS
 from ptfc.settings import ServiceSettings
 
 
 class Settings(ServiceSettings):
     service: str = "notifications"
+
+    # how messages leave: "smtp" (any mail server) or "notify" (GOV.UK Notify)
+    transport: Literal["smtp", "notify"] = "smtp"
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 1025
+    smtp_tls: Literal["none", "starttls", "tls"] = "none"
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_timeout: float = 30.0
+    sender: str = "Planning Together for Children <no-reply@ptfc.example>"
+    notify_api_key: SecretStr | None = None
+    notify_template_id: str = ""  # a Notify email template with ((subject)) and ((body))
+    notify_reply_to_id: str | None = None
+
+    # who receives professional messages
+    provider_inboxes: dict[str, str] = {
+        "action-for-children": "ptfc-referrals@actionforchildren.example",
+        "family-action": "ptfc-referrals@family-action.example",
+    }
+    courts_inbox: str = "family-court-outcomes@justice.example"  # when a referral names no court email
+
+    # what parents are told
+    hub_url: str = "http://127.0.0.1:8002"  # the Parent Hub, where parents sign in and book
+    support_email: str = "support@ptfc.example"
+    support_phone: str = "0300 123 4567"
+    local_timezone: str = "Europe/London"  # times in messages are shown as people in England read them
+
+    # delivery: attempts and back-off for transient failures (doubles each time), and the claim lease
+    send_attempts: int = 6
+    send_backoff: timedelta = timedelta(minutes=1)
+    send_lease: timedelta = timedelta(minutes=5)  # well above smtp_timeout: a live sender never loses its claim
+    send_batch: int = 50
+
+    @model_validator(mode="after")
+    def _complete(self) -> "Settings":
+        missing = [slug for slug in PROVIDERS if not self.provider_inboxes.get(slug)]
+        if missing:
+            raise ValueError(f"provider_inboxes needs an address for: {', '.join(missing)}")
+        if self.transport == "notify" and not (self.notify_api_key and self.notify_template_id):
+            raise ValueError("transport 'notify' needs notify_api_key and notify_template_id")
+        if self.send_attempts < 1:
+            raise ValueError("send_attempts must be at least 1")
+        if self.send_lease.total_seconds() <= self.smtp_timeout:
+            raise ValueError("send_lease must be longer than smtp_timeout")
+        return self

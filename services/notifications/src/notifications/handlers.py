@@ -1,5 +1,220 @@
-"""Event subscribers of the notifications service."""
+"""Event subscribers: keep what it takes to reach people, and plan each message as a pending
+delivery in the same transaction as the inbox mark. Nothing is sent here: the sender sweep
+does the SMTP I/O outside any transaction, so a redelivered event plans nothing twice."""
 
+from typing import Any
+
+from bson import ObjectId
+
+from notifications.attachments import Attachment, calendar, certificate
+from notifications.config import Settings
+from notifications.domain import (
+    PARTICIPANT_EVENTS,
+    URGENT,
+    Inboxes,
+    Planned,
+    plan_invitation,
+    plan_messages,
+    provider_heads_up,
+)
+from notifications.store import (
+    BOOKINGS,
+    CONTACTS,
+    DELIVERIES,
+    INVITEES,
+    REFERRALS,
+    attachments_doc,
+    booking_of,
+    contact_of,
+    referral_of,
+)
+from notifications.templates import Renderer
 from ptfc.consumer import Handlers
+from ptfc.events import (
+    Envelope,
+    PlanShared,
+    ReferralCreated,
+    ReferralReordered,
+    ReferralWithdrawn,
+    WorkshopBooked,
+    WorkshopReminderDue,
+)
+from ptfc.store import Tx
 
-handlers = Handlers()
+
+class NotYetKnown(LookupError):
+    """An event about a parent whose `referral.created` has not arrived yet: retried later."""
+
+
+class Planner:
+    """Turns planned messages into delivery rows: rendered once, so a resend is the same message."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.renderer = Renderer(settings.local_timezone)
+        self.inboxes = Inboxes(settings.provider_inboxes, settings.courts_inbox)
+        self.common = {
+            "support_email": settings.support_email,
+            "support_phone": settings.support_phone,
+            "hub_url": settings.hub_url,
+        }
+
+    def attachments(self, planned: Planned, tx: Tx) -> list[Attachment]:
+        files = []
+        for kind in planned.attachments:
+            if kind == "ics":
+                files.append(calendar(planned.context, tx.clock.now()))
+            elif kind == "certificate":
+                files.append(certificate(planned.context, lambda v: self.renderer.day(v, "en")))
+        return files
+
+    async def record(
+        self, tx: Tx, event: Envelope, planned: list[Planned], fca_id: str | None, referral_id: str | None
+    ) -> None:
+        now = tx.clock.now()
+        for p in planned:
+            message = self.renderer.render(p.template, p.language, {**self.common, **p.context})
+            oid = ObjectId()
+            doc: dict[str, Any] = {
+                "_id": oid,
+                "notification_id": str(oid),
+                "correlation_id": event.correlation_id,
+                "referral_id": referral_id,
+                "participant_id": p.subject_id if p.role != "invitee" else None,
+                "fca_id": fca_id,  # which FCA may read this log
+                "source_event_id": str(event.event_id),
+                "source_type": event.type,
+                "template": p.template,
+                "recipient_role": p.role,
+                "to": p.to,
+                "language": p.language,
+                "subject": message.subject,
+                "text": message.text,
+                "html": message.html,
+                "attachments": attachments_doc(self.attachments(p, tx)),
+                "urgent": p.template in URGENT,
+                "status": "skipped" if p.skip_reason else "pending",
+                "skip_reason": p.skip_reason,
+                "attempts": 0,
+                "due_at": now,
+                "created_at": now,
+                "sent_at": None,
+                "failed_at": None,
+                "last_error": None,
+                "resend_of": None,
+            }
+            # Upsert on the unique key: planning the same message again is a no-op, never an abort.
+            await tx.db[DELIVERIES].update_one(
+                {"key": p.key(str(event.event_id))}, {"$setOnInsert": doc}, upsert=True, session=tx.session
+            )
+
+
+def make_handlers(settings: Settings) -> Handlers:
+    handlers = Handlers()
+    planner = Planner(settings)
+
+    @handlers.on("referral.created")
+    async def remember_referral(event: Envelope, tx: Tx) -> None:
+        """Keeps the contact details of each parent and the referral's professionals; heads-up to the provider."""
+        data = event.payload()
+        assert isinstance(data, ReferralCreated)
+        referral = {
+            "case_number": data.case_number,
+            "court": data.court,
+            "court_email": data.court_email,
+            "fca_id": data.fca_id,
+            "fca_name": data.fca.name,
+            "fca_email": data.fca.email,
+            "provider": data.provider,
+        }
+        await tx.db[REFERRALS].update_one(
+            {"_id": data.referral_id}, {"$set": referral}, upsert=True, session=tx.session
+        )
+        for person in data.participants:
+            # Only what reaching the parent needs; gender, availability and children stay out.
+            contact = {
+                "referral_id": data.referral_id,
+                "given_name": person.given_name,
+                "family_name": person.family_name,
+                "email": person.email,
+                "phone": person.phone,
+                "language": person.preferred_language,
+                "interpreter": person.adjustments.interpreter,
+                "in_person": person.adjustments.in_person,
+            }
+            await tx.db[CONTACTS].update_one(
+                {"_id": person.participant_id},
+                {"$set": contact, "$setOnInsert": {"withdrawn": False}},
+                upsert=True,
+                session=tx.session,
+            )
+        known = referral_of({"_id": data.referral_id, **referral})
+        planned = []
+        for person in data.participants:
+            contact = contact_of(await tx.db[CONTACTS].find_one({"_id": person.participant_id}, session=tx.session))
+            planned.append(provider_heads_up(known, contact, planner.inboxes, event.occurred_at))
+        await planner.record(tx, event, planned, data.fca_id, data.referral_id)
+
+    @handlers.on("referral.withdrawn")
+    async def stop_parent_messages(event: Envelope, tx: Tx) -> None:
+        """A withdrawn parent gets no more reminders; queued ones are skipped."""
+        data = event.payload()
+        assert isinstance(data, ReferralWithdrawn)
+        ids = data.participant_ids
+        await tx.db[CONTACTS].update_many({"_id": {"$in": ids}}, {"$set": {"withdrawn": True}}, session=tx.session)
+        await tx.db[DELIVERIES].update_many(
+            {"participant_id": {"$in": ids}, "recipient_role": "parent", "status": "pending", "attempts": 0},
+            {"$set": {"status": "skipped", "skip_reason": "referral_withdrawn"}},
+            session=tx.session,
+        )
+
+    @handlers.on("referral.reordered")
+    async def resume_parent_messages(event: Envelope, tx: Tx) -> None:
+        """A re-ordered course starts a new cycle: the parent is contacted again, maybe by another provider."""
+        data = event.payload()
+        assert isinstance(data, ReferralReordered)
+        await tx.db[CONTACTS].update_one(
+            {"_id": data.participant_id},
+            {"$set": {"withdrawn": False, "language": data.preferred_language}},
+            session=tx.session,
+        )
+        await tx.db[REFERRALS].update_one(
+            {"_id": data.referral_id}, {"$set": {"provider": data.provider}}, session=tx.session
+        )
+
+    @handlers.on(*PARTICIPANT_EVENTS)
+    async def notify_participant(event: Envelope, tx: Tx) -> None:
+        """Plans the messages a parent's progress asks for: to the parent, court, FCA or provider."""
+        data: Any = event.payload()
+        contact_doc = await tx.db[CONTACTS].find_one({"_id": data.participant_id}, session=tx.session)
+        referral_doc = await tx.db[REFERRALS].find_one({"_id": data.referral_id}, session=tx.session)
+        if contact_doc is None or referral_doc is None:
+            raise NotYetKnown(f"referral {data.referral_id} / participant {data.participant_id} not known yet")
+        booking = None
+        if isinstance(data, WorkshopBooked):
+            where = {"mode": data.mode, "video_link": data.video_link, "venue": data.venue}
+            await tx.db[BOOKINGS].update_one({"_id": data.booking_id}, {"$set": where}, upsert=True, session=tx.session)
+        if isinstance(data, WorkshopReminderDue):
+            booking = booking_of(await tx.db[BOOKINGS].find_one({"_id": data.booking_id}, session=tx.session))
+        referral = referral_of(referral_doc)
+        planned = plan_messages(
+            data,
+            event.occurred_at,
+            referral=referral,
+            contact=contact_of(contact_doc),
+            inboxes=planner.inboxes,
+            booking=booking,
+        )
+        await planner.record(tx, event, planned, referral.fca_id, referral.referral_id)
+
+    @handlers.on("plan.shared")
+    async def invite_to_plan(event: Envelope, tx: Tx) -> None:
+        """Sends the plan invitation to the address the sharing parent typed in."""
+        data = event.payload()
+        assert isinstance(data, PlanShared)
+        invitee = {"plan_id": data.plan_id, "email": data.invitee_email, "language": data.preferred_language}
+        await tx.db[INVITEES].update_one(
+            {"_id": data.invitation_id}, {"$set": invitee}, upsert=True, session=tx.session
+        )
+        await planner.record(tx, event, [plan_invitation(data)], None, None)
+
+    return handlers

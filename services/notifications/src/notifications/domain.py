@@ -1,0 +1,327 @@
+"""Which event becomes which message(s), to whom, in which language. No I/O.
+
+Privacy rule, enforced here by construction: a message about a parent is planned from that
+parent's own contact record and the referral's professional details only. The referral's
+other participants are never passed to a template, so no message can name the co-parent."""
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from ptfc.events import (
+    ActivationExpired,
+    ActivationIssued,
+    ActivationOverdue,
+    CourseCompleted,
+    CourseIncomplete,
+    DeadlineApproaching,
+    EventData,
+    FollowupScheduled,
+    LearningCompleted,
+    LearningExtended,
+    PlanShared,
+    SafeguardingConcernRaised,
+    WorkshopBooked,
+    WorkshopCancelled,
+    WorkshopMissed,
+    WorkshopReminderDue,
+)
+
+MODULES = 8
+PARENT_TEMPLATES = (
+    "welcome",
+    "link_expired",
+    "deadline_reminder",
+    "deadline_extended",
+    "learning_complete",
+    "workshop_booked",
+    "workshop_reminder",
+    "workshop_cancelled",
+    "workshop_missed",
+    "course_completed",
+    "followup_scheduled",
+    "plan_invitation",
+)
+PROFESSIONAL_TEMPLATES = (
+    "provider_heads_up",
+    "activation_chaser",
+    "completion_report",
+    "incomplete_report",
+    "safeguarding_alert",
+)
+URGENT = frozenset({"safeguarding_alert"})
+LANGUAGE_NAMES = {"en": "English", "pl": "Polish", "ur": "Urdu"}
+INCOMPLETE_REASONS = {
+    "elearning_deadline_missed": "the e-learning was not finished by its deadline",
+    "workshop_missed": "the parent missed the workshop a second time, after one rebooking",
+    "withdrawn": "the referral was withdrawn",
+}
+# Participant events that need the parent's contact record; `referral.*` bookkeeping is separate.
+PARTICIPANT_EVENTS = (
+    "account.activation_issued",
+    "account.activation_expired",
+    "learning.deadline_approaching",
+    "learning.extended",
+    "learning.completed",
+    "workshop.booked",
+    "workshop.reminder_due",
+    "workshop.cancelled",
+    "workshop.missed",
+    "course.completed",
+    "course.incomplete",
+    "followup.scheduled",
+    "safeguarding.concern_raised",
+    "referral.activation_overdue",
+)
+
+
+@dataclass(frozen=True)
+class Contact:
+    """What it takes to reach one parent, kept from `referral.created`."""
+
+    participant_id: str
+    referral_id: str
+    given_name: str
+    family_name: str
+    email: str
+    phone: str = ""
+    language: str = "en"
+    interpreter: str | None = None
+    in_person: bool = False
+    withdrawn: bool = False
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.given_name} {self.family_name}"
+
+
+@dataclass(frozen=True)
+class Referral:
+    """The professional side of a referral: never a parent's details."""
+
+    referral_id: str
+    case_number: str
+    court: str
+    court_email: str | None
+    fca_id: str
+    fca_name: str
+    fca_email: str
+    provider: str
+
+
+@dataclass(frozen=True)
+class Booking:
+    """Where a parent's workshop is, kept from `workshop.booked` for the reminder."""
+
+    mode: str
+    video_link: str | None = None
+    venue: str | None = None
+
+
+@dataclass(frozen=True)
+class Planned:
+    template: str
+    role: str  # RecipientRole
+    to: str
+    language: str
+    subject_id: str  # whom the message is about: a participant, or a plan invitation
+    context: dict[str, Any] = field(default_factory=dict)
+    attachments: tuple[str, ...] = ()  # kinds: "ics", "certificate"
+    skip_reason: str | None = None
+
+    def key(self, source_event_id: str) -> str:
+        """One message per source event, recipient and template."""
+        return f"{source_event_id}:{self.template}:{self.role}:{self.subject_id}"
+
+
+@dataclass(frozen=True)
+class Inboxes:
+    providers: dict[str, str]
+    courts: str
+
+
+def to_parent(contact: Contact, template: str, attachments: tuple[str, ...] = (), **context: Any) -> Planned:
+    return Planned(
+        template,
+        "parent",
+        contact.email,
+        contact.language,
+        contact.participant_id,
+        {"name": contact.given_name, **context},
+        attachments,
+        # A withdrawn referral stops parent messages; reports to court and FCA still go.
+        "referral_withdrawn" if contact.withdrawn else None,
+    )
+
+
+def provider_heads_up(referral: Referral, contact: Contact, inboxes: Inboxes, at: datetime) -> Planned:
+    """One message per parent: the provider calls this parent tomorrow."""
+    context = {
+        "referral_id": referral.referral_id,
+        "participant_id": contact.participant_id,
+        "case_number": referral.case_number,
+        "given_name": contact.given_name,
+        "email": contact.email,
+        "phone": contact.phone,
+        "language_name": LANGUAGE_NAMES.get(contact.language, contact.language),
+        "interpreter": contact.interpreter,
+        "in_person": contact.in_person,
+        "contact_on": at + timedelta(days=1),
+    }
+    to = inboxes.providers[referral.provider]
+    return Planned("provider_heads_up", "provider", to, "en", contact.participant_id, context)
+
+
+def to_fca_and_court(referral: Referral, contact: Contact, inboxes: Inboxes, template: str, **context: Any):
+    base = {
+        "case_number": referral.case_number,
+        "court": referral.court,
+        "referral_id": referral.referral_id,
+        "participant_id": contact.participant_id,
+        "parent_name": contact.full_name,  # the report is about this parent alone
+        **context,
+    }
+    court_to, who = referral.court_email or inboxes.courts, contact.participant_id
+    return [
+        Planned(template, "court", court_to, "en", who, {**base, "greeting": referral.court}),
+        Planned(template, "fca", referral.fca_email, "en", who, {**base, "greeting": referral.fca_name}),
+    ]
+
+
+def plan_messages(
+    data: EventData,
+    occurred_at: datetime,
+    *,
+    referral: Referral,
+    contact: Contact,
+    inboxes: Inboxes,
+    booking: Booking | None = None,
+) -> list[Planned]:
+    """The messages one participant event asks for."""
+    match data:
+        case ActivationIssued():
+            hours = round((data.expires_at - occurred_at).total_seconds() / 3600)
+            return [
+                to_parent(
+                    contact,
+                    "welcome",
+                    activation_url=data.activation_url,
+                    expires_at=data.expires_at,
+                    hours=max(hours, 1),
+                    deadline=data.deadline,
+                    reissue=data.reissue,
+                )
+            ]
+        case ActivationExpired():
+            return [to_parent(contact, "link_expired", expired_at=data.expired_at)]
+        case DeadlineApproaching():
+            left = max(MODULES - data.modules_completed, 0)
+            return [
+                to_parent(
+                    contact,
+                    "deadline_reminder",
+                    deadline=data.deadline,
+                    days_left=data.days_left,
+                    modules_completed=data.modules_completed,
+                    modules_left=left,
+                )
+            ]
+        case LearningExtended():
+            return [to_parent(contact, "deadline_extended", deadline=data.deadline, days=data.days)]
+        case LearningCompleted():
+            return [to_parent(contact, "learning_complete", completed_at=data.completed_at)]
+        case WorkshopBooked():
+            parts = [{"starts_at": p.starts_at, "ends_at": p.ends_at} for p in data.parts]
+            return [
+                to_parent(
+                    contact,
+                    "workshop_booked",
+                    ("ics",),
+                    booking_id=data.booking_id,
+                    parts=parts,
+                    mode=data.mode,
+                    video_link=data.video_link,
+                    venue=data.venue,
+                    rebooking=data.rebooking,
+                )
+            ]
+        case WorkshopReminderDue():
+            where = booking or Booking(mode="unknown")
+            return [
+                to_parent(
+                    contact,
+                    "workshop_reminder",
+                    starts_at=data.starts_at,
+                    mode=where.mode,
+                    video_link=where.video_link,
+                    venue=where.venue,
+                )
+            ]
+        case WorkshopCancelled():
+            if data.reason == "referral_withdrawn":
+                return []  # the withdrawal itself is the news; there is nothing to rebook
+            return [to_parent(contact, "workshop_cancelled")]
+        case WorkshopMissed():
+            return [to_parent(contact, "workshop_missed", rebooking_offered=data.rebooking_offered)]
+        case CourseCompleted():
+            dates = {
+                "elearning_completed_at": data.elearning_completed_at,
+                "workshop_attended_at": data.workshop_attended_at,
+            }
+            certificate = to_parent(contact, "course_completed", ("certificate",), full_name=contact.full_name, **dates)
+            return [certificate, *to_fca_and_court(referral, contact, inboxes, "completion_report", **dates)]
+        case CourseIncomplete():
+            reason = INCOMPLETE_REASONS.get(data.reason, data.reason)
+            return to_fca_and_court(
+                referral,
+                contact,
+                inboxes,
+                "incomplete_report",
+                reason=reason,
+                modules_completed=data.modules_completed,
+                modules=MODULES,
+            )
+        case FollowupScheduled():
+            return [to_parent(contact, "followup_scheduled", due_by=data.due_by)]
+        case SafeguardingConcernRaised():
+            # Ids only: the details stay with the facilitator's record; the FCA follows up there.
+            context = {
+                "referral_id": referral.referral_id,
+                "case_number": referral.case_number,
+                "participant_id": contact.participant_id,
+                "concern_id": data.concern_id,
+                "session_id": data.session_id,
+                "raised_at": data.raised_at,
+                "greeting": referral.fca_name,
+            }
+            return [Planned("safeguarding_alert", "fca", referral.fca_email, "en", contact.participant_id, context)]
+        case ActivationOverdue():
+            context = {
+                "referral_id": referral.referral_id,
+                "case_number": referral.case_number,
+                "participant_id": contact.participant_id,
+                "given_name": contact.given_name,
+                "days": data.days_since_referral,
+            }
+            provider_to = inboxes.providers.get(data.provider) or inboxes.providers[referral.provider]
+            return [
+                Planned("activation_chaser", "fca", referral.fca_email, "en", contact.participant_id, context),
+                Planned("activation_chaser", "provider", provider_to, "en", contact.participant_id, context),
+            ]
+    return []
+
+
+def plan_invitation(data: PlanShared) -> Planned:
+    return Planned(
+        "plan_invitation",
+        "invitee",
+        data.invitee_email,
+        data.preferred_language,
+        data.invitation_id,
+        {"invite_url": data.invite_url},
+    )
+
+
+def retry_delay(backoff: timedelta, attempts: int) -> timedelta:
+    """Wait before the next try after `attempts` tries: backoff, twice that, four times… capped at a day."""
+    return min(backoff * 2 ** max(attempts - 1, 0), timedelta(days=1))

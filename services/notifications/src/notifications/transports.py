@@ -1,0 +1,146 @@
+"""How a message leaves: SMTP (aiosmtplib) or GOV.UK Notify, chosen by `settings.transport`.
+
+A transport raises `Transient` for what may work later (connection refused, timeouts, SMTP 4xx,
+Notify 429/5xx) and `Permanent` for what never will (SMTP 5xx, Notify 400/403)."""
+
+import asyncio
+import io
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+from typing import Any, Protocol
+
+import aiosmtplib
+
+from notifications.attachments import Attachment
+from notifications.config import Settings
+
+# Notify sends these file types as a download link; others (the .ics) are left to the body text.
+NOTIFY_FILE_TYPES = {"application/pdf", "text/csv", "text/plain", "application/json", "application/rtf"}
+
+
+class Transient(Exception):
+    """Try again later."""
+
+
+class Permanent(Exception):
+    """Do not try again."""
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    notification_id: str
+    to: str
+    subject: str
+    text: str
+    html: str
+    attachments: list[Attachment] = field(default_factory=list)
+    urgent: bool = False
+
+
+class Transport(Protocol):
+    async def send(self, message: Outgoing) -> None: ...
+
+
+def scrub(reason: str, address: str) -> str:
+    """An error as the delivery log keeps it: servers often echo the address; operations must not see it."""
+    return reason.replace(address, "<recipient>")[:500]
+
+
+class SmtpTransport:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    def build(self, message: Outgoing) -> EmailMessage:
+        mail = EmailMessage()
+        mail["From"] = self.settings.sender
+        mail["To"] = message.to
+        mail["Subject"] = message.subject
+        mail["Date"] = formatdate(localtime=False)
+        # The notification id in the Message-ID lets a receiving system spot a repeat after a crash.
+        mail["Message-ID"] = make_msgid(idstring=message.notification_id, domain="ptfc.notifications")
+        mail["X-PTfC-Notification-Id"] = message.notification_id
+        if message.urgent:
+            mail["Importance"] = "high"
+            mail["X-Priority"] = "1"
+        mail.set_content(message.text)
+        mail.add_alternative(message.html, subtype="html")
+        for file in message.attachments:
+            maintype, subtype = file.content_type.split("/", 1)
+            params = {"method": "PUBLISH"} if subtype == "calendar" else {}
+            mail.add_attachment(file.data, maintype=maintype, subtype=subtype, filename=file.filename, params=params)
+        return mail
+
+    async def send(self, message: Outgoing) -> None:
+        s = self.settings
+        password = s.smtp_password.get_secret_value() if s.smtp_password else None
+        try:
+            await aiosmtplib.send(
+                self.build(message),
+                hostname=s.smtp_host,
+                port=s.smtp_port,
+                use_tls=s.smtp_tls == "tls",
+                start_tls=s.smtp_tls == "starttls",  # never opportunistic: "none" means plain
+                username=s.smtp_username,
+                password=password,
+                timeout=s.smtp_timeout,
+            )
+        except aiosmtplib.SMTPRecipientsRefused as error:
+            codes = [r.code for r in error.recipients]
+            reason = scrub("; ".join(f"{r.code} {r.message}" for r in error.recipients), message.to)
+            raise (Transient if all(400 <= c < 500 for c in codes) else Permanent)(f"smtp {reason}") from error
+        except aiosmtplib.SMTPResponseException as error:
+            reason = scrub(f"smtp {error.code} {error.message}", message.to)
+            raise (Transient if 400 <= error.code < 500 else Permanent)(reason) from error
+        except (aiosmtplib.SMTPException, OSError, TimeoutError) as error:
+            # Refused or dropped connections and timeouts: the server may be back soon.
+            raise Transient(scrub(f"smtp {type(error).__name__}: {error}", message.to)) from error
+
+
+class NotifyTransport:
+    """GOV.UK Notify: one generic email template whose ((subject)) and ((body)) we fill."""
+
+    def __init__(self, settings: Settings, client: Any = None) -> None:
+        self.settings = settings
+        if client is None:
+            from notifications_python_client.notifications import NotificationsAPIClient
+
+            assert settings.notify_api_key is not None  # the settings validator insists
+            client = NotificationsAPIClient(settings.notify_api_key.get_secret_value())
+        self.client = client
+
+    def personalisation(self, message: Outgoing) -> dict[str, Any]:
+        from notifications_python_client import prepare_upload
+
+        values: dict[str, Any] = {"subject": message.subject, "body": message.text}
+        files = [a for a in message.attachments if a.content_type in NOTIFY_FILE_TYPES]
+        if files:  # Notify's template has one ((link_to_file)) placeholder
+            values["link_to_file"] = prepare_upload(io.BytesIO(files[0].data), filename=files[0].filename)
+        else:
+            values["link_to_file"] = ""
+        return values
+
+    async def send(self, message: Outgoing) -> None:
+        from notifications_python_client.errors import APIError
+
+        kwargs: dict[str, Any] = {
+            "email_address": message.to,
+            "template_id": self.settings.notify_template_id,
+            "personalisation": self.personalisation(message),
+            "reference": message.notification_id,
+        }
+        if self.settings.notify_reply_to_id:
+            kwargs["email_reply_to_id"] = self.settings.notify_reply_to_id
+        try:
+            # The client is synchronous (requests): keep it off the event loop.
+            await asyncio.to_thread(self.client.send_email_notification, **kwargs)
+        except APIError as error:
+            status = error.status_code
+            reason = scrub(f"notify {status} {error.message}", message.to)
+            raise (Transient if status == 429 or status >= 500 else Permanent)(reason) from error
+        except OSError as error:
+            raise Transient(f"notify {type(error).__name__}") from error
+
+
+def make_transport(settings: Settings) -> Transport:
+    return NotifyTransport(settings) if settings.transport == "notify" else SmtpTransport(settings)

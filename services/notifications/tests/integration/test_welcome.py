@@ -1,0 +1,83 @@
+"""The first letter a parent gets, and the provider's heads-up: each sent once, whatever happens."""
+
+from notifications.app import create_app
+from ptfc.events import ActivationIssued
+from ptfc.testing.plugin import running
+
+from .conftest import ALEX, PROVIDER_INBOX, SAMIRA, html_of, referral, soon, text_of
+
+
+def activation(referral_id: str, pid: str, **changes) -> ActivationIssued:
+    values = {
+        "referral_id": referral_id,
+        "participant_id": pid,
+        "enrolment_id": f"e-{pid}",
+        "activation_url": f"https://hub.example/activate?token=tok-{pid}",
+        "expires_at": soon(72),
+        "deadline": soon(240),
+        **changes,
+    }
+    return ActivationIssued(**values)
+
+
+async def test_welcome_letter_is_sent_once_also_when_redelivered_and_after_a_restart(kit, tap):
+    settings = kit.settings()
+    app = create_app(settings)
+    async with running(app):
+        await kit.publish(referral("r-1"))
+        issued = await kit.publish(activation("r-1", ALEX.participant_id))
+        [letter] = await kit.mail_to(ALEX.email)
+        await kit.publish(envelope=issued, msg_id="redelivered")  # the same event, delivered again
+        await kit.until_settled(app)
+
+    again = create_app(settings)
+    async with running(again):  # a restart, then the event once more
+        await kit.publish(envelope=issued, msg_id="after-restart")
+        await kit.until_settled(again)
+
+    assert len(kit.mailbox.to(ALEX.email)) == 1
+    assert letter["Subject"] == "Welcome to Planning Together for Children"
+    body = text_of(letter)
+    assert "https://hub.example/activate?token=tok-p-alex" in body
+    assert "72 hours" in body and "Dear Alex" in body
+    assert 'href="https://hub.example/activate?token=tok-p-alex"' in html_of(letter)
+    sent = [e for e in await tap.of("notification.sent") if e.data["template"] == "welcome"]
+    assert len(sent) == 1 and sent[0].data["recipient_role"] == "parent"
+    assert sent[0].data["source_event_id"] == str(issued.event_id)
+
+
+async def test_provider_hears_of_each_parent_in_a_message_of_its_own(kit):
+    app = create_app(kit.settings())
+    async with running(app):
+        await kit.publish(referral("r-2"))
+        messages = await kit.mail_to(PROVIDER_INBOX, count=2)
+        await kit.until_settled(app)
+    assert len(kit.mailbox.to(PROVIDER_INBOX)) == 2
+    about_alex = next(m for m in messages if "Alex" in str(m["Subject"]))
+    about_samira = next(m for m in messages if "Samira" in str(m["Subject"]))
+    assert ALEX.email in text_of(about_alex) and ALEX.phone in text_of(about_alex)
+    for detail in (SAMIRA.given_name, SAMIRA.family_name, SAMIRA.email, SAMIRA.phone):
+        assert detail not in about_alex.as_string()
+    for detail in (ALEX.given_name, ALEX.family_name, ALEX.email, ALEX.phone):
+        assert detail not in about_samira.as_string()
+
+
+async def test_urdu_welcome_letter_reads_right_to_left(kit):
+    app = create_app(kit.settings())
+    async with running(app):
+        await kit.publish(referral("r-3"))
+        await kit.publish(activation("r-3", SAMIRA.participant_id))
+        [letter] = await kit.mail_to(SAMIRA.email)
+    html = html_of(letter)
+    assert '<html lang="ur" dir="rtl">' in html
+    assert "خوش آمدید" in str(letter["Subject"])
+
+
+async def test_an_event_before_its_referral_waits_for_the_contact_details(kit):
+    app = create_app(kit.settings())
+    async with running(app):
+        await kit.publish(activation("r-4", ALEX.participant_id))  # learning was quicker than us
+        await kit.publish(referral("r-4"))
+        [letter] = await kit.mail_to(ALEX.email)
+        await kit.until_settled(app)
+    assert "Dear Alex" in text_of(letter)
