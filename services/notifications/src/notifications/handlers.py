@@ -160,7 +160,14 @@ def make_handlers(settings: Settings) -> Handlers:
         data = event.payload()
         assert isinstance(data, ReferralWithdrawn)
         ids = data.participant_ids
-        await tx.db[CONTACTS].update_many({"_id": {"$in": ids}}, {"$set": {"withdrawn": True}}, session=tx.session)
+        for pid in ids:
+            # Upsert: a withdrawal handled before its referral.created must still hold when that arrives.
+            await tx.db[CONTACTS].update_one(
+                {"_id": pid},
+                {"$set": {"withdrawn": True}, "$setOnInsert": {"referral_id": data.referral_id}},
+                upsert=True,
+                session=tx.session,
+            )
         await tx.db[DELIVERIES].update_many(
             {"participant_id": {"$in": ids}, "recipient_role": "parent", "status": "pending", "attempts": 0},
             {"$set": {"status": "skipped", "skip_reason": "referral_withdrawn"}},
@@ -187,7 +194,7 @@ def make_handlers(settings: Settings) -> Handlers:
         data: Any = event.payload()
         contact_doc = await tx.db[CONTACTS].find_one({"_id": data.participant_id}, session=tx.session)
         referral_doc = await tx.db[REFERRALS].find_one({"_id": data.referral_id}, session=tx.session)
-        if contact_doc is None or referral_doc is None:
+        if contact_doc is None or "email" not in contact_doc or referral_doc is None:
             raise NotYetKnown(f"referral {data.referral_id} / participant {data.participant_id} not known yet")
         booking = None
         if isinstance(data, WorkshopBooked):

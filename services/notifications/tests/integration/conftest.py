@@ -32,14 +32,15 @@ class Mailbox:
     def __init__(self) -> None:
         self.port = free_port()
         self.received: list[tuple[list[str], EmailMessage]] = []
-        self.refusals: list[str] = []
+        self.refusals: dict[str, list[str]] = {}  # recipient -> replies to give before accepting
         self.refused = 0
         self.controller: Controller | None = None
 
     async def handle_DATA(self, server, session, envelope) -> str:
-        if self.refusals:
+        queued = next((self.refusals[r] for r in envelope.rcpt_tos if self.refusals.get(r)), None)
+        if queued:
             self.refused += 1
-            return self.refusals.pop(0)
+            return queued.pop(0)
         message = message_from_bytes(envelope.original_content or envelope.content, policy=policy.default)
         self.received.append((list(envelope.rcpt_tos), message))
         return "250 OK"
@@ -53,8 +54,8 @@ class Mailbox:
             self.controller.stop()
             self.controller = None
 
-    def refuse(self, *replies: str) -> None:
-        self.refusals.extend(replies)
+    def refuse(self, recipient: str, *replies: str) -> None:
+        self.refusals.setdefault(recipient, []).extend(replies)
 
     def to(self, address: str) -> list[EmailMessage]:
         return [m for rcpt, m in self.received if address in rcpt]
@@ -166,6 +167,12 @@ class Kit:
             return found if len(found) >= count else []
 
         return await eventually(enough, timeout=20)
+
+    async def subject_arrives(self, text: str) -> list[EmailMessage]:
+        async def found() -> list[EmailMessage]:
+            return self.mailbox.with_subject(text)
+
+        return await eventually(found, timeout=20)
 
 
 @pytest.fixture

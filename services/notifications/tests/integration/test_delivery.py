@@ -1,0 +1,82 @@
+"""What the mail server says decides the outcome: busy means later, no means failed, and a
+message is delivered once however many tries it takes."""
+
+from notifications.app import create_app
+from ptfc.testing.plugin import bearer, eventually, running
+
+from .conftest import ALEX, referral
+from .test_welcome import activation
+
+OPS = bearer("ops", "ops-1")
+
+
+async def welcome_log(client, referral_id: str) -> list[dict]:
+    page = (await client.get("/notifications", params={"correlation_id": referral_id}, headers=OPS)).json()
+    return [n for n in page["items"] if n["template"] == "welcome"]
+
+
+async def test_server_refusing_then_accepting_ends_in_one_delivered_message(kit, tap):
+    kit.mailbox.refuse(ALEX.email, "421 4.3.2 Service busy, closing", "451 4.3.0 Try again later")
+    app = create_app(kit.settings())
+    async with running(app) as client:
+        await kit.publish(referral("r-busy", ALEX))
+        await kit.publish(activation("r-busy", ALEX.participant_id))
+        await kit.mail_to(ALEX.email)
+        await tap.wait_for("notification.sent", count=2)  # heads-up and welcome
+        await kit.until_settled(app)
+        [entry] = await welcome_log(client, "r-busy")
+    assert kit.mailbox.refused == 2
+    assert len(kit.mailbox.to(ALEX.email)) == 1
+    assert entry["status"] == "sent" and entry["attempts"] == 3
+    assert [e.data["template"] for e in await tap.of("notification.sent")].count("welcome") == 1
+    assert await tap.of("notification.failed") == []
+
+
+async def test_a_permanent_refusal_fails_the_notification_and_says_why(kit, tap):
+    kit.mailbox.refuse(ALEX.email, f"550 5.1.1 <{ALEX.email}>: no such user")
+    app = create_app(kit.settings())
+    async with running(app) as client:
+        await kit.publish(referral("r-gone", ALEX))
+        await kit.publish(activation("r-gone", ALEX.participant_id))
+        [failed] = await tap.wait_for("notification.failed")
+        await kit.until_settled(app)
+        [entry] = await welcome_log(client, "r-gone")
+    assert failed.data["template"] == "welcome" and failed.data["recipient_role"] == "parent"
+    assert failed.data["reason"].startswith("smtp 550")
+    assert failed.correlation_id == "r-gone"
+    assert kit.mailbox.to(ALEX.email) == []
+    assert entry["status"] == "failed" and entry["attempts"] == 1 and entry["failed_at"]
+    assert "550" in entry["error"] and ALEX.email not in entry["error"]  # operations never see the address
+
+
+async def test_a_server_that_stays_busy_fails_after_the_set_number_of_attempts(kit, tap):
+    kit.mailbox.refuse(ALEX.email, *["451 4.3.0 Try again later"] * 3)
+    app = create_app(kit.settings(send_attempts=3))
+    async with running(app) as client:
+        await kit.publish(referral("r-busy2", ALEX))
+        await kit.publish(activation("r-busy2", ALEX.participant_id))
+        [failed] = await tap.wait_for("notification.failed")
+        [entry] = await welcome_log(client, "r-busy2")
+    assert "attempts exhausted" in failed.data["reason"]
+    assert entry["status"] == "failed" and entry["attempts"] == 3
+    assert kit.mailbox.to(ALEX.email) == []
+
+
+async def test_mail_server_down_then_back_delivers_once(kit, tap):
+    kit.mailbox.stop()
+    app = create_app(kit.settings(send_attempts=10))
+    async with running(app) as client:
+        await kit.publish(referral("r-down", ALEX))
+        await kit.publish(activation("r-down", ALEX.participant_id))
+
+        async def tried() -> list[dict]:
+            return [n for n in await welcome_log(client, "r-down") if n["attempts"] >= 1 and n["error"]]
+
+        [waiting] = await eventually(tried)
+        assert waiting["status"] in ("pending", "sending")
+        kit.mailbox.start()
+        await kit.mail_to(ALEX.email)
+        await kit.until_settled(app)
+        [entry] = await welcome_log(client, "r-down")
+    assert len(kit.mailbox.to(ALEX.email)) == 1
+    assert entry["status"] == "sent" and entry["attempts"] >= 2
