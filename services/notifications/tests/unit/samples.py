@@ -1,0 +1,75 @@
+"""One event of each kind about parent A of a two-parent referral, and the planning inputs."""
+
+from datetime import UTC, datetime, timedelta
+
+from notifications.domain import Booking, Contact, Inboxes, Referral
+from ptfc.events import (
+    ActivationExpired,
+    ActivationIssued,
+    ActivationOverdue,
+    CourseCompleted,
+    CourseIncomplete,
+    DeadlineApproaching,
+    FollowupScheduled,
+    LearningCompleted,
+    LearningExtended,
+    SafeguardingConcernRaised,
+    SessionPart,
+    WorkshopBooked,
+    WorkshopCancelled,
+    WorkshopMissed,
+    WorkshopReminderDue,
+)
+
+NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+REFERRAL = Referral(
+    referral_id="r-1",
+    case_number="MA24P00123",
+    court="Manchester Family Court",
+    court_email=None,
+    fca_id="fca-1",
+    fca_name="Fiona Adviser",
+    fca_email="fiona@cafcass.example",
+    provider="family-action",
+)
+INBOXES = Inboxes(
+    {"action-for-children": "afc@afc.example", "family-action": "fa@fa.example"}, "courts@justice.example"
+)
+
+
+def parent(pid: str, given: str, family: str, email: str, phone: str, language: str = "en") -> Contact:
+    return Contact(pid, "r-1", given, family, email, phone, language)
+
+
+A = parent("p-a", "Alex", "Morgan", "alex.m@parents.example", "07700900001")
+B = parent("p-b", "Bartosz", "Wiśniewski", "bartosz.w@parents.example", "07700900999", "pl")
+IDS = {"referral_id": "r-1", "participant_id": "p-a"}
+LEARN = {**IDS, "enrolment_id": "e-1"}
+BOOK = {**IDS, "booking_id": "b-1", "session_id": "s-1"}
+PARTS = [
+    SessionPart(starts_at=NOW + timedelta(days=3, hours=9), ends_at=NOW + timedelta(days=3, hours=10, minutes=15)),
+    SessionPart(starts_at=NOW + timedelta(days=4, hours=9), ends_at=NOW + timedelta(days=4, hours=10, minutes=15)),
+]
+EVENTS = [
+    ActivationIssued(
+        **LEARN,
+        activation_url="https://hub.example/activate?token=t&x=1",
+        expires_at=NOW + timedelta(hours=72),
+        deadline=NOW + timedelta(days=10),
+    ),
+    ActivationExpired(**LEARN, expired_at=NOW),
+    DeadlineApproaching(**LEARN, deadline=NOW + timedelta(days=1), days_left=1, modules_completed=7),
+    LearningExtended(**LEARN, deadline=NOW + timedelta(days=15), days=5, reason="illness"),
+    LearningCompleted(**LEARN, completed_at=NOW),
+    WorkshopBooked(**BOOK, parts=PARTS, mode="in_person", venue="Family Hub, 1 High Street, Salford"),
+    WorkshopReminderDue(**BOOK, starts_at=PARTS[0].starts_at),
+    WorkshopCancelled(**BOOK, reason="facilitator_ill"),
+    WorkshopMissed(**BOOK, misses=1, rebooking_offered=True),
+    WorkshopMissed(**BOOK, misses=2, rebooking_offered=False),
+    CourseCompleted(**IDS, cycle=1, case_number="MA24P00123", elearning_completed_at=NOW, workshop_attended_at=NOW),
+    CourseIncomplete(**IDS, cycle=1, case_number="MA24P00123", reason="elearning_deadline_missed"),
+    FollowupScheduled(**IDS, followup_id="f-1", due_by=NOW + timedelta(weeks=6)),
+    SafeguardingConcernRaised(**IDS, concern_id="c-1", raised_at=NOW),
+    ActivationOverdue(**IDS, provider="family-action", days_since_referral=14),
+]
+BOOKING = Booking("in_person", venue="Family Hub, 1 High Street, Salford")

@@ -1,0 +1,131 @@
+"""Every message renders in every language it is sent in, reads in the right direction, and never
+names the other parent."""
+
+from importlib.resources import files
+
+import pytest
+
+from notifications.attachments import calendar, certificate
+from notifications.domain import (
+    PARENT_TEMPLATES,
+    PROFESSIONAL_TEMPLATES,
+    plan_invitation,
+    plan_messages,
+    provider_heads_up,
+)
+from notifications.templates import LANGUAGES, Renderer
+from ptfc.events import PlanShared
+
+from .samples import BOOKING, EVENTS, INBOXES, NOW, REFERRAL, A, B
+
+COMMON = {"support_email": "help@ptfc.example", "support_phone": "0300 000 0000", "hub_url": "https://hub.example"}
+renderer = Renderer()
+
+
+def all_planned(contact):
+    found = [
+        p
+        for e in EVENTS
+        for p in plan_messages(e, NOW, referral=REFERRAL, contact=contact, inboxes=INBOXES, booking=BOOKING)
+    ]
+    invite = PlanShared(plan_id="pl", invitation_id="i", invitee_email="x@y.example", invite_url="https://p/i")
+    return [provider_heads_up(REFERRAL, contact, INBOXES, NOW), *found, plan_invitation(invite)]
+
+
+def render(p, lang=None):
+    return renderer.render(p.template, lang or p.language, {**COMMON, **p.context})
+
+
+def test_the_samples_cover_every_template():
+    assert {p.template for p in all_planned(A)} == set(PARENT_TEMPLATES) | set(PROFESSIONAL_TEMPLATES)
+
+
+def test_every_template_file_is_shipped_for_every_language():
+    root = files("notifications") / "templates"
+    for lang in LANGUAGES:
+        assert (root / lang / "_layout.html").is_file()
+        for name in PARENT_TEMPLATES:
+            assert (root / lang / f"{name}.txt").is_file(), f"{lang}/{name}"
+    for name in PROFESSIONAL_TEMPLATES:
+        assert (root / "en" / f"{name}.txt").is_file()
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_parent_messages_render_in_each_language_with_its_direction(lang):
+    direction = "rtl" if lang == "ur" else "ltr"
+    for p in all_planned(A):
+        if p.role not in ("parent", "invitee"):
+            continue
+        message = render(p, lang)
+        assert message.subject and "\n" not in message.subject
+        assert f'<html lang="{lang}" dir="{direction}">' in message.html
+        assert "{{" not in message.text and "{%" not in message.text
+        if p.role == "parent":
+            assert "Alex" in message.text
+
+
+def test_urdu_dates_and_polish_months_are_written_the_local_way():
+    welcome = next(p for p in all_planned(A) if p.template == "welcome")
+    assert "مارچ" in render(welcome, "ur").text
+    assert "marca" in render(welcome, "pl").text
+    assert "Thursday 12 March 2026" in render(welcome, "en").text  # the 10-day deadline, in London time
+
+
+def test_html_is_escaped_but_links_still_work():
+    hostile = A.__class__(**{**A.__dict__, "given_name": '<script>alert("x")</script>'})
+    welcome = next(p for p in all_planned(hostile) if p.template == "welcome")
+    html = render(welcome).html
+    assert "<script>" not in html and "&lt;script&gt;" in html
+    assert '<a href="https://hub.example/activate?token=t&amp;x=1">' in html
+
+
+def test_no_message_about_parent_a_holds_parent_b_details():
+    """Every message planned about A, in every language a parent gets: nothing of B, ever."""
+    b_details = (B.given_name, B.family_name, B.email, B.phone)
+    for p in all_planned(A):
+        for lang in LANGUAGES if p.role in ("parent", "invitee") else ("en",):
+            message = render(p, lang)
+            for part in (message.subject, message.text, message.html):
+                for detail in b_details:
+                    assert detail not in part, f"{p.template}/{lang} reveals {detail}"
+    for p in all_planned(A):
+        assert not any(detail in str(p.context) for detail in b_details)
+
+
+def test_reports_name_only_their_parent():
+    reports = [p for p in all_planned(A) if p.role in ("court", "fca")]
+    assert reports
+    for p in reports:
+        text = render(p).text
+        if p.template in ("completion_report", "incomplete_report"):
+            assert "Alex Morgan" in text
+        assert B.given_name not in text
+
+
+def test_safeguarding_alert_holds_ids_only():
+    [alert] = [p for p in all_planned(A) if p.template == "safeguarding_alert"]
+    message = render(alert)
+    assert message.subject.startswith("URGENT")
+    assert "c-1" in message.text and "r-1" in message.text
+    assert A.given_name not in message.text and A.email not in message.text
+
+
+def test_two_evening_workshop_invitation_has_two_events_and_the_venue():
+    from icalendar import Calendar
+
+    [booked] = [p for p in all_planned(A) if p.template == "workshop_booked"]
+    ics = calendar(booked.context, NOW)
+    events = list(Calendar.from_ical(ics.data).walk("VEVENT"))
+    assert len(events) == 2
+    assert [e.decoded("dtstart") for e in events] == [p["starts_at"] for p in booked.context["parts"]]
+    assert all("Family Hub" in str(e["location"]) for e in events)
+    assert len({str(e["uid"]) for e in events}) == 2
+    assert "Part 2:" in render(booked).text
+
+
+def test_certificate_is_a_pdf_that_takes_polish_names():
+    pdf = certificate(
+        {"full_name": "Bartosz Wiśniewski Łukasz", "elearning_completed_at": NOW, "workshop_attended_at": NOW},
+        lambda v: renderer.day(v, "en"),
+    )
+    assert pdf.data.startswith(b"%PDF") and pdf.filename == "certificate.pdf"
