@@ -46,6 +46,8 @@ class Settings(ServiceSettings):
     send_backoff: timedelta = timedelta(minutes=1)
     send_lease: timedelta = timedelta(minutes=5)  # well above smtp_timeout: a live sender never loses its claim
     send_batch: int = 50
+    # the sender sweep runs this often: a welcome letter leaves within about a second
+    sweep_interval: timedelta = timedelta(seconds=1)
 
     @model_validator(mode="after")
     def _complete(self) -> "Settings":
