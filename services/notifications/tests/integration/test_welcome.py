@@ -4,7 +4,7 @@ from notifications.app import create_app
 from ptfc.events import ActivationIssued
 from ptfc.testing.plugin import running
 
-from .conftest import ALEX, PROVIDER_INBOX, SAMIRA, html_of, referral, soon, text_of
+from .conftest import ALEX, PROVIDER_INBOX, SAMIRA, html_of, parent, referral, soon, text_of
 
 
 def activation(referral_id: str, pid: str, **changes) -> ActivationIssued:
@@ -81,3 +81,18 @@ async def test_an_event_before_its_referral_waits_for_the_contact_details(kit):
         [letter] = await kit.mail_to(ALEX.email)
         await kit.until_settled(app)
     assert "Dear Alex" in text_of(letter)
+
+
+async def test_two_replicas_side_by_side_send_each_message_once(kit, tap):
+    settings = kit.settings()
+    first, second = create_app(settings), create_app(settings)
+    parents = [parent(f"p-{i}", f"Parent{i}", f"Family{i}") for i in range(6)]
+    async with running(first), running(second):
+        for i, person in enumerate(parents):
+            await kit.publish(referral(f"r-rep-{i}", person))
+            await kit.publish(activation(f"r-rep-{i}", person.participant_id))
+        await tap.wait_for("notification.sent", count=12)
+        await kit.until_settled(first)
+    assert len(kit.mailbox.to(PROVIDER_INBOX)) == 6
+    assert all(len(kit.mailbox.to(p.email)) == 1 for p in parents)
+    assert len(await tap.of("notification.sent")) == 12
