@@ -20,7 +20,7 @@ import httpx
 
 from ptfc.auth import ROLES, issue_token
 from ptfc.events import STREAMS
-from ptfc.infra import Server, start_mongodb, start_nats, wait_for_port
+from ptfc.infra import Server, ensure_free, start_mongodb, start_nats, wait_for_port
 from ptfc.settings import ServiceSettings
 
 SERVICES = {"referrals": 8001, "learning": 8002, "workshops": 8003, "plans": 8004, "notifications": 8005}
@@ -65,6 +65,8 @@ def up(args: argparse.Namespace) -> int:
             servers.append(start_mongodb(var / "mongodb", port=args.mongodb_port, log=var / "log" / "mongodb.log"))
             mongodb_uri = servers[-1].url
         _say(f"[infra] NATS at {nats_url}, MongoDB at {mongodb_uri.split('?')[0]}")
+        for port in [args.mail_port, *SERVICES.values()]:
+            ensure_free(port)
         mail = subprocess.Popen(
             [sys.executable, "-m", "ptfc.mailbox", "--port", str(args.mail_port), "--dir", str(var / "mail")]
         )

@@ -323,6 +323,8 @@ class NotificationOutcome(EventData):
     template: str
     recipient_role: RecipientRole
     source_event_id: str
+    referral_id: str | None = None  # None for plan invitations
+    participant_id: str | None = None  # the parent the message is about, if any
 
 
 class NotificationSent(NotificationOutcome):

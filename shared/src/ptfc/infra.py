@@ -17,6 +17,16 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def ensure_free(port: int) -> None:
+    """Refuse a port something already listens on: else we would silently use a stranger's server."""
+    with socket.socket() as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # a port we just released is free
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError as error:
+            raise RuntimeError(f"port {port} is already in use; stop what runs there or choose another") from error
+
+
 def wait_for_port(port: int, timeout: float, process: subprocess.Popen | None = None) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -61,6 +71,7 @@ class Server:
 
 def start_nats(data_dir: Path, port: int | None = None, log: Path | None = None) -> Server:
     port = port or free_port()
+    ensure_free(port)
     data_dir.mkdir(parents=True, exist_ok=True)
     out = open(log or data_dir / "nats.log", "ab")  # noqa: SIM115 - lives as long as the server
     process = subprocess.Popen(
@@ -74,6 +85,7 @@ def start_nats(data_dir: Path, port: int | None = None, log: Path | None = None)
 
 def start_mongodb(data_dir: Path, port: int | None = None, log: Path | None = None) -> Server:
     port = port or free_port()
+    ensure_free(port)
     data_dir.mkdir(parents=True, exist_ok=True)
     out = open(log or data_dir.parent / "mongodb.log", "ab")  # noqa: SIM115 - lives as long as the server
     process = subprocess.Popen(

@@ -47,6 +47,8 @@ def outcome_event(row: dict[str, Any], reason: str | None) -> NotificationSent |
         "template": row["template"],
         "recipient_role": row["recipient_role"],
         "source_event_id": row["source_event_id"],
+        "referral_id": row.get("referral_id"),
+        "participant_id": row.get("participant_id"),
     }
     return NotificationFailed(**ids, reason=reason) if reason is not None else NotificationSent(**ids)
 
