@@ -1,67 +1,21 @@
 """The notifications service in-process against real NATS JetStream, the MongoDB server and a
 real SMTP server (aiosmtpd) on a free port, which can be told to refuse before it accepts."""
 
-import socket
 from datetime import UTC, datetime, timedelta
-from email import message_from_bytes, policy
 from email.message import EmailMessage
 from typing import Any
 
 import nats
 import pytest
-from aiosmtpd.controller import Controller
 
 from notifications.config import Settings
 from ptfc.events import Envelope, EventData, ParticipantContact, Professional, ReferralCreated
+from ptfc.testing.mailbox import Mailbox
 from ptfc.testing.plugin import EventTap, eventually
 
 PROVIDER_INBOX = "intake@afc.example"
 COURT_EMAIL = "family.manchester@justice.example"
 FCA_EMAIL = "fiona@cafcass.example"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Mailbox:
-    """An SMTP server that keeps what it accepts; `refuse(...)` queues replies for the next DATA."""
-
-    def __init__(self) -> None:
-        self.port = free_port()
-        self.received: list[tuple[list[str], EmailMessage]] = []
-        self.refusals: dict[str, list[str]] = {}  # recipient -> replies to give before accepting
-        self.refused = 0
-        self.controller: Controller | None = None
-
-    async def handle_DATA(self, server, session, envelope) -> str:
-        queued = next((self.refusals[r] for r in envelope.rcpt_tos if self.refusals.get(r)), None)
-        if queued:
-            self.refused += 1
-            return queued.pop(0)
-        message = message_from_bytes(envelope.original_content or envelope.content, policy=policy.default)
-        self.received.append((list(envelope.rcpt_tos), message))
-        return "250 OK"
-
-    def start(self) -> None:
-        self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
-        self.controller.start()
-
-    def stop(self) -> None:
-        if self.controller:
-            self.controller.stop()
-            self.controller = None
-
-    def refuse(self, recipient: str, *replies: str) -> None:
-        self.refusals.setdefault(recipient, []).extend(replies)
-
-    def to(self, address: str) -> list[EmailMessage]:
-        return [m for rcpt, m in self.received if address in rcpt]
-
-    def with_subject(self, text: str) -> list[EmailMessage]:
-        return [m for _, m in self.received if text in str(m["Subject"])]
 
 
 def text_of(message: EmailMessage) -> str:

@@ -1,0 +1,187 @@
+"""One parent's whole journey across referrals, learning and notifications, on real NATS
+JetStream, the MongoDB server and SMTP: referral → welcome letter → activation → eight modules
+→ workshop attended → the court and the FCA are told, and nothing of the co-parent leaks."""
+
+import re
+from datetime import UTC, datetime, timedelta
+
+import nats
+import pytest
+
+from learning.app import create_app as learning_app
+from learning.config import Settings as LearningSettings
+from learning.content import module
+from notifications.app import create_app as notifications_app
+from notifications.config import Settings as NotificationsSettings
+from ptfc.events import Envelope, SessionPart, WorkshopAttended, WorkshopBooked
+from ptfc.testing.mailbox import Mailbox
+from ptfc.testing.plugin import bearer, eventually, running
+from referrals.app import create_app as referrals_app
+from referrals.config import Settings as ReferralsSettings
+
+FCA = bearer("cafcass", "fca-sam-patel")
+COURT_EMAIL = "family.manchester@justice.example"
+ALEX = {
+    "given_name": "Alex",
+    "family_name": "Jones",
+    "email": "alex@example.org",
+    "phone": "07700900001",
+    "preferred_language": "en",
+    "gender": "female",
+    "adjustments": {"interpreter": None, "in_person": False, "support_needs": ""},
+    "availability": ["evening"],
+}
+CHRIS = {
+    "given_name": "Chris",
+    "family_name": "Rowe",
+    "email": "chris@example.org",
+    "phone": "07700900002",
+    "preferred_language": "pl",
+    "gender": "male",
+    "adjustments": {"interpreter": "Polish", "in_person": False, "support_needs": ""},
+    "availability": ["daytime"],
+}
+REFERRAL = {
+    "case_number": "MA24P00123",
+    "court": "Manchester Civil Justice Centre",
+    "court_email": COURT_EMAIL,
+    "source": "court_order",
+    "stage": "first_hearing",
+    "court_declined": False,
+    "safeguarding_concerns": False,
+    "region": "Greater Manchester",
+    "fca": {"name": "Sam Patel", "email": "sam.patel@cafcass.example"},
+    "parents": [ALEX, CHRIS],
+    "children": [{"age": 6}, {"age": 9}],
+}
+
+
+@pytest.fixture
+def mailbox():
+    box = Mailbox()
+    box.start()
+    yield box
+    box.stop()
+
+
+def answers(n: int) -> dict[str, str]:
+    activity = module(n).activity
+    if activity.kind == "quiz":
+        return {q.id: q.answer for q in activity.questions}
+    return {p.id: "I will keep my children out of our arguments." for p in activity.prompts}
+
+
+def whole(message) -> str:
+    parts = [str(message["Subject"]), str(message["To"])]
+    parts += [p.get_content() for p in message.walk() if p.get_content_type() in ("text/plain", "text/html")]
+    return "\n".join(parts)
+
+
+async def publish(nats_url: str, envelope: Envelope) -> None:
+    nc = await nats.connect(nats_url)
+    try:
+        await nc.jetstream().publish(
+            envelope.type, envelope.model_dump_json().encode(), headers={"Nats-Msg-Id": str(envelope.event_id)}
+        )
+    finally:
+        await nc.close()
+
+
+async def test_a_parent_completes_and_the_court_is_told(make_settings, infra, tap, mailbox):
+    referrals = referrals_app(make_settings(ReferralsSettings))
+    learning = learning_app(make_settings(LearningSettings, hub_url="https://hub.example"))
+    notifications = notifications_app(
+        make_settings(
+            NotificationsSettings,
+            smtp_port=mailbox.port,
+            hub_url="https://hub.example",
+            sweep_interval=timedelta(milliseconds=200),
+            send_backoff=timedelta(milliseconds=100),
+        )
+    )
+
+    async with running(referrals) as ref, running(learning) as hub, running(notifications):
+        created = await ref.post("/referrals", json=REFERRAL, headers={**FCA, "Idempotency-Key": "journey-1"})
+        assert created.status_code == 201, created.text
+        referral_id = created.json()["id"]
+        alex_id, chris_id = (p["participant_id"] for p in created.json()["participants"])
+
+        # The welcome letter reaches Alex with a working single-use link.
+        [welcome] = await eventually(lambda: _mail(mailbox, "alex@example.org"), timeout=20)
+        token = re.search(r"activate\?token=([A-Za-z0-9_\-]+)", whole(welcome)).group(1)
+        activated = await hub.post("/activate", json={"token": token})
+        assert activated.status_code == 200, activated.text
+        parent = {"Authorization": f"Bearer {activated.json()['access_token']}"}
+        assert (await hub.post("/activate", json={"token": token})).status_code == 409
+
+        # Alex's own token reaches nothing of the referral, where the co-parent is.
+        assert (await ref.get(f"/referrals/{referral_id}", headers=parent)).status_code == 403
+
+        for n in range(1, 9):
+            done = await hub.post(f"/me/modules/{n}/complete", json={"answers": answers(n)}, headers=parent)
+            assert done.status_code == 200, done.text
+        [learned] = await tap.wait_for("learning.completed")
+        assert learned.payload().participant_id == alex_id
+
+        # Workshops is not built yet: its events are published as it will publish them.
+        start = datetime.now(UTC) + timedelta(days=3)
+        booking = {"referral_id": referral_id, "participant_id": alex_id, "booking_id": "b-1", "session_id": "s-1"}
+        for data in (
+            WorkshopBooked(
+                **booking,
+                parts=[SessionPart(starts_at=start, ends_at=start + timedelta(hours=2.5))],
+                mode="online",
+                video_link="https://video.example/s-1",
+            ),
+            WorkshopAttended(**booking, attended_at=start + timedelta(hours=2.5)),
+        ):
+            await publish(infra.nats_url, Envelope.of(data, correlation_id=referral_id, producer="workshops"))
+
+        [outcome] = await tap.wait_for("course.completed")
+        assert outcome.payload().participant_id == alex_id and outcome.correlation_id == referral_id
+        assert await tap.of("course.incomplete") == []
+
+        # The court and the FCA get the completion report; Alex a certificate.
+        await eventually(lambda: _mail(mailbox, COURT_EMAIL), timeout=20)
+        await eventually(lambda: _mail(mailbox, "sam.patel@cafcass.example"), timeout=20)
+
+        async def reported():
+            view = (await ref.get(f"/referrals/{referral_id}", headers=FCA)).json()
+            alex = next(p for p in view["participants"] if p["participant_id"] == alex_id)
+            kinds = {line["event"] for line in alex["timeline"]}
+            return (
+                alex
+                if {
+                    "account.activated",
+                    "learning.completed",
+                    "workshop.attended",
+                    "course.completed",
+                    "notification.sent",
+                }
+                <= kinds
+                else None
+            )
+
+        alex_view = await eventually(reported, timeout=20)
+        assert alex_view["status"] == "completed"
+        chris_view = next(
+            p
+            for p in (await ref.get(f"/referrals/{referral_id}", headers=FCA)).json()["participants"]
+            if p["participant_id"] == chris_id
+        )
+        assert chris_view["status"] != "completed"
+
+    # Nothing sent to one parent holds the other's contact details or name.
+    to_alex = [whole(m) for m in mailbox.to("alex@example.org")]
+    to_chris = [whole(m) for m in mailbox.to("chris@example.org")]
+    assert len(to_alex) >= 3 and to_chris  # welcome, e-learning done, booking, certificate…; Chris's welcome
+    for text in to_alex:
+        for detail in ("chris@example.org", "07700900002", "Chris", "Rowe"):
+            assert detail not in text
+    for text in to_chris:
+        for detail in ("alex@example.org", "07700900001", "Alex"):
+            assert detail not in text
+
+
+async def _mail(mailbox: Mailbox, address: str):
+    return mailbox.to(address)
