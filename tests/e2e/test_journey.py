@@ -1,6 +1,7 @@
 """One parent's whole journey across referrals, learning and notifications, on real NATS
-JetStream, the MongoDB server and SMTP: referral → welcome letter → activation → eight modules
-→ workshop attended → the court and the FCA are told, and nothing of the co-parent leaks."""
+JetStream, the MongoDB server and SMTP: referral → welcome letter → activation → signing in
+again by emailed link → eight modules → workshop attended → the court and the FCA are told,
+and nothing of the co-parent leaks."""
 
 import re
 from datetime import UTC, datetime, timedelta
@@ -116,6 +117,18 @@ async def test_a_parent_completes_and_the_court_is_told(make_settings, infra, ta
 
         # Alex's own token reaches nothing of the referral, where the co-parent is.
         assert (await ref.get(f"/referrals/{referral_id}", headers=parent)).status_code == 403
+
+        # Alex comes back another day: asks for a sign-in link with her email, and it arrives.
+        assert (await hub.post("/sign-in", json={"email": "Alex@Example.org"})).status_code == 202
+
+        async def sign_in_mail():
+            return [m for m in mailbox.to("alex@example.org") if "sign-in?token=" in whole(m)]
+
+        [link] = await eventually(sign_in_mail, timeout=20)
+        token = re.search(r"sign-in\?token=([A-Za-z0-9_\-]+)", whole(link)).group(1)
+        back = await hub.post("/sign-in/session", json={"token": token})
+        assert back.status_code == 200, back.text
+        parent = {"Authorization": f"Bearer {back.json()['access_token']}"}
 
         for n in range(1, 9):
             done = await hub.post(f"/me/modules/{n}/complete", json={"answers": answers(n)}, headers=parent)

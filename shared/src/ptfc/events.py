@@ -66,7 +66,8 @@ class Adjustments(BaseModel):
 
 
 class ParticipantContact(BaseModel):
-    """Only notifications keeps these; other consumers read the ids."""
+    """Only notifications keeps these; other consumers read the ids (learning keeps a keyed hash
+    of the email, which reaches nobody, so a parent can ask for a sign-in link)."""
 
     model_config = ConfigDict(extra="ignore", frozen=True)
     participant_id: str
@@ -169,6 +170,14 @@ class ActivationIssued(LearningEvent):
 
 class AccountActivated(LearningEvent):
     TYPE = "account.activated"
+
+
+class SignInLinkIssued(LearningEvent):
+    """An activated parent asked to sign in again: a short-lived single-use link, mailed to them."""
+
+    TYPE = "account.sign_in_link_issued"
+    sign_in_url: str  # carries the single-use token; only the email to the parent uses it
+    expires_at: datetime
 
 
 class ActivationExpired(LearningEvent):

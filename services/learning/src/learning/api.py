@@ -10,7 +10,7 @@ from fastapi import APIRouter, Path, Query
 from fastapi.responses import JSONResponse
 
 from learning import content, domain
-from learning.refusals import ASK_FOR_LINK, course_closed, enrolment_closed, link_refused
+from learning.refusals import ASK_FOR_LINK, course_closed, enrolment_closed, link_refused, sign_in_refused
 from learning.schemas import (
     Activate,
     CompletedModule,
@@ -30,8 +30,19 @@ from learning.schemas import (
     Progress,
     Resume,
     Session,
+    SignIn,
+    SignInRequested,
 )
-from learning.store import ACCOUNTS, ACTIVATIONS, ENROLMENTS, OPEN, event_ids, issue_activation
+from learning.store import (
+    ACCOUNTS,
+    ACTIVATIONS,
+    ENROLMENTS,
+    OPEN,
+    SIGN_INS,
+    event_ids,
+    issue_activation,
+    issue_sign_in,
+)
 from ptfc.auth import Caller, CurrentCaller, issue_token
 from ptfc.events import AccountActivated, LearningCompleted, LearningExtended, ModuleCompleted
 from ptfc.idempotency import IdempotencyKey, once
@@ -97,15 +108,92 @@ async def activate(body: Activate, rt: RuntimeDep, key: IdempotencyKey = None) -
                 session=tx.session,
             )
             await tx.emit(AccountActivated(**event_ids(enrolment)), enrolment["referral_id"])
-        ttl = rt.settings.parent_session_ttl
-        session = Session(
-            access_token=issue_token(rt.settings.jwt_secret, "parent", enrolment["participant_id"], ttl=ttl),
-            expires_in=int(ttl.total_seconds()),
-            enrolment_id=str(enrolment["_id"]),
-        )
-        return 200, session.model_dump(mode="json")
+        return 200, _session(rt, enrolment)
 
     return await once(rt.store, key, "activate", {"token": token_hash}, work)
+
+
+def _session(rt: Runtime, enrolment: dict) -> dict[str, Any]:
+    ttl = rt.settings.parent_session_ttl
+    session = Session(
+        access_token=issue_token(rt.settings.jwt_secret, "parent", enrolment["participant_id"], ttl=ttl),
+        expires_in=int(ttl.total_seconds()),
+        enrolment_id=str(enrolment["_id"]),
+    )
+    return session.model_dump(mode="json")
+
+
+# ---- signing in again ------------------------------------------------------------------------
+
+SIGN_IN_SENT = (
+    "If this email address belongs to a Parent Hub account, we have sent a sign-in link to it. "
+    "The link works once, for a short time. If nothing arrives, check your junk folder or ask again in a minute."
+)
+
+
+@router.post("/sign-in", status_code=202, response_model=SignInRequested, tags=["parent"])
+async def request_sign_in(body: SignIn, rt: RuntimeDep, key: IdempotencyKey = None) -> JSONResponse:
+    """An activated parent comes back: we email them a single-use sign-in link. The answer is the
+    same whether or not the address has an account, so it tells nobody who is on the course."""
+    email_key = domain.email_key(rt.settings.email_lookup_key, body.email)
+    answer = SignInRequested(message=SIGN_IN_SENT).model_dump()
+
+    async def work(tx: Tx) -> tuple[int, dict[str, Any]]:
+        now, s = tx.clock.now(), tx.session
+        accounts = await tx.db[ACCOUNTS].find({"email_key": email_key}, session=s).sort("created_at", -1).to_list()
+        for account in accounts:
+            enrolment = await _latest_enrolment(tx, account["_id"])
+            # Only a parent who activated this cycle's link: the welcome letter is the way in first.
+            if enrolment is None or enrolment["activated_at"] is None or enrolment["status"] not in OPEN:
+                continue
+            # One email a minute at most, so nobody can flood a parent's inbox through this form.
+            claimed = await tx.db[ACCOUNTS].update_one(
+                {
+                    "_id": account["_id"],
+                    "$or": [
+                        {"sign_in_sent_at": None},
+                        {"sign_in_sent_at": {"$lte": now - rt.settings.sign_in_cooldown}},
+                    ],
+                },
+                {"$set": {"sign_in_sent_at": now}},
+                session=s,
+            )
+            if claimed.matched_count:
+                await issue_sign_in(tx, rt.settings, enrolment)
+            break
+        return 202, answer
+
+    return await once(rt.store, key, "sign-in", {"email": email_key}, work)
+
+
+@router.post("/sign-in/session", response_model=Session, tags=["parent"])
+async def sign_in(body: Activate, rt: RuntimeDep, key: IdempotencyKey = None) -> JSONResponse:
+    """Use a sign-in link from the email; answers a parent session token, like activation."""
+    token_hash = domain.hash_token(body.token)
+
+    async def work(tx: Tx) -> tuple[int, dict[str, Any]]:
+        now = tx.clock.now()
+        link = await tx.db[SIGN_INS].find_one({"_id": token_hash}, session=tx.session)
+        if link is None:
+            raise sign_in_refused(None)
+        if link["state"] != "pending" or now >= link["expires_at"]:
+            raise sign_in_refused(link["state"])
+        enrolment = await _latest_enrolment(tx, link["participant_id"])
+        if enrolment is None or enrolment["status"] not in OPEN:
+            raise course_closed(enrolment["status"] if enrolment else "withdrawn")
+        used = await tx.db[SIGN_INS].update_one(
+            {"_id": token_hash, "state": "pending"}, {"$set": {"state": "used", "used_at": now}}, session=tx.session
+        )
+        if not used.modified_count:
+            raise sign_in_refused("used")
+        return 200, _session(rt, enrolment)
+
+    return await once(rt.store, key, "sign-in-session", {"token": token_hash}, work)
+
+
+async def _latest_enrolment(tx: Tx, participant_id: str) -> dict | None:
+    latest = [("cycle", -1)]
+    return await tx.db[ENROLMENTS].find_one({"participant_id": participant_id}, sort=latest, session=tx.session)
 
 
 # ---- the parent's own course -------------------------------------------------------------------

@@ -8,15 +8,22 @@ from pydantic import Field, field_validator
 
 from ptfc.settings import ServiceSettings
 
+DEV_EMAIL_LOOKUP_KEY = "ptfc-local-email-lookup-key-never-use-in-production"
+
 
 class Settings(ServiceSettings):
     service: str = "learning"
-    hub_url: str = "http://127.0.0.1:8002"  # the Parent Hub; activation links point at `{hub_url}/activate`
+    hub_url: str = "http://127.0.0.1:8002"  # the Parent Hub; links point at `{hub_url}/activate` and `/sign-in`
     activation_ttl: timedelta = timedelta(hours=72)
     learning_window: timedelta = timedelta(days=10)  # from the welcome letter (the first link)
     reminders: list[timedelta] = Field(default=[timedelta(days=3), timedelta(days=1)])  # before the deadline
     extension_unit: timedelta = timedelta(days=1)  # one "day" of an extension; tests shrink it
     parent_session_ttl: timedelta = timedelta(hours=8)
+    sign_in_link_ttl: timedelta = timedelta(minutes=30)  # a link an activated parent asks for to come back
+    sign_in_cooldown: timedelta = timedelta(minutes=1)  # at most one such email per parent this often
+    # Keys the hash of each parent's email that lets them ask for a sign-in link; rotating it
+    # means parents use their newest emailed link once. Set per environment, like the JWT secret.
+    email_lookup_key: str = Field(DEV_EMAIL_LOOKUP_KEY, min_length=32)
     max_body_bytes: int = 64 * 1024
 
     @field_validator("hub_url")

@@ -1,6 +1,7 @@
 """Rules of the e-learning, with no I/O: tokens, the 10-day clock, unlock order, activity checks."""
 
 import hashlib
+import hmac
 import math
 import secrets
 from dataclasses import dataclass, field
@@ -12,7 +13,7 @@ from learning.content import MODULE_COUNT, Activity
 
 ModuleStatus = Literal["completed", "in_progress", "available", "locked"]
 
-# ---- activation links ----------------------------------------------------------------------
+# ---- links and sign-in ----------------------------------------------------------------------
 
 
 def new_token() -> str:
@@ -24,8 +25,16 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def activation_link(hub_url: str, token: str) -> str:
-    return f"{hub_url}/activate?{urlencode({'token': token})}"
+def hub_link(hub_url: str, page: str, token: str) -> str:
+    """A Parent Hub page (`activate` or `sign-in`) with a single-use token in its query."""
+    return f"{hub_url}/{page}?{urlencode({'token': token})}"
+
+
+def email_key(key: str, email: str) -> str:
+    """Finds a parent's account by the email they type, without the service keeping the email:
+    the keyed hash reaches nobody, and without the key it cannot be checked against guesses."""
+    normal = email.strip().casefold()
+    return hmac.new(key.encode(), normal.encode(), hashlib.sha256).hexdigest()
 
 
 # ---- the clock -----------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 """Event subscribers of the learning service. The inbox makes each event act once; the
 `(participant_id, cycle)` check makes a different event for the same enrolment act once too."""
 
+from learning import domain
 from learning.config import Settings
 from learning.store import ACTIVATIONS, ENROLMENTS, open_enrolment
 from ptfc.consumer import Handlers
@@ -27,6 +28,7 @@ def make_handlers(settings: Settings) -> Handlers:
                 provider=data.provider,
                 fca_id=data.fca_id,
                 language=p.preferred_language,
+                email_key=domain.email_key(settings.email_lookup_key, p.email),
             )
 
     @handlers.on("referral.reordered")

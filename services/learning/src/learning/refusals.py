@@ -38,6 +38,25 @@ def link_refused(state: str) -> Problem:
     )
 
 
+def sign_in_refused(state: str | None) -> Problem:
+    again = "Please ask for a new link on the sign-in page, with the email address we write to you at."
+    if state is None:
+        return Problem(
+            404,
+            "sign-in-link-unknown",
+            "We do not recognise this link",
+            "Check that you used the whole link from the email. " + again,
+        )
+    if state == "used":
+        return Problem(409, "sign-in-link-used", "This link has already been used", "Each link works once. " + again)
+    return Problem(
+        410,
+        "sign-in-link-expired",
+        "This link no longer works",
+        "Sign-in links work for a short time, and only the newest one works. " + again,
+    )
+
+
 def course_closed(reason: str, deadline: datetime | None = None) -> Problem:
     if reason == "withdrawn":
         return Problem(

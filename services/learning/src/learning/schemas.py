@@ -20,6 +20,15 @@ class Activate(Request):
     token: str = Field(min_length=1, max_length=200)
 
 
+class SignIn(Request):
+    email: str = Field(
+        min_length=3,
+        max_length=320,
+        pattern=r"^[^@\s]+@[^@\s]+$",
+        description="The address the welcome letter was sent to.",
+    )
+
+
 class Progress(Request):
     section: int = Field(ge=1, le=50, description="The section (from 1) the parent has reached.")
 
@@ -119,6 +128,10 @@ class Session(BaseModel):
     token_type: Literal["bearer"] = "bearer"
     expires_in: int
     enrolment_id: str
+
+
+class SignInRequested(BaseModel):
+    message: str
 
 
 class ModuleProgress(BaseModel):

@@ -4,6 +4,7 @@
 - `enrolments`: one per participant per referral cycle; progress and the 10-day clock.
   Sweeps find due work by the indexed `(status, deadline)` and `(status, reminder_due)`.
 - `activations`: single-use links, `_id` = SHA-256 of the token; swept by `(state, expires_at)`.
+- `sign_ins`: single-use links an activated parent asks for to come back; deleted a day after expiry.
 """
 
 from datetime import datetime
@@ -13,12 +14,13 @@ from pymongo import ASCENDING, IndexModel
 
 from learning import domain
 from learning.config import Settings
-from ptfc.events import ActivationIssued
-from ptfc.store import Tx
+from ptfc.events import ActivationIssued, SignInLinkIssued
+from ptfc.store import DAY, Tx
 
-ACCOUNTS, ENROLMENTS, ACTIVATIONS = "accounts", "enrolments", "activations"
+ACCOUNTS, ENROLMENTS, ACTIVATIONS, SIGN_INS = "accounts", "enrolments", "activations", "sign_ins"
 
 INDEXES: dict[str, list[IndexModel]] = {
+    ACCOUNTS: [IndexModel([("email_key", ASCENDING)])],
     ENROLMENTS: [
         IndexModel([("participant_id", ASCENDING), ("cycle", ASCENDING)], unique=True),
         IndexModel([("referral_id", ASCENDING), ("_id", ASCENDING)]),
@@ -28,6 +30,10 @@ INDEXES: dict[str, list[IndexModel]] = {
     ACTIVATIONS: [
         IndexModel([("enrolment_id", ASCENDING), ("state", ASCENDING)]),
         IndexModel([("state", ASCENDING), ("expires_at", ASCENDING)]),
+    ],
+    SIGN_INS: [
+        IndexModel([("participant_id", ASCENDING), ("state", ASCENDING)]),
+        IndexModel("expires_at", expireAfterSeconds=DAY),
     ],
 }
 
@@ -57,6 +63,7 @@ async def open_enrolment(
     provider: str,
     fca_id: str | None,
     language: str,
+    email_key: str | None = None,
 ) -> bool:
     """Create the account (once per parent) and this cycle's enrolment, and send the first link.
     Returns False when the enrolment already exists: a repeated event changes nothing."""
@@ -64,9 +71,10 @@ async def open_enrolment(
     if await tx.db[ENROLMENTS].find_one({"participant_id": participant_id, "cycle": cycle}, {"_id": 1}, session=s):
         return False
     now = tx.clock.now()
+    latest: dict = {"language": language} | ({"email_key": email_key} if email_key else {})
     await tx.db[ACCOUNTS].update_one(
         {"_id": participant_id},
-        {"$setOnInsert": {"created_at": now, "activated_at": None}, "$set": {"language": language}},
+        {"$setOnInsert": {"created_at": now, "activated_at": None, "sign_in_sent_at": None}, "$set": latest},
         upsert=True,
         session=s,
     )
@@ -133,7 +141,7 @@ async def issue_activation(tx: Tx, settings: Settings, enrolment: dict, *, reiss
     await tx.emit(
         ActivationIssued(
             **event_ids(enrolment),
-            activation_url=domain.activation_link(settings.hub_url, token),
+            activation_url=domain.hub_link(settings.hub_url, "activate", token),
             expires_at=expires_at,
             deadline=enrolment["deadline"],
             reissue=reissue,
@@ -141,3 +149,29 @@ async def issue_activation(tx: Tx, settings: Settings, enrolment: dict, *, reiss
         enrolment["referral_id"],
     )
     return expires_at
+
+
+async def issue_sign_in(tx: Tx, settings: Settings, enrolment: dict) -> None:
+    """A new single-use sign-in link for this parent; their older unused ones stop working."""
+    now = tx.clock.now()
+    participant_id = enrolment["participant_id"]
+    await tx.db[SIGN_INS].update_many(
+        {"participant_id": participant_id, "state": "pending"},
+        {"$set": {"state": "superseded", "closed_at": now}},
+        session=tx.session,
+    )
+    token = domain.new_token()
+    expires_at = now + settings.sign_in_link_ttl
+    await tx.db[SIGN_INS].insert_one(
+        {
+            "_id": domain.hash_token(token),
+            "participant_id": participant_id,
+            "state": "pending",
+            "issued_at": now,
+            "expires_at": expires_at,
+        },
+        session=tx.session,
+    )
+    url = domain.hub_link(settings.hub_url, "sign-in", token)
+    issued = SignInLinkIssued(**event_ids(enrolment), sign_in_url=url, expires_at=expires_at)
+    await tx.emit(issued, enrolment["referral_id"])

@@ -14,7 +14,7 @@ def test_tokens_are_random_and_only_their_hash_is_kept():
     assert a != b and len(a) >= 43
     assert domain.hash_token(a) == domain.hash_token(a) != domain.hash_token(b)
     assert a not in domain.hash_token(a)
-    assert domain.activation_link("https://hub.example", "a+b/c") == "https://hub.example/activate?token=a%2Bb%2Fc"
+    assert domain.hub_link("https://hub.example", "activate", "a+b/c") == "https://hub.example/activate?token=a%2Bb%2Fc"
 
 
 def test_reminders_come_three_days_then_one_day_before_the_deadline():

@@ -21,6 +21,7 @@ from ptfc.events import (
     LearningExtended,
     PlanShared,
     SafeguardingConcernRaised,
+    SignInLinkIssued,
     WorkshopBooked,
     WorkshopCancelled,
     WorkshopMissed,
@@ -30,6 +31,7 @@ from ptfc.events import (
 MODULES = 8
 PARENT_TEMPLATES = (
     "welcome",
+    "sign_in_link",
     "link_expired",
     "deadline_reminder",
     "deadline_extended",
@@ -59,6 +61,7 @@ INCOMPLETE_REASONS = {
 # Participant events that need the parent's contact record; `referral.*` bookkeeping is separate.
 PARTICIPANT_EVENTS = (
     "account.activation_issued",
+    "account.sign_in_link_issued",
     "account.activation_expired",
     "learning.deadline_approaching",
     "learning.extended",
@@ -212,6 +215,10 @@ def plan_messages(
                     reissue=data.reissue,
                 )
             ]
+        case SignInLinkIssued():
+            minutes = max(round((data.expires_at - occurred_at).total_seconds() / 60), 1)
+            link = {"sign_in_url": data.sign_in_url, "expires_at": data.expires_at, "minutes": minutes}
+            return [to_parent(contact, "sign_in_link", **link)]
         case ActivationExpired():
             return [to_parent(contact, "link_expired", expired_at=data.expired_at)]
         case DeadlineApproaching():

@@ -15,6 +15,7 @@ from ptfc.events import (
     LearningExtended,
     SafeguardingConcernRaised,
     SessionPart,
+    SignInLinkIssued,
     WorkshopBooked,
     WorkshopCancelled,
     WorkshopMissed,
@@ -71,5 +72,6 @@ EVENTS = [
     FollowupScheduled(**IDS, followup_id="f-1", due_by=NOW + timedelta(weeks=6)),
     SafeguardingConcernRaised(**IDS, concern_id="c-1", raised_at=NOW),
     ActivationOverdue(**IDS, provider="family-action", days_since_referral=14),
+    SignInLinkIssued(**LEARN, sign_in_url="https://hub.example/sign-in?t=s", expires_at=NOW + timedelta(minutes=30)),
 ]
 BOOKING = Booking("in_person", venue="Family Hub, 1 High Street, Salford")

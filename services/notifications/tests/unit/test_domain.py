@@ -22,6 +22,7 @@ def test_each_event_goes_to_the_right_people():
         by_type.setdefault(event.TYPE, set()).update(planned(event))
     parent = lambda t: {(t, "parent", A.email)}  # noqa: E731
     assert by_type["account.activation_issued"] == parent("welcome")
+    assert by_type["account.sign_in_link_issued"] == parent("sign_in_link")
     assert by_type["workshop.booked"] == parent("workshop_booked")
     assert by_type["course.completed"] == {
         ("course_completed", "parent", A.email),

@@ -1,0 +1,105 @@
+"""Coming back: an activated parent asks for a sign-in link by email, against real JetStream
+and the MongoDB server."""
+
+from datetime import timedelta
+from urllib.parse import parse_qs, urlparse
+
+from learning.app import create_app
+from ptfc.clock import FakeClock
+from ptfc.events import ReferralWithdrawn
+from ptfc.testing.plugin import eventually, running
+
+SENT = "If this email address belongs to a Parent Hub account"
+
+
+def running_hub(hub, clock: FakeClock):
+    return running(create_app(hub.settings(), clock=clock))
+
+
+def token_of(envelope) -> str:
+    url = envelope.data["sign_in_url"]
+    assert url.startswith("https://hub.example/sign-in?token=")
+    return parse_qs(urlparse(url).query)["token"][0]
+
+
+async def test_an_activated_parent_signs_in_again_with_an_emailed_link(hub):
+    clock = FakeClock()
+    async with running_hub(hub, clock) as client:
+        await hub.refer("r-s1", "sa", "sb")
+        await hub.sign_in(client, "sa")
+
+        # Typed differently from the referral: the same parent all the same.
+        asked = await client.post("/sign-in", json={"email": "  SA@Parents.Example "})
+        assert asked.status_code == 202 and asked.json()["message"].startswith(SENT)
+        [link] = await hub.wait("account.sign_in_link_issued", "sa")
+        assert link.correlation_id == "r-s1"
+
+        session = await client.post("/sign-in/session", json={"token": token_of(link)})
+        assert session.status_code == 200
+        me = {"Authorization": f"Bearer {session.json()['access_token']}"}
+        assert (await client.get("/me/course", headers=me)).json()["enrolment_id"] == session.json()["enrolment_id"]
+
+        again = await client.post("/sign-in/session", json={"token": token_of(link)})
+        assert again.status_code == 409 and again.json()["type"].endswith("/sign-in-link-used")
+        unknown = await client.post("/sign-in/session", json={"token": "never-sent"})
+        assert unknown.status_code == 404 and unknown.json()["type"].endswith("/sign-in-link-unknown")
+
+
+async def test_the_answer_never_says_who_has_an_account(hub):
+    async with running_hub(hub, FakeClock()) as client:
+        await hub.refer("r-s2", "sc", "sd")
+        await hub.sign_in(client, "sc")  # sd never activated: the welcome letter is their way in
+        answers = [
+            await client.post("/sign-in", json={"email": email})
+            for email in ("sc@parents.example", "sd@parents.example", "stranger@nowhere.example")
+        ]
+        assert {a.status_code for a in answers} == {202}
+        assert len({a.text for a in answers}) == 1
+        await hub.wait("account.sign_in_link_issued", "sc")
+        await eventually(hub.settled)
+        assert [e.data["participant_id"] for e in await hub.events("account.sign_in_link_issued")] == ["sc"]
+
+
+async def test_one_email_a_minute_and_only_the_newest_link_works(hub):
+    clock = FakeClock()
+    async with running_hub(hub, clock) as client:
+        await hub.refer("r-s3", "se")
+        await hub.sign_in(client, "se")
+        for _ in range(3):  # a flood from a form: one email
+            assert (await client.post("/sign-in", json={"email": "se@parents.example"})).status_code == 202
+        [first] = await hub.wait("account.sign_in_link_issued", "se")
+
+        clock.advance(timedelta(minutes=1))
+        await client.post("/sign-in", json={"email": "se@parents.example"})
+        _, second = await hub.wait("account.sign_in_link_issued", "se", count=2)
+
+        replaced = await client.post("/sign-in/session", json={"token": token_of(first)})
+        assert replaced.status_code == 410 and replaced.json()["type"].endswith("/sign-in-link-expired")
+        clock.advance(timedelta(minutes=31))
+        expired = await client.post("/sign-in/session", json={"token": token_of(second)})
+        assert expired.status_code == 410
+    assert len(await hub.events("account.sign_in_link_issued", "se")) == 2
+
+
+async def test_a_withdrawn_parent_gets_no_link_and_cannot_use_one(hub):
+    async with running_hub(hub, FakeClock()) as client:
+        await hub.refer("r-s4", "sf")
+        await hub.sign_in(client, "sf")
+        await client.post("/sign-in", json={"email": "sf@parents.example"})
+        [link] = await hub.wait("account.sign_in_link_issued", "sf")
+
+        await hub.publish(ReferralWithdrawn(referral_id="r-s4", participant_ids=[], reason="case closed"))
+        await eventually(hub.settled)
+        refused = await client.post("/sign-in/session", json={"token": token_of(link)})
+        assert refused.status_code == 409 and refused.json()["type"].endswith("/course-withdrawn")
+
+        await client.post("/sign-in", json={"email": "sf@parents.example"})
+        await eventually(hub.settled)
+    assert len(await hub.events("account.sign_in_link_issued", "sf")) == 1
+
+
+async def test_bad_sign_in_requests_are_problems(hub):
+    async with running_hub(hub, FakeClock()) as client:
+        for body in ({}, {"email": "no-at-sign"}, {"email": "a@b", "extra": 1}, {"email": "x" * 400 + "@b.c"}):
+            answer = await client.post("/sign-in", json=body)
+            assert answer.status_code == 422 and answer.headers["content-type"] == "application/problem+json"
