@@ -5,6 +5,7 @@ from datetime import datetime
 from fastapi import FastAPI, Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from learning import pages
 from learning.api import router
 from learning.config import Settings
 from learning.handlers import make_handlers
@@ -66,6 +67,6 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         sweeps=SWEEPS,
         clock=clock,
     )
-
+    app.include_router(pages.router)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     return app
