@@ -10,7 +10,7 @@ from fastapi import APIRouter, Path, Query
 from fastapi.responses import JSONResponse
 
 from learning import content, domain
-from learning.refusals import ASK_FOR_LINK, course_closed, enrolment_closed, link_refused, sign_in_refused
+from learning.refusals import course_closed, enrolment_closed, link_refused, sign_in_refused
 from learning.schemas import (
     Activate,
     CompletedModule,
@@ -42,6 +42,7 @@ from learning.store import (
     event_ids,
     issue_activation,
     issue_sign_in,
+    spend_link,
 )
 from ptfc.auth import Caller, CurrentCaller, issue_token
 from ptfc.events import AccountActivated, LearningCompleted, LearningExtended, ModuleCompleted
@@ -76,28 +77,13 @@ async def get_module(number: ModuleNo, lang: Lang = "en") -> ModuleView:
 @router.post("/activate", response_model=Session, tags=["parent"])
 async def activate(body: Activate, rt: RuntimeDep, key: IdempotencyKey = None) -> JSONResponse:
     """Use a single-use link from the welcome letter; answers a parent session token."""
-    token_hash = domain.hash_token(body.token)
 
     async def work(tx: Tx) -> tuple[int, dict[str, Any]]:
         now = tx.clock.now()
-        link = await tx.db[ACTIVATIONS].find_one({"_id": token_hash}, session=tx.session)
-        if link is None:
-            raise Problem(
-                404,
-                "activation-link-unknown",
-                "We do not recognise this link",
-                "Check that you used the whole link from the email. " + ASK_FOR_LINK,
-            )
-        if link["state"] != "pending" or now >= link["expires_at"]:
-            raise link_refused(link["state"])
+        link = await spend_link(tx, ACTIVATIONS, body.token, link_refused)
         enrolment = await tx.db[ENROLMENTS].find_one({"_id": ObjectId(link["enrolment_id"])}, session=tx.session)
         if enrolment["status"] not in OPEN:
             raise course_closed(enrolment["status"])
-        used = await tx.db[ACTIVATIONS].update_one(
-            {"_id": token_hash, "state": "pending"}, {"$set": {"state": "used", "used_at": now}}, session=tx.session
-        )
-        if not used.modified_count:
-            raise link_refused("used")
         if enrolment["activated_at"] is None:
             await tx.db[ENROLMENTS].update_one(
                 {"_id": enrolment["_id"]}, {"$set": {"activated_at": now}}, session=tx.session
@@ -110,7 +96,7 @@ async def activate(body: Activate, rt: RuntimeDep, key: IdempotencyKey = None) -
             await tx.emit(AccountActivated(**event_ids(enrolment)), enrolment["referral_id"])
         return 200, _session(rt, enrolment)
 
-    return await once(rt.store, key, "activate", {"token": token_hash}, work)
+    return await once(rt.store, key, "activate", {"token": domain.hash_token(body.token)}, work)
 
 
 def _session(rt: Runtime, enrolment: dict) -> dict[str, Any]:
@@ -169,26 +155,15 @@ async def request_sign_in(body: SignIn, rt: RuntimeDep, key: IdempotencyKey = No
 @router.post("/sign-in/session", response_model=Session, tags=["parent"])
 async def sign_in(body: Activate, rt: RuntimeDep, key: IdempotencyKey = None) -> JSONResponse:
     """Use a sign-in link from the email; answers a parent session token, like activation."""
-    token_hash = domain.hash_token(body.token)
 
     async def work(tx: Tx) -> tuple[int, dict[str, Any]]:
-        now = tx.clock.now()
-        link = await tx.db[SIGN_INS].find_one({"_id": token_hash}, session=tx.session)
-        if link is None:
-            raise sign_in_refused(None)
-        if link["state"] != "pending" or now >= link["expires_at"]:
-            raise sign_in_refused(link["state"])
+        link = await spend_link(tx, SIGN_INS, body.token, sign_in_refused)
         enrolment = await _latest_enrolment(tx, link["participant_id"])
         if enrolment is None or enrolment["status"] not in OPEN:
             raise course_closed(enrolment["status"] if enrolment else "withdrawn")
-        used = await tx.db[SIGN_INS].update_one(
-            {"_id": token_hash, "state": "pending"}, {"$set": {"state": "used", "used_at": now}}, session=tx.session
-        )
-        if not used.modified_count:
-            raise sign_in_refused("used")
         return 200, _session(rt, enrolment)
 
-    return await once(rt.store, key, "sign-in-session", {"token": token_hash}, work)
+    return await once(rt.store, key, "sign-in-session", {"token": domain.hash_token(body.token)}, work)
 
 
 async def _latest_enrolment(tx: Tx, participant_id: str) -> dict | None:

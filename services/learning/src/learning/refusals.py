@@ -8,7 +8,14 @@ from ptfc.problems import Problem
 ASK_FOR_LINK = "Please ask your Cafcass family court adviser (FCA) or your course provider to send you a new link."
 
 
-def link_refused(state: str) -> Problem:
+def link_refused(state: str | None) -> Problem:
+    if state is None:
+        return Problem(
+            404,
+            "activation-link-unknown",
+            "We do not recognise this link",
+            "Check that you used the whole link from the email. " + ASK_FOR_LINK,
+        )
     if state == "used":
         return Problem(
             409,

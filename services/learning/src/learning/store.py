@@ -7,7 +7,9 @@
 - `sign_ins`: single-use links an activated parent asks for to come back; deleted a day after expiry.
 """
 
-from datetime import datetime
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
 
 from bson import ObjectId
 from pymongo import ASCENDING, IndexModel
@@ -15,6 +17,7 @@ from pymongo import ASCENDING, IndexModel
 from learning import domain
 from learning.config import Settings
 from ptfc.events import ActivationIssued, SignInLinkIssued
+from ptfc.problems import Problem
 from ptfc.store import DAY, Tx
 
 ACCOUNTS, ENROLMENTS, ACTIVATIONS, SIGN_INS = "accounts", "enrolments", "activations", "sign_ins"
@@ -111,29 +114,45 @@ async def open_enrolment(
     return True
 
 
-async def issue_activation(tx: Tx, settings: Settings, enrolment: dict, *, reissue: bool) -> datetime:
-    """A new single-use link; any older unused link of this enrolment stops working."""
+async def new_link(tx: Tx, collection: str, owner: dict, ttl: timedelta, **extra: Any) -> tuple[str, datetime]:
+    """A fresh single-use token, stored only as its hash; the owner's older unused links stop working."""
     now = tx.clock.now()
-    enrolment_id = str(enrolment["_id"])
-    await tx.db[ACTIVATIONS].update_many(
-        {"enrolment_id": enrolment_id, "state": "pending"},
-        {"$set": {"state": "superseded", "closed_at": now}},
-        session=tx.session,
+    await tx.db[collection].update_many(
+        {**owner, "state": "pending"}, {"$set": {"state": "superseded", "closed_at": now}}, session=tx.session
     )
-    token = domain.new_token()
-    expires_at = now + settings.activation_ttl
-    await tx.db[ACTIVATIONS].insert_one(
-        {
-            "_id": domain.hash_token(token),
-            "enrolment_id": enrolment_id,
-            "referral_id": enrolment["referral_id"],
-            "participant_id": enrolment["participant_id"],
-            "state": "pending",
-            "issued_at": now,
-            "expires_at": expires_at,
-            "reissue": reissue,
-        },
-        session=tx.session,
+    token, expires_at = domain.new_token(), now + ttl
+    link = {"_id": domain.hash_token(token), **owner, **extra, "state": "pending", "issued_at": now}
+    await tx.db[collection].insert_one({**link, "expires_at": expires_at}, session=tx.session)
+    return token, expires_at
+
+
+async def spend_link(tx: Tx, collection: str, token: str, refused: Callable[[str | None], Problem]) -> dict:
+    """The link this token opens, marked used; `refused` words the problem if it is unknown,
+    used, replaced or expired. Inside the caller's transaction: a refusal later undoes the use."""
+    token_hash, now = domain.hash_token(token), tx.clock.now()
+    link = await tx.db[collection].find_one({"_id": token_hash}, session=tx.session)
+    if link is None:
+        raise refused(None)
+    if link["state"] != "pending" or now >= link["expires_at"]:
+        raise refused(link["state"])
+    used = await tx.db[collection].update_one(
+        {"_id": token_hash, "state": "pending"}, {"$set": {"state": "used", "used_at": now}}, session=tx.session
+    )
+    if not used.modified_count:
+        raise refused("used")
+    return link
+
+
+async def issue_activation(tx: Tx, settings: Settings, enrolment: dict, *, reissue: bool) -> datetime:
+    """A new activation link for this enrolment, sent as the welcome letter (or a re-issue)."""
+    token, expires_at = await new_link(
+        tx,
+        ACTIVATIONS,
+        {"enrolment_id": str(enrolment["_id"])},
+        settings.activation_ttl,
+        referral_id=enrolment["referral_id"],
+        participant_id=enrolment["participant_id"],
+        reissue=reissue,
     )
     await tx.db[ENROLMENTS].update_one(
         {"_id": enrolment["_id"]}, {"$set": {"link_expires_at": expires_at}}, session=tx.session
@@ -152,26 +171,9 @@ async def issue_activation(tx: Tx, settings: Settings, enrolment: dict, *, reiss
 
 
 async def issue_sign_in(tx: Tx, settings: Settings, enrolment: dict) -> None:
-    """A new single-use sign-in link for this parent; their older unused ones stop working."""
-    now = tx.clock.now()
-    participant_id = enrolment["participant_id"]
-    await tx.db[SIGN_INS].update_many(
-        {"participant_id": participant_id, "state": "pending"},
-        {"$set": {"state": "superseded", "closed_at": now}},
-        session=tx.session,
-    )
-    token = domain.new_token()
-    expires_at = now + settings.sign_in_link_ttl
-    await tx.db[SIGN_INS].insert_one(
-        {
-            "_id": domain.hash_token(token),
-            "participant_id": participant_id,
-            "state": "pending",
-            "issued_at": now,
-            "expires_at": expires_at,
-        },
-        session=tx.session,
-    )
+    """A new sign-in link for this parent, emailed to them."""
+    owner = {"participant_id": enrolment["participant_id"]}
+    token, expires_at = await new_link(tx, SIGN_INS, owner, settings.sign_in_link_ttl)
     url = domain.hub_link(settings.hub_url, "sign-in", token)
     issued = SignInLinkIssued(**event_ids(enrolment), sign_in_url=url, expires_at=expires_at)
     await tx.emit(issued, enrolment["referral_id"])
