@@ -24,6 +24,7 @@ from ptfc.settings import ServiceSettings
 from ptfc.store import DEAD_LETTERS, INBOX, Store, Tx
 
 log = logging.getLogger("ptfc.consumer")
+MAX_RETRY_DELAY = 300.0  # seconds
 
 Handler = Callable[[Envelope, Tx], Awaitable[None]]
 
@@ -85,7 +86,9 @@ class Consumer:
             durable=durable,
             pull_sub=PullSub(batch_size=16, timeout=1.0),
             config=ConsumerConfig(
-                max_deliver=self.settings.max_deliver + 1,  # one spare: we park on the last attempt ourselves
+                # Unlimited: we count attempts and park ourselves, and an event whose parking fails
+                # (the database is away) must come back rather than be dropped by JetStream.
+                max_deliver=-1,
                 ack_wait=self.settings.ack_wait.total_seconds(),
             ),
             ack_policy=AckPolicy.NACK_ON_ERROR,
@@ -98,26 +101,50 @@ class Consumer:
         try:
             envelope = Envelope.model_validate_json(body)
         except ValidationError as error:
-            await self.park(durable, registration.subject, body, "not a valid envelope: " + describe(error), attempt)
-            await msg.reject()
+            await self.give_up(msg, durable, registration, body, "not a valid envelope: " + describe(error), attempt)
             return
         with bind(correlation_id=envelope.correlation_id, event_id=str(envelope.event_id)):
             try:
                 handled = await self.handle_once(registration, durable, envelope)
             except Exception as error:
+                # A validation error's text holds the event's data, contact details included: log its shape only.
+                trace = not isinstance(error, ValidationError)
                 if attempt >= self.settings.max_deliver:
-                    log.error("parking %s after %d attempts", envelope.type, attempt, exc_info=True)
-                    await self.park(durable, registration.subject, body, describe(error), attempt, envelope)
-                    await msg.reject()
-                    EVENTS_HANDLED.labels(self.service, registration.name, "parked").inc()
+                    log.error("%s failed %d times: %s", envelope.type, attempt, describe(error), exc_info=trace)
+                    await self.give_up(msg, durable, registration, body, describe(error), attempt, envelope)
                 else:
-                    delay = self.settings.redelivery_backoff.total_seconds() * 2 ** (attempt - 1)
-                    log.warning("%s failed (attempt %d); retry in %.1fs", envelope.type, attempt, delay)
+                    delay = self.retry_delay(attempt)
+                    log.warning("%s failed (attempt %d); retry in %.1fs", envelope.type, attempt, delay, exc_info=trace)
                     await msg.nack(delay=delay)
                     EVENTS_HANDLED.labels(self.service, registration.name, "retried").inc()
                 return
             await msg.ack()
             EVENTS_HANDLED.labels(self.service, registration.name, "handled" if handled else "duplicate").inc()
+
+    def retry_delay(self, attempt: int) -> float:
+        """The back-off before the next delivery: doubling, capped so a long outage is retried every few minutes."""
+        return min(self.settings.redelivery_backoff.total_seconds() * 2 ** (attempt - 1), MAX_RETRY_DELAY)
+
+    async def give_up(
+        self,
+        msg: NatsMessage,
+        durable: str,
+        registration: Registration,
+        body: bytes,
+        error: str,
+        attempt: int,
+        envelope: Envelope | None = None,
+    ) -> None:
+        """Park the message, then stop its redelivery. If parking fails too, it comes back later:
+        a message leaves JetStream only once it is handled or parked."""
+        try:
+            await self.park(durable, registration.subject, body, error, attempt, envelope)
+        except Exception:
+            log.warning("could not park a message after %d attempts; it will be delivered again", attempt)
+            await msg.nack(delay=self.retry_delay(attempt))
+            return
+        await msg.reject()
+        EVENTS_HANDLED.labels(self.service, registration.name, "parked").inc()
 
     async def handle_once(self, registration: Registration, durable: str, envelope: Envelope) -> bool:
         """Apply the handler unless this consumer has already applied this event."""

@@ -29,7 +29,8 @@ PLATFORM_INDEXES: dict[str, list[IndexModel]] = {
     ],
     INBOX: [IndexModel("handled_at", expireAfterSeconds=90 * DAY)],
     IDEMPOTENCY: [IndexModel("at", expireAfterSeconds=7 * DAY)],
-    DEAD_LETTERS: [IndexModel([("parked_at", ASCENDING)])],
+    # A parked message waits for a person (its body is what replays it); once replayed it goes.
+    DEAD_LETTERS: [IndexModel([("parked_at", ASCENDING)]), IndexModel("replayed_at", expireAfterSeconds=30 * DAY)],
 }
 
 
@@ -83,27 +84,28 @@ class Store:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Tx]:
-        """A single attempt; `run` retries transient conflicts."""
+        """A single attempt, for tests and benchmarks; services use `run`."""
         async with self.client.start_session() as session, await session.start_transaction():
             tx = Tx(self.db, session, self.producer, self.clock)
             yield tx
         if tx.emitted:
             self.committed.set()
 
-    async def run(self, work: Callable[[Tx], Awaitable[Any]], attempts: int = 5) -> Any:
-        """Run `work` in a transaction, retrying write conflicts the server marks transient."""
-        for attempt in range(attempts):
-            try:
-                async with self.transaction() as tx:
-                    return await work(tx)
-            except PyMongoError as error:
-                transient = error.has_error_label("TransientTransactionError") or error.has_error_label(
-                    "UnknownTransactionCommitResult"
-                )
-                if not transient or attempt == attempts - 1:
-                    raise
-                await asyncio.sleep(0.01 * 2**attempt)
-        raise AssertionError("unreachable")
+    async def run(self, work: Callable[[Tx], Awaitable[Any]]) -> Any:
+        """Run `work` in a transaction. The driver re-runs all of it after a transient error (a
+        write conflict) but only the commit when the commit's outcome is unknown, so work that
+        committed is never done twice."""
+        last: list[Tx] = []
+
+        async def attempt(session: AsyncClientSession) -> Any:
+            last[:] = [Tx(self.db, session, self.producer, self.clock)]
+            return await work(last[0])
+
+        async with self.client.start_session() as session:
+            result = await session.with_transaction(attempt)
+        if last[0].emitted:
+            self.committed.set()
+        return result
 
     async def close(self) -> None:
         await self.client.close()

@@ -132,6 +132,34 @@ async def test_message_that_always_fails_is_parked_and_can_be_replayed(make_sett
         await store.close()
 
 
+async def test_a_message_whose_parking_fails_comes_back_and_is_parked_later(make_settings, tap):
+    """The database is away when the last attempt fails: the event must not be dropped."""
+    s = settings(make_settings)
+    probe = Probe()
+    probe.failing = True
+    app = probe.app(s)
+    consumer = app.state.rt.consumer
+    park, calls = consumer.park, []
+
+    async def park_once_broken(*args, **kwargs):
+        calls.append(args)
+        if len(calls) <= 2:  # more deliveries than JetStream's own limit would have allowed
+            raise ConnectionError("database unreachable")
+        await park(*args, **kwargs)
+
+    consumer.park = park_once_broken
+    async with running(app) as client:
+        store = app.state.rt.store
+        async with store.transaction() as tx:
+            await tx.emit(withdrawn("r-unparked"), correlation_id="r-unparked")
+
+        async def parked():
+            return (await client.get("/ops/dead-letters", headers=bearer("ops", "ops-1"))).json()["items"]
+
+        [letter] = await eventually(parked, timeout=20)
+        assert len(calls) == 3 and letter["attempts"] == s.max_deliver + 2
+
+
 async def test_health_readiness_metrics_and_asyncapi(make_settings):
     s = settings(make_settings)
     async with running(Probe().app(s)) as client:
