@@ -101,7 +101,9 @@ def build_app(
             await broker.stop()
             await store.close()
 
-    app = FastAPI(title=title, version="1.0.0", lifespan=lifespan)
+    # No trailing-slash redirects: `/referrals/%2F` would otherwise answer an empty 307 to another
+    # route (built from the caller's Host header) instead of a 404 problem.
+    app = FastAPI(title=title, version="1.0.0", lifespan=lifespan, redirect_slashes=False)
     app.state.settings = settings
     app.state.rt = rt
     problems.install(app)
