@@ -1,12 +1,18 @@
 """What the delivery log shows. Built field by field from explicit models, so nothing leaks:
 operations see ids, status and times; an FCA also sees the address and the message."""
 
+import re
 from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
 from ptfc.auth import Caller
+
+# Links in letters carry single-use tokens (activation, sign-in): whoever holds one acts as the
+# parent, so the log shows that a link was sent, never the token itself.
+TOKEN = re.compile(r"([?&]token=)[^\s&\"'<>]+")
+HIDDEN = r"\1[sent only to the recipient]"
 
 Status = Literal["pending", "sending", "sent", "failed", "skipped"]
 
@@ -44,7 +50,7 @@ def view(doc: dict[str, Any], caller: Caller) -> Notification:
         message = Message(
             to=doc["to"],
             subject=doc["subject"],
-            text=doc["text"],
+            text=TOKEN.sub(HIDDEN, doc["text"]),
             attachments=[a["filename"] for a in doc.get("attachments", [])],
         )
     return Notification(

@@ -33,6 +33,9 @@ async def test_fca_reads_their_referrals_log_and_operations_see_no_personal_data
         welcome = next(n for n in items if n["template"] == "welcome")
         assert welcome["message"]["to"] == ALEX.email and "Dear Alex" in welcome["message"]["text"]
         assert welcome["sent_at"] and welcome["attempts"] == 1
+        # The FCA sees a link was sent, never its single-use token: holding it is acting as the parent.
+        assert "activate?token=[sent only to the recipient]" in welcome["message"]["text"]
+        assert "tok-" not in str(items)
 
         ops = (await client.get("/notifications", params={"correlation_id": "r-log"}, headers=OPS)).json()
         assert len(ops["items"]) == 2
