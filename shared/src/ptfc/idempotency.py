@@ -67,8 +67,10 @@ async def once(store: Store, key: str | None, scope: str, payload: Any, work: Wo
 
     try:
         status, body = await store.run(work_once)
-    except DuplicateKeyError:
-        if (answer := await replay()) is not None:  # a concurrent retry committed first
+    except (DuplicateKeyError, Problem):
+        # A concurrent retry with this key committed first: this one collided with its record or
+        # was refused because of its effect (e.g. "already referred"). Either way, answer as it did.
+        if (answer := await replay()) is not None:
             return answer
         raise
     return JSONResponse(body, status)

@@ -78,7 +78,7 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(HTTPException)
     async def on_http(request: Request, exc: HTTPException) -> JSONResponse:
         reason, title = _STATUS_REASONS.get(exc.status_code, ("http-error", "Request failed"))
-        detail = exc.detail if isinstance(exc.detail, str) and exc.detail != title else ""
+        detail = exc.detail if isinstance(exc.detail, str) and exc.detail.casefold() != title.casefold() else ""
         return respond(Problem(exc.status_code, reason, title, detail), request)
 
     @app.exception_handler(Exception)

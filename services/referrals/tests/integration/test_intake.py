@@ -28,6 +28,15 @@ async def test_a_referral_is_routed_and_announced_once_even_when_retried(kit, ta
     assert await kit.db.outbox.count_documents({}) == 1
 
 
+async def test_a_retry_racing_the_first_request_gets_the_first_answer(kit, tap):
+    """A partner's client times out and retries with the same key while the first is still running."""
+    answers = await asyncio.gather(*(kit.refer(key="impatient") for _ in range(3)))
+    assert [a.status_code for a in answers] == [201, 201, 201]
+    assert len({a.json()["id"] for a in answers}) == 1
+    assert await kit.db.referrals.count_documents({}) == 1
+    assert len(await tap.wait_for("referral.created")) == 1
+
+
 async def test_the_same_parent_of_the_same_case_is_not_referred_twice(kit):
     existing, _ = await kit.referred()
     # A retry without a key, and a new referral naming one of the parents in another case of letters.
