@@ -9,6 +9,10 @@ from ptfc.events import Envelope, ReferralCreated, ReferralReordered, ReferralWi
 from ptfc.store import Tx
 
 
+class NotYetEnrolled(LookupError):
+    """An event about an enrolment whose `referral.created` has not been handled yet: retried later."""
+
+
 def make_handlers(settings: Settings) -> Handlers:
     """The subscribers, bound to one app's settings (tests run several apps in one process)."""
     handlers = Handlers()
@@ -63,8 +67,12 @@ def make_handlers(settings: Settings) -> Handlers:
         if data.participant_ids:  # an empty list withdraws the whole referral
             scope["participant_id"] = {"$in": data.participant_ids}
         now = tx.clock.now()
-        rows = await tx.db[ENROLMENTS].find({**scope, "status": "active"}, {"_id": 1}, session=tx.session).to_list()
-        ids = [row["_id"] for row in rows]
+        rows = await tx.db[ENROLMENTS].find(scope, {"_id": 1, "status": 1}, session=tx.session).to_list()
+        if not rows:
+            # Each event type has its own consumer, so the withdrawal can overtake `referral.created`:
+            # retried until the enrolment exists, or it would open later with a running clock.
+            raise NotYetEnrolled(f"referral {data.referral_id} has no enrolment here yet")
+        ids = [row["_id"] for row in rows if row["status"] == "active"]
         if not ids:
             return
         await tx.db[ENROLMENTS].update_many(

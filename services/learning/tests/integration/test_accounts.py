@@ -2,6 +2,8 @@
 
 from datetime import timedelta
 
+import nats
+
 from learning.app import create_app
 from ptfc.clock import FakeClock
 from ptfc.events import ReferralWithdrawn
@@ -164,3 +166,26 @@ async def test_withdrawal_closes_the_course_and_its_links(hub):
         assert refused.status_code == 409 and refused.json()["type"].endswith("/course-withdrawn")
         link = await client.post("/activate", json={"token": pending})
         assert link.status_code == 410 and link.json()["type"].endswith("/course-withdrawn")
+
+
+async def test_a_withdrawal_that_overtakes_the_referral_still_stops_the_course(hub):
+    """Each event type has its own consumer: the withdrawal may be handled before the referral."""
+    async with running(create_app(hub.settings(max_deliver=10))) as client:
+        await hub.publish(ReferralWithdrawn(referral_id="r-7", participant_ids=[], reason="case closed"))
+
+        async def tried() -> bool:
+            nc = await nats.connect(hub.nats_url)
+            try:
+                info = await nc.jetstream().consumer_info("REFERRALS", "learning-stop_clock")
+                return info.delivered.consumer_seq >= 1
+            finally:
+                await nc.close()
+
+        await eventually(tried)
+        await hub.refer("r-7", "pa")
+
+        async def status() -> str | None:
+            page = (await client.get("/enrolments", params={"referral_id": "r-7"}, headers=FCA)).json()
+            return page["items"][0]["status"] if page["items"] and page["items"][0]["status"] != "active" else None
+
+        assert await eventually(status) == "withdrawn"
