@@ -28,7 +28,8 @@ import pytest
 from bson import ObjectId
 
 from ptfc.events import Envelope, EventData, ParticipantContact, Professional, ReferralCreated
-from ptfc.settings import DEV_JWT_SECRET
+from ptfc.sealing import unseal
+from ptfc.settings import DEV_JWT_SECRET, DEV_LINK_SEAL_KEY
 from ptfc.testing.mailbox import Mailbox
 from ptfc.testing.plugin import EventTap, bearer, eventually, running
 
@@ -344,7 +345,8 @@ async def seed_learning(client: httpx.AsyncClient, spec: dict, nats_url: str) ->
     referral_id = str(ObjectId())
     await publish(nats_url, referral_created(referral_id), referral_id)
     issued = await EventTap(nats_url).wait_for("account.activation_issued")
-    token = parse_qs(urlparse(issued[0].data["activation_url"]).query)["token"][0]
+    url = unseal(DEV_LINK_SEAL_KEY, issued[0].data["sealed_activation_url"])
+    token = parse_qs(urlparse(url).query)["token"][0]
     answer = await client.post("/activate", json={"token": token})
     assert answer.status_code == 200, answer.text
     session = answer.json()

@@ -4,7 +4,8 @@ Versioning rule: `version` is the major version of an event's `data`. Adding an
 optional field keeps the version; consumers ignore fields they do not know.
 Renaming, removing or changing the meaning of a field is a new version, published
 beside the old one until every consumer reads it. Events carry ids and reason codes;
-the only contact details on the bus are in `referral.created`, for notifications.
+the only contact details on the bus are in `referral.created`, for notifications, and links
+that sign a parent in travel sealed (`ptfc.sealing`), so only notifications can open them.
 """
 
 from datetime import UTC, datetime
@@ -162,7 +163,7 @@ class LearningEvent(EventData):
 
 class ActivationIssued(LearningEvent):
     TYPE = "account.activation_issued"
-    activation_url: str  # carries the single-use token; only the welcome letter uses it
+    sealed_activation_url: str  # the link with its single-use token, sealed for notifications (ptfc.sealing)
     expires_at: datetime
     deadline: datetime
     reissue: bool = False
@@ -176,7 +177,7 @@ class SignInLinkIssued(LearningEvent):
     """An activated parent asked to sign in again: a short-lived single-use link, mailed to them."""
 
     TYPE = "account.sign_in_link_issued"
-    sign_in_url: str  # carries the single-use token; only the email to the parent uses it
+    sealed_sign_in_url: str  # the link with its single-use token, sealed for notifications (ptfc.sealing)
     expires_at: datetime
 
 

@@ -6,6 +6,7 @@ from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_JWT_SECRET = "ptfc-local-development-key-never-use-in-production"
+DEV_LINK_SEAL_KEY = "ptfc-local-link-seal-key-never-use-in-production"
 
 
 class ServiceSettings(BaseSettings):
@@ -20,6 +21,8 @@ class ServiceSettings(BaseSettings):
     database: str = ""  # defaults to the service name: each service owns its own database
     jwt_secret: str = Field(DEV_JWT_SECRET, min_length=32)  # HS256 wants at least 256 bits
     public_url: str = "http://127.0.0.1:8000"
+    # Seals single-use links in events (ptfc.sealing); learning and notifications share it.
+    link_seal_key: str = Field(DEV_LINK_SEAL_KEY, min_length=32)
 
     # JetStream
     stream_replicas: int = 1

@@ -18,6 +18,7 @@ from learning import domain
 from learning.config import Settings
 from ptfc.events import ActivationIssued, SignInLinkIssued
 from ptfc.problems import Problem
+from ptfc.sealing import seal
 from ptfc.store import DAY, Tx
 
 ACCOUNTS, ENROLMENTS, ACTIVATIONS, SIGN_INS = "accounts", "enrolments", "activations", "sign_ins"
@@ -160,7 +161,7 @@ async def issue_activation(tx: Tx, settings: Settings, enrolment: dict, *, reiss
     await tx.emit(
         ActivationIssued(
             **event_ids(enrolment),
-            activation_url=domain.hub_link(settings.hub_url, "activate", token),
+            sealed_activation_url=seal(settings.link_seal_key, domain.hub_link(settings.hub_url, "activate", token)),
             expires_at=expires_at,
             deadline=enrolment["deadline"],
             reissue=reissue,
@@ -174,6 +175,6 @@ async def issue_sign_in(tx: Tx, settings: Settings, enrolment: dict) -> None:
     """A new sign-in link for this parent, emailed to them."""
     owner = {"participant_id": enrolment["participant_id"]}
     token, expires_at = await new_link(tx, SIGN_INS, owner, settings.sign_in_link_ttl)
-    url = domain.hub_link(settings.hub_url, "sign-in", token)
-    issued = SignInLinkIssued(**event_ids(enrolment), sign_in_url=url, expires_at=expires_at)
+    url = seal(settings.link_seal_key, domain.hub_link(settings.hub_url, "sign-in", token))
+    issued = SignInLinkIssued(**event_ids(enrolment), sealed_sign_in_url=url, expires_at=expires_at)
     await tx.emit(issued, enrolment["referral_id"])

@@ -10,6 +10,8 @@ import pytest
 
 from learning.config import Settings
 from ptfc.events import Envelope, EventData, ParticipantContact, Professional, ReferralCreated
+from ptfc.sealing import unseal
+from ptfc.settings import DEV_LINK_SEAL_KEY
 from ptfc.testing.plugin import EventTap, eventually
 
 
@@ -81,7 +83,7 @@ class Hub:
     async def token(self, participant_id: str, nth: int = 1) -> str:
         """The token in the `nth` activation link sent to this parent (1 = the welcome letter)."""
         links = await self.wait("account.activation_issued", participant_id, count=nth)
-        url = links[nth - 1].data["activation_url"]
+        url = unseal(DEV_LINK_SEAL_KEY, links[nth - 1].data["sealed_activation_url"])
         assert url.startswith("https://hub.example/activate?token=")
         return parse_qs(urlparse(url).query)["token"][0]
 

@@ -7,6 +7,8 @@ from urllib.parse import parse_qs, urlparse
 from learning.app import create_app
 from ptfc.clock import FakeClock
 from ptfc.events import ReferralWithdrawn
+from ptfc.sealing import unseal
+from ptfc.settings import DEV_LINK_SEAL_KEY
 from ptfc.testing.plugin import eventually, running
 
 SENT = "If this email address belongs to a Parent Hub account"
@@ -17,7 +19,8 @@ def running_hub(hub, clock: FakeClock):
 
 
 def token_of(envelope) -> str:
-    url = envelope.data["sign_in_url"]
+    assert "token" not in envelope.data["sealed_sign_in_url"]  # partners read the stream: they see no link
+    url = unseal(DEV_LINK_SEAL_KEY, envelope.data["sealed_sign_in_url"])
     assert url.startswith("https://hub.example/sign-in?token=")
     return parse_qs(urlparse(url).query)["token"][0]
 

@@ -199,8 +199,10 @@ def plan_messages(
     contact: Contact,
     inboxes: Inboxes,
     booking: Booking | None = None,
+    link: str | None = None,
 ) -> list[Planned]:
-    """The messages one participant event asks for."""
+    """The messages one participant event asks for. `link` is the opened single-use link of an
+    activation or sign-in event (it travels sealed)."""
     match data:
         case ActivationIssued():
             hours = round((data.expires_at - occurred_at).total_seconds() / 3600)
@@ -208,7 +210,7 @@ def plan_messages(
                 to_parent(
                     contact,
                     "welcome",
-                    activation_url=data.activation_url,
+                    activation_url=link,
                     expires_at=data.expires_at,
                     hours=max(hours, 1),
                     deadline=data.deadline,
@@ -217,8 +219,7 @@ def plan_messages(
             ]
         case SignInLinkIssued():
             minutes = max(round((data.expires_at - occurred_at).total_seconds() / 60), 1)
-            link = {"sign_in_url": data.sign_in_url, "expires_at": data.expires_at, "minutes": minutes}
-            return [to_parent(contact, "sign_in_link", **link)]
+            return [to_parent(contact, "sign_in_link", sign_in_url=link, expires_at=data.expires_at, minutes=minutes)]
         case ActivationExpired():
             return [to_parent(contact, "link_expired", expired_at=data.expired_at)]
         case DeadlineApproaching():

@@ -39,6 +39,7 @@ from ptfc.events import (
     WorkshopBooked,
     WorkshopReminderDue,
 )
+from ptfc.sealing import unseal
 from ptfc.store import Tx
 
 
@@ -203,6 +204,7 @@ def make_handlers(settings: Settings) -> Handlers:
         if isinstance(data, WorkshopReminderDue):
             booking = booking_of(await tx.db[BOOKINGS].find_one({"_id": data.booking_id}, session=tx.session))
         referral = referral_of(referral_doc)
+        sealed = getattr(data, "sealed_activation_url", None) or getattr(data, "sealed_sign_in_url", None)
         planned = plan_messages(
             data,
             event.occurred_at,
@@ -210,6 +212,7 @@ def make_handlers(settings: Settings) -> Handlers:
             contact=contact_of(contact_doc),
             inboxes=planner.inboxes,
             booking=booking,
+            link=unseal(settings.link_seal_key, sealed) if sealed else None,
         )
         await planner.record(tx, event, planned, referral.fca_id, referral.referral_id)
 

@@ -2,6 +2,8 @@
 
 from notifications.app import create_app
 from ptfc.events import ActivationIssued
+from ptfc.sealing import seal
+from ptfc.settings import DEV_LINK_SEAL_KEY
 from ptfc.testing.plugin import running
 
 from .conftest import ALEX, PROVIDER_INBOX, SAMIRA, html_of, parent, referral, soon, text_of
@@ -12,7 +14,7 @@ def activation(referral_id: str, pid: str, **changes) -> ActivationIssued:
         "referral_id": referral_id,
         "participant_id": pid,
         "enrolment_id": f"e-{pid}",
-        "activation_url": f"https://hub.example/activate?token=tok-{pid}",
+        "sealed_activation_url": seal(DEV_LINK_SEAL_KEY, f"https://hub.example/activate?token=tok-{pid}"),
         "expires_at": soon(72),
         "deadline": soon(240),
         **changes,

@@ -51,10 +51,11 @@ PARTS = [
     SessionPart(starts_at=NOW + timedelta(days=3, hours=9), ends_at=NOW + timedelta(days=3, hours=10, minutes=15)),
     SessionPart(starts_at=NOW + timedelta(days=4, hours=9), ends_at=NOW + timedelta(days=4, hours=10, minutes=15)),
 ]
+LINK = "https://hub.example/activate?token=t&x=1"  # what the handler opens from the sealed link
 EVENTS = [
     ActivationIssued(
         **LEARN,
-        activation_url="https://hub.example/activate?token=t&x=1",
+        sealed_activation_url="sealed",
         expires_at=NOW + timedelta(hours=72),
         deadline=NOW + timedelta(days=10),
     ),
@@ -72,6 +73,6 @@ EVENTS = [
     FollowupScheduled(**IDS, followup_id="f-1", due_by=NOW + timedelta(weeks=6)),
     SafeguardingConcernRaised(**IDS, concern_id="c-1", raised_at=NOW),
     ActivationOverdue(**IDS, provider="family-action", days_since_referral=14),
-    SignInLinkIssued(**LEARN, sign_in_url="https://hub.example/sign-in?t=s", expires_at=NOW + timedelta(minutes=30)),
+    SignInLinkIssued(**LEARN, sealed_sign_in_url="sealed", expires_at=NOW + timedelta(minutes=30)),
 ]
 BOOKING = Booking("in_person", venue="Family Hub, 1 High Street, Salford")

@@ -16,7 +16,7 @@ from notifications.domain import (
 from notifications.templates import LANGUAGES, Renderer
 from ptfc.events import PlanShared
 
-from .samples import BOOKING, EVENTS, INBOXES, NOW, REFERRAL, A, B
+from .samples import BOOKING, EVENTS, INBOXES, LINK, NOW, REFERRAL, A, B
 
 COMMON = {"support_email": "help@ptfc.example", "support_phone": "0300 000 0000", "hub_url": "https://hub.example"}
 renderer = Renderer()
@@ -26,7 +26,7 @@ def all_planned(contact):
     found = [
         p
         for e in EVENTS
-        for p in plan_messages(e, NOW, referral=REFERRAL, contact=contact, inboxes=INBOXES, booking=BOOKING)
+        for p in plan_messages(e, NOW, referral=REFERRAL, contact=contact, inboxes=INBOXES, booking=BOOKING, link=LINK)
     ]
     invite = PlanShared(plan_id="pl", invitation_id="i", invitee_email="x@y.example", invite_url="https://p/i")
     return [provider_heads_up(REFERRAL, contact, INBOXES, NOW), *found, plan_invitation(invite)]

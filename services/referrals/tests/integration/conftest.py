@@ -60,7 +60,7 @@ def referral(**changes: Any) -> dict[str, Any]:
 
 # Each event type's required fields besides the ids, as its producer fills them.
 DEFAULTS: dict[str, dict[str, Any]] = {
-    "account.activation_issued": {"activation_url": "https://hub/a?t=x", "expires_at": "2026-01-08T09:00:00Z"},
+    "account.activation_issued": {"sealed_activation_url": "sealed", "expires_at": "2026-01-08T09:00:00Z"},
     "module.completed": {"module": 1, "modules_completed": 1},
     "learning.completed": {"completed_at": "2026-01-10T10:00:00Z"},
     "learning.deadline_missed": {"deadline": "2026-01-15T09:00:00Z", "modules_completed": 0},
