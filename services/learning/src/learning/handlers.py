@@ -3,14 +3,10 @@
 
 from learning import domain
 from learning.config import Settings
-from learning.store import ACTIVATIONS, ENROLMENTS, open_enrolment
+from learning.store import ACTIVATIONS, ENROLMENTS, open_enrolment, record_withdrawal
 from ptfc.consumer import Handlers
 from ptfc.events import Envelope, ReferralCreated, ReferralReordered, ReferralWithdrawn
 from ptfc.store import Tx
-
-
-class NotYetEnrolled(LookupError):
-    """An event about an enrolment whose `referral.created` has not been handled yet: retried later."""
 
 
 def make_handlers(settings: Settings) -> Handlers:
@@ -32,6 +28,7 @@ def make_handlers(settings: Settings) -> Handlers:
                 provider=data.provider,
                 fca_id=data.fca_id,
                 language=p.preferred_language,
+                ordered_at=event.occurred_at,
                 email_key=domain.email_key(settings.email_lookup_key, p.email),
             )
 
@@ -56,6 +53,7 @@ def make_handlers(settings: Settings) -> Handlers:
             provider=data.provider,
             fca_id=earlier.get("fca_id") if earlier else None,
             language=data.preferred_language,
+            ordered_at=event.occurred_at,
         )
 
     @handlers.on("referral.withdrawn")
@@ -66,13 +64,12 @@ def make_handlers(settings: Settings) -> Handlers:
         scope: dict = {"referral_id": data.referral_id}
         if data.participant_ids:  # an empty list withdraws the whole referral
             scope["participant_id"] = {"$in": data.participant_ids}
+        # Each event type has its own consumer, so this may overtake the `referral.created` or
+        # `referral.reordered` it withdraws: remembered, an older one arriving later opens nothing.
+        await record_withdrawal(tx, data.referral_id, data.participant_ids, event.occurred_at)
         now = tx.clock.now()
-        rows = await tx.db[ENROLMENTS].find(scope, {"_id": 1, "status": 1}, session=tx.session).to_list()
-        if not rows:
-            # Each event type has its own consumer, so the withdrawal can overtake `referral.created`:
-            # retried until the enrolment exists, or it would open later with a running clock.
-            raise NotYetEnrolled(f"referral {data.referral_id} has no enrolment here yet")
-        ids = [row["_id"] for row in rows if row["status"] == "active"]
+        rows = await tx.db[ENROLMENTS].find({**scope, "status": "active"}, {"_id": 1}, session=tx.session).to_list()
+        ids = [row["_id"] for row in rows]
         if not ids:
             return
         await tx.db[ENROLMENTS].update_many(

@@ -5,6 +5,8 @@
   Sweeps find due work by the indexed `(status, deadline)` and `(status, reminder_due)`.
 - `activations`: single-use links, `_id` = SHA-256 of the token; swept by `(state, expires_at)`.
 - `sign_ins`: single-use links an activated parent asks for to come back; deleted a day after expiry.
+- `withdrawals`: when each referral (`<referral_id>:*`) or parent (`<referral_id>:<participant_id>`)
+  was withdrawn, so a referral event older than the withdrawal that arrives after it opens nothing.
 """
 
 from collections.abc import Callable
@@ -22,6 +24,7 @@ from ptfc.sealing import seal
 from ptfc.store import DAY, Tx
 
 ACCOUNTS, ENROLMENTS, ACTIVATIONS, SIGN_INS = "accounts", "enrolments", "activations", "sign_ins"
+WITHDRAWALS = "withdrawals"
 
 INDEXES: dict[str, list[IndexModel]] = {
     ACCOUNTS: [IndexModel([("email_key", ASCENDING)])],
@@ -67,11 +70,15 @@ async def open_enrolment(
     provider: str,
     fca_id: str | None,
     language: str,
+    ordered_at: datetime,
     email_key: str | None = None,
 ) -> bool:
     """Create the account (once per parent) and this cycle's enrolment, and send the first link.
-    Returns False when the enrolment already exists: a repeated event changes nothing."""
+    Returns False when the enrolment already exists (a repeated event changes nothing) or the
+    referral was withdrawn after this order was made (the withdrawal overtook it)."""
     s = tx.session
+    if await withdrawn_since(tx, referral_id, participant_id, ordered_at):
+        return False
     if await tx.db[ENROLMENTS].find_one({"participant_id": participant_id, "cycle": cycle}, {"_id": 1}, session=s):
         return False
     now = tx.clock.now()
@@ -142,6 +149,19 @@ async def spend_link(tx: Tx, collection: str, token: str, refused: Callable[[str
     if not used.modified_count:
         raise refused("used")
     return link
+
+
+async def record_withdrawal(tx: Tx, referral_id: str, participant_ids: list[str], at: datetime) -> None:
+    for who in participant_ids or ["*"]:  # no ids: the whole referral
+        await tx.db[WITHDRAWALS].update_one(
+            {"_id": f"{referral_id}:{who}"}, {"$max": {"withdrawn_at": at}}, upsert=True, session=tx.session
+        )
+
+
+async def withdrawn_since(tx: Tx, referral_id: str, participant_id: str, at: datetime) -> bool:
+    ids = [f"{referral_id}:*", f"{referral_id}:{participant_id}"]
+    found = await tx.db[WITHDRAWALS].find_one({"_id": {"$in": ids}, "withdrawn_at": {"$gte": at}}, session=tx.session)
+    return found is not None
 
 
 async def issue_activation(tx: Tx, settings: Settings, enrolment: dict, *, reissue: bool) -> datetime:
