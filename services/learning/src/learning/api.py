@@ -10,7 +10,7 @@ from fastapi import APIRouter, Path, Query
 from fastapi.responses import JSONResponse
 
 from learning import content, domain
-from learning.refusals import course_closed, enrolment_closed, link_refused, sign_in_refused
+from learning.refusals import activation_needed, course_closed, enrolment_closed, link_refused, sign_in_refused
 from learning.schemas import (
     Activate,
     CompletedModule,
@@ -38,10 +38,11 @@ from learning.store import (
     ACTIVATIONS,
     ENROLMENTS,
     OPEN,
+    SIGN_IN_REQUESTS,
     SIGN_INS,
     event_ids,
     issue_activation,
-    issue_sign_in,
+    latest_enrolment,
     spend_link,
 )
 from ptfc.auth import Caller, CurrentCaller, issue_token
@@ -125,28 +126,10 @@ async def request_sign_in(body: SignIn, rt: RuntimeDep, key: IdempotencyKey = No
     answer = SignInRequested(message=SIGN_IN_SENT).model_dump()
 
     async def work(tx: Tx) -> tuple[int, dict[str, Any]]:
-        now, s = tx.clock.now(), tx.session
-        accounts = await tx.db[ACCOUNTS].find({"email_key": email_key}, session=s).sort("created_at", -1).to_list()
-        for account in accounts:
-            enrolment = await _latest_enrolment(tx, account["_id"])
-            # Only a parent who activated this cycle's link: the welcome letter is the way in first.
-            if enrolment is None or enrolment["activated_at"] is None or enrolment["status"] not in OPEN:
-                continue
-            # One email a minute at most, so nobody can flood a parent's inbox through this form.
-            claimed = await tx.db[ACCOUNTS].update_one(
-                {
-                    "_id": account["_id"],
-                    "$or": [
-                        {"sign_in_sent_at": None},
-                        {"sign_in_sent_at": {"$lte": now - rt.settings.sign_in_cooldown}},
-                    ],
-                },
-                {"$set": {"sign_in_sent_at": now}},
-                session=s,
-            )
-            if claimed.matched_count:
-                await issue_sign_in(tx, rt.settings, enrolment)
-            break
+        # Only queued here, answered by a sweep: the same small work for every address, so not
+        # even the time taken tells whether it has an account.
+        request = {"email_key": email_key, "requested_at": tx.clock.now()}
+        await tx.db[SIGN_IN_REQUESTS].insert_one(request, session=tx.session)
         return 202, answer
 
     return await once(rt.store, key, "sign-in", {"email": email_key}, work)
@@ -158,17 +141,14 @@ async def sign_in(body: Activate, rt: RuntimeDep, key: IdempotencyKey = None) ->
 
     async def work(tx: Tx) -> tuple[int, dict[str, Any]]:
         link = await spend_link(tx, SIGN_INS, body.token, sign_in_refused)
-        enrolment = await _latest_enrolment(tx, link["participant_id"])
+        enrolment = await latest_enrolment(tx, link["participant_id"])
         if enrolment is None or enrolment["status"] not in OPEN:
             raise course_closed(enrolment["status"] if enrolment else "withdrawn")
+        if enrolment["activated_at"] is None:  # re-ordered since the link was sent
+            raise activation_needed()
         return 200, _session(rt, enrolment)
 
     return await once(rt.store, key, "sign-in-session", {"token": domain.hash_token(body.token)}, work)
-
-
-async def _latest_enrolment(tx: Tx, participant_id: str) -> dict | None:
-    latest = [("cycle", -1)]
-    return await tx.db[ENROLMENTS].find_one({"participant_id": participant_id}, sort=latest, session=tx.session)
 
 
 # ---- the parent's own course -------------------------------------------------------------------

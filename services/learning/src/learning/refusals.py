@@ -64,6 +64,15 @@ def sign_in_refused(state: str | None) -> Problem:
     )
 
 
+def activation_needed() -> Problem:
+    return Problem(
+        409,
+        "activation-needed",
+        "Please start with your newest welcome email",
+        "The court ordered the course again. Use the link in the newest welcome email to start it.",
+    )
+
+
 def course_closed(reason: str, deadline: datetime | None = None) -> Problem:
     if reason == "withdrawn":
         return Problem(

@@ -5,6 +5,7 @@
   Sweeps find due work by the indexed `(status, deadline)` and `(status, reminder_due)`.
 - `activations`: single-use links, `_id` = SHA-256 of the token; swept by `(state, expires_at)`.
 - `sign_ins`: single-use links an activated parent asks for to come back; deleted a day after expiry.
+- `sign_in_requests`: "email me a link" requests, queued for the sign-in sweep.
 - `withdrawals`: when each referral (`<referral_id>:*`) or parent (`<referral_id>:<participant_id>`)
   was withdrawn, so a referral event older than the withdrawal that arrives after it opens nothing.
 """
@@ -24,7 +25,7 @@ from ptfc.sealing import seal
 from ptfc.store import DAY, Tx
 
 ACCOUNTS, ENROLMENTS, ACTIVATIONS, SIGN_INS = "accounts", "enrolments", "activations", "sign_ins"
-WITHDRAWALS = "withdrawals"
+WITHDRAWALS, SIGN_IN_REQUESTS = "withdrawals", "sign_in_requests"
 
 INDEXES: dict[str, list[IndexModel]] = {
     ACCOUNTS: [IndexModel([("email_key", ASCENDING)])],
@@ -189,6 +190,31 @@ async def issue_activation(tx: Tx, settings: Settings, enrolment: dict, *, reiss
         enrolment["referral_id"],
     )
     return expires_at
+
+
+async def latest_enrolment(tx: Tx, participant_id: str) -> dict | None:
+    latest = [("cycle", -1)]
+    return await tx.db[ENROLMENTS].find_one({"participant_id": participant_id}, sort=latest, session=tx.session)
+
+
+async def answer_sign_in(tx: Tx, settings: Settings, email_key: str, requested_at: datetime) -> None:
+    """A sign-in link to each parent with this email whose latest course is activated and open
+    (two parents may share an address), at most one per `sign_in_cooldown`, so nobody can flood
+    a parent's inbox through the form."""
+    accounts = await tx.db[ACCOUNTS].find({"email_key": email_key}, {"_id": 1}, session=tx.session).to_list()
+    for account in accounts:
+        enrolment = await latest_enrolment(tx, account["_id"])
+        # The welcome letter is the way in to a course not yet activated, a re-ordered one too.
+        if enrolment is None or enrolment["activated_at"] is None or enrolment["status"] not in OPEN:
+            continue
+        recent = requested_at - settings.sign_in_cooldown
+        claimed = await tx.db[ACCOUNTS].update_one(
+            {"_id": account["_id"], "$or": [{"sign_in_sent_at": None}, {"sign_in_sent_at": {"$lte": recent}}]},
+            {"$set": {"sign_in_sent_at": requested_at}},
+            session=tx.session,
+        )
+        if claimed.matched_count:
+            await issue_sign_in(tx, settings, enrolment)
 
 
 async def issue_sign_in(tx: Tx, settings: Settings, enrolment: dict) -> None:

@@ -1,5 +1,5 @@
-"""The 10-day clock: due times are stored and found by indexed sweeps, so a restart loses
-nothing. Each item is claimed by a compare-and-set on its due field inside the transaction
+"""The 10-day clock, and queued sign-in requests: due work is stored and found by indexed
+sweeps, so a restart loses nothing. Each item is claimed by a compare-and-set on its due field inside the transaction
 that emits its event, so two replicas never fire the same reminder twice."""
 
 from datetime import datetime
@@ -7,7 +7,7 @@ from datetime import datetime
 from bson import ObjectId
 
 from learning import domain
-from learning.store import ACTIVATIONS, ENROLMENTS, event_ids
+from learning.store import ACTIVATIONS, ENROLMENTS, SIGN_IN_REQUESTS, answer_sign_in, event_ids
 from ptfc.events import ActivationExpired, DeadlineApproaching, DeadlineMissed
 from ptfc.service import Runtime
 from ptfc.store import Tx
@@ -94,4 +94,16 @@ async def mark_missed(rt: Runtime) -> None:
         await rt.store.run(work)
 
 
-SWEEPS = [expire_activations, send_reminders, mark_missed]
+async def send_sign_in_links(rt: Runtime) -> None:
+    """Answer "email me a sign-in link" requests, oldest first, each once."""
+    for row in await _due(rt, SIGN_IN_REQUESTS, {}, "_id"):
+
+        async def work(tx: Tx, row: dict = row) -> None:
+            if await tx.db[SIGN_IN_REQUESTS].find_one_and_delete({"_id": row["_id"]}, session=tx.session) is None:
+                return  # another replica answered it
+            await answer_sign_in(tx, rt.settings, row["email_key"], row["requested_at"])
+
+        await rt.store.run(work)
+
+
+SWEEPS = [expire_activations, send_reminders, mark_missed, send_sign_in_links]

@@ -6,7 +6,7 @@ from urllib.parse import parse_qs, urlparse
 
 from learning.app import create_app
 from ptfc.clock import FakeClock
-from ptfc.events import ReferralWithdrawn
+from ptfc.events import ReferralReordered, ReferralWithdrawn
 from ptfc.sealing import unseal
 from ptfc.settings import DEV_LINK_SEAL_KEY
 from ptfc.testing.plugin import eventually, running
@@ -106,3 +106,33 @@ async def test_bad_sign_in_requests_are_problems(hub):
         for body in ({}, {"email": "no-at-sign"}, {"email": "a@b", "extra": 1}, {"email": "x" * 400 + "@b.c"}):
             answer = await client.post("/sign-in", json=body)
             assert answer.status_code == 422 and answer.headers["content-type"] == "application/problem+json"
+
+
+async def test_two_parents_sharing_an_address_each_get_their_own_link(hub):
+    async with running_hub(hub, FakeClock()) as client:
+        family = hub.referral("r-s6", ["sh", "si"])
+        shared = [p.model_copy(update={"email": "family@parents.example"}) for p in family.participants]
+        await hub.publish(family.model_copy(update={"participants": shared}))
+        await hub.sign_in(client, "sh")
+        await hub.sign_in(client, "si")
+        await client.post("/sign-in", json={"email": "family@parents.example"})
+        links = [(await hub.wait("account.sign_in_link_issued", pid))[0] for pid in ("sh", "si")]
+        for pid, link in zip(("sh", "si"), links, strict=True):
+            session = await client.post("/sign-in/session", json={"token": token_of(link)})
+            me = {"Authorization": f"Bearer {session.json()['access_token']}"}
+            assert (await client.get("/me/course", headers=me)).status_code == 200
+            assert link.data["participant_id"] == pid
+
+
+async def test_a_link_from_before_a_re_order_sends_the_parent_to_the_new_welcome_letter(hub):
+    async with running_hub(hub, FakeClock()) as client:
+        await hub.refer("r-s7", "sj")
+        await hub.sign_in(client, "sj")
+        await client.post("/sign-in", json={"email": "sj@parents.example"})
+        [link] = await hub.wait("account.sign_in_link_issued", "sj")
+
+        await hub.publish(ReferralReordered(referral_id="r-s7", participant_id="sj", cycle=2, provider="family-action"))
+        await hub.wait("account.activation_issued", "sj", count=2)
+        refused = await client.post("/sign-in/session", json={"token": token_of(link)})
+        assert refused.status_code == 409 and refused.json()["type"].endswith("/activation-needed")
+        await hub.sign_in(client, "sj", nth=2)  # the new welcome letter works
