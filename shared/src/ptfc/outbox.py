@@ -12,6 +12,7 @@ from faststream.nats import NatsBroker
 from ptfc.events import stream_for
 from ptfc.metrics import EVENTS_PUBLISHED
 from ptfc.store import OUTBOX, Store
+from ptfc.tasks import current_task_cancelling
 
 log = logging.getLogger("ptfc.outbox")
 
@@ -50,14 +51,19 @@ class Relay:
                     total += len(done)
 
     async def _loop(self) -> None:
-        while True:
+        # Until stopped. A driver may swallow the cancel that `stop` sends (it lands mid-I/O and
+        # the library retries); the request still stands, so the loop checks for it each round.
+        while not current_task_cancelling():
             self.store.committed.clear()  # before publishing, so a commit during it wakes the next round
             try:
                 await self.publish_pending()
             except Exception:  # the broker or store is away: keep the events and try again
                 log.warning("outbox relay could not publish; will retry", exc_info=True)
+            # asyncio.timeout, not wait_for: on Python 3.11 wait_for can swallow a cancel that
+            # lands as a commit wakes it, and `stop` would then wait for this loop for ever.
             with suppress(TimeoutError):
-                await asyncio.wait_for(self.store.committed.wait(), self.interval)
+                async with asyncio.timeout(self.interval):
+                    await self.store.committed.wait()
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._loop(), name=f"{self.store.producer}-outbox-relay")
@@ -69,6 +75,7 @@ class Relay:
                 await self._task
         # Flush what committed just before the stop; whatever is left goes out at the next start.
         try:
-            await asyncio.wait_for(self.publish_pending(), timeout=5)
+            async with asyncio.timeout(5):
+                await self.publish_pending()
         except Exception:
             log.warning("outbox not flushed at stop; it will be published at the next start", exc_info=True)

@@ -26,6 +26,7 @@ from ptfc.outbox import Relay
 from ptfc.settings import ServiceSettings
 from ptfc.store import Store
 from ptfc.streams import ensure_streams
+from ptfc.tasks import current_task_cancelling
 
 log = logging.getLogger("ptfc.service")
 
@@ -53,7 +54,7 @@ RuntimeDep = Annotated[Runtime, Depends(runtime)]
 
 
 async def _every(interval: float, sweep: Sweep, rt: Runtime) -> None:
-    while True:
+    while not current_task_cancelling():  # see Relay._loop
         try:
             await sweep(rt)
         except Exception:  # a sweep that fails is tried again next round: due work stays due
