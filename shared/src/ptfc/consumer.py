@@ -4,13 +4,16 @@ Each handler gets its own durable pull consumer (`<service>-<handler>`). The han
 effect, its outgoing events and an inbox mark keyed by `event_id` commit in one
 transaction, so a redelivered event changes nothing. A failure is nak'ed with a growing
 delay; after `max_deliver` attempts the message is parked in `dead_letters` and
-terminated, to be replayed by operations once the cause is fixed."""
+terminated, to be replayed by operations once the cause is fixed. JetStream's own
+delivery limit is off: a message leaves the stream only once handled or parked."""
 
+import dataclasses
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
+import nats
 from faststream import AckPolicy
 from faststream.nats import ConsumerConfig, JStream, NatsBroker, NatsMessage, PullSub
 from faststream.nats.annotations import NatsMessage as MessageDep
@@ -104,6 +107,12 @@ class Consumer:
             await self.give_up(msg, durable, registration, body, "not a valid envelope: " + describe(error), attempt)
             return
         with bind(correlation_id=envelope.correlation_id, event_id=str(envelope.event_id)):
+            if attempt > self.settings.max_deliver:
+                # Past the limit without being parked: the last attempt could not park it, or the
+                # handler took the process down. Park it now without running the handler again.
+                error = f"delivered {attempt} times without being handled"
+                await self.give_up(msg, durable, registration, body, error, attempt, envelope)
+                return
             try:
                 handled = await self.handle_once(registration, durable, envelope)
             except Exception as error:
@@ -143,8 +152,27 @@ class Consumer:
             log.warning("could not park a message after %d attempts; it will be delivered again", attempt)
             await msg.nack(delay=self.retry_delay(attempt))
             return
-        await msg.reject()
         EVENTS_HANDLED.labels(self.service, registration.name, "parked").inc()
+        try:
+            await msg.reject()
+        except Exception:  # it comes back, finds itself past the limit, and is parked again: harmless
+            log.warning("a parked message could not be terminated; it may be parked twice", exc_info=True)
+
+    async def reconcile(self) -> None:
+        """A durable consumer made by an earlier release keeps its old settings (subscribing to
+        one that exists only binds to it): bring each to what this code expects."""
+        nc = await nats.connect(self.settings.nats_url, connect_timeout=5, max_reconnect_attempts=3)
+        try:
+            js = nc.jetstream()
+            for durable, registration in self.by_durable.items():
+                stream = stream_for(registration.subject)
+                config = (await js.consumer_info(stream, durable)).config
+                wanted = {"max_deliver": -1, "ack_wait": self.settings.ack_wait.total_seconds()}
+                if any(getattr(config, k) != v for k, v in wanted.items()):
+                    await js.add_consumer(stream, config=dataclasses.replace(config, **wanted))
+                    log.info("consumer %s updated to %s", durable, wanted)
+        finally:
+            await nc.close()
 
     async def handle_once(self, registration: Registration, durable: str, envelope: Envelope) -> bool:
         """Apply the handler unless this consumer has already applied this event."""

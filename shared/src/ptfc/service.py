@@ -74,7 +74,8 @@ def build_app(
     on_start: Callable[[Runtime], Awaitable[None]] | None = None,
 ) -> FastAPI:
     clock = clock or SystemClock()
-    store = Store(settings.mongodb_uri, settings.db_name, settings.service, clock)
+    timeout = settings.transaction_timeout.total_seconds()
+    store = Store(settings.mongodb_uri, settings.db_name, settings.service, clock, timeout)
     broker = NatsBroker(settings.nats_url, graceful_timeout=settings.graceful_timeout)
     consumer = Consumer(settings.service, store, settings, handlers)
     consumer.subscribe_all(broker)
@@ -86,6 +87,7 @@ def build_app(
         await store.ensure_indexes(indexes)
         await ensure_streams(settings, [settings.service])
         await broker.start()
+        await consumer.reconcile()
         if on_start:
             await on_start(rt)
         relay.start()

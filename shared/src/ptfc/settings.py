@@ -24,6 +24,8 @@ class ServiceSettings(BaseSettings):
     # Seals single-use links in events (ptfc.sealing); learning and notifications share it.
     link_seal_key: str = Field(DEV_LINK_SEAL_KEY, min_length=32)
 
+    transaction_timeout: timedelta = timedelta(seconds=20)  # a unit of work, retries included; below ack_wait
+
     # JetStream
     stream_replicas: int = 1
     duplicate_window: timedelta = timedelta(minutes=2)

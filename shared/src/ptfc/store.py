@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
+import pymongo
 from bson import ObjectId
 from pymongo import ASCENDING, AsyncMongoClient, IndexModel
 from pymongo.asynchronous.client_session import AsyncClientSession
@@ -63,12 +64,13 @@ class Tx:
 
 
 class Store:
-    def __init__(self, uri: str, db_name: str, producer: str, clock: Clock) -> None:
+    def __init__(self, uri: str, db_name: str, producer: str, clock: Clock, timeout: float = 20.0) -> None:
         self.client: AsyncMongoClient = AsyncMongoClient(uri, tz_aware=True, serverSelectionTimeoutMS=5000)
         self.db: AsyncDatabase = self.client[db_name]
         self.producer = producer
         self.clock = clock
         self.committed = asyncio.Event()  # wakes the outbox relay after a commit that emitted
+        self.timeout = timeout  # seconds for a unit of work, its retries included
 
     async def ensure_indexes(self, indexes: dict[str, list[IndexModel]]) -> None:
         for name, models in {**PLATFORM_INDEXES, **indexes}.items():
@@ -101,8 +103,11 @@ class Store:
             last[:] = [Tx(self.db, session, self.producer, self.clock)]
             return await work(last[0])
 
-        async with self.client.start_session() as session:
-            result = await session.with_transaction(attempt)
+        # The driver would retry for two minutes; a caller (an HTTP client, a message's ack_wait)
+        # gives up long before, so the work gives up first.
+        with pymongo.timeout(self.timeout):
+            async with self.client.start_session() as session:
+                result = await session.with_transaction(attempt)
         if last[0].emitted:
             self.committed.set()
         return result

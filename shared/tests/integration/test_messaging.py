@@ -2,12 +2,14 @@
 
 import nats
 from fastapi import APIRouter
+from nats.js.api import ConsumerConfig
 
 from ptfc.consumer import Handlers
 from ptfc.events import Envelope, ReferralWithdrawn
 from ptfc.service import build_app
 from ptfc.settings import ServiceSettings
 from ptfc.store import Store
+from ptfc.streams import ensure_streams
 from ptfc.testing.plugin import bearer, eventually, running
 
 
@@ -16,10 +18,12 @@ class Probe:
 
     def __init__(self) -> None:
         self.failing = False
+        self.runs = 0
         self.handlers = Handlers()
 
         @self.handlers.on("referral.withdrawn")
         async def count_withdrawal(event: Envelope, tx) -> None:
+            self.runs += 1
             if self.failing:
                 raise RuntimeError("downstream is broken")
             await tx.db.effects.update_one(
@@ -158,6 +162,22 @@ async def test_a_message_whose_parking_fails_comes_back_and_is_parked_later(make
 
         [letter] = await eventually(parked, timeout=20)
         assert len(calls) == 3 and letter["attempts"] == s.max_deliver + 2
+        assert probe.runs == s.max_deliver  # past the limit it is only parked, never run again
+
+
+async def test_a_consumer_left_by_an_earlier_release_takes_this_releases_settings(make_settings, infra):
+    s = settings(make_settings)
+    await ensure_streams(s, ["referrals"])
+    nc = await nats.connect(infra.nats_url)
+    js = nc.jetstream()
+    old = ConsumerConfig(durable_name="referrals-count_withdrawal", filter_subject="referral.withdrawn", max_deliver=4)
+    await js.add_consumer("REFERRALS", config=old)
+    try:
+        async with running(Probe().app(s)):
+            config = (await js.consumer_info("REFERRALS", "referrals-count_withdrawal")).config
+            assert config.max_deliver == -1 and config.ack_wait == s.ack_wait.total_seconds()
+    finally:
+        await nc.close()
 
 
 async def test_health_readiness_metrics_and_asyncapi(make_settings):
