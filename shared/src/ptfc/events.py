@@ -163,6 +163,7 @@ class LearningEvent(EventData):
 
 class ActivationIssued(LearningEvent):
     TYPE = "account.activation_issued"
+    VERSION = 2  # v1 carried the link in clear (`activation_url`); retired before launch, no v1 consumer remains
     sealed_activation_url: str  # the link with its single-use token, sealed for notifications (ptfc.sealing)
     expires_at: datetime
     deadline: datetime

@@ -6,8 +6,9 @@ AES with an HMAC) with `link_seal_key`, which only it and notifications hold."""
 
 import base64
 import hashlib
+from collections.abc import Sequence
 
-from cryptography.fernet import Fernet
+from cryptography.fernet import Fernet, MultiFernet
 
 
 def _fernet(key: str) -> Fernet:
@@ -19,6 +20,7 @@ def seal(key: str, link: str) -> str:
     return _fernet(key).encrypt(link.encode()).decode()
 
 
-def unseal(key: str, sealed: str) -> str:
-    """The link; raises `cryptography.fernet.InvalidToken` if it was sealed with another key or altered."""
-    return _fernet(key).decrypt(sealed.encode()).decode()
+def unseal(key: str, sealed: str, previous: Sequence[str] = ()) -> str:
+    """The link; raises `cryptography.fernet.InvalidToken` if it was sealed with none of the keys
+    or altered. `previous` keys still open links sealed before a rotation."""
+    return MultiFernet([_fernet(k) for k in (key, *previous)]).decrypt(sealed.encode()).decode()

@@ -23,6 +23,7 @@ class ServiceSettings(BaseSettings):
     public_url: str = "http://127.0.0.1:8000"
     # Seals single-use links in events (ptfc.sealing); learning and notifications share it.
     link_seal_key: str = Field(DEV_LINK_SEAL_KEY, min_length=32)
+    link_seal_previous_keys: list[str] = []  # after a rotation, until the old links have expired
 
     transaction_timeout: timedelta = timedelta(seconds=20)  # a unit of work, retries included; below ack_wait
 

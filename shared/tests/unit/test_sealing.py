@@ -17,3 +17,10 @@ def test_only_the_key_opens_a_sealed_link():
         unseal("another-key-that-a-partner-might-guess", sealed)
     with pytest.raises(InvalidToken):
         unseal(KEY, sealed[:-4] + "AAAA")
+
+
+def test_after_a_rotation_links_sealed_with_the_old_key_still_open():
+    old_link = seal("the-key-before-the-rotation-of-march", LINK)
+    assert unseal(KEY, old_link, previous=["the-key-before-the-rotation-of-march"]) == LINK
+    with pytest.raises(InvalidToken):
+        unseal(KEY, old_link)

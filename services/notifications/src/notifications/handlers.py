@@ -212,7 +212,7 @@ def make_handlers(settings: Settings) -> Handlers:
             contact=contact_of(contact_doc),
             inboxes=planner.inboxes,
             booking=booking,
-            link=unseal(settings.link_seal_key, sealed) if sealed else None,
+            link=unseal(settings.link_seal_key, sealed, settings.link_seal_previous_keys) if sealed else None,
         )
         await planner.record(tx, event, planned, referral.fca_id, referral.referral_id)
 
