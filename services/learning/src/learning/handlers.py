@@ -28,7 +28,6 @@ def make_handlers(settings: Settings) -> Handlers:
                 provider=data.provider,
                 fca_id=data.fca_id,
                 language=p.preferred_language,
-                ordered_at=event.occurred_at,
                 email_key=domain.email_key(settings.email_lookup_key, p.email),
             )
 
@@ -53,7 +52,6 @@ def make_handlers(settings: Settings) -> Handlers:
             provider=data.provider,
             fca_id=earlier.get("fca_id") if earlier else None,
             language=data.preferred_language,
-            ordered_at=event.occurred_at,
         )
 
     @handlers.on("referral.withdrawn")

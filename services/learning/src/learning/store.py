@@ -7,7 +7,7 @@
 - `sign_ins`: single-use links an activated parent asks for to come back; deleted a day after expiry.
 - `sign_in_requests`: "email me a link" requests, queued for the sign-in sweep.
 - `withdrawals`: when each referral (`<referral_id>:*`) or parent (`<referral_id>:<participant_id>`)
-  was withdrawn, so a referral event older than the withdrawal that arrives after it opens nothing.
+  was withdrawn, so a referral event the withdrawal overtook opens nothing when it arrives.
 """
 
 from collections.abc import Callable
@@ -71,14 +71,13 @@ async def open_enrolment(
     provider: str,
     fca_id: str | None,
     language: str,
-    ordered_at: datetime,
     email_key: str | None = None,
 ) -> bool:
     """Create the account (once per parent) and this cycle's enrolment, and send the first link.
     Returns False when the enrolment already exists (a repeated event changes nothing) or the
-    referral was withdrawn after this order was made (the withdrawal overtook it)."""
+    referral was withdrawn (the withdrawal overtook this event)."""
     s = tx.session
-    if await withdrawn_since(tx, referral_id, participant_id, ordered_at):
+    if await withdrawn(tx, referral_id, participant_id):
         return False
     if await tx.db[ENROLMENTS].find_one({"participant_id": participant_id, "cycle": cycle}, {"_id": 1}, session=s):
         return False
@@ -155,13 +154,21 @@ async def spend_link(tx: Tx, collection: str, token: str, refused: Callable[[str
 async def record_withdrawal(tx: Tx, referral_id: str, participant_ids: list[str], at: datetime) -> None:
     for who in participant_ids or ["*"]:  # no ids: the whole referral
         await tx.db[WITHDRAWALS].update_one(
-            {"_id": f"{referral_id}:{who}"}, {"$max": {"withdrawn_at": at}}, upsert=True, session=tx.session
+            {"_id": f"{referral_id}:{who}"}, {"$min": {"withdrawn_at": at}}, upsert=True, session=tx.session
         )
 
 
-async def withdrawn_since(tx: Tx, referral_id: str, participant_id: str, at: datetime) -> bool:
+async def withdrawn(tx: Tx, referral_id: str, participant_id: str) -> bool:
+    """Whether this parent's referral was withdrawn: then nothing of it opens, whenever its events
+    arrive (referrals never re-orders a withdrawn referral; it is referred again)."""
     ids = [f"{referral_id}:*", f"{referral_id}:{participant_id}"]
-    found = await tx.db[WITHDRAWALS].find_one({"_id": {"$in": ids}, "withdrawn_at": {"$gte": at}}, session=tx.session)
+    for mark in ids:
+        # A write to the very documents a withdrawal writes: if the two race, their transactions
+        # conflict and the retried one sees the other, instead of both committing unaware.
+        await tx.db[WITHDRAWALS].update_one({"_id": mark}, {"$set": {"checked": True}}, upsert=True, session=tx.session)
+    found = await tx.db[WITHDRAWALS].find_one(
+        {"_id": {"$in": ids}, "withdrawn_at": {"$exists": True}}, session=tx.session
+    )
     return found is not None
 
 

@@ -1,8 +1,10 @@
 """Accounts and activation links, against real JetStream and the MongoDB server."""
 
+import asyncio
 from datetime import timedelta
 
 from learning.app import create_app
+from learning.handlers import make_handlers
 from ptfc.clock import FakeClock
 from ptfc.events import Envelope, ReferralReordered, ReferralWithdrawn
 from ptfc.testing.plugin import bearer, eventually, running
@@ -11,6 +13,10 @@ FCA = bearer("cafcass", "fca-1")
 OTHER_FCA = bearer("cafcass", "fca-2")
 PROVIDER = bearer("provider", "staff-1", provider="action-for-children")
 OTHER_PROVIDER = bearer("provider", "staff-2", provider="family-action")
+
+
+async def parked(client) -> list:
+    return (await client.get("/ops/dead-letters", headers=bearer("ops", "ops-1"))).json()["items"]
 
 
 async def test_one_account_and_one_link_per_parent_however_often_the_referral_arrives(hub):
@@ -176,9 +182,10 @@ async def test_a_withdrawal_that_overtakes_the_referral_still_stops_the_course(h
         await eventually(hub.settled)
         assert (await client.get("/enrolments", params={"referral_id": "r-7"}, headers=FCA)).json()["items"] == []
         assert await hub.events("account.activation_issued", "pa") == []
+        assert await parked(client) == []  # handled, not failed
 
 
-async def test_a_re_order_made_before_a_withdrawal_opens_nothing_but_one_made_after_does(hub):
+async def test_a_re_order_overtaken_by_a_withdrawal_opens_nothing(hub):
     async with running(create_app(hub.settings())) as client:
         await hub.refer("r-8", "pa")
         await hub.wait("account.activation_issued", "pa")
@@ -190,8 +197,34 @@ async def test_a_re_order_made_before_a_withdrawal_opens_nothing_but_one_made_af
         await eventually(hub.settled)
         page = (await client.get("/enrolments", params={"referral_id": "r-8"}, headers=FCA)).json()
         assert [(e["cycle"], e["status"]) for e in page["items"]] == [(1, "withdrawn")]
+        assert len(await hub.events("account.activation_issued", "pa")) == 1
+        assert await parked(client) == []
 
-        await hub.publish(ReferralReordered(**{**reorder.model_dump(), "cycle": 3}))  # the court orders it again
-        await hub.wait("account.activation_issued", "pa", count=2)
-        page = (await client.get("/enrolments", params={"referral_id": "r-8"}, headers=FCA)).json()
-        assert [(e["cycle"], e["status"]) for e in page["items"]] == [(1, "withdrawn"), (3, "active")]
+
+async def test_a_referral_and_its_withdrawal_handled_at_the_same_moment_leave_no_open_course(hub):
+    """Their transactions overlap: one must see the other, or a withdrawn parent's clock runs."""
+    settings = hub.settings()
+    app = create_app(settings)
+    by_subject = {r.subject: r.handler for r in make_handlers(settings).registrations}
+    referral = Envelope.of(hub.referral("r-9", ["pa"]), correlation_id="r-9", producer="referrals")
+    withdrawal = Envelope.of(
+        ReferralWithdrawn(referral_id="r-9", participant_ids=["pa"], reason="case closed"),
+        correlation_id="r-9",
+        producer="referrals",
+    )
+    async with running(app) as client:
+        store = app.state.rt.store
+        withdrawing = asyncio.Event()
+
+        async def enrol(tx):
+            await by_subject["referral.created"](referral, tx)
+            withdrawing.set()
+            await asyncio.sleep(0.3)  # still uncommitted while the withdrawal runs
+
+        async def withdraw(tx):
+            await withdrawing.wait()
+            await by_subject["referral.withdrawn"](withdrawal, tx)
+
+        await asyncio.gather(store.run(enrol), store.run(withdraw))
+        page = (await client.get("/enrolments", params={"referral_id": "r-9"}, headers=FCA)).json()
+        assert [e["status"] for e in page["items"]] in ([], ["withdrawn"])
