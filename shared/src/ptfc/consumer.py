@@ -107,9 +107,13 @@ class Consumer:
             await self.give_up(msg, durable, registration, body, "not a valid envelope: " + describe(error), attempt)
             return
         with bind(correlation_id=envelope.correlation_id, event_id=str(envelope.event_id)):
-            if attempt > self.settings.max_deliver:
-                # Past the limit without being parked: the last attempt could not park it, or the
-                # handler took the process down. Park it now without running the handler again.
+            if attempt > 2 * self.settings.max_deliver:
+                # Far past the limit without being parked: the handler keeps taking the process
+                # down. Park it without running it again. (Just past the limit, after an outage
+                # that also stopped the parking, it runs again: the outage may be over.)
+                if await self.handled(durable, envelope):  # it was; only its ack was lost
+                    await msg.ack()
+                    return
                 error = f"delivered {attempt} times without being handled"
                 await self.give_up(msg, durable, registration, body, error, attempt, envelope)
                 return
@@ -174,10 +178,13 @@ class Consumer:
         finally:
             await nc.close()
 
+    async def handled(self, durable: str, envelope: Envelope) -> bool:
+        return await self.store.db[INBOX].find_one({"_id": f"{durable}:{envelope.event_id}"}, {"_id": 1}) is not None
+
     async def handle_once(self, registration: Registration, durable: str, envelope: Envelope) -> bool:
         """Apply the handler unless this consumer has already applied this event."""
         mark = {"_id": f"{durable}:{envelope.event_id}", "handled_at": self.store.clock.now()}
-        if await self.store.db[INBOX].find_one({"_id": mark["_id"]}, {"_id": 1}):
+        if await self.handled(durable, envelope):
             return False
 
         async def work(tx: Tx) -> None:
@@ -187,7 +194,7 @@ class Consumer:
         try:
             await self.store.run(work)
         except DuplicateKeyError:
-            if await self.store.db[INBOX].find_one({"_id": mark["_id"]}, {"_id": 1}):
+            if await self.handled(durable, envelope):
                 return False  # a concurrent delivery of the same event won
             raise
         return True

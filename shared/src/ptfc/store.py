@@ -101,13 +101,14 @@ class Store:
 
         async def attempt(session: AsyncClientSession) -> Any:
             last[:] = [Tx(self.db, session, self.producer, self.clock)]
-            return await work(last[0])
+            # The work is bounded (a caller, an HTTP client or a message's ack_wait, gives up long
+            # before the driver's two minutes of retries); commit and abort are not, so a commit
+            # whose outcome is unknown is still retried to an answer and never left half done.
+            with pymongo.timeout(self.timeout):
+                return await work(last[0])
 
-        # The driver would retry for two minutes; a caller (an HTTP client, a message's ack_wait)
-        # gives up long before, so the work gives up first.
-        with pymongo.timeout(self.timeout):
-            async with self.client.start_session() as session:
-                result = await session.with_transaction(attempt)
+        async with self.client.start_session() as session:
+            result = await session.with_transaction(attempt)
         if last[0].emitted:
             self.committed.set()
         return result

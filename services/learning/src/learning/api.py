@@ -128,8 +128,10 @@ async def request_sign_in(body: SignIn, rt: RuntimeDep, key: IdempotencyKey = No
     async def work(tx: Tx) -> tuple[int, dict[str, Any]]:
         # Only queued here, answered by a sweep: the same small work for every address, so not
         # even the time taken tells whether it has an account.
-        request = {"email_key": email_key, "requested_at": tx.clock.now()}
-        await tx.db[SIGN_IN_REQUESTS].insert_one(request, session=tx.session)
+        # One pending request per address: a flood of them is one request.
+        await tx.db[SIGN_IN_REQUESTS].update_one(
+            {"_id": email_key}, {"$setOnInsert": {"requested_at": tx.clock.now()}}, upsert=True, session=tx.session
+        )
         return 202, answer
 
     return await once(rt.store, key, "sign-in", {"email": email_key}, work)

@@ -5,7 +5,7 @@
   Sweeps find due work by the indexed `(status, deadline)` and `(status, reminder_due)`.
 - `activations`: single-use links, `_id` = SHA-256 of the token; swept by `(state, expires_at)`.
 - `sign_ins`: single-use links an activated parent asks for to come back; deleted a day after expiry.
-- `sign_in_requests`: "email me a link" requests, queued for the sign-in sweep.
+- `sign_in_requests`: "email me a link" requests, one pending per email hash (`_id`), for the sign-in sweep.
 - `withdrawals`: when each referral (`<referral_id>:*`) or parent (`<referral_id>:<participant_id>`)
   was withdrawn, so a referral event the withdrawal overtook opens nothing when it arrives.
 """
@@ -39,6 +39,7 @@ INDEXES: dict[str, list[IndexModel]] = {
         IndexModel([("enrolment_id", ASCENDING), ("state", ASCENDING)]),
         IndexModel([("state", ASCENDING), ("expires_at", ASCENDING)]),
     ],
+    SIGN_IN_REQUESTS: [IndexModel([("requested_at", ASCENDING)])],
     SIGN_INS: [
         IndexModel([("participant_id", ASCENDING), ("state", ASCENDING)]),
         IndexModel("expires_at", expireAfterSeconds=DAY),

@@ -2,6 +2,8 @@
 sweeps, so a restart loses nothing. Each item is claimed by a compare-and-set on its due field inside the transaction
 that emits its event, so two replicas never fire the same reminder twice."""
 
+import logging
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 
 from bson import ObjectId
@@ -13,10 +15,20 @@ from ptfc.service import Runtime
 from ptfc.store import Tx
 
 BATCH = 100
+log = logging.getLogger("learning.sweeps")
 
 
 async def _due(rt: Runtime, collection: str, query: dict, field: str) -> list[dict]:
     return await rt.store.db[collection].find(query).sort(field, 1).limit(BATCH).to_list()
+
+
+async def _run(rt: Runtime, work: Callable[[Tx], Awaitable[None]]) -> None:
+    """One item's unit of work. A failing item stays due and is tried next round; it must not
+    hold up the items behind it."""
+    try:
+        await rt.store.run(work)
+    except Exception:
+        log.exception("a due item failed; it stays due")
 
 
 async def expire_activations(rt: Runtime) -> None:
@@ -39,7 +51,7 @@ async def expire_activations(rt: Runtime) -> None:
                     ActivationExpired(**event_ids(enrolment), expired_at=row["expires_at"]), row["referral_id"]
                 )
 
-        await rt.store.run(work)
+        await _run(rt, work)
 
 
 async def send_reminders(rt: Runtime) -> None:
@@ -68,7 +80,7 @@ async def send_reminders(rt: Runtime) -> None:
                 row["referral_id"],
             )
 
-        await rt.store.run(work)
+        await _run(rt, work)
 
 
 async def mark_missed(rt: Runtime) -> None:
@@ -91,19 +103,19 @@ async def mark_missed(rt: Runtime) -> None:
                 row["referral_id"],
             )
 
-        await rt.store.run(work)
+        await _run(rt, work)
 
 
 async def send_sign_in_links(rt: Runtime) -> None:
     """Answer "email me a sign-in link" requests, oldest first, each once."""
-    for row in await _due(rt, SIGN_IN_REQUESTS, {}, "_id"):
+    for row in await _due(rt, SIGN_IN_REQUESTS, {}, "requested_at"):
 
         async def work(tx: Tx, row: dict = row) -> None:
             if await tx.db[SIGN_IN_REQUESTS].find_one_and_delete({"_id": row["_id"]}, session=tx.session) is None:
                 return  # another replica answered it
-            await answer_sign_in(tx, rt.settings, row["email_key"], row["requested_at"])
+            await answer_sign_in(tx, rt.settings, row["_id"], row["requested_at"])
 
-        await rt.store.run(work)
+        await _run(rt, work)
 
 
 SWEEPS = [expire_activations, send_reminders, mark_missed, send_sign_in_links]
