@@ -7,6 +7,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_JWT_SECRET = "ptfc-local-development-key-never-use-in-production"
 DEV_LINK_SEAL_KEY = "ptfc-local-link-seal-key-never-use-in-production"
+DEV_EMAIL_LOOKUP_KEY = "ptfc-local-email-lookup-key-never-use-in-production"
 
 
 class ServiceSettings(BaseSettings):
@@ -24,6 +25,8 @@ class ServiceSettings(BaseSettings):
     # Seals single-use links in events (ptfc.sealing); learning and notifications share it.
     link_seal_key: str = Field(DEV_LINK_SEAL_KEY, min_length=32)
     link_seal_previous_keys: list[str] = []  # after a rotation, until the old links have expired
+    # Keys the hash that recognises a parent by email (ptfc.lookup); each service its own secret.
+    email_lookup_key: str = Field(DEV_EMAIL_LOOKUP_KEY, min_length=32)
 
     transaction_timeout: timedelta = timedelta(seconds=20)  # a unit of work, retries included; below ack_wait
 

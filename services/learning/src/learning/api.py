@@ -48,6 +48,7 @@ from learning.store import (
 from ptfc.auth import Caller, CurrentCaller, issue_token
 from ptfc.events import AccountActivated, LearningCompleted, LearningExtended, ModuleCompleted
 from ptfc.idempotency import IdempotencyKey, once
+from ptfc.lookup import email_key
 from ptfc.pagination import Page, Paging
 from ptfc.problems import Problem, not_found
 from ptfc.service import Runtime, RuntimeDep
@@ -122,19 +123,18 @@ SIGN_IN_SENT = (
 async def request_sign_in(body: SignIn, rt: RuntimeDep, key: IdempotencyKey = None) -> JSONResponse:
     """An activated parent comes back: we email them a single-use sign-in link. The answer is the
     same whether or not the address has an account, so it tells nobody who is on the course."""
-    email_key = domain.email_key(rt.settings.email_lookup_key, body.email)
+    key_of_email = email_key(rt.settings.email_lookup_key, body.email)
     answer = SignInRequested(message=SIGN_IN_SENT).model_dump()
 
     async def work(tx: Tx) -> tuple[int, dict[str, Any]]:
-        # Only queued here, answered by a sweep: the same small work for every address, so not
-        # even the time taken tells whether it has an account.
-        # One pending request per address: a flood of them is one request.
+        # Only queued here (one pending request per address), answered by a sweep: the same small
+        # work for every address, so not even the time taken tells whether it has an account.
         await tx.db[SIGN_IN_REQUESTS].update_one(
-            {"_id": email_key}, {"$setOnInsert": {"requested_at": tx.clock.now()}}, upsert=True, session=tx.session
+            {"_id": key_of_email}, {"$setOnInsert": {"requested_at": tx.clock.now()}}, upsert=True, session=tx.session
         )
         return 202, answer
 
-    return await once(rt.store, key, "sign-in", {"email": email_key}, work)
+    return await once(rt.store, key, "sign-in", {"email": key_of_email}, work)
 
 
 @router.post("/sign-in/session", response_model=Session, tags=["parent"])

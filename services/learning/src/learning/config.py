@@ -8,8 +8,6 @@ from pydantic import Field, field_validator
 
 from ptfc.settings import ServiceSettings
 
-DEV_EMAIL_LOOKUP_KEY = "ptfc-local-email-lookup-key-never-use-in-production"
-
 
 class Settings(ServiceSettings):
     service: str = "learning"
@@ -21,9 +19,6 @@ class Settings(ServiceSettings):
     parent_session_ttl: timedelta = timedelta(hours=8)
     sign_in_link_ttl: timedelta = timedelta(minutes=30)  # a link an activated parent asks for to come back
     sign_in_cooldown: timedelta = timedelta(minutes=1)  # at most one such email per parent this often
-    # Keys the hash of each parent's email that lets them ask for a sign-in link; rotating it
-    # means parents use their newest emailed link once. Set per environment, like the JWT secret.
-    email_lookup_key: str = Field(DEV_EMAIL_LOOKUP_KEY, min_length=32)
     max_body_bytes: int = 64 * 1024
 
     @field_validator("hub_url")

@@ -1,7 +1,6 @@
 """Rules of the e-learning, with no I/O: tokens, the 10-day clock, unlock order, activity checks."""
 
 import hashlib
-import hmac
 import math
 import secrets
 from dataclasses import dataclass, field
@@ -28,13 +27,6 @@ def hash_token(token: str) -> str:
 def hub_link(hub_url: str, page: str, token: str) -> str:
     """A Parent Hub page (`activate` or `sign-in`) with a single-use token in its query."""
     return f"{hub_url}/{page}?{urlencode({'token': token})}"
-
-
-def email_key(key: str, email: str) -> str:
-    """Finds a parent's account by the email they type, without the service keeping the email:
-    the keyed hash reaches nobody, and without the key it cannot be checked against guesses."""
-    normal = email.strip().casefold()
-    return hmac.new(key.encode(), normal.encode(), hashlib.sha256).hexdigest()
 
 
 # ---- the clock -----------------------------------------------------------------------------

@@ -1,11 +1,11 @@
 """Event subscribers of the learning service. The inbox makes each event act once; the
 `(participant_id, cycle)` check makes a different event for the same enrolment act once too."""
 
-from learning import domain
 from learning.config import Settings
 from learning.store import ACTIVATIONS, ENROLMENTS, open_enrolment, record_withdrawal
 from ptfc.consumer import Handlers
 from ptfc.events import Envelope, ReferralCreated, ReferralReordered, ReferralWithdrawn
+from ptfc.lookup import email_key
 from ptfc.store import Tx
 
 
@@ -28,7 +28,7 @@ def make_handlers(settings: Settings) -> Handlers:
                 provider=data.provider,
                 fca_id=data.fca_id,
                 language=p.preferred_language,
-                email_key=domain.email_key(settings.email_lookup_key, p.email),
+                email_key=email_key(settings.email_lookup_key, p.email),
             )
 
     @handlers.on("referral.reordered")

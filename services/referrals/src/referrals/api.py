@@ -10,6 +10,7 @@ from pymongo.errors import DuplicateKeyError
 from ptfc.auth import Caller, CurrentCaller
 from ptfc.events import PROVIDERS, ParticipantContact, ReferralCreated, ReferralReordered, ReferralWithdrawn
 from ptfc.idempotency import IdempotencyKey, once
+from ptfc.lookup import email_key
 from ptfc.pagination import Page, Paging
 from ptfc.problems import Problem, not_found
 from ptfc.service import RuntimeDep
@@ -72,7 +73,7 @@ async def create_referral(
         provider = domain.check_intake(body.court_declined, body.safeguarding_concerns, body.court, body.region)
     except Refused as refused:
         raise as_problem(refused) from None
-    emails = [domain.email_key(p.email) for p in body.parents]
+    emails = [email_key(rt.settings.email_lookup_key, p.email) for p in body.parents]
     if len(set(emails)) != len(emails):
         raise Problem(422, "same-parent-twice", "The same parent twice", "Each parent needs their own email address.")
 
@@ -107,7 +108,8 @@ async def create_referral(
                     "case_number": case,
                     "provider": provider,
                     "email_key": email,
-                    "person": parent.model_dump(),
+                    # Not the email or phone: only notifications keeps those (from referral.created).
+                    "person": parent.model_dump(exclude={"email", "phone"}),
                     "co_parent_id": str(co_parent) if co_parent else None,  # kept apart by every rule
                     "active": True,
                     "activated_ever": False,

@@ -185,10 +185,6 @@ def check_intake(court_declined: bool, safeguarding_concerns: bool, court: str, 
     return route(region)
 
 
-def email_key(email: str) -> str:
-    return email.strip().lower()
-
-
 # ---- following a parent, and the outcome -------------------------------------------------------
 
 

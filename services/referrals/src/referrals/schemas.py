@@ -1,6 +1,6 @@
 """Request and response bodies. Responses are explicit models so no stored field leaks by accident:
-referral views carry no parent's email, phone or address; only the provider's contact worklist carries
-one parent's own details, one row per parent."""
+no view carries a parent's email, phone or address (the service does not keep them: the provider's
+heads-up email from notifications carries them); the provider's worklist holds one parent per row."""
 
 from datetime import datetime
 from typing import Annotated, Literal
@@ -154,15 +154,14 @@ class ReferralSummary(BaseModel):
 
 
 class ContactDue(BaseModel):
-    """One parent's own details, for the provider's call; never their co-parent's."""
+    """One parent to call, with what the call needs; their email and phone are in the heads-up email
+    notifications sent the provider (only notifications keeps contact details). Never the co-parent."""
 
     participant_id: str
     referral_id: str
     cycle: int
     given_name: str
     family_name: str
-    email: str
-    phone: str
     preferred_language: Language
     interpreter: str | None
     in_person: bool

@@ -62,7 +62,7 @@ def contact_row(parent: dict[str, Any]) -> ContactDue:
         participant_id=str(parent["_id"]),
         referral_id=parent["referral_id"],
         cycle=parent["cycle"],
-        **{k: person[k] for k in ("given_name", "family_name", "email", "phone", "preferred_language")},
+        **{k: person[k] for k in ("given_name", "family_name", "preferred_language")},
         interpreter=adjustments.get("interpreter"),
         in_person=adjustments.get("in_person", False),
         support_needs=adjustments.get("support_needs", ""),

@@ -26,6 +26,9 @@ async def test_a_referral_is_routed_and_announced_once_even_when_retried(kit, ta
     assert data["participants"][1]["adjustments"]["interpreter"] == "Polish"
     assert await kit.db.referrals.count_documents({}) == 1
     assert await kit.db.outbox.count_documents({}) == 1
+    # The contact details go out in the event, for notifications; this service keeps none of them.
+    kept = str(await kit.db.participants.find().to_list())
+    assert not any(contact.casefold() in kept.casefold() for contact in CONTACTS)
 
 
 async def test_a_retry_racing_the_first_request_gets_the_first_answer(kit, tap):
