@@ -44,8 +44,11 @@ class Relay:
                     done.append(row["_id"])
             finally:
                 if done:
+                    # The body goes once published: JetStream holds the event, and a sent row kept
+                    # for 30 days must not keep the contact details a `referral.created` carries.
                     await self.store.db[OUTBOX].update_many(
-                        {"_id": {"$in": done}}, {"$set": {"sent": True, "sent_at": self.store.clock.now()}}
+                        {"_id": {"$in": done}},
+                        {"$set": {"sent": True, "sent_at": self.store.clock.now()}, "$unset": {"body": ""}},
                     )
                     EVENTS_PUBLISHED.labels(self.store.producer).inc(len(done))
                     total += len(done)
