@@ -181,6 +181,35 @@ async def test_a_consumer_left_by_an_earlier_release_takes_this_releases_setting
         await nc.close()
 
 
+async def test_the_relay_publishes_in_emission_order_with_the_event_id_as_message_id(make_settings, infra):
+    s = settings(make_settings)
+    async with running(Probe().app(s)):
+        store = Store(s.mongodb_uri, s.db_name, s.service, probe_clock())
+        async with store.transaction() as tx:
+            emitted = [await tx.emit(withdrawn(f"r-order-{i}"), correlation_id=f"r-order-{i}") for i in range(3)]
+        await store.close()
+        nc = await nats.connect(infra.nats_url)
+        try:
+            js = nc.jetstream()
+
+            async def stored() -> bool:
+                return (await js.stream_info("REFERRALS")).state.messages >= 3
+
+            await eventually(stored)
+            info = await js.stream_info("REFERRALS")
+            assert info.config.storage == "file" and info.config.num_replicas == s.stream_replicas
+            assert info.config.duplicate_window == s.duplicate_window.total_seconds()
+            messages = [await js.get_msg("REFERRALS", seq) for seq in range(1, 4)]
+            assert [m.headers["Nats-Msg-Id"] for m in messages] == [str(e.event_id) for e in emitted]
+            assert [Envelope.model_validate_json(m.data).correlation_id for m in messages] == [
+                "r-order-0",
+                "r-order-1",
+                "r-order-2",
+            ]
+        finally:
+            await nc.close()
+
+
 async def test_health_readiness_metrics_and_asyncapi(make_settings):
     s = settings(make_settings)
     async with running(Probe().app(s)) as client:

@@ -1,0 +1,48 @@
+"""Small platform parts a service relies on: settings, log context, retry delays, dev tokens."""
+
+import io
+import json
+import logging
+from datetime import timedelta
+
+import jwt
+
+from ptfc import cli, logs
+from ptfc.consumer import MAX_RETRY_DELAY, Consumer, Handlers
+from ptfc.settings import DEV_JWT_SECRET, ServiceSettings
+
+
+def test_durations_are_iso_8601_in_the_environment(monkeypatch):
+    monkeypatch.setenv("PTFC_REDELIVERY_BACKOFF", "PT2S")
+    monkeypatch.setenv("PTFC_DUPLICATE_WINDOW", "P1DT12H")
+    monkeypatch.setenv("NATS_URL", "nats://bus:4222")
+    s = ServiceSettings()
+    assert s.redelivery_backoff == timedelta(seconds=2) and s.duplicate_window == timedelta(days=1, hours=12)
+    assert s.nats_url == "nats://bus:4222"
+
+
+def test_log_lines_carry_the_correlation_and_event_of_the_work_in_hand(monkeypatch):
+    root = logging.getLogger()
+    monkeypatch.setattr(root, "handlers", [])
+    monkeypatch.setattr(root, "level", root.level)
+    stream = io.StringIO()
+    logs.configure("referrals", stream=stream)
+    with logs.bind(correlation_id="r-1", event_id="e-1"):
+        logging.getLogger("referrals.handlers").info("outcome decided")
+    logging.getLogger("referrals.handlers").info("idle")
+    first, second = (json.loads(line) for line in stream.getvalue().splitlines())
+    assert (first["correlation_id"], first["event_id"], first["message"]) == ("r-1", "e-1", "outcome decided")
+    assert "correlation_id" not in second
+
+
+def test_redelivery_waits_double_each_time_up_to_a_cap():
+    s = ServiceSettings(redelivery_backoff="PT2S")
+    consumer = Consumer("referrals", store=None, settings=s, handlers=Handlers())
+    assert [consumer.retry_delay(n) for n in (1, 2, 3, 4)] == [2, 4, 8, 16]
+    assert consumer.retry_delay(40) == MAX_RETRY_DELAY
+
+
+def test_ptfc_token_prints_a_token_signed_with_the_development_key(capsys):
+    assert cli.main(["token", "--role", "provider", "--sub", "staff-1", "--provider", "family-action"]) == 0
+    claims = jwt.decode(capsys.readouterr().out.strip(), DEV_JWT_SECRET, algorithms=["HS256"])
+    assert (claims["role"], claims["sub"], claims["provider"]) == ("provider", "staff-1", "family-action")
