@@ -48,6 +48,11 @@ def test_ptfc_up_brings_every_service_to_ready_and_stops_cleanly(tmp_path):
             f"[{i}/5" for i in range(1, 6)
         ]
         for name, port in SERVICES.items():
+            # each service's API docs and event docs are shown to the person who started it
+            assert any(
+                name in line and f"http://127.0.0.1:{port}/docs" in line and f"127.0.0.1:{port}/asyncapi" in line
+                for line in lines
+            ), "\n".join(lines)
             ready = httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=5)
             assert ready.status_code == 200, name
             assert ready.json()["checks"] == {"store": True, "broker": True}
