@@ -159,7 +159,9 @@ class Consumer:
         EVENTS_HANDLED.labels(self.service, registration.name, "parked").inc()
         try:
             await msg.reject()
-        except Exception:  # it comes back, finds itself past the limit, and is parked again: harmless
+        except Exception:
+            # It comes back past the limit and runs again (or is parked again): harmless, the inbox
+            # keeps a second run from acting twice and a second parking only lists it twice.
             log.warning("a parked message could not be terminated; it may be parked twice", exc_info=True)
 
     async def reconcile(self) -> None:

@@ -188,6 +188,15 @@ def make_handlers(settings: Settings) -> Handlers:
         await tx.db[REFERRALS].update_one(
             {"_id": data.referral_id}, {"$set": {"provider": data.provider}}, session=tx.session
         )
+        # The provider calls the parent again for the new cycle: a fresh heads-up with the details.
+        contact_doc = await tx.db[CONTACTS].find_one({"_id": data.participant_id}, session=tx.session)
+        referral_doc = await tx.db[REFERRALS].find_one({"_id": data.referral_id}, session=tx.session)
+        if contact_doc is None or "email" not in contact_doc or referral_doc is None:
+            raise NotYetKnown(f"referral {data.referral_id} / participant {data.participant_id} not known yet")
+        heads_up = provider_heads_up(
+            referral_of(referral_doc), contact_of(contact_doc), planner.inboxes, event.occurred_at
+        )
+        await planner.record(tx, event, [heads_up], referral_doc["fca_id"], data.referral_id)
 
     @handlers.on(*PARTICIPANT_EVENTS)
     async def notify_participant(event: Envelope, tx: Tx) -> None:

@@ -1,7 +1,7 @@
 """The first letter a parent gets, and the provider's heads-up: each sent once, whatever happens."""
 
 from notifications.app import create_app
-from ptfc.events import ActivationIssued
+from ptfc.events import ActivationIssued, ReferralReordered
 from ptfc.sealing import seal
 from ptfc.settings import DEV_LINK_SEAL_KEY
 from ptfc.testing.plugin import running
@@ -98,3 +98,19 @@ async def test_two_replicas_side_by_side_send_each_message_once(kit, tap):
     assert len(kit.mailbox.to(PROVIDER_INBOX)) == 6
     assert all(len(kit.mailbox.to(p.email)) == 1 for p in parents)
     assert len(await tap.of("notification.sent")) == 12
+
+
+async def test_a_re_ordered_course_brings_the_provider_a_fresh_heads_up_once(kit):
+    app = create_app(kit.settings())
+    async with running(app):
+        await kit.publish(referral("r-ro", ALEX))
+        await kit.mail_to(PROVIDER_INBOX)
+        reorder = ReferralReordered(
+            referral_id="r-ro", participant_id=ALEX.participant_id, cycle=2, provider="family-action"
+        )
+        envelope = await kit.publish(reorder)
+        await kit.publish(envelope=envelope, msg_id="redelivered")
+        [heads_up] = await kit.mail_to("fa@fa.example")
+        await kit.until_settled(app)
+    assert ALEX.phone in text_of(heads_up) and ALEX.email in text_of(heads_up)
+    assert len(kit.mailbox.to("fa@fa.example")) == 1 and len(kit.mailbox.to(PROVIDER_INBOX)) == 1

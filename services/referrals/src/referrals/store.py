@@ -1,7 +1,8 @@
 """Collections and indexes the referrals service owns.
 
-`referrals` holds one case's referral; `participants` one parent each (their contact details, the
-current cycle's progress and their timeline), so every due time is a plain indexed field."""
+`referrals` holds one case's referral; `participants` one parent each (name, language and needs,
+never email or phone; the current cycle's progress and their timeline), so every due time is a
+plain indexed field."""
 
 from bson import ObjectId
 from bson.errors import InvalidId
