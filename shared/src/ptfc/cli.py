@@ -21,7 +21,7 @@ import httpx
 from ptfc.auth import ROLES, issue_token
 from ptfc.events import STREAMS
 from ptfc.infra import Server, ensure_free, start_mongodb, start_nats, wait_for_port
-from ptfc.settings import ServiceSettings
+from ptfc.settings import DEV_JWT_SECRET, ServiceSettings
 
 SERVICES = {"referrals": 8001, "learning": 8002, "workshops": 8003, "plans": 8004, "notifications": 8005}
 
@@ -154,7 +154,9 @@ def serve(args: argparse.Namespace) -> int:
 
 
 def token(args: argparse.Namespace) -> int:
-    print(issue_token(ServiceSettings().jwt_secret, args.role, args.sub, args.provider, args.court))
+    # Always the public development key, never the environment's: a production secret must not
+    # become a way to mint tokens from a shell, and a development token is refused where it is set.
+    print(issue_token(DEV_JWT_SECRET, args.role, args.sub, args.provider, args.court))
     return 0
 
 
@@ -178,7 +180,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--host", default="0.0.0.0")  # noqa: S104 - a container's service listens on all interfaces
     p.add_argument("--port", type=int, default=8000)
     p.set_defaults(run=serve)
-    p = commands.add_parser("token", help="mint a development bearer token")
+    p = commands.add_parser("token", help="mint a bearer token signed with the development key")
     p.add_argument("--role", required=True, choices=ROLES)
     p.add_argument("--sub", required=True)
     p.add_argument("--provider")

@@ -46,3 +46,10 @@ def test_ptfc_token_prints_a_token_signed_with_the_development_key(capsys):
     assert cli.main(["token", "--role", "provider", "--sub", "staff-1", "--provider", "family-action"]) == 0
     claims = jwt.decode(capsys.readouterr().out.strip(), DEV_JWT_SECRET, algorithms=["HS256"])
     assert (claims["role"], claims["sub"], claims["provider"]) == ("provider", "staff-1", "family-action")
+
+
+def test_ptfc_token_never_signs_with_the_environments_secret(monkeypatch, capsys):
+    monkeypatch.setenv("PTFC_JWT_SECRET", "a-production-secret-that-must-not-mint-tokens-from-a-shell")
+    cli.main(["token", "--role", "ops", "--sub", "me"])
+    token = capsys.readouterr().out.strip()
+    assert jwt.decode(token, DEV_JWT_SECRET, algorithms=["HS256"])["role"] == "ops"

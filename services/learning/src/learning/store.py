@@ -78,9 +78,9 @@ async def open_enrolment(
     Returns False when the enrolment already exists (a repeated event changes nothing) or the
     referral was withdrawn (the withdrawal overtook this event)."""
     s = tx.session
-    if await withdrawn(tx, referral_id, participant_id):
-        return False
     if await tx.db[ENROLMENTS].find_one({"participant_id": participant_id, "cycle": cycle}, {"_id": 1}, session=s):
+        return False
+    if await withdrawn(tx, referral_id, participant_id):
         return False
     now = tx.clock.now()
     latest: dict = {"language": language} | ({"email_key": email_key} if email_key else {})

@@ -5,6 +5,7 @@ does the SMTP I/O outside any transaction, so a redelivered event plans nothing 
 from typing import Any
 
 from bson import ObjectId
+from pymongo import ReturnDocument
 
 from notifications.attachments import Attachment, calendar, certificate
 from notifications.config import Settings
@@ -180,17 +181,17 @@ def make_handlers(settings: Settings) -> Handlers:
         """A re-ordered course starts a new cycle: the parent is contacted again, maybe by another provider."""
         data = event.payload()
         assert isinstance(data, ReferralReordered)
-        await tx.db[CONTACTS].update_one(
+        after = ReturnDocument.AFTER
+        contact_doc = await tx.db[CONTACTS].find_one_and_update(
             {"_id": data.participant_id},
             {"$set": {"withdrawn": False, "language": data.preferred_language}},
+            return_document=after,
             session=tx.session,
         )
-        await tx.db[REFERRALS].update_one(
-            {"_id": data.referral_id}, {"$set": {"provider": data.provider}}, session=tx.session
+        referral_doc = await tx.db[REFERRALS].find_one_and_update(
+            {"_id": data.referral_id}, {"$set": {"provider": data.provider}}, return_document=after, session=tx.session
         )
         # The provider calls the parent again for the new cycle: a fresh heads-up with the details.
-        contact_doc = await tx.db[CONTACTS].find_one({"_id": data.participant_id}, session=tx.session)
-        referral_doc = await tx.db[REFERRALS].find_one({"_id": data.referral_id}, session=tx.session)
         if contact_doc is None or "email" not in contact_doc or referral_doc is None:
             raise NotYetKnown(f"referral {data.referral_id} / participant {data.participant_id} not known yet")
         heads_up = provider_heads_up(
