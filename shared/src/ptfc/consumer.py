@@ -8,10 +8,15 @@ terminated, to be replayed by operations once the cause is fixed. JetStream's ow
 delivery limit is off: a message leaves the stream only once handled or parked."""
 
 import dataclasses
+import inspect
 import logging
+import types
+import typing
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
+from uuid import UUID
 
 import nats
 from faststream import AckPolicy
@@ -20,7 +25,7 @@ from faststream.nats.annotations import NatsMessage as MessageDep
 from pydantic import ValidationError
 from pymongo.errors import DuplicateKeyError
 
-from ptfc.events import Envelope, stream_for
+from ptfc.events import EVENTS, Envelope, EventData, stream_for
 from ptfc.logs import bind
 from ptfc.metrics import EVENTS_HANDLED
 from ptfc.settings import ServiceSettings
@@ -29,7 +34,49 @@ from ptfc.store import DEAD_LETTERS, INBOX, Store, Tx
 log = logging.getLogger("ptfc.consumer")
 MAX_RETRY_DELAY = 300.0  # seconds
 
-Handler = Callable[[Envelope, Tx], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Meta:
+    """The envelope of the event a handler receives, without its data (the handler gets that typed)."""
+
+    event_id: UUID
+    type: str
+    version: int
+    occurred_at: datetime
+    correlation_id: str
+    producer: str
+
+    @classmethod
+    def of(cls, envelope: Envelope) -> "Meta":
+        return cls(**envelope.model_dump(exclude={"data"}))
+
+
+Handler = Callable[[Any, Meta, Tx], Awaitable[None]]
+
+
+def event_models(handler: Handler) -> list[type[EventData]]:
+    """The event types a handler takes, read from the annotation of its first parameter
+    (one model, or a union of them)."""
+    first = next(iter(inspect.signature(handler).parameters))
+    hint = typing.get_type_hints(handler)[first]
+    models = typing.get_args(hint) if typing.get_origin(hint) in (typing.Union, types.UnionType) else (hint,)
+    if not models or not all(isinstance(m, type) and issubclass(m, EventData) and m in EVENTS.values() for m in models):
+        raise TypeError(f"{handler.__name__}: annotate its first parameter with the event model(s) it takes")
+    return list(models)
+
+
+def envelope_schema(model: type[EventData]) -> dict[str, Any]:
+    """The JSON Schema of an envelope carrying `model` as its data."""
+    schema = Envelope.model_json_schema()
+    data = model.model_json_schema()
+    schema["title"] = f"{model.TYPE} v{model.VERSION}"
+    schema["properties"]["type"] = {"const": model.TYPE, "title": "Type", "type": "string"}
+    schema["properties"]["version"] = {"const": model.VERSION, "title": "Version", "type": "integer"}
+    schema["properties"]["data"] = {k: v for k, v in data.items() if k != "$defs"}
+    if "$defs" in data:
+        schema["$defs"] = {**schema.get("$defs", {}), **data["$defs"]}
+    return schema
 
 
 def describe(error: Exception) -> str:
@@ -43,24 +90,32 @@ def describe(error: Exception) -> str:
 @dataclass(frozen=True)
 class Registration:
     name: str
-    subject: str
+    model: type[EventData]
     handler: Handler
+
+    @property
+    def subject(self) -> str:
+        return self.model.TYPE
 
 
 class Handlers:
-    """The event handlers of one service: `@handlers.on("referral.created")`."""
+    """The event handlers of one service. A handler declares the event it takes by its type:
+
+        @handlers.on
+        async def open_enrolments(event: ReferralCreated, meta: Meta, tx: Tx) -> None: ...
+
+    A union (`event: WorkshopAttended | WorkshopMissed`) subscribes to each; the consumer
+    validates the event against its model before the handler runs."""
 
     def __init__(self) -> None:
         self.registrations: list[Registration] = []
 
-    def on(self, *subjects: str) -> Callable[[Handler], Handler]:
-        def register(handler: Handler) -> Handler:
-            for subject in subjects:
-                name = handler.__name__ if len(subjects) == 1 else f"{handler.__name__}-{subject.replace('.', '_')}"
-                self.registrations.append(Registration(name, subject, handler))
-            return handler
-
-        return register
+    def on(self, handler: Handler) -> Handler:
+        models = event_models(handler)
+        for model in models:
+            name = handler.__name__ if len(models) == 1 else f"{handler.__name__}-{model.TYPE.replace('.', '_')}"
+            self.registrations.append(Registration(name, model, handler))
+        return handler
 
 
 class Consumer:
@@ -83,7 +138,7 @@ class Consumer:
         async def receive(msg: MessageDep) -> None:
             await self.deliver(registration, durable, msg.body, msg)
 
-        broker.subscriber(
+        subscriber = broker.subscriber(
             registration.subject,
             stream=JStream(stream_for(registration.subject), declare=False),
             durable=durable,
@@ -97,7 +152,12 @@ class Consumer:
             ack_policy=AckPolicy.NACK_ON_ERROR,
             title=durable,
             description=(registration.handler.__doc__ or "").strip() or None,
-        )(receive)
+        )
+        subscriber(receive)
+        # `receive` takes the raw message (so a broken event is parked, not nak'ed by FastStream's
+        # own validation); the documents show the event the handler really takes.
+        schema = envelope_schema(registration.model)
+        subscriber.get_payloads = lambda: [(schema, durable)]  # type: ignore[method-assign]
 
     async def deliver(self, registration: Registration, durable: str, body: bytes, msg: NatsMessage) -> None:
         attempt = msg.raw_message.metadata.num_delivered
@@ -189,9 +249,12 @@ class Consumer:
         if await self.handled(durable, envelope):
             return False
 
+        # A broken contract raises here: retried, then parked for operations like any failure.
+        event = registration.model.model_validate(envelope.data)
+
         async def work(tx: Tx) -> None:
             await tx.db[INBOX].insert_one(mark, session=tx.session)
-            await registration.handler(envelope, tx)
+            await registration.handler(event, Meta.of(envelope), tx)
 
         try:
             await self.store.run(work)

@@ -4,11 +4,11 @@ import nats
 from fastapi import APIRouter
 from nats.js.api import ConsumerConfig
 
-from ptfc.consumer import Handlers
+from ptfc.consumer import Handlers, Meta
 from ptfc.events import Envelope, ReferralWithdrawn
 from ptfc.service import build_app
 from ptfc.settings import ServiceSettings
-from ptfc.store import Store
+from ptfc.store import Store, Tx
 from ptfc.streams import ensure_streams
 from ptfc.testing.plugin import bearer, eventually, running
 
@@ -21,13 +21,13 @@ class Probe:
         self.runs = 0
         self.handlers = Handlers()
 
-        @self.handlers.on("referral.withdrawn")
-        async def count_withdrawal(event: Envelope, tx) -> None:
+        @self.handlers.on
+        async def count_withdrawal(event: ReferralWithdrawn, meta: Meta, tx: Tx) -> None:
             self.runs += 1
             if self.failing:
                 raise RuntimeError("downstream is broken")
             await tx.db.effects.update_one(
-                {"_id": event.correlation_id}, {"$inc": {"n": 1}}, upsert=True, session=tx.session
+                {"_id": meta.correlation_id}, {"$inc": {"n": 1}}, upsert=True, session=tx.session
             )
 
     def app(self, settings: ServiceSettings):

@@ -3,8 +3,8 @@
 
 from learning.config import Settings
 from learning.store import ACTIVATIONS, ENROLMENTS, open_enrolment, record_withdrawal
-from ptfc.consumer import Handlers
-from ptfc.events import Envelope, ReferralCreated, ReferralReordered, ReferralWithdrawn
+from ptfc.consumer import Handlers, Meta
+from ptfc.events import ReferralCreated, ReferralReordered, ReferralWithdrawn
 from ptfc.lookup import email_key
 from ptfc.store import Tx
 
@@ -13,11 +13,9 @@ def make_handlers(settings: Settings) -> Handlers:
     """The subscribers, bound to one app's settings (tests run several apps in one process)."""
     handlers = Handlers()
 
-    @handlers.on("referral.created")
-    async def enrol_participants(event: Envelope, tx: Tx) -> None:
+    @handlers.on
+    async def enrol_participants(data: ReferralCreated, meta: Meta, tx: Tx) -> None:
         """Open a Parent Hub account and enrolment for each parent, and send their activation link."""
-        data = event.payload()
-        assert isinstance(data, ReferralCreated)
         for p in data.participants:
             await open_enrolment(
                 tx,
@@ -31,11 +29,9 @@ def make_handlers(settings: Settings) -> Handlers:
                 email_key=email_key(settings.email_lookup_key, p.email),
             )
 
-    @handlers.on("referral.reordered")
-    async def enrol_again(event: Envelope, tx: Tx) -> None:
+    @handlers.on
+    async def enrol_again(data: ReferralReordered, meta: Meta, tx: Tx) -> None:
         """The court re-ordered the course: a new enrolment and a fresh 10-day window for this cycle."""
-        data = event.payload()
-        assert isinstance(data, ReferralReordered)
         # The re-order names no FCA: the one who followed the earlier cycle keeps following this one.
         earlier = await tx.db[ENROLMENTS].find_one(
             {"referral_id": data.referral_id, "participant_id": data.participant_id},
@@ -54,17 +50,15 @@ def make_handlers(settings: Settings) -> Handlers:
             language=data.preferred_language,
         )
 
-    @handlers.on("referral.withdrawn")
-    async def stop_clock(event: Envelope, tx: Tx) -> None:
+    @handlers.on
+    async def stop_clock(data: ReferralWithdrawn, meta: Meta, tx: Tx) -> None:
         """A withdrawn referral stops the clock: no reminders, no missed deadline, no sign-in."""
-        data = event.payload()
-        assert isinstance(data, ReferralWithdrawn)
         scope: dict = {"referral_id": data.referral_id}
         if data.participant_ids:  # an empty list withdraws the whole referral
             scope["participant_id"] = {"$in": data.participant_ids}
         # Each event type has its own consumer, so this may overtake the `referral.created` or
         # `referral.reordered` it withdraws: remembered, an older one arriving later opens nothing.
-        await record_withdrawal(tx, data.referral_id, data.participant_ids, event.occurred_at)
+        await record_withdrawal(tx, data.referral_id, data.participant_ids, meta.occurred_at)
         now = tx.clock.now()
         rows = await tx.db[ENROLMENTS].find({**scope, "status": "active"}, {"_id": 1}, session=tx.session).to_list()
         ids = [row["_id"] for row in rows]

@@ -6,6 +6,7 @@ from datetime import timedelta
 from learning.app import create_app
 from learning.handlers import make_handlers
 from ptfc.clock import FakeClock
+from ptfc.consumer import Meta
 from ptfc.events import Envelope, ReferralReordered, ReferralWithdrawn
 from ptfc.testing.plugin import bearer, eventually, running
 
@@ -217,13 +218,13 @@ async def test_a_referral_and_its_withdrawal_handled_at_the_same_moment_leave_no
         withdrawing = asyncio.Event()
 
         async def enrol(tx):
-            await by_subject["referral.created"](referral, tx)
+            await by_subject["referral.created"](referral.payload(), Meta.of(referral), tx)
             withdrawing.set()
             await asyncio.sleep(0.3)  # still uncommitted while the withdrawal runs
 
         async def withdraw(tx):
             await withdrawing.wait()
-            await by_subject["referral.withdrawn"](withdrawal, tx)
+            await by_subject["referral.withdrawn"](withdrawal.payload(), Meta.of(withdrawal), tx)
 
         await asyncio.gather(store.run(enrol), store.run(withdraw))
         page = (await client.get("/enrolments", params={"referral_id": "r-9"}, headers=FCA)).json()

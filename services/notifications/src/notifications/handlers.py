@@ -10,7 +10,6 @@ from pymongo import ReturnDocument
 from notifications.attachments import Attachment, calendar, certificate
 from notifications.config import Settings
 from notifications.domain import (
-    PARTICIPANT_EVENTS,
     URGENT,
     Inboxes,
     Planned,
@@ -30,18 +29,49 @@ from notifications.store import (
     referral_of,
 )
 from notifications.templates import Renderer
-from ptfc.consumer import Handlers
+from ptfc.consumer import Handlers, Meta
 from ptfc.events import (
-    Envelope,
+    ActivationExpired,
+    ActivationIssued,
+    ActivationOverdue,
+    CourseCompleted,
+    CourseIncomplete,
+    DeadlineApproaching,
+    FollowupScheduled,
+    LearningCompleted,
+    LearningExtended,
     PlanShared,
     ReferralCreated,
     ReferralReordered,
     ReferralWithdrawn,
+    SafeguardingConcernRaised,
+    SignInLinkIssued,
     WorkshopBooked,
+    WorkshopCancelled,
+    WorkshopMissed,
     WorkshopReminderDue,
 )
 from ptfc.sealing import unseal
 from ptfc.store import Tx
+
+# The events that may ask for a message about one parent (`plan_messages` says which and to whom).
+ParticipantEvent = (
+    ActivationIssued
+    | SignInLinkIssued
+    | ActivationExpired
+    | DeadlineApproaching
+    | LearningExtended
+    | LearningCompleted
+    | WorkshopBooked
+    | WorkshopReminderDue
+    | WorkshopCancelled
+    | WorkshopMissed
+    | CourseCompleted
+    | CourseIncomplete
+    | FollowupScheduled
+    | SafeguardingConcernRaised
+    | ActivationOverdue
+)
 
 
 class NotYetKnown(LookupError):
@@ -70,7 +100,7 @@ class Planner:
         return files
 
     async def record(
-        self, tx: Tx, event: Envelope, planned: list[Planned], fca_id: str | None, referral_id: str | None
+        self, tx: Tx, event: Meta, planned: list[Planned], fca_id: str | None, referral_id: str | None
     ) -> None:
         now = tx.clock.now()
         for p in planned:
@@ -114,11 +144,9 @@ def make_handlers(settings: Settings) -> Handlers:
     handlers = Handlers()
     planner = Planner(settings)
 
-    @handlers.on("referral.created")
-    async def remember_referral(event: Envelope, tx: Tx) -> None:
+    @handlers.on
+    async def remember_referral(data: ReferralCreated, event: Meta, tx: Tx) -> None:
         """Keeps the contact details of each parent and the referral's professionals; heads-up to the provider."""
-        data = event.payload()
-        assert isinstance(data, ReferralCreated)
         referral = {
             "case_number": data.case_number,
             "court": data.court,
@@ -156,11 +184,9 @@ def make_handlers(settings: Settings) -> Handlers:
             planned.append(provider_heads_up(known, contact, planner.inboxes, event.occurred_at))
         await planner.record(tx, event, planned, data.fca_id, data.referral_id)
 
-    @handlers.on("referral.withdrawn")
-    async def stop_parent_messages(event: Envelope, tx: Tx) -> None:
+    @handlers.on
+    async def stop_parent_messages(data: ReferralWithdrawn, event: Meta, tx: Tx) -> None:
         """A withdrawn parent gets no more reminders; queued ones are skipped."""
-        data = event.payload()
-        assert isinstance(data, ReferralWithdrawn)
         ids = data.participant_ids
         for pid in ids:
             # Upsert: a withdrawal handled before its referral.created must still hold when that arrives.
@@ -176,11 +202,9 @@ def make_handlers(settings: Settings) -> Handlers:
             session=tx.session,
         )
 
-    @handlers.on("referral.reordered")
-    async def resume_parent_messages(event: Envelope, tx: Tx) -> None:
+    @handlers.on
+    async def resume_parent_messages(data: ReferralReordered, event: Meta, tx: Tx) -> None:
         """A re-ordered course starts a new cycle: the parent is contacted again, maybe by another provider."""
-        data = event.payload()
-        assert isinstance(data, ReferralReordered)
         after = ReturnDocument.AFTER
         contact_doc = await tx.db[CONTACTS].find_one_and_update(
             {"_id": data.participant_id},
@@ -199,10 +223,9 @@ def make_handlers(settings: Settings) -> Handlers:
         )
         await planner.record(tx, event, [heads_up], referral_doc["fca_id"], data.referral_id)
 
-    @handlers.on(*PARTICIPANT_EVENTS)
-    async def notify_participant(event: Envelope, tx: Tx) -> None:
+    @handlers.on
+    async def notify_participant(data: ParticipantEvent, event: Meta, tx: Tx) -> None:
         """Plans the messages a parent's progress asks for: to the parent, court, FCA or provider."""
-        data: Any = event.payload()
         contact_doc = await tx.db[CONTACTS].find_one({"_id": data.participant_id}, session=tx.session)
         referral_doc = await tx.db[REFERRALS].find_one({"_id": data.referral_id}, session=tx.session)
         if contact_doc is None or "email" not in contact_doc or referral_doc is None:
@@ -226,11 +249,9 @@ def make_handlers(settings: Settings) -> Handlers:
         )
         await planner.record(tx, event, planned, referral.fca_id, referral.referral_id)
 
-    @handlers.on("plan.shared")
-    async def invite_to_plan(event: Envelope, tx: Tx) -> None:
+    @handlers.on
+    async def invite_to_plan(data: PlanShared, event: Meta, tx: Tx) -> None:
         """Sends the plan invitation to the address the sharing parent typed in."""
-        data = event.payload()
-        assert isinstance(data, PlanShared)
         invitee = {"plan_id": data.plan_id, "email": data.invitee_email, "language": data.preferred_language}
         await tx.db[INVITEES].update_one(
             {"_id": data.invitation_id}, {"$set": invitee}, upsert=True, session=tx.session

@@ -7,8 +7,22 @@ import logging
 from datetime import datetime
 from typing import Any
 
-from ptfc.consumer import Handlers
-from ptfc.events import ActivationOverdue, Envelope
+from ptfc.consumer import Handlers, Meta
+from ptfc.events import (
+    AccountActivated,
+    ActivationExpired,
+    ActivationIssued,
+    ActivationOverdue,
+    DeadlineMissed,
+    LearningCompleted,
+    LearningExtended,
+    ModuleCompleted,
+    NotificationSent,
+    WorkshopAttended,
+    WorkshopBooked,
+    WorkshopCancelled,
+    WorkshopMissed,
+)
 from ptfc.service import Runtime
 from ptfc.store import Tx
 from referrals.domain import apply, decide, event_cycle
@@ -43,18 +57,35 @@ def _detail(event_type: str, data: dict[str, Any]) -> dict[str, Any]:
     return detail
 
 
-@handlers.on(*TIMELINE_DETAIL)
-async def follow(event: Envelope, tx: Tx) -> None:
+# The events that make up a parent's timeline (TIMELINE_DETAIL says what of each is kept).
+TimelineEvent = (
+    ActivationIssued
+    | AccountActivated
+    | ActivationExpired
+    | ModuleCompleted
+    | LearningCompleted
+    | DeadlineMissed
+    | LearningExtended
+    | WorkshopBooked
+    | WorkshopCancelled
+    | WorkshopAttended
+    | WorkshopMissed
+    | NotificationSent
+)
+
+
+@handlers.on
+async def follow(data_model: TimelineEvent, event: Meta, tx: Tx) -> None:
     """Adds the event to the parent's timeline; in the current cycle it updates progress and outcome."""
-    typed = event.payload().model_dump()  # a broken contract raises: retried, then parked for operations
-    data = {**event.data, **typed}
+    typed = data_model.model_dump()
+    data = typed
     pid, referral_id = data.get("participant_id"), data.get("referral_id") or event.correlation_id
     oid = object_id(pid) if isinstance(pid, str) else None
     parent = oid and await tx.db[PARTICIPANTS].find_one({"_id": oid, "referral_id": referral_id}, session=tx.session)
     if not parent:
         log.info("%s for a parent this service does not know: ignored", event.type)
         return
-    cycle = event_cycle(event.data, event.occurred_at, parent["cycle"], parent["cycle_started_at"])
+    cycle = event_cycle(data, event.occurred_at, parent["cycle"], parent["cycle_started_at"])
     line = entry(event.type, cycle or parent["cycle"] - 1, event.occurred_at, **_detail(event.type, data))
     changes: dict[str, Any] = {"$push": {"timeline": line}, "$set": {}}
     if event.type == "account.activated":  # an account activated in any cycle needs no chaser
