@@ -17,12 +17,12 @@ from fastapi import APIRouter
 from nats.js.api import ConsumerConfig
 
 from ptfc.clock import SystemClock
-from ptfc.consumer import Handlers
+from ptfc.consumer import Handlers, Meta
 from ptfc.events import ReferralWithdrawn
 from ptfc.infra import start_mongodb, start_nats
 from ptfc.service import build_app
 from ptfc.settings import ServiceSettings
-from ptfc.store import Store
+from ptfc.store import Store, Tx
 from ptfc.testing.plugin import reset_streams, running
 
 
@@ -73,10 +73,10 @@ async def platform(settings: ServiceSettings, n: int) -> tuple[float, float]:
     handled = asyncio.Event()
     count = 0
 
-    @handlers.on("referral.withdrawn")
-    async def count_withdrawal(event, tx) -> None:
+    @handlers.on
+    async def count_withdrawal(event: ReferralWithdrawn, meta: Meta, tx: Tx) -> None:
         nonlocal count
-        await tx.db.effects.insert_one({"_id": str(event.event_id)}, session=tx.session)
+        await tx.db.effects.insert_one({"_id": str(meta.event_id)}, session=tx.session)
         count += 1
         if count == n:
             handled.set()
