@@ -7,6 +7,8 @@ UV := python3 -m uv
 sync:
 	@$(UV) --version >/dev/null 2>&1 || python3 -m pip install --quiet --user uv || python3 -m pip install --quiet uv
 	$(UV) sync --all-packages --frozen --quiet
+	@# The AsyncAPI reference parser (npm), which the contract tests run over every service's document.
+	@test -d tests/asyncapi/node_modules || npm ci --prefix tests/asyncapi --no-audit --no-fund --silent
 
 up: sync
 	$(UV) run ptfc up

@@ -25,6 +25,7 @@ from faststream.nats.annotations import NatsMessage as MessageDep
 from pydantic import ValidationError
 from pymongo.errors import DuplicateKeyError
 
+from ptfc.contracts import event_schema
 from ptfc.events import EVENTS, Envelope, EventData, stream_for
 from ptfc.logs import bind
 from ptfc.metrics import EVENTS_HANDLED
@@ -33,7 +34,6 @@ from ptfc.store import DEAD_LETTERS, INBOX, Store, Tx
 
 log = logging.getLogger("ptfc.consumer")
 MAX_RETRY_DELAY = 300.0  # seconds
-
 
 
 @dataclass(frozen=True)
@@ -66,17 +66,16 @@ def event_models(handler: Handler) -> list[type[EventData]]:
     return list(models)
 
 
-def envelope_schema(model: type[EventData]) -> dict[str, Any]:
-    """The JSON Schema of an envelope carrying `model` as its data."""
-    schema = Envelope.model_json_schema()
-    data = model.model_json_schema()
-    schema["title"] = f"{model.TYPE} v{model.VERSION}"
-    schema["properties"]["type"] = {"const": model.TYPE, "title": "Type", "type": "string"}
-    schema["properties"]["version"] = {"const": model.VERSION, "title": "Version", "type": "integer"}
-    schema["properties"]["data"] = {k: v for k, v in data.items() if k != "$defs"}
-    if "$defs" in data:
-        schema["$defs"] = {**schema.get("$defs", {}), **data["$defs"]}
-    return schema
+def document_payload(subscriber: Any, schema: dict[str, Any], name: str) -> None:
+    """Make a subscriber's AsyncAPI entry show `schema` (its specification object is slotted, so
+    the override is a subclass of its own class)."""
+    spec = subscriber.specification
+    documented = type(
+        f"Documented{type(spec).__name__}",
+        (type(spec),),
+        {"__slots__": (), "get_payloads": lambda self: [(schema, name)]},
+    )
+    spec.__class__ = documented
 
 
 def describe(error: Exception) -> str:
@@ -156,8 +155,7 @@ class Consumer:
         subscriber(receive)
         # `receive` takes the raw message (so a broken event is parked, not nak'ed by FastStream's
         # own validation); the documents show the event the handler really takes.
-        schema = envelope_schema(registration.model)
-        subscriber.get_payloads = lambda: [(schema, durable)]  # type: ignore[method-assign]
+        document_payload(subscriber, event_schema(registration.model), durable)
 
     async def deliver(self, registration: Registration, durable: str, body: bytes, msg: NatsMessage) -> None:
         attempt = msg.raw_message.metadata.num_delivered

@@ -12,7 +12,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse
-from faststream.nats import NatsBroker
+from faststream.nats import JStream, NatsBroker
 from faststream.specification import AsyncAPI
 from faststream.specification.asyncapi.site import get_asyncapi_html
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -21,6 +21,8 @@ from pymongo import IndexModel
 from ptfc import problems
 from ptfc.clock import Clock, SystemClock
 from ptfc.consumer import Consumer, Handlers
+from ptfc.contracts import envelope_model, published_by
+from ptfc.events import stream_for
 from ptfc.metrics import HTTP_LATENCY, HTTP_REQUESTS
 from ptfc.outbox import Relay
 from ptfc.settings import ServiceSettings
@@ -79,6 +81,7 @@ def build_app(
     broker = NatsBroker(settings.nats_url, graceful_timeout=settings.graceful_timeout)
     consumer = Consumer(settings.service, store, settings, handlers)
     consumer.subscribe_all(broker)
+    document_publishers(broker, settings.service)
     relay = Relay(store, broker, settings.relay_interval.total_seconds())
     rt = Runtime(settings, clock, store, broker, consumer, relay)
 
@@ -125,6 +128,19 @@ def build_app(
 
     app.include_router(dead_letters)
     return app
+
+
+def document_publishers(broker: NatsBroker, service: str) -> None:
+    """List what this service publishes in its AsyncAPI document (publishing goes through the
+    outbox relay, not these): the channels partners subscribe to, with each event's schema."""
+    for model in published_by(service):
+        broker.publisher(
+            model.TYPE,
+            stream=JStream(stream_for(model.TYPE), declare=False),
+            schema=envelope_model(model),
+            title=f"{model.TYPE}:publish",
+            description=(model.__doc__ or "").strip() or None,
+        )
 
 
 def _platform_router(service: str, broker: NatsBroker) -> APIRouter:
