@@ -31,7 +31,12 @@ class PageParams(BaseModel):
 
 
 def page_params(
-    limit: Annotated[int, Query(ge=1, le=200)] = 50, cursor: Annotated[str | None, Query(max_length=24)] = None
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor: Annotated[
+        str | None,
+        # Documented as a pattern; checked below so a wrong cursor gets its own problem type.
+        Query(max_length=24, json_schema_extra={"pattern": "^[0-9a-fA-F]{24}$"}),
+    ] = None,
 ) -> PageParams:
     try:
         after = ObjectId(cursor) if cursor else None

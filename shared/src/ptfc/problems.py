@@ -43,8 +43,10 @@ def forbidden(detail: str) -> Problem:
     return Problem(403, "forbidden", "Not allowed", detail)
 
 
-def respond(problem: Problem, request: Request) -> JSONResponse:
-    headers = {"WWW-Authenticate": "Bearer"} if problem.status == 401 else None
+def respond(problem: Problem, request: Request, headers: dict[str, str] | None = None) -> JSONResponse:
+    headers = dict(headers or {})
+    if problem.status == 401:
+        headers["WWW-Authenticate"] = "Bearer"
     return JSONResponse(problem.body(request.url.path), problem.status, headers=headers, media_type=MEDIA_TYPE)
 
 
@@ -79,7 +81,8 @@ def install(app: FastAPI) -> None:
     async def on_http(request: Request, exc: HTTPException) -> JSONResponse:
         reason, title = _STATUS_REASONS.get(exc.status_code, ("http-error", "Request failed"))
         detail = exc.detail if isinstance(exc.detail, str) and exc.detail.casefold() != title.casefold() else ""
-        return respond(Problem(exc.status_code, reason, title, detail), request)
+        # Keep the exception's headers: a 405 must say which methods are allowed (`Allow`).
+        return respond(Problem(exc.status_code, reason, title, detail), request, exc.headers)
 
     @app.exception_handler(Exception)
     async def on_error(request: Request, exc: Exception) -> JSONResponse:

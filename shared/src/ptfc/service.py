@@ -18,7 +18,7 @@ from faststream.specification.asyncapi.site import get_asyncapi_html
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pymongo import IndexModel
 
-from ptfc import problems
+from ptfc import openapi, problems
 from ptfc.clock import Clock, SystemClock
 from ptfc.consumer import Consumer, Handlers
 from ptfc.contracts import envelope_model, published_by
@@ -113,6 +113,7 @@ def build_app(
     app.state.settings = settings
     app.state.rt = rt
     problems.install(app)
+    openapi.install(app)
 
     @app.middleware("http")
     async def measure(request: Request, call_next: Callable) -> Response:

@@ -48,7 +48,10 @@ class Child(Request):
 
 
 class NewReferral(Request):
-    case_number: Annotated[str, Field(min_length=1, max_length=20)]
+    # The form is documented here and checked by the domain, which answers `invalid-case-number`.
+    case_number: Annotated[
+        str, Field(min_length=1, max_length=20, json_schema_extra={"pattern": "^[A-Za-z]{2}[0-9]{2}[A-Za-z][0-9]{5}$"})
+    ]
     court: Annotated[str, Field(min_length=2, max_length=200)]
     court_email: Email | None = None
     source: Literal["court_order", "fca_request"]
