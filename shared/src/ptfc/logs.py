@@ -52,6 +52,33 @@ class NoQueryStrings(logging.Filter):
         return True
 
 
+class QuietBroker(logging.Filter):
+    """FastStream's supervisor logs each restart of a pull loop at ERROR with a traceback. An empty
+    fetch is not an error: nats-py raises a bare `asyncio.TimeoutError` when a pull request expires
+    with no message, which FastStream's loop catches only as `nats.errors.TimeoutError`, so the loop
+    ends and is restarted. That case is logged at DEBUG; its bookkeeping lines too."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        empty_fetch = type(error) is TimeoutError and "fetch" in "".join(_frames(error))
+        if empty_fetch or record.getMessage().startswith("callback for "):
+            record.levelno, record.levelname, record.exc_info = logging.DEBUG, "DEBUG", None
+            return logging.getLogger().isEnabledFor(logging.DEBUG)
+        return True
+
+
+def _frames(error: BaseException) -> list[str]:
+    names, tb = [], error.__traceback__
+    while tb is not None:
+        names.append(tb.tb_frame.f_code.co_name)
+        tb = tb.tb_next
+    return names
+
+
+BROKER_LOG = logging.getLogger("ptfc.broker")
+BROKER_LOG.addFilter(QuietBroker())
+
+
 def configure(service: str, level: str = "INFO", stream: IO[str] | None = None) -> None:
     handler = logging.StreamHandler(stream)  # standard error unless told otherwise
     handler.setFormatter(JsonFormatter(service))

@@ -9,6 +9,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pymongo.errors import ConnectionFailure, PyMongoError
 from starlette.exceptions import HTTPException
 
 log = logging.getLogger("ptfc.problems")
@@ -61,6 +62,14 @@ _STATUS_REASONS = {
 }
 
 
+RETRY_AFTER = 5  # seconds: about one server-selection timeout
+
+
+def unavailable(error: Exception) -> bool:
+    """The store is away (or too slow to answer in time): the caller should retry, not give up."""
+    return isinstance(error, ConnectionFailure) or (isinstance(error, PyMongoError) and error.timeout)
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(Problem)
     async def on_problem(request: Request, exc: Problem) -> JSONResponse:
@@ -86,6 +95,15 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def on_error(request: Request, exc: Exception) -> JSONResponse:
+        if unavailable(exc):
+            log.warning("store unavailable on %s %s: %s", request.method, request.url.path, type(exc).__name__)
+            problem = Problem(
+                503,
+                "unavailable",
+                "Service unavailable",
+                "The service cannot reach its database just now. Retry later with the same Idempotency-Key.",
+            )
+            return respond(problem, request, {"Retry-After": str(RETRY_AFTER)})
         log.exception("unhandled error on %s %s", request.method, request.url.path)
         problem = Problem(
             500,

@@ -23,6 +23,7 @@ from ptfc.clock import Clock, SystemClock
 from ptfc.consumer import Consumer, Handlers
 from ptfc.contracts import envelope_model, published_by
 from ptfc.events import stream_for
+from ptfc.logs import BROKER_LOG
 from ptfc.metrics import HTTP_LATENCY, HTTP_REQUESTS
 from ptfc.outbox import Relay
 from ptfc.settings import ServiceSettings
@@ -78,7 +79,7 @@ def build_app(
     clock = clock or SystemClock()
     timeout = settings.transaction_timeout.total_seconds()
     store = Store(settings.mongodb_uri, settings.db_name, settings.service, clock, timeout)
-    broker = NatsBroker(settings.nats_url, graceful_timeout=settings.graceful_timeout)
+    broker = NatsBroker(settings.nats_url, graceful_timeout=settings.graceful_timeout, logger=BROKER_LOG)
     consumer = Consumer(settings.service, store, settings, handlers)
     consumer.subscribe_all(broker)
     document_publishers(broker, settings.service)
@@ -144,6 +145,14 @@ def document_publishers(broker: NatsBroker, service: str) -> None:
         )
 
 
+async def _within(seconds: float, check: Awaitable[bool]) -> bool:
+    try:
+        async with asyncio.timeout(seconds):
+            return await check
+    except TimeoutError:
+        return False
+
+
 def _platform_router(service: str, broker: NatsBroker) -> APIRouter:
     router = APIRouter(tags=["operations"])
     spec = AsyncAPI(broker, title=f"PTfC {service} events", version="1.0.0")
@@ -154,7 +163,12 @@ def _platform_router(service: str, broker: NatsBroker) -> APIRouter:
 
     @router.get("/readyz")
     async def readyz(rt: RuntimeDep) -> JSONResponse:
-        checks = {"store": await rt.store.ping(), "broker": await rt.broker.ping(timeout=2.0)}
+        # Each check answers within a second: a store that does not answer that fast is not ready,
+        # even while the driver would still wait out its server-selection timeout.
+        checks = {
+            "store": await _within(1.0, rt.store.ping()),
+            "broker": await _within(1.0, rt.broker.ping(timeout=1.0)),
+        }
         ready = all(checks.values())
         return JSONResponse({"ready": ready, "checks": checks}, 200 if ready else 503)
 

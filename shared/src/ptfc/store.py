@@ -3,6 +3,7 @@ outgoing events (the outbox), handled-event marks (the inbox) and idempotency re
 one transaction, so a crash can never keep one without the others."""
 
 import asyncio
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
@@ -12,7 +13,7 @@ from bson import ObjectId
 from pymongo import ASCENDING, AsyncMongoClient, IndexModel
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import PyMongoError
+from pymongo.errors import ConnectionFailure, PyMongoError
 
 from ptfc.clock import Clock
 from ptfc.events import Envelope, EventData
@@ -33,6 +34,10 @@ PLATFORM_INDEXES: dict[str, list[IndexModel]] = {
     # A parked message waits for a person (its body is what replays it); once replayed it goes.
     DEAD_LETTERS: [IndexModel([("parked_at", ASCENDING)]), IndexModel("replayed_at", expireAfterSeconds=30 * DAY)],
 }
+
+
+class StoreUnavailable(ConnectionFailure):
+    """The store did not let a unit of work complete in time: callers answer 503 and retry later."""
 
 
 class Tx:
@@ -98,13 +103,18 @@ class Store:
         write conflict) but only the commit when the commit's outcome is unknown, so work that
         committed is never done twice."""
         last: list[Tx] = []
+        deadline = time.monotonic() + self.timeout
 
         async def attempt(session: AsyncClientSession) -> Any:
+            # The work is bounded, its retries included (a caller, an HTTP client or a message's
+            # ack_wait, gives up long before the driver's two minutes of retries): past the
+            # deadline the store counts as unavailable. Commit and abort are not bounded, so a
+            # commit whose outcome is unknown is still retried to an answer, never left half done.
+            left = deadline - time.monotonic()
+            if last and left <= 0:
+                raise StoreUnavailable(f"no transaction could complete within {self.timeout:.0f}s")
             last[:] = [Tx(self.db, session, self.producer, self.clock)]
-            # The work is bounded (a caller, an HTTP client or a message's ack_wait, gives up long
-            # before the driver's two minutes of retries); commit and abort are not, so a commit
-            # whose outcome is unknown is still retried to an answer and never left half done.
-            with pymongo.timeout(self.timeout):
+            with pymongo.timeout(max(left, 0.1)):
                 return await work(last[0])
 
         async with self.client.start_session() as session:

@@ -1,5 +1,6 @@
 """The HTTP conventions every service shares: problem details, bearer auth, Idempotency-Key."""
 
+import time
 from datetime import timedelta
 
 from fastapi import APIRouter
@@ -8,6 +9,7 @@ from ptfc.auth import CurrentCaller, issue_token
 from ptfc.consumer import Handlers
 from ptfc.events import ReferralWithdrawn
 from ptfc.idempotency import IdempotencyKey, once
+from ptfc.infra import start_mongodb
 from ptfc.models import Request
 from ptfc.service import RuntimeDep, build_app
 from ptfc.settings import DEV_JWT_SECRET, ServiceSettings
@@ -108,3 +110,27 @@ async def test_callers_without_a_valid_token_or_role_are_refused(make_settings):
 
         parent = await client.post("/notes", json={"text": "x", "days": 1}, headers=bearer("parent", "p-1"))
         assert parent.status_code == 403 and parent.json()["type"].endswith("/forbidden")
+
+
+async def test_a_store_outage_shows_on_readyz_at_once_and_writes_answer_503_with_retry_after(make_settings, tmp_path):
+    """A partner told 503 + Retry-After retries; a 500 would look like a bug, and a hang like a dead service."""
+    own_store = start_mongodb(tmp_path / "store")
+    settings = make_settings(ServiceSettings, service="referrals", transaction_timeout=timedelta(seconds=2))
+    settings = settings.model_copy(update={"mongodb_uri": own_store.url})
+    service = build_app(settings, title="http-probe", router=router, handlers=Handlers(), indexes={})
+    fca = bearer("cafcass", "fca-1")
+    try:
+        async with running(service) as client:
+            assert (await client.get("/readyz")).status_code == 200
+            own_store.kill()
+            started = time.monotonic()
+            ready = await client.get("/readyz")
+            assert ready.status_code == 503 and ready.json()["checks"]["store"] is False
+            assert time.monotonic() - started < 3
+            write = await client.post("/notes", json={"text": "a", "days": 1}, headers=fca)
+            assert write.status_code == 503, write.text
+            assert write.headers["Retry-After"] == "5"
+            assert write.json()["type"].endswith("/unavailable")
+            assert time.monotonic() - started < 15  # the unit of work's bound, not the driver's two minutes
+    finally:
+        own_store.kill()
