@@ -19,3 +19,4 @@ lint: sync
 
 bench: sync
 	$(UV) run python bench/messaging.py
+	$(UV) run python bench/allocation.py

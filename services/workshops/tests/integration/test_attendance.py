@@ -36,7 +36,9 @@ async def test_both_parts_attended_is_sent_once_then_final_and_consent_gates_the
         await bus.refer("r-a", bus.parent("yes"), bus.parent("no"))
         await bus.learned("r-a", "yes", "no")
         await bus.ready(app, "yes", "no")
-        assert (await client.put("/me/follow-up-consent", json={"consent": True}, headers=bus.me("yes"))).status_code == 200
+        assert (
+            await client.put("/me/follow-up-consent", json={"consent": True}, headers=bus.me("yes"))
+        ).status_code == 200
         sid, start = await book_new(bus, client, "yes")
         other, other_start = await book_new(bus, client, "no", days=6)
 
@@ -73,7 +75,9 @@ async def test_both_parts_attended_is_sent_once_then_final_and_consent_gates_the
         # The facilitator records the call; the provider sees aggregates only.
         [row] = (await client.get("/follow-ups", headers=bus.ANN)).json()["items"]
         answers = {"argue_in_front": 1, "discipline": 0, "verbal_hostility": 2, "complaints": 1, "money": 0}
-        bad = await client.post(f"/follow-ups/{row['id']}/outcome", json={"reached": True, "answers": {}}, headers=bus.ANN)
+        bad = await client.post(
+            f"/follow-ups/{row['id']}/outcome", json={"reached": True, "answers": {}}, headers=bus.ANN
+        )
         assert bad.status_code == 422
         body = {"reached": True, "answers": answers}
         outcome = await client.post(f"/follow-ups/{row['id']}/outcome", json=body, headers=bus.ANN)
@@ -92,7 +96,9 @@ async def _closed(app, *sids) -> bool:
     from bson import ObjectId
 
     sessions = app.state.rt.store.db["sessions"]
-    return await sessions.count_documents({"_id": {"$in": [ObjectId(s) for s in sids]}, "status": "closed"}) == len(sids)
+    return await sessions.count_documents({"_id": {"$in": [ObjectId(s) for s in sids]}, "status": "closed"}) == len(
+        sids
+    )
 
 
 REFERRAL = {

@@ -66,8 +66,14 @@ async def test_a_co_parents_session_is_not_offered_and_refused_exactly_like_a_fu
         await bus.learned("r-co", "alex", "chris")
         await bus.learned("r-x", "sam")
         await bus.ready(app, "alex", "chris", "sam")
-        theirs, full, free = await new_session(bus, client), await new_session(bus, client, capacity=1), await new_session(bus, client)
-        assert (await client.post("/me/booking", json={"session_id": theirs}, headers=bus.me("alex"))).status_code == 201
+        theirs, full, free = (
+            await new_session(bus, client),
+            await new_session(bus, client, capacity=1),
+            await new_session(bus, client),
+        )
+        assert (
+            await client.post("/me/booking", json={"session_id": theirs}, headers=bus.me("alex"))
+        ).status_code == 201
         assert (await client.post("/me/booking", json={"session_id": full}, headers=bus.me("sam"))).status_code == 201
 
         offered = (await client.get("/me/sessions", headers=bus.me("chris"))).json()["items"]
