@@ -2,7 +2,7 @@
 attendance and its outcome, follow-up sampling and the allocator."""
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Literal
@@ -286,6 +286,12 @@ def allocate(seekers: list[Seeker], slots: list[Slot], aim: int = 5) -> dict[str
     for s in order:
         if s.participant_id not in placed and _augment(s, candidates, placed, by_id, visited, 0):
             visited.clear()  # the seating changed: sessions judged hopeless may not be any more
+    # Co-parents make a session judged hopeless for one parent not always hopeless for the next:
+    # one more search each, from scratch, bounded so a large instance stays fast.
+    budget = [SEARCH_BUDGET]
+    for s in order:
+        if s.participant_id not in placed:
+            _augment(s, candidates, placed, by_id, set(), 0, budget)
     return {pid: slot.session_id for pid, slot in placed.items()}
 
 
@@ -321,27 +327,41 @@ def _unseat(s: Seeker, placed: dict[str, Slot]) -> Slot:
 
 
 MAX_PATH = 12  # alternating paths longer than this are rare and costly to search
+SEARCH_BUDGET = 20_000  # sessions all the from-scratch searches together may look at
 
 
 def _augment(
-    s: Seeker, candidates, placed: dict[str, Slot], by_id: dict[str, Seeker], visited: set[str], depth: int
+    s: Seeker,
+    candidates: Callable[[Seeker], list[Slot]],
+    placed: dict[str, Slot],
+    by_id: dict[str, Seeker],
+    visited: set[str],
+    depth: int,
+    budget: list[int] | None = None,
 ) -> bool:
-    """Seat `s`, moving parents we placed (never those already booked) to other fitting sessions."""
+    """Seat `s`, moving parents we placed (never those already booked) to other fitting sessions.
+    A bounded search (`budget`: sessions left to look at) may also move a co-parent out of the way."""
     if depth > MAX_PATH:
         return False
     for slot in candidates(s):
-        if slot.session_id in visited or s.co_parents & slot.members:
+        blockers = s.co_parents & slot.members
+        if slot.session_id in visited or (blockers and not budget) or len(blockers) > 1:
             continue
+        if budget:  # a bounded search: stop once it has looked at enough sessions
+            budget[0] -= 1
+            if budget[0] < 0:
+                return False
         visited.add(slot.session_id)
-        if slot.free > 0:
+        if slot.free > 0 and not blockers:
             _seat(s, slot, placed)
             return True
-        for pid in list(slot.members):
+        # A co-parent in the group must move out for `s` to come in; otherwise anyone may.
+        for pid in list(blockers or slot.members):
             other = by_id.get(pid)
             if other is None or placed.get(pid) is not slot:
                 continue  # booked before this run: stays where they are
             _unseat(other, placed)
-            if _augment(other, candidates, placed, by_id, visited, depth + 1):
+            if _augment(other, candidates, placed, by_id, visited, depth + 1, budget):
                 _seat(s, slot, placed)
                 return True
             _seat(other, slot, placed)
