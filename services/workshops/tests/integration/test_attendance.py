@@ -3,6 +3,7 @@ the session closes, offers one rebooking, and a second miss ends in `course.inco
 
 from datetime import timedelta
 
+from ptfc.events import LearningCompleted, ReferralReordered
 from ptfc.testing.plugin import bearer, eventually, running
 from referrals.app import create_app as referrals_app
 from referrals.config import Settings as ReferralsSettings
@@ -153,3 +154,21 @@ async def test_a_first_miss_offers_a_rebooking_and_a_second_ends_the_course(bus)
         assert len(await bus.events("workshop.missed")) == 2
         third = await client.post("/me/booking", json={"session_id": sid2}, headers=bus.me(alex))
         assert third.status_code == 409 and third.json()["type"].endswith("/no-more-rebooking")
+
+        # The court re-orders the course: after the e-learning again, the parent may book again.
+        again = ReferralReordered(referral_id=rid, participant_id=alex, cycle=2, provider="action-for-children")
+        await bus.publish(again, "referrals")
+
+        async def reopened():
+            answer = await client.post("/me/booking", json={"session_id": sid2}, headers=bus.me(alex))
+            return answer.json()["type"].endswith("/learning-not-complete")
+
+        await eventually(reopened, timeout=20)
+        done = LearningCompleted(
+            referral_id=rid, participant_id=alex, enrolment_id="e-2", cycle=2, completed_at=bus.clock.now()
+        )
+        await bus.publish(done, "learning")
+        await bus.ready(app, alex)
+        sid3, _ = await book_new(bus, client, alex)
+        [fresh] = [e for e in await bus.events("workshop.booked") if e.data["session_id"] == sid3]
+        assert fresh.data["rebooking"] is False
