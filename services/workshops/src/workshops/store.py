@@ -69,8 +69,12 @@ def oid(value: str) -> ObjectId | None:
 # ---- turning documents into what the rules see ------------------------------------------------
 
 
-def seeker_of(parent: dict, wish: dict | None = None) -> domain.Seeker:
+def seeker_of(parent: dict, wish: dict | None = None, chosen: bool = False) -> domain.Seeker:
+    """`chosen`: the parent picks the session themselves, so their availability does not filter
+    (it guides the allocator, which chooses for them)."""
     patterns = frozenset(wish["patterns"]) if wish and wish.get("patterns") else None
+    if chosen:
+        patterns = frozenset(domain.PATTERNS)
     formats = frozenset(wish["formats"]) if wish and wish.get("formats") else None
     return domain.Seeker(
         participant_id=parent["_id"],
@@ -156,12 +160,12 @@ async def book(tx: Tx, settings: Settings, participant_id: str, session_id: str)
     session = sid and await tx.db[SESSIONS].find_one({"_id": sid, "status": "scheduled"}, session=s)
     if not session:
         raise domain.Refused("session-unavailable")
-    hits = {parent_id for parent_id in parent.get("co_parents", [])}
+    co_parents = parent.get("co_parents", [])
     together = await tx.db[BOOKINGS].find_one(
-        {"session_id": session_id, "participant_id": {"$in": list(hits)}, "status": {"$in": TAKEN}}, session=s
+        {"session_id": session_id, "participant_id": {"$in": co_parents}, "status": {"$in": TAKEN}}, session=s
     )
     slot = slot_of(session, {together["participant_id"]} if together else set())
-    if not domain.bookable(slot, seeker_of(parent), now, settings.cancel_cutoff):
+    if not domain.bookable(slot, seeker_of(parent, chosen=True), now, settings.cancel_cutoff):
         raise domain.Refused("session-unavailable")
     # The seat: a conditional increment of the session's counter. Two bookings of one session
     # write the same document, so the later transaction conflicts, retries and sees the first.
@@ -429,7 +433,7 @@ async def offered_sessions(
     db: Any, settings: Settings, parent: dict, now: datetime, paging: Any, format: str | None, pattern: str | None
 ) -> tuple[list[dict], str | None]:
     """The sessions `book` would accept for this parent now, a page at a time."""
-    seeker = seeker_of(parent)
+    seeker = seeker_of(parent, chosen=True)
     avoid = await co_parent_sessions(db, parent)
     query = {"provider": parent["provider"], "status": "scheduled", "starts_at": {"$gt": now + settings.cancel_cutoff}}
     query |= session_filters(None, None, format=format, pattern=pattern)

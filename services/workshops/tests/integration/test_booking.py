@@ -61,7 +61,9 @@ async def _known(app, pid: str) -> bool:
 async def test_a_co_parents_session_is_not_offered_and_refused_exactly_like_a_full_one(bus):
     app = create_app(bus.settings())
     async with running(app) as client:
-        await bus.refer("r-co", bus.parent("alex", gender="female"), bus.parent("chris", gender="male"))
+        await bus.refer(
+            "r-co", bus.parent("alex", gender="female"), bus.parent("chris", gender="male", availability=["evening"])
+        )
         await bus.refer("r-x", bus.parent("sam"))
         await bus.learned("r-co", "alex", "chris")
         await bus.learned("r-x", "sam")
