@@ -152,3 +152,24 @@ async def test_staff_see_only_their_providers_sessions_and_facilitators_their_ow
         listed = await client.get("/sessions", params={"format": "online", "pattern": "daytime"}, headers=bus.STAFF)
         assert [s["id"] for s in listed.json()["items"]] == [sid]
         assert (await client.get("/sessions", params={"pattern": "weekend"}, headers=bus.STAFF)).json()["items"] == []
+
+
+async def test_co_parents_booking_the_same_session_at_the_same_moment_never_share_it(bus):
+    app = create_app(bus.settings(transaction_timeout="PT60S"))
+    pairs = [(f"m{i}", f"f{i}") for i in range(4)]
+    async with running(app) as client:
+        for i, (a, b) in enumerate(pairs):
+            await bus.refer(f"r-pair{i}", bus.parent(a), bus.parent(b))
+            await bus.learned(f"r-pair{i}", a, b)
+        await bus.ready(app, *[p for pair in pairs for p in pair])
+        sessions = [await new_session(bus, client) for _ in pairs]
+        racing = [
+            client.post("/me/booking", json={"session_id": sid}, headers=bus.me(p))
+            for sid, pair in zip(sessions, pairs, strict=True)
+            for p in pair
+        ]
+        answers = await asyncio.gather(*racing)
+        assert sorted(a.status_code for a in answers) == [201] * 4 + [409] * 4, [a.text for a in answers]
+        for sid in sessions:
+            seated = await client.get(f"/sessions/{sid}/participants", headers=bus.ANN)
+            assert len(seated.json()) == 1
