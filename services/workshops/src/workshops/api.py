@@ -155,7 +155,7 @@ async def _me(rt: Runtime, caller: Caller, tx: Tx | None = None) -> dict:
     caller.require("parent")
     db, s = (tx.db, tx.session) if tx else (rt.store.db, None)
     parent = await db[PARENTS].find_one({"_id": caller.sub}, session=s)
-    if parent is None:
+    if parent is None or "provider" not in parent:  # only `learning.completed` has arrived so far
         raise Refused("not-referred", "There is no workshop course for this account yet.")
     return parent
 

@@ -41,14 +41,16 @@ async def know_parents(data: ReferralCreated, meta: Meta, tx: Tx) -> None:
 
 @handlers.on
 async def learning_done(data: LearningCompleted, meta: Meta, tx: Tx) -> None:
-    """The e-learning is complete: the parent may book a workshop."""
+    """The e-learning is complete: the parent may book a workshop. Each event type has its own
+    consumer, so this may come before the parent's `referral.created`: kept either way."""
     parent = await tx.db[PARENTS].find_one({"_id": data.participant_id}, session=tx.session)
-    if parent is None:
-        raise NotYetKnown(f"participant {data.participant_id} not known yet")
-    if data.cycle is not None and data.cycle < parent.get("cycle", 1):
+    if parent and data.cycle is not None and data.cycle < parent.get("cycle", 1):
         return  # an earlier cycle's completion, late: the re-ordered course starts over
     await tx.db[PARENTS].update_one(
-        {"_id": data.participant_id}, {"$set": {"learning_completed_at": data.completed_at}}, session=tx.session
+        {"_id": data.participant_id},
+        {"$set": {"learning_completed_at": data.completed_at}, "$setOnInsert": {"cycle": data.cycle or 1}},
+        upsert=True,
+        session=tx.session,
     )
 
 

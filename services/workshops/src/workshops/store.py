@@ -108,7 +108,7 @@ def slot_of(session: dict, members: set[str] | None = None) -> domain.Slot:
 
 
 def course_of(parent: dict | None) -> domain.Course:
-    if parent is None:  # not referred yet as far as we know: the e-learning cannot be complete
+    if parent is None or "provider" not in parent:  # its referral has not reached us yet
         return domain.Course(False, False, False, False, 0)
     return domain.Course(
         learning_completed=parent.get("learning_completed_at") is not None,

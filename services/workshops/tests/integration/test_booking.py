@@ -173,3 +173,21 @@ async def test_co_parents_booking_the_same_session_at_the_same_moment_never_shar
         for sid in sessions:
             seated = await client.get(f"/sessions/{sid}/participants", headers=bus.ANN)
             assert len(seated.json()) == 1
+
+
+async def test_the_e_learning_may_be_heard_of_before_the_referral(bus):
+    app = create_app(bus.settings(max_deliver=1))  # a handler that failed once would be parked
+    async with running(app) as client:
+        sid = await new_session(bus, client)
+        await bus.learned("r-late", "late")
+        await eventually(lambda: _known(app, "late"), timeout=20)
+        early = await client.get("/me/sessions", headers=bus.me("late"))
+        assert early.status_code == 404 and early.json()["type"].endswith("/not-referred")
+        await bus.refer("r-late", bus.parent("late"))
+        await bus.ready(app, "late")
+
+        async def booked():
+            answer = await client.post("/me/booking", json={"session_id": sid}, headers=bus.me("late"))
+            return answer.status_code == 201
+
+        await eventually(booked, timeout=20)
