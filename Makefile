@@ -21,3 +21,4 @@ lint: sync
 
 bench: sync
 	$(UV) run python bench/messaging.py
+	$(UV) run python bench/allocation.py

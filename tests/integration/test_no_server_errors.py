@@ -17,7 +17,7 @@ import random
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qs, quote, urlparse
 
@@ -27,7 +27,7 @@ import nats
 import pytest
 from bson import ObjectId
 
-from ptfc.events import Envelope, EventData, ParticipantContact, Professional, ReferralCreated
+from ptfc.events import Envelope, EventData, LearningCompleted, ParticipantContact, Professional, ReferralCreated
 from ptfc.sealing import unseal
 from ptfc.settings import DEV_JWT_SECRET, DEV_LINK_SEAL_KEY
 from ptfc.testing.mailbox import Mailbox
@@ -390,6 +390,41 @@ async def park_letters(app: Any, client: httpx.AsyncClient, nats_url: str) -> di
     return {"letter_id": (await eventually(parked, timeout=20))[0]["id"]}
 
 
+async def seed_workshops(client: httpx.AsyncClient, spec: dict, nats_url: str) -> Seeded:
+    """A session run by the fuzzer's facilitator, a parent booked on it, and a concern about them."""
+    referral_id = str(ObjectId())
+    created = referral_created(referral_id)
+    pid = created.participants[0].participant_id
+    await publish(nats_url, created, referral_id)
+    done = LearningCompleted(
+        referral_id=referral_id, participant_id=pid, enrolment_id="e-fuzz", completed_at=datetime.now(UTC)
+    )
+    await publish(nats_url, done, referral_id)
+    start = (datetime.now(UTC) + timedelta(days=20)).replace(hour=10, minute=0, second=0, microsecond=0)
+    half, parts = timedelta(minutes=75), []
+    for begin in (start, start + timedelta(minutes=90)):
+        parts.append({"starts_at": begin.isoformat(), "ends_at": (begin + half).isoformat()})
+    body = {"format": "online", "video_link": "https://video.example/f", "pattern": "daytime", "parts": parts}
+    body |= {"facilitators": ["facilitator-fuzz"]}
+    staff = bearer("provider", "staff-fuzz", provider=PROVIDER)
+    session = await client.post("/sessions", json=body, headers=staff)
+    assert session.status_code == 201, session.text
+    sid, parent = session.json()["id"], bearer("parent", pid)
+
+    async def booked() -> httpx.Response | None:
+        answer = await client.post("/me/booking", json={"session_id": sid}, headers=parent)
+        return answer if answer.status_code == 201 else None
+
+    await eventually(booked, timeout=20)
+    concern = {"participant_id": pid, "category": "other", "details": "fuzz"}
+    raised = await client.post(
+        f"/sessions/{sid}/concerns", json=concern, headers=bearer("facilitator", "facilitator-fuzz")
+    )
+    assert raised.status_code == 201, raised.text
+    ids = {"session_id": sid, "concern_id": raised.json()["id"], "participant_id": pid, "followup_id": sid}
+    return Seeded(ids, parent)
+
+
 async def no_seed(client: httpx.AsyncClient, spec: dict, nats_url: str) -> Seeded:
     return Seeded()
 
@@ -398,6 +433,7 @@ SEEDS: dict[str, Callable[[httpx.AsyncClient, dict, str], Awaitable[Seeded]]] = 
     "referrals": seed_referrals,
     "learning": seed_learning,
     "notifications": seed_notifications,
+    "workshops": seed_workshops,
 }
 
 # ---- the fuzzer ---------------------------------------------------------------------------------

@@ -288,6 +288,7 @@ class SafeguardingConcernRaised(EventData):
     participant_id: str
     session_id: str | None = None
     raised_at: datetime
+    category: str | None = None  # what kind of concern (never its details); optional, so still v1
 
 
 # ---- plans -------------------------------------------------------------------------------

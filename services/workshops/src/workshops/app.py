@@ -1,15 +1,28 @@
 """Wires the workshops service: `create_app(settings)`."""
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
 
 from ptfc.clock import Clock
+from ptfc.problems import respond
 from ptfc.service import build_app
 from workshops.api import router
 from workshops.config import Settings
+from workshops.domain import Refused
 from workshops.handlers import handlers
+from workshops.refusals import problem
 from workshops.store import INDEXES
+from workshops.sweeps import SWEEPS
 
 
 def create_app(settings: Settings | None = None, clock: Clock | None = None) -> FastAPI:
     settings = settings or Settings()
-    return build_app(settings, title="PTfC workshops", router=router, handlers=handlers, indexes=INDEXES, clock=clock)
+    app = build_app(
+        settings, title="PTfC workshops", router=router, handlers=handlers, indexes=INDEXES, sweeps=SWEEPS, clock=clock
+    )
+
+    @app.exception_handler(Refused)
+    async def on_refused(request: Request, exc: Refused) -> JSONResponse:
+        return respond(problem(exc), request)
+
+    return app

@@ -1,0 +1,51 @@
+"""Domain refusals as RFC 9457 problems, worded for the person who meets them. Reasons (`type`)
+are stable; the words may improve."""
+
+from ptfc.problems import Problem
+from workshops.domain import Refused
+
+# One answer for every session a parent cannot book, word for word, whatever the reason (full,
+# cancelled, another provider's, their co-parent's…): it must never tell where a co-parent is.
+UNAVAILABLE = (
+    409,
+    "Session unavailable",
+    "This session cannot be booked. Please choose another from the sessions offered to you, or join the waiting list.",
+)
+
+WORDS: dict[str, tuple[int, str]] = {
+    "session-unavailable": UNAVAILABLE[:2],
+    "capacity-too-large": (422, "Too many places"),
+    "parts-not-two-halves": (422, "Not two halves of the workshop"),
+    "parts-overlap": (422, "The parts overlap"),
+    "parts-in-past": (422, "The session is in the past"),
+    "evenings-not-consecutive": (422, "Not two consecutive evenings"),
+    "weekend-not-on-weekend": (422, "Not on a weekend"),
+    "video-link-required": (422, "An online session needs a video link"),
+    "venue-required": (422, "An in-person session needs a venue"),
+    "capacity-below-bookings": (409, "More parents are booked than that"),
+    "session-has-bookings": (409, "Parents are booked on this session"),
+    "session-closed": (409, "This session is closed"),
+    "course-closed": (409, "This course is closed"),
+    "workshop-attended": (409, "Workshop already attended"),
+    "no-more-rebooking": (409, "No more rebooking"),
+    "learning-not-complete": (409, "Please finish the e-learning first"),
+    "already-booked": (409, "You already have a booking"),
+    "too-late-to-cancel": (409, "Too late to cancel online"),
+    "no-booking": (404, "No booking"),
+    "not-in-session": (422, "This parent is not booked on this session"),
+    "part-not-started": (409, "This part has not started yet"),
+    "attendance-final": (409, "Attendance is final"),
+    "measure-incomplete": (422, "Please answer every item"),
+    "measure-out-of-range": (422, "Answers are 0 to 4"),
+    "answers-without-reach": (422, "No answers without a call"),
+    "followup-recorded": (409, "This call is already recorded"),
+    "followup-closed": (409, "This call is no longer scheduled"),
+    "not-referred": (404, "No workshop course found"),
+}
+
+
+def problem(refused: Refused) -> Problem:
+    if refused.reason == "session-unavailable":
+        return Problem(UNAVAILABLE[0], refused.reason, UNAVAILABLE[1], UNAVAILABLE[2])
+    status, title = WORDS.get(refused.reason, (409, "Not possible"))
+    return Problem(status, refused.reason, title, refused.detail)

@@ -1,0 +1,86 @@
+"""Request bodies: every field typed and bounded, unknown fields refused."""
+
+from typing import Annotated, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictBool, StrictInt
+
+from ptfc.events import Language
+
+Id = Annotated[str, Field(min_length=1, max_length=100)]
+Text = Annotated[str, Field(min_length=1, max_length=200)]
+Format = Literal["online", "in_person"]
+Pattern = Literal["daytime", "weekend", "two_evenings"]
+Category = Literal["child_at_risk", "adult_at_risk", "domestic_abuse", "self_harm", "other"]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Venue(Strict):
+    name: Text
+    address: Annotated[str, Field(min_length=1, max_length=400)]
+    postcode: Annotated[str, Field(pattern=r"^[A-Za-z]{1,2}[0-9][A-Za-z0-9]? ?[0-9][A-Za-z]{2}$")]
+
+
+class Part(Strict):
+    starts_at: AwareDatetime
+    ends_at: AwareDatetime
+
+
+VideoLink = Annotated[str, Field(pattern=r"^https://[^\s]+$", max_length=500)]
+Interpreters = Annotated[list[Annotated[str, Field(min_length=1, max_length=40)]], Field(max_length=10)]
+Facilitators = Annotated[list[Id], Field(min_length=1, max_length=10)]
+
+
+class SessionIn(Strict):
+    format: Format
+    video_link: VideoLink | None = None
+    venue: Venue | None = None
+    pattern: Pattern
+    parts: Annotated[list[Part], Field(min_length=1, max_length=4)]
+    capacity: Annotated[StrictInt, Field(ge=1, le=1000)] = 6  # over 6 is refused by the rules, with its reason
+    language: Language = "en"
+    interpreters: Interpreters = []
+    facilitators: Facilitators
+
+
+class SessionPatch(Strict):
+    """Only what may change; the parts only while nobody is booked."""
+
+    video_link: VideoLink | None = None
+    venue: Venue | None = None
+    parts: Annotated[list[Part], Field(min_length=1, max_length=4)] | None = None
+    capacity: Annotated[StrictInt, Field(ge=1, le=1000)] | None = None
+    interpreters: Interpreters | None = None
+    facilitators: Facilitators | None = None
+
+
+class BookIn(Strict):
+    session_id: Annotated[str, Field(min_length=1, max_length=24)]
+
+
+class WaitIn(Strict):
+    patterns: Annotated[list[Pattern], Field(min_length=1, max_length=3)]
+    formats: Annotated[list[Format], Field(min_length=1, max_length=2)]
+
+
+class ConsentIn(Strict):
+    consent: StrictBool
+
+
+class AttendanceIn(Strict):
+    participant_id: Id
+    part: Literal[1, 2]
+    status: Literal["attended", "missed", "left_early"]
+
+
+class ConcernIn(Strict):
+    participant_id: Id
+    category: Category
+    details: Annotated[str, Field(min_length=1, max_length=5000)]
+
+
+class FollowupOutcomeIn(Strict):
+    reached: StrictBool
+    answers: dict[Annotated[str, Field(max_length=40)], StrictInt] | None = Field(default=None, max_length=20)

@@ -1,0 +1,205 @@
+"""Responses, built from explicit models so no stored field leaks by accident (a parent's view
+of a session never carries its bookings; nothing carries contact details)."""
+
+from datetime import datetime
+
+from pydantic import BaseModel
+
+from ptfc.clock import utc
+
+
+class PartView(BaseModel):
+    starts_at: datetime
+    ends_at: datetime
+
+
+class VenueView(BaseModel):
+    name: str
+    address: str
+    postcode: str
+
+
+class SessionView(BaseModel):
+    """For provider staff and the session's facilitators."""
+
+    id: str
+    provider: str
+    status: str
+    format: str
+    video_link: str | None
+    venue: VenueView | None
+    pattern: str
+    parts: list[PartView]
+    capacity: int
+    booked: int
+    language: str
+    interpreters: list[str]
+    facilitators: list[str]
+
+
+class OfferedSession(BaseModel):
+    """A session as a parent may see it before booking: no link, no seat count, no one in it."""
+
+    id: str
+    format: str
+    venue: VenueView | None
+    pattern: str
+    parts: list[PartView]
+    language: str
+    interpreters: list[str]
+
+
+class BookingView(BaseModel):
+    id: str
+    status: str
+    session: OfferedSession
+    video_link: str | None  # only to the booked parent, for an online session
+    booked_at: datetime
+    cancellable_until: datetime
+
+
+class WaitlistView(BaseModel):
+    patterns: list[str]
+    formats: list[str]
+    since: datetime
+
+
+class ConsentView(BaseModel):
+    consent: bool
+
+
+class ParticipantView(BaseModel):
+    """Who is in a session, for its facilitators: first name, language, needs; never contact details."""
+
+    participant_id: str
+    given_name: str
+    language: str
+    interpreter: str | None
+    in_person: bool
+    support_needs: str
+    attendance: dict[str, str]
+    status: str
+
+
+class AttendanceView(BaseModel):
+    participant_id: str
+    attendance: dict[str, str]
+    status: str
+
+
+class FollowupView(BaseModel):
+    id: str
+    participant_id: str
+    given_name: str
+    session_id: str
+    facilitator: str
+    due_by: datetime
+    status: str
+
+
+class ItemDistribution(BaseModel):
+    question: str
+    counts: dict[str, int]  # answer (0 to 4) → how many parents gave it
+
+
+class FollowupOutcomes(BaseModel):
+    provider: str
+    calls_made: int
+    reached: int
+    reach_rate: float | None
+    items: dict[str, ItemDistribution] | None  # None while too few answers to show without exposing one
+    min_cell: int
+
+
+class ConcernCreated(BaseModel):
+    id: str
+    session_id: str
+    participant_id: str
+    category: str
+    raised_at: datetime
+
+
+class ConcernView(ConcernCreated):
+    referral_id: str
+    details: str
+    raised_by: str
+
+
+class ConcernRead(BaseModel):
+    reader: str
+    role: str
+    at: datetime
+
+
+def parts(doc: dict) -> list[PartView]:
+    return [PartView(starts_at=utc(p["starts_at"]), ends_at=utc(p["ends_at"])) for p in doc["parts"]]
+
+
+def session_view(doc: dict) -> SessionView:
+    return SessionView(
+        id=str(doc["_id"]),
+        **{k: doc.get(k) for k in ("provider", "status", "format", "video_link", "venue", "pattern", "capacity")},
+        parts=parts(doc),
+        booked=doc["booked"],
+        language=doc["language"],
+        interpreters=doc["interpreters"],
+        facilitators=doc["facilitators"],
+    )
+
+
+def offered(doc: dict) -> OfferedSession:
+    return OfferedSession(
+        id=str(doc["_id"]),
+        format=doc["format"],
+        venue=doc.get("venue"),
+        pattern=doc["pattern"],
+        parts=parts(doc),
+        language=doc["language"],
+        interpreters=doc["interpreters"],
+    )
+
+
+def booking_view(booking: dict, session: dict, cutoff) -> BookingView:
+    return BookingView(
+        id=str(booking["_id"]),
+        status=booking["status"],
+        session=offered(session),
+        video_link=session.get("video_link") if session["format"] == "online" else None,
+        booked_at=utc(booking["created_at"]),
+        cancellable_until=utc(session["starts_at"]) - cutoff,
+    )
+
+
+def participant_view(parent: dict, booking: dict) -> ParticipantView:
+    return ParticipantView(
+        participant_id=parent["_id"],
+        given_name=parent["given_name"],
+        language=parent["language"],
+        interpreter=parent.get("interpreter"),
+        in_person=parent.get("in_person", False),
+        support_needs=parent.get("support_needs", ""),
+        attendance=booking["marks"],
+        status=booking["status"],
+    )
+
+
+def followup_view(doc: dict, given_name: str) -> FollowupView:
+    return FollowupView(
+        id=str(doc["_id"]),
+        participant_id=doc["participant_id"],
+        given_name=given_name,
+        session_id=doc["session_id"],
+        facilitator=doc["facilitator"],
+        due_by=utc(doc["due_by"]),
+        status=doc["status"],
+    )
+
+
+def concern_created(doc: dict) -> ConcernCreated:
+    return ConcernCreated(
+        id=str(doc["_id"]),
+        session_id=doc["session_id"],
+        participant_id=doc["participant_id"],
+        category=doc["category"],
+        raised_at=utc(doc["raised_at"]),
+    )

@@ -1,0 +1,150 @@
+"""Helpers for the workshops service's integration tests: refer parents and complete their
+e-learning over real JetStream (as referrals and learning publish), sessions, tokens, and a
+clock the test can move forward to the day of the workshop."""
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from uuid import uuid4
+
+import nats
+import pytest
+
+from ptfc.events import Envelope, EventData, LearningCompleted, ParticipantContact, Professional, ReferralCreated
+from ptfc.testing.plugin import EventTap, bearer, eventually
+from workshops.config import Settings
+
+PROVIDER = "action-for-children"
+STAFF = bearer("provider", "staff-1", PROVIDER)
+ANN = bearer("facilitator", "fac-ann", PROVIDER)
+
+
+class MovingClock:
+    """Real time plus an offset the test moves forward ("three days later")."""
+
+    def __init__(self) -> None:
+        self.offset = timedelta(0)
+
+    def now(self) -> datetime:
+        now = datetime.now(UTC) + self.offset
+        return now.replace(microsecond=now.microsecond // 1000 * 1000)  # what MongoDB keeps
+
+    def advance(self, delta: timedelta) -> None:
+        self.offset += delta
+
+
+def parent(pid: str, **kw: Any) -> ParticipantContact:
+    return ParticipantContact(
+        participant_id=pid,
+        given_name=f"Given-{pid}",
+        family_name=f"Family-{pid}",
+        email=f"{pid}@parents.example",
+        phone="07700900123",
+        **kw,
+    )
+
+
+def day_at(days: int, hour: int, weekday: int | None = None) -> datetime:
+    """A day `days` ahead (moved on to `weekday` if given) at `hour` UTC."""
+    day = (datetime.now(UTC) + timedelta(days=days)).replace(hour=hour, minute=0, second=0, microsecond=0)
+    while weekday is not None and day.weekday() != weekday:
+        day += timedelta(days=1)
+    return day
+
+
+def session_body(start: datetime | None = None, **kw: Any) -> dict:
+    start = start or day_at(10, 10, weekday=1)
+    half, gap = timedelta(minutes=75), timedelta(minutes=15)
+    parts = [(start, start + half), (start + half + gap, start + 2 * half + gap)]
+    body = {
+        "format": "online",
+        "video_link": "https://video.example/abc",
+        "pattern": "daytime",
+        "parts": [{"starts_at": s.isoformat(), "ends_at": e.isoformat()} for s, e in parts],
+        "capacity": 6,
+        "language": "en",
+        "interpreters": [],
+        "facilitators": ["fac-ann"],
+    }
+    return body | kw
+
+
+class Bus:
+    def __init__(self, make_settings: Any, nats_url: str, tap: EventTap) -> None:
+        self.make_settings = make_settings
+        self.nats_url = nats_url
+        self.tap = tap
+        self.clock = MovingClock()
+
+    def settings(self, **overrides: Any) -> Settings:
+        return self.make_settings(Settings, **overrides)
+
+    STAFF, ANN = STAFF, ANN
+    parent = staticmethod(parent)
+    session_body = staticmethod(session_body)
+    day_at = staticmethod(day_at)
+
+    @staticmethod
+    def me(pid: str) -> dict[str, str]:
+        return bearer("parent", pid)
+
+    async def publish(self, data: EventData, producer: str) -> Envelope:
+        envelope = Envelope.of(data, correlation_id=data.referral_id, producer=producer)
+        nc = await nats.connect(self.nats_url)
+        try:
+            await nc.jetstream().publish(
+                envelope.type, envelope.model_dump_json().encode(), headers={"Nats-Msg-Id": str(envelope.event_id)}
+            )
+        finally:
+            await nc.close()
+        return envelope
+
+    async def refer(self, referral_id: str, *parents: ParticipantContact, provider: str = PROVIDER) -> None:
+        await self.publish(
+            ReferralCreated(
+                referral_id=referral_id,
+                case_number="MA24P00123",
+                court="Manchester",
+                source="court_order",
+                stage="first_hearing",
+                region="greater-manchester",
+                provider=provider,
+                fca_id="fca-1",
+                fca=Professional(name="Fiona Adviser", email="fiona@cafcass.example"),
+                participants=list(parents),
+            ),
+            "referrals",
+        )
+
+    async def learned(self, referral_id: str, *pids: str) -> None:
+        for pid in pids:
+            done = LearningCompleted(
+                referral_id=referral_id, participant_id=pid, enrolment_id=f"e-{pid}", completed_at=datetime.now(UTC)
+            )
+            await self.publish(done, "learning")
+
+    async def ready(self, app: Any, *pids: str) -> None:
+        """Wait until workshops knows these parents finished the e-learning."""
+        parents = app.state.rt.store.db["parents"]
+
+        async def known() -> bool:
+            query = {"_id": {"$in": list(pids)}, "learning_completed_at": {"$ne": None}}
+            return await parents.count_documents(query) == len(pids)
+
+        await eventually(known, timeout=20)
+
+    async def events(self, event_type: str, participant_id: str | None = None) -> list[Envelope]:
+        found = await self.tap.of(event_type)
+        return [e for e in found if participant_id is None or e.data.get("participant_id") == participant_id]
+
+
+@pytest.fixture
+def bus(make_settings: Any, infra: Any, tap: EventTap) -> Bus:
+    return Bus(make_settings, infra.nats_url, tap)
+
+
+def new_id(prefix: str) -> str:
+    return f"{prefix}-{uuid4().hex[:8]}"
+
+
+def me(pid: str) -> dict[str, str]:
+    return bearer("parent", pid)

@@ -1,0 +1,86 @@
+"""The waiting list books freed or new seats under the same rules (co-parents apart); concerns
+reach the FCA by ids and category only, and every read of the details is recorded."""
+
+from datetime import timedelta
+
+from ptfc.testing.plugin import bearer, eventually, running
+from workshops.app import create_app
+
+
+def weekend_start(bus):
+    day = bus.clock.now() + timedelta(days=7)
+    while day.weekday() != 5:
+        day += timedelta(days=1)
+    return day.replace(hour=10, minute=0, second=0, microsecond=0)
+
+
+async def test_waiting_co_parents_get_seats_but_never_the_same_session(bus):
+    app = create_app(bus.settings(), clock=bus.clock)
+    async with running(app) as client:
+        await bus.refer("r-q", bus.parent("ann", gender="female"), bus.parent("ben", gender="male"))
+        await bus.learned("r-q", "ann", "ben")
+        await bus.ready(app, "ann", "ben")
+        wish = {"patterns": ["weekend"], "formats": ["online"]}
+        for pid in ("ann", "ben"):
+            joined = await client.post("/me/waitlist", json=wish, headers=bus.me(pid))
+            assert joined.status_code == 201, joined.text
+        body = bus.session_body(weekend_start(bus), pattern="weekend")
+        first = (await client.post("/sessions", json=body, headers=bus.STAFF)).json()["id"]
+        [booked] = await bus.tap.wait_for("workshop.booked")
+        assert booked.data["session_id"] == first
+        await eventually(lambda: _waiting(app, 1), timeout=10)
+        body = bus.session_body(weekend_start(bus) + timedelta(days=1), pattern="weekend")
+        second = (await client.post("/sessions", json=body, headers=bus.STAFF)).json()["id"]
+        both = await bus.tap.wait_for("workshop.booked", count=2)
+        assert {e.data["session_id"] for e in both} == {first, second}
+        assert {e.data["participant_id"] for e in both} == {"ann", "ben"}
+        assert await _waiting(app, 0)
+        # Cancelling a session cancels its booking and puts the parent back in the queue for another.
+        cancelled = await client.post(f"/sessions/{first}/cancel", headers=bus.STAFF)
+        assert cancelled.status_code == 200 and cancelled.json()["status"] == "cancelled"
+        [told] = await bus.tap.wait_for("workshop.cancelled")
+        assert told.data["reason"] == "session_cancelled" and told.data["session_id"] == first
+        await eventually(lambda: _waiting(app, 1), timeout=10)
+        assert len(await bus.events("workshop.booked")) == 2  # the only other session is the co-parent's
+
+
+async def _waiting(app, count: int) -> bool:
+    return await app.state.rt.store.db["waitlist"].count_documents({}) == count
+
+
+async def test_a_concern_alerts_by_ids_and_only_the_fca_reads_the_details_each_read_recorded(bus):
+    app = create_app(bus.settings())
+    async with running(app) as client:
+        await bus.refer("r-s", bus.parent("kim"))
+        await bus.learned("r-s", "kim")
+        await bus.ready(app, "kim")
+        sid = (await client.post("/sessions", json=bus.session_body(), headers=bus.STAFF)).json()["id"]
+        assert (await client.post("/me/booking", json={"session_id": sid}, headers=bus.me("kim"))).status_code == 201
+        details = "Said something at the break that worries me about the children's safety."
+        body = {"participant_id": "kim", "category": "child_at_risk", "details": details}
+        raised = await client.post(f"/sessions/{sid}/concerns", json=body, headers=bus.ANN)
+        assert raised.status_code == 201, raised.text
+        cid = raised.json()["id"]
+        nobody = {**body, "participant_id": "someone-else"}
+        assert (await client.post(f"/sessions/{sid}/concerns", json=nobody, headers=bus.ANN)).status_code == 422
+
+        [alert] = await bus.tap.wait_for("safeguarding.concern_raised")
+        assert alert.data["concern_id"] == cid and alert.data["category"] == "child_at_risk"
+        assert "worries" not in alert.model_dump_json()
+
+        for who in (
+            bus.ANN,
+            bus.STAFF,
+            bearer("ops", "ops-1"),
+            bearer("cafcass", "fca-2"),
+            bus.me("kim"),
+        ):
+            assert (await client.get(f"/concerns/{cid}", headers=who)).status_code == 404
+            assert (await client.get(f"/concerns/{cid}/reads", headers=who)).status_code == 404
+        fca = bearer("cafcass", "fca-1")
+        assert (await client.get(f"/concerns/{cid}/reads", headers=fca)).json() == []
+        read = await client.get(f"/concerns/{cid}", headers=fca)
+        assert read.status_code == 200 and read.json()["details"] == details
+        await client.get(f"/concerns/{cid}", headers=fca)
+        reads = (await client.get(f"/concerns/{cid}/reads", headers=fca)).json()
+        assert [r["reader"] for r in reads] == ["fca-1", "fca-1"] and all(r["at"] for r in reads)

@@ -1,0 +1,179 @@
+"""Two co-parents from referral to the court's report, with the real workshops service: referral →
+welcome letters → e-learning → each books a workshop (never the other's) → attendance →
+`course.completed` for both and the completion report to the court; no letter to one parent
+carries the other's session or details."""
+
+import re
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from learning.app import create_app as learning_app
+from learning.config import Settings as LearningSettings
+from learning.content import module
+from notifications.app import create_app as notifications_app
+from notifications.config import Settings as NotificationsSettings
+from ptfc.testing.mailbox import Mailbox
+from ptfc.testing.plugin import bearer, eventually, running
+from referrals.app import create_app as referrals_app
+from referrals.config import Settings as ReferralsSettings
+from workshops.app import create_app as workshops_app
+from workshops.config import Settings as WorkshopsSettings
+
+FCA = bearer("cafcass", "fca-sam-patel")
+STAFF = bearer("provider", "staff-1", "action-for-children")
+FACILITATOR = bearer("facilitator", "fac-ann", "action-for-children")
+COURT_EMAIL = "family.london@justice.example"
+
+
+def person(given: str, family: str, email: str, phone: str, gender: str) -> dict:
+    return {"given_name": given, "family_name": family, "email": email, "phone": phone, "gender": gender}
+
+
+ALEX = person("Alex", "Jones", "alex@example.org", "07700900001", "female")
+CHRIS = person("Chris", "Rowe", "chris@example.org", "07700900002", "male")
+REFERRAL = {
+    "case_number": "MA24P00123",
+    "court": "Central Family Court",
+    "court_email": COURT_EMAIL,
+    "source": "court_order",
+    "stage": "first_hearing",
+    "court_declined": False,
+    "safeguarding_concerns": False,
+    "region": "London",
+    "fca": {"name": "Sam Patel", "email": "sam.patel@cafcass.example"},
+    "parents": [ALEX, CHRIS],
+    "children": [{"age": 6}],
+}
+
+
+class MovingClock:
+    def __init__(self) -> None:
+        self.offset = timedelta(0)
+
+    def now(self) -> datetime:
+        now = datetime.now(UTC) + self.offset
+        return now.replace(microsecond=now.microsecond // 1000 * 1000)
+
+
+@pytest.fixture
+def mailbox():
+    box = Mailbox()
+    box.start()
+    yield box
+    box.stop()
+
+
+def whole(message) -> str:
+    parts = [str(message["Subject"]), str(message["To"])]
+    parts += [p.get_content() for p in message.walk() if p.get_content_type() in ("text/plain", "text/html")]
+    return "\n".join(parts)
+
+
+def answers(n: int) -> dict[str, str]:
+    activity = module(n).activity
+    if activity.kind == "quiz":
+        return {q.id: q.answer for q in activity.questions}
+    return {p.id: "I will keep my children out of our arguments." for p in activity.prompts}
+
+
+def session(start: datetime, link: str) -> dict:
+    half = timedelta(minutes=75)
+    parts = [(start, start + half), (start + half + timedelta(minutes=15), start + 2 * half + timedelta(minutes=15))]
+    return {
+        "format": "online",
+        "video_link": link,
+        "pattern": "daytime",
+        "parts": [{"starts_at": s.isoformat(), "ends_at": e.isoformat()} for s, e in parts],
+        "facilitators": ["fac-ann"],
+    }
+
+
+async def test_two_co_parents_complete_the_course_in_different_workshops(make_settings, tap, mailbox):
+    clock = MovingClock()
+    fast = {"sweep_interval": timedelta(milliseconds=200)}
+    referrals = referrals_app(make_settings(ReferralsSettings))
+    learning = learning_app(make_settings(LearningSettings, hub_url="https://hub.example"))
+    notifications = notifications_app(
+        make_settings(NotificationsSettings, smtp_port=mailbox.port, hub_url="https://hub.example", **fast)
+    )
+    workshops = workshops_app(make_settings(WorkshopsSettings, attendance_window="PT1H"), clock=clock)
+    async with (
+        running(referrals) as ref,
+        running(learning) as hub,
+        running(notifications),
+        running(workshops) as ws,
+    ):
+        created = await ref.post("/referrals", json=REFERRAL, headers=FCA)
+        assert created.status_code == 201, created.text
+        referral_id = created.json()["id"]
+        alex_id, chris_id = (p["participant_id"] for p in created.json()["participants"])
+
+        tokens = {}
+        for who, email in ((alex_id, ALEX["email"]), (chris_id, CHRIS["email"])):
+            [welcome] = await eventually(lambda email=email: _mail(mailbox, email), timeout=20)
+            token = re.search(r"activate\?token=([A-Za-z0-9_\-]+)", whole(welcome)).group(1)
+            activated = await hub.post("/activate", json={"token": token})
+            assert activated.status_code == 200, activated.text
+            tokens[who] = {"Authorization": f"Bearer {activated.json()['access_token']}"}
+            for n in range(1, 9):
+                done = await hub.post(f"/me/modules/{n}/complete", json={"answers": answers(n)}, headers=tokens[who])
+                assert done.status_code == 200, done.text
+
+        start = (clock.now() + timedelta(days=5)).replace(hour=10, minute=0, second=0, microsecond=0)
+        first = await ws.post("/sessions", json=session(start, "https://video.example/first"), headers=STAFF)
+        second = await ws.post("/sessions", json=session(start, "https://video.example/second"), headers=STAFF)
+        first_id, second_id = first.json()["id"], second.json()["id"]
+
+        async def book(who: str, sid: str):
+            answer = await ws.post("/me/booking", json={"session_id": sid}, headers=tokens[who])
+            return answer if answer.status_code == 201 else None
+
+        await eventually(lambda: book(alex_id, first_id), timeout=20)  # once workshops heard learning.completed
+        offered = await eventually(lambda: _offered(ws, tokens[chris_id]), timeout=20)
+        assert [s["id"] for s in offered] == [second_id]  # Alex's session is simply not offered
+        refused = await ws.post("/me/booking", json={"session_id": first_id}, headers=tokens[chris_id])
+        assert refused.status_code == 409 and refused.json()["type"].endswith("/session-unavailable")
+        assert await book(chris_id, second_id)
+
+        # The booking letter reaches each parent with their own video link and an invitation.
+        await eventually(lambda: _with(mailbox, ALEX["email"], "https://video.example/first"), timeout=20)
+        await eventually(lambda: _with(mailbox, CHRIS["email"], "https://video.example/second"), timeout=20)
+
+        clock.offset = start + timedelta(hours=2, minutes=50) - datetime.now(UTC)
+        for who, sid in ((alex_id, first_id), (chris_id, second_id)):
+            for part in (1, 2):
+                body = {"participant_id": who, "part": part, "status": "attended"}
+                marked = await ws.post(f"/sessions/{sid}/attendance", json=body, headers=FACILITATOR)
+                assert marked.status_code == 200, marked.text
+
+        completed = await tap.wait_for("course.completed", count=2, timeout=30)
+        assert {e.data["participant_id"] for e in completed} == {alex_id, chris_id}
+        assert all(e.correlation_id == referral_id for e in completed)
+        assert await tap.of("course.incomplete") == []
+        await eventually(lambda: _mail(mailbox, COURT_EMAIL), timeout=20)
+
+    to_alex = [whole(m) for m in mailbox.to(ALEX["email"])]
+    to_chris = [whole(m) for m in mailbox.to(CHRIS["email"])]
+    for text in to_alex:
+        for detail in ("chris@example.org", "07700900002", "Chris", "Rowe", "video.example/second"):
+            assert detail not in text
+    for text in to_chris:
+        for detail in ("alex@example.org", "07700900001", "Alex", "video.example/first"):
+            assert detail not in text
+
+
+async def _offered(client, token):
+    answer = await client.get("/me/sessions", headers=token)
+    return answer.json()["items"] if answer.status_code == 200 and answer.json()["items"] else None
+
+
+async def _with(mailbox: Mailbox, address: str, text: str):
+    found = [m for m in mailbox.to(address) if text in whole(m)]
+    if found:
+        assert any(p.get_filename() and p.get_filename().endswith(".ics") for m in found for p in m.walk())
+    return found
+
+
+async def _mail(mailbox: Mailbox, address: str):
+    return mailbox.to(address)
