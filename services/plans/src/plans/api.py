@@ -120,7 +120,7 @@ async def not_agreed(plan_id: PlanId, topic: TopicKey, rt: RuntimeDep, who: Call
 async def history(plan_id: PlanId, rt: RuntimeDep, who: Caller, limit: Limit = 50, cursor: Cursor = None):
     """Every change, oldest first: who, when, what, and the difference from the version before."""
     reader_of(await store.read_plan(rt.store.db, plan_id), who)
-    after = int(cursor) if cursor and cursor.isdigit() and len(cursor) < 10 else 0
+    after = int(cursor) if cursor and cursor.isdigit() and len(cursor) < 10 else -1
     rows = await store.history(rt.store.db, plan_id, after, limit)
     return Page(items=[history_view(r) for r in rows], next_cursor=str(rows[-1]["seq"]) if len(rows) == limit else None)
 
