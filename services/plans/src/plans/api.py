@@ -54,14 +54,18 @@ async def blank_template(lang: Lang = "en") -> Response:
     return Response(exports.template_docx(lang), media_type=DOCX, headers=headers)
 
 
-@router.post("/plans", status_code=201, response_model=Started, tags=["plan"])
+def limit_strangers(request: Request, who: Caller) -> None:
+    """Starting a plan without an account is public: limited per client, before the body is read."""
+    if not who.participant_id:
+        limit_public(request)
+
+
+@router.post("/plans", status_code=201, response_model=Started, tags=["plan"], dependencies=[Depends(limit_strangers)])
 async def start_plan(request: Request, body: NewPlan, rt: RuntimeDep, who: Caller, key: IdempotencyKey = None):
     """Anyone may start a plan. Without a Parent Hub token, the answer holds a secret plan token
     and owner link, shown this once: only its hash is kept."""
     if who.fca_id:
         raise Problem(403, "forbidden", "Not allowed", "An FCA cannot start a parent's plan.")
-    if not who.participant_id:
-        limit_public(request)
     # Without an account the replay holds the secret token: only the same client address may replay it.
     client = request.client.host if request.client else "unknown"
     scope = f"{who.participant_id}:start" if who.participant_id else f"anonymous:{client}:start"
