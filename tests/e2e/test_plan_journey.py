@@ -111,5 +111,5 @@ async def test_co_parents_negotiate_agree_and_download_their_plan(make_settings,
         assert "alex@example.org" not in text and "07700900001" not in text
 
 
-async def _with(mailbox, address: str, fragment: str):
-    return [m for m in mailbox.to(address) if fragment in whole(m)]
+async def _with(box, address: str, fragment: str):
+    return [m for m in box.to(address) if fragment in whole(m)]

@@ -91,7 +91,7 @@ def test_children_read_only_agreed_topics_and_never_about_the_adults():
 
 
 def test_a_party_who_left_is_nobody_and_a_plan_has_two_parents():
-    plan, mum, dad = plan_of_two()
+    plan, _, dad = plan_of_two()
     assert domain.party(plan, token_hash=domain.hash_token("t")) == dad
     with pytest.raises(Refused, match="plan-full"):
         domain.may_invite(plan)
