@@ -9,7 +9,7 @@ from plans import domain, store
 from plans.access import Identity, party_of
 from plans.domain import Refused
 from plans.refusals import problem
-from plans.schemas import Invited, Joined, NewPlan, Share, Started
+from plans.schemas import CoParentPlan, Invited, Joined, NewPlan, Share, Started
 from plans.views import plan_view
 from ptfc.events import PlanAgreed, PlanCreated, PlanItemAgreed, PlanProposalMade, PlanShared
 from ptfc.idempotency import once
@@ -43,6 +43,8 @@ async def start(rt: Runtime, who: Identity, body: NewPlan, tx: Tx) -> Answer:
         known = await store.participant(tx, who.participant_id)
         if known:
             extra = {"referral_id": known["referral_id"], "fca_id": known["fca_id"]}
+        if (resent := await _co_parent_started(rt, tx, who.participant_id, now)) is not None:
+            return 202, resent.model_dump(mode="json")
         owner = domain.new_party("owner", body.display_name, now, participant_id=who.participant_id, token_hash=None)
     else:
         token = domain.new_token()
@@ -57,6 +59,18 @@ async def start(rt: Runtime, who: Identity, body: NewPlan, tx: Tx) -> Answer:
     link = _link(rt, "open", plan=plan["_id"], token=token) if token else None
     started = Started(plan=plan_view(plan, owner), party_token=token, owner_link=link)
     return 201, started.model_dump(mode="json")
+
+
+async def _co_parent_started(rt: Runtime, tx: Tx, participant_id: str, now: datetime) -> CoParentPlan | None:
+    """The co-parent already started a plan and shared it with this parent: rather than a second
+    plan, the parent is sent (again) a link to view what was proposed."""
+    waiting = await store.pending_invitation_for(tx, participant_id)
+    plan = waiting and await store.plan(tx, waiting["plan_id"])
+    inviter = plan and next((p for p in domain.active(plan) if p["party_id"] == waiting["created_by"]), None)
+    if not inviter or len(domain.active(plan)) >= domain.MAX_PARTIES:
+        return None
+    invited = await invite(rt, tx, plan, inviter, now, participant_id, None)
+    return CoParentPlan(expires_at=invited.expires_at)
 
 
 async def _mine(tx: Tx, plan_id: str, who: Identity) -> tuple[dict, dict]:

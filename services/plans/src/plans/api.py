@@ -14,6 +14,7 @@ from plans.limits import limit_public
 from plans.schemas import (
     Acceptance,
     ChildView,
+    CoParentPlan,
     HistoryEntry,
     Invited,
     Join,
@@ -60,7 +61,14 @@ def limit_strangers(request: Request, who: Caller) -> None:
         limit_public(request)
 
 
-@router.post("/plans", status_code=201, response_model=Started, tags=["plan"], dependencies=[Depends(limit_strangers)])
+@router.post(
+    "/plans",
+    status_code=201,
+    response_model=Started,
+    responses={202: {"model": CoParentPlan, "description": "The co-parent's plan was shared again instead"}},
+    tags=["plan"],
+    dependencies=[Depends(limit_strangers)],
+)
 async def start_plan(request: Request, body: NewPlan, rt: RuntimeDep, who: Caller, key: IdempotencyKey = None):
     """Anyone may start a plan. Without a Parent Hub token, the answer holds a secret plan token
     and owner link, shown this once: only its hash is kept."""

@@ -138,6 +138,17 @@ class Started(BaseModel):
     owner_link: str | None = None
 
 
+class CoParentPlan(BaseModel):
+    """Answered (202) instead of a new plan when the co-parent already started one and shared it."""
+
+    co_parent_plan: Literal[True] = True
+    message: str = (
+        "Your co-parent has already started a plan and shared it with you. We have emailed you a new "
+        "link to see what they proposed: open it to reply to each proposal."
+    )
+    expires_at: datetime
+
+
 class Invited(BaseModel):
     invitation_id: str | None = None
     expires_at: datetime | None = None

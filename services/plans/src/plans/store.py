@@ -117,8 +117,8 @@ async def spend_invitation(tx: Tx, token_hash: str, now: Any) -> dict:
     return found
 
 
-async def pending_invitation_for(tx: Tx, participant_id: str, plan_ids: list[str]) -> dict | None:
-    query = {"invitee_participant_id": participant_id, "plan_id": {"$in": plan_ids}, "state": "pending"}
+async def pending_invitation_for(tx: Tx, participant_id: str) -> dict | None:
+    query = {"invitee_participant_id": participant_id, "state": "pending"}
     return await tx.db[INVITATIONS].find_one(query, sort=[("created_at", DESCENDING)], session=tx.session)
 
 

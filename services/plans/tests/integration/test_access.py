@@ -7,7 +7,7 @@ from ptfc.sealing import unseal
 from ptfc.settings import DEV_LINK_SEAL_KEY
 from ptfc.testing.plugin import bearer
 
-from .conftest import ALEX, CHRIS, CONTACTS, FCA, WEEK, parent, token_auth
+from .conftest import ALEX, CHRIS, CONTACTS, FCA, NEW_PLAN, WEEK, parent, token_auth
 
 
 def urls(plan_id: str) -> list[str]:
@@ -143,3 +143,22 @@ async def test_anyone_may_start_a_plan_within_limits(kit, make_settings):
     assert answers[-1].json()["type"].endswith("/too-many-requests") and answers[-1].json()["retry_after"] >= 1
     # A parent signed in to the Parent Hub is not held to the public limit.
     assert (await kit.client.post("/plans", json=body, headers=parent(ALEX))).status_code == 201
+
+
+async def test_a_parent_whose_co_parent_already_shared_a_plan_is_sent_its_link_again(kit):
+    await kit.refer(ALEX, CHRIS)
+    plan_id = (await kit.start(parent(ALEX), display_name="Alex"))["plan"]["id"]
+    await kit.ok("POST", f"/plans/{plan_id}/share", parent(ALEX), json={"to": "co_parent"})
+    lost = await kit.invitation_token()
+    answer = await kit.client.post("/plans", json=NEW_PLAN, headers=parent(CHRIS))
+    assert answer.status_code == 202 and answer.json()["co_parent_plan"] is True
+    assert await kit.db.plans.count_documents({}) == 1  # no second plan
+    again = (await kit.tap.wait_for("plan.shared", 2))[-1]
+    assert again.data["invitee_participant_id"] == CHRIS.participant_id and again.data["plan_id"] == plan_id
+    fresh = await kit.invitation_token(2)
+    assert (
+        await kit.client.post("/invitations/accept", json={"token": lost, "display_name": "C"}, headers=parent(CHRIS))
+    ).status_code == 410
+    await kit.ok("POST", "/invitations/accept", parent(CHRIS), json={"token": fresh, "display_name": "Chris"})
+    # Once in the plan, Chris may still start another plan of his own.
+    assert (await kit.client.post("/plans", json=NEW_PLAN, headers=parent(CHRIS))).status_code == 201
