@@ -7,6 +7,7 @@ from datetime import datetime
 from pathlib import Path
 
 from docx import Document
+from docx.oxml import OxmlElement
 from fpdf import FPDF
 
 from plans import content
@@ -48,7 +49,7 @@ def plan_docx(plan: dict, now: datetime) -> bytes:
         doc.add_paragraph(status).runs[0].italic = True
         for line in lines:
             doc.add_paragraph(line)
-    return _save(doc)
+    return _save(doc, plan["language"])
 
 
 def template_docx(lang: Language) -> bytes:
@@ -66,10 +67,15 @@ def template_docx(lang: Language) -> bytes:
         for _ in range(4):
             doc.add_paragraph("_" * 70)
     doc.add_paragraph(f"{words['template_signed']}: ____________________")
-    return _save(doc)
+    return _save(doc, lang)
 
 
-def _save(doc) -> bytes:
+def _save(doc, lang: Language = "en") -> bytes:
+    if lang == "ur":  # Urdu reads right to left: mark each paragraph and run so Word lays it out so
+        for paragraph in doc.paragraphs:
+            paragraph._p.get_or_add_pPr().append(OxmlElement("w:bidi"))
+            for run in paragraph.runs:
+                run._r.get_or_add_rPr().append(OxmlElement("w:rtl"))
     out = io.BytesIO()
     doc.save(out)
     return out.getvalue()

@@ -173,5 +173,7 @@ async def test_topics_and_the_blank_template_in_each_language(kit):
         assert blank.status_code == 200
         text = "\n".join(p.text for p in Document(io.BytesIO(blank.content)).paragraphs)
         assert all(t["title"] in text and t["prompts"][0] in text for t in topics)
+        right_to_left = "<w:bidi/>" in Document(io.BytesIO(blank.content)).paragraphs[1]._p.xml
+        assert right_to_left == (lang == "ur")
     assert (await kit.client.get("/topics?lang=pl")).json()[0]["title"].startswith("Gdzie mieszkają")
     assert NEW_PLAN["topics"][0] == "living"
