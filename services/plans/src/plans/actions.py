@@ -106,6 +106,19 @@ async def negotiate(tx: Tx, plan_id: str, who: Identity, act) -> Answer:
     return 200, plan_view(plan, me).model_dump(mode="json")
 
 
+async def add_topics(plan_id: str, who: Identity, topics: list[str], tx: Tx) -> Answer:
+    plan, me = await _mine(tx, plan_id, who)
+    now = tx.clock.now()
+    chosen = domain.add_topics(plan, topics)
+    added = [t for t in chosen if t not in plan["topics"]]
+    changes: dict[str, Any] = {"topics": chosen, "status": "open", "agreed_at": None}
+    changes |= {f"items.{t}": domain.empty_item() for t in added}
+    revision = await store.commit(tx, plan, domain.history_entry(me, "topics_added", now, topics=added), changes)
+    items = {**plan["items"], **{t: domain.empty_item() for t in added}}
+    plan = {**plan, "topics": chosen, "items": items, "status": "open", "agreed_at": None, "revision": revision}
+    return 200, plan_view(plan, me).model_dump(mode="json")
+
+
 async def share(rt: Runtime, plan_id: str, who: Identity, body: Share, tx: Tx) -> Answer:
     plan, me = await _mine(tx, plan_id, who)
     now = tx.clock.now()

@@ -19,6 +19,7 @@ from plans.schemas import (
     Invited,
     Join,
     Joined,
+    MoreTopics,
     NewPlan,
     PlanSummary,
     PlanView,
@@ -94,6 +95,15 @@ async def my_plans(rt: RuntimeDep, who: Caller, limit: Limit = 50, cursor: Curso
 async def get_plan(plan_id: PlanId, rt: RuntimeDep, who: Caller) -> PlanView:
     plan = await store.read_plan(rt.store.db, plan_id)
     return plan_view(plan, reader_of(plan, who))  # type: ignore[arg-type]
+
+
+@router.post("/plans/{plan_id}/topics", response_model=PlanView, tags=["negotiation"])
+async def add_topics(plan_id: PlanId, body: MoreTopics, rt: RuntimeDep, who: Caller, key: IdempotencyKey = None):
+    """Either parent may add topics to the plan; each starts with nothing proposed."""
+    scope = f"{who.key}:topics:{plan_id}"
+    return await actions.run(
+        rt, key, scope, body.model_dump(), partial(actions.add_topics, plan_id, who, list(body.topics))
+    )
 
 
 @router.post("/plans/{plan_id}/topics/{topic}/proposals", response_model=PlanView, tags=["negotiation"])

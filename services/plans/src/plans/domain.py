@@ -98,6 +98,18 @@ def new_plan(owner: dict, language: str, children: list[dict], topics: list[str]
     }
 
 
+def add_topics(plan: dict, topics: list[str]) -> list[str]:
+    """The plan's topics with these added, in the plan's order. A new topic is open, so a plan
+    that was agreed is open again until it is agreed too."""
+    unknown = [t for t in topics if t not in TOPICS]
+    if unknown:
+        raise Refused("unknown-topic", topics=unknown)
+    new = [t for t in topics if t not in plan["topics"]]
+    if not new:
+        raise Refused("topics-already-chosen")
+    return [t for t in TOPICS if t in plan["topics"] or t in new]
+
+
 def empty_item() -> dict:
     return {
         "status": "open",

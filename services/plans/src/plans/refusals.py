@@ -8,6 +8,7 @@ ASK_AGAIN = "Ask the person who invited you to share the plan with you again."
 PROBLEMS: dict[str, tuple[int, str, str]] = {
     "unknown-topic": (422, "Unknown topic", "Choose topics from GET /topics."),
     "duplicate-child": (422, "Two children have the same name", "Give each child a different name or nickname."),
+    "topics-already-chosen": (409, "These topics are already in the plan", "Choose a topic the plan does not have."),
     "topic-not-chosen": (409, "This topic is not in the plan", "Only the topics chosen for this plan can be used."),
     "field-not-for-topic": (422, "That field is not for this topic", "See the topic's `field` in GET /topics."),
     "empty-proposal": (422, "Nothing was proposed", "Write some words, or fill in the topic's field."),

@@ -31,6 +31,10 @@ class NewPlan(Request):
     topics: list[TopicKey] = Field(min_length=1, max_length=len(TOPICS))
 
 
+class MoreTopics(Request):
+    topics: list[TopicKey] = Field(min_length=1, max_length=len(TOPICS))
+
+
 class Week(Request):
     mon: Where
     tue: Where
@@ -169,6 +173,8 @@ class HistoryEntry(BaseModel):
     status: str | None = None
     content: dict[str, Any] | None = None
     diff: list[dict[str, Any]] | None = None
+    topics: list[str] | None = Field(None, description="The topics a plan started with, or that were added.")
+    invitee: Literal["co_parent", "email"] | None = Field(None, description="Whom a share invited (never an address).")
 
 
 class PlanSummary(BaseModel):

@@ -177,3 +177,34 @@ async def test_topics_and_the_blank_template_in_each_language(kit):
         assert right_to_left == (lang == "ur")
     assert (await kit.client.get("/topics?lang=pl")).json()[0]["title"].startswith("Gdzie mieszkają")
     assert NEW_PLAN["topics"][0] == "living"
+
+
+async def test_a_topic_added_later_opens_an_agreed_plan_again(kit):
+    started = await kit.start(topics=["pets"])
+    plan_id, owner = started["plan"]["id"], token_auth(started["party_token"])
+    await kit.ok("POST", f"/plans/{plan_id}/share", owner, json={"to": "email", "email": "friend@elsewhere.example"})
+    joined = await kit.ok(
+        "POST", "/invitations/accept", {}, json={"token": await kit.invitation_token(), "display_name": "Dad"}
+    )
+    other = token_auth(joined["party_token"])
+    await kit.ok("POST", f"/plans/{plan_id}/topics/pets/proposals", owner, json={"text": "Rex stays."})
+    assert (await kit.ok("POST", f"/plans/{plan_id}/topics/pets/acceptance", other, json={"version": 1}))[
+        "status"
+    ] == "agreed"
+    view = await kit.ok("POST", f"/plans/{plan_id}/topics", other, json={"topics": ["health", "living"]})
+    assert view["status"] == "open" and [i["topic"] for i in view["items"]] == ["living", "health", "pets"]
+    again = await kit.client.post(f"/plans/{plan_id}/topics", json={"topics": ["pets"]}, headers=owner)
+    assert again.status_code == 409
+    history = await kit.ok("GET", f"/plans/{plan_id}/history", owner)
+    assert history["items"][-1] | {"at": None} == {
+        "at": None,
+        "by": "Dad",
+        "action": "topics_added",
+        "topics": ["living", "health"],
+        "topic": None,
+        "version": None,
+        "status": None,
+        "content": None,
+        "diff": None,
+        "invitee": None,
+    }
