@@ -123,11 +123,13 @@ async def share(rt: Runtime, plan_id: str, who: Identity, body: Share, tx: Tx) -
     plan, me = await _mine(tx, plan_id, who)
     now = tx.clock.now()
     if body.to == "fca":
-        if not plan.get("fca_id"):
+        # The FCA of the sharing parent's referral (read now: the referral may have arrived after the plan).
+        known = await store.participant(tx, me["participant_id"]) if me.get("participant_id") else None
+        if not known:
             raise Refused("not-on-programme")
-        entry = domain.history_entry(me, "shared_with_fca", now)
-        if plan["fca_id"] not in plan["viewers"]:
-            await store.commit(tx, plan, entry, {"viewers": [*plan["viewers"], plan["fca_id"]]})
+        if known["fca_id"] not in plan["viewers"]:
+            entry = domain.history_entry(me, "shared_with_fca", now)
+            await store.commit(tx, plan, entry, {"viewers": [*plan["viewers"], known["fca_id"]]})
         return 202, Invited(shared_with="fca").model_dump(mode="json")
     domain.may_invite(plan)
     invitee_id = sealed_email = None

@@ -25,11 +25,7 @@ PROBLEMS: dict[str, tuple[int, str, str]] = {
         "Only a parent on the programme whose co-parent is on the same referral can share this way. "
         "Share by email instead.",
     ),
-    "not-on-programme": (
-        409,
-        "This plan has no FCA",
-        "Only a plan started in the Parent Hub can be shared with an FCA.",
-    ),
+    "not-on-programme": (409, "You have no FCA", "Only a parent on the programme can share a plan with their FCA."),
     "email-needed": (422, "Please give an email address", "Sharing by email needs the address to send it to."),
     "invitation-unknown": (404, "We do not recognise this invitation", "Check you used the whole link. " + ASK_AGAIN),
     "invitation-used": (409, "This invitation has already been used", "Each invitation works once. " + ASK_AGAIN),
