@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from plans import actions, content, domain, exports, store
 from plans.access import Caller, reader_of, require_someone
 from plans.content import Language
-from plans.limits import limit_public
+from plans.limits import client_of, limit_public
 from plans.schemas import (
     Acceptance,
     ChildView,
@@ -76,7 +76,7 @@ async def start_plan(request: Request, body: NewPlan, rt: RuntimeDep, who: Calle
     if who.fca_id:
         raise Problem(403, "forbidden", "Not allowed", "An FCA cannot start a parent's plan.")
     # Without an account the replay holds the secret token: only the same client address may replay it.
-    client = request.client.host if request.client else "unknown"
+    client = client_of(request)
     scope = f"{who.participant_id}:start" if who.participant_id else f"anonymous:{client}:start"
     return await actions.run(rt, key, scope, body.model_dump(), partial(actions.start, rt, who, body))
 

@@ -15,6 +15,7 @@ class Settings(ServiceSettings):
     # Anyone may reach the routes that need no account: each client (by address) this many calls per window.
     public_rate_limit: int = 60
     public_rate_window: timedelta = timedelta(minutes=1)
+    trusted_proxies: list[str] = []  # e.g. the Parent Hub's address: its X-Forwarded-For is believed
 
     @field_validator("hub_url")
     @classmethod

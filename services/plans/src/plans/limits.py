@@ -64,7 +64,16 @@ class RateLimit:
             self.calls = {k: v for k, v in self.calls.items() if v and v[-1] > now - self.window}
 
 
+def client_of(request: Request) -> str:
+    """The caller's address. The Parent Hub calls on behalf of many people: from a trusted proxy
+    (`PTFC_TRUSTED_PROXIES`), the address it forwards counts instead."""
+    direct = request.client.host if request.client else "unknown"
+    forwarded = request.headers.get("x-forwarded-for", "")
+    if forwarded and direct in request.app.state.settings.trusted_proxies:
+        return forwarded.split(",")[-1].strip()[:64] or direct
+    return direct
+
+
 def limit_public(request: Request) -> None:
     """A dependency for routes anyone may call."""
-    client = request.client.host if request.client else "unknown"
-    request.app.state.rate_limit.check(client)
+    request.app.state.rate_limit.check(client_of(request))

@@ -162,3 +162,16 @@ async def test_a_parent_whose_co_parent_already_shared_a_plan_is_sent_its_link_a
     await kit.ok("POST", "/invitations/accept", parent(CHRIS), json={"token": fresh, "display_name": "Chris"})
     # Once in the plan, Chris may still start another plan of his own.
     assert (await kit.client.post("/plans", json=NEW_PLAN, headers=parent(CHRIS))).status_code == 201
+
+
+async def test_the_limit_counts_each_person_behind_a_trusted_proxy(kit):
+    body = {"display_name": "Mum", "children": [{"name": "Sam", "age": 6}], "topics": ["living"]}
+    kit.app.state.rate_limit.limit = 2
+    kit.app.state.settings.trusted_proxies = ["127.0.0.1"]
+    one = {"X-Forwarded-For": "203.0.113.1"}
+    assert [(await kit.client.post("/plans", json=body, headers=one)).status_code for _ in range(3)] == [201, 201, 429]
+    other = {"X-Forwarded-For": "203.0.113.2"}
+    assert (await kit.client.post("/plans", json=body, headers=other)).status_code == 201
+    kit.app.state.settings.trusted_proxies = []  # untrusted: a forwarded address is not believed
+    spoofed = {"X-Forwarded-For": "203.0.113.9"}
+    assert [(await kit.client.post("/plans", json=body, headers=spoofed)).status_code for _ in range(3)][-1] == 429
