@@ -83,11 +83,12 @@ async def start_plan(request: Request, body: NewPlan, rt: RuntimeDep, who: Calle
 
 @router.get("/plans", response_model=Page[PlanSummary], tags=["plan"])
 async def my_plans(rt: RuntimeDep, who: Caller, limit: Limit = 50, cursor: Cursor = None) -> Page[PlanSummary]:
-    """A programme parent's plans (someone with a plan token has one plan: it is named by its link)."""
+    """A programme parent's plans, or the plans parents shared with an FCA. (Someone with a plan
+    token has one plan, named by its link.)"""
     require_someone(who)
-    if not who.participant_id:
-        raise Problem(403, "forbidden", "Not allowed", "Only a Parent Hub account lists its plans.")
-    rows = await store.plans_of(rt.store.db, who.participant_id, cursor, limit)
+    if who.token_hash:
+        raise Problem(403, "forbidden", "Not allowed", "Only a Parent Hub account or an FCA lists plans.")
+    rows = await store.plans_of(rt.store.db, who, cursor, limit)
     return Page(items=[summary(r) for r in rows], next_cursor=rows[-1]["_id"] if len(rows) == limit else None)
 
 

@@ -22,6 +22,7 @@ PLANS, HISTORY, INVITATIONS, PARTICIPANTS = "plans", "history", "invitations", "
 INDEXES: dict[str, list[IndexModel]] = {
     PLANS: [
         IndexModel([("parties.participant_id", ASCENDING), ("_id", ASCENDING)]),
+        IndexModel([("viewers", ASCENDING), ("_id", ASCENDING)]),
     ],
     HISTORY: [IndexModel([("plan_id", ASCENDING), ("seq", ASCENDING)], unique=True)],
     INVITATIONS: [
@@ -63,8 +64,12 @@ async def history(db: Any, plan_id: str, after: int, limit: int) -> list[dict]:
     return await db[HISTORY].find(query).sort("seq", ASCENDING).limit(limit).to_list()
 
 
-async def plans_of(db: Any, participant_id: str, after: str | None, limit: int) -> list[dict]:
-    query: dict[str, Any] = {"parties": {"$elemMatch": {"participant_id": participant_id, "left_at": None}}}
+async def plans_of(db: Any, who: Any, after: str | None, limit: int) -> list[dict]:
+    """A programme parent's plans (while a party), or those shared with an FCA."""
+    if who.participant_id:
+        query: dict[str, Any] = {"parties": {"$elemMatch": {"participant_id": who.participant_id, "left_at": None}}}
+    else:
+        query = {"viewers": who.fca_id}
     if after:
         query["_id"] = {"$gt": after}
     return await db[PLANS].find(query).sort("_id", ASCENDING).limit(limit).to_list()

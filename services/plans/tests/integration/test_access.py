@@ -107,6 +107,8 @@ async def test_programme_co_parents_share_through_the_referral_and_nobody_sees_a
     assert (await kit.client.get(f"/plans/{plan_id}", headers=FCA)).status_code == 404
     await kit.ok("POST", f"/plans/{plan_id}/share", chris, json={"to": "fca"})
     assert (await kit.ok("GET", f"/plans/{plan_id}", FCA))["shared_with_fca"] is True
+    assert [p["id"] for p in (await kit.ok("GET", "/plans", FCA))["items"]] == [plan_id]
+    assert (await kit.ok("GET", "/plans", bearer("cafcass", "fca-other")))["items"] == []
     refused = await kit.client.post(f"/plans/{plan_id}/topics/living/acceptance", json={"version": 1}, headers=FCA)
     assert refused.status_code == 403
 
