@@ -10,7 +10,8 @@ from plans.content import TOPICS, Language
 from ptfc.models import Request
 
 Name = Annotated[str, StringConstraints(min_length=1, max_length=60, pattern=r"^[^\x00-\x1f<>]+$")]
-Text = Annotated[str, StringConstraints(max_length=5000)]
+# Free text may hold line breaks and tabs, but no other control character: Word files cannot hold them.
+Text = Annotated[str, StringConstraints(max_length=5000, pattern=r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$")]
 TopicKey = Literal[tuple(TOPICS)]  # type: ignore[valid-type]
 Who = Literal["owner", "invitee"]
 Payer = Literal["owner", "invitee", "shared"]
@@ -84,7 +85,9 @@ class Share(Request):
         description="`co_parent`: your co-parent on the programme (we know them from the referral); "
         "`email`: someone else, at `email`; `fca`: your Cafcass adviser, read only.",
     )
-    email: str | None = Field(None, min_length=3, max_length=320, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    email: str | None = Field(
+        None, min_length=3, max_length=320, pattern=r"^[^@\s\x00-\x1f<>,;]+@[^@\s\x00-\x1f<>,;]+\.[^@\s\x00-\x1f<>,;]+$"
+    )
 
 
 class Join(Request):

@@ -2,6 +2,7 @@
 propose, counter-propose, accept, agreement, events, and a history that keeps every difference."""
 
 import io
+import json
 
 from docx import Document
 from pypdf import PdfReader
@@ -208,3 +209,18 @@ async def test_a_topic_added_later_opens_an_agreed_plan_again(kit):
         "diff": None,
         "invitee": None,
     }
+
+
+async def test_words_a_word_file_cannot_hold_are_refused_up_front(kit):
+    started = await kit.start()
+    plan_id, owner = started["plan"]["id"], token_auth(started["party_token"])
+    for text in ("bell \x07", "nul \x00", "lone \ud800"):
+        answer = await kit.client.post(
+            f"/plans/{plan_id}/topics/living/proposals",
+            content=json.dumps({"text": text}),
+            headers={**owner, "Content-Type": "application/json"},
+        )
+        assert answer.status_code == 422, (text, answer.text)
+    fine = {"text": "Line one\n\tLine two, ok ✓ ł"}
+    await kit.ok("POST", f"/plans/{plan_id}/topics/living/proposals", owner, json=fine)
+    assert (await kit.client.get(f"/plans/{plan_id}/export.docx", headers=owner)).status_code == 200
