@@ -4,8 +4,9 @@ Versioning rule: `version` is the major version of an event's `data`. Adding an
 optional field keeps the version; consumers ignore fields they do not know.
 Renaming, removing or changing the meaning of a field is a new version, published
 beside the old one until every consumer reads it. Events carry ids and reason codes;
-the only contact details on the bus are in `referral.created`, for notifications, and links
-that sign a parent in travel sealed (`ptfc.sealing`), so only notifications can open them.
+the only contact details on the bus are in `referral.created`, for notifications; links
+that sign a parent in, plan invitations and the address a plan is shared with travel sealed
+(`ptfc.sealing`), so only notifications can open them.
 """
 
 from datetime import UTC, datetime
@@ -301,11 +302,17 @@ class PlanCreated(EventData):
 
 
 class PlanShared(EventData):
+    """An invitation to a plan. Exactly one of `invitee_participant_id` (a programme co-parent,
+    whose contact notifications already keeps) or `sealed_invitee_email` is set."""
+
     TYPE = "plan.shared"
+    VERSION = 2  # v1 carried `invitee_email` and `invite_url` in clear; retired before launch, no v1 consumer remains
     plan_id: str
     invitation_id: str
-    invitee_email: str  # typed in by the parent who shares; notifications sends the invitation
-    invite_url: str
+    invitee_participant_id: str | None = None
+    sealed_invitee_email: str | None = None  # the address the sharing party typed in, sealed (ptfc.sealing)
+    sealed_invite_url: str  # the single-use invitation link, sealed for notifications (ptfc.sealing)
+    expires_at: datetime
     preferred_language: Language = "en"
 
 

@@ -19,7 +19,6 @@ from ptfc.events import (
     FollowupScheduled,
     LearningCompleted,
     LearningExtended,
-    PlanShared,
     SafeguardingConcernRaised,
     SignInLinkIssued,
     WorkshopBooked,
@@ -319,15 +318,8 @@ def plan_messages(
     return []
 
 
-def plan_invitation(data: PlanShared) -> Planned:
-    return Planned(
-        "plan_invitation",
-        "invitee",
-        data.invitee_email,
-        data.preferred_language,
-        data.invitation_id,
-        {"invite_url": data.invite_url},
-    )
+def plan_invitation(invitation_id: str, to: str, language: str, invite_url: str) -> Planned:
+    return Planned("plan_invitation", "invitee", to, language, invitation_id, {"invite_url": invite_url})
 
 
 def retry_delay(backoff: timedelta, attempts: int) -> timedelta:

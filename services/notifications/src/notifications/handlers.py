@@ -251,11 +251,26 @@ def make_handlers(settings: Settings) -> Handlers:
 
     @handlers.on
     async def invite_to_plan(data: PlanShared, event: Meta, tx: Tx) -> None:
-        """Sends the plan invitation to the address the sharing parent typed in."""
-        invitee = {"plan_id": data.plan_id, "email": data.invitee_email, "language": data.preferred_language}
+        """Sends the plan invitation: to a programme co-parent's address kept here, or to the sealed
+        address the sharing party typed in. Neither party ever sees the other's address."""
+        keys = (settings.link_seal_key, settings.link_seal_previous_keys)
+        invite_url = unseal(keys[0], data.sealed_invite_url, keys[1])
+        invitee: dict[str, Any] = {"plan_id": data.plan_id, "language": data.preferred_language}
+        if data.invitee_participant_id:
+            contact = await tx.db[CONTACTS].find_one({"_id": data.invitee_participant_id}, session=tx.session)
+            if contact is None or "email" not in contact:
+                raise NotYetKnown(f"participant {data.invitee_participant_id} not known yet")
+            to, language = contact["email"], contact.get("language", data.preferred_language)
+            invitee |= {"participant_id": data.invitee_participant_id, "language": language}
+        elif data.sealed_invitee_email:
+            to = unseal(keys[0], data.sealed_invitee_email, keys[1])
+            invitee["email"] = to
+        else:
+            raise ValueError("plan.shared names no invitee")
         await tx.db[INVITEES].update_one(
             {"_id": data.invitation_id}, {"$set": invitee}, upsert=True, session=tx.session
         )
-        await planner.record(tx, event, [plan_invitation(data)], None, None)
+        planned = plan_invitation(data.invitation_id, to, invitee["language"], invite_url)
+        await planner.record(tx, event, [planned], None, None)
 
     return handlers

@@ -23,6 +23,8 @@ from ptfc.events import (
     WorkshopMissed,
     WorkshopReminderDue,
 )
+from ptfc.sealing import seal
+from ptfc.settings import DEV_LINK_SEAL_KEY
 from ptfc.testing.plugin import bearer, running
 
 from .conftest import ALEX, COURT_EMAIL, FCA_EMAIL, PROVIDER_INBOX, SAMIRA, files_of, html_of, referral, soon, text_of
@@ -62,8 +64,9 @@ def journey() -> list:
         PlanShared(
             plan_id="plan-1",
             invitation_id="inv-1",
-            invitee_email="invitee@somewhere.example",
-            invite_url="https://plans.example/i/inv-1",
+            sealed_invitee_email=seal(DEV_LINK_SEAL_KEY, "invitee@somewhere.example"),
+            sealed_invite_url=seal(DEV_LINK_SEAL_KEY, "https://plans.example/i/inv-1"),
+            expires_at=soon(24 * 7),
             preferred_language="pl",
         ),
     ]

@@ -4,7 +4,7 @@ from dataclasses import replace
 from datetime import timedelta
 
 from notifications.domain import plan_invitation, plan_messages, provider_heads_up, retry_delay
-from ptfc.events import PlanShared, WorkshopCancelled
+from ptfc.events import WorkshopCancelled
 
 from .samples import BOOKING, EVENTS, INBOXES, NOW, REFERRAL, A
 
@@ -80,15 +80,7 @@ def test_one_key_per_event_template_and_recipient():
 def test_provider_is_asked_to_call_the_next_day_and_the_invitee_in_their_language():
     heads_up = provider_heads_up(REFERRAL, A, INBOXES, NOW)
     assert heads_up.to == "fa@fa.example" and heads_up.context["contact_on"] == NOW + timedelta(days=1)
-    invite = plan_invitation(
-        PlanShared(
-            plan_id="pl",
-            invitation_id="i",
-            invitee_email="x@y.example",
-            invite_url="https://p/i",
-            preferred_language="ur",
-        )
-    )
+    invite = plan_invitation("i", "x@y.example", "ur", "https://p/i")
     assert (invite.role, invite.language, invite.to) == ("invitee", "ur", "x@y.example")
 
 

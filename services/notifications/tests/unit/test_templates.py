@@ -14,7 +14,6 @@ from notifications.domain import (
     provider_heads_up,
 )
 from notifications.templates import LANGUAGES, Renderer
-from ptfc.events import PlanShared
 
 from .samples import BOOKING, EVENTS, INBOXES, LINK, NOW, REFERRAL, A, B
 
@@ -28,8 +27,8 @@ def all_planned(contact):
         for e in EVENTS
         for p in plan_messages(e, NOW, referral=REFERRAL, contact=contact, inboxes=INBOXES, booking=BOOKING, link=LINK)
     ]
-    invite = PlanShared(plan_id="pl", invitation_id="i", invitee_email="x@y.example", invite_url="https://p/i")
-    return [provider_heads_up(REFERRAL, contact, INBOXES, NOW), *found, plan_invitation(invite)]
+    invite = plan_invitation("i", "x@y.example", "en", "https://p/i")
+    return [provider_heads_up(REFERRAL, contact, INBOXES, NOW), *found, invite]
 
 
 def render(p, lang=None):

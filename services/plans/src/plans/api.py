@@ -1,5 +1,195 @@
-"""HTTP routes of the plans service."""
+"""HTTP routes of the plans service: topics, plans and their negotiation, sharing, history,
+the children's version and the Word and PDF files."""
 
-from fastapi import APIRouter
+from functools import partial
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+
+from plans import actions, content, domain, exports, store
+from plans.access import Caller, reader_of, require_someone
+from plans.content import Language
+from plans.limits import client_of, limit_public
+from plans.schemas import (
+    Acceptance,
+    ChildView,
+    CoParentPlan,
+    HistoryEntry,
+    Invited,
+    Join,
+    Joined,
+    MoreTopics,
+    NewPlan,
+    PlanSummary,
+    PlanView,
+    Proposal,
+    Share,
+    Started,
+    TopicKey,
+    TopicView,
+)
+from plans.views import for_children_html, for_children_view, history_view, plan_view, summary, topic_view
+from ptfc.idempotency import IdempotencyKey
+from ptfc.pagination import Page
+from ptfc.problems import Problem
+from ptfc.service import RuntimeDep
 
 router = APIRouter()
+
+PlanId = Annotated[str, Path(min_length=16, max_length=40, pattern=r"^[A-Za-z0-9_-]+$")]
+Lang = Annotated[Language, Query()]
+Limit = Annotated[int, Query(ge=1, le=200)]
+Cursor = Annotated[str | None, Query(max_length=40, pattern=r"^[A-Za-z0-9_-]+$")]
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+@router.get("/topics", response_model=list[TopicView], tags=["plan"])
+async def list_topics(lang: Lang = "en") -> list[TopicView]:
+    return [topic_view(t) for t in content.topics(lang)]
+
+
+@router.get("/plan-template.docx", tags=["plan"], response_class=Response)
+async def blank_template(lang: Lang = "en") -> Response:
+    """A blank plan to fill in on paper or in Word, for parents who do not use it online."""
+    headers = {"Content-Disposition": f'attachment; filename="our-childs-plan-{lang}.docx"'}
+    return Response(exports.template_docx(lang), media_type=DOCX, headers=headers)
+
+
+def limit_strangers(request: Request, who: Caller) -> None:
+    """Starting a plan without an account is public: limited per client, before the body is read."""
+    if not who.participant_id:
+        limit_public(request)
+
+
+@router.post(
+    "/plans",
+    status_code=201,
+    response_model=Started,
+    responses={202: {"model": CoParentPlan, "description": "The co-parent's plan was shared again instead"}},
+    tags=["plan"],
+    dependencies=[Depends(limit_strangers)],
+)
+async def start_plan(request: Request, body: NewPlan, rt: RuntimeDep, who: Caller, key: IdempotencyKey = None):
+    """Anyone may start a plan. Without a Parent Hub token, the answer holds a secret plan token
+    and owner link, shown this once: only its hash is kept."""
+    if who.fca_id:
+        raise Problem(403, "forbidden", "Not allowed", "An FCA cannot start a parent's plan.")
+    # Without an account the replay holds the secret token: only the same client address may replay it.
+    client = client_of(request)
+    scope = f"{who.participant_id}:start" if who.participant_id else f"anonymous:{client}:start"
+    return await actions.run(rt, key, scope, body.model_dump(), partial(actions.start, rt, who, body))
+
+
+@router.get("/plans", response_model=Page[PlanSummary], tags=["plan"])
+async def my_plans(rt: RuntimeDep, who: Caller, limit: Limit = 50, cursor: Cursor = None) -> Page[PlanSummary]:
+    """A programme parent's plans, or the plans parents shared with an FCA. (Someone with a plan
+    token has one plan, named by its link.)"""
+    require_someone(who)
+    if who.token_hash:
+        raise Problem(403, "forbidden", "Not allowed", "Only a Parent Hub account or an FCA lists plans.")
+    rows = await store.plans_of(rt.store.db, who, cursor, limit)
+    return Page(items=[summary(r) for r in rows], next_cursor=rows[-1]["_id"] if len(rows) == limit else None)
+
+
+@router.get("/plans/{plan_id}", response_model=PlanView, tags=["plan"])
+async def get_plan(plan_id: PlanId, rt: RuntimeDep, who: Caller) -> PlanView:
+    plan = await store.read_plan(rt.store.db, plan_id)
+    return plan_view(plan, reader_of(plan, who))  # type: ignore[arg-type]
+
+
+@router.post("/plans/{plan_id}/topics", response_model=PlanView, tags=["negotiation"])
+async def add_topics(plan_id: PlanId, body: MoreTopics, rt: RuntimeDep, who: Caller, key: IdempotencyKey = None):
+    """Either parent may add topics to the plan; each starts with nothing proposed."""
+    scope = f"{who.key}:topics:{plan_id}"
+    return await actions.run(
+        rt, key, scope, body.model_dump(), partial(actions.add_topics, plan_id, who, list(body.topics))
+    )
+
+
+@router.post("/plans/{plan_id}/topics/{topic}/proposals", response_model=PlanView, tags=["negotiation"])
+async def propose(
+    plan_id: PlanId, topic: TopicKey, body: Proposal, rt: RuntimeDep, who: Caller, key: IdempotencyKey = None
+):
+    """Propose wording for a topic, or a counter-proposal to the other parent's."""
+    act = lambda plan, me, now: domain.propose(plan, me, topic, body.content(), now)  # noqa: E731
+    scope = f"{who.key}:propose:{plan_id}:{topic}"
+    return await actions.run(
+        rt, key, scope, body.model_dump(), partial(actions.negotiate, plan_id=plan_id, who=who, act=act)
+    )
+
+
+@router.post("/plans/{plan_id}/topics/{topic}/acceptance", response_model=PlanView, tags=["negotiation"])
+async def accept(
+    plan_id: PlanId, topic: TopicKey, body: Acceptance, rt: RuntimeDep, who: Caller, key: IdempotencyKey = None
+):
+    """Accept the version you read; the topic is agreed once both parents accept the same version."""
+    act = lambda plan, me, now: domain.accept(plan, me, topic, body.version, now)  # noqa: E731
+    scope = f"{who.key}:accept:{plan_id}:{topic}"
+    return await actions.run(
+        rt, key, scope, body.model_dump(), partial(actions.negotiate, plan_id=plan_id, who=who, act=act)
+    )
+
+
+@router.post("/plans/{plan_id}/topics/{topic}/not-agreed", response_model=PlanView, tags=["negotiation"])
+async def not_agreed(plan_id: PlanId, topic: TopicKey, rt: RuntimeDep, who: Caller, key: IdempotencyKey = None):
+    """Set a topic aside as not agreed for now."""
+    act = lambda plan, me, now: domain.mark_not_agreed(plan, me, topic, now)  # noqa: E731
+    scope = f"{who.key}:not-agreed:{plan_id}:{topic}"
+    return await actions.run(rt, key, scope, {}, partial(actions.negotiate, plan_id=plan_id, who=who, act=act))
+
+
+@router.get("/plans/{plan_id}/history", response_model=Page[HistoryEntry], tags=["plan"])
+async def history(plan_id: PlanId, rt: RuntimeDep, who: Caller, limit: Limit = 50, cursor: Cursor = None):
+    """Every change, oldest first: who, when, what, and the difference from the version before."""
+    reader_of(await store.read_plan(rt.store.db, plan_id), who)
+    after = int(cursor) if cursor and cursor.isdigit() and len(cursor) < 10 else -1
+    rows = await store.history(rt.store.db, plan_id, after, limit)
+    return Page(items=[history_view(r) for r in rows], next_cursor=str(rows[-1]["seq"]) if len(rows) == limit else None)
+
+
+@router.post("/plans/{plan_id}/share", status_code=202, response_model=Invited, tags=["sharing"])
+async def share(plan_id: PlanId, body: Share, rt: RuntimeDep, who: Caller, key: IdempotencyKey = None):
+    """Invite the co-parent (by the referral, or by an email only notifications sees), or let your FCA read the plan."""
+    scope = f"{who.key}:share:{plan_id}"
+    return await actions.run(rt, key, scope, body.model_dump(), partial(actions.share, rt, plan_id, who, body))
+
+
+@router.post("/invitations/accept", response_model=Joined, tags=["sharing"], dependencies=[Depends(limit_public)])
+async def join(body: Join, rt: RuntimeDep, who: Caller, key: IdempotencyKey = None):
+    """Use a single-use invitation link. A programme co-parent sends their Parent Hub token; anyone
+    else gets their own secret plan token, shown this once."""
+    scope = f"join:{domain.hash_token(body.token)}"
+    payload = {"display_name": body.display_name, "who": who.key}
+    return await actions.run(rt, key, scope, payload, partial(actions.join, who, body.token, body.display_name))
+
+
+@router.post("/plans/{plan_id}/leave", tags=["sharing"])
+async def leave(plan_id: PlanId, rt: RuntimeDep, who: Caller, key: IdempotencyKey = None) -> JSONResponse:
+    """Leave the plan: you stop seeing it; what you wrote stays in its history."""
+    return await actions.run(rt, key, f"{who.key}:leave:{plan_id}", {}, partial(actions.leave, plan_id, who))
+
+
+@router.get("/plans/{plan_id}/for-children", response_model=ChildView, tags=["outputs"])
+async def for_children(
+    request: Request, plan_id: PlanId, rt: RuntimeDep, who: Caller, age: Annotated[int, Query(ge=0, le=18)]
+):
+    """The agreed arrangements in warm words for the child's age, in the plan's language. Only what is
+    agreed; nothing about the adults. `Accept: text/html` answers a page that prints well."""
+    plan = await store.read_plan(rt.store.db, plan_id)
+    reader_of(plan, who)
+    view = for_children_view(plan, age)  # type: ignore[arg-type]
+    if "text/html" in request.headers.get("accept", ""):
+        return HTMLResponse(for_children_html(view))
+    return view
+
+
+@router.get("/plans/{plan_id}/export.{kind}", tags=["outputs"], response_class=Response)
+async def export(plan_id: PlanId, kind: Annotated[str, Path(pattern="^(docx|pdf)$")], rt: RuntimeDep, who: Caller):
+    """The whole plan as Word or PDF: agreed and not-yet-agreed topics, the date and the version."""
+    plan = await store.read_plan(rt.store.db, plan_id)
+    reader_of(plan, who)
+    data = exports.plan_docx(plan, rt.clock.now()) if kind == "docx" else exports.plan_pdf(plan, rt.clock.now())  # type: ignore[arg-type]
+    name = f"our-childs-plan-v{plan['revision']}.{kind}"  # type: ignore[index]
+    media = DOCX if kind == "docx" else "application/pdf"
+    return Response(data, media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}"'})

@@ -1,0 +1,90 @@
+"""Who may see and change a plan. A party (a programme parent by their Parent Hub token, anyone
+else by their secret plan token) sees and negotiates its plan; an FCA a party shared it with
+reads it. Everyone else, a party who left included, is told it does not exist."""
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Header, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from plans import domain
+from plans.limits import limit_public
+from ptfc.auth import decode_token
+from ptfc.problems import Problem, forbidden, not_found
+
+
+@dataclass(frozen=True)
+class Identity:
+    participant_id: str | None = None  # a programme parent
+    token_hash: str | None = None  # someone without an account
+    fca_id: str | None = None  # a Cafcass adviser
+
+    @property
+    def key(self) -> str:
+        """Scopes idempotency records to the caller."""
+        return self.participant_id or self.fca_id or (self.token_hash or "")[:32] or "anonymous"
+
+
+_bearer = HTTPBearer(auto_error=False)
+PlanToken = Annotated[
+    str | None,
+    Header(
+        alias="X-Plan-Token",
+        min_length=1,
+        max_length=200,
+        description="The secret plan token, for a party without a Parent Hub account.",
+    ),
+]
+
+
+async def identity(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    token: PlanToken = None,
+) -> Identity:
+    """Who is calling, if anyone: a bearer token, or a plan token (rate limited: tokens are guessed)."""
+    if credentials is not None:
+        caller = decode_token(request.app.state.settings.jwt_secret, credentials.credentials)
+        if caller.role == "parent":
+            return Identity(participant_id=caller.sub)
+        if caller.role == "cafcass":
+            return Identity(fca_id=caller.sub)
+        raise forbidden("Plans are for parents, and for an FCA a parent shared a plan with.")
+    if token is not None:
+        limit_public(request)
+        return Identity(token_hash=domain.hash_token(token))
+    return Identity()
+
+
+Caller = Annotated[Identity, Depends(identity)]
+
+
+def require_someone(who: Identity) -> Identity:
+    if not (who.participant_id or who.token_hash or who.fca_id):
+        raise Problem(
+            401,
+            "unauthenticated",
+            "Authentication required",
+            "Send your Parent Hub token (`Authorization: Bearer`) or your plan token (`X-Plan-Token`).",
+        )
+    return who
+
+
+def party_of(plan: dict | None, who: Identity) -> dict:
+    """The caller's party in this plan, for changing it."""
+    require_someone(who)
+    found = plan and domain.party(plan, participant_id=who.participant_id, token_hash=who.token_hash)
+    if not found:
+        if plan and who.fca_id and who.fca_id in plan["viewers"]:
+            raise forbidden("An FCA may read a plan shared with them, not change it.")
+        raise not_found("plan")
+    return found
+
+
+def reader_of(plan: dict | None, who: Identity) -> dict | None:
+    """The caller's party, or None for an FCA the plan was shared with; anyone else: not found."""
+    require_someone(who)
+    if plan and who.fca_id and who.fca_id in plan["viewers"]:
+        return None
+    return party_of(plan, who)

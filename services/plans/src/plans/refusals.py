@@ -1,0 +1,45 @@
+"""Each domain refusal as an RFC 9457 problem, worded for a parent: what happened, what to do."""
+
+from plans.domain import Refused
+from ptfc.problems import Problem
+
+ASK_AGAIN = "Ask the person who invited you to share the plan with you again."
+
+PROBLEMS: dict[str, tuple[int, str, str]] = {
+    "unknown-topic": (422, "Unknown topic", "Choose topics from GET /topics."),
+    "duplicate-child": (422, "Two children have the same name", "Give each child a different name or nickname."),
+    "topics-already-chosen": (409, "These topics are already in the plan", "Choose a topic the plan does not have."),
+    "topic-not-chosen": (409, "This topic is not in the plan", "Only the topics chosen for this plan can be used."),
+    "field-not-for-topic": (422, "That field is not for this topic", "See the topic's `field` in GET /topics."),
+    "empty-proposal": (422, "Nothing was proposed", "Write some words, or fill in the topic's field."),
+    "unknown-child": (422, "Unknown child", "Use the names of the children in this plan."),
+    "nothing-to-accept": (409, "Nothing to accept yet", "Nobody has proposed anything for this topic."),
+    "proposal-changed": (409, "The proposal has changed", "A newer version was proposed. Read it, then decide."),
+    "already-accepted": (409, "You have already accepted this", "Wait for the other parent to reply."),
+    "already-not-agreed": (409, "Already marked as not agreed", "Propose new wording when you are ready."),
+    "plan-changed": (409, "The plan changed while saving", "Reload the plan and try again."),
+    "plan-full": (409, "Both parents are already in this plan", "A plan is shared by two parents."),
+    "no-co-parent": (
+        409,
+        "We do not know your co-parent",
+        "Only a parent on the programme whose co-parent is on the same referral can share this way. "
+        "Share by email instead.",
+    ),
+    "not-on-programme": (409, "You have no FCA", "Only a parent on the programme can share a plan with their FCA."),
+    "email-needed": (422, "Please give an email address", "Sharing by email needs the address to send it to."),
+    "invitation-unknown": (404, "We do not recognise this invitation", "Check you used the whole link. " + ASK_AGAIN),
+    "invitation-used": (409, "This invitation has already been used", "Each invitation works once. " + ASK_AGAIN),
+    "invitation-replaced": (410, "A newer invitation was sent", "Please use the newest invitation. " + ASK_AGAIN),
+    "invitation-expired": (410, "This invitation has expired", "Invitations work for a limited time. " + ASK_AGAIN),
+    "invitation-for-someone-else": (
+        403,
+        "This invitation is for someone else",
+        "Sign in to the Parent Hub as the parent this invitation was sent to.",
+    ),
+    "already-a-party": (409, "You are already in this plan", "Open the plan from your list of plans."),
+}
+
+
+def problem(refused: Refused) -> Problem:
+    status, title, detail = PROBLEMS[refused.reason]
+    return Problem(status, refused.reason, title, detail, **refused.facts)

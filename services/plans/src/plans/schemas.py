@@ -1,0 +1,202 @@
+"""Request and response bodies. Responses are explicit models: a party is shown by the display
+name it chose and its role, never by a participant id, email or phone."""
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, Field, StringConstraints
+
+from plans.content import TOPICS, Language
+from ptfc.models import Request
+
+Name = Annotated[str, StringConstraints(min_length=1, max_length=60, pattern=r"^[^\x00-\x1f<>]+$")]
+# Free text may hold line breaks and tabs, but no other control character: Word files cannot hold them.
+Text = Annotated[str, StringConstraints(max_length=5000, pattern=r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$")]
+TopicKey = Literal[tuple(TOPICS)]  # type: ignore[valid-type]
+Who = Literal["owner", "invitee"]
+Payer = Literal["owner", "invitee", "shared"]
+Where = Literal["owner", "invitee", "both"]
+
+# ---- requests --------------------------------------------------------------------------------
+
+
+class Child(Request):
+    name: Name = Field(description="A first name or nickname: nothing more is needed.")
+    age: int = Field(ge=0, le=18)
+
+
+class NewPlan(Request):
+    display_name: Name = Field(description="How the other parent will see you in this plan.")
+    language: Language = "en"
+    children: list[Child] = Field(min_length=1, max_length=10)
+    topics: list[TopicKey] = Field(min_length=1, max_length=len(TOPICS))
+
+
+class MoreTopics(Request):
+    topics: list[TopicKey] = Field(min_length=1, max_length=len(TOPICS))
+
+
+class Week(Request):
+    mon: Where
+    tue: Where
+    wed: Where
+    thu: Where
+    fri: Where
+    sat: Where
+    sun: Where
+
+
+class ChildWeek(Request):
+    child: Name
+    nights: Week = Field(description="Where the child sleeps each night of a normal week.")
+
+
+class PocketMoney(Request):
+    child: Name
+    pence_per_week: int = Field(ge=0, le=100_000)
+    paid_by: Payer
+
+
+class Pet(Request):
+    name: Name
+    kind: Name
+    kept_by: Payer
+
+
+class Proposal(Request):
+    """Wording for one topic: free text, and the topic's structured field where it has one."""
+
+    text: Text = ""
+    weekly_pattern: list[ChildWeek] | None = Field(None, max_length=10)
+    pocket_money: list[PocketMoney] | None = Field(None, max_length=10)
+    pets: list[Pet] | None = Field(None, max_length=20)
+
+    def content(self) -> dict[str, Any]:
+        return self.model_dump(mode="json", exclude_none=True, exclude_defaults=False)
+
+
+class Acceptance(Request):
+    version: int = Field(ge=1, description="The version you read and accept; a newer one must be read first.")
+
+
+class Share(Request):
+    to: Literal["co_parent", "email", "fca"] = Field(
+        "co_parent",
+        description="`co_parent`: your co-parent on the programme (we know them from the referral); "
+        "`email`: someone else, at `email`; `fca`: your Cafcass adviser, read only.",
+    )
+    email: str | None = Field(
+        None, min_length=3, max_length=320, pattern=r"^[^@\s\x00-\x1f<>,;]+@[^@\s\x00-\x1f<>,;]+\.[^@\s\x00-\x1f<>,;]+$"
+    )
+
+
+class Join(Request):
+    token: str = Field(min_length=1, max_length=200, description="The token from the invitation link.")
+    display_name: Name
+
+
+# ---- responses -------------------------------------------------------------------------------
+
+
+class TopicView(BaseModel):
+    key: str
+    title: str
+    guidance: str
+    prompts: list[str]
+    field: str | None = Field(description="The structured field this topic takes, if any.")
+
+
+class PartyView(BaseModel):
+    display_name: str
+    role: Who
+    you: bool
+
+
+class ItemView(BaseModel):
+    topic: str
+    title: str
+    status: Literal["open", "proposed", "agreed", "not_agreed"]
+    version: int
+    content: dict[str, Any] | None
+    proposed_by: str | None = Field(description="The display name of who proposed this version.")
+    proposed_at: datetime | None
+    accepted_by: list[str]
+    waiting_for_you: bool
+
+
+class PlanView(BaseModel):
+    id: str
+    language: Language
+    status: Literal["open", "agreed"]
+    revision: int = Field(description="Grows with every change: the plan's version.")
+    children: list[dict[str, Any]]
+    parties: list[PartyView]
+    items: list[ItemView]
+    shared_with_fca: bool
+    created_at: datetime
+    agreed_at: datetime | None
+
+
+class Started(BaseModel):
+    plan: PlanView
+    party_token: str | None = Field(
+        None, description="Only for someone without a Parent Hub account, shown this once: keep it safe."
+    )
+    owner_link: str | None = None
+
+
+class CoParentPlan(BaseModel):
+    """Answered (202) instead of a new plan when the co-parent already started one and shared it."""
+
+    co_parent_plan: Literal[True] = True
+    message: str = (
+        "Your co-parent has already started a plan and shared it with you. We have emailed you a new "
+        "link to see what they proposed: open it to reply to each proposal."
+    )
+    expires_at: datetime
+
+
+class Invited(BaseModel):
+    invitation_id: str | None = None
+    expires_at: datetime | None = None
+    shared_with: Literal["co_parent", "email", "fca"]
+
+
+class Joined(BaseModel):
+    plan_id: str
+    party_token: str | None = Field(None, description="For someone without a Parent Hub account, shown this once.")
+
+
+class HistoryEntry(BaseModel):
+    at: datetime
+    by: str | None
+    action: str
+    topic: str | None = None
+    version: int | None = None
+    status: str | None = None
+    content: dict[str, Any] | None = None
+    diff: list[dict[str, Any]] | None = None
+    topics: list[str] | None = Field(None, description="The topics a plan started with, or that were added.")
+    invitee: Literal["co_parent", "email"] | None = Field(None, description="Whom a share invited (never an address).")
+
+
+class PlanSummary(BaseModel):
+    id: str
+    status: str
+    revision: int
+    created_at: datetime
+
+
+class ChildSection(BaseModel):
+    topic: str
+    title: str
+    words: str = Field(description="Warm words for the child's age band.")
+    details: list[str] = Field(description="What was agreed, in simple lines.")
+
+
+class ChildView(BaseModel):
+    title: str
+    language: Language
+    age_band: Literal["under_8", "8_12", "13_plus"]
+    sections: list[ChildSection]
+    note: str | None = None

@@ -1,0 +1,129 @@
+"""The plans service running in-process against real NATS JetStream and the MongoDB server, with
+a clock the tests move, and `referral.created` injected as referrals would publish it."""
+
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import parse_qs, urlparse
+
+import httpx
+import nats
+import pytest
+
+from plans.app import create_app
+from plans.config import Settings
+from ptfc.clock import FakeClock
+from ptfc.events import Envelope, ParticipantContact, Professional, ReferralCreated
+from ptfc.sealing import unseal
+from ptfc.settings import DEV_LINK_SEAL_KEY
+from ptfc.testing.plugin import EventTap, bearer, eventually, running
+
+ALEX = ParticipantContact(
+    participant_id="p-alex-0001",
+    given_name="Alex",
+    family_name="Jones",
+    email="alex@example.org",
+    phone="07700900001",
+)
+CHRIS = ParticipantContact(
+    participant_id="p-chris-0002",
+    given_name="Chris",
+    family_name="Jones",
+    email="chris@example.org",
+    phone="07700900002",
+    preferred_language="pl",
+)
+# Everything that would reveal a parent's contact: none may appear in anything a party or partner reads.
+CONTACTS = ("alex@example.org", "07700900001", "chris@example.org", "07700900002", "Jones", "friend@elsewhere.example")
+
+NEW_PLAN: dict[str, Any] = {
+    "display_name": "Mum",
+    "language": "en",
+    "children": [{"name": "Sam", "age": 6}, {"name": "Jo", "age": 13}],
+    "topics": ["living", "money", "communication", "holidays"],
+}
+WEEK = {
+    "mon": "owner",
+    "tue": "owner",
+    "wed": "invitee",
+    "thu": "invitee",
+    "fri": "owner",
+    "sat": "invitee",
+    "sun": "invitee",
+}
+
+
+def token_auth(token: str) -> dict[str, str]:
+    return {"X-Plan-Token": token}
+
+
+class Kit:
+    def __init__(self, app: Any, client: httpx.AsyncClient, nats_url: str, clock: FakeClock) -> None:
+        self.app, self.client, self.nats_url, self.clock = app, client, nats_url, clock
+        self.db = app.state.rt.store.db
+        self.tap = EventTap(nats_url)
+
+    async def start(self, auth: dict | None = None, **changes: Any) -> dict:
+        answer = await self.client.post("/plans", json={**NEW_PLAN, **changes}, headers=auth or {})
+        assert answer.status_code == 201, answer.text
+        return answer.json()
+
+    async def refer(self, *people: ParticipantContact, referral_id: str = "r-1") -> None:
+        event = ReferralCreated(
+            referral_id=referral_id,
+            case_number="MA24P00123",
+            court="Manchester",
+            source="court_order",
+            stage="first_hearing",
+            region="greater-manchester",
+            provider="family-action",
+            fca_id="fca-sam",
+            fca=Professional(name="Sam Patel", email="sam@cafcass.example"),
+            participants=list(people),
+        )
+        envelope = Envelope.of(event, correlation_id=referral_id, producer="referrals")
+        nc = await nats.connect(self.nats_url)
+        try:
+            body = envelope.model_dump_json().encode()
+            await nc.jetstream().publish(envelope.type, body, headers={"Nats-Msg-Id": str(envelope.event_id)})
+        finally:
+            await nc.close()
+
+        async def known() -> bool:
+            return await self.db.participants.count_documents({"referral_id": referral_id}) == len(people)
+
+        await eventually(known)
+
+    async def invitation_token(self, count: int = 1) -> str:
+        """The token of the newest invitation, as notifications would unseal it from `plan.shared`."""
+        shared = await self.tap.wait_for("plan.shared", count)
+        url = unseal(DEV_LINK_SEAL_KEY, shared[-1].data["sealed_invite_url"])
+        return parse_qs(urlparse(url).query)["token"][0]
+
+    async def ok(self, method: str, url: str, auth: dict, **kw: Any) -> dict:
+        answer = await self.client.request(method, url, headers=auth, **kw)
+        assert answer.status_code < 300, answer.text
+        return answer.json()
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock(datetime.now(UTC).replace(microsecond=0))
+
+
+@pytest.fixture
+def settings(make_settings) -> Settings:
+    return make_settings(Settings)
+
+
+@pytest.fixture
+async def kit(settings, infra, clock):
+    app = create_app(settings, clock)
+    async with running(app) as client:
+        yield Kit(app, client, infra.nats_url, clock)
+
+
+FCA = bearer("cafcass", "fca-sam")
+
+
+def parent(participant: ParticipantContact) -> dict[str, str]:
+    return bearer("parent", participant.participant_id)

@@ -1,0 +1,50 @@
+"""The files and words a plan turns into, and the public rate limit, without I/O."""
+
+import io
+import time
+from datetime import UTC, datetime
+
+import pytest
+from docx import Document
+
+from plans import domain, exports
+from plans.limits import RateLimit
+from plans.wording import structured
+from ptfc.problems import Problem
+
+NOW = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
+
+
+def test_structured_fields_read_as_the_names_the_parents_chose():
+    mum = domain.new_party("owner", "Mum", NOW, participant_id="p", token_hash=None)
+    plan = domain.new_plan(mum, "pl", [{"name": "Ola", "age": 9}], ["money", "pets"], NOW)
+    lines = structured(
+        plan,
+        {
+            "pocket_money": [{"child": "Ola", "pence_per_week": 250, "paid_by": "shared"}],
+            "pets": [{"name": "Kot", "kind": "kot", "kept_by": "owner"}],
+        },
+        "pl",
+    )
+    assert lines == ["Ola: £2.50 (płaci oboje rodzice)", "Kot (kot): mieszka u Mum"]
+
+
+def test_the_word_file_shows_each_topic_with_its_state_in_the_plans_language():
+    mum = domain.new_party("owner", "Mum", NOW, participant_id="p", token_hash=None)
+    plan = domain.new_plan(mum, "pl", [{"name": "Ola", "age": 9}], ["education"], NOW)
+    plan["items"]["education"] = domain.propose(plan, mum, "education", {"text": "Szkoła nr 5"}, NOW).item
+    text = [p.text for p in Document(io.BytesIO(exports.plan_docx(plan, NOW))).paragraphs]
+    assert text[:3] == ["Plan dla naszego dziecka", "Wersja 0 · Data 2026-03-01", "Dzieci: Ola (wiek 9)"]
+    assert text[3:] == ["Edukacja", "Zaproponowane, jeszcze nieuzgodnione", "Szkoła nr 5"]
+
+
+def test_the_rate_limit_refuses_past_the_limit_and_forgets_after_the_window():
+    limit = RateLimit(2, 0.05)
+    limit.check("a")
+    limit.check("a")
+    with pytest.raises(Problem) as refused:
+        limit.check("a")
+    assert refused.value.status == 429
+    limit.check("b")  # another client is counted apart
+    time.sleep(0.06)
+    limit.check("a")
