@@ -1,0 +1,107 @@
+"""The manifests and the services agree: every variable a manifest sets is a setting the service
+reads, every setting production needs is set, and the values parse as the service's Settings."""
+
+import importlib
+from typing import Any
+
+import pytest
+from k8s_render import SERVICES, container_env, find, one, pod_spec, render, secret_value
+from pydantic import AliasChoices
+
+COMMON = {"NATS_URL", "MONGODB_URI", "PTFC_JWT_SECRET", "PTFC_STREAM_REPLICAS"}
+# What each service must not run without in production: the keys it uses (a development default
+# would be public), where it links parents to and how mail leaves.
+REQUIRED_IN_PROD = {
+    "referrals": COMMON | {"PTFC_EMAIL_LOOKUP_KEY"},
+    "learning": COMMON | {"PTFC_EMAIL_LOOKUP_KEY", "PTFC_LINK_SEAL_KEY", "PTFC_HUB_URL"},
+    "notifications": COMMON
+    | {
+        "PTFC_LINK_SEAL_KEY",
+        "PTFC_HUB_URL",
+        "PTFC_SMTP_HOST",
+        "PTFC_SMTP_PORT",
+        "PTFC_SMTP_TLS",
+        "PTFC_SENDER",
+        "PTFC_PROVIDER_INBOXES",
+        "PTFC_COURTS_INBOX",
+        "PTFC_SUPPORT_EMAIL",
+        "PTFC_SUPPORT_PHONE",
+    },
+}
+
+
+def settings_class(service: str) -> Any:
+    return importlib.import_module(f"{service}.config").Settings
+
+
+def env_names(cls: Any) -> dict[str, str]:
+    """Every environment variable a Settings class reads, upper-cased, to the field it sets."""
+    prefix = cls.model_config.get("env_prefix", "")
+    names = {}
+    for field_name, field in cls.model_fields.items():
+        alias = field.validation_alias
+        choices = alias.choices if isinstance(alias, AliasChoices) else [alias] if alias else []
+        for choice in choices or [prefix + field_name]:
+            names[str(choice).upper()] = field_name
+    return names
+
+
+def service_env(overlay: str, service: str) -> tuple[tuple, dict[str, Any]]:
+    resources = render(f"overlays/{overlay}")
+    [container] = pod_spec(one(resources, "Deployment", service))["containers"]
+    return resources, container_env(resources, container)
+
+
+@pytest.mark.parametrize("overlay", ["dev", "prod"])
+@pytest.mark.parametrize("service", SERVICES)
+def test_every_variable_a_manifest_sets_is_a_setting_of_the_service(service, overlay):
+    _, env = service_env(overlay, service)
+    known = env_names(settings_class(service))
+    unknown = sorted(name for name in env if name.upper() not in known)
+    assert not unknown, f"{service} has no setting for {unknown}"
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_every_setting_production_needs_is_set_in_prod(service):
+    _, env = service_env("prod", service)
+    cls = settings_class(service)
+    names = env_names(cls)
+    required = {name for name, field in names.items() if cls.model_fields[field].is_required()}
+    missing = sorted((required | REQUIRED_IN_PROD.get(service, COMMON)) - set(env))
+    assert not missing, f"prod does not set {missing} for {service}"
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_prod_values_are_valid_settings_with_three_stream_replicas(service, monkeypatch):
+    _, env = service_env("prod", service)
+    for name in env_names(settings_class(service)):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        if isinstance(value, str):
+            monkeypatch.setenv(name, value)
+        elif not value["secretKeyRef"].get("optional"):
+            monkeypatch.setenv(name, "a-secret-operations-create-of-at-least-32-characters")
+    settings = settings_class(service)()
+    assert settings.stream_replicas == 3
+    assert settings.service == service
+    if "PTFC_HUB_URL" in env:
+        assert settings.hub_url == "https://hub.ptfc.example"
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_the_dev_overlay_starts_each_service_with_valid_settings_and_its_own_database(service, monkeypatch):
+    resources, env = service_env("dev", service)
+    for name in env_names(settings_class(service)):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        if not isinstance(value, str):
+            ref = value["secretKeyRef"]
+            if ref.get("optional") and not find(resources, "Secret", ref["name"]):
+                continue  # e.g. SMTP credentials: the dev mail catcher takes none
+            value = secret_value(resources, ref["name"], ref["key"])
+        monkeypatch.setenv(name, value)
+    settings = settings_class(service)()
+    assert settings.nats_url.startswith(f"nats://{service}:")
+    assert settings.mongodb_uri.startswith(f"mongodb://{service}:")
+    assert f"/{service}?" in settings.mongodb_uri and f"authSource={service}" in settings.mongodb_uri
+    assert "w=majority" in settings.mongodb_uri and "journal=true" in settings.mongodb_uri
