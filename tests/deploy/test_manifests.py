@@ -5,7 +5,9 @@ import re
 
 import pytest
 from k8s_render import (
+    BACKENDS,
     DEPLOY,
+    FRONT_ENDS,
     KUSTOMIZATIONS,
     OVERLAYS,
     SERVICES,
@@ -19,11 +21,12 @@ from k8s_render import (
 from kubernetes_validate import utils as kv
 
 KUBERNETES = "1.32.0"  # the cluster version the manifests target (kubectl's own)
+EVERY_SERVICE = sorted({*SERVICES, *FRONT_ENDS})  # the hub's manifests exist before its code reaches this branch
 PINNED_IMAGE = re.compile(r"^[\w./-]+(:(?!latest$)[\w][\w.-]*|@sha256:[0-9a-f]{64})$")
 
 
 def test_every_service_and_overlay_has_a_kustomization():
-    for name in [*SERVICES, "nats", "mongodb", "ingress", "base", *(f"overlays/{o}" for o in OVERLAYS)]:
+    for name in [*EVERY_SERVICE, "nats", "mongodb", "ingress", "base", *(f"overlays/{o}" for o in OVERLAYS)]:
         assert name in KUSTOMIZATIONS, f"deploy/{name}/kustomization.yaml is missing"
 
 
@@ -50,7 +53,7 @@ def test_no_image_is_latest_or_untagged(kustomization):
 @pytest.mark.parametrize("overlay", OVERLAYS)
 def test_the_overlays_deploy_every_service_and_the_infrastructure(overlay):
     resources = render(f"overlays/{overlay}")
-    for service in SERVICES:
+    for service in EVERY_SERVICE:
         for kind in ("Deployment", "Service", "ServiceAccount", "HorizontalPodAutoscaler"):
             one(resources, kind, service)
         for kind in ("PodDisruptionBudget", "NetworkPolicy"):
@@ -86,7 +89,7 @@ def test_every_workload_runs_as_non_root_read_only_without_privileges_and_within
             assert {"cpu", "memory"} <= set(resources.get("limits", {})), name
 
 
-@pytest.mark.parametrize("service", SERVICES)
+@pytest.mark.parametrize("service", EVERY_SERVICE)
 def test_each_service_has_probes_a_tokenless_account_autoscaling_and_a_disruption_budget(service):
     resources = render(service)
     deployment = one(resources, "Deployment", service)
@@ -104,7 +107,7 @@ def test_each_service_has_probes_a_tokenless_account_autoscaling_and_a_disruptio
     assert spec["terminationGracePeriodSeconds"] > 15, "graceful_timeout (15 s) must end within it"
 
 
-@pytest.mark.parametrize("service", SERVICES)
+@pytest.mark.parametrize("service", BACKENDS)
 def test_each_service_is_reached_only_from_the_ingress_and_reaches_only_its_stores(service):
     policy = one(render(service), "NetworkPolicy", service)["spec"]
     assert policy["podSelector"]["matchLabels"] == {"app": service}
@@ -133,16 +136,28 @@ def test_each_service_is_reached_only_from_the_ingress_and_reaches_only_its_stor
         assert set(reached) == {(53, 53), (27017,), (4222,)}
 
 
+def test_the_hub_is_reached_only_from_the_ingress_and_reaches_only_the_apis_it_calls():
+    policy = one(render("hub"), "NetworkPolicy", "hub")["spec"]
+    [inbound] = policy["ingress"]
+    assert inbound["from"] == [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "ingress-nginx"}}}]
+    dns, apis = policy["egress"]
+    assert dns["to"] == [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "kube-system"}}}]
+    assert apis["ports"] == [{"protocol": "TCP", "port": 8000}]
+    assert [p["podSelector"]["matchLabels"]["app"] for p in apis["to"]] == ["learning", "workshops", "plans"]
+    container = pod_spec(one(render("hub"), "Deployment", "hub"))["containers"][0]
+    assert not any(e["name"] in ("NATS_URL", "MONGODB_URI") for e in container.get("env", []))
+
+
 def test_the_ingress_serves_the_hub_and_every_api_over_tls():
     ingress = one(render("ingress"), "Ingress", "ptfc")["spec"]
     backends = {rule["host"]: rule["http"]["paths"][0]["backend"]["service"]["name"] for rule in ingress["rules"]}
     assert backends["hub.ptfc.example"] == "hub"
-    assert {b for h, b in backends.items() if h.endswith(".api.ptfc.example")} == set(SERVICES)
+    assert {b for h, b in backends.items() if h.endswith(".api.ptfc.example")} == set(BACKENDS)
     assert set(ingress["tls"][0]["hosts"]) == set(backends)
 
 
 def test_the_base_names_every_service():
     base = (DEPLOY / "base" / "kustomization.yaml").read_text()
-    for service in SERVICES:
+    for service in EVERY_SERVICE:
         assert f"  - ../{service}\n" in base
     assert set(WORKLOADS) >= {w["kind"] for w in workloads(render("base"))}

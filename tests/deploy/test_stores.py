@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from k8s_render import DEPLOY, ROOT, SERVICES, by_prefix, container_env, one, pod_spec, render, secret_value
+from k8s_render import BACKENDS, DEPLOY, ROOT, by_prefix, container_env, one, pod_spec, render, secret_value
 
 from ptfc.events import STREAMS
 
@@ -45,7 +45,8 @@ def test_three_servers_route_to_each_other_and_serve_monitoring_on_8222():
 def test_the_real_nats_server_accepts_the_configuration(tmp_path):
     for name, text in nats_files().items():
         (tmp_path / name).write_text(text)
-    env = {"POD_NAME": "nats-0", **{f"{user.upper()}_PASSWORD": "x" for user in [*SERVICES, "deploy"]}}
+    users = [*BACKENDS, "streams-admin"]
+    env = {"POD_NAME": "nats-0", **{"NATS_PASSWORD_" + u.upper().replace("-", "_"): "x" for u in users}}
     done = subprocess.run(
         [str(NATS_SERVER), "-c", str(tmp_path / "nats.conf"), "-t"], capture_output=True, text=True, env=env
     )
@@ -58,15 +59,15 @@ def test_the_real_nats_server_accepts_the_configuration(tmp_path):
 def test_each_service_has_its_own_nats_user_allowed_its_own_events():
     auth = nats_files()["auth.conf"]
     users = re.findall(r"^\s*user: (\S+)$", auth, re.M)
-    assert sorted(users) == sorted([*SERVICES, "deploy"])
+    assert sorted(users) == sorted([*BACKENDS, "streams-admin"])
     blocks = dict(zip(users, re.split(r"^\s*user: \S+$", auth, flags=re.M)[1:], strict=True))
     for owner, (stream, subjects) in STREAMS.items():
         for subject in subjects:
             assert f'"{subject}"' in blocks[owner]
-            assert all(f'"{subject}"' not in blocks[other] for other in SERVICES if other != owner)
+            assert all(f'"{subject}"' not in blocks[other] for other in BACKENDS if other != owner)
         assert f'"$JS.API.STREAM.UPDATE.{stream}"' in blocks[owner]
     dev = render("overlays/dev")
-    for service in SERVICES:
+    for service in BACKENDS:
         password = secret_value(dev, by_prefix(dev, "Secret", "nats-users")["metadata"]["name"], service)
         url = secret_value(dev, by_prefix(dev, "Secret", f"{service}-nats")["metadata"]["name"], "url")
         assert url == f"nats://{service}:{password}@nats:4222"
@@ -80,7 +81,7 @@ def test_the_streams_are_declared_once_by_a_job_with_three_replicas_in_prod():
     env = container_env(prod, container)
     assert env["PTFC_STREAM_REPLICAS"] == "3"
     assert env["NATS_URL"]["secretKeyRef"]["name"].startswith("ptfc-streams-nats")
-    for service in SERVICES:  # a service re-declares its own stream at start: with the same replicas
+    for service in BACKENDS:  # a service re-declares its own stream at start: with the same replicas
         [app] = pod_spec(one(prod, "Deployment", service))["containers"]
         assert container_env(prod, app)["PTFC_STREAM_REPLICAS"] == "3"
 
@@ -96,8 +97,8 @@ def test_the_replica_set_is_initiated_and_each_service_gets_its_own_user():
     assert env["REPLICA_SET"] == replica_set
     members = env["MEMBERS"].split(",")
     assert members == [f"mongo-{i}.mongo:27017" for i in range(mongo["spec"]["replicas"])]
-    assert sorted(env["SERVICES"].split(",")) == SERVICES
-    for service in SERVICES:
+    assert sorted(env["SERVICES"].split(",")) == BACKENDS
+    for service in BACKENDS:
         assert env[f"{service.upper()}_PASSWORD"]["secretKeyRef"] == {"name": f"{service}-mongodb", "key": "password"}
     script = by_prefix(resources, "ConfigMap", "mongo-init")["data"]["init.js"]
     assert "rs.initiate(" in script and "createUser(" in script and "updateUser(" in script
@@ -106,10 +107,10 @@ def test_the_replica_set_is_initiated_and_each_service_gets_its_own_user():
 
 def test_every_connection_string_writes_with_majority_and_journal():
     dev = render("overlays/dev")
-    uris = [secret_value(dev, by_prefix(dev, "Secret", f"{s}-mongodb")["metadata"]["name"], "uri") for s in SERVICES]
+    uris = [secret_value(dev, by_prefix(dev, "Secret", f"{s}-mongodb")["metadata"]["name"], "uri") for s in BACKENDS]
     for doc in [DEPLOY / "mongodb" / "README.md", ROOT / "docs" / "operations.md"]:
         uris += re.findall(r"mongodb(?:\+srv)?://[^\s'\"`)]+", doc.read_text())
-    assert len(uris) > len(SERVICES)
+    assert len(uris) > len(BACKENDS)
     for uri in uris:
         assert "w=majority" in uri and "journal=true" in uri, uri
 
@@ -121,6 +122,6 @@ def test_nats_and_mongodb_admit_only_their_clients(overlay):
     mongo = one(resources, "NetworkPolicy", "mongo")["spec"]["ingress"]
     assert nats[0]["from"] == [{"podSelector": {"matchLabels": {"ptfc.io/nats-client": "true"}}}]
     assert mongo[0]["from"][0] == {"podSelector": {"matchLabels": {"ptfc.io/mongodb-client": "true"}}}
-    for service in SERVICES:
+    for service in BACKENDS:
         labels = one(resources, "Deployment", service)["spec"]["template"]["metadata"]["labels"]
         assert labels["ptfc.io/nats-client"] == labels["ptfc.io/mongodb-client"] == "true"
