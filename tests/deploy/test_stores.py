@@ -2,6 +2,7 @@
 real nats-server), streams declared once with 3 replicas in prod, and a MongoDB replica set that
 is initiated, with a user and a connection string per service that writes with w=majority."""
 
+import importlib.util
 import re
 import subprocess
 import sys
@@ -71,6 +72,28 @@ def test_each_service_has_its_own_nats_user_allowed_its_own_events():
         password = secret_value(dev, by_prefix(dev, "Secret", "nats-users")["metadata"]["name"], service)
         url = secret_value(dev, by_prefix(dev, "Secret", f"{service}-nats")["metadata"]["name"], "url")
         assert url == f"nats://{service}:{password}@nats:4222"
+
+
+def test_the_nats_servers_have_every_password_the_users_need():
+    wanted = set(re.findall(r"password: \$(\w+)", nats_files()["auth.conf"]))
+    [container] = pod_spec(one(render("nats"), "StatefulSet", "nats"))["containers"]
+    given = {e["name"]: e["valueFrom"].get("secretKeyRef", {}) for e in container["env"] if "valueFrom" in e}
+    assert wanted and wanted <= set(given)
+    assert all(given[name]["name"] == "nats-users" for name in wanted)
+
+
+@pytest.mark.skipif(
+    importlib.util.find_spec("ptfc.buspermissions") is None,
+    reason="ptfc.buspermissions comes with the security branch; until then auth.conf is written by hand",
+)
+def test_auth_conf_is_what_ptfc_renders_for_this_release():
+    """Consumers are listed by name in the permissions: a release that adds a handler needs the
+    configuration rendered from it (`ptfc nats-config --env-passwords > deploy/nats/auth.conf`)."""
+    done = subprocess.run(
+        [sys.executable, "-m", "ptfc.cli", "nats-config", "--env-passwords"], capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    assert (DEPLOY / "nats" / "auth.conf").read_text() == done.stdout, "regenerate it as the docstring says"
 
 
 def test_the_streams_are_declared_once_by_a_job_with_three_replicas_in_prod():

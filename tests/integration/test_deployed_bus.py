@@ -67,8 +67,13 @@ def referral(referral_id: str) -> Envelope:
     return Envelope.of(data, correlation_id=referral_id, producer="referrals")
 
 
+async def connect(url: str) -> nats.NATS:
+    user = url.split("//")[1].split(":")[0]
+    return await nats.connect(url, inbox_prefix=f"_INBOX_{user}")  # replies on the user's own prefix
+
+
 async def publish(url: str, envelope: Envelope) -> None:
-    nc = await nats.connect(url)
+    nc = await connect(url)
     try:
         headers = {"Nats-Msg-Id": str(envelope.event_id)}
         await nc.jetstream().publish(envelope.type, envelope.model_dump_json().encode(), headers=headers, timeout=2)
@@ -77,7 +82,7 @@ async def publish(url: str, envelope: Envelope) -> None:
 
 
 async def stream_messages(url: str, stream: str) -> int:
-    nc = await nats.connect(url)
+    nc = await connect(url)
     try:
         return (await nc.jetstream().stream_info(stream)).state.messages
     finally:
@@ -105,7 +110,7 @@ async def test_a_service_runs_as_its_own_user_and_cannot_act_as_another(deployed
 
     with pytest.raises(nats.errors.Error):  # refused: never acknowledged
         await publish(deployed_nats["learning"], referral("r-forged"))
-    nc = await nats.connect(deployed_nats["learning"])
+    nc = await connect(deployed_nats["learning"])
     try:
         with pytest.raises(nats.errors.Error):
             await nc.jetstream().delete_stream("REFERRALS")
