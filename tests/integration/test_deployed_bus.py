@@ -90,8 +90,11 @@ async def stream_messages(url: str, stream: str) -> int:
 
 
 async def test_a_service_runs_as_its_own_user_and_cannot_act_as_another(deployed_nats, infra):
-    await ensure_streams(ServiceSettings(nats_url=deployed_nats["streams-admin"]), list(STREAMS))
+    # `nats_user` and `env` are settings from the security branch on (ignored before it)
+    admin = ServiceSettings(nats_url=deployed_nats["streams-admin"], nats_user="streams-admin")
+    await ensure_streams(admin, list(STREAMS))
     settings = Settings(
+        env="dev",  # the test keeps the development keys
         nats_url=deployed_nats["learning"],
         mongodb_uri=infra.mongodb_uri,
         database=f"t{uuid4().hex[:12]}_learning",
