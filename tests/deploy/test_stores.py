@@ -126,6 +126,12 @@ def test_the_replica_set_is_initiated_and_each_service_gets_its_own_user():
     assert "/etc/mongo-init/init.js" in init["args"][0]
 
 
+def test_the_dev_key_file_is_one_mongod_accepts():
+    dev = render("overlays/dev")
+    keyfile = secret_value(dev, by_prefix(dev, "Secret", "mongodb-keyfile")["metadata"]["name"], "keyfile")
+    assert re.fullmatch(r"[A-Za-z0-9+/=]{6,1024}", keyfile), "mongod takes 6 to 1024 base64 characters"
+
+
 def test_every_connection_string_writes_with_majority_and_journal():
     dev = render("overlays/dev")
     uris = [secret_value(dev, by_prefix(dev, "Secret", f"{s}-mongodb")["metadata"]["name"], "uri") for s in BACKENDS]
