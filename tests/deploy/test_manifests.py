@@ -12,6 +12,7 @@ from k8s_render import (
     OVERLAYS,
     SERVICES,
     WORKLOADS,
+    container_env,
     find,
     one,
     pod_spec,
@@ -154,6 +155,22 @@ def test_the_ingress_serves_the_hub_and_every_api_over_tls():
     assert backends["hub.ptfc.example"] == "hub"
     assert {b for h, b in backends.items() if h.endswith(".api.ptfc.example")} == set(BACKENDS)
     assert set(ingress["tls"][0]["hosts"]) == set(backends)
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_links_to_the_hub_point_at_the_host_the_ingress_serves_it_on(overlay):
+    resources = render(f"overlays/{overlay}")
+    [hub_host] = [r["host"] for r in one(resources, "Ingress", "ptfc")["spec"]["rules"] if r["host"].startswith("hub.")]
+    urls = {}
+    for service in EVERY_SERVICE:
+        [container] = pod_spec(one(resources, "Deployment", service))["containers"]
+        env = container_env(resources, container)
+        urls |= {
+            f"{service} {k}": v
+            for k, v in env.items()
+            if k == "PTFC_HUB_URL" or (service, k) == ("hub", "PTFC_PUBLIC_URL")
+        }
+    assert len(urls) >= 3 and set(urls.values()) == {f"https://{hub_host}"}, urls
 
 
 def test_the_base_names_every_service():
