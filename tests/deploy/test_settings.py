@@ -2,6 +2,8 @@
 reads, every setting production needs is set, and the values parse as the service's Settings."""
 
 import importlib
+import json
+import typing
 from typing import Any
 
 import pytest
@@ -12,11 +14,18 @@ from pydantic import AliasChoices
 # (ptfc.settings.SECRETS in the security branch: a service outside PTFC_ENV=dev refuses to
 # start while one of them is missing or its public development value), where it links parents
 # to, and how mail leaves.
-COMMON = {"NATS_URL", "MONGODB_URI", "PTFC_ENV", "PTFC_STREAM_REPLICAS", "PTFC_JWT_SECRET", "PTFC_DEAD_LETTER_SEAL_KEY"}
+COMMON = {
+    "NATS_URL",
+    "MONGODB_URI",
+    "PTFC_ENV",
+    "PTFC_STREAM_REPLICAS",
+    "PTFC_JWT_PUBLIC_KEYS",
+    "PTFC_DEAD_LETTER_SEAL_KEY",
+}
 REQUIRED_IN_PROD = {
     "referrals": COMMON
     | {"PTFC_EMAIL_LOOKUP_KEY", "PTFC_SIGN_IN_LOOKUP_KEY", "PTFC_CONTACT_SEAL_KEY", "PTFC_WORKSHOPS_SEAL_KEY"},
-    "learning": COMMON | {"PTFC_EMAIL_LOOKUP_KEY", "PTFC_LINK_SEAL_KEY", "PTFC_HUB_URL"},
+    "learning": COMMON | {"PTFC_EMAIL_LOOKUP_KEY", "PTFC_LINK_SEAL_KEY", "PTFC_JWT_PRIVATE_KEY", "PTFC_HUB_URL"},
     "workshops": COMMON | {"PTFC_WORKSHOPS_SEAL_KEY"},
     "plans": COMMON | {"PTFC_HUB_URL"},
     "notifications": COMMON
@@ -40,11 +49,14 @@ REQUIRED_IN_PROD = {
 
 # Settings other branches add, which the manifests set already; this branch's Settings lack them.
 # "*": ServiceSettings in the security branch (PTFC_ENV refuses development keys outside dev,
-# dead letters and parents' details sealed, stream retention, the ingress hop); "plans": the plans
+# EdDSA tokens verified against each issuer's public key and signed by learning, dead letters
+# and parents' details sealed, stream retention, the ingress hop); "plans": the plans
 # branch (invitation links point at the hub). Once merged, remove them here (a test says so).
 ARRIVING = {
     "*": {
         "PTFC_ENV",
+        "PTFC_JWT_PUBLIC_KEYS",
+        "PTFC_JWT_PRIVATE_KEY",
         "PTFC_DEAD_LETTER_SEAL_KEY",
         "PTFC_STREAM_MAX_AGE",
         "PTFC_TRUSTED_PROXY_HOPS",
@@ -76,6 +88,14 @@ def env_names(cls: Any) -> dict[str, str]:
         for choice in choices or [prefix + field_name]:
             names[str(choice).upper()] = field_name
     return names
+
+
+def placeholder(cls: Any, env_name: str) -> str:
+    """A value of the field's shape for a Secret operations create (JSON for a map or a list)."""
+    secret = "a-secret-operations-create-of-at-least-32-characters"
+    field = env_names(cls).get(env_name.upper())
+    shape = typing.get_origin(cls.model_fields[field].annotation) if field else None
+    return json.dumps({"issuer": secret}) if shape is dict else json.dumps([secret]) if shape is list else secret
 
 
 def service_env(overlay: str, service: str) -> tuple[tuple, dict[str, Any]]:
@@ -120,7 +140,7 @@ def test_prod_values_are_valid_settings(service, monkeypatch):
         elif name == "NATS_URL":  # the Secret holds the service's own user and password
             monkeypatch.setenv(name, f"nats://{service}:a-password@nats:4222")
         elif not value["secretKeyRef"].get("optional"):
-            monkeypatch.setenv(name, "a-secret-operations-create-of-at-least-32-characters")
+            monkeypatch.setenv(name, placeholder(settings_class(service), name))
     settings = settings_class(service)()
     assert settings.service == service
     # with the security branch merged: no key is left at its public development value
