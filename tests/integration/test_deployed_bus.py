@@ -1,0 +1,122 @@
+"""The NATS configuration in deploy/nats (its users and permissions, `sync_interval: always`) on a
+real nats-server: a service runs as its own user, and that user cannot act as another service."""
+
+import re
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+from uuid import uuid4
+
+import nats
+import pytest
+
+from learning.app import create_app
+from learning.config import Settings
+from ptfc.events import STREAMS, Envelope, ParticipantContact, Professional, ReferralCreated
+from ptfc.infra import free_port, wait_for_port
+from ptfc.settings import ServiceSettings
+from ptfc.store import INBOX
+from ptfc.streams import ensure_streams
+from ptfc.testing.plugin import FAST, eventually, running
+
+DEPLOY = Path(__file__).resolve().parents[2] / "deploy" / "nats"
+USERS = [*STREAMS, "streams-admin"]
+
+
+@pytest.fixture
+def deployed_nats(tmp_path):
+    """One server with the deployed configuration; the cluster block is left out (one server)."""
+    conf = (DEPLOY / "nats.conf").read_text()
+    conf = re.sub(r"^cluster \{.*?^\}\n", "", conf, flags=re.M | re.S).replace("/data", str(tmp_path / "data"))
+    (tmp_path / "nats.conf").write_text(conf)
+    (tmp_path / "auth.conf").write_text((DEPLOY / "auth.conf").read_text())
+    passwords = {user: secrets.token_hex(8) for user in USERS}
+    env = {"POD_NAME": "nats-0", **{"NATS_PASSWORD_" + u.upper().replace("-", "_"): p for u, p in passwords.items()}}
+    port = free_port()
+    command = [str(Path(sys.executable).parent / "nats-server"), "-c", str(tmp_path / "nats.conf")]
+    server = subprocess.Popen(
+        [*command, "-a", "127.0.0.1", "-p", str(port), "-m", str(free_port())],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_for_port(port, 20, server)
+        yield {user: f"nats://{user}:{password}@127.0.0.1:{port}" for user, password in passwords.items()}
+    finally:
+        server.terminate()
+        server.wait(10)
+
+
+def referral(referral_id: str) -> Envelope:
+    data = ReferralCreated(
+        referral_id=referral_id,
+        case_number="MA24P00123",
+        court="Manchester Family Court",
+        source="court_order",
+        stage="first_hearing",
+        region="greater-manchester",
+        provider="action-for-children",
+        fca_id="fca-1",
+        fca=Professional(name="Fiona Adviser", email="fiona@cafcass.example"),
+        participants=[
+            ParticipantContact(participant_id="p-1", given_name="Alex", family_name="Morgan", email="a@p.ex")
+        ],
+    )
+    return Envelope.of(data, correlation_id=referral_id, producer="referrals")
+
+
+async def connect(url: str) -> nats.NATS:
+    user = url.split("//")[1].split(":")[0]
+    return await nats.connect(url, inbox_prefix=f"_INBOX_{user}")  # replies on the user's own prefix
+
+
+async def publish(url: str, envelope: Envelope) -> None:
+    nc = await connect(url)
+    try:
+        headers = {"Nats-Msg-Id": str(envelope.event_id)}
+        await nc.jetstream().publish(envelope.type, envelope.model_dump_json().encode(), headers=headers, timeout=2)
+    finally:
+        await nc.close()
+
+
+async def stream_messages(url: str, stream: str) -> int:
+    nc = await connect(url)
+    try:
+        return (await nc.jetstream().stream_info(stream)).state.messages
+    finally:
+        await nc.close()
+
+
+async def test_a_service_runs_as_its_own_user_and_cannot_act_as_another(deployed_nats, infra):
+    # `nats_user` and `env` are settings from the security branch on (ignored before it)
+    admin = ServiceSettings(nats_url=deployed_nats["streams-admin"], nats_user="streams-admin")
+    await ensure_streams(admin, list(STREAMS))
+    settings = Settings(
+        env="dev",  # the test keeps the development keys
+        nats_url=deployed_nats["learning"],
+        mongodb_uri=infra.mongodb_uri,
+        database=f"t{uuid4().hex[:12]}_learning",
+        **FAST,
+    )
+    app = create_app(settings)
+    async with running(app) as client:
+        assert (await client.get("/readyz")).status_code == 200
+        await publish(deployed_nats["referrals"], referral("r-1"))  # referrals publishes its own events
+
+        async def handled_and_published() -> bool:  # learning consumed it and published its own
+            inbox = await app.state.rt.store.db[INBOX].count_documents({})
+            return inbox == 1 and await stream_messages(deployed_nats["streams-admin"], "LEARNING") >= 1
+
+        await eventually(handled_and_published, timeout=20)
+
+    with pytest.raises(nats.errors.Error):  # refused: never acknowledged
+        await publish(deployed_nats["learning"], referral("r-forged"))
+    nc = await connect(deployed_nats["learning"])
+    try:
+        with pytest.raises(nats.errors.Error):
+            await nc.jetstream().delete_stream("REFERRALS")
+    finally:
+        await nc.close()
+    assert await stream_messages(deployed_nats["streams-admin"], "REFERRALS") == 1
