@@ -66,7 +66,6 @@ ARRIVING = {
         "PTFC_WORKSHOPS_SEAL_KEY",
         "PTFC_WORKSHOPS_SEAL_PREVIOUS_KEYS",
     },
-    "plans": {"PTFC_HUB_URL"},
 }
 
 
