@@ -35,7 +35,6 @@ log = logging.getLogger("ptfc.consumer")
 MAX_RETRY_DELAY = 300.0  # seconds
 
 
-
 @dataclass(frozen=True)
 class Meta:
     """The envelope of the event a handler receives, without its data (the handler gets that typed)."""

@@ -3,7 +3,7 @@
 from datetime import timedelta
 
 from ptfc.testing.plugin import bearer, eventually
-from referrals.handlers import chase_activations
+from referrals.sweeps import chase_activations
 
 from .conftest import FCA, REQUEST
 
