@@ -115,7 +115,7 @@ async def contacts_due(db: AsyncDatabase, provider: str, now: datetime, paging: 
 
 
 async def chasers_due(db: AsyncDatabase, now: datetime, limit: int) -> list[str]:
-    rows = await db[PARTICIPANTS].find({"chaser_due_at": {"$lte": now}}, {"_id": 1}).to_list(limit)
+    rows = await db[PARTICIPANTS].find({"chaser_due_at": {"$lte": now}}, {"_id": 1}).sort("_id", 1).to_list(limit)
     return [str(row["_id"]) for row in rows]
 
 
