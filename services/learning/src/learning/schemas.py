@@ -10,7 +10,6 @@ from learning.content import Module
 from learning.domain import ModuleStatus
 from ptfc.models import Request
 
-Language = Literal["en", "pl", "ur"]
 Status = Literal["active", "completed", "withdrawn", "missed", "superseded"]
 
 # ---- requests --------------------------------------------------------------------------------
