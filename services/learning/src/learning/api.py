@@ -36,7 +36,7 @@ from ptfc.lookup import email_key
 from ptfc.pagination import Page, Paging
 from ptfc.problems import Problem
 from ptfc.programme import Language
-from ptfc.service import Runtime, RuntimeDep
+from ptfc.runtime import Runtime, RuntimeDep
 from ptfc.store import Tx
 
 router = APIRouter()

@@ -4,7 +4,7 @@ stays due and holds up nothing); the domain re-reads it there, so replicas sweep
 
 from learning import domain
 from learning.store import ACTIVATIONS, ENROLMENTS, SIGN_IN_REQUESTS, UnitOfWork, due, take_sign_in_request
-from ptfc.service import Runtime
+from ptfc.runtime import Runtime
 from ptfc.store import Tx
 from ptfc.sweeps import each
 

@@ -13,7 +13,7 @@ from notifications.views import view
 from ptfc.auth import CurrentCaller
 from ptfc.idempotency import IdempotencyKey, once
 from ptfc.pagination import Page, Paging
-from ptfc.service import RuntimeDep
+from ptfc.runtime import RuntimeDep
 from ptfc.store import Tx
 
 router = APIRouter(prefix="/notifications", tags=["notifications"])

@@ -16,7 +16,7 @@ from notifications import domain, store
 from notifications.domain import Attempt
 from notifications.transports import Outgoing, Permanent, Transient, Transport
 from ptfc.events import NotificationFailed, NotificationSent
-from ptfc.service import Runtime, Sweep
+from ptfc.runtime import Runtime, Sweep
 from ptfc.store import Tx
 
 log = logging.getLogger("notifications.sweeps")

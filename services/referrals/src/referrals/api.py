@@ -15,7 +15,7 @@ from ptfc.events import PROVIDERS
 from ptfc.idempotency import IdempotencyKey, once
 from ptfc.lookup import email_key
 from ptfc.pagination import Page, Paging
-from ptfc.service import Runtime, RuntimeDep
+from ptfc.runtime import Runtime, RuntimeDep
 from ptfc.store import Tx
 from referrals import domain, store, views
 from referrals.access import cafcass_only, provider_staff, visible_referral, visible_to

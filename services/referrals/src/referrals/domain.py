@@ -6,7 +6,7 @@ MongoDB one, tests an in-memory one), so every state change is here and tested w
 import re
 from dataclasses import asdict, dataclass, fields, replace
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, Literal, Protocol
+from typing import Any, Literal, Protocol
 
 from ptfc.events import (
     ActivationOverdue,
@@ -18,11 +18,9 @@ from ptfc.events import (
     ReferralReordered,
     ReferralWithdrawn,
 )
-from ptfc.programme import MODULES
+from ptfc.programme import MODULES, PROVIDERS
 
-if TYPE_CHECKING:
-    from referrals.schemas import NewReferral
-ACTION_FOR_CHILDREN, FAMILY_ACTION_SLUG = "action-for-children", "family-action"
+ACTION_FOR_CHILDREN, FAMILY_ACTION_SLUG = PROVIDERS
 CASE_NUMBER = re.compile(r"^[A-Z]{2}[0-9]{2}[A-Z][0-9]{5}$")  # ASCII only: \d matches any script's digits
 PARTNER_IN_WALES = "Cafcass Cymru runs Working Together for Children (WT4C) for separated parents in Wales."
 
@@ -382,10 +380,11 @@ def _clocks(now: datetime, timings: Timings, activated_ever: bool) -> dict[str, 
 
 
 async def intake(
-    uow: UnitOfWork, form: "NewReferral", fca_id: str, email_keys: list[str], timings: Timings
+    uow: UnitOfWork, form: Any, fca_id: str, email_keys: list[str], timings: Timings
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """Take a referral: every intake rule, then the referral, one participant per parent and
-    `referral.created` (the only event with contact details: notifications keeps them)."""
+    """Take a referral (`form`, a validated `schemas.NewReferral`): every intake rule, then the
+    referral, one participant per parent and `referral.created` (the only event with contact
+    details: notifications keeps them)."""
     case = case_number(form.case_number)
     provider = check_intake(form.court_declined, form.safeguarding_concerns, form.court, form.region)
     if len(set(email_keys)) != len(email_keys):

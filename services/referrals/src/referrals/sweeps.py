@@ -1,7 +1,7 @@
 """Timed work of the referrals service: the no-activation chaser. Due times are indexed fields,
 so a restart loses nothing; each parent is chased in a unit of work of its own."""
 
-from ptfc.service import Runtime
+from ptfc.runtime import Runtime
 from ptfc.sweeps import each
 from referrals import domain
 from referrals.store import UnitOfWork, chasers_due
