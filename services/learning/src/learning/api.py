@@ -31,7 +31,7 @@ from learning.schemas import (
     SignInRequested,
 )
 from ptfc.auth import CurrentCaller
-from ptfc.idempotency import IdempotencyKey, once
+from ptfc.idempotency import IdempotencyKey, change_once, once
 from ptfc.lookup import email_key
 from ptfc.pagination import Page, Paging
 from ptfc.problems import Problem
@@ -45,19 +45,12 @@ ModuleNo = Annotated[int, Path(ge=1, le=content.MODULE_COUNT, description="1 to 
 EnrolmentId = Annotated[str, Path(max_length=24)]
 Lang = Annotated[Language, Query(description="Falls back to English where a module is not translated yet")]
 Change = Callable[[store.UnitOfWork], Awaitable[tuple[int, BaseModel]]]
+REFUSALS = (domain.Refused, domain.Unknown)
 
 
 async def write(rt: Runtime, key: str | None, scope: str, payload: Any, change: Change) -> JSONResponse:
     """One change in one transaction, once per Idempotency-Key; a refusal answers as its problem."""
-
-    async def work(tx: Tx) -> tuple[int, dict[str, Any]]:
-        try:
-            status, answer = await change(store.UnitOfWork(tx))
-        except (domain.Refused, domain.Unknown) as refusal:
-            raise problem(refusal) from None
-        return status, answer.model_dump(mode="json")
-
-    return await once(rt.store, key, scope, payload, work)
+    return await change_once(rt.store, key, scope, payload, lambda tx: change(store.UnitOfWork(tx)), REFUSALS, problem)
 
 
 def refused(call: Callable[[], Any]) -> Any:

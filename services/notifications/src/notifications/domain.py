@@ -377,16 +377,17 @@ def delivery(planned: Planned, source: Source, row_id: Any, rendered: dict[str, 
         "language": planned.language,
         **rendered,
         "urgent": planned.template in URGENT,
+        **_not_tried(now),
         "status": "skipped" if planned.skip_reason else "pending",
         "skip_reason": planned.skip_reason,
-        "attempts": 0,
-        "due_at": now,
-        "created_at": now,
-        "sent_at": None,
-        "failed_at": None,
-        "last_error": None,
         "resend_of": None,
     }
+
+
+def _not_tried(now: datetime) -> dict[str, Any]:
+    """A row due now that no sender has tried yet."""
+    status = {"status": "pending", "skip_reason": None, "attempts": 0, "due_at": now, "created_at": now}
+    return status | {"sent_at": None, "failed_at": None, "last_error": None}
 
 
 def resend(original: dict[str, Any], row_id: Any, by: str, now: datetime) -> dict[str, Any]:
@@ -403,14 +404,7 @@ def resend(original: dict[str, Any], row_id: Any, by: str, now: datetime) -> dic
         "_id": row_id,
         "notification_id": str(row_id),
         "key": f"resend:{original['notification_id']}:{row_id}",
-        "status": "pending",
-        "skip_reason": None,
-        "attempts": 0,
-        "due_at": now,
-        "created_at": now,
-        "sent_at": None,
-        "failed_at": None,
-        "last_error": None,
+        **_not_tried(now),
         "resend_of": original["notification_id"],
         "resent_by": by,
     }

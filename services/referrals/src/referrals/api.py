@@ -12,7 +12,7 @@ from pymongo.errors import DuplicateKeyError
 
 from ptfc.auth import Caller, CurrentCaller
 from ptfc.events import PROVIDERS
-from ptfc.idempotency import IdempotencyKey, once
+from ptfc.idempotency import IdempotencyKey, change_once
 from ptfc.lookup import email_key
 from ptfc.pagination import Page, Paging
 from ptfc.runtime import Runtime, RuntimeDep
@@ -47,15 +47,11 @@ async def write(
     `clash` names the parents whose active cycle a concurrent write may have claimed first: the
     unique index then refuses this one, answered as "already referred" under that referral."""
 
-    async def work(tx: Tx) -> tuple[int, dict[str, Any]]:
-        try:
-            status, answer = await change(store.UnitOfWork(tx))
-        except (domain.Refused, domain.Unknown) as refusal:
-            raise problem(refusal) from None
-        return status, answer.model_dump(mode="json")
+    def work(tx: Tx) -> Awaitable[tuple[int, BaseModel]]:
+        return change(store.UnitOfWork(tx))
 
     try:
-        return await once(rt.store, key, scope, payload, work)
+        return await change_once(rt.store, key, scope, payload, work, (domain.Refused, domain.Unknown), problem)
     except DuplicateKeyError:
         other = clash and await store.active_referral_of(rt.store.db, *clash)
         if other:
