@@ -167,10 +167,29 @@ async def queue_sign_in(tx: Tx, email_key: str) -> None:
     )
 
 
-async def due(
-    db: AsyncDatabase, collection: str, query: dict[str, Any], field: str, limit: int
-) -> list[dict[str, Any]]:
-    return await db[collection].find(query).sort(field, 1).limit(limit).to_list()
+async def _due(db: AsyncDatabase, collection: str, query: dict[str, Any], field: str, limit: int) -> list[Any]:
+    """The ids of the items due first, by the indexed due field."""
+    rows = await db[collection].find(query, {"_id": 1}).sort(field, 1).limit(limit).to_list()
+    return [row["_id"] for row in rows]
+
+
+async def expired_links(db: AsyncDatabase, now: datetime, limit: int) -> list[str]:
+    return await _due(db, ACTIVATIONS, {"state": "pending", "expires_at": {"$lte": now}}, "expires_at", limit)
+
+
+async def reminders_due(db: AsyncDatabase, now: datetime, limit: int) -> list[str]:
+    # Past the deadline a reminder is moot: the missed deadline takes over.
+    query = {"status": "active", "reminder_due": {"$lte": now}, "deadline": {"$gt": now}}
+    return [str(i) for i in await _due(db, ENROLMENTS, query, "reminder_due", limit)]
+
+
+async def deadlines_passed(db: AsyncDatabase, now: datetime, limit: int) -> list[str]:
+    query = {"status": "active", "deadline": {"$lte": now}}
+    return [str(i) for i in await _due(db, ENROLMENTS, query, "deadline", limit)]
+
+
+async def sign_in_requests(db: AsyncDatabase, limit: int) -> list[dict[str, Any]]:
+    return await db[SIGN_IN_REQUESTS].find({}).sort("requested_at", 1).limit(limit).to_list()
 
 
 async def take_sign_in_request(tx: Tx, email_key: str) -> bool:

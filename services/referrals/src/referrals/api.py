@@ -95,8 +95,7 @@ async def list_referrals(
     provider: Annotated[str | None, Query(pattern="^(" + "|".join(PROVIDERS) + ")$")] = None,
 ) -> Page[ReferralSummary]:
     asked = {"case_number": case_number and case_number.strip().upper(), "status": status, "provider": provider}
-    query = {"$and": [{k: v for k, v in asked.items() if v}, visible_to(caller)]}
-    rows = await store.referrals_page(rt.store.db, query, paging)
+    rows = await store.referrals_page(rt.store.db, visible_to(caller), asked, paging)
     parents = await store.parents_of(rt.store.db, [str(r["_id"]) for r in rows])
     return Page(items=[views.summary(r, parents) for r in rows], next_cursor=paging.next_cursor(rows))
 

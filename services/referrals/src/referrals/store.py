@@ -105,8 +105,12 @@ async def parents_of(db: AsyncDatabase, referral_ids: list[str]) -> list[dict[st
     return await db[PARTICIPANTS].find({"referral_id": {"$in": referral_ids}}).sort("_id", 1).to_list()
 
 
-async def referrals_page(db: AsyncDatabase, query: dict[str, Any], paging: PageParams) -> list[dict[str, Any]]:
-    return await db[REFERRALS].find({"$and": [query, paging.filter()]}).sort("_id", 1).to_list(paging.limit)
+async def referrals_page(
+    db: AsyncDatabase, scope: dict[str, Any], asked: dict[str, Any], paging: PageParams
+) -> list[dict[str, Any]]:
+    """One page of the referrals in `scope` (what the caller may see) matching the non-empty `asked` fields."""
+    query = {k: v for k, v in asked.items() if v} | paging.filter()
+    return await db[REFERRALS].find({"$and": [query, scope]}).sort("_id", 1).to_list(paging.limit)
 
 
 async def contacts_due(db: AsyncDatabase, provider: str, now: datetime, paging: PageParams) -> list[dict[str, Any]]:
