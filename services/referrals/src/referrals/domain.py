@@ -243,7 +243,10 @@ def apply(progress: Progress, event_type: str, data: dict[str, Any], at: datetim
             done_at = p.learning_completed_at or data["completed_at"]
             return replace(p, learning_completed_at=done_at, modules_completed=MODULES)
         case "learning.deadline_missed":
-            return replace(p, deadline_missed_at=p.deadline_missed_at or at)
+            # It says how many modules were done: the court hears that number even when this event
+            # overtakes the last `module.completed` (each event type has its own consumer).
+            done = min(MODULES, max(p.modules_completed, data.get("modules_completed", 0)))
+            return replace(p, deadline_missed_at=p.deadline_missed_at or at, modules_completed=done)
         case "learning.extended":
             return replace(p, deadline=data["deadline"])
         case "workshop.booked":

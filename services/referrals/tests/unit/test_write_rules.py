@@ -191,3 +191,12 @@ async def test_the_chaser_fires_once_when_due_and_never_after_activation():
     assert not await domain.chase(uow, chris["_id"])
     [overdue] = [e for e, _ in uow.events if e.TYPE == "referral.activation_overdue"]
     assert overdue.participant_id == alex["_id"] and overdue.days_since_referral == 14
+
+
+async def test_a_missed_deadline_reports_the_modules_done_even_before_their_own_events_arrive():
+    uow = FakeUnitOfWork()
+    _, (alex, _) = await referred(uow)
+    await follow(uow, alex, "learning.deadline_missed", deadline=uow.clock, modules_completed=3)
+    await follow(uow, alex, "module.completed", module=3, modules_completed=3)  # overtaken, arrives late
+    [incomplete] = [e for e, _ in uow.events if isinstance(e, CourseIncomplete)]
+    assert incomplete.modules_completed == 3
