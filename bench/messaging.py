@@ -18,8 +18,8 @@ from nats.js.api import ConsumerConfig
 
 from ptfc.clock import SystemClock
 from ptfc.consumer import Handlers, Meta
+from ptfc.dev.servers import start_mongodb, start_nats
 from ptfc.events import ReferralWithdrawn
-from ptfc.infra import start_mongodb, start_nats
 from ptfc.service import build_app
 from ptfc.settings import ServiceSettings
 from ptfc.store import Store, Tx

@@ -6,7 +6,6 @@ and nothing of the co-parent leaks."""
 import re
 from datetime import UTC, datetime, timedelta
 
-import nats
 import pytest
 
 from learning.app import create_app as learning_app
@@ -15,6 +14,7 @@ from learning.content import module
 from notifications.app import create_app as notifications_app
 from notifications.config import Settings as NotificationsSettings
 from ptfc.events import Envelope, SessionPart, WorkshopAttended, WorkshopBooked
+from ptfc.testing.events import publish
 from ptfc.testing.mailbox import Mailbox
 from ptfc.testing.plugin import bearer, eventually, running
 from referrals.app import create_app as referrals_app
@@ -76,16 +76,6 @@ def whole(message) -> str:
     parts = [str(message["Subject"]), str(message["To"])]
     parts += [p.get_content() for p in message.walk() if p.get_content_type() in ("text/plain", "text/html")]
     return "\n".join(parts)
-
-
-async def publish(nats_url: str, envelope: Envelope) -> None:
-    nc = await nats.connect(nats_url)
-    try:
-        await nc.jetstream().publish(
-            envelope.type, envelope.model_dump_json().encode(), headers={"Nats-Msg-Id": str(envelope.event_id)}
-        )
-    finally:
-        await nc.close()
 
 
 async def test_a_parent_completes_and_the_court_is_told(make_settings, infra, tap, mailbox):

@@ -8,8 +8,8 @@ import time
 
 import httpx
 
-from ptfc.cli import SERVICES
-from ptfc.infra import free_port
+from ptfc.dev.servers import free_port
+from ptfc.programme import SERVICES
 
 
 def test_ptfc_up_brings_every_service_to_ready_and_stops_cleanly(tmp_path):

@@ -23,13 +23,14 @@ from urllib.parse import parse_qs, quote, urlparse
 
 import httpx
 import jwt
-import nats
 import pytest
 from bson import ObjectId
 
-from ptfc.events import Envelope, EventData, LearningCompleted, ParticipantContact, Professional, ReferralCreated
+from ptfc.events import Envelope, LearningCompleted, ReferralCreated
 from ptfc.sealing import unseal
 from ptfc.settings import DEV_JWT_SECRET, DEV_LINK_SEAL_KEY
+from ptfc.testing.events import participant, publish, publish_bytes
+from ptfc.testing.events import referral_created as make_referral
 from ptfc.testing.mailbox import Mailbox
 from ptfc.testing.plugin import EventTap, bearer, eventually, running
 
@@ -302,35 +303,8 @@ class Seeded:
 
 
 def referral_created(referral_id: str) -> ReferralCreated:
-    parent = ParticipantContact(
-        participant_id=str(ObjectId()),
-        given_name="Alex",
-        family_name="Fuzz",
-        email="alex.fuzz@parents.example",
-        phone="07700900001",
-    )
-    return ReferralCreated(
-        referral_id=referral_id,
-        case_number="MA24P00001",
-        court=COURT,
-        source="court_order",
-        stage="first_hearing",
-        region="greater-manchester",
-        provider=PROVIDER,
-        fca_id=FCA,
-        fca=Professional(name="Fiona Adviser", email="fiona@cafcass.example"),
-        participants=[parent],
-    )
-
-
-async def publish(nats_url: str, data: EventData, correlation_id: str) -> None:
-    envelope = Envelope.of(data, correlation_id=correlation_id, producer=data.TYPE.split(".")[0])
-    nc = await nats.connect(nats_url)
-    try:
-        headers = {"Nats-Msg-Id": str(envelope.event_id)}
-        await nc.jetstream().publish(envelope.type, envelope.model_dump_json().encode(), headers=headers)
-    finally:
-        await nc.close()
+    parent = participant(str(ObjectId()), "Alex", "Fuzz", phone="07700900001", email="alex.fuzz@parents.example")
+    return make_referral(referral_id, parent, case_number="MA24P00001", court=COURT, provider=PROVIDER, fca_id=FCA)
 
 
 async def seed_referrals(client: httpx.AsyncClient, spec: dict, nats_url: str) -> Seeded:
@@ -343,7 +317,7 @@ async def seed_referrals(client: httpx.AsyncClient, spec: dict, nats_url: str) -
 
 async def seed_learning(client: httpx.AsyncClient, spec: dict, nats_url: str) -> Seeded:
     referral_id = str(ObjectId())
-    await publish(nats_url, referral_created(referral_id), referral_id)
+    await publish(nats_url, referral_created(referral_id))
     issued = await EventTap(nats_url).wait_for("account.activation_issued")
     url = unseal(DEV_LINK_SEAL_KEY, issued[0].data["sealed_activation_url"])
     token = parse_qs(urlparse(url).query)["token"][0]
@@ -358,7 +332,7 @@ async def seed_learning(client: httpx.AsyncClient, spec: dict, nats_url: str) ->
 
 async def seed_notifications(client: httpx.AsyncClient, spec: dict, nats_url: str) -> Seeded:
     referral_id = str(ObjectId())
-    await publish(nats_url, referral_created(referral_id), referral_id)
+    await publish(nats_url, referral_created(referral_id))
 
     async def sent() -> list[dict]:
         log = await client.get("/notifications", params={"correlation_id": referral_id}, headers=bearer("cafcass", FCA))
@@ -376,12 +350,8 @@ async def park_letters(app: Any, client: httpx.AsyncClient, nats_url: str) -> di
         return {}
     subject = registrations[0].subject
     refused = Envelope(type=subject, occurred_at=datetime.now(UTC), correlation_id="c-1", producer="fuzz", data={})
-    nc = await nats.connect(nats_url)
-    try:
-        await nc.jetstream().publish(subject, b"not an event")
-        await nc.jetstream().publish(subject, refused.model_dump_json().encode())
-    finally:
-        await nc.close()
+    await publish_bytes(nats_url, subject, b"not an event")
+    await publish_bytes(nats_url, subject, refused.model_dump_json().encode())
 
     async def parked() -> list[dict]:
         letters = await client.get("/ops/dead-letters", headers=bearer("ops", "ops-fuzz"))

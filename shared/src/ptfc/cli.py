@@ -9,136 +9,18 @@ ptfc streams                 declare every stream (deploy tooling)
 import argparse
 import asyncio
 import importlib
-import os
-import signal
-import subprocess
 import sys
-import time
-from pathlib import Path
-
-import httpx
 
 from ptfc.auth import ROLES, issue_token
 from ptfc.events import STREAMS
-from ptfc.infra import Server, ensure_free, start_mongodb, start_nats, wait_for_port
+from ptfc.programme import SERVICES
 from ptfc.settings import DEV_JWT_SECRET, ServiceSettings
-
-SERVICES = {"referrals": 8001, "learning": 8002, "workshops": 8003, "plans": 8004, "notifications": 8005}
-
-
-def _say(text: str) -> None:
-    print(text, flush=True)
 
 
 def up(args: argparse.Namespace) -> int:
-    var = Path(args.var).resolve()
-    (var / "log").mkdir(parents=True, exist_ok=True)
-    started = time.monotonic()
-    servers: list[Server] = []
-    children: dict[str, subprocess.Popen] = {}
+    from ptfc.dev.up import up  # only on a developer's machine: a container never loads ptfc.dev
 
-    def shutdown() -> None:
-        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not cut the clean stop short
-        signal.signal(signal.SIGTERM, signal.SIG_IGN)
-        _say("\nstopping…")
-        for name, child in reversed(children.items()):
-            child.send_signal(signal.SIGINT)
-            try:
-                child.wait(15)
-            except subprocess.TimeoutExpired:
-                child.kill()
-            _say(f"  {name} stopped")
-        for server in reversed(servers):
-            server.stop()
-            _say(f"  {server.name} stopped")
-
-    signal.signal(signal.SIGTERM, _interrupt)  # stop as cleanly on `kill` as on Ctrl-C
-    try:
-        nats_url = os.environ.get("NATS_URL")
-        if not nats_url:
-            _say("[infra] starting NATS JetStream…")
-            servers.append(start_nats(var / "nats", port=args.nats_port, log=var / "log" / "nats.log"))
-            nats_url = servers[-1].url
-        mongodb_uri = os.environ.get("MONGODB_URI")
-        if not mongodb_uri:
-            _say("[infra] starting the MongoDB server (SecantusDB)…")
-            servers.append(start_mongodb(var / "mongodb", port=args.mongodb_port, log=var / "log" / "mongodb.log"))
-            mongodb_uri = servers[-1].url
-        _say(f"[infra] NATS at {nats_url}, MongoDB at {mongodb_uri.split('?')[0]}")
-        for port in [args.mail_port, *SERVICES.values()]:
-            ensure_free(port)
-        mail = subprocess.Popen(
-            [sys.executable, "-m", "ptfc.mailbox", "--port", str(args.mail_port), "--dir", str(var / "mail")]
-        )
-        children["mailbox"] = mail
-        wait_for_port(args.mail_port, 10, mail)
-        _say(f"[infra] mailbox on 127.0.0.1:{args.mail_port}, messages kept in {var / 'mail'}")
-        asyncio.run(_declare(nats_url))
-        _say(f"[infra] streams declared: {', '.join(name for name, _ in STREAMS.values())}")
-
-        env = {
-            **os.environ,
-            "NATS_URL": nats_url,
-            "MONGODB_URI": mongodb_uri,
-            "PTFC_SMTP_HOST": "127.0.0.1",
-            "PTFC_SMTP_PORT": str(args.mail_port),
-        }
-        for name, port in SERVICES.items():
-            log = open(var / "log" / f"{name}.log", "ab")  # noqa: SIM115 - the child keeps it
-            children[name] = subprocess.Popen(
-                [sys.executable, "-m", "ptfc.cli", "serve", name, "--port", str(port)],
-                env={**env, "PTFC_PUBLIC_URL": f"http://127.0.0.1:{port}"},
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-        _wait_ready(children, started)
-        _say("")
-        for name, port in SERVICES.items():
-            _say(f"  {name:<14} http://127.0.0.1:{port}/docs   events: http://127.0.0.1:{port}/asyncapi")
-        _say(f"\nall five services ready in {time.monotonic() - started:.1f}s; logs in {var / 'log'}")
-        _say("try: ptfc token --role cafcass --sub fca-1   (then send it as 'Authorization: Bearer …')")
-        _say("Ctrl-C stops everything.")
-        while all(child.poll() is None for child in children.values()):
-            time.sleep(0.5)
-        failed = [name for name, child in children.items() if child.poll() is not None]
-        _say(f"stopped unexpectedly: {', '.join(failed)} (see {var / 'log'})")
-        return 1
-    except KeyboardInterrupt:
-        return 0
-    except Exception as error:
-        _say(f"could not start: {error}")
-        return 1
-    finally:
-        shutdown()
-
-
-def _interrupt(*_: object) -> None:
-    raise KeyboardInterrupt
-
-
-def _wait_ready(children: dict[str, subprocess.Popen], started: float, timeout: float = 120) -> None:
-    pending = dict(SERVICES)
-    while pending:
-        for name, port in list(pending.items()):
-            if children[name].poll() is not None:
-                raise RuntimeError(f"{name} exited during start; see var/log/{name}.log")
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=1).status_code == 200:
-                    del pending[name]
-                    done = len(SERVICES) - len(pending)
-                    _say(f"[{done}/{len(SERVICES)}] {name} ready ({time.monotonic() - started:.1f}s)")
-            except httpx.HTTPError:
-                pass
-        if time.monotonic() - started > timeout:
-            raise TimeoutError(f"not ready after {timeout}s: {', '.join(pending)}")
-        if pending:
-            time.sleep(0.25)
-
-
-async def _declare(nats_url: str) -> None:
-    from ptfc.streams import ensure_streams
-
-    await ensure_streams(ServiceSettings(nats_url=nats_url), list(STREAMS))
+    return up(args)
 
 
 def serve(args: argparse.Namespace) -> int:
@@ -161,7 +43,9 @@ def token(args: argparse.Namespace) -> int:
 
 
 def streams(args: argparse.Namespace) -> int:
-    asyncio.run(_declare(ServiceSettings().nats_url))
+    from ptfc.streams import declare_all
+
+    asyncio.run(declare_all(ServiceSettings().nats_url))
     print("declared:", ", ".join(name for name, _ in STREAMS.values()))
     return 0
 

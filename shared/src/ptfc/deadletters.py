@@ -6,17 +6,15 @@ consumer, the error and the counts are listed."""
 from datetime import datetime
 from typing import Annotated
 
-from bson import ObjectId
-from bson.errors import InvalidId
 from fastapi import APIRouter, Path
 from pydantic import BaseModel
 
 from ptfc.auth import CurrentCaller
 from ptfc.consumer import describe
 from ptfc.pagination import Page, Paging
-from ptfc.problems import Problem, not_found
-from ptfc.service import RuntimeDep
-from ptfc.store import DEAD_LETTERS
+from ptfc.problems import Problem
+from ptfc.runtime import RuntimeDep
+from ptfc.store import DEAD_LETTERS, find_or_404
 
 router = APIRouter(prefix="/ops/dead-letters", tags=["operations"])
 
@@ -52,13 +50,8 @@ async def replay_dead_letter(
     rt: RuntimeDep, caller: CurrentCaller, letter_id: Annotated[str, Path(max_length=24)]
 ) -> DeadLetter:
     caller.require("ops")
-    try:
-        oid = ObjectId(letter_id)
-    except InvalidId as error:
-        raise not_found("dead letter") from error
-    doc = await rt.store.db[DEAD_LETTERS].find_one({"_id": oid})
-    if doc is None:
-        raise not_found("dead letter")
+    doc = await find_or_404(rt.store.db, DEAD_LETTERS, letter_id, "dead letter")
+    oid = doc["_id"]
     if doc["replayed_at"] is not None:
         raise Problem(409, "already-replayed", "Already replayed", "This message was replayed before.")
     if doc["consumer"] not in rt.consumer.by_durable or "event_id" not in doc:

@@ -15,8 +15,10 @@ from uuid import UUID, uuid4
 
 from pydantic import BaseModel, ConfigDict, Field
 
-Language = Literal["en", "pl", "ur"]
-PROVIDERS = ("action-for-children", "family-action")
+# Re-exported: event models use them, and consumers may name them from here.
+from ptfc.programme import PROVIDERS as PROVIDERS
+from ptfc.programme import Language as Language
+
 Availability = Literal["daytime", "evening", "weekend"]
 IncompleteReason = Literal["elearning_deadline_missed", "workshop_missed", "withdrawn"]
 RecipientRole = Literal["parent", "fca", "court", "provider", "co_parent", "invitee"]

@@ -10,6 +10,7 @@ from typing import Annotated, Any
 
 from fastapi import Header
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from pymongo.errors import DuplicateKeyError
 
 from ptfc.problems import Problem
@@ -74,3 +75,28 @@ async def once(store: Store, key: str | None, scope: str, payload: Any, work: Wo
             return answer
         raise
     return JSONResponse(body, status)
+
+
+Change = Callable[[Tx], Awaitable[tuple[int, BaseModel]]]
+
+
+async def change_once(
+    store: Store,
+    key: str | None,
+    scope: str,
+    payload: Any,
+    change: Change,
+    refusals: tuple[type[Exception], ...],
+    problem: Callable[[Any], Problem],
+) -> JSONResponse:
+    """`once` for a route that makes one domain call: `change` answers a status and a response
+    model; a domain refusal (one of `refusals`) is answered as `problem(refusal)`."""
+
+    async def work(tx: Tx) -> tuple[int, dict[str, Any]]:
+        try:
+            status, answer = await change(tx)
+        except refusals as refusal:
+            raise problem(refusal) from None
+        return status, answer.model_dump(mode="json")
+
+    return await once(store, key, scope, payload, work)

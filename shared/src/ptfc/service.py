@@ -7,10 +7,8 @@ import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager, suppress
-from dataclasses import dataclass, field
-from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, FastAPI, Request, Response
+from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse
 from faststream.nats import JStream, NatsBroker
 from faststream.specification import AsyncAPI
@@ -22,38 +20,20 @@ from ptfc import openapi, problems
 from ptfc.clock import Clock, SystemClock
 from ptfc.consumer import Consumer, Handlers
 from ptfc.contracts import envelope_model, published_by
+from ptfc.deadletters import router as dead_letters
 from ptfc.events import stream_for
 from ptfc.logs import BROKER_LOG
 from ptfc.metrics import HTTP_LATENCY, HTTP_REQUESTS
 from ptfc.outbox import Relay
+from ptfc.runtime import Runtime as Runtime  # re-exported: services import these from here
+from ptfc.runtime import RuntimeDep as RuntimeDep
+from ptfc.runtime import Sweep as Sweep
 from ptfc.settings import ServiceSettings
 from ptfc.store import Store
 from ptfc.streams import ensure_streams
 from ptfc.tasks import current_task_cancelling
 
 log = logging.getLogger("ptfc.service")
-
-Sweep = Callable[["Runtime"], Awaitable[Any]]
-
-
-@dataclass
-class Runtime:
-    """Everything a route, handler or sweep of one service reaches, made once per app."""
-
-    settings: Any
-    clock: Clock
-    store: Store
-    broker: NatsBroker
-    consumer: Consumer
-    relay: Relay
-    tasks: list[asyncio.Task] = field(default_factory=list)
-
-
-def runtime(request: Request) -> Runtime:
-    return request.app.state.rt
-
-
-RuntimeDep = Annotated[Runtime, Depends(runtime)]
 
 
 async def _every(interval: float, sweep: Sweep, rt: Runtime) -> None:
@@ -126,8 +106,6 @@ def build_app(
 
     app.include_router(router)
     app.include_router(_platform_router(settings.service, broker))
-    from ptfc.deadletters import router as dead_letters
-
     app.include_router(dead_letters)
     return app
 

@@ -10,6 +10,7 @@ from typing import Any
 
 import pymongo
 from bson import ObjectId
+from bson.errors import InvalidId
 from pymongo import ASCENDING, AsyncMongoClient, IndexModel
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
@@ -17,6 +18,7 @@ from pymongo.errors import ConnectionFailure, PyMongoError
 
 from ptfc.clock import Clock
 from ptfc.events import Envelope, EventData
+from ptfc.problems import not_found
 
 # Collections the platform owns in every service's database.
 OUTBOX, INBOX, DEAD_LETTERS, IDEMPOTENCY = "outbox", "inbox", "dead_letters", "idempotency"
@@ -125,3 +127,23 @@ class Store:
 
     async def close(self) -> None:
         await self.client.close()
+
+
+def object_id(value: Any) -> ObjectId | None:
+    """A path id as stored; None for anything that cannot be one (answered as not found)."""
+    try:
+        return ObjectId(value)
+    except (InvalidId, TypeError):
+        return None
+
+
+async def find_or_404(
+    db: AsyncDatabase, collection: str, doc_id: str, what: str, scope: dict[str, Any] | None = None, session: Any = None
+) -> dict[str, Any]:
+    """The document with this id within `scope` (what the caller may see), or a 404 problem. A
+    malformed id, a missing document and one out of scope get the same answer, so ids reveal nothing."""
+    oid = object_id(doc_id)
+    found = oid and await db[collection].find_one({"_id": oid, **(scope or {})}, session=session)
+    if not found:
+        raise not_found(what)
+    return found

@@ -36,3 +36,8 @@ async def ensure_streams(settings: ServiceSettings, owners: list[str]) -> None:
                 await js.add_stream(config)
     finally:
         await nc.close()
+
+
+async def declare_all(nats_url: str) -> None:
+    """Every stream, as deploy tooling (`ptfc streams`) and `ptfc up` declare them."""
+    await ensure_streams(ServiceSettings(nats_url=nats_url), list(STREAMS))

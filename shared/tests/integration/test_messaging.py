@@ -10,6 +10,7 @@ from ptfc.service import build_app
 from ptfc.settings import ServiceSettings
 from ptfc.store import Store, Tx
 from ptfc.streams import ensure_streams
+from ptfc.testing.events import publish_bytes
 from ptfc.testing.plugin import bearer, eventually, running
 
 
@@ -48,14 +49,7 @@ async def effects(store: Store, referral: str) -> int:
 
 
 async def publish_raw(nats_url: str, envelope: Envelope, msg_id: str) -> bool:
-    nc = await nats.connect(nats_url)
-    try:
-        ack = await nc.jetstream().publish(
-            envelope.type, envelope.model_dump_json().encode(), headers={"Nats-Msg-Id": msg_id}
-        )
-        return bool(ack.duplicate)
-    finally:
-        await nc.close()
+    return await publish_bytes(nats_url, envelope.type, envelope.model_dump_json().encode(), msg_id)
 
 
 async def test_event_written_while_relay_is_down_is_published_once_after_restart(make_settings, tap):

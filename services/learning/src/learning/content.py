@@ -10,9 +10,11 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from ptfc.programme import MODULES
+
 ROOT = Path(__file__).parent / "content"
 DEFAULT_LANGUAGE = "en"
-MODULE_COUNT = 8
+MODULE_COUNT = MODULES  # the course's eight modules: the files below must hold exactly these
 
 
 class _Strict(BaseModel):

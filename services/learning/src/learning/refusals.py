@@ -3,7 +3,9 @@ and what to do next. Reasons (`type`) are stable; the words may improve."""
 
 from datetime import datetime
 
-from ptfc.problems import Problem
+from learning.domain import ACTIVATIONS, SIGN_INS, Refused, Unknown, Verdict
+from learning.views import feedback
+from ptfc.problems import Problem, not_found
 
 ASK_FOR_LINK = "Please ask your Cafcass family court adviser (FCA) or your course provider to send you a new link."
 
@@ -113,3 +115,49 @@ def enrolment_closed(status: str) -> Problem:
         "superseded": "A newer cycle of this course replaced this enrolment.",
     }[status]
     return Problem(409, "enrolment-closed", "This enrolment is closed", why, enrolment_status=status)
+
+
+def answers_refused(reason: str, unknown: list[str] | None = None, verdict: Verdict | None = None) -> Problem:
+    if reason == "answers-unknown":
+        return Problem(
+            422,
+            reason,
+            "Some answers are not for this module",
+            "Answer only the questions of this module.",
+            unknown=unknown,
+        )
+    assert verdict is not None
+    if reason == "answers-missing":
+        return Problem(
+            422,
+            reason,
+            "Please answer every question",
+            "Some questions have no answer yet.",
+            missing=verdict.missing,
+            feedback=feedback(verdict),
+        )
+    return Problem(
+        422,
+        reason,
+        "Not quite: have another look",
+        "Read the feedback, then try again. You can try as many times as you need.",
+        feedback=feedback(verdict),
+    )
+
+
+def problem(refusal: Refused | Unknown) -> Problem:
+    """The problem a domain refusal is answered with."""
+    if isinstance(refusal, Unknown):
+        return not_found(refusal.what)
+    kind, reason, extra = refusal.kind, refusal.reason, refusal.extra
+    if kind == ACTIVATIONS:
+        return link_refused(reason)
+    if kind == SIGN_INS:
+        return sign_in_refused(reason)
+    if kind == "activation-needed":
+        return activation_needed()
+    if kind == "enrolment":
+        return enrolment_closed(str(reason))
+    if kind == "answers":
+        return answers_refused(str(reason), extra.get("unknown"), extra.get("verdict"))
+    return course_closed(str(reason), extra.get("deadline"))

@@ -9,8 +9,8 @@ from pydantic import BaseModel, Field, StringConstraints
 from learning.content import Module
 from learning.domain import ModuleStatus
 from ptfc.models import Request
+from ptfc.programme import Language as Language  # the routes' `?lang=` and response fields use it
 
-Language = Literal["en", "pl", "ur"]
 Status = Literal["active", "completed", "withdrawn", "missed", "superseded"]
 
 # ---- requests --------------------------------------------------------------------------------

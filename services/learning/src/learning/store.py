@@ -10,21 +10,19 @@
   was withdrawn, so a referral event the withdrawal overtook opens nothing when it arrives.
 """
 
-from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from bson import ObjectId
 from pymongo import ASCENDING, IndexModel
+from pymongo.asynchronous.database import AsyncDatabase
 
-from learning import domain
-from learning.config import Settings
-from ptfc.events import ActivationIssued, SignInLinkIssued
-from ptfc.problems import Problem
-from ptfc.sealing import seal
-from ptfc.store import DAY, Tx
+from learning.domain import ACTIVATIONS, SIGN_INS
+from ptfc.events import EventData
+from ptfc.pagination import PageParams
+from ptfc.store import DAY, Tx, object_id
 
-ACCOUNTS, ENROLMENTS, ACTIVATIONS, SIGN_INS = "accounts", "enrolments", "activations", "sign_ins"
+ACCOUNTS, ENROLMENTS = "accounts", "enrolments"
 WITHDRAWALS, SIGN_IN_REQUESTS = "withdrawals", "sign_in_requests"
 
 INDEXES: dict[str, list[IndexModel]] = {
@@ -47,188 +45,153 @@ INDEXES: dict[str, list[IndexModel]] = {
 }
 
 
-# ---- writes shared by handlers, routes and sweeps: each runs inside the caller's transaction ----
+class UnitOfWork:
+    """`domain.UnitOfWork` on MongoDB, inside one transaction (`Tx`). A save replaces the document
+    read earlier in the same transaction, so a concurrent change to it (another replica's sweep,
+    a completion racing the clock) is a write conflict and the driver runs the whole unit again."""
 
-OPEN = ("active", "completed")  # states in which a parent may still sign in
+    def __init__(self, tx: Tx) -> None:
+        self.tx, self.db, self.s = tx, tx.db, tx.session
 
+    def now(self) -> datetime:
+        return self.tx.clock.now()
 
-def event_ids(enrolment: dict) -> dict:
-    """The ids every learning event carries, so consumers can match it to their records."""
-    return {
-        "referral_id": enrolment["referral_id"],
-        "participant_id": enrolment["participant_id"],
-        "enrolment_id": str(enrolment["_id"]),
-        "cycle": enrolment.get("cycle"),
-    }
+    def new_id(self) -> ObjectId:
+        return ObjectId()
 
+    async def enrolment(self, enrolment_id: str) -> dict[str, Any] | None:
+        oid = object_id(enrolment_id)
+        return oid and await self.db[ENROLMENTS].find_one({"_id": oid}, session=self.s)
 
-async def open_enrolment(
-    tx: Tx,
-    settings: Settings,
-    *,
-    referral_id: str,
-    participant_id: str,
-    cycle: int,
-    provider: str,
-    fca_id: str | None,
-    language: str,
-    email_key: str | None = None,
-) -> bool:
-    """Create the account (once per parent) and this cycle's enrolment, and send the first link.
-    Returns False when the enrolment already exists (a repeated event changes nothing) or the
-    referral was withdrawn (the withdrawal overtook this event)."""
-    s = tx.session
-    if await tx.db[ENROLMENTS].find_one({"participant_id": participant_id, "cycle": cycle}, {"_id": 1}, session=s):
-        return False
-    if await withdrawn(tx, referral_id, participant_id):
-        return False
-    now = tx.clock.now()
-    latest: dict = {"language": language} | ({"email_key": email_key} if email_key else {})
-    await tx.db[ACCOUNTS].update_one(
-        {"_id": participant_id},
-        {"$setOnInsert": {"created_at": now, "activated_at": None, "sign_in_sent_at": None}, "$set": latest},
-        upsert=True,
-        session=s,
-    )
-    # A new cycle replaces an older one still running: one clock per parent.
-    await tx.db[ENROLMENTS].update_many(
-        {"participant_id": participant_id, "cycle": {"$lt": cycle}, "status": "active"},
-        {"$set": {"status": "superseded", "reminder_due": None}},
-        session=s,
-    )
-    deadline = domain.first_deadline(now, settings.learning_window)
-    enrolment = {
-        "_id": ObjectId(),
-        "referral_id": referral_id,
-        "participant_id": participant_id,
-        "cycle": cycle,
-        "provider": provider,
-        "fca_id": fca_id,
-        "language": language,
-        "status": "active",
-        "issued_at": now,
-        "deadline": deadline,
-        "reminder_due": domain.next_reminder(deadline, settings.reminders, now),
-        "activated_at": None,
-        "link_expires_at": None,
-        "modules_completed": 0,
-        "completed_at": {},
-        "positions": {},
-        "learning_completed_at": None,
-        "extensions": [],
-        "created_at": now,
-    }
-    await tx.db[ENROLMENTS].insert_one(enrolment, session=s)
-    await issue_activation(tx, settings, enrolment, reissue=False)
-    return True
+    async def enrolment_of(self, participant_id: str, cycle: int | None = None) -> dict[str, Any] | None:
+        """This cycle's enrolment, or without a cycle the latest."""
+        query = {"participant_id": participant_id} | ({"cycle": cycle} if cycle is not None else {})
+        return await self.db[ENROLMENTS].find_one(query, sort=[("cycle", -1)], session=self.s)
 
+    async def active_enrolments_before(self, participant_id: str, cycle: int) -> list[dict[str, Any]]:
+        query = {"participant_id": participant_id, "cycle": {"$lt": cycle}, "status": "active"}
+        return await self.db[ENROLMENTS].find(query, session=self.s).to_list()
 
-async def new_link(tx: Tx, collection: str, owner: dict, ttl: timedelta, **extra: Any) -> tuple[str, datetime]:
-    """A fresh single-use token, stored only as its hash; the owner's older unused links stop working."""
-    now = tx.clock.now()
-    await tx.db[collection].update_many(
-        {**owner, "state": "pending"}, {"$set": {"state": "superseded", "closed_at": now}}, session=tx.session
-    )
-    token, expires_at = domain.new_token(), now + ttl
-    link = {"_id": domain.hash_token(token), **owner, **extra, "state": "pending", "issued_at": now}
-    await tx.db[collection].insert_one({**link, "expires_at": expires_at}, session=tx.session)
-    return token, expires_at
+    async def active_enrolments_of(self, referral_id: str, participant_ids: list[str]) -> list[dict[str, Any]]:
+        query: dict[str, Any] = {"referral_id": referral_id, "status": "active"}
+        if participant_ids:
+            query["participant_id"] = {"$in": participant_ids}
+        return await self.db[ENROLMENTS].find(query, session=self.s).to_list()
 
+    async def save_enrolment(self, enrolment: dict[str, Any]) -> None:
+        await self.db[ENROLMENTS].replace_one({"_id": enrolment["_id"]}, enrolment, upsert=True, session=self.s)
 
-async def spend_link(tx: Tx, collection: str, token: str, refused: Callable[[str | None], Problem]) -> dict:
-    """The link this token opens, marked used; `refused` words the problem if it is unknown,
-    used, replaced or expired. Inside the caller's transaction: a refusal later undoes the use."""
-    token_hash, now = domain.hash_token(token), tx.clock.now()
-    link = await tx.db[collection].find_one({"_id": token_hash}, session=tx.session)
-    if link is None:
-        raise refused(None)
-    if link["state"] != "pending" or now >= link["expires_at"]:
-        raise refused(link["state"])
-    used = await tx.db[collection].update_one(
-        {"_id": token_hash, "state": "pending"}, {"$set": {"state": "used", "used_at": now}}, session=tx.session
-    )
-    if not used.modified_count:
-        raise refused("used")
-    return link
+    async def account_ids(self, email_key: str) -> list[str]:
+        rows = await self.db[ACCOUNTS].find({"email_key": email_key}, {"_id": 1}, session=self.s).to_list()
+        return [row["_id"] for row in rows]
 
-
-async def record_withdrawal(tx: Tx, referral_id: str, participant_ids: list[str], at: datetime) -> None:
-    for who in participant_ids or ["*"]:  # no ids: the whole referral
-        await tx.db[WITHDRAWALS].update_one(
-            {"_id": f"{referral_id}:{who}"}, {"$min": {"withdrawn_at": at}}, upsert=True, session=tx.session
+    async def keep_account(self, participant_id: str, language: str, email_key: str | None) -> None:
+        latest: dict[str, Any] = {"language": language} | ({"email_key": email_key} if email_key else {})
+        await self.db[ACCOUNTS].update_one(
+            {"_id": participant_id},
+            {"$setOnInsert": {"created_at": self.now(), "activated_at": None, "sign_in_sent_at": None}, "$set": latest},
+            upsert=True,
+            session=self.s,
         )
 
-
-async def withdrawn(tx: Tx, referral_id: str, participant_id: str) -> bool:
-    """Whether this parent's referral was withdrawn: then nothing of it opens, whenever its events
-    arrive (referrals never re-orders a withdrawn referral; it is referred again)."""
-    ids = [f"{referral_id}:*", f"{referral_id}:{participant_id}"]
-    for mark in ids:
-        # A write to the very documents a withdrawal writes: if the two race, their transactions
-        # conflict and the retried one sees the other, instead of both committing unaware.
-        await tx.db[WITHDRAWALS].update_one({"_id": mark}, {"$set": {"checked": True}}, upsert=True, session=tx.session)
-    found = await tx.db[WITHDRAWALS].find_one(
-        {"_id": {"$in": ids}, "withdrawn_at": {"$exists": True}}, session=tx.session
-    )
-    return found is not None
-
-
-async def issue_activation(tx: Tx, settings: Settings, enrolment: dict, *, reissue: bool) -> datetime:
-    """A new activation link for this enrolment, sent as the welcome letter (or a re-issue)."""
-    token, expires_at = await new_link(
-        tx,
-        ACTIVATIONS,
-        {"enrolment_id": str(enrolment["_id"])},
-        settings.activation_ttl,
-        referral_id=enrolment["referral_id"],
-        participant_id=enrolment["participant_id"],
-        reissue=reissue,
-    )
-    await tx.db[ENROLMENTS].update_one(
-        {"_id": enrolment["_id"]}, {"$set": {"link_expires_at": expires_at}}, session=tx.session
-    )
-    await tx.emit(
-        ActivationIssued(
-            **event_ids(enrolment),
-            sealed_activation_url=seal(settings.link_seal_key, domain.hub_link(settings.hub_url, "activate", token)),
-            expires_at=expires_at,
-            deadline=enrolment["deadline"],
-            reissue=reissue,
-        ),
-        enrolment["referral_id"],
-    )
-    return expires_at
-
-
-async def latest_enrolment(tx: Tx, participant_id: str) -> dict | None:
-    latest = [("cycle", -1)]
-    return await tx.db[ENROLMENTS].find_one({"participant_id": participant_id}, sort=latest, session=tx.session)
-
-
-async def answer_sign_in(tx: Tx, settings: Settings, email_key: str, requested_at: datetime) -> None:
-    """A sign-in link to each parent with this email whose latest course is activated and open
-    (two parents may share an address), at most one per `sign_in_cooldown`, so nobody can flood
-    a parent's inbox through the form."""
-    accounts = await tx.db[ACCOUNTS].find({"email_key": email_key}, {"_id": 1}, session=tx.session).to_list()
-    for account in accounts:
-        enrolment = await latest_enrolment(tx, account["_id"])
-        # The welcome letter is the way in to a course not yet activated, a re-ordered one too.
-        if enrolment is None or enrolment["activated_at"] is None or enrolment["status"] not in OPEN:
-            continue
-        recent = requested_at - settings.sign_in_cooldown
-        claimed = await tx.db[ACCOUNTS].update_one(
-            {"_id": account["_id"], "$or": [{"sign_in_sent_at": None}, {"sign_in_sent_at": {"$lte": recent}}]},
-            {"$set": {"sign_in_sent_at": requested_at}},
-            session=tx.session,
+    async def mark_account_activated(self, participant_id: str) -> None:
+        await self.db[ACCOUNTS].update_one(
+            {"_id": participant_id, "activated_at": None}, {"$set": {"activated_at": self.now()}}, session=self.s
         )
-        if claimed.matched_count:
-            await issue_sign_in(tx, settings, enrolment)
+
+    async def claim_sign_in(self, participant_id: str, at: datetime, not_since: datetime) -> bool:
+        """Whether no sign-in link went to this parent since `not_since`; if so, `at` is recorded."""
+        claimed = await self.db[ACCOUNTS].update_one(
+            {"_id": participant_id, "$or": [{"sign_in_sent_at": None}, {"sign_in_sent_at": {"$lte": not_since}}]},
+            {"$set": {"sign_in_sent_at": at}},
+            session=self.s,
+        )
+        return claimed.matched_count > 0
+
+    async def link(self, kind: str, link_id: str) -> dict[str, Any] | None:
+        return await self.db[kind].find_one({"_id": link_id}, session=self.s)
+
+    async def pending_links(self, kind: str, owner: dict[str, str]) -> list[dict[str, Any]]:
+        return await self.db[kind].find({**owner, "state": "pending"}, session=self.s).to_list()
+
+    async def save_link(self, kind: str, link: dict[str, Any]) -> None:
+        await self.db[kind].replace_one({"_id": link["_id"]}, link, upsert=True, session=self.s)
+
+    async def record_withdrawal(self, referral_id: str, participant_ids: list[str], at: datetime) -> None:
+        for who in participant_ids or ["*"]:  # no ids: the whole referral
+            await self.db[WITHDRAWALS].update_one(
+                {"_id": f"{referral_id}:{who}"}, {"$min": {"withdrawn_at": at}}, upsert=True, session=self.s
+            )
+
+    async def withdrawn(self, referral_id: str, participant_id: str) -> bool:
+        """Whether this parent's referral was withdrawn (referrals never re-orders a withdrawn
+        referral; it is referred again)."""
+        ids = [f"{referral_id}:*", f"{referral_id}:{participant_id}"]
+        for mark in ids:
+            # A write to the very documents a withdrawal writes: if the two race, their transactions
+            # conflict and the retried one sees the other, instead of both committing unaware.
+            await self.db[WITHDRAWALS].update_one(
+                {"_id": mark}, {"$set": {"checked": True}}, upsert=True, session=self.s
+            )
+        found = await self.db[WITHDRAWALS].find_one(
+            {"_id": {"$in": ids}, "withdrawn_at": {"$exists": True}}, session=self.s
+        )
+        return found is not None
+
+    async def emit(self, event: EventData, correlation_id: str) -> None:
+        await self.tx.emit(event, correlation_id)
 
 
-async def issue_sign_in(tx: Tx, settings: Settings, enrolment: dict) -> None:
-    """A new sign-in link for this parent, emailed to them."""
-    owner = {"participant_id": enrolment["participant_id"]}
-    token, expires_at = await new_link(tx, SIGN_INS, owner, settings.sign_in_link_ttl)
-    url = seal(settings.link_seal_key, domain.hub_link(settings.hub_url, "sign-in", token))
-    issued = SignInLinkIssued(**event_ids(enrolment), sealed_sign_in_url=url, expires_at=expires_at)
-    await tx.emit(issued, enrolment["referral_id"])
+# ---- reads for routes and sweeps -----------------------------------------------------------------
+
+
+async def latest_enrolment(db: AsyncDatabase, participant_id: str) -> dict[str, Any] | None:
+    return await db[ENROLMENTS].find_one({"participant_id": participant_id}, sort=[("cycle", -1)])
+
+
+async def enrolments_page(db: AsyncDatabase, query: dict[str, Any], paging: PageParams) -> list[dict[str, Any]]:
+    return await db[ENROLMENTS].find({**query, **paging.filter()}).sort("_id", 1).limit(paging.limit).to_list()
+
+
+async def save_position(db: AsyncDatabase, enrolment_id: ObjectId, number: int, section: int) -> dict[str, Any]:
+    """Where the parent stopped reading; a plain overwrite, harmless to repeat."""
+    return await db[ENROLMENTS].find_one_and_update(
+        {"_id": enrolment_id}, {"$set": {f"positions.{number}": section}}, return_document=True
+    )
+
+
+async def queue_sign_in(tx: Tx, email_key: str) -> None:
+    """One pending request per address, answered by a sweep."""
+    await tx.db[SIGN_IN_REQUESTS].update_one(
+        {"_id": email_key}, {"$setOnInsert": {"requested_at": tx.clock.now()}}, upsert=True, session=tx.session
+    )
+
+
+async def _due(db: AsyncDatabase, collection: str, query: dict[str, Any], field: str, limit: int) -> list[Any]:
+    """The ids of the items due first, by the indexed due field."""
+    rows = await db[collection].find(query, {"_id": 1}).sort(field, 1).limit(limit).to_list()
+    return [row["_id"] for row in rows]
+
+
+async def expired_links(db: AsyncDatabase, now: datetime, limit: int) -> list[str]:
+    return await _due(db, ACTIVATIONS, {"state": "pending", "expires_at": {"$lte": now}}, "expires_at", limit)
+
+
+async def reminders_due(db: AsyncDatabase, now: datetime, limit: int) -> list[str]:
+    # Past the deadline a reminder is moot: the missed deadline takes over.
+    query = {"status": "active", "reminder_due": {"$lte": now}, "deadline": {"$gt": now}}
+    return [str(i) for i in await _due(db, ENROLMENTS, query, "reminder_due", limit)]
+
+
+async def deadlines_passed(db: AsyncDatabase, now: datetime, limit: int) -> list[str]:
+    query = {"status": "active", "deadline": {"$lte": now}}
+    return [str(i) for i in await _due(db, ENROLMENTS, query, "deadline", limit)]
+
+
+async def sign_in_requests(db: AsyncDatabase, limit: int) -> list[dict[str, Any]]:
+    return await db[SIGN_IN_REQUESTS].find({}).sort("requested_at", 1).limit(limit).to_list()
+
+
+async def take_sign_in_request(tx: Tx, email_key: str) -> bool:
+    """Whether this request was still queued (another replica may have answered it)."""
+    return await tx.db[SIGN_IN_REQUESTS].find_one_and_delete({"_id": email_key}, session=tx.session) is not None

@@ -5,40 +5,19 @@ from typing import Any
 from urllib.parse import parse_qs, urlparse
 from uuid import uuid4
 
-import nats
 import pytest
 
 from learning.config import Settings
-from ptfc.events import Envelope, EventData, ParticipantContact, Professional, ReferralCreated
+from ptfc.events import Envelope, EventData
 from ptfc.sealing import unseal
 from ptfc.settings import DEV_LINK_SEAL_KEY
+from ptfc.testing.events import all_handled, participant, publish, referral_created
 from ptfc.testing.plugin import EventTap, eventually
 
 
-def contact(pid: str, language: str = "en") -> ParticipantContact:
-    return ParticipantContact(
-        participant_id=pid,
-        given_name=f"Given-{pid}",
-        family_name=f"Family-{pid}",
-        email=f"{pid}@parents.example",
-        phone="07700900123",
-        preferred_language=language,
-    )
-
-
 def referral(referral_id: str, pids: list[str], fca_id: str = "fca-1", provider: str = "action-for-children"):
-    return ReferralCreated(
-        referral_id=referral_id,
-        case_number="MA24P00123",
-        court="Manchester",
-        source="court_order",
-        stage="first_hearing",
-        region="greater-manchester",
-        provider=provider,
-        fca_id=fca_id,
-        fca=Professional(name="Fiona Adviser", email="fiona@cafcass.example"),
-        participants=[contact(p) for p in pids],
-    )
+    parents = [participant(p, f"Given-{p}", f"Family-{p}", email=f"{p}@parents.example") for p in pids]
+    return referral_created(referral_id, *parents, court="Manchester", fca_id=fca_id, provider=provider)
 
 
 class Hub:
@@ -52,17 +31,7 @@ class Hub:
 
     async def publish(self, data: EventData, envelope: Envelope | None = None, msg_id: str | None = None) -> Envelope:
         """Publish as the referrals service would; reuse `envelope` to redeliver the same event."""
-        envelope = envelope or Envelope.of(data, correlation_id=data.referral_id, producer="referrals")
-        nc = await nats.connect(self.nats_url)
-        try:
-            await nc.jetstream().publish(
-                envelope.type,
-                envelope.model_dump_json().encode(),
-                headers={"Nats-Msg-Id": msg_id or str(envelope.event_id)},
-            )
-        finally:
-            await nc.close()
-        return envelope
+        return await publish(self.nats_url, envelope or data, msg_id=msg_id)
 
     referral = staticmethod(referral)
 
@@ -94,13 +63,7 @@ class Hub:
 
     async def settled(self) -> bool:
         """Every event the learning service consumes has been handled and acknowledged."""
-        nc = await nats.connect(self.nats_url)
-        try:
-            infos = await nc.jetstream().consumers_info("REFERRALS")
-            mine = [i for i in infos if i.name.startswith("learning-")]
-            return bool(mine) and all(i.num_pending == 0 and i.num_ack_pending == 0 for i in mine)
-        finally:
-            await nc.close()
+        return await all_handled(self.nats_url, "learning", ["REFERRALS"])
 
 
 @pytest.fixture

@@ -5,8 +5,8 @@ from fastapi import FastAPI
 from notifications.api import router
 from notifications.config import Settings
 from notifications.handlers import make_handlers
-from notifications.sender import make_sender
 from notifications.store import INDEXES
+from notifications.sweeps import make_sender
 from notifications.transports import Transport, make_transport
 from ptfc.clock import Clock
 from ptfc.service import build_app

@@ -1,4 +1,5 @@
-"""Which event becomes which message(s), to whom, in which language. No I/O.
+"""Which event becomes which message(s), to whom, in which language; what a delivery row holds;
+what happens after each attempt to send; and when a message may be sent again. No I/O.
 
 Privacy rule, enforced here by construction: a message about a parent is planned from that
 parent's own contact record and the referral's professional details only. The referral's
@@ -26,8 +27,8 @@ from ptfc.events import (
     WorkshopMissed,
     WorkshopReminderDue,
 )
+from ptfc.programme import MODULES
 
-MODULES = 8
 PARENT_TEMPLATES = (
     "welcome",
     "sign_in_link",
@@ -325,3 +326,111 @@ def plan_invitation(invitation_id: str, to: str, language: str, invite_url: str)
 def retry_delay(backoff: timedelta, attempts: int) -> timedelta:
     """Wait before the next try after `attempts` tries: backoff, twice that, four times… capped at a day."""
     return min(backoff * 2 ** max(attempts - 1, 0), timedelta(days=1))
+
+
+# ---- deliveries ----------------------------------------------------------------------------------
+
+
+class Refused(Exception):
+    """A rule says no; refusals.py gives it an HTTP status."""
+
+    def __init__(self, reason: str, title: str, detail: str) -> None:
+        super().__init__(f"{reason}: {detail}")
+        self.reason, self.title, self.detail = reason, title, detail
+
+
+@dataclass(frozen=True)
+class Source:
+    """The event a message is planned from, and the referral whose FCA may read the log."""
+
+    event_id: str
+    type: str
+    correlation_id: str
+    fca_id: str | None
+    referral_id: str | None
+
+
+def delivery(planned: Planned, source: Source, row_id: Any, rendered: dict[str, Any], now: datetime) -> dict[str, Any]:
+    """The delivery row of one planned message, rendered once so a resend is the same message.
+    `rendered` holds its subject, text, html and stored attachments."""
+    return {
+        "_id": row_id,
+        "key": planned.key(source.event_id),
+        "notification_id": str(row_id),
+        "correlation_id": source.correlation_id,
+        "referral_id": source.referral_id,
+        "participant_id": planned.subject_id if planned.role != "invitee" else None,
+        "fca_id": source.fca_id,  # which FCA may read this log
+        "source_event_id": source.event_id,
+        "source_type": source.type,
+        "template": planned.template,
+        "recipient_role": planned.role,
+        "to": planned.to,
+        "language": planned.language,
+        **rendered,
+        "urgent": planned.template in URGENT,
+        **_not_tried(now),
+        "status": "skipped" if planned.skip_reason else "pending",
+        "skip_reason": planned.skip_reason,
+        "resend_of": None,
+    }
+
+
+def _not_tried(now: datetime) -> dict[str, Any]:
+    """A row due now that no sender has tried yet."""
+    status = {"status": "pending", "skip_reason": None, "attempts": 0, "due_at": now, "created_at": now}
+    return status | {"sent_at": None, "failed_at": None, "last_error": None}
+
+
+def resend(original: dict[str, Any], row_id: Any, by: str, now: datetime) -> dict[str, Any]:
+    """The same message again, to the same recipient, as a new notification: only once the
+    original was sent or failed (a pending one is still going to be tried)."""
+    if original["status"] not in ("sent", "failed"):
+        raise Refused(
+            "not-finished",
+            "Not sent yet",
+            f"This notification is {original['status']}; only a sent or failed one can be resent.",
+        )
+    return {
+        **{k: v for k, v in original.items() if k not in ("_id", "lease")},
+        "_id": row_id,
+        "notification_id": str(row_id),
+        "key": f"resend:{original['notification_id']}:{row_id}",
+        **_not_tried(now),
+        "resend_of": original["notification_id"],
+        "resent_by": by,
+    }
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """What to record after one try to send: the row's changes, and the reason if it finally failed."""
+
+    changes: dict[str, Any]
+    failed: str | None = None
+
+    @property
+    def final(self) -> bool:
+        return self.changes["status"] in ("sent", "failed")
+
+
+def after_attempt(
+    attempts: int, limit: int, backoff: timedelta, now: datetime, error: str | None = None, transient: bool = False
+) -> Attempt:
+    """Sent; or a transient failure with attempts left, tried again later; or failed for good."""
+    if error is None:
+        return Attempt({"status": "sent", "sent_at": now, "last_error": None})
+    if transient and attempts < limit:
+        return retry_later(attempts, backoff, now, error)
+    reason = f"attempts exhausted: {error}" if transient else error
+    return Attempt({"status": "failed", "failed_at": now, "last_error": reason}, reason)
+
+
+def retry_later(attempts: int, backoff: timedelta, now: datetime, error: str) -> Attempt:
+    """Kept pending, tried again after a growing delay (also after an unexpected error in a transport)."""
+    return Attempt({"status": "pending", "due_at": now + retry_delay(backoff, attempts), "last_error": error})
+
+
+def given_up(now: datetime) -> Attempt:
+    """A row claimed past its last attempt: its sender died on that one."""
+    return Attempt({"status": "failed", "failed_at": now}, "attempts exhausted")

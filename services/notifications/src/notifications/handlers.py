@@ -1,33 +1,14 @@
 """Event subscribers: keep what it takes to reach people, and plan each message as a pending
 delivery in the same transaction as the inbox mark. Nothing is sent here: the sender sweep
-does the SMTP I/O outside any transaction, so a redelivered event plans nothing twice."""
+(sweeps.py) does the SMTP I/O outside any transaction, so a redelivered event plans nothing twice.
+Which event becomes which letter is `domain.plan_messages`; every write is in store.py."""
 
 from typing import Any
 
-from bson import ObjectId
-from pymongo import ReturnDocument
-
+from notifications import domain, store
 from notifications.attachments import Attachment, calendar, certificate
 from notifications.config import Settings
-from notifications.domain import (
-    URGENT,
-    Inboxes,
-    Planned,
-    plan_invitation,
-    plan_messages,
-    provider_heads_up,
-)
-from notifications.store import (
-    BOOKINGS,
-    CONTACTS,
-    DELIVERIES,
-    INVITEES,
-    REFERRALS,
-    attachments_doc,
-    booking_of,
-    contact_of,
-    referral_of,
-)
+from notifications.domain import Inboxes, Planned, Source, plan_invitation, plan_messages, provider_heads_up
 from notifications.templates import Renderer
 from ptfc.consumer import Handlers, Meta
 from ptfc.events import (
@@ -78,8 +59,8 @@ class NotYetKnown(LookupError):
     """An event about a parent whose `referral.created` has not arrived yet: retried later."""
 
 
-class Planner:
-    """Turns planned messages into delivery rows: rendered once, so a resend is the same message."""
+class Letters:
+    """Renders planned messages into delivery rows, once, so a resend is the same message."""
 
     def __init__(self, settings: Settings) -> None:
         self.renderer = Renderer(settings.local_timezone)
@@ -90,62 +71,37 @@ class Planner:
             "hub_url": settings.hub_url,
         }
 
-    def attachments(self, planned: Planned, tx: Tx) -> list[Attachment]:
+    def attachments(self, planned: Planned, now: Any) -> list[Attachment]:
         files = []
         for kind in planned.attachments:
             if kind == "ics":
-                files.append(calendar(planned.context, tx.clock.now()))
+                files.append(calendar(planned.context, now))
             elif kind == "certificate":
                 files.append(certificate(planned.context, lambda v: self.renderer.day(v, "en")))
         return files
 
-    async def record(
-        self, tx: Tx, event: Meta, planned: list[Planned], fca_id: str | None, referral_id: str | None
-    ) -> None:
+    async def plan(self, tx: Tx, meta: Meta, planned: list[Planned], fca_id: str | None, referral_id: str | None):
         now = tx.clock.now()
+        source = Source(str(meta.event_id), meta.type, meta.correlation_id, fca_id, referral_id)
+        rows = []
         for p in planned:
             message = self.renderer.render(p.template, p.language, {**self.common, **p.context})
-            oid = ObjectId()
-            doc: dict[str, Any] = {
-                "_id": oid,
-                "notification_id": str(oid),
-                "correlation_id": event.correlation_id,
-                "referral_id": referral_id,
-                "participant_id": p.subject_id if p.role != "invitee" else None,
-                "fca_id": fca_id,  # which FCA may read this log
-                "source_event_id": str(event.event_id),
-                "source_type": event.type,
-                "template": p.template,
-                "recipient_role": p.role,
-                "to": p.to,
-                "language": p.language,
+            rendered = {
                 "subject": message.subject,
                 "text": message.text,
                 "html": message.html,
-                "attachments": attachments_doc(self.attachments(p, tx)),
-                "urgent": p.template in URGENT,
-                "status": "skipped" if p.skip_reason else "pending",
-                "skip_reason": p.skip_reason,
-                "attempts": 0,
-                "due_at": now,
-                "created_at": now,
-                "sent_at": None,
-                "failed_at": None,
-                "last_error": None,
-                "resend_of": None,
+                "attachments": store.attachments_doc(self.attachments(p, now)),
             }
-            # Upsert on the unique key: planning the same message again is a no-op, never an abort.
-            await tx.db[DELIVERIES].update_one(
-                {"key": p.key(str(event.event_id))}, {"$setOnInsert": doc}, upsert=True, session=tx.session
-            )
+            rows.append(domain.delivery(p, source, store.new_id(), rendered, now))
+        await store.plan(tx, rows)
 
 
 def make_handlers(settings: Settings) -> Handlers:
     handlers = Handlers()
-    planner = Planner(settings)
+    letters = Letters(settings)
 
     @handlers.on
-    async def remember_referral(data: ReferralCreated, event: Meta, tx: Tx) -> None:
+    async def remember_referral(data: ReferralCreated, meta: Meta, tx: Tx) -> None:
         """Keeps the contact details of each parent and the referral's professionals; heads-up to the provider."""
         referral = {
             "case_number": data.case_number,
@@ -156,9 +112,9 @@ def make_handlers(settings: Settings) -> Handlers:
             "fca_email": data.fca.email,
             "provider": data.provider,
         }
-        await tx.db[REFERRALS].update_one(
-            {"_id": data.referral_id}, {"$set": referral}, upsert=True, session=tx.session
-        )
+        await store.keep_referral(tx, data.referral_id, referral)
+        known = store.referral_of({"_id": data.referral_id, **referral})
+        planned = []
         for person in data.participants:
             # Only what reaching the parent needs; gender, availability and children stay out.
             contact = {
@@ -171,106 +127,72 @@ def make_handlers(settings: Settings) -> Handlers:
                 "interpreter": person.adjustments.interpreter,
                 "in_person": person.adjustments.in_person,
             }
-            await tx.db[CONTACTS].update_one(
-                {"_id": person.participant_id},
-                {"$set": contact, "$setOnInsert": {"withdrawn": False}},
-                upsert=True,
-                session=tx.session,
-            )
-        known = referral_of({"_id": data.referral_id, **referral})
-        planned = []
-        for person in data.participants:
-            contact = contact_of(await tx.db[CONTACTS].find_one({"_id": person.participant_id}, session=tx.session))
-            planned.append(provider_heads_up(known, contact, planner.inboxes, event.occurred_at))
-        await planner.record(tx, event, planned, data.fca_id, data.referral_id)
+            kept = await store.keep_contact(tx, person.participant_id, contact)
+            planned.append(provider_heads_up(known, kept, letters.inboxes, meta.occurred_at))
+        await letters.plan(tx, meta, planned, data.fca_id, data.referral_id)
 
     @handlers.on
-    async def stop_parent_messages(data: ReferralWithdrawn, event: Meta, tx: Tx) -> None:
+    async def stop_parent_messages(data: ReferralWithdrawn, meta: Meta, tx: Tx) -> None:
         """A withdrawn parent gets no more reminders; queued ones are skipped."""
-        ids = data.participant_ids
-        for pid in ids:
-            # Upsert: a withdrawal handled before its referral.created must still hold when that arrives.
-            await tx.db[CONTACTS].update_one(
-                {"_id": pid},
-                {"$set": {"withdrawn": True}, "$setOnInsert": {"referral_id": data.referral_id}},
-                upsert=True,
-                session=tx.session,
-            )
-        await tx.db[DELIVERIES].update_many(
-            {"participant_id": {"$in": ids}, "recipient_role": "parent", "status": "pending", "attempts": 0},
-            {"$set": {"status": "skipped", "skip_reason": "referral_withdrawn"}},
-            session=tx.session,
-        )
+        await store.withdraw_contacts(tx, data.referral_id, data.participant_ids)
 
     @handlers.on
-    async def resume_parent_messages(data: ReferralReordered, event: Meta, tx: Tx) -> None:
+    async def resume_parent_messages(data: ReferralReordered, meta: Meta, tx: Tx) -> None:
         """A re-ordered course starts a new cycle: the parent is contacted again, maybe by another provider."""
-        after = ReturnDocument.AFTER
-        contact_doc = await tx.db[CONTACTS].find_one_and_update(
-            {"_id": data.participant_id},
-            {"$set": {"withdrawn": False, "language": data.preferred_language}},
-            return_document=after,
-            session=tx.session,
+        found = await store.resume_contact(
+            tx, data.referral_id, data.participant_id, data.preferred_language, data.provider
         )
-        referral_doc = await tx.db[REFERRALS].find_one_and_update(
-            {"_id": data.referral_id}, {"$set": {"provider": data.provider}}, return_document=after, session=tx.session
-        )
-        # The provider calls the parent again for the new cycle: a fresh heads-up with the details.
-        if contact_doc is None or "email" not in contact_doc or referral_doc is None:
+        if found is None:
             raise NotYetKnown(f"referral {data.referral_id} / participant {data.participant_id} not known yet")
-        heads_up = provider_heads_up(
-            referral_of(referral_doc), contact_of(contact_doc), planner.inboxes, event.occurred_at
-        )
-        await planner.record(tx, event, [heads_up], referral_doc["fca_id"], data.referral_id)
+        referral, contact = found
+        # The provider calls the parent again for the new cycle: a fresh heads-up with the details.
+        heads_up = provider_heads_up(referral, contact, letters.inboxes, meta.occurred_at)
+        await letters.plan(tx, meta, [heads_up], referral.fca_id, data.referral_id)
 
     @handlers.on
-    async def notify_participant(data: ParticipantEvent, event: Meta, tx: Tx) -> None:
+    async def notify_participant(data: ParticipantEvent, meta: Meta, tx: Tx) -> None:
         """Plans the messages a parent's progress asks for: to the parent, court, FCA or provider."""
-        contact_doc = await tx.db[CONTACTS].find_one({"_id": data.participant_id}, session=tx.session)
-        referral_doc = await tx.db[REFERRALS].find_one({"_id": data.referral_id}, session=tx.session)
-        if contact_doc is None or "email" not in contact_doc or referral_doc is None:
+        found = await store.known(tx, data.referral_id, data.participant_id)
+        if found is None:
             raise NotYetKnown(f"referral {data.referral_id} / participant {data.participant_id} not known yet")
+        referral, contact = found
         booking = None
         if isinstance(data, WorkshopBooked):
             where = {"mode": data.mode, "video_link": data.video_link, "venue": data.venue}
-            await tx.db[BOOKINGS].update_one({"_id": data.booking_id}, {"$set": where}, upsert=True, session=tx.session)
+            await store.keep_booking(tx, data.booking_id, where)
         if isinstance(data, WorkshopReminderDue):
-            booking = booking_of(await tx.db[BOOKINGS].find_one({"_id": data.booking_id}, session=tx.session))
-        referral = referral_of(referral_doc)
+            booking = await store.booking(tx, data.booking_id)
         sealed = getattr(data, "sealed_activation_url", None) or getattr(data, "sealed_sign_in_url", None)
         planned = plan_messages(
             data,
-            event.occurred_at,
+            meta.occurred_at,
             referral=referral,
-            contact=contact_of(contact_doc),
-            inboxes=planner.inboxes,
+            contact=contact,
+            inboxes=letters.inboxes,
             booking=booking,
             link=unseal(settings.link_seal_key, sealed, settings.link_seal_previous_keys) if sealed else None,
         )
-        await planner.record(tx, event, planned, referral.fca_id, referral.referral_id)
+        await letters.plan(tx, meta, planned, referral.fca_id, referral.referral_id)
 
     @handlers.on
-    async def invite_to_plan(data: PlanShared, event: Meta, tx: Tx) -> None:
+    async def invite_to_plan(data: PlanShared, meta: Meta, tx: Tx) -> None:
         """Sends the plan invitation: to a programme co-parent's address kept here, or to the sealed
         address the sharing party typed in. Neither party ever sees the other's address."""
         keys = (settings.link_seal_key, settings.link_seal_previous_keys)
         invite_url = unseal(keys[0], data.sealed_invite_url, keys[1])
         invitee: dict[str, Any] = {"plan_id": data.plan_id, "language": data.preferred_language}
         if data.invitee_participant_id:
-            contact = await tx.db[CONTACTS].find_one({"_id": data.invitee_participant_id}, session=tx.session)
-            if contact is None or "email" not in contact:
+            contact = await store.contact(tx, data.invitee_participant_id)
+            if contact is None:
                 raise NotYetKnown(f"participant {data.invitee_participant_id} not known yet")
-            to, language = contact["email"], contact.get("language", data.preferred_language)
-            invitee |= {"participant_id": data.invitee_participant_id, "language": language}
+            to = contact.email
+            invitee |= {"participant_id": data.invitee_participant_id, "language": contact.language}
         elif data.sealed_invitee_email:
-            to = unseal(keys[0], data.sealed_invitee_email, keys[1])
-            invitee["email"] = to
+            to = invitee["email"] = unseal(keys[0], data.sealed_invitee_email, keys[1])
         else:
             raise ValueError("plan.shared names no invitee")
-        await tx.db[INVITEES].update_one(
-            {"_id": data.invitation_id}, {"$set": invitee}, upsert=True, session=tx.session
-        )
+        await store.keep_invitee(tx, data.invitation_id, invitee)
         planned = plan_invitation(data.invitation_id, to, invitee["language"], invite_url)
-        await planner.record(tx, event, [planned], None, None)
+        await letters.plan(tx, meta, [planned], None, None)
 
     return handlers

@@ -5,15 +5,23 @@
 - `bookings`: where a parent's workshop is, for its reminder.
 - `invitees`: whom a plan was shared with (from `plan.shared`).
 - `deliveries`: one row per message, unique per (source event, template, recipient); the
-  sender sweep claims due rows with a lease and records the outcome."""
+  sender sweep claims due rows with a lease and records the outcome.
 
+Writes that belong to an event or a request take the caller's `Tx`, so they commit with its
+inbox mark or idempotency record."""
+
+from datetime import datetime, timedelta
 from typing import Any
+from uuid import uuid4
 
-from bson import Binary
-from pymongo import ASCENDING, IndexModel
+from bson import Binary, ObjectId
+from pymongo import ASCENDING, IndexModel, ReturnDocument
+from pymongo.asynchronous.database import AsyncDatabase
 
 from notifications.attachments import Attachment
 from notifications.domain import Booking, Contact, Referral
+from ptfc.pagination import PageParams
+from ptfc.store import Tx
 
 CONTACTS, REFERRALS, BOOKINGS, INVITEES, DELIVERIES = "contacts", "referrals", "bookings", "invitees", "deliveries"
 
@@ -68,3 +76,129 @@ def attachments_doc(files: list[Attachment]) -> list[dict[str, Any]]:
 
 def attachments_of(doc: dict[str, Any]) -> list[Attachment]:
     return [Attachment(a["filename"], a["content_type"], bytes(a["data"])) for a in doc.get("attachments", [])]
+
+
+# ---- what it takes to reach people ---------------------------------------------------------------
+
+
+async def keep_referral(tx: Tx, referral_id: str, referral: dict[str, Any]) -> None:
+    await tx.db[REFERRALS].update_one({"_id": referral_id}, {"$set": referral}, upsert=True, session=tx.session)
+
+
+async def keep_contact(tx: Tx, participant_id: str, contact: dict[str, Any]) -> Contact:
+    """The contact as now stored (a withdrawal handled earlier is kept)."""
+    found = await tx.db[CONTACTS].find_one_and_update(
+        {"_id": participant_id},
+        {"$set": contact, "$setOnInsert": {"withdrawn": False}},
+        upsert=True,
+        return_document=ReturnDocument.AFTER,
+        session=tx.session,
+    )
+    return contact_of(found)
+
+
+async def withdraw_contacts(tx: Tx, referral_id: str, participant_ids: list[str]) -> None:
+    """No more letters to these parents; the ones queued and not yet tried are skipped."""
+    for pid in participant_ids:
+        # Upsert: a withdrawal handled before its referral.created must still hold when that arrives.
+        await tx.db[CONTACTS].update_one(
+            {"_id": pid},
+            {"$set": {"withdrawn": True}, "$setOnInsert": {"referral_id": referral_id}},
+            upsert=True,
+            session=tx.session,
+        )
+    await tx.db[DELIVERIES].update_many(
+        {"participant_id": {"$in": participant_ids}, "recipient_role": "parent", "status": "pending", "attempts": 0},
+        {"$set": {"status": "skipped", "skip_reason": "referral_withdrawn"}},
+        session=tx.session,
+    )
+
+
+async def resume_contact(
+    tx: Tx, referral_id: str, participant_id: str, language: str, provider: str
+) -> tuple[Referral, Contact] | None:
+    """A re-ordered course: letters go to the parent again, maybe from another provider. None
+    while the referral or the parent's contact details have not arrived yet."""
+    after = ReturnDocument.AFTER
+    contact = await tx.db[CONTACTS].find_one_and_update(
+        {"_id": participant_id},
+        {"$set": {"withdrawn": False, "language": language}},
+        return_document=after,
+        session=tx.session,
+    )
+    referral = await tx.db[REFERRALS].find_one_and_update(
+        {"_id": referral_id}, {"$set": {"provider": provider}}, return_document=after, session=tx.session
+    )
+    if contact is None or "email" not in contact or referral is None:
+        return None
+    return referral_of(referral), contact_of(contact)
+
+
+async def known(tx: Tx, referral_id: str, participant_id: str) -> tuple[Referral, Contact] | None:
+    """The referral and the parent's contact, or None while `referral.created` has not arrived."""
+    contact = await tx.db[CONTACTS].find_one({"_id": participant_id}, session=tx.session)
+    referral = await tx.db[REFERRALS].find_one({"_id": referral_id}, session=tx.session)
+    if contact is None or "email" not in contact or referral is None:
+        return None
+    return referral_of(referral), contact_of(contact)
+
+
+async def keep_booking(tx: Tx, booking_id: str, where: dict[str, Any]) -> None:
+    await tx.db[BOOKINGS].update_one({"_id": booking_id}, {"$set": where}, upsert=True, session=tx.session)
+
+
+async def booking(tx: Tx, booking_id: str) -> Booking | None:
+    return booking_of(await tx.db[BOOKINGS].find_one({"_id": booking_id}, session=tx.session))
+
+
+async def contact(tx: Tx, participant_id: str) -> Contact | None:
+    """A parent's contact details, once their `referral.created` has arrived."""
+    doc = await tx.db[CONTACTS].find_one({"_id": participant_id}, session=tx.session)
+    return contact_of(doc) if doc and "email" in doc else None
+
+
+async def keep_invitee(tx: Tx, invitation_id: str, invitee: dict[str, Any]) -> None:
+    await tx.db[INVITEES].update_one({"_id": invitation_id}, {"$set": invitee}, upsert=True, session=tx.session)
+
+
+# ---- deliveries ----------------------------------------------------------------------------------
+
+
+def new_id() -> ObjectId:
+    return ObjectId()
+
+
+async def plan(tx: Tx, rows: list[dict[str, Any]]) -> None:
+    for row in rows:
+        # Upsert on the unique key: planning the same message again is a no-op, never an abort.
+        await tx.db[DELIVERIES].update_one({"key": row["key"]}, {"$setOnInsert": row}, upsert=True, session=tx.session)
+
+
+async def add_delivery(tx: Tx, row: dict[str, Any]) -> None:
+    await tx.db[DELIVERIES].insert_one(row, session=tx.session)
+
+
+async def deliveries_page(db: AsyncDatabase, query: dict[str, Any], paging: PageParams) -> list[dict[str, Any]]:
+    return await db[DELIVERIES].find({**query, **paging.filter()}).sort("_id", 1).to_list(paging.limit)
+
+
+async def claim_due(db: AsyncDatabase, now: datetime, lease: timedelta) -> dict[str, Any] | None:
+    """One due row, marked `sending` with a lease token, its `due_at` moved to the lease's end: two
+    replicas never send the same row, and the row of a sender that died becomes due again."""
+    return await db[DELIVERIES].find_one_and_update(
+        # `sending` rows are due only once their lease has run out: their sender is gone.
+        {"status": {"$in": ["pending", "sending"]}, "due_at": {"$lte": now}},
+        {"$set": {"status": "sending", "lease": uuid4().hex, "due_at": now + lease}, "$inc": {"attempts": 1}},
+        sort=[("due_at", 1)],
+        return_document=ReturnDocument.AFTER,
+    )
+
+
+async def record_attempt(tx: Tx, row: dict[str, Any], changes: dict[str, Any]) -> bool:
+    """The outcome of one attempt, only while this sender still holds the lease."""
+    done = await tx.db[DELIVERIES].update_one(
+        {"_id": row["_id"], "status": "sending", "lease": row["lease"]},
+        {"$set": {**changes, "lease": None}},
+        session=tx.session,
+    )
+    return done.matched_count > 0

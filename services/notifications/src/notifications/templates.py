@@ -11,7 +11,8 @@ from zoneinfo import ZoneInfo
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup, escape
 
-LANGUAGES = ("en", "pl", "ur")
+from ptfc.programme import LANGUAGES as LANGUAGES  # the tests check every template in each
+
 DIRECTION = {"en": "ltr", "pl": "ltr", "ur": "rtl"}
 
 _DAYS = {

@@ -1,47 +1,16 @@
-"""What the delivery log shows. Built field by field from explicit models, so nothing leaks:
-operations see ids, status and times; an FCA also sees the address and the message."""
+"""Delivery rows → what the delivery log shows, built field by field: operations see ids, status
+and times; an FCA also sees the address and the message, with sign-in tokens hidden."""
 
 import re
-from datetime import datetime
-from typing import Any, Literal
+from typing import Any
 
-from pydantic import BaseModel, Field
-
+from notifications.schemas import Message, Notification
 from ptfc.auth import Caller
 
 # Links in letters carry single-use tokens (activation, sign-in): whoever holds one acts as the
 # parent, so the log shows that a link was sent, never the token itself.
 TOKEN = re.compile(r"([?&]token=)[^\s&\"'<>]+")
 HIDDEN = r"\1[sent only to the recipient]"
-
-Status = Literal["pending", "sending", "sent", "failed", "skipped"]
-
-
-class Message(BaseModel):
-    to: str
-    subject: str
-    text: str
-    attachments: list[str] = Field(description="file names")
-
-
-class Notification(BaseModel):
-    id: str
-    correlation_id: str
-    template: str
-    recipient_role: str
-    language: str
-    status: Status
-    attempts: int
-    source_event_id: str
-    source_type: str
-    created_at: datetime
-    sent_at: datetime | None
-    failed_at: datetime | None
-    next_attempt_at: datetime | None = Field(description="when a pending message is tried again")
-    error: str | None = Field(description="the last failure, with the address removed")
-    skip_reason: str | None
-    resend_of: str | None
-    message: Message | None = Field(None, description="absent for operations, who see no personal data")
 
 
 def view(doc: dict[str, Any], caller: Caller) -> Notification:

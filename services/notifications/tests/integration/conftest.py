@@ -5,11 +5,11 @@ from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from typing import Any
 
-import nats
 import pytest
 
 from notifications.config import Settings
 from ptfc.events import Envelope, EventData, ParticipantContact, Professional, ReferralCreated
+from ptfc.testing.events import all_handled, participant, publish, referral_created
 from ptfc.testing.mailbox import Mailbox
 from ptfc.testing.plugin import EventTap, eventually
 
@@ -31,14 +31,7 @@ def files_of(message: EmailMessage) -> dict[str, bytes]:
 
 
 def parent(pid: str, given: str, family: str, language: str = "en", phone: str = "") -> ParticipantContact:
-    return ParticipantContact(
-        participant_id=pid,
-        given_name=given,
-        family_name=family,
-        email=f"{given.lower()}.{family.lower()}@parents.example",
-        phone=phone,
-        preferred_language=language,
-    )
+    return participant(pid, given, family, language, phone, email=f"{given.lower()}.{family.lower()}@parents.example")
 
 
 ALEX = parent("p-alex", "Alex", "Morgan", "en", "07700900001")
@@ -46,18 +39,12 @@ SAMIRA = parent("p-samira", "Samira", "Khan", "ur", "07700900002")
 
 
 def referral(referral_id: str, *parents: ParticipantContact, fca_id: str = "fca-1") -> ReferralCreated:
-    return ReferralCreated(
-        referral_id=referral_id,
-        case_number="MA24P00123",
-        court="Manchester Family Court",
+    return referral_created(
+        referral_id,
+        *(parents or (ALEX, SAMIRA)),
         court_email=COURT_EMAIL,
-        source="court_order",
-        stage="first_hearing",
-        region="greater-manchester",
-        provider="action-for-children",
         fca_id=fca_id,
         fca=Professional(name="Fiona Adviser", email=FCA_EMAIL),
-        participants=list(parents or (ALEX, SAMIRA)),
     )
 
 
@@ -86,29 +73,12 @@ class Kit:
         self, data: EventData | None = None, *, envelope: Envelope | None = None, msg_id: str | None = None
     ) -> Envelope:
         """Publish as the owning service would; pass `envelope` (and a new msg_id) to redeliver it."""
-        if envelope is None:
-            assert data is not None
-            correlation = getattr(data, "referral_id", None) or getattr(data, "plan_id")
-            envelope = Envelope.of(data, correlation_id=correlation, producer=data.TYPE.split(".")[0])
-        nc = await nats.connect(self.nats_url)
-        try:
-            headers = {"Nats-Msg-Id": msg_id or str(envelope.event_id)}
-            await nc.jetstream().publish(envelope.type, envelope.model_dump_json().encode(), headers=headers)
-        finally:
-            await nc.close()
-        return envelope
+        return await publish(self.nats_url, envelope or data, msg_id=msg_id)
 
     async def settled(self, app: Any) -> bool:
         """Every event is handled and acknowledged, and nothing is left to send."""
-        nc = await nats.connect(self.nats_url)
-        try:
-            js = nc.jetstream()
-            for stream in ("REFERRALS", "LEARNING", "WORKSHOPS", "PLANS"):
-                for info in await js.consumers_info(stream):
-                    if info.name.startswith("notifications-") and (info.num_pending or info.num_ack_pending):
-                        return False
-        finally:
-            await nc.close()
+        if not await all_handled(self.nats_url, "notifications", ["REFERRALS", "LEARNING", "WORKSHOPS", "PLANS"]):
+            return False
         db = app.state.rt.store.db
         return await db.deliveries.count_documents({"status": {"$in": ["pending", "sending"]}}) == 0
 

@@ -2,10 +2,13 @@
 
 from typing import Any
 
+from pymongo.asynchronous.database import AsyncDatabase
+
 from ptfc.auth import Caller, CurrentCaller
-from ptfc.problems import Problem, forbidden, not_found
+from ptfc.problems import Problem, forbidden
+from ptfc.store import find_or_404
 from referrals.domain import place_key
-from referrals.store import REFERRALS, object_id
+from referrals.store import REFERRALS
 
 
 def cafcass_only(caller: CurrentCaller) -> Caller:
@@ -30,13 +33,8 @@ def visible_to(caller: Caller) -> dict[str, Any]:
     raise forbidden("Referrals are seen by the FCA who made them, the court of the case and its provider.")
 
 
-async def visible_referral(tx_or_db: Any, caller: Caller, referral_id: str, session: Any = None) -> dict[str, Any]:
-    scope = visible_to(caller)
-    oid = object_id(referral_id)
-    found = oid and await tx_or_db[REFERRALS].find_one({"_id": oid, **scope}, session=session)
-    if not found:
-        raise not_found("referral")
-    return found
+async def visible_referral(db: AsyncDatabase, caller: Caller, referral_id: str) -> dict[str, Any]:
+    return await find_or_404(db, REFERRALS, referral_id, "referral", visible_to(caller))
 
 
 def provider_staff(caller: Caller, provider: str) -> None:

@@ -6,8 +6,9 @@ from ptfc.clock import Clock
 from ptfc.service import build_app
 from referrals.api import router
 from referrals.config import Settings
-from referrals.handlers import chase_activations, handlers
+from referrals.handlers import handlers
 from referrals.store import INDEXES
+from referrals.sweeps import SWEEPS
 
 
 def create_app(settings: Settings | None = None, clock: Clock | None = None) -> FastAPI:
@@ -18,6 +19,6 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         router=router,
         handlers=handlers,
         indexes=INDEXES,
-        sweeps=[chase_activations],
+        sweeps=SWEEPS,
         clock=clock,
     )

@@ -1,12 +1,26 @@
-"""Rules of referral intake, routing and the court-facing outcome, with no I/O."""
+"""Rules of referral intake, routing, following a parent and the court-facing outcome, with no I/O.
+
+The write rules at the end work on stored documents through a `UnitOfWork` (store.py gives the
+MongoDB one, tests an in-memory one), so every state change is here and tested without servers."""
 
 import re
-from dataclasses import dataclass, replace
-from datetime import datetime
-from typing import Any, Literal
+from dataclasses import asdict, dataclass, fields, replace
+from datetime import datetime, timedelta
+from typing import Any, Literal, Protocol
 
-MODULES = 8
-ACTION_FOR_CHILDREN, FAMILY_ACTION_SLUG = "action-for-children", "family-action"
+from ptfc.events import (
+    ActivationOverdue,
+    CourseCompleted,
+    CourseIncomplete,
+    EventData,
+    ParticipantContact,
+    ReferralCreated,
+    ReferralReordered,
+    ReferralWithdrawn,
+)
+from ptfc.programme import MODULES, PROVIDERS
+
+ACTION_FOR_CHILDREN, FAMILY_ACTION_SLUG = PROVIDERS
 CASE_NUMBER = re.compile(r"^[A-Z]{2}[0-9]{2}[A-Z][0-9]{5}$")  # ASCII only: \d matches any script's digits
 PARTNER_IN_WALES = "Cafcass Cymru runs Working Together for Children (WT4C) for separated parents in Wales."
 
@@ -93,11 +107,19 @@ NOT_ENGLAND = _places(
 
 
 class Refused(Exception):
-    """A referral the programme does not take; the API answers it as a problem."""
+    """A rule says no. `reason` is stable for machines; refusals.py gives it an HTTP status."""
 
-    def __init__(self, status: int, reason: str, title: str, detail: str, **extra: Any) -> None:
+    def __init__(self, reason: str, title: str, detail: str, **extra: Any) -> None:
         super().__init__(f"{reason}: {detail}")
-        self.status, self.reason, self.title, self.detail, self.extra = status, reason, title, detail, extra
+        self.reason, self.title, self.detail, self.extra = reason, title, detail, extra
+
+
+class Unknown(Exception):
+    """No such record (or none the caller may see: the two are answered alike)."""
+
+    def __init__(self, what: str) -> None:
+        super().__init__(f"{what} not found")
+        self.what = what
 
 
 # ---- intake --------------------------------------------------------------------------------
@@ -108,7 +130,6 @@ def case_number(raw: str) -> str:
     value = raw.strip().upper()
     if not CASE_NUMBER.fullmatch(value):
         raise Refused(
-            422,
             "invalid-case-number",
             "Invalid case number",
             "A case number has two letters, two digits, a letter and five digits, e.g. MA24P00123.",
@@ -130,7 +151,6 @@ def _in_wales(court: str, region: str) -> bool:
 def refuse_wales(court: str, region: str) -> None:
     if _in_wales(court, region) or " wales " in f" {place_key(region)} ":
         raise Refused(
-            422,
             "wales-out-of-scope",
             "Referrals in Wales are out of scope",
             f"Planning Together for Children runs in England only. {PARTNER_IN_WALES} Refer the parents there.",
@@ -150,20 +170,17 @@ def route(region: str) -> str:
         return ACTION_FOR_CHILDREN
     if key in AMBIGUOUS:
         raise Refused(
-            422,
             "region-ambiguous",
             "Region too broad to route",
             f"Two providers deliver in {region!s:.60}; give the county or city instead (e.g. {AMBIGUOUS[key]}).",
         )
     if key in NOT_ENGLAND or any(f" {w} " in f" {key} " for w in ("scotland", "ireland")):
         raise Refused(
-            422,
             "region-not-in-england",
             "Region not in England",
             "Planning Together for Children is for family court cases in England only.",
         )
     raise Refused(
-        422,
         "region-unknown",
         "Region not recognised",
         "Give an English region, county or city (e.g. Greater Manchester, Kent, Birmingham).",
@@ -175,13 +192,12 @@ def check_intake(court_declined: bool, safeguarding_concerns: bool, court: str, 
     refuse_wales(court, region)
     if safeguarding_concerns:
         raise Refused(
-            422,
             "safeguarding-concerns",
             "Not referred: current safeguarding concerns",
             "The course is not for cases with current safeguarding concerns.",
         )
     if court_declined:
-        raise Refused(422, "court-declined", "Not referred: the court declined", "The court declined the course.")
+        raise Refused("court-declined", "Not referred: the court declined", "The court declined the course.")
     return route(region)
 
 
@@ -227,7 +243,10 @@ def apply(progress: Progress, event_type: str, data: dict[str, Any], at: datetim
             done_at = p.learning_completed_at or data["completed_at"]
             return replace(p, learning_completed_at=done_at, modules_completed=MODULES)
         case "learning.deadline_missed":
-            return replace(p, deadline_missed_at=p.deadline_missed_at or at)
+            # It says how many modules were done: the court hears that number even when this event
+            # overtakes the last `module.completed` (each event type has its own consumer).
+            done = min(MODULES, max(p.modules_completed, data.get("modules_completed", 0)))
+            return replace(p, deadline_missed_at=p.deadline_missed_at or at, modules_completed=done)
         case "learning.extended":
             return replace(p, deadline=data["deadline"])
         case "workshop.booked":
@@ -298,3 +317,324 @@ def event_cycle(data: dict[str, Any], occurred_at: datetime, current: int, start
     if isinstance(cycle, int) and not isinstance(cycle, bool):
         return cycle
     return current if occurred_at >= started_at or current == 1 else None
+
+
+# ---- state changes -----------------------------------------------------------------------------
+# Each runs inside one unit of work: the documents it saves and the events it emits commit together.
+
+
+class UnitOfWork(Protocol):
+    """What the write rules read and write. Documents are dicts as stored; ids are opaque."""
+
+    def now(self) -> datetime: ...
+    def new_id(self) -> Any: ...
+    async def referral(self, referral_id: str) -> dict[str, Any] | None: ...
+    async def parent(self, participant_id: str) -> dict[str, Any] | None: ...
+    async def parents(self, referral_id: str) -> list[dict[str, Any]]: ...
+    async def active_referral_of(self, case: str, email_keys: list[str], except_id: Any = None) -> str | None: ...
+    async def add(self, referral: dict[str, Any], parents: list[dict[str, Any]]) -> None: ...
+    async def save_referral(self, referral: dict[str, Any]) -> None: ...
+    async def save_parent(self, parent: dict[str, Any]) -> None: ...
+    async def emit(self, event: EventData, correlation_id: str) -> None: ...
+
+
+class Timings(Protocol):
+    """The programme's durations (settings, so tests can shrink them)."""
+
+    contact_delay: timedelta  # the provider contacts a parent the day after referral
+    activation_chaser_after: timedelta  # no activation by then: chase the FCA and provider
+
+
+_PROGRESS_FIELDS = {f.name for f in fields(Progress)}
+
+
+def progress_of(parent: dict[str, Any]) -> Progress:
+    stored = parent.get("progress") or {}
+    return Progress(**{k: v for k, v in stored.items() if k in _PROGRESS_FIELDS})
+
+
+def entry(event: str, cycle: int, at: datetime, **detail: Any) -> dict[str, Any]:
+    """A timeline line: what happened and when, with ids and counts only, never contact details."""
+    return {"at": at, "event": event, "cycle": cycle, "detail": {k: v for k, v in detail.items() if v is not None}}
+
+
+def already_referred(referral_id: str) -> Refused:
+    return Refused(
+        "parent-already-referred",
+        "Parent already on the course for this case",
+        f"A parent of this case is already in an active cycle under referral {referral_id}.",
+        existing_referral_id=referral_id,
+    )
+
+
+async def refuse_active_parent(uow: UnitOfWork, case: str, email_keys: list[str], except_id: Any = None) -> None:
+    """One active cycle per parent and case (the store's unique index backs this up under races)."""
+    if found := await uow.active_referral_of(case, email_keys, except_id):
+        raise already_referred(found)
+
+
+def _clocks(now: datetime, timings: Timings, activated_ever: bool) -> dict[str, Any]:
+    """A new cycle's due times: the provider's call, and the chaser unless the parent ever activated."""
+    return {
+        "contact_due_at": now + timings.contact_delay,
+        "contacted_at": None,
+        "chaser_due_at": None if activated_ever else now + timings.activation_chaser_after,
+    }
+
+
+async def intake(
+    uow: UnitOfWork, form: Any, fca_id: str, email_keys: list[str], timings: Timings
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """Take a referral (`form`, a validated `schemas.NewReferral`): every intake rule, then the
+    referral, one participant per parent and `referral.created` (the only event with contact
+    details: notifications keeps them)."""
+    case = case_number(form.case_number)
+    provider = check_intake(form.court_declined, form.safeguarding_concerns, form.court, form.region)
+    if len(set(email_keys)) != len(email_keys):
+        raise Refused("same-parent-twice", "The same parent twice", "Each parent needs their own email address.")
+    await refuse_active_parent(uow, case, email_keys)
+    now, referral_id = uow.now(), uow.new_id()
+    ids = [uow.new_id() for _ in form.parents]
+    referral = {
+        "_id": referral_id,
+        **form.model_dump(include={"court", "court_email", "source", "stage", "region"}),
+        "case_number": case,
+        "court_key": place_key(form.court),
+        "provider": provider,
+        "fca_id": fca_id,
+        "fca": form.fca.model_dump(),
+        "children_ages": [c.age for c in form.children],
+        "status": "active",
+        "created_at": now,
+        "withdrawn_at": None,
+    }
+    parents = [
+        {
+            "_id": pid,
+            "referral_id": str(referral_id),
+            "case_number": case,
+            "provider": provider,
+            "email_key": key,
+            # Not the email or phone: only notifications keeps those (from referral.created).
+            "person": person.model_dump(exclude={"email", "phone"}),
+            "co_parent_id": next((str(other) for other in ids if other != pid), None),  # kept apart by every rule
+            "active": True,
+            "activated_ever": False,
+            "cycle": 1,
+            "cycle_started_at": now,
+            "progress": {},
+            "outcome": None,
+            "past_cycles": [],
+            **_clocks(now, timings, activated_ever=False),
+            "timeline": [entry("referral.created", 1, now)],
+        }
+        for pid, person, key in zip(ids, form.parents, email_keys, strict=True)
+    ]
+    await uow.add(referral, parents)
+    contacts = [
+        ParticipantContact(participant_id=str(pid), **p.model_dump()) for pid, p in zip(ids, form.parents, strict=True)
+    ]
+    created = ReferralCreated(
+        referral_id=str(referral_id),
+        **form.model_dump(include={"court", "court_email", "source", "stage", "region"}),
+        case_number=case,
+        provider=provider,
+        fca_id=fca_id,
+        fca=form.fca.model_dump(),
+        participants=contacts,
+        children_ages=referral["children_ages"],
+    )
+    await uow.emit(created, str(referral_id))
+    return referral, parents
+
+
+async def settle(uow: UnitOfWork, parent: dict[str, Any], outcome: Outcome) -> bool:
+    """Record the cycle's outcome and tell the court and FCA: once per cycle, whichever event settles it."""
+    if parent["outcome"] is not None:
+        return False
+    now, cycle, progress = uow.now(), parent["cycle"], progress_of(parent)
+    kind = "course.completed" if outcome.result == "completed" else "course.incomplete"
+    parent["outcome"] = {"result": outcome.result, "reason": outcome.reason, "decided_at": now}
+    parent["active"], parent["chaser_due_at"] = False, None
+    parent["timeline"].append(entry(kind, cycle, now, reason=outcome.reason))
+    await uow.save_parent(parent)
+    ids = {
+        "referral_id": parent["referral_id"],
+        "participant_id": str(parent["_id"]),
+        "cycle": cycle,
+        "case_number": parent["case_number"],
+    }
+    event: EventData
+    if outcome.result == "completed":
+        assert progress.learning_completed_at and progress.workshop_attended_at  # what `decide` requires
+        event = CourseCompleted(
+            **ids,
+            elearning_completed_at=progress.learning_completed_at,
+            workshop_attended_at=progress.workshop_attended_at,
+        )
+    else:
+        event = CourseIncomplete(**ids, reason=outcome.reason, modules_completed=progress.modules_completed)
+    await uow.emit(event, parent["referral_id"])
+    return True
+
+
+async def refresh_status(uow: UnitOfWork, referral_id: str) -> None:
+    """The referral's status follows its parents' outcomes (stored so lists can filter on it)."""
+    referral = await uow.referral(referral_id)
+    if referral is None:
+        return
+    outcomes = [(p.get("outcome") or {}).get("result") for p in await uow.parents(referral_id)]
+    referral["status"] = referral_status(referral.get("withdrawn_at") is not None, outcomes)
+    # Always a real write (the version moves): two parents settled at once then conflict, and the
+    # retried one sees the other's outcome, where a same-value write would be skipped and go stale.
+    referral["version"] = referral.get("version", 0) + 1
+    await uow.save_referral(referral)
+
+
+async def withdraw(uow: UnitOfWork, referral_id: str, reason: str) -> dict[str, Any]:
+    """Withdraw a referral: each open cycle ends incomplete (`withdrawn`) and every clock stops."""
+    referral = await uow.referral(referral_id)
+    if referral is None:
+        raise Unknown("referral")
+    if referral.get("withdrawn_at"):
+        raise Refused("already-withdrawn", "Already withdrawn", "This referral was withdrawn before.")
+    now = uow.now()
+    referral |= {"withdrawn_at": now, "withdrawal_reason": reason, "status": "withdrawn"}
+    await uow.save_referral(referral)
+    parents = await uow.parents(referral_id)
+    ids = [str(p["_id"]) for p in parents]
+    await uow.emit(ReferralWithdrawn(referral_id=referral_id, participant_ids=ids, reason=reason), referral_id)
+    for parent in parents:
+        await settle(uow, parent, Outcome("incomplete", "withdrawn"))
+        # Clocks stop: no contact call, no chaser for a withdrawn referral.
+        parent |= {"active": False, "contact_due_at": None, "chaser_due_at": None}
+        parent["timeline"].append(entry("referral.withdrawn", parent["cycle"], now))
+        await uow.save_parent(parent)
+    return referral
+
+
+async def reorder(uow: UnitOfWork, referral_id: str, participant_id: str, timings: Timings) -> dict[str, Any]:
+    """The court re-orders the course for a parent whose cycle ended incomplete: a new cycle starts."""
+    referral = await uow.referral(referral_id)
+    parent = await uow.parent(participant_id)
+    if referral is None:
+        raise Unknown("referral")
+    if parent is None or parent["referral_id"] != referral_id:
+        raise Unknown("participant")
+    if referral.get("withdrawn_at"):
+        raise Refused(
+            "referral-withdrawn", "Referral withdrawn", "A withdrawn referral is not re-ordered: refer again."
+        )
+    result = (parent["outcome"] or {}).get("result")
+    if result != "incomplete":
+        reason, detail = (
+            ("course-completed", "This parent completed the course.")
+            if result == "completed"
+            else ("cycle-in-progress", "This parent's course is still in progress.")
+        )
+        raise Refused(reason, "Only an incomplete course is re-ordered", detail)
+    await refuse_active_parent(uow, parent["case_number"], [parent["email_key"]], except_id=parent["_id"])
+    now, cycle = uow.now(), parent["cycle"] + 1
+    parent["past_cycles"].append(
+        {"cycle": parent["cycle"], "started_at": parent["cycle_started_at"], "outcome": parent["outcome"]}
+    )
+    parent |= {"cycle": cycle, "cycle_started_at": now, "progress": {}, "outcome": None, "active": True}
+    parent |= _clocks(now, timings, parent["activated_ever"])
+    parent["timeline"].append(entry("referral.reordered", cycle, now))
+    await uow.save_parent(parent)
+    reordered = ReferralReordered(
+        referral_id=referral_id,
+        participant_id=participant_id,
+        cycle=cycle,
+        provider=referral["provider"],
+        preferred_language=parent["person"]["preferred_language"],
+    )
+    await uow.emit(reordered, referral_id)
+    await refresh_status(uow, referral_id)
+    return parent
+
+
+async def mark_contacted(uow: UnitOfWork, provider: str, participant_id: str) -> dict[str, Any]:
+    """The provider called the parent. Marking twice keeps the first call's time."""
+    parent = await uow.parent(participant_id)
+    if parent is None or parent["provider"] != provider:
+        raise Unknown("participant")
+    if parent.get("contacted_at") is None:
+        now = uow.now()
+        parent |= {"contacted_at": now, "contact_due_at": None}
+        parent["timeline"].append(entry("provider.contacted", parent["cycle"], now))
+        await uow.save_parent(parent)
+    return parent
+
+
+# What of each event of another service goes on the timeline: ids, counts and dates, never links
+# or contact details.
+TIMELINE_DETAIL: dict[str, tuple[str, ...]] = {
+    "account.activation_issued": ("deadline", "reissue"),
+    "account.activated": (),
+    "account.activation_expired": (),
+    "module.completed": ("module", "modules_completed"),
+    "learning.completed": ("completed_at",),
+    "learning.deadline_missed": ("deadline", "modules_completed"),
+    "learning.extended": ("deadline", "days"),
+    "workshop.booked": ("session_id", "mode", "rebooking"),
+    "workshop.cancelled": ("session_id",),
+    "workshop.attended": ("attended_at",),
+    "workshop.missed": ("misses", "rebooking_offered"),
+    "notification.sent": ("template", "recipient_role"),
+}
+
+
+def _detail(event_type: str, data: dict[str, Any]) -> dict[str, Any]:
+    detail = {}
+    for name in TIMELINE_DETAIL[event_type]:
+        value = data.get(name)
+        detail[name] = value.isoformat() if isinstance(value, datetime) else value
+    return detail
+
+
+async def follow(
+    uow: UnitOfWork, event_type: str, data: dict[str, Any], occurred_at: datetime, correlation_id: str
+) -> bool:
+    """Another service's event goes on the parent's timeline; in the current cycle it updates the
+    progress, and the outcome is decided by whichever event settles it, in any order, once.
+    False for a parent this service does not know."""
+    pid, referral_id = data.get("participant_id"), data.get("referral_id") or correlation_id
+    parent = await uow.parent(pid) if isinstance(pid, str) else None
+    if parent is None or parent["referral_id"] != referral_id:
+        return False
+    cycle = event_cycle(data, occurred_at, parent["cycle"], parent["cycle_started_at"])
+    parent["timeline"].append(entry(event_type, cycle or parent["cycle"] - 1, occurred_at, **_detail(event_type, data)))
+    if event_type == "account.activated":  # an account activated in any cycle needs no chaser
+        parent |= {"activated_ever": True, "chaser_due_at": None}
+    current = cycle == parent["cycle"]
+    if current:
+        parent["progress"] = asdict(apply(progress_of(parent), event_type, data, occurred_at))
+    await uow.save_parent(parent)
+    outcome = decide(progress_of(parent)) if current and parent["active"] else None
+    if outcome and await settle(uow, parent, outcome):
+        await refresh_status(uow, referral_id)
+    return True
+
+
+async def chase(uow: UnitOfWork, participant_id: str) -> bool:
+    """`referral.activation_overdue` once for a parent not activated by their chaser time."""
+    parent = await uow.parent(participant_id)
+    now = uow.now()
+    if parent is None or parent.get("chaser_due_at") is None or parent["chaser_due_at"] > now:
+        return False  # activated or chased since the sweep looked
+    parent["chaser_due_at"] = None
+    if parent["activated_ever"] or not parent["active"]:
+        await uow.save_parent(parent)
+        return False
+    parent["chased_at"] = now
+    parent["timeline"].append(entry("referral.activation_overdue", parent["cycle"], now))
+    await uow.save_parent(parent)
+    overdue = ActivationOverdue(
+        referral_id=parent["referral_id"],
+        participant_id=str(parent["_id"]),
+        provider=parent["provider"],
+        days_since_referral=(now - parent["cycle_started_at"]).days,
+    )
+    await uow.emit(overdue, parent["referral_id"])
+    return True

@@ -4,9 +4,16 @@
 never email or phone; the current cycle's progress and their timeline), so every due time is a
 plain indexed field."""
 
+from datetime import datetime
+from typing import Any
+
 from bson import ObjectId
-from bson.errors import InvalidId
 from pymongo import ASCENDING, IndexModel
+from pymongo.asynchronous.database import AsyncDatabase
+
+from ptfc.events import EventData
+from ptfc.pagination import PageParams
+from ptfc.store import Tx, object_id
 
 REFERRALS, PARTICIPANTS = "referrals", "participants"
 
@@ -36,9 +43,86 @@ INDEXES: dict[str, list[IndexModel]] = {
 }
 
 
-def object_id(value: str) -> ObjectId | None:
-    """A path id as stored; None for anything that cannot be one (answered as not found)."""
-    try:
-        return ObjectId(value)
-    except (InvalidId, TypeError):
-        return None
+class UnitOfWork:
+    """`domain.UnitOfWork` on MongoDB: every read and write inside one transaction (`Tx`). A save
+    replaces the document read earlier in the same transaction, so a concurrent change to it
+    is a write conflict and the driver runs the whole unit again."""
+
+    def __init__(self, tx: Tx) -> None:
+        self.tx, self.db, self.session = tx, tx.db, tx.session
+
+    def now(self) -> datetime:
+        return self.tx.clock.now()
+
+    def new_id(self) -> ObjectId:
+        return ObjectId()
+
+    async def referral(self, referral_id: str) -> dict[str, Any] | None:
+        oid = object_id(referral_id)
+        return oid and await self.db[REFERRALS].find_one({"_id": oid}, session=self.session)
+
+    async def parent(self, participant_id: str) -> dict[str, Any] | None:
+        oid = object_id(participant_id)
+        return oid and await self.db[PARTICIPANTS].find_one({"_id": oid}, session=self.session)
+
+    async def parents(self, referral_id: str) -> list[dict[str, Any]]:
+        found = self.db[PARTICIPANTS].find({"referral_id": referral_id}, session=self.session)
+        return await found.sort("_id", 1).to_list()
+
+    async def active_referral_of(self, case: str, email_keys: list[str], except_id: Any = None) -> str | None:
+        return await active_referral_of(self.db, case, email_keys, except_id, self.session)
+
+    async def add(self, referral: dict[str, Any], parents: list[dict[str, Any]]) -> None:
+        await self.db[REFERRALS].insert_one(referral, session=self.session)
+        for parent in parents:
+            await self.db[PARTICIPANTS].insert_one(parent, session=self.session)
+
+    async def save_referral(self, referral: dict[str, Any]) -> None:
+        await self.db[REFERRALS].replace_one({"_id": referral["_id"]}, referral, session=self.session)
+
+    async def save_parent(self, parent: dict[str, Any]) -> None:
+        await self.db[PARTICIPANTS].replace_one({"_id": parent["_id"]}, parent, session=self.session)
+
+    async def emit(self, event: EventData, correlation_id: str) -> None:
+        await self.tx.emit(event, correlation_id)
+
+
+async def active_referral_of(
+    db: AsyncDatabase, case: str, email_keys: list[str], except_id: Any = None, session: Any = None
+) -> str | None:
+    """The referral under which one of these parents has an active cycle for this case, if any."""
+    query: dict[str, Any] = {"case_number": case, "email_key": {"$in": email_keys}, "active": True}
+    if except_id:
+        query["_id"] = {"$ne": except_id}
+    found = await db[PARTICIPANTS].find_one(query, {"referral_id": 1}, session=session)
+    return found["referral_id"] if found else None
+
+
+# ---- reads for the routes ------------------------------------------------------------------------
+
+
+async def parents_of(db: AsyncDatabase, referral_ids: list[str]) -> list[dict[str, Any]]:
+    return await db[PARTICIPANTS].find({"referral_id": {"$in": referral_ids}}).sort("_id", 1).to_list()
+
+
+async def referrals_page(
+    db: AsyncDatabase, scope: dict[str, Any], asked: dict[str, Any], paging: PageParams
+) -> list[dict[str, Any]]:
+    """One page of the referrals in `scope` (what the caller may see) matching the non-empty `asked` fields."""
+    query = {k: v for k, v in asked.items() if v} | paging.filter()
+    return await db[REFERRALS].find({"$and": [query, scope]}).sort("_id", 1).to_list(paging.limit)
+
+
+async def contacts_due(db: AsyncDatabase, provider: str, now: datetime, paging: PageParams) -> list[dict[str, Any]]:
+    query = {"provider": provider, "contact_due_at": {"$lte": now}, **paging.filter()}
+    return await db[PARTICIPANTS].find(query).sort("_id", 1).to_list(paging.limit)
+
+
+async def chasers_due(db: AsyncDatabase, now: datetime, limit: int) -> list[str]:
+    rows = await db[PARTICIPANTS].find({"chaser_due_at": {"$lte": now}}, {"_id": 1}).sort("_id", 1).to_list(limit)
+    return [str(row["_id"]) for row in rows]
+
+
+async def participant(db: AsyncDatabase, participant_id: str) -> dict[str, Any] | None:
+    oid = object_id(participant_id)
+    return oid and await db[PARTICIPANTS].find_one({"_id": oid})

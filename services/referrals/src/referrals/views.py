@@ -2,9 +2,19 @@
 
 from typing import Any
 
-from referrals.domain import MODULES, participant_status
-from referrals.records import progress_of
-from referrals.schemas import ContactDue, ParticipantSummary, ParticipantView, ReferralSummary, ReferralView
+from ptfc.programme import MODULES
+from referrals.domain import participant_status, progress_of
+from referrals.schemas import (
+    ContactDue,
+    Contacted,
+    Created,
+    CreatedParticipant,
+    ParticipantSummary,
+    ParticipantView,
+    ReferralSummary,
+    ReferralView,
+    Reordered,
+)
 
 
 def _status(parent: dict[str, Any]) -> str:
@@ -69,3 +79,24 @@ def contact_row(parent: dict[str, Any]) -> ContactDue:
         availability=person.get("availability", []),
         due_at=parent["contact_due_at"],
     )
+
+
+def created(doc: dict[str, Any], parents: list[dict[str, Any]]) -> Created:
+    return Created(
+        id=str(doc["_id"]),
+        **{k: doc[k] for k in ("case_number", "provider", "status")},
+        participants=[
+            CreatedParticipant(
+                participant_id=str(p["_id"]), **{k: p["person"][k] for k in ("given_name", "family_name")}
+            )
+            for p in parents
+        ],
+    )
+
+
+def reordered(parent: dict[str, Any]) -> Reordered:
+    return Reordered(participant_id=str(parent["_id"]), cycle=parent["cycle"], status="referred")
+
+
+def contacted(parent: dict[str, Any]) -> Contacted:
+    return Contacted(participant_id=str(parent["_id"]), contacted_at=parent["contacted_at"])

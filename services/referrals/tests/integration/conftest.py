@@ -6,11 +6,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
-import nats
 import pytest
 
 from ptfc.clock import FakeClock
-from ptfc.events import EVENTS, Envelope
+from ptfc.events import Envelope
+from ptfc.testing.events import event, publish
 from ptfc.testing.plugin import bearer, running
 from referrals.app import create_app
 from referrals.config import Settings
@@ -58,22 +58,6 @@ def referral(**changes: Any) -> dict[str, Any]:
     return body
 
 
-# Each event type's required fields besides the ids, as its producer fills them.
-DEFAULTS: dict[str, dict[str, Any]] = {
-    "account.activation_issued": {"sealed_activation_url": "sealed", "expires_at": "2026-01-08T09:00:00Z"},
-    "module.completed": {"module": 1, "modules_completed": 1},
-    "learning.completed": {"completed_at": "2026-01-10T10:00:00Z"},
-    "learning.deadline_missed": {"deadline": "2026-01-15T09:00:00Z", "modules_completed": 0},
-    "learning.extended": {"deadline": "2026-01-20T09:00:00Z", "days": 5, "reason": "illness"},
-    "workshop.booked": {"parts": [], "mode": "online"},
-    "workshop.cancelled": {"reason": "referral_withdrawn"},
-    "workshop.attended": {"attended_at": "2026-01-20T12:30:00Z"},
-    "workshop.missed": {"misses": 1, "rebooking_offered": True},
-    "notification.sent": {"notification_id": "n1", "template": "court_outcome", "recipient_role": "court"},
-}
-IDS = {"account": "enrolment_id", "module": "enrolment_id", "learning": "enrolment_id", "workshop": "booking_id"}
-
-
 class Kit:
     def __init__(self, app: Any, client: httpx.AsyncClient, nats_url: str, clock: FakeClock) -> None:
         self.app, self.client, self.nats_url, self.clock = app, client, nats_url, clock
@@ -98,29 +82,15 @@ class Kit:
         return next(p for p in view["participants"] if p["participant_id"] == participant_id)
 
     def envelope(self, kind: str, referral_id: str, participant_id: str, **data: Any) -> Envelope:
-        prefix = kind.split(".")[0]
-        fields = {"referral_id": referral_id, "participant_id": participant_id, **DEFAULTS.get(kind, {}), **data}
-        if prefix in IDS:
-            fields.setdefault(IDS[prefix], "x1")
-        if prefix == "workshop":
-            fields.setdefault("session_id", "s1")
-        if kind == "account.activation_issued":
-            fields.setdefault("deadline", "2026-01-15T09:00:00Z")
-        if kind == "notification.sent":
-            fields.setdefault("source_event_id", "e1")
-        payload = EVENTS[kind].model_validate(fields)
+        payload = event(kind, referral_id, participant_id, **data)
         self.clock.advance(timedelta(seconds=1))  # events happen one after another, as in life
-        envelope = Envelope.of(payload, correlation_id=referral_id, producer=prefix, at=self.clock.now())
-        envelope.data = {**fields, **envelope.data}  # producers add ids their contract does not list yet
+        envelope = Envelope.of(payload, correlation_id=referral_id, producer=kind.split(".")[0], at=self.clock.now())
+        # Producers add ids their contract does not list yet: they must not get in the way.
+        envelope.data = {"referral_id": referral_id, "participant_id": participant_id, **data, **envelope.data}
         return envelope
 
     async def publish(self, envelope: Envelope, msg_id: str | None = None) -> None:
-        nc = await nats.connect(self.nats_url)
-        try:
-            body = envelope.model_dump_json().encode()
-            await nc.jetstream().publish(envelope.type, body, headers={"Nats-Msg-Id": msg_id or str(envelope.event_id)})
-        finally:
-            await nc.close()
+        await publish(self.nats_url, envelope, msg_id=msg_id)
 
     async def send(self, kind: str, referral_id: str, participant_id: str, **data: Any) -> Envelope:
         envelope = self.envelope(kind, referral_id, participant_id, **data)

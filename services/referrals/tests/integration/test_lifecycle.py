@@ -2,8 +2,10 @@
 
 from datetime import timedelta
 
+from bson import ObjectId
+
 from ptfc.testing.plugin import bearer, eventually
-from referrals.handlers import chase_activations
+from referrals.sweeps import chase_activations
 
 from .conftest import FCA, REQUEST
 
@@ -129,3 +131,13 @@ async def test_no_chaser_when_the_activation_arrives_in_time(kit):
     assert await chase_activations(kit.app.state.rt) == 0
     # The outbox, not the stream: a chaser the background sweep raised is there the moment it commits.
     assert await kit.db.outbox.count_documents({"subject": "referral.activation_overdue"}) == 0
+
+
+async def test_a_parent_whose_chase_fails_does_not_hold_up_the_others(kit, tap):
+    _, (alex, chris) = await kit.referred()
+    # A damaged record makes Alex's chase fail; Alex comes first in the sweep's order.
+    await kit.db.participants.update_one({"_id": ObjectId(alex)}, {"$set": {"cycle_started_at": "damaged"}})
+    kit.clock.advance(timedelta(days=14))
+    [chaser] = await tap.wait_for("referral.activation_overdue")
+    assert chaser.data["participant_id"] == chris
+    assert (await kit.db.participants.find_one({"_id": ObjectId(alex)}))["chaser_due_at"] is not None  # still due

@@ -6,7 +6,7 @@ from email.message import EmailMessage
 
 from aiosmtpd.controller import Controller
 
-from ptfc.infra import free_port
+from ptfc.dev.servers import free_port
 
 
 class Mailbox:

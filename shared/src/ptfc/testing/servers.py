@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from ptfc.infra import Server, start_mongodb, start_nats
+from ptfc.dev.servers import Server, start_mongodb, start_nats
 
 
 @dataclass

@@ -1,0 +1,160 @@
+"""The enrolment rules of learning (opening, activation, completion, extension, the clock,
+withdrawal, sign-in) against an in-memory unit of work: what is saved and emitted, no servers."""
+
+from datetime import timedelta
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+
+from learning import domain
+from ptfc.sealing import unseal
+
+from .fakes import DAY, FakeUnitOfWork, Rules
+
+RULES = Rules()
+
+
+async def opened(uow: FakeUnitOfWork, participant: str = "p1", cycle: int = 1, referral: str = "r1") -> dict:
+    assert await domain.open_enrolment(
+        uow, RULES, referral_id=referral, participant_id=participant, cycle=cycle, provider="family-action",
+        fca_id="fca-sam", language="en", email_key=f"key-{participant}",
+    )  # fmt: skip
+    return await uow.enrolment_of(participant, cycle)
+
+
+def token_of(uow: FakeUnitOfWork) -> str:
+    """The token in the latest link emitted, as notifications would open it."""
+    event = uow.events[-1]
+    sealed = getattr(event, "sealed_activation_url", None) or event.sealed_sign_in_url
+    return parse_qs(urlparse(unseal(RULES.link_seal_key, sealed)).query)["token"][0]
+
+
+async def refused(call) -> tuple[str, str | None]:
+    with pytest.raises(domain.Refused) as caught:
+        await call
+    return caught.value.kind, caught.value.reason
+
+
+async def test_opening_a_course_starts_the_ten_day_clock_and_sends_a_link_once():
+    uow = FakeUnitOfWork()
+    e = await opened(uow)
+    assert e["deadline"] == uow.clock + 10 * DAY and e["reminder_due"] == uow.clock + 7 * DAY
+    assert e["link_expires_at"] == uow.clock + timedelta(hours=72)
+    assert uow.emitted() == ["account.activation_issued"]
+    [link] = uow.links["activations"].values()
+    assert token_of(uow) not in repr(uow.links)  # only the hash is stored
+    assert link["_id"] == domain.hash_token(token_of(uow))
+    again = domain.open_enrolment(
+        uow, RULES, referral_id="r1", participant_id="p1", cycle=1, provider="family-action", fca_id=None, language="en"
+    )
+    assert not await again and len(uow.events) == 1
+
+
+async def test_a_link_activates_once_and_a_reissued_one_replaces_it():
+    uow = FakeUnitOfWork()
+    e = await opened(uow)
+    first = token_of(uow)
+    await domain.reissue(uow, RULES, e["_id"])
+    second = token_of(uow)
+    assert await refused(domain.activate(uow, first)) == ("activations", "superseded")
+    activated = await domain.activate(uow, second)
+    assert activated["activated_at"] == uow.clock and uow.accounts["p1"]["activated_at"] == uow.clock
+    assert await refused(domain.activate(uow, second)) == ("activations", "used")
+    assert await refused(domain.activate(uow, "made-up")) == ("activations", None)
+    assert uow.emitted().count("account.activated") == 1
+
+
+async def test_an_expired_link_is_refused_and_the_sweep_expires_it_once():
+    uow = FakeUnitOfWork()
+    await opened(uow)
+    token = token_of(uow)
+    uow.clock += timedelta(hours=72)
+    assert await refused(domain.activate(uow, token)) == ("activations", "pending")  # pending, but past its time
+    link_id = domain.hash_token(token)
+    assert await domain.expire_activation(uow, link_id)
+    assert not await domain.expire_activation(uow, link_id)
+    assert uow.emitted()[-1] == "account.activation_expired" and uow.emitted().count("account.activation_expired") == 1
+
+
+async def test_modules_complete_in_order_once_and_the_eighth_completes_the_elearning():
+    uow = FakeUnitOfWork()
+    e = await opened(uow)
+    assert await refused(domain.complete_module(uow, e["_id"], 2)) == ("course", "module-locked")
+    assert await domain.complete_module(uow, e["_id"], 1) == (1, False)
+    assert await domain.complete_module(uow, e["_id"], 1) == (1, True)
+    for number in range(2, 9):
+        uow.clock += timedelta(hours=1)
+        await domain.complete_module(uow, e["_id"], number)
+    done = uow.enrolments[e["_id"]]
+    assert done["status"] == "completed" and done["reminder_due"] is None
+    assert done["learning_completed_at"] == uow.clock
+    assert uow.emitted().count("module.completed") == 8 and uow.emitted()[-1] == "learning.completed"
+    assert await domain.complete_module(uow, e["_id"], 3) == (8, True)  # read back, nothing new
+    assert uow.emitted().count("module.completed") == 8
+
+
+async def test_the_clock_reminds_three_days_then_one_day_before_then_marks_the_deadline_missed():
+    uow = FakeUnitOfWork()
+    e = await opened(uow)
+    assert not await domain.remind(uow, RULES, e["_id"])  # not due yet
+    uow.clock += 7 * DAY
+    assert await domain.remind(uow, RULES, e["_id"]) and not await domain.remind(uow, RULES, e["_id"])
+    uow.clock += 2 * DAY
+    assert await domain.remind(uow, RULES, e["_id"])
+    assert [ev.days_left for ev in uow.events if ev.TYPE == "learning.deadline_approaching"] == [3, 1]
+    assert not await domain.miss(uow, e["_id"])
+    uow.clock += DAY
+    assert await domain.miss(uow, e["_id"]) and not await domain.miss(uow, e["_id"])
+    assert uow.enrolments[e["_id"]]["status"] == "missed"
+    assert await refused(domain.complete_module(uow, e["_id"], 1)) == ("course", "deadline-passed")
+
+
+async def test_an_extension_moves_the_deadline_and_rearms_the_reminders():
+    uow = FakeUnitOfWork()
+    e = await opened(uow)
+    uow.clock += 8 * DAY
+    extended = await domain.extend(uow, RULES, e["_id"], 5, "illness")
+    assert extended["deadline"] == e["deadline"] + 5 * DAY
+    assert extended["reminder_due"] == extended["deadline"] - 3 * DAY
+    uow.clock += 3 * DAY  # past the first deadline
+    assert not await domain.miss(uow, e["_id"])
+    uow.clock += 5 * DAY
+    assert await domain.miss(uow, e["_id"])
+    assert await refused(domain.extend(uow, RULES, e["_id"], 1, "late")) == ("enrolment", "missed")
+
+
+async def test_withdrawal_stops_the_clock_and_the_links_even_before_the_course_opens():
+    uow = FakeUnitOfWork()
+    e = await opened(uow)
+    token = token_of(uow)
+    await domain.withdraw(uow, "r1", [], uow.clock)
+    assert uow.enrolments[e["_id"]]["status"] == "withdrawn"
+    assert await refused(domain.activate(uow, token)) == ("activations", "withdrawn")
+    uow.clock += 11 * DAY
+    assert not await domain.miss(uow, e["_id"]) and not await domain.remind(uow, RULES, e["_id"])
+    # A re-order of the withdrawn referral that arrives late opens nothing.
+    late = domain.open_enrolment(
+        uow, RULES, referral_id="r1", participant_id="p1", cycle=2, provider="family-action", fca_id=None, language="en"
+    )
+    assert not await late
+
+
+async def test_a_new_cycle_supersedes_the_one_still_running():
+    uow = FakeUnitOfWork()
+    first = await opened(uow)
+    second = await opened(uow, cycle=2)
+    assert uow.enrolments[first["_id"]]["status"] == "superseded"
+    assert second["status"] == "active"
+
+
+async def test_a_sign_in_link_goes_only_to_an_activated_parent_at_most_once_a_minute():
+    uow = FakeUnitOfWork()
+    await opened(uow)
+    await domain.answer_sign_in(uow, RULES, "key-p1", uow.clock)
+    assert "account.sign_in_link_issued" not in uow.emitted()  # not activated: the welcome letter is the way in
+    await domain.activate(uow, token_of(uow))
+    await domain.answer_sign_in(uow, RULES, "key-p1", uow.clock)
+    await domain.answer_sign_in(uow, RULES, "key-p1", uow.clock + timedelta(seconds=30))
+    assert uow.emitted().count("account.sign_in_link_issued") == 1
+    enrolment = await domain.sign_in(uow, token_of(uow))
+    assert enrolment["participant_id"] == "p1"

@@ -1,0 +1,93 @@
+"""The sender sweep: claims due deliveries one at a time and sends them.
+
+A claim (`store.claim_due`) marks the row `sending` with a lease token and moves its `due_at` to
+the end of the lease, so two replicas never send the same row, and a sender that dies mid-send
+leaves a row that becomes claimable again when the lease ends. The outcome (`domain.after_attempt`:
+sent, retry later, failed) and its event commit in one transaction, only while the lease holds.
+
+Exactly once has one unavoidable gap: a crash after the mail server accepted a message but
+before the outcome committed sends it again when the lease ends. The Message-ID carries
+the notification id so a receiving system can spot the repeat."""
+
+import logging
+from typing import Any
+
+from notifications import domain, store
+from notifications.domain import Attempt
+from notifications.transports import Outgoing, Permanent, Transient, Transport
+from ptfc.events import NotificationFailed, NotificationSent
+from ptfc.runtime import Runtime, Sweep
+from ptfc.store import Tx
+
+log = logging.getLogger("notifications.sweeps")
+
+
+def outcome_event(row: dict[str, Any], reason: str | None) -> NotificationSent | NotificationFailed:
+    ids = {
+        "notification_id": row["notification_id"],
+        "template": row["template"],
+        "recipient_role": row["recipient_role"],
+        "source_event_id": row["source_event_id"],
+        "referral_id": row.get("referral_id"),
+        "participant_id": row.get("participant_id"),
+    }
+    return NotificationFailed(**ids, reason=reason) if reason is not None else NotificationSent(**ids)
+
+
+async def settle(rt: Runtime, row: dict[str, Any], attempt: Attempt) -> None:
+    """Record the outcome of one attempt; a final outcome emits its event in the same transaction."""
+
+    async def work(tx: Tx) -> None:
+        if not await store.record_attempt(tx, row, attempt.changes):
+            log.warning("delivery %s: lease lost before its outcome was recorded", row["notification_id"])
+            return
+        if attempt.final:
+            await tx.emit(outcome_event(row, attempt.failed), row["correlation_id"])
+
+    await rt.store.run(work)
+
+
+async def deliver(rt: Runtime, transport: Transport, row: dict[str, Any]) -> str:
+    attempts, limit, backoff = row["attempts"], rt.settings.send_attempts, rt.settings.send_backoff
+    if attempts > limit:  # its sender died on the last attempt
+        await settle(rt, row, domain.given_up(rt.clock.now()))
+        return "failed"
+    message = Outgoing(
+        notification_id=row["notification_id"],
+        to=row["to"],
+        subject=row["subject"],
+        text=row["text"],
+        html=row["html"],
+        attachments=store.attachments_of(row),
+        urgent=row.get("urgent", False),
+    )
+    started = rt.clock.now()
+    try:
+        await transport.send(message)
+    except (Permanent, Transient) as error:
+        transient = isinstance(error, Transient)
+        attempt = domain.after_attempt(attempts, limit, backoff, rt.clock.now(), str(error), transient)
+    except Exception as error:  # a bug in a transport: keep the message, try again later
+        log.exception("delivery %s: unexpected error", row["notification_id"])
+        attempt = domain.retry_later(attempts, backoff, started, type(error).__name__)
+    else:
+        attempt = domain.after_attempt(attempts, limit, backoff, rt.clock.now())
+    await settle(rt, row, attempt)
+    outcome = {"sent": "sent", "failed": "failed"}.get(attempt.changes["status"], "retry")
+    if outcome == "retry":
+        log.info("delivery %s: failure (attempt %d), retry later", row["notification_id"], attempts)
+    elif outcome == "failed":
+        log.warning("delivery %s failed: %s", row["notification_id"], attempt.failed)
+    return outcome
+
+
+def make_sender(transport: Transport) -> Sweep:
+    async def send_due(rt: Runtime) -> None:
+        """Send what is due, up to a batch per round."""
+        for _ in range(rt.settings.send_batch):
+            row = await store.claim_due(rt.store.db, rt.clock.now(), rt.settings.send_lease)
+            if row is None:
+                return
+            await deliver(rt, transport, row)
+
+    return send_due

