@@ -365,11 +365,11 @@ async def seed_workshops(client: httpx.AsyncClient, spec: dict, nats_url: str) -
     referral_id = str(ObjectId())
     created = referral_created(referral_id)
     pid = created.participants[0].participant_id
-    await publish(nats_url, created, referral_id)
+    await publish(nats_url, created)
     done = LearningCompleted(
         referral_id=referral_id, participant_id=pid, enrolment_id="e-fuzz", completed_at=datetime.now(UTC)
     )
-    await publish(nats_url, done, referral_id)
+    await publish(nats_url, done)
     start = (datetime.now(UTC) + timedelta(days=20)).replace(hour=10, minute=0, second=0, microsecond=0)
     half, parts = timedelta(minutes=75), []
     for begin in (start, start + timedelta(minutes=90)):

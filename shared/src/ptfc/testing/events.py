@@ -62,8 +62,9 @@ DEFAULTS: dict[str, dict[str, Any]] = {
     "plan.shared": {
         "plan_id": "plan-1",
         "invitation_id": "i1",
-        "invitee_email": "invitee@parents.example",
-        "invite_url": "https://hub.example/plans/join?token=t",
+        "invitee_participant_id": "p-2",
+        "sealed_invite_url": "sealed",
+        "expires_at": "2026-01-08T09:00:00Z",
     },
     "plan.proposal_made": {"plan_id": "plan-1", "proposal_id": "pr1", "topic": "holidays"},
     "plan.item_agreed": {"plan_id": "plan-1", "topic": "holidays"},
