@@ -123,11 +123,12 @@ class Bus:
             await self.publish(done, "learning")
 
     async def ready(self, app: Any, *pids: str) -> None:
-        """Wait until workshops knows these parents finished the e-learning."""
+        """Wait until workshops knows these parents (their referral) and that they finished the
+        e-learning: the two events have their own consumers, so either may be handled first."""
         parents = app.state.rt.store.db["parents"]
 
         async def known() -> bool:
-            query = {"_id": {"$in": list(pids)}, "learning_completed_at": {"$ne": None}}
+            query = {"_id": {"$in": list(pids)}, "learning_completed_at": {"$ne": None}, "provider": {"$exists": True}}
             return await parents.count_documents(query) == len(pids)
 
         await eventually(known, timeout=20)
