@@ -39,6 +39,7 @@ PARENT_TEMPLATES = (
     "workshop_booked",
     "workshop_reminder",
     "workshop_cancelled",
+    "booking_cancelled",
     "workshop_missed",
     "course_completed",
     "followup_scheduled",
@@ -268,6 +269,8 @@ def plan_messages(
         case WorkshopCancelled():
             if data.reason == "referral_withdrawn":
                 return []  # the withdrawal itself is the news; there is nothing to rebook
+            if data.reason == "parent_cancelled":
+                return [to_parent(contact, "booking_cancelled")]  # a confirmation, not an apology
             return [to_parent(contact, "workshop_cancelled")]
         case WorkshopMissed():
             return [to_parent(contact, "workshop_missed", rebooking_offered=data.rebooking_offered)]
