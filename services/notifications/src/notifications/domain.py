@@ -252,6 +252,7 @@ def plan_messages(
                     video_link=data.video_link,
                     venue=data.venue,
                     rebooking=data.rebooking,
+                    changed=data.changed,
                 )
             ]
         case WorkshopReminderDue():

@@ -547,7 +547,9 @@ def booking_ids(booking: dict) -> dict:
     }
 
 
-def booked_event(parent: dict, session: dict, booking_id: str) -> WorkshopBooked:
+def booked_event(parent: dict, session: dict, booking_id: str, changed: bool = False) -> WorkshopBooked:
+    """What the parent needs to come: sent when they book, and again (`changed`) when the session's
+    link or venue changes."""
     venue = session.get("venue")
     return WorkshopBooked(
         referral_id=parent["referral_id"],
@@ -559,6 +561,7 @@ def booked_event(parent: dict, session: dict, booking_id: str) -> WorkshopBooked
         video_link=session.get("video_link"),
         venue=", ".join(venue[k] for k in ("name", "address", "postcode")) if venue else None,
         rebooking=parent.get("misses", 0) > 0,
+        changed=changed,
     )
 
 
@@ -637,8 +640,15 @@ async def change_session(uow: UnitOfWork, session_id: str, changes: dict, t: Tim
         changes.pop("video_link", None)
     if session["booked"] > capacity:
         raise Refused("capacity-below-bookings", "Fewer places than parents already booked.")
+    moved = any(k in changes and changes[k] != session.get(k) for k in ("video_link", "venue"))
     session |= changes
     await uow.save_session(session)
+    if moved:  # each booked parent is sent where to come now
+        for booking in await uow.all_bookings_in(session_id, ["booked"]):
+            parent = await uow.parent(booking["participant_id"])
+            if parent is not None:
+                event = booked_event(parent, session, str(booking["_id"]), changed=True)
+                await uow.emit(event, parent["referral_id"])
     return session
 
 

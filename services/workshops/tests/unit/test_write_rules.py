@@ -303,3 +303,19 @@ async def test_a_session_with_bookings_keeps_its_times_and_never_fewer_places_th
     assert await refused(domain.change_session(uow, sid, {"capacity": 1}, T)) == "capacity-below-bookings"
     changed = await domain.change_session(uow, sid, {"capacity": 2, "venue": {"name": "ignored"}}, T)
     assert changed["capacity"] == 2 and changed["venue"] is None and uow.sessions[sid] == changed
+
+
+async def test_a_new_video_link_after_booking_is_sent_to_each_booked_parent():
+    uow = FakeUnitOfWork()
+    await refer(uow, "r-1", "a")
+    await refer(uow, "r-2", "b")
+    sid = await new_session(uow)
+    for pid in ("a", "b"):
+        await domain.book(uow, pid, sid, T)
+    await domain.cancel_my_booking(uow, "b", T)
+    await domain.change_session(uow, sid, {"capacity": 5, "video_link": LINK}, T)  # the same link: nothing to tell
+    assert len(uow.of("workshop.booked")) == 2
+    await domain.change_session(uow, sid, {"video_link": "https://video.example/room-2"}, T)
+    [again] = uow.of("workshop.booked")[2:]
+    assert (again.participant_id, again.changed, again.video_link) == ("a", True, "https://video.example/room-2")
+    assert again.booking_id == uow.parents["a"]["booking_id"]
