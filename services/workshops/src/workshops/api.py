@@ -154,8 +154,9 @@ async def record_attendance(
 
 
 async def _me(rt: Runtime, caller: Caller) -> dict:
+    """The calling parent's record, for reading (refused until their referral has arrived)."""
     caller.require("parent")
-    return await run(rt, lambda uow: domain.me(uow, caller.sub))
+    return domain.referred(await store.parent(rt.store.db, caller.sub))
 
 
 @router.get("/me/sessions", response_model=Page[views.OfferedSession], tags=["parent"])

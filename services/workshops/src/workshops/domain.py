@@ -674,12 +674,15 @@ async def cancel_session(uow: UnitOfWork, session_id: str) -> dict:
 # ---- booking ---------------------------------------------------------------------------------
 
 
-async def me(uow: UnitOfWork, participant_id: str) -> dict:
+def referred(parent: dict | None) -> dict:
     """The parent's own record, once their referral has arrived."""
-    parent = await uow.parent(participant_id)
     if parent is None or "provider" not in parent:  # only `learning.completed` has arrived so far
         raise Refused("not-referred", "There is no workshop course for this account yet.")
     return parent
+
+
+async def me(uow: UnitOfWork, participant_id: str) -> dict:
+    return referred(await uow.parent(participant_id))
 
 
 async def book(uow: UnitOfWork, participant_id: str, session_id: str, t: Timings) -> tuple[dict, dict]:
