@@ -27,7 +27,7 @@ import nats
 import pytest
 from bson import ObjectId
 
-from ptfc.events import Envelope, EventData, ParticipantContact, Professional, ReferralCreated
+from ptfc.events import Envelope, EventData, ParticipantContact, Professional, ReferralCreated, owner_of
 from ptfc.sealing import unseal
 from ptfc.settings import DEV_JWT_SECRET, DEV_LINK_SEAL_KEY
 from ptfc.testing.mailbox import Mailbox
@@ -324,7 +324,7 @@ def referral_created(referral_id: str) -> ReferralCreated:
 
 
 async def publish(nats_url: str, data: EventData, correlation_id: str) -> None:
-    envelope = Envelope.of(data, correlation_id=correlation_id, producer=data.TYPE.split(".")[0])
+    envelope = Envelope.of(data, correlation_id=correlation_id, producer=owner_of(data.TYPE))
     nc = await nats.connect(nats_url)
     try:
         headers = {"Nats-Msg-Id": str(envelope.event_id)}
@@ -375,7 +375,9 @@ async def park_letters(app: Any, client: httpx.AsyncClient, nats_url: str) -> di
     if not registrations:
         return {}
     subject = registrations[0].subject
-    refused = Envelope(type=subject, occurred_at=datetime.now(UTC), correlation_id="c-1", producer="fuzz", data={})
+    refused = Envelope(
+        type=subject, occurred_at=datetime.now(UTC), correlation_id="c-1", producer=owner_of(subject), data={}
+    )
     nc = await nats.connect(nats_url)
     try:
         await nc.jetstream().publish(subject, b"not an event")

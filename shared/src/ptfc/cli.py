@@ -3,7 +3,8 @@
 ptfc up                      NATS, MongoDB, a mailbox and the five services, until Ctrl-C
 ptfc serve SERVICE           one service under uvicorn (what a container runs)
 ptfc token --role R --sub S  a bearer token signed with the local development key
-ptfc streams                 declare every stream (deploy tooling)
+ptfc streams                 declare every stream (deploy tooling, as `streams-admin`)
+ptfc nats-config             the NATS server's authorization block (ptfc.buspermissions)
 """
 
 import argparse
@@ -18,6 +19,7 @@ from pathlib import Path
 
 import httpx
 
+from ptfc import buspermissions
 from ptfc.auth import ROLES, issue_token
 from ptfc.events import STREAMS
 from ptfc.infra import Server, ensure_free, start_mongodb, start_nats, wait_for_port
@@ -55,10 +57,12 @@ def up(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGTERM, _interrupt)  # stop as cleanly on `kill` as on Ctrl-C
     try:
         nats_url = os.environ.get("NATS_URL")
+        passwords: dict[str, str] = {}
         if not nats_url:
-            _say("[infra] starting NATS JetStream…")
-            servers.append(start_nats(var / "nats", port=args.nats_port, log=var / "log" / "nats.log"))
-            nats_url = servers[-1].url
+            _say("[infra] starting NATS JetStream (with authentication)…")
+            server, passwords = start_bus(var, args.nats_port)
+            servers.append(server)
+            nats_url = server.url
         mongodb_uri = os.environ.get("MONGODB_URI")
         if not mongodb_uri:
             _say("[infra] starting the MongoDB server (SecantusDB)…")
@@ -73,7 +77,7 @@ def up(args: argparse.Namespace) -> int:
         children["mailbox"] = mail
         wait_for_port(args.mail_port, 10, mail)
         _say(f"[infra] mailbox on 127.0.0.1:{args.mail_port}, messages kept in {var / 'mail'}")
-        asyncio.run(_declare(nats_url))
+        asyncio.run(_declare(nats_url, passwords.get(buspermissions.ADMIN)))
         _say(f"[infra] streams declared: {', '.join(name for name, _ in STREAMS.values())}")
 
         env = {
@@ -82,12 +86,13 @@ def up(args: argparse.Namespace) -> int:
             "MONGODB_URI": mongodb_uri,
             "PTFC_SMTP_HOST": "127.0.0.1",
             "PTFC_SMTP_PORT": str(args.mail_port),
+            "PTFC_ENV": "dev",  # the public development keys are allowed here, and only here
         }
         for name, port in SERVICES.items():
             log = open(var / "log" / f"{name}.log", "ab")  # noqa: SIM115 - the child keeps it
             children[name] = subprocess.Popen(
                 [sys.executable, "-m", "ptfc.cli", "serve", name, "--port", str(port)],
-                env={**env, "PTFC_PUBLIC_URL": f"http://127.0.0.1:{port}"},
+                env={**env, "PTFC_PUBLIC_URL": f"http://127.0.0.1:{port}", **_bus_identity(name, passwords)},
                 stdout=log,
                 stderr=subprocess.STDOUT,
             )
@@ -135,10 +140,23 @@ def _wait_ready(children: dict[str, subprocess.Popen], started: float, timeout: 
             time.sleep(0.25)
 
 
-async def _declare(nats_url: str) -> None:
+def start_bus(var: Path, port: int | None = None) -> tuple[Server, dict[str, str]]:
+    """NATS as `ptfc up` runs it: the platform's authorization, with passwords under `var/nats-auth`."""
+    config, passwords = buspermissions.write_local_config(var / "nats-auth")
+    (var / "log").mkdir(parents=True, exist_ok=True)
+    return start_nats(var / "nats", port=port, log=var / "log" / "nats.log", config=config), passwords
+
+
+def _bus_identity(service: str, passwords: dict[str, str]) -> dict[str, str]:
+    # With a NATS_URL of one's own, its credentials come from the environment as they are.
+    return {"PTFC_NATS_USER": service, "PTFC_NATS_PASSWORD": passwords[service]} if passwords else {}
+
+
+async def _declare(nats_url: str, admin_password: str | None = None) -> None:
     from ptfc.streams import ensure_streams
 
-    await ensure_streams(ServiceSettings(nats_url=nats_url), list(STREAMS))
+    settings = ServiceSettings(nats_url=nats_url, nats_user=buspermissions.ADMIN, nats_password=admin_password)
+    await ensure_streams(settings, list(STREAMS))
 
 
 def serve(args: argparse.Namespace) -> int:
@@ -161,8 +179,25 @@ def token(args: argparse.Namespace) -> int:
 
 
 def streams(args: argparse.Namespace) -> int:
-    asyncio.run(_declare(ServiceSettings().nats_url))
+    from ptfc.streams import ensure_streams
+
+    # As `streams-admin` unless PTFC_NATS_USER says otherwise; PTFC_NATS_PASSWORD is its password.
+    settings = ServiceSettings(nats_user=os.environ.get("PTFC_NATS_USER", buspermissions.ADMIN))
+    asyncio.run(ensure_streams(settings, list(STREAMS)))
     print("declared:", ", ".join(name for name, _ in STREAMS.values()))
+    return 0
+
+
+def nats_config(args: argparse.Namespace) -> int:
+    partners = dict(buspermissions.DEFAULT_PARTNERS)
+    if args.partner:
+        partners = {name: streams.split(",") for name, streams in (p.split("=", 1) for p in args.partner)}
+    if args.env_passwords:
+        passwords = buspermissions.env_passwords(partners)
+    else:
+        passwords = buspermissions.local_credentials(Path(args.var) / "nats-auth", partners)
+    consumers = {s: buspermissions.durables(s) for s in buspermissions.SERVICES}
+    print(buspermissions.render(passwords, consumers, partners), end="")
     return 0
 
 
@@ -188,6 +223,11 @@ def main(argv: list[str] | None = None) -> int:
     p.set_defaults(run=token)
     p = commands.add_parser("streams", help="declare every JetStream stream")
     p.set_defaults(run=streams)
+    p = commands.add_parser("nats-config", help="print the NATS server's authorization block")
+    p.add_argument("--env-passwords", action="store_true", help="$NATS_PASSWORD_<IDENTITY> instead of local ones")
+    p.add_argument("--partner", action="append", help="NAME=STREAM,STREAM (repeat; replaces the demo partner)")
+    p.add_argument("--var", default="var", help="where local credentials are kept")
+    p.set_defaults(run=nats_config)
     args = parser.parse_args(argv)
     return args.run(args)
 

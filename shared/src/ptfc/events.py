@@ -370,6 +370,15 @@ STREAMS: dict[str, tuple[str, list[str]]] = {
 }
 
 
+def owner_of(event_type: str) -> str:
+    """The service that alone may publish `event_type` (the owner of its stream)."""
+    prefix = event_type.split(".", 1)[0]
+    for owner, (_, subjects) in STREAMS.items():
+        if f"{prefix}.>" in subjects:
+            return owner
+    raise KeyError(f"no stream holds {event_type}")
+
+
 def stream_for(event_type: str) -> str:
     prefix = event_type.split(".", 1)[0]
     for name, subjects in STREAMS.values():

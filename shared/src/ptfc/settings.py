@@ -2,23 +2,32 @@
 
 from datetime import timedelta
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_JWT_SECRET = "ptfc-local-development-key-never-use-in-production"
 DEV_LINK_SEAL_KEY = "ptfc-local-link-seal-key-never-use-in-production"
 DEV_EMAIL_LOOKUP_KEY = "ptfc-local-email-lookup-key-never-use-in-production"
+DEV_DEAD_LETTER_SEAL_KEY = "ptfc-local-dead-letter-seal-key-never-use-in-production"
+
+DEV_KEYS = {DEV_JWT_SECRET, DEV_LINK_SEAL_KEY, DEV_EMAIL_LOOKUP_KEY, DEV_DEAD_LETTER_SEAL_KEY}
 
 
 class ServiceSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="PTFC_", extra="ignore", populate_by_name=True)
 
     service: str = "ptfc"
+    # `dev` only on a developer's machine and in tests (`ptfc up` and the test harness set it).
+    # Anything else, the default included, refuses to start with a development or missing key.
+    env: str = "production"
     nats_url: str = Field("nats://127.0.0.1:4222", validation_alias=AliasChoices("NATS_URL", "PTFC_NATS_URL"))
     mongodb_uri: str = Field(
         "mongodb://127.0.0.1:27017/?directConnection=true",
         validation_alias=AliasChoices("MONGODB_URI", "PTFC_MONGODB_URI"),
     )
+    # The service's own NATS identity (ptfc.buspermissions); the user defaults to the service name.
+    nats_user: str = ""
+    nats_password: SecretStr | None = None
     database: str = ""  # defaults to the service name: each service owns its own database
     jwt_secret: str = Field(DEV_JWT_SECRET, min_length=32)  # HS256 wants at least 256 bits
     public_url: str = "http://127.0.0.1:8000"
@@ -33,6 +42,8 @@ class ServiceSettings(BaseSettings):
     # JetStream
     stream_replicas: int = 1
     duplicate_window: timedelta = timedelta(minutes=2)
+    # How long a stream keeps events: the customer's to set, in line with their retention schedule.
+    stream_max_age: timedelta = timedelta(days=30)
     max_deliver: int = 5
     redelivery_backoff: timedelta = timedelta(seconds=2)  # doubled on each attempt
     ack_wait: timedelta = timedelta(seconds=30)
@@ -41,6 +52,37 @@ class ServiceSettings(BaseSettings):
     # background work
     relay_interval: timedelta = timedelta(milliseconds=500)
     sweep_interval: timedelta = timedelta(seconds=5)
+
+    # HTTP: every body is refused above this size, before it is parsed or its caller authenticated.
+    max_body_bytes: int = 64 * 1024
+    # Requests a minute per client on the doors anyone can knock at (ptfc.limits), as
+    # "METHOD /path"; a service without such a route is unaffected by an entry.
+    rate_limits: dict[str, int] = {"POST /sign-in": 10, "POST /sign-in/session": 30, "POST /activate": 30}
+    rate_limit_concurrency: int = 8  # such requests handled at once; as many again x4 may wait
+    trusted_proxy_hops: int = 0  # 1 behind the ingress: the client is then read from X-Forwarded-For
+
+    # Parked messages keep their body (sealed with this key) until replayed, then expire after this.
+    dead_letter_seal_key: str = Field(DEV_DEAD_LETTER_SEAL_KEY, min_length=32)
+    dead_letter_ttl: timedelta = timedelta(days=30)
+
+    def development_keys(self) -> list[str]:
+        """The settings that still hold a public development key, or no key at all."""
+        found = [name for name, value in self if isinstance(value, str) and value in DEV_KEYS]
+        found += [name for name, value in self if isinstance(value, list) and DEV_KEYS.intersection(value)]
+        if self.nats_password is None and "@" not in self.nats_url:
+            found.append("nats_password")
+        return found
+
+    def refuse_development_keys(self) -> None:
+        """Outside `PTFC_ENV=dev`, a public development key or a missing one stops the start."""
+        if self.env != "dev" and (found := self.development_keys()):
+            raise RuntimeError(
+                f"PTFC_ENV={self.env}: set real secrets for {', '.join(found)} (or PTFC_ENV=dev locally)"
+            )
+
+    @property
+    def nats_identity(self) -> str:
+        return self.nats_user or self.service
 
     @property
     def db_name(self) -> str:

@@ -79,7 +79,7 @@ async def test_event_written_while_relay_is_down_is_published_once_after_restart
 async def test_same_event_delivered_twice_has_one_effect(make_settings, infra, tap):
     s = settings(make_settings)
     probe = Probe()
-    envelope = Envelope.of(withdrawn("r-twice"), correlation_id="r-twice", producer="test")
+    envelope = Envelope.of(withdrawn("r-twice"), correlation_id="r-twice", producer="referrals")
     async with running(probe.app(s)):
         # Two publishes that JetStream cannot dedupe (different msg ids), one event id.
         await publish_raw(infra.nats_url, envelope, "first")
@@ -95,7 +95,7 @@ async def test_same_event_delivered_twice_has_one_effect(make_settings, infra, t
 
 
 async def test_double_publish_with_same_event_id_is_stored_once(infra, tap):
-    envelope = Envelope.of(withdrawn("r-dup"), correlation_id="r-dup", producer="test")
+    envelope = Envelope.of(withdrawn("r-dup"), correlation_id="r-dup", producer="referrals")
     assert await publish_raw(infra.nats_url, envelope, str(envelope.event_id)) is False
     assert await publish_raw(infra.nats_url, envelope, str(envelope.event_id)) is True
     assert len(await tap.of("referral.withdrawn")) == 1

@@ -2,6 +2,7 @@
 delivery in the same transaction as the inbox mark. Nothing is sent here: the sender sweep
 does the SMTP I/O outside any transaction, so a redelivered event plans nothing twice."""
 
+import logging
 from typing import Any
 
 from bson import ObjectId
@@ -53,6 +54,8 @@ from ptfc.events import (
 )
 from ptfc.sealing import unseal
 from ptfc.store import Tx
+
+log = logging.getLogger("notifications.handlers")
 
 # The events that may ask for a message about one parent (`plan_messages` says which and to whom).
 ParticipantEvent = (
@@ -159,7 +162,17 @@ def make_handlers(settings: Settings) -> Handlers:
         await tx.db[REFERRALS].update_one(
             {"_id": data.referral_id}, {"$set": referral}, upsert=True, session=tx.session
         )
+        known_here = []
         for person in data.participants:
+            # Only the referral that created a parent may change how to reach them: a later
+            # referral.created naming the same participant must not redirect their mail.
+            owner = await tx.db[CONTACTS].find_one(
+                {"_id": person.participant_id}, {"referral_id": 1}, session=tx.session
+            )
+            if owner is not None and owner.get("referral_id") not in (None, data.referral_id):
+                log.warning("referral %s names a participant of another referral: contact kept", data.referral_id)
+                continue
+            known_here.append(person)
             # Only what reaching the parent needs; gender, availability and children stay out.
             contact = {
                 "referral_id": data.referral_id,
@@ -179,7 +192,7 @@ def make_handlers(settings: Settings) -> Handlers:
             )
         known = referral_of({"_id": data.referral_id, **referral})
         planned = []
-        for person in data.participants:
+        for person in known_here:
             contact = contact_of(await tx.db[CONTACTS].find_one({"_id": person.participant_id}, session=tx.session))
             planned.append(provider_heads_up(known, contact, planner.inboxes, event.occurred_at))
         await planner.record(tx, event, planned, data.fca_id, data.referral_id)

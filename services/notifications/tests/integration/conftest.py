@@ -9,7 +9,7 @@ import nats
 import pytest
 
 from notifications.config import Settings
-from ptfc.events import Envelope, EventData, ParticipantContact, Professional, ReferralCreated
+from ptfc.events import Envelope, EventData, ParticipantContact, Professional, ReferralCreated, owner_of
 from ptfc.testing.mailbox import Mailbox
 from ptfc.testing.plugin import EventTap, eventually
 
@@ -89,7 +89,7 @@ class Kit:
         if envelope is None:
             assert data is not None
             correlation = getattr(data, "referral_id", None) or getattr(data, "plan_id")
-            envelope = Envelope.of(data, correlation_id=correlation, producer=data.TYPE.split(".")[0])
+            envelope = Envelope.of(data, correlation_id=correlation, producer=owner_of(data.TYPE))
         nc = await nats.connect(self.nats_url)
         try:
             headers = {"Nats-Msg-Id": msg_id or str(envelope.event_id)}

@@ -10,7 +10,7 @@ import nats
 import pytest
 
 from ptfc.clock import FakeClock
-from ptfc.events import EVENTS, Envelope
+from ptfc.events import EVENTS, Envelope, owner_of
 from ptfc.testing.plugin import bearer, running
 from referrals.app import create_app
 from referrals.config import Settings
@@ -110,7 +110,7 @@ class Kit:
             fields.setdefault("source_event_id", "e1")
         payload = EVENTS[kind].model_validate(fields)
         self.clock.advance(timedelta(seconds=1))  # events happen one after another, as in life
-        envelope = Envelope.of(payload, correlation_id=referral_id, producer=prefix, at=self.clock.now())
+        envelope = Envelope.of(payload, correlation_id=referral_id, producer=owner_of(kind), at=self.clock.now())
         envelope.data = {**fields, **envelope.data}  # producers add ids their contract does not list yet
         return envelope
 
