@@ -6,10 +6,11 @@ import logging
 from datetime import timedelta
 
 import jwt
+import pytest
 
 from ptfc import cli, logs
 from ptfc.consumer import MAX_RETRY_DELAY, Consumer, Handlers
-from ptfc.settings import DEV_JWT_SECRET, ServiceSettings
+from ptfc.settings import DEV_JWT_SECRET, DEV_LINK_SEAL_KEY, ServiceSettings
 
 
 def test_durations_are_iso_8601_in_the_environment(monkeypatch):
@@ -53,3 +54,22 @@ def test_ptfc_token_never_signs_with_the_environments_secret(monkeypatch, capsys
     cli.main(["token", "--role", "ops", "--sub", "me"])
     token = capsys.readouterr().out.strip()
     assert jwt.decode(token, DEV_JWT_SECRET, algorithms=["HS256"])["role"] == "ops"
+
+
+def test_outside_dev_a_development_or_missing_key_stops_the_start():
+    keys = {
+        "jwt_secret": "j" * 40,
+        "link_seal_key": "l" * 40,
+        "email_lookup_key": "e" * 40,
+        "dead_letter_seal_key": "d" * 40,
+        "nats_password": "n" * 24,
+    }
+    ServiceSettings(env="production", **keys).refuse_development_keys()  # real keys: it starts
+    ServiceSettings(env="dev").refuse_development_keys()  # development: the public keys are fine
+    for name in keys:
+        missing = {k: v for k, v in keys.items() if k != name}
+        with pytest.raises(RuntimeError, match=name):
+            ServiceSettings(env="production", **missing).refuse_development_keys()
+    with pytest.raises(RuntimeError, match="link_seal_previous_keys"):
+        old = {**keys, "link_seal_previous_keys": [DEV_LINK_SEAL_KEY]}
+        ServiceSettings(env="production", **old).refuse_development_keys()
