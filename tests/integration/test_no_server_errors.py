@@ -27,7 +27,16 @@ import nats
 import pytest
 from bson import ObjectId
 
-from ptfc.events import Envelope, EventData, ParticipantContact, Professional, ReferralCreated, owner_of
+from ptfc.events import (
+    Envelope,
+    EventData,
+    ParticipantContact,
+    Professional,
+    ReferralCreated,
+    ReferralKeys,
+    owner_of,
+    seal_participants,
+)
 from ptfc.sealing import unseal
 from ptfc.settings import DEV_JWT_SECRET, DEV_LINK_SEAL_KEY
 from ptfc.testing.mailbox import Mailbox
@@ -319,7 +328,7 @@ def referral_created(referral_id: str) -> ReferralCreated:
         provider=PROVIDER,
         fca_id=FCA,
         fca=Professional(name="Fiona Adviser", email="fiona@cafcass.example"),
-        participants=[parent],
+        participants=seal_participants([parent], ReferralKeys.development()),
     )
 
 

@@ -9,8 +9,27 @@ DEV_JWT_SECRET = "ptfc-local-development-key-never-use-in-production"
 DEV_LINK_SEAL_KEY = "ptfc-local-link-seal-key-never-use-in-production"
 DEV_EMAIL_LOOKUP_KEY = "ptfc-local-email-lookup-key-never-use-in-production"
 DEV_DEAD_LETTER_SEAL_KEY = "ptfc-local-dead-letter-seal-key-never-use-in-production"
+DEV_CONTACT_SEAL_KEY = "ptfc-local-contact-seal-key-never-use-in-production"
+DEV_WORKSHOPS_SEAL_KEY = "ptfc-local-workshops-seal-key-never-use-in-production"
 
-DEV_KEYS = {DEV_JWT_SECRET, DEV_LINK_SEAL_KEY, DEV_EMAIL_LOOKUP_KEY, DEV_DEAD_LETTER_SEAL_KEY}
+DEV_KEYS = {
+    DEV_JWT_SECRET,
+    DEV_LINK_SEAL_KEY,
+    DEV_EMAIL_LOOKUP_KEY,
+    DEV_DEAD_LETTER_SEAL_KEY,
+    DEV_CONTACT_SEAL_KEY,
+    DEV_WORKSHOPS_SEAL_KEY,
+}
+# The secrets each service holds, beyond those every service holds (COMMON_SECRETS): only these
+# must be set outside development. A service not listed (a test probe) must set them all.
+COMMON_SECRETS = ["jwt_secret", "dead_letter_seal_key", "nats_password"]
+SECRETS: dict[str, list[str]] = {
+    "referrals": ["email_lookup_key", "contact_seal_key", "workshops_seal_key", "sign_in_lookup_key"],
+    "learning": ["email_lookup_key", "link_seal_key", "link_seal_previous_keys"],
+    "workshops": ["workshops_seal_key", "workshops_seal_previous_keys"],
+    "plans": [],
+    "notifications": ["link_seal_key", "link_seal_previous_keys", "contact_seal_key", "contact_seal_previous_keys"],
+}
 
 
 class ServiceSettings(BaseSettings):
@@ -36,6 +55,14 @@ class ServiceSettings(BaseSettings):
     link_seal_previous_keys: list[str] = []  # after a rotation, until the old links have expired
     # Keys the hash that recognises a parent by email (ptfc.lookup); each service its own secret.
     email_lookup_key: str = Field(DEV_EMAIL_LOOKUP_KEY, min_length=32)
+    # referral.created v2 (ptfc.events.ReferredParticipant): referrals seals each parent's contact
+    # for notifications and a profile for workshops, and hashes the email with learning's
+    # `email_lookup_key`, which referrals holds as `sign_in_lookup_key`.
+    contact_seal_key: str = Field(DEV_CONTACT_SEAL_KEY, min_length=32)
+    contact_seal_previous_keys: list[str] = []
+    workshops_seal_key: str = Field(DEV_WORKSHOPS_SEAL_KEY, min_length=32)
+    workshops_seal_previous_keys: list[str] = []
+    sign_in_lookup_key: str = Field(DEV_EMAIL_LOOKUP_KEY, min_length=32)
 
     transaction_timeout: timedelta = timedelta(seconds=20)  # a unit of work, retries included; below ack_wait
 
@@ -66,9 +93,14 @@ class ServiceSettings(BaseSettings):
     dead_letter_ttl: timedelta = timedelta(days=30)
 
     def development_keys(self) -> list[str]:
-        """The settings that still hold a public development key, or no key at all."""
-        found = [name for name, value in self if isinstance(value, str) and value in DEV_KEYS]
-        found += [name for name, value in self if isinstance(value, list) and DEV_KEYS.intersection(value)]
+        """The secrets this service holds that are still a public development key, or missing."""
+        held = SECRETS.get(self.service)
+        found = []
+        for name, value in self:
+            if held is not None and name not in held and name not in COMMON_SECRETS:
+                continue
+            if (isinstance(value, str) and value in DEV_KEYS) or (isinstance(value, list) and DEV_KEYS & set(value)):
+                found.append(name)
         if self.nats_password is None and "@" not in self.nats_url:
             found.append("nats_password")
         return found

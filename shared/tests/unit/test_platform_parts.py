@@ -63,6 +63,9 @@ def test_outside_dev_a_development_or_missing_key_stops_the_start():
         "email_lookup_key": "e" * 40,
         "dead_letter_seal_key": "d" * 40,
         "nats_password": "n" * 24,
+        "contact_seal_key": "c" * 40,
+        "workshops_seal_key": "w" * 40,
+        "sign_in_lookup_key": "s" * 40,
     }
     ServiceSettings(env="production", **keys).refuse_development_keys()  # real keys: it starts
     ServiceSettings(env="dev").refuse_development_keys()  # development: the public keys are fine
@@ -73,3 +76,8 @@ def test_outside_dev_a_development_or_missing_key_stops_the_start():
     with pytest.raises(RuntimeError, match="link_seal_previous_keys"):
         old = {**keys, "link_seal_previous_keys": [DEV_LINK_SEAL_KEY]}
         ServiceSettings(env="production", **old).refuse_development_keys()
+    # a service needs only the secrets it holds: plans opens no contact details
+    plans = {k: keys[k] for k in ("jwt_secret", "dead_letter_seal_key", "nats_password")}
+    ServiceSettings(env="production", service="plans", **plans).refuse_development_keys()
+    with pytest.raises(RuntimeError, match="contact_seal_key"):
+        ServiceSettings(env="production", service="notifications", **plans).refuse_development_keys()

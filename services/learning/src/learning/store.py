@@ -123,12 +123,16 @@ async def open_enrolment(
     return True
 
 
-async def new_link(tx: Tx, collection: str, owner: dict, ttl: timedelta, **extra: Any) -> tuple[str, datetime]:
-    """A fresh single-use token, stored only as its hash; the owner's older unused links stop working."""
+async def new_link(
+    tx: Tx, collection: str, owner: dict, ttl: timedelta, supersede: bool = True, **extra: Any
+) -> tuple[str, datetime]:
+    """A fresh single-use token, stored only as its hash; unless `supersede` is off, the owner's
+    older unused links stop working."""
     now = tx.clock.now()
-    await tx.db[collection].update_many(
-        {**owner, "state": "pending"}, {"$set": {"state": "superseded", "closed_at": now}}, session=tx.session
-    )
+    if supersede:
+        await tx.db[collection].update_many(
+            {**owner, "state": "pending"}, {"$set": {"state": "superseded", "closed_at": now}}, session=tx.session
+        )
     token, expires_at = domain.new_token(), now + ttl
     link = {"_id": domain.hash_token(token), **owner, **extra, "state": "pending", "issued_at": now}
     await tx.db[collection].insert_one({**link, "expires_at": expires_at}, session=tx.session)
@@ -215,6 +219,10 @@ async def answer_sign_in(tx: Tx, settings: Settings, email_key: str, requested_a
         # The welcome letter is the way in to a course not yet activated, a re-ordered one too.
         if enrolment is None or enrolment["activated_at"] is None or enrolment["status"] not in OPEN:
             continue
+        # At most `sign_in_daily_cap` links a day: whoever knows the address cannot flood it.
+        today = {"participant_id": account["_id"], "issued_at": {"$gt": requested_at - timedelta(days=1)}}
+        if await tx.db[SIGN_INS].count_documents(today, session=tx.session) >= settings.sign_in_daily_cap:
+            continue
         recent = requested_at - settings.sign_in_cooldown
         claimed = await tx.db[ACCOUNTS].update_one(
             {"_id": account["_id"], "$or": [{"sign_in_sent_at": None}, {"sign_in_sent_at": {"$lte": recent}}]},
@@ -228,7 +236,9 @@ async def answer_sign_in(tx: Tx, settings: Settings, email_key: str, requested_a
 async def issue_sign_in(tx: Tx, settings: Settings, enrolment: dict) -> None:
     """A new sign-in link for this parent, emailed to them."""
     owner = {"participant_id": enrolment["participant_id"]}
-    token, expires_at = await new_link(tx, SIGN_INS, owner, settings.sign_in_link_ttl)
+    # A new request leaves earlier links working: else anyone who knows the parent's address
+    # could keep cancelling the link in their inbox and keep them out of their course.
+    token, expires_at = await new_link(tx, SIGN_INS, owner, settings.sign_in_link_ttl, supersede=False)
     url = seal(settings.link_seal_key, domain.hub_link(settings.hub_url, "sign-in", token))
     issued = SignInLinkIssued(**event_ids(enrolment), sealed_sign_in_url=url, expires_at=expires_at)
     await tx.emit(issued, enrolment["referral_id"])

@@ -9,7 +9,15 @@ import nats
 import pytest
 
 from learning.config import Settings
-from ptfc.events import Envelope, EventData, ParticipantContact, Professional, ReferralCreated
+from ptfc.events import (
+    Envelope,
+    EventData,
+    ParticipantContact,
+    Professional,
+    ReferralCreated,
+    ReferralKeys,
+    seal_participants,
+)
 from ptfc.sealing import unseal
 from ptfc.settings import DEV_LINK_SEAL_KEY
 from ptfc.testing.plugin import EventTap, eventually
@@ -37,7 +45,7 @@ def referral(referral_id: str, pids: list[str], fca_id: str = "fca-1", provider:
         provider=provider,
         fca_id=fca_id,
         fca=Professional(name="Fiona Adviser", email="fiona@cafcass.example"),
-        participants=[contact(p) for p in pids],
+        participants=seal_participants([contact(p) for p in pids], ReferralKeys.development()),
     )
 
 

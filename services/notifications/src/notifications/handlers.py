@@ -163,7 +163,7 @@ def make_handlers(settings: Settings) -> Handlers:
             {"_id": data.referral_id}, {"$set": referral}, upsert=True, session=tx.session
         )
         known_here = []
-        for person in data.participants:
+        for person in data.contacts(settings.contact_seal_key, settings.contact_seal_previous_keys):
             # Only the referral that created a parent may change how to reach them: a later
             # referral.created naming the same participant must not redirect their mail.
             owner = await tx.db[CONTACTS].find_one(

@@ -9,7 +9,16 @@ import nats
 import pytest
 
 from notifications.config import Settings
-from ptfc.events import Envelope, EventData, ParticipantContact, Professional, ReferralCreated, owner_of
+from ptfc.events import (
+    Envelope,
+    EventData,
+    ParticipantContact,
+    Professional,
+    ReferralCreated,
+    ReferralKeys,
+    owner_of,
+    seal_participants,
+)
 from ptfc.testing.mailbox import Mailbox
 from ptfc.testing.plugin import EventTap, eventually
 
@@ -57,7 +66,7 @@ def referral(referral_id: str, *parents: ParticipantContact, fca_id: str = "fca-
         provider="action-for-children",
         fca_id=fca_id,
         fca=Professional(name="Fiona Adviser", email=FCA_EMAIL),
-        participants=list(parents or (ALEX, SAMIRA)),
+        participants=seal_participants(list(parents or (ALEX, SAMIRA)), ReferralKeys.development()),
     )
 
 

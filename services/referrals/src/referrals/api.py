@@ -8,7 +8,15 @@ from fastapi import APIRouter, Depends, Path, Query
 from pymongo.errors import DuplicateKeyError
 
 from ptfc.auth import Caller, CurrentCaller
-from ptfc.events import PROVIDERS, ParticipantContact, ReferralCreated, ReferralReordered, ReferralWithdrawn
+from ptfc.events import (
+    PROVIDERS,
+    ParticipantContact,
+    ReferralCreated,
+    ReferralKeys,
+    ReferralReordered,
+    ReferralWithdrawn,
+    seal_participants,
+)
 from ptfc.idempotency import IdempotencyKey, once
 from ptfc.lookup import email_key
 from ptfc.pagination import Page, Paging
@@ -141,7 +149,7 @@ async def create_referral(
                 provider=provider,
                 fca_id=caller.sub,
                 fca=body.fca.model_dump(),
-                participants=contacts,
+                participants=seal_participants(contacts, ReferralKeys.of(settings)),  # v2: sealed
                 children_ages=[c.age for c in body.children],
             ),
             str(referral_id),

@@ -3,7 +3,10 @@
 import asyncio
 
 import pytest
+from cryptography.fernet import InvalidToken
 
+from ptfc.events import ReferralCreated
+from ptfc.settings import DEV_CONTACT_SEAL_KEY, DEV_WORKSHOPS_SEAL_KEY
 from ptfc.testing.plugin import bearer, eventually
 
 from .conftest import CONTACTS, FCA, REQUEST, referral
@@ -23,7 +26,18 @@ async def test_a_referral_is_routed_and_announced_once_even_when_retried(kit, ta
     assert event.correlation_id == data["referral_id"] == body["id"]
     assert data["fca_id"] == "fca-sam" and data["provider"] == "family-action" and data["cycle"] == 1
     assert [p["participant_id"] for p in data["participants"]] == [p["participant_id"] for p in body["participants"]]
-    assert data["participants"][1]["adjustments"]["interpreter"] == "Polish"
+    # v2: every subscriber reads ids and languages; contact details and support needs are sealed,
+    # for notifications (all of them) and for workshops (what a facilitator needs), each its own key.
+    assert not any(contact.casefold() in event.model_dump_json().casefold() for contact in CONTACTS)
+    assert "Polish" not in event.model_dump_json() and event.version == 2
+    created = ReferralCreated.model_validate(data)
+    contacts = created.contacts(DEV_CONTACT_SEAL_KEY)
+    assert contacts[0].email == "alex@example.org" and contacts[1].adjustments.interpreter == "Polish"
+    profiles = created.profiles(DEV_WORKSHOPS_SEAL_KEY)
+    assert profiles[1].given_name == "Chris" and profiles[1].adjustments.interpreter == "Polish"
+    assert "example.org" not in str(profiles)  # workshops gets no address
+    with pytest.raises(InvalidToken):
+        created.contacts(DEV_WORKSHOPS_SEAL_KEY)  # workshops' key does not open the contact details
     assert await kit.db.referrals.count_documents({}) == 1
     assert await kit.db.outbox.count_documents({}) == 1
 
