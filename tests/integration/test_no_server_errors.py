@@ -38,7 +38,8 @@ from ptfc.events import (
     seal_participants,
 )
 from ptfc.sealing import unseal
-from ptfc.settings import DEV_JWT_SECRET, DEV_LINK_SEAL_KEY
+from ptfc.settings import DEV_JWT_PRIVATE_KEY, DEV_LINK_SEAL_KEY, DEV_STAFF_ISSUER
+from ptfc.testing.keys import another_key
 from ptfc.testing.mailbox import Mailbox
 from ptfc.testing.plugin import EventTap, bearer, eventually, running
 
@@ -150,12 +151,18 @@ def tokens() -> dict[str, dict[str, Any]]:
     """Bad or odd credentials besides the plain garbage token; each gets one request per operation."""
     now = int(time.time())
 
-    def signed(claims: dict[str, Any], key: str = DEV_JWT_SECRET) -> dict[str, Any]:
-        return {"Authorization": f"Bearer {jwt.encode(claims, key, algorithm='HS256')}"}
+    def signed(claims: dict[str, Any], key: str = DEV_JWT_PRIVATE_KEY) -> dict[str, Any]:
+        return {"Authorization": f"Bearer {jwt.encode(claims, key, algorithm='EdDSA')}"}
 
-    ok = {"sub": "someone", "role": "ops", "exp": now + 3600}
+    ok = {"sub": "someone", "role": "ops", "exp": now + 3600, "iat": now, "iss": DEV_STAFF_ISSUER, "aud": "ptfc"}
     return {
-        "wrong key": signed(ok, "another-key-that-is-long-enough-for-hs256"),
+        "wrong key": signed(ok, another_key()),
+        "hs256": {"Authorization": f"Bearer {jwt.encode(ok, 'k' * 32, algorithm='HS256')}"},
+        "unknown issuer": signed({**ok, "iss": "https://attacker.example"}),
+        "other audience": signed({**ok, "aud": "another-service"}),
+        "too long-lived": signed({**ok, "exp": now + 30 * 24 * 3600}),
+        "parent from the staff issuer": signed({**ok, "role": "parent"}),
+        "ops from learning's issuer": signed({**ok, "iss": "ptfc-learning"}),
         "alg none": {"Authorization": f"Bearer {jwt.encode(ok, None, algorithm='none')}"},
         "expired": signed({**ok, "exp": now - 60}),
         "unknown role": signed({**ok, "role": "admin"}),

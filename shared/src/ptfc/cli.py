@@ -23,7 +23,7 @@ from ptfc import buspermissions
 from ptfc.auth import ROLES, issue_token
 from ptfc.events import STREAMS
 from ptfc.infra import Server, ensure_free, start_mongodb, start_nats, wait_for_port
-from ptfc.settings import DEV_JWT_SECRET, ServiceSettings
+from ptfc.settings import DEV_JWT_PRIVATE_KEY, ServiceSettings
 
 SERVICES = {"referrals": 8001, "learning": 8002, "workshops": 8003, "plans": 8004, "notifications": 8005}
 
@@ -174,7 +174,7 @@ def serve(args: argparse.Namespace) -> int:
 def token(args: argparse.Namespace) -> int:
     # Always the public development key, never the environment's: a production secret must not
     # become a way to mint tokens from a shell, and a development token is refused where it is set.
-    print(issue_token(DEV_JWT_SECRET, args.role, args.sub, args.provider, args.court))
+    print(issue_token(DEV_JWT_PRIVATE_KEY, args.role, args.sub, args.provider, args.court))
     return 0
 
 

@@ -5,7 +5,20 @@ from datetime import timedelta
 from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-DEV_JWT_SECRET = "ptfc-local-development-key-never-use-in-production"
+# The development token key pair (Ed25519) is public, like every DEV_ key here: `ptfc token`
+# and the tests sign with it; outside PTFC_ENV=dev a service holding it refuses to start.
+DEV_JWT_PRIVATE_KEY = (
+    "-----BEGIN PRIVATE KEY-----\n"
+    "MC4CAQAwBQYDK2VwBCIEIEX1CaFThZ0bCjQczPJ0CeMTDq/JfnedERB8nEgI5PLt\n"
+    "-----END PRIVATE KEY-----\n"
+)
+DEV_JWT_PUBLIC_KEY = (
+    "-----BEGIN PUBLIC KEY-----\n"
+    "MCowBQYDK2VwAyEApQ2xSJgTfKTliYdnKEVE6PExGsI2km/0JsS6seCeBEw=\n"
+    "-----END PUBLIC KEY-----\n"
+)
+PARENT_TOKEN_ISSUER = "ptfc-learning"  # learning signs parents' sessions as this issuer
+DEV_STAFF_ISSUER = "ptfc-dev-idp"  # stands in locally for the partners' identity provider
 DEV_LINK_SEAL_KEY = "ptfc-local-link-seal-key-never-use-in-production"
 DEV_EMAIL_LOOKUP_KEY = "ptfc-local-email-lookup-key-never-use-in-production"
 DEV_DEAD_LETTER_SEAL_KEY = "ptfc-local-dead-letter-seal-key-never-use-in-production"
@@ -13,7 +26,8 @@ DEV_CONTACT_SEAL_KEY = "ptfc-local-contact-seal-key-never-use-in-production"
 DEV_WORKSHOPS_SEAL_KEY = "ptfc-local-workshops-seal-key-never-use-in-production"
 
 DEV_KEYS = {
-    DEV_JWT_SECRET,
+    DEV_JWT_PRIVATE_KEY,
+    DEV_JWT_PUBLIC_KEY,
     DEV_LINK_SEAL_KEY,
     DEV_EMAIL_LOOKUP_KEY,
     DEV_DEAD_LETTER_SEAL_KEY,
@@ -22,10 +36,10 @@ DEV_KEYS = {
 }
 # The secrets each service holds, beyond those every service holds (COMMON_SECRETS): only these
 # must be set outside development. A service not listed (a test probe) must set them all.
-COMMON_SECRETS = ["jwt_secret", "dead_letter_seal_key", "nats_password"]
+COMMON_SECRETS = ["jwt_public_keys", "dead_letter_seal_key", "nats_password"]
 SECRETS: dict[str, list[str]] = {
     "referrals": ["email_lookup_key", "contact_seal_key", "workshops_seal_key", "sign_in_lookup_key"],
-    "learning": ["email_lookup_key", "link_seal_key", "link_seal_previous_keys"],
+    "learning": ["email_lookup_key", "link_seal_key", "link_seal_previous_keys", "jwt_private_key"],
     "workshops": ["workshops_seal_key", "workshops_seal_previous_keys"],
     "plans": [],
     "notifications": ["link_seal_key", "link_seal_previous_keys", "contact_seal_key", "contact_seal_previous_keys"],
@@ -48,7 +62,14 @@ class ServiceSettings(BaseSettings):
     nats_user: str = ""
     nats_password: SecretStr | None = None
     database: str = ""  # defaults to the service name: each service owns its own database
-    jwt_secret: str = Field(DEV_JWT_SECRET, min_length=32)  # HS256 wants at least 256 bits
+    # Bearer tokens (ptfc.auth, EdDSA): every service verifies against the public key of the
+    # token's issuer; only learning signs (parents' sessions), partners' identity provider signs
+    # staff tokens. No service can mint another's tokens.
+    jwt_public_keys: dict[str, str] = {PARENT_TOKEN_ISSUER: DEV_JWT_PUBLIC_KEY, DEV_STAFF_ISSUER: DEV_JWT_PUBLIC_KEY}
+    jwt_private_key: str = DEV_JWT_PRIVATE_KEY  # learning only: signs parents' sessions
+    parent_token_issuer: str = PARENT_TOKEN_ISSUER  # the only issuer whose `parent` tokens are accepted
+    jwt_audience: str = "ptfc"
+    jwt_max_lifetime: timedelta = timedelta(hours=12)  # a token valid for longer (exp - iat) is refused
     public_url: str = "http://127.0.0.1:8000"
     # Seals single-use links in events (ptfc.sealing); learning and notifications share it.
     link_seal_key: str = Field(DEV_LINK_SEAL_KEY, min_length=32)
@@ -99,7 +120,8 @@ class ServiceSettings(BaseSettings):
         for name, value in self:
             if held is not None and name not in held and name not in COMMON_SECRETS:
                 continue
-            if (isinstance(value, str) and value in DEV_KEYS) or (isinstance(value, list) and DEV_KEYS & set(value)):
+            values = value.values() if isinstance(value, dict) else value if isinstance(value, list) else [value]
+            if any(isinstance(v, str) and v in DEV_KEYS for v in values):
                 found.append(name)
         if self.nats_password is None and "@" not in self.nats_url:
             found.append("nats_password")

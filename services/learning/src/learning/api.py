@@ -104,7 +104,13 @@ async def activate(body: Activate, rt: RuntimeDep, key: IdempotencyKey = None) -
 def _session(rt: Runtime, enrolment: dict) -> dict[str, Any]:
     ttl = rt.settings.parent_session_ttl
     session = Session(
-        access_token=issue_token(rt.settings.jwt_secret, "parent", enrolment["participant_id"], ttl=ttl),
+        access_token=issue_token(
+            rt.settings.jwt_private_key,
+            "parent",
+            enrolment["participant_id"],
+            ttl=ttl,
+            issuer=rt.settings.parent_token_issuer,
+        ),
         expires_in=int(ttl.total_seconds()),
         enrolment_id=str(enrolment["_id"]),
     )

@@ -20,7 +20,7 @@ from nats.js.errors import NotFoundError
 from ptfc.auth import issue_token
 from ptfc.buspermissions import ADMIN
 from ptfc.events import STREAMS, Envelope
-from ptfc.settings import DEV_JWT_SECRET, ServiceSettings
+from ptfc.settings import DEV_JWT_PRIVATE_KEY, ServiceSettings
 from ptfc.streams import ensure_streams
 from ptfc.testing.servers import Infra, test_servers
 
@@ -96,7 +96,7 @@ async def running(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
 
 
 def bearer(role: str, sub: str, provider: str | None = None, court: str | None = None) -> dict[str, str]:
-    return {"Authorization": f"Bearer {issue_token(DEV_JWT_SECRET, role, sub, provider, court)}"}
+    return {"Authorization": f"Bearer {issue_token(DEV_JWT_PRIVATE_KEY, role, sub, provider, court)}"}
 
 
 T = TypeVar("T")
