@@ -51,22 +51,30 @@ def as_problem(refused: Refused) -> Problem:
     return Problem(refused.status, refused.reason, refused.title, refused.detail, **refused.extra)
 
 
-def already_referred(referral_id: str) -> Problem:
+async def already_referred(db: Any, caller: Caller, referral_id: str, session: Any = None) -> Problem:
+    """Names the referral only to a caller who may read it (another FCA learns nothing of it)."""
+    try:
+        named = await db[REFERRALS].count_documents(
+            {"_id": ObjectId(referral_id), **visible_to(caller)}, session=session
+        )
+    except Problem:
+        named = 0
+    detail = "A parent of this case is already in an active cycle"
+    extra = {"existing_referral_id": referral_id} if named else {}
+    where = f" under referral {referral_id}." if named else "."
     return Problem(
-        409,
-        "parent-already-referred",
-        "Parent already on the course for this case",
-        f"A parent of this case is already in an active cycle under referral {referral_id}.",
-        existing_referral_id=referral_id,
+        409, "parent-already-referred", "Parent already on the course for this case", detail + where, **extra
     )
 
 
-async def refuse_active_parent(tx: Tx, case: str, emails: list[str], except_id: ObjectId | None = None) -> None:
+async def refuse_active_parent(
+    tx: Tx, caller: Caller, case: str, emails: list[str], except_id: ObjectId | None = None
+) -> None:
     query: dict[str, Any] = {"case_number": case, "email_key": {"$in": emails}, "active": True}
     if except_id:
         query["_id"] = {"$ne": except_id}
     if found := await tx.db[PARTICIPANTS].find_one(query, {"referral_id": 1}, session=tx.session):
-        raise already_referred(found["referral_id"])
+        raise await already_referred(tx.db, caller, found["referral_id"], tx.session)
 
 
 # ---- intake --------------------------------------------------------------------------------
@@ -86,7 +94,7 @@ async def create_referral(
         raise Problem(422, "same-parent-twice", "The same parent twice", "Each parent needs their own email address.")
 
     async def work(tx: Tx) -> tuple[int, dict[str, Any]]:
-        await refuse_active_parent(tx, case, emails)
+        await refuse_active_parent(tx, caller, case, emails)
         now = tx.clock.now()
         referral_id = ObjectId()
         ids = [ObjectId() for _ in body.parents]
@@ -174,7 +182,7 @@ async def create_referral(
             {"case_number": case, "email_key": {"$in": emails}, "active": True}, {"referral_id": 1}
         )
         if existing:
-            raise already_referred(existing["referral_id"]) from None
+            raise await already_referred(rt.store.db, caller, existing["referral_id"]) from None
         raise
 
 
@@ -290,7 +298,7 @@ async def reorder(
                 else ("cycle-in-progress", "This parent's course is still in progress.")
             )
             raise Problem(409, reason, "Only an incomplete course is re-ordered", detail)
-        await refuse_active_parent(tx, parent["case_number"], [parent["email_key"]], except_id=parent["_id"])
+        await refuse_active_parent(tx, caller, parent["case_number"], [parent["email_key"]], except_id=parent["_id"])
         now = tx.clock.now()
         cycle = parent["cycle"] + 1
         settings = rt.settings

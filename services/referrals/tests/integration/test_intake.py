@@ -72,6 +72,10 @@ async def test_the_same_parent_of_the_same_case_is_not_referred_twice(kit):
         assert answer.json()["existing_referral_id"] == existing
     # The same parent in another case is another referral.
     assert (await kit.refer(referral(case_number="MA24P00999"))).status_code == 201
+    # Another FCA is told the parent is already referred, but not which referral (it cannot read it).
+    elsewhere = await kit.refer(headers=bearer("cafcass", "fca-other"))
+    assert elsewhere.status_code == 409 and elsewhere.json()["type"].endswith("/parent-already-referred")
+    assert "existing_referral_id" not in elsewhere.json() and existing not in elsewhere.text
 
 
 async def test_two_intakes_racing_for_the_same_parent_make_one_referral(kit):
