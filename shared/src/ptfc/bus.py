@@ -28,7 +28,8 @@ async def connect(settings: ServiceSettings) -> Client:
     )
 
 
-def broker(settings: ServiceSettings) -> NatsBroker:
+def broker(settings: ServiceSettings, **options: Any) -> NatsBroker:
+    """The service's broker; `options` go to NatsBroker as they are (a logger, say)."""
     creds = _credentials(settings)
     security = NatsUserPassword(creds["user"], creds["password"]) if creds else None
     return NatsBroker(
@@ -36,4 +37,5 @@ def broker(settings: ServiceSettings) -> NatsBroker:
         graceful_timeout=settings.graceful_timeout,
         inbox_prefix=inbox_prefix(settings.nats_identity),
         security=security,
+        **options,
     )

@@ -18,6 +18,7 @@ from notifications.domain import (
     plan_messages,
     provider_heads_up,
 )
+from notifications.links import stand_in
 from notifications.store import (
     BOOKINGS,
     CONTACTS,
@@ -103,7 +104,13 @@ class Planner:
         return files
 
     async def record(
-        self, tx: Tx, event: Meta, planned: list[Planned], fca_id: str | None, referral_id: str | None
+        self,
+        tx: Tx,
+        event: Meta,
+        planned: list[Planned],
+        fca_id: str | None,
+        referral_id: str | None,
+        sealed_link: str | None = None,  # the link, as sealed on the bus: put in at send (links.py)
     ) -> None:
         now = tx.clock.now()
         for p in planned:
@@ -136,6 +143,7 @@ class Planner:
                 "failed_at": None,
                 "last_error": None,
                 "resend_of": None,
+                "sealed_link": sealed_link,
             }
             # Upsert on the unique key: planning the same message again is a no-op, never an abort.
             await tx.db[DELIVERIES].update_one(
@@ -258,9 +266,9 @@ def make_handlers(settings: Settings) -> Handlers:
             contact=contact_of(contact_doc),
             inboxes=planner.inboxes,
             booking=booking,
-            link=unseal(settings.link_seal_key, sealed, settings.link_seal_previous_keys) if sealed else None,
+            link=stand_in(unseal(settings.link_seal_key, sealed, settings.link_seal_previous_keys)) if sealed else None,
         )
-        await planner.record(tx, event, planned, referral.fca_id, referral.referral_id)
+        await planner.record(tx, event, planned, referral.fca_id, referral.referral_id, sealed_link=sealed)
 
     @handlers.on
     async def invite_to_plan(data: PlanShared, event: Meta, tx: Tx) -> None:

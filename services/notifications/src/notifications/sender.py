@@ -18,6 +18,7 @@ from uuid import uuid4
 from pymongo import ReturnDocument
 
 from notifications.domain import retry_delay
+from notifications.links import filled
 from notifications.store import DELIVERIES, attachments_of
 from notifications.transports import Outgoing, Permanent, Transient, Transport
 from ptfc.events import NotificationFailed, NotificationSent
@@ -78,16 +79,17 @@ async def deliver(rt: Runtime, transport: Transport, row: dict[str, Any]) -> str
     if attempts > limit:  # its sender died on the last attempt
         await settle(rt, row, {"status": "failed", "failed_at": now}, "attempts exhausted")
         return "failed"
-    message = Outgoing(
-        notification_id=row["notification_id"],
-        to=row["to"],
-        subject=row["subject"],
-        text=row["text"],
-        html=row["html"],
-        attachments=attachments_of(row),
-        urgent=row.get("urgent", False),
-    )
     try:
+        text, html = filled(row, rt.settings)  # the single-use link goes in only now
+        message = Outgoing(
+            notification_id=row["notification_id"],
+            to=row["to"],
+            subject=row["subject"],
+            text=text,
+            html=html,
+            attachments=attachments_of(row),
+            urgent=row.get("urgent", False),
+        )
         await transport.send(message)
     except Permanent as error:
         reason = str(error)

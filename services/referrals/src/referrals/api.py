@@ -1,6 +1,7 @@
 """HTTP routes of the referrals service: intake, following a case, withdrawal, re-orders and the
 provider's contact worklist. Every route checks who may see the record, not only the role."""
 
+import secrets
 from typing import Annotated, Any
 
 from bson import ObjectId
@@ -97,7 +98,9 @@ async def create_referral(
         await refuse_active_parent(tx, caller, case, emails)
         now = tx.clock.now()
         referral_id = ObjectId()
-        ids = [ObjectId() for _ in body.parents]
+        # Unguessable (random, not a counter): parents send their id to workshops and plans.
+        # Sorted, so the parents keep the order they were given in.
+        ids = sorted(ObjectId(secrets.token_bytes(12)) for _ in body.parents)
         await tx.db[REFERRALS].insert_one(
             {
                 "_id": referral_id,

@@ -181,3 +181,11 @@ async def test_hostile_input_anywhere_gets_a_problem_never_a_server_error(kit):
         bad_key = await kit.client.post(path, json={}, headers={**headers, "Idempotency-Key": "a b" * 100})
         assert bad_key.status_code == 422
     assert (await kit.view(referral_id))["status"] == "active"  # nothing above withdrew it
+
+
+async def test_co_parents_ids_cannot_be_guessed_from_each_other(kit):
+    # ObjectIds made one after another share their first 9 bytes (time and process) and count up:
+    # knowing one parent's id, the co-parent's is the next. Parents send their ids to other services.
+    _, (alex, chris) = await kit.referred()
+    a, c = bytes.fromhex(alex), bytes.fromhex(chris)
+    assert a[:9] != c[:9] and abs(int.from_bytes(a, "big") - int.from_bytes(c, "big")) > 2**32
