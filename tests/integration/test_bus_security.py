@@ -106,6 +106,9 @@ async def test_a_service_uses_only_its_own_consumers(bus):
         )
         with pytest.raises(nats.errors.TimeoutError):
             await own.fetch(1, timeout=0.5)  # allowed, and empty
+        # nor re-point its own consumer at a subject it does not consume (a concern's details)
+        other = ConsumerConfig(name=durable, durable_name=durable, filter_subject="safeguarding.concern_raised")
+        assert await refused(referrals.jetstream().add_consumer("WORKSHOPS", other, timeout=1))
         assert await refused(learning.jetstream().consumer_info("WORKSHOPS", durable, timeout=1))
         assert await refused(
             learning.jetstream().add_consumer("WORKSHOPS", ConsumerConfig(durable_name=durable), timeout=1)

@@ -51,12 +51,12 @@ def durables(service: str) -> dict[str, str]:
     return {durable: reg.subject for durable, reg in app.state.rt.consumer.by_durable.items()}
 
 
-def _consumer_rights(stream: str, durable: str) -> list[str]:
+def _consumer_rights(stream: str, durable: str, subject: str = ">") -> list[str]:
+    """Create (with its filter `subject` in the API subject: the server checks the request
+    agrees), read, fetch from and ack one durable consumer."""
     api = "$JS.API.CONSUMER"
     return [
-        f"{api}.CREATE.{stream}.{durable}",
-        f"{api}.CREATE.{stream}.{durable}.>",  # the form with a filter subject
-        f"{api}.DURABLE.CREATE.{stream}.{durable}",
+        f"{api}.CREATE.{stream}.{durable}.{subject}",
         f"{api}.INFO.{stream}.{durable}",
         f"{api}.MSG.NEXT.{stream}.{durable}",
         f"$JS.ACK.{stream}.{durable}.>",  # ack, nak, term of messages from this consumer only
@@ -67,7 +67,8 @@ def service_permissions(service: str, consumes: Mapping[str, str]) -> dict:
     publish = [*STREAMS[service][1], "$JS.API.INFO"]
     for durable, subject in sorted(consumes.items()):
         stream = stream_for(subject)
-        publish += [f"$JS.API.STREAM.INFO.{stream}", *_consumer_rights(stream, durable)]
+        # Only for the subject it consumes: its consumer cannot be re-pointed at another subject.
+        publish += [f"$JS.API.STREAM.INFO.{stream}", *_consumer_rights(stream, durable, subject)]
     return {"publish": {"allow": sorted(set(publish))}, "subscribe": {"allow": [f"{inbox_prefix(service)}.>"]}}
 
 
@@ -78,6 +79,7 @@ def partner_permissions(partner: str, streams: list[str]) -> dict:
         publish += [
             f"$JS.API.STREAM.INFO.{stream}",
             f"$JS.API.CONSUMER.DELETE.{stream}.{durable}",
+            f"$JS.API.CONSUMER.CREATE.{stream}.{durable}",  # no filter: the whole granted stream
             *_consumer_rights(stream, durable),
         ]
     return {"publish": {"allow": sorted(set(publish))}, "subscribe": {"allow": [f"{inbox_prefix(partner)}.>"]}}
