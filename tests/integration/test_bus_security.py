@@ -156,3 +156,75 @@ async def test_a_partner_reads_through_its_own_consumer_and_can_do_nothing_else(
     finally:
         for nc in (admin, referrals, partner):
             await nc.close()
+
+
+def certificates(directory):
+    """A CA and a server certificate for 127.0.0.1, as a cluster's own CA would issue."""
+    import datetime as dt
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    def name(text):
+        return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, text)])
+
+    now = dt.datetime.now(dt.UTC)
+    ca_key, key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
+    ca = (
+        x509.CertificateBuilder(subject_name=name("test ca"), issuer_name=name("test ca"))
+        .public_key(ca_key.public_key())
+        .serial_number(1)
+        .not_valid_before(now - dt.timedelta(minutes=1))
+        .not_valid_after(now + dt.timedelta(hours=1))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(ca_key, hashes.SHA256())
+    )
+    server = (
+        x509.CertificateBuilder(subject_name=name("nats"), issuer_name=ca.subject)
+        .public_key(key.public_key())
+        .serial_number(2)
+        .not_valid_before(now - dt.timedelta(minutes=1))
+        .not_valid_after(now + dt.timedelta(hours=1))
+        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), False)
+        .sign(ca_key, hashes.SHA256())
+    )
+    pem = serialization.Encoding.PEM
+    (directory / "ca.pem").write_bytes(ca.public_bytes(pem))
+    (directory / "server.pem").write_bytes(server.public_bytes(pem))
+    (directory / "server-key.pem").write_bytes(
+        key.private_bytes(pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+
+
+async def test_with_tls_on_the_client_port_a_service_connects_only_over_tls(tmp_path):
+    """What the manifests run in production: the same authorization, behind TLS."""
+    from ptfc.bus import connect as connect_as
+    from ptfc.buspermissions import write_local_config
+    from ptfc.infra import start_nats
+    from ptfc.settings import ServiceSettings
+
+    _, passwords = write_local_config(tmp_path / "auth")
+    certificates(tmp_path)
+    config = tmp_path / "nats.conf"
+    tls = f'tls {{ cert_file: "{tmp_path}/server.pem", key_file: "{tmp_path}/server-key.pem" }}'
+    config.write_text(f'{tls}\ninclude "auth/auth.conf"\n')  # an include is relative to this file
+    server = await asyncio.to_thread(start_nats, tmp_path / "nats", None, None, config)
+    try:
+        with pytest.raises(Exception):  # plain text is refused, with the right password too
+            await nats.connect(server.url, user="plans", password=passwords["plans"], allow_reconnect=False)
+        settings = ServiceSettings(
+            service="plans",
+            nats_url=server.url,
+            nats_password=passwords["plans"],
+            nats_ca_file=str(tmp_path / "ca.pem"),
+        )
+        nc = await connect_as(settings)
+        await nc.publish("plan.created", b"{}")  # its own subject, over TLS
+        await nc.flush()
+        assert nc.is_connected and not nc.last_error
+        await nc.close()
+    finally:
+        server.stop()

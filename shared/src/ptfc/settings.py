@@ -61,6 +61,7 @@ class ServiceSettings(BaseSettings):
     # The service's own NATS identity (ptfc.buspermissions); the user defaults to the service name.
     nats_user: str = ""
     nats_password: SecretStr | None = None
+    nats_ca_file: str | None = None  # TLS to NATS (production), trusting this CA (PEM)
     database: str = ""  # defaults to the service name: each service owns its own database
     # Bearer tokens (ptfc.auth, EdDSA): every service verifies against the public key of the
     # token's issuer; only learning signs (parents' sessions), partners' identity provider signs
