@@ -1,5 +1,7 @@
 """`ptfc up` from nothing: infrastructure, streams and five services, over real HTTP."""
 
+import asyncio
+import json
 import os
 import signal
 import subprocess
@@ -7,12 +9,25 @@ import sys
 import time
 
 import httpx
+import nats
+import pytest
 
 from ptfc.dev.servers import free_port
 from ptfc.programme import SERVICES
 
 
+async def refused_without_credentials(port: int, var) -> None:
+    url = f"nats://127.0.0.1:{port}"
+    with pytest.raises(Exception, match=r"(?i)authorization"):
+        await nats.connect(url, allow_reconnect=False, connect_timeout=2)
+    passwords = json.loads((var / "nats-auth" / "credentials.json").read_text())
+    assert (var / "nats-auth" / "credentials.json").stat().st_mode & 0o077 == 0  # the owner's alone
+    partner = await nats.connect(url, user="partner", password=passwords["partner"], allow_reconnect=False)
+    await partner.close()
+
+
 def test_ptfc_up_brings_every_service_to_ready_and_stops_cleanly(tmp_path):
+    nats_port = free_port()
     command = [
         sys.executable,
         "-m",
@@ -21,7 +36,7 @@ def test_ptfc_up_brings_every_service_to_ready_and_stops_cleanly(tmp_path):
         "--var",
         str(tmp_path),
         "--nats-port",
-        str(free_port()),
+        str(nats_port),
         "--mongodb-port",
         str(free_port()),
         "--mail-port",
@@ -58,6 +73,8 @@ def test_ptfc_up_brings_every_service_to_ready_and_stops_cleanly(tmp_path):
             assert ready.json()["checks"] == {"store": True, "broker": True}
             assert httpx.get(f"http://127.0.0.1:{port}/openapi.json", timeout=5).status_code == 200
             assert "asyncapi" in httpx.get(f"http://127.0.0.1:{port}/asyncapi.json", timeout=5).json()
+        # The services above reached NATS with their own credentials; nobody gets in without any.
+        asyncio.run(refused_without_credentials(nats_port, tmp_path))
     finally:
         up.send_signal(signal.SIGINT)
         rest, _ = up.communicate(timeout=60)

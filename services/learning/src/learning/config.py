@@ -19,6 +19,7 @@ class Settings(ServiceSettings):
     parent_session_ttl: timedelta = timedelta(hours=8)
     sign_in_link_ttl: timedelta = timedelta(minutes=30)  # a link an activated parent asks for to come back
     sign_in_cooldown: timedelta = timedelta(minutes=1)  # at most one such email per parent this often
+    sign_in_daily_cap: int = 5  # and at most this many in a day
     max_body_bytes: int = 64 * 1024
 
     @field_validator("hub_url")

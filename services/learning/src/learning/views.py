@@ -24,7 +24,13 @@ def session(settings: Any, enrolment: dict[str, Any]) -> Session:
     """A parent's session token, as activation and sign-in answer."""
     ttl = settings.parent_session_ttl
     return Session(
-        access_token=issue_token(settings.jwt_secret, "parent", enrolment["participant_id"], ttl=ttl),
+        access_token=issue_token(
+            settings.jwt_private_key,
+            "parent",
+            enrolment["participant_id"],
+            ttl=ttl,
+            issuer=settings.parent_token_issuer,
+        ),
         expires_in=int(ttl.total_seconds()),
         enrolment_id=str(enrolment["_id"]),
     )

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import httpx
 
+from ptfc import buspermissions
 from ptfc.dev.servers import Server, ensure_free, start_mongodb, start_nats, wait_for_port
 from ptfc.events import STREAMS
 from ptfc.programme import SERVICES
@@ -47,10 +48,12 @@ def up(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGTERM, _interrupt)  # stop as cleanly on `kill` as on Ctrl-C
     try:
         nats_url = os.environ.get("NATS_URL")
+        passwords: dict[str, str] = {}
         if not nats_url:
-            _say("[infra] starting NATS JetStream…")
-            servers.append(start_nats(var / "nats", port=args.nats_port, log=var / "log" / "nats.log"))
-            nats_url = servers[-1].url
+            _say("[infra] starting NATS JetStream (with authentication)…")
+            server, passwords = start_bus(var, args.nats_port)
+            servers.append(server)
+            nats_url = server.url
         mongodb_uri = os.environ.get("MONGODB_URI")
         if not mongodb_uri:
             _say("[infra] starting the MongoDB server (SecantusDB)…")
@@ -65,7 +68,7 @@ def up(args: argparse.Namespace) -> int:
         children["mailbox"] = mail
         wait_for_port(args.mail_port, 10, mail)
         _say(f"[infra] mailbox on 127.0.0.1:{args.mail_port}, messages kept in {var / 'mail'}")
-        asyncio.run(declare_all(nats_url))
+        asyncio.run(declare_all(nats_url, passwords.get(buspermissions.ADMIN)))
         _say(f"[infra] streams declared: {', '.join(name for name, _ in STREAMS.values())}")
 
         env = {
@@ -74,12 +77,13 @@ def up(args: argparse.Namespace) -> int:
             "MONGODB_URI": mongodb_uri,
             "PTFC_SMTP_HOST": "127.0.0.1",
             "PTFC_SMTP_PORT": str(args.mail_port),
+            "PTFC_ENV": "dev",  # the public development keys are allowed here, and only here
         }
         for name, port in SERVICES.items():
             log = open(var / "log" / f"{name}.log", "ab")  # noqa: SIM115 - the child keeps it
             children[name] = subprocess.Popen(
                 [sys.executable, "-m", "ptfc.cli", "serve", name, "--port", str(port)],
-                env={**env, "PTFC_PUBLIC_URL": f"http://127.0.0.1:{port}"},
+                env={**env, "PTFC_PUBLIC_URL": f"http://127.0.0.1:{port}", **_bus_identity(name, passwords)},
                 stdout=log,
                 stderr=subprocess.STDOUT,
             )
@@ -125,3 +129,15 @@ def _wait_ready(children: dict[str, subprocess.Popen], started: float, timeout: 
             raise TimeoutError(f"not ready after {timeout}s: {', '.join(pending)}")
         if pending:
             time.sleep(0.25)
+
+
+def start_bus(var: Path, port: int | None = None) -> tuple[Server, dict[str, str]]:
+    """NATS as `ptfc up` runs it: the platform's authorization, with passwords under `var/nats-auth`."""
+    config, passwords = buspermissions.write_local_config(var / "nats-auth")
+    (var / "log").mkdir(parents=True, exist_ok=True)
+    return start_nats(var / "nats", port=port, log=var / "log" / "nats.log", config=config), passwords
+
+
+def _bus_identity(service: str, passwords: dict[str, str]) -> dict[str, str]:
+    # With a NATS_URL of one's own, its credentials come from the environment as they are.
+    return {"PTFC_NATS_USER": service, "PTFC_NATS_PASSWORD": passwords[service]} if passwords else {}
