@@ -82,4 +82,4 @@ class Formats:
         return format_time(self._local(moment), "short", locale=CLDR[self.lang])
 
     def when(self, moment: datetime | str) -> str:
-        return f"{self.day(moment)}, {self.time(moment)}"
+        return translations(self.lang).gettext("%(day)s at %(time)s") % {"day": self.day(moment), "time": self.time(moment)}
