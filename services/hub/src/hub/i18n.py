@@ -81,5 +81,12 @@ class Formats:
     def time(self, moment: datetime | str) -> str:
         return format_time(self._local(moment), "short", locale=CLDR[self.lang])
 
+    def span(self, start: datetime | str, end: datetime | str) -> str:
+        """A part of a workshop: its day, and from when to when (same day)."""
+        return f"{self.day(start)}, {self.time(start)}–{self.time(end)}"
+
+    def language_name(self, code: str) -> str:
+        return Locale.parse(code).get_language_name(CLDR[self.lang]) or code
+
     def when(self, moment: datetime | str) -> str:
         return translations(self.lang).gettext("%(day)s at %(time)s") % {"day": self.day(moment), "time": self.time(moment)}

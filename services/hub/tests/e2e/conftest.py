@@ -25,11 +25,15 @@ from learning.app import create_app as learning_app
 from learning.config import Settings as LearningSettings
 from notifications.app import create_app as notifications_app
 from notifications.config import Settings as NotificationsSettings
+from plans.app import create_app as plans_app
+from plans.config import Settings as PlansSettings
 from ptfc.infra import free_port
 from ptfc.testing.mailbox import Mailbox
 from ptfc.testing.plugin import bearer, eventually
 from referrals.app import create_app as referrals_app
 from referrals.config import Settings as ReferralsSettings
+from workshops.app import create_app as workshops_app
+from workshops.config import Settings as WorkshopsSettings
 
 CHROMIUM = "/usr/bin/chromium"
 SCREENSHOTS = Path(__file__).resolve().parents[4] / "var" / "screenshots"
@@ -65,6 +69,8 @@ class Platform:
     hub: str
     referrals: str
     learning: str
+    workshops: str
+    plans: str
     mailbox: Mailbox
     urls: dict[str, str] = field(default_factory=dict)
 
@@ -124,11 +130,13 @@ def start_platform(make_settings, mailbox):
                     )
                 )
             )
+            work = await stack.enter_async_context(serve(workshops_app(make_settings(WorkshopsSettings))))
+            plans = await stack.enter_async_context(serve(plans_app(make_settings(PlansSettings, hub_url=hub_url))))
             settings = HubSettings(
-                public_url=hub_url, cookie_secure=False, learning_url=learn, workshops_url=learn, plans_url=learn
+                public_url=hub_url, cookie_secure=False, learning_url=learn, workshops_url=work, plans_url=plans
             )
             await stack.enter_async_context(serve(hub_app(settings), hub_port))
-            yield Platform(hub=hub_url, referrals=ref, learning=learn, mailbox=mailbox)
+            yield Platform(hub=hub_url, referrals=ref, learning=learn, workshops=work, plans=plans, mailbox=mailbox)
 
     return start
 
