@@ -74,7 +74,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 checks[name] = (await backend.get("/healthz")).ok
             except Unavailable:
                 checks[name] = False
-        return JSONResponse({"status": "ok" if all(checks.values()) else "degraded", "checks": checks},
-                            200 if all(checks.values()) else 503)
+        return JSONResponse(
+            {"status": "ok" if all(checks.values()) else "degraded", "checks": checks},
+            200 if all(checks.values()) else 503,
+        )
 
     return app

@@ -36,8 +36,9 @@ class Backend:
     def __init__(self, client: httpx.AsyncClient, base_url: str) -> None:
         self.client, self.base_url = client, base_url
 
-    async def call(self, method: str, path: str, token: str | None = None, *, raw: bool = False,
-                   **kwargs: Any) -> Answer:
+    async def call(
+        self, method: str, path: str, token: str | None = None, *, raw: bool = False, **kwargs: Any
+    ) -> Answer:
         headers = kwargs.pop("headers", {})
         if token:
             headers["Authorization"] = f"Bearer {token}"

@@ -30,6 +30,7 @@ async def my_course(request: Request, token: Token) -> Response:
     course = (await services(request)["learning"].get("/me/course", token)).body
     learning_done = course["status"] == "completed"
     booking = await booking_of(request, token) if learning_done else None
-    provider = PROVIDERS.get(course.get("provider", ""), None)
-    return render(request, "course.html", course=course, learning_done=learning_done, booking=booking,
-                  provider=provider)
+    provider = PROVIDERS.get(course.get("provider", ""))
+    return render(
+        request, "course.html", course=course, learning_done=learning_done, booking=booking, provider=provider
+    )

@@ -71,8 +71,15 @@ async def section(request: Request, number: ModuleNo, section: SectionNo, token:
     if section > len(module["sections"]):
         return redirect(f"/learning/{number}/activity")
     part = module["sections"][section - 1]
-    return render(request, "section.html", module=module, part=part, body=markdown(part["body"]), section=section,
-                  total=len(module["sections"]))
+    return render(
+        request,
+        "section.html",
+        module=module,
+        part=part,
+        body=markdown(part["body"]),
+        section=section,
+        total=len(module["sections"]),
+    )
 
 
 @router.post("/{number}/section/{section}", dependencies=[Csrf])
@@ -119,7 +126,7 @@ async def submit_activity(request: Request, number: ModuleNo, token: Token) -> R
         result = answer.body
         nxt = None
         if result["next_module"]:
-            nxt = (await _module(request, result["next_module"]))
+            nxt = await _module(request, result["next_module"])
         return render(request, "module_done.html", module=module, result=result, next_module=nxt)
     reason = answer.reason
     if reason in ("answers-incorrect", "answers-missing"):
@@ -128,6 +135,5 @@ async def submit_activity(request: Request, number: ModuleNo, token: Token) -> R
         wrong = [i for i, f in feedback.items() if f["correct"] is False]
         errors = [(i, "missing") for i in missing] + [(i, "wrong") for i in wrong if i not in missing]
         errors.sort(key=lambda e: items.index(e[0]))
-        return render(request, "activity.html", 422, module=module, answers=answers, feedback=feedback,
-                      errors=errors)
+        return render(request, "activity.html", 422, module=module, answers=answers, feedback=feedback, errors=errors)
     return render(request, "learning_closed.html", 409, course=await _course(request, token))

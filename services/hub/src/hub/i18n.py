@@ -83,10 +83,13 @@ class Formats:
 
     def span(self, start: datetime | str, end: datetime | str) -> str:
         """A part of a workshop: its day, and from when to when (same day)."""
-        return f"{self.day(start)}, {self.time(start)}–{self.time(end)}"
+        return f"{self.day(start)}, {self.time(start)}\u2013{self.time(end)}"  # an en dash
 
     def language_name(self, code: str) -> str:
         return Locale.parse(code).get_language_name(CLDR[self.lang]) or code
 
     def when(self, moment: datetime | str) -> str:
-        return translations(self.lang).gettext("%(day)s at %(time)s") % {"day": self.day(moment), "time": self.time(moment)}
+        return translations(self.lang).gettext("%(day)s at %(time)s") % {
+            "day": self.day(moment),
+            "time": self.time(moment),
+        }

@@ -53,8 +53,13 @@ async def _call(request: Request, method: str, path: str, plan_id: str | None = 
 def _problem(request: Request, answer: Answer) -> Response:
     if answer.status == 401 and request.cookies.get(SESSION):
         raise SignedOut()
-    return render(request, "plan_problem.html", answer.status if 400 <= answer.status < 500 else 400,
-                  reason=answer.reason, body=answer.body if isinstance(answer.body, dict) else {})
+    return render(
+        request,
+        "plan_problem.html",
+        answer.status if 400 <= answer.status < 500 else 400,
+        reason=answer.reason,
+        body=answer.body if isinstance(answer.body, dict) else {},
+    )
 
 
 async def _topics(request: Request) -> list[dict]:
@@ -120,13 +125,15 @@ async def start_plan(request: Request) -> Response:
             return render(request, "plan_co_parent.html")
         errors = ["refused"]
     values = {"display_name": name, "children": children, "topics": topics}
-    return render(request, "plan_new.html", 422, topics=await _topics(request), rows=CHILD_ROWS, form=values,
-                  errors=errors)
+    return render(
+        request, "plan_new.html", 422, topics=await _topics(request), rows=CHILD_ROWS, form=values, errors=errors
+    )
 
 
 @router.get("/plans/open")
-async def open_owner_link(request: Request, plan: Annotated[str, Query(max_length=40)],
-                          token: Annotated[str, Query(max_length=200)]) -> Response:
+async def open_owner_link(
+    request: Request, plan: Annotated[str, Query(max_length=40)], token: Annotated[str, Query(max_length=200)]
+) -> Response:
     """The owner link plans gives someone without an account: keep the token, leave the address."""
     response = redirect(f"/plan/{plan}")
     _remember(response, request, plan, token)
@@ -139,8 +146,11 @@ async def join_page(request: Request, token: Annotated[str | None, Query(max_len
 
 
 @router.post("/plans/join", dependencies=[Csrf])
-async def join(request: Request, token: Annotated[str, Form(max_length=200)],
-               display_name: Annotated[str, Form(max_length=60)] = "") -> Response:
+async def join(
+    request: Request,
+    token: Annotated[str, Form(max_length=200)],
+    display_name: Annotated[str, Form(max_length=60)] = "",
+) -> Response:
     name = display_name.strip()
     if not name:
         return render(request, "plan_join.html", 422, token=token, name=name, errors=["display_name"])
@@ -159,8 +169,15 @@ async def plan_page(request: Request, plan_id: PlanId, started: int = 0, shared:
     answer = await _call(request, "GET", f"/plans/{plan_id}", plan_id)
     if not answer.ok:
         return _problem(request, answer)
-    return render(request, "plan.html", plan=answer.body, just_started=bool(started), just_shared=bool(shared),
-                  on_programme=bool(request.cookies.get(SESSION)), errors=[])
+    return render(
+        request,
+        "plan.html",
+        plan=answer.body,
+        just_started=bool(started),
+        just_shared=bool(shared),
+        on_programme=bool(request.cookies.get(SESSION)),
+        errors=[],
+    )
 
 
 @router.get("/plan/{plan_id}/topic/{topic}")
@@ -180,11 +197,13 @@ async def _topic(request: Request, plan: dict, topic: str, text: str, errors: li
 
 
 @router.post("/plan/{plan_id}/topic/{topic}", dependencies=[Csrf])
-async def propose(request: Request, plan_id: PlanId, topic: TopicKey,
-                  text: Annotated[str, Form(max_length=5000)] = "") -> Response:
+async def propose(
+    request: Request, plan_id: PlanId, topic: TopicKey, text: Annotated[str, Form(max_length=5000)] = ""
+) -> Response:
     if text.strip():
-        answer = await _call(request, "POST", f"/plans/{plan_id}/topics/{topic}/proposals", plan_id,
-                             json={"text": text.strip()})
+        answer = await _call(
+            request, "POST", f"/plans/{plan_id}/topics/{topic}/proposals", plan_id, json={"text": text.strip()}
+        )
         if answer.ok:
             return redirect(f"/plan/{plan_id}#topic-{topic}")
         if answer.status not in (409, 422):
@@ -194,10 +213,10 @@ async def propose(request: Request, plan_id: PlanId, topic: TopicKey,
 
 
 @router.post("/plan/{plan_id}/topic/{topic}/accept", dependencies=[Csrf])
-async def accept(request: Request, plan_id: PlanId, topic: TopicKey,
-                 version: Annotated[int, Form(ge=1)]) -> Response:
-    answer = await _call(request, "POST", f"/plans/{plan_id}/topics/{topic}/acceptance", plan_id,
-                         json={"version": version})
+async def accept(request: Request, plan_id: PlanId, topic: TopicKey, version: Annotated[int, Form(ge=1)]) -> Response:
+    answer = await _call(
+        request, "POST", f"/plans/{plan_id}/topics/{topic}/acceptance", plan_id, json={"version": version}
+    )
     if not answer.ok and answer.status not in (409,):
         return _problem(request, answer)
     return redirect(f"/plan/{plan_id}#topic-{topic}")
@@ -215,19 +234,30 @@ async def add_topics(request: Request, plan_id: PlanId) -> Response:
 
 @router.get("/plan/{plan_id}/share")
 async def share_page(request: Request, plan_id: PlanId) -> Response:
-    return render(request, "plan_share.html", plan_id=plan_id, on_programme=bool(request.cookies.get(SESSION)),
-                  email="", errors=[])
+    return render(
+        request,
+        "plan_share.html",
+        plan_id=plan_id,
+        on_programme=bool(request.cookies.get(SESSION)),
+        email="",
+        errors=[],
+    )
 
 
 @router.post("/plan/{plan_id}/share", dependencies=[Csrf])
-async def share(request: Request, plan_id: PlanId, to: Annotated[str, Form(max_length=20)] = "",
-                email: Annotated[str, Form(max_length=320)] = "") -> Response:
+async def share(
+    request: Request,
+    plan_id: PlanId,
+    to: Annotated[str, Form(max_length=20)] = "",
+    email: Annotated[str, Form(max_length=320)] = "",
+) -> Response:
     on_programme = bool(request.cookies.get(SESSION))
     email = email.strip()
     if to not in ("co_parent", "email", "fca") or (to == "email" and ("@" not in email or " " in email)):
         error = "to" if to not in ("co_parent", "email", "fca") else "email"
-        return render(request, "plan_share.html", 422, plan_id=plan_id, on_programme=on_programme, email=email,
-                      errors=[error])
+        return render(
+            request, "plan_share.html", 422, plan_id=plan_id, on_programme=on_programme, email=email, errors=[error]
+        )
     body = {"to": to} | ({"email": email} if to == "email" else {})
     answer = await _call(request, "POST", f"/plans/{plan_id}/share", plan_id, json=body)
     if not answer.ok:
@@ -246,8 +276,9 @@ async def history(request: Request, plan_id: PlanId) -> Response:
 
 
 @router.get("/plan/{plan_id}/for-children")
-async def for_children(request: Request, plan_id: PlanId,
-                       age: Annotated[int | None, Query(ge=0, le=18)] = None) -> Response:
+async def for_children(
+    request: Request, plan_id: PlanId, age: Annotated[int | None, Query(ge=0, le=18)] = None
+) -> Response:
     plan = await _call(request, "GET", f"/plans/{plan_id}", plan_id)
     if not plan.ok:
         return _problem(request, plan)

@@ -21,8 +21,9 @@ LANG = "ptfc_lang"
 PLAN_KEYS = "ptfc_plans"  # anonymous plan owners' secret tokens, by plan id
 
 
-def set_cookie(response: Response, secure: bool, name: str, value: str, max_age: int | None = None,
-               same_site: str = "lax") -> None:
+def set_cookie(
+    response: Response, secure: bool, name: str, value: str, max_age: int | None = None, same_site: str = "lax"
+) -> None:
     response.set_cookie(name, value, max_age=max_age, httponly=True, secure=secure, samesite=same_site, path="/")
 
 

@@ -41,8 +41,16 @@ async def workshop(request: Request, token: Token, booked: int = 0, cancelled: i
     state = await _state(request, token)
     live = state["booking"] and state["booking"]["status"] == "booked"
     offers = [] if live or state["course"]["status"] != "completed" else await _offers(request, token)
-    return render(request, "workshop.html", **state, offers=offers, errors=[], just_booked=bool(booked),
-                  just_cancelled=bool(cancelled), just_waiting=bool(waiting))
+    return render(
+        request,
+        "workshop.html",
+        **state,
+        offers=offers,
+        errors=[],
+        just_booked=bool(booked),
+        just_cancelled=bool(cancelled),
+        just_waiting=bool(waiting),
+    )
 
 
 @router.post("/booking", dependencies=[Csrf])
@@ -56,8 +64,17 @@ async def book(request: Request, token: Token, session_id: Annotated[str, Form(m
         error = "choose"
     state = await _state(request, token)
     offers = await _offers(request, token)
-    return render(request, "workshop.html", 422 if error == "choose" else 409, **state, offers=offers,
-                  errors=[error], just_booked=False, just_cancelled=False, just_waiting=False)
+    return render(
+        request,
+        "workshop.html",
+        422 if error == "choose" else 409,
+        **state,
+        offers=offers,
+        errors=[error],
+        just_booked=False,
+        just_cancelled=False,
+        just_waiting=False,
+    )
 
 
 @router.get("/cancel")
@@ -110,8 +127,17 @@ async def leave_waitlist(request: Request, token: Token) -> Response:
 async def follow_up(request: Request, token: Token, consent: Annotated[str, Form(max_length=3)] = "") -> Response:
     if consent not in ("yes", "no"):
         state = await _state(request, token)
-        return render(request, "workshop.html", 422, **state, offers=[], errors=["consent"], just_booked=False,
-                      just_cancelled=False, just_waiting=False)
+        return render(
+            request,
+            "workshop.html",
+            422,
+            **state,
+            offers=[],
+            errors=["consent"],
+            just_booked=False,
+            just_cancelled=False,
+            just_waiting=False,
+        )
     await services(request)["workshops"].call("PUT", "/me/follow-up-consent", token, json={"consent": consent == "yes"})
     return redirect("/workshop#follow-up")
 
@@ -122,8 +148,11 @@ async def calendar(request: Request, token: Token) -> Response:
     answer = await services(request)["workshops"].get("/me/booking", token)
     if not answer.ok or answer.body["status"] != "booked":
         return redirect("/workshop")
-    return Response(ics(answer.body), media_type="text/calendar; charset=utf-8",
-                     headers={**HEADERS, "Content-Disposition": 'attachment; filename="ptfc-workshop.ics"'})
+    return Response(
+        ics(answer.body),
+        media_type="text/calendar; charset=utf-8",
+        headers={**HEADERS, "Content-Disposition": 'attachment; filename="ptfc-workshop.ics"'},
+    )
 
 
 def _escape(text: str) -> str:

@@ -185,4 +185,3 @@ class Checker:
 @pytest.fixture
 def check() -> Checker:
     return Checker()
-

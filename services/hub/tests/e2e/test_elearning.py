@@ -79,7 +79,9 @@ async def test_a_parent_from_the_welcome_link_through_all_eight_modules(start_pl
 
         # My course: three parts, the deadline in the parent's words and time zone.
         await expect(page).to_have_url(f"{platform.hub}/course")
-        await expect(page.get_by_text(re.compile(r"Finish the e-learning by \w+day, \d+ \w+ 20\d\d at \d\d:\d\d"))).to_be_visible()
+        await expect(
+            page.get_by_text(re.compile(r"Finish the e-learning by \w+day, \d+ \w+ 20\d\d at \d\d:\d\d"))
+        ).to_be_visible()
         await expect(page.get_by_text("You have 10 days left.")).to_be_visible()
         await expect(page.locator("#part-1-status")).to_have_text("Not started")
         await expect(page.locator("#part-2-status")).to_have_text("Cannot start yet")

@@ -4,7 +4,6 @@ file, follow-up consent, cancelling, the waiting list."""
 
 import re
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import httpx
 import pytest
@@ -88,7 +87,11 @@ async def test_a_parent_books_sees_and_cancels_a_workshop_never_the_co_parents(s
         await platform.refer(referral(), "hub-workshop-1")
         async with httpx.AsyncClient(base_url=platform.workshops, headers=STAFF) as staff:
             ids = []
-            for days, link in ((4, "https://video.example/a"), (5, "https://video.example/b"), (6, "https://video.example/c")):
+            for days, link in (
+                (4, "https://video.example/a"),
+                (5, "https://video.example/b"),
+                (6, "https://video.example/c"),
+            ):
                 made = await staff.post("/sessions", json=session(days, link))
                 assert made.status_code == 201, made.text
                 ids.append(made.json()["id"])

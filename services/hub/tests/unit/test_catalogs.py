@@ -23,9 +23,28 @@ def catalog(lang: str):
 def test_the_template_matches_the_sources(tmp_path):
     fresh = tmp_path / "messages.pot"
     subprocess.run(
-        [sys.executable, "-m", "babel.messages.frontend", "extract", "-F", "babel.cfg", "-o", str(fresh),
-         "--no-location", "--omit-header", "-k", "_", "-k", "gettext", "-k", "ngettext:1,2", "."],
-        cwd=HUB, check=True, capture_output=True,
+        [
+            sys.executable,
+            "-m",
+            "babel.messages.frontend",
+            "extract",
+            "-F",
+            "babel.cfg",
+            "-o",
+            str(fresh),
+            "--no-location",
+            "--omit-header",
+            "-k",
+            "_",
+            "-k",
+            "gettext",
+            "-k",
+            "ngettext:1,2",
+            ".",
+        ],
+        cwd=HUB,
+        check=True,
+        capture_output=True,
     )
     with fresh.open("rb") as f:
         current = {m.id for m in read_po(f) if m.id}
@@ -54,7 +73,10 @@ def test_polish_plurals_follow_cldr():
     gettext = i18n.translations("pl").ngettext
     day = ("You have %(num)d day left.", "You have %(num)d days left.")
     assert [gettext(*day, n) % {"num": n} for n in (1, 3, 5, 22)] == [
-        "Został 1 dzień.", "Zostały 3 dni.", "Zostało 5 dni.", "Zostały 22 dni."
+        "Został 1 dzień.",
+        "Zostały 3 dni.",
+        "Zostało 5 dni.",
+        "Zostały 22 dni.",
     ]
 
 
