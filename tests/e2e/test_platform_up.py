@@ -8,7 +8,7 @@ import time
 
 import httpx
 
-from ptfc.cli import SERVICES
+from ptfc.cli import HUB_PORT, SERVICES
 from ptfc.infra import free_port
 
 
@@ -58,12 +58,16 @@ def test_ptfc_up_brings_every_service_to_ready_and_stops_cleanly(tmp_path):
             assert ready.json()["checks"] == {"store": True, "broker": True}
             assert httpx.get(f"http://127.0.0.1:{port}/openapi.json", timeout=5).status_code == 200
             assert "asyncapi" in httpx.get(f"http://127.0.0.1:{port}/asyncapi.json", timeout=5).json()
+        # the Parent Hub is shown and serves its pages, with the services behind it ready
+        assert any(f"http://127.0.0.1:{HUB_PORT}/" in line for line in lines), "\n".join(lines)
+        assert "Parent Hub" in httpx.get(f"http://127.0.0.1:{HUB_PORT}/", timeout=5).text
+        assert httpx.get(f"http://127.0.0.1:{HUB_PORT}/readyz", timeout=5).status_code == 200
     finally:
         up.send_signal(signal.SIGINT)
         rest, _ = up.communicate(timeout=60)
     assert up.returncode == 0, rest
     assert "nats stopped" in rest and "mongodb stopped" in rest
-    for port in SERVICES.values():
+    for port in [*SERVICES.values(), HUB_PORT]:
         try:
             httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1)
             raise AssertionError(f"port {port} still answers after stop")

@@ -1,6 +1,6 @@
 """`ptfc`: run the platform on one machine, mint development tokens, declare streams.
 
-ptfc up                      NATS, MongoDB, a mailbox and the five services, until Ctrl-C
+ptfc up                      NATS, MongoDB, a mailbox, the five services and the Parent Hub, until Ctrl-C
 ptfc serve SERVICE           one service under uvicorn (what a container runs)
 ptfc token --role R --sub S  a bearer token signed with the local development key
 ptfc streams                 declare every stream (deploy tooling)
@@ -24,6 +24,7 @@ from ptfc.infra import Server, ensure_free, start_mongodb, start_nats, wait_for_
 from ptfc.settings import DEV_JWT_SECRET, ServiceSettings
 
 SERVICES = {"referrals": 8001, "learning": 8002, "workshops": 8003, "plans": 8004, "notifications": 8005}
+HUB_PORT = 8000  # the Parent Hub: parents' pages in front of the services; emailed links point at it
 
 
 def _say(text: str) -> None:
@@ -65,7 +66,7 @@ def up(args: argparse.Namespace) -> int:
             servers.append(start_mongodb(var / "mongodb", port=args.mongodb_port, log=var / "log" / "mongodb.log"))
             mongodb_uri = servers[-1].url
         _say(f"[infra] NATS at {nats_url}, MongoDB at {mongodb_uri.split('?')[0]}")
-        for port in [args.mail_port, *SERVICES.values()]:
+        for port in [args.mail_port, *SERVICES.values(), HUB_PORT]:
             ensure_free(port)
         mail = subprocess.Popen(
             [sys.executable, "-m", "ptfc.mailbox", "--port", str(args.mail_port), "--dir", str(var / "mail")]
@@ -82,6 +83,7 @@ def up(args: argparse.Namespace) -> int:
             "MONGODB_URI": mongodb_uri,
             "PTFC_SMTP_HOST": "127.0.0.1",
             "PTFC_SMTP_PORT": str(args.mail_port),
+            "PTFC_HUB_URL": f"http://127.0.0.1:{HUB_PORT}",
         }
         for name, port in SERVICES.items():
             log = open(var / "log" / f"{name}.log", "ab")  # noqa: SIM115 - the child keeps it
@@ -92,9 +94,20 @@ def up(args: argparse.Namespace) -> int:
                 stderr=subprocess.STDOUT,
             )
         _wait_ready(children, started)
+        hub_log = open(var / "log" / "hub.log", "ab")  # noqa: SIM115 - the child keeps it
+        # Plain http on this machine only: the hub refuses insecure cookies anywhere else.
+        hub_env = {**env, "PTFC_PUBLIC_URL": f"http://127.0.0.1:{HUB_PORT}", "PTFC_COOKIE_SECURE": "false"}
+        children["hub"] = subprocess.Popen(
+            [sys.executable, "-m", "ptfc.cli", "serve", "hub", "--port", str(HUB_PORT)],
+            env=hub_env,
+            stdout=hub_log,
+            stderr=subprocess.STDOUT,
+        )
+        wait_for_port(HUB_PORT, 30, children["hub"])
         _say("")
         for name, port in SERVICES.items():
             _say(f"  {name:<14} http://127.0.0.1:{port}/docs   events: http://127.0.0.1:{port}/asyncapi")
+        _say(f"\n  Parent Hub     http://127.0.0.1:{HUB_PORT}/   (parents' pages; emailed links open here)")
         _say(f"\nall five services ready in {time.monotonic() - started:.1f}s; logs in {var / 'log'}")
         _say("try: ptfc token --role cafcass --sub fca-1   (then send it as 'Authorization: Bearer …')")
         _say("Ctrl-C stops everything.")
@@ -176,7 +189,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--mail-port", type=int, default=1025)
     p.set_defaults(run=up)
     p = commands.add_parser("serve", help="run one service")
-    p.add_argument("service", choices=list(SERVICES))
+    p.add_argument("service", choices=[*SERVICES, "hub"])
     p.add_argument("--host", default="0.0.0.0")  # noqa: S104 - a container's service listens on all interfaces
     p.add_argument("--port", type=int, default=8000)
     p.set_defaults(run=serve)
