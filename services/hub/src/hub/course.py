@@ -5,7 +5,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from hub.backend import Unavailable
-from hub.web import Token, render, services
+from hub.web import Token, language, render, services
 
 router = APIRouter()
 
@@ -27,7 +27,12 @@ async def booking_of(request: Request, token: str) -> dict | None:
 
 @router.get("/course")
 async def my_course(request: Request, token: Token) -> Response:
-    course = (await services(request)["learning"].get("/me/course", token)).body
+    learning = services(request)["learning"]
+    course = (await learning.get("/me/course", token)).body
+    # Module titles in the language the parent reads the page in (they may have switched).
+    titles = (await learning.get("/modules", params={"lang": language(request)})).body
+    for progress, title in zip(course["modules"], titles, strict=True):
+        progress["title"] = title["title"]
     learning_done = course["status"] == "completed"
     booking = await booking_of(request, token) if learning_done else None
     provider = PROVIDERS.get(course.get("provider", ""))

@@ -1,4 +1,4 @@
-"""The little Markdown the course content uses: paragraphs, `- ` and `1. ` lists, **bold**.
+"""The little Markdown the course content uses: paragraphs, `- ` and `1. ` lists, **bold**, *italic*.
 Everything is escaped first, so content can never inject markup."""
 
 import re
@@ -6,11 +6,12 @@ import re
 from markupsafe import Markup, escape
 
 _BOLD = re.compile(r"\*\*(.+?)\*\*")
+_ITALIC = re.compile(r"(?<![*\w])\*(?!\*)(.+?)(?<!\*)\*(?![*\w])")
 _ITEM = re.compile(r"^(?:[-*]|\d+[.)])\s+")
 
 
 def _inline(text: str) -> str:
-    return _BOLD.sub(r"<strong>\1</strong>", str(escape(text)))
+    return _ITALIC.sub(r"<em>\1</em>", _BOLD.sub(r"<strong>\1</strong>", str(escape(text))))
 
 
 def render(source: str) -> Markup:

@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 from fastapi import Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import Markup
 
 from hub import i18n
 from hub.backend import Backend, SignedOut
@@ -99,8 +100,9 @@ def render(request: Request, template: str, status: int = 200, **context: Any) -
         signed_in=bool(session),
         session_expires=expires,
         warning_minutes=settings.session_warning_minutes,
-        support_email=settings.support_email,
-        support_phone=settings.support_phone,
+        # Numbers and addresses keep their own left-to-right order inside Urdu sentences.
+        support_email=Markup('<bdi dir="ltr">{}</bdi>').format(settings.support_email),
+        support_phone=Markup('<bdi dir="ltr">{}</bdi>').format(settings.support_phone),
         **context,
     )
     return HTMLResponse(html, status, headers=HEADERS)

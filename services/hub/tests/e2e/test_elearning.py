@@ -187,6 +187,11 @@ async def _sign_out_and_back(page: Page, platform, visits: Visits) -> None:
     await page.get_by_role("button", name="Continue the e-learning").click()
 
 
+CHECK = {"pl": "Sprawdź moje odpowiedzi", "ur": "میرے جوابات چیک کریں"}
+NOT_QUITE = {"pl": "Pytanie 1: nie do końca", "ur": "سوال 1: پوری طرح درست نہیں"}
+NEXT = {"pl": "Rozpocznij następny moduł", "ur": "اگلا ماڈیول شروع کریں"}
+
+
 async def test_polish_and_urdu_parents_see_their_language(start_platform, browser, check):
     async with start_platform() as platform:
         await platform.refer(referral("MA24P00124", CHRIS, OMAR), "hub-languages-1")
@@ -213,8 +218,21 @@ async def test_polish_and_urdu_parents_see_their_language(start_platform, browse
             assert module(1, lang).language == lang, f"module 1 is not translated into {lang}"
             await expect(page.get_by_text(title)).to_be_visible()
             await visits.seen(f"section-{lang}")
+            # The quiz in their language: a wrong answer gets its feedback, then the module completes.
             await page.goto(f"{platform.hub}/learning/1/activity")
+            quiz = module(1, lang).activity.questions
+            wrong = next(o for o in quiz[0].options if o.id != quiz[0].answer)
+            await page.check(f"#q1-{wrong.id}")
+            await page.get_by_role("button", name=CHECK[lang]).click()
+            await expect(page.locator("#error-summary")).to_contain_text(NOT_QUITE[lang])
+            await expect(page.get_by_text(wrong.feedback)).to_be_visible()
             await visits.seen(f"quiz-{lang}")
+            for q in quiz:
+                await page.check(f"#{q.id}-{q.answer}")
+            await page.get_by_role("button", name=CHECK[lang]).click()
+            await expect(page.get_by_text(module(1, lang).activity.closing)).to_be_visible()
+            await expect(page.get_by_role("button", name=NEXT[lang])).to_be_visible()
+            await visits.seen(f"module-done-{lang}")
             await context.close()
 
 

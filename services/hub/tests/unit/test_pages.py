@@ -66,3 +66,9 @@ def test_personal_pages_need_a_sign_in():
 
 def test_the_token_expiry_is_read_only_to_warn():
     assert token_expiry("not-a-token") is None
+
+
+def test_markdown_renders_italic_quotes_but_not_lone_asterisks():
+    html = render('She may think: *"If I had been better."* 2*3 is six.')
+    assert '<em>"If I had been better."</em>' in str(html).replace("&#34;", '"')
+    assert "2*3" in html
