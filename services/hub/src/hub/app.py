@@ -43,7 +43,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             set_cookie(response, settings.cookie_secure, LANG, chosen, max_age=365 * 24 * 3600)
         seed = getattr(request.state, "csrf_seed", None)
         if seed and not request.cookies.get(CSRF):
-            set_cookie(response, settings.cookie_secure, CSRF, seed, same_site="strict")
+            # Lax, not Strict: a page opened from an email link must not mint a new seed (and so
+            # void the forms in the parent's other tabs). The token in the form is what protects.
+            set_cookie(response, settings.cookie_secure, CSRF, seed)
         return response
 
     @app.exception_handler(SignedOut)

@@ -132,7 +132,9 @@ async def start_plan(request: Request) -> Response:
 
 @router.get("/plans/open")
 async def open_owner_link(
-    request: Request, plan: Annotated[str, Query(max_length=40)], token: Annotated[str, Query(max_length=200)]
+    request: Request,
+    plan: Annotated[str, Query(pattern=r"^[A-Za-z0-9_-]{16,40}$")],
+    token: Annotated[str, Query(pattern=r"^[A-Za-z0-9_-]{1,200}$")],
 ) -> Response:
     """The owner link plans gives someone without an account: keep the token, leave the address."""
     response = redirect(f"/plan/{plan}")

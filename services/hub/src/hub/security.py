@@ -3,8 +3,8 @@
 The session cookie holds the bearer token learning issued: HttpOnly (no script reads it),
 Secure (unless a developer runs the hub on http://127.0.0.1), SameSite=Lax (a link from an
 email still opens the parent's pages, but no other site can post with it). A form's CSRF token
-is an HMAC of a random per-browser value kept in its own SameSite=Strict cookie: a page from
-another site can neither read it nor forge the token."""
+is an HMAC of a random per-browser value kept in its own HttpOnly cookie: a page from another
+site can neither read it nor forge the token."""
 
 import hashlib
 import hmac
