@@ -3,12 +3,17 @@ platform; a Polish and an Urdu parent's pages; the pages for links that no longe
 
 import asyncio
 import re
+import time
 from datetime import timedelta
 from typing import Any
 
+import httpx
 from playwright.async_api import Page, expect
 
 from learning.content import module
+from ptfc.testing.plugin import bearer
+
+FCA = bearer("cafcass", "fca-sam-patel")
 
 ALEX = ("Alex", "Jones", "alex@example.org", "07700900001", "en", "female")
 CHRIS = ("Chris", "Rowe", "chris@example.org", "07700900002", "pl", "male")
@@ -240,12 +245,28 @@ async def test_polish_and_urdu_parents_see_their_language(start_platform, browse
 
 
 async def test_pages_for_links_that_no_longer_work(start_platform, browser, check):
-    async with start_platform(activation_ttl=timedelta(seconds=2)) as platform:
-        await platform.refer(referral("MA24P00126", ALEX, CHRIS), "hub-links-1")
+    ttl = 8  # seconds a welcome link works here
+    async with start_platform(activation_ttl=timedelta(seconds=ttl)) as platform:
+        sent = time.monotonic()
+        made = await platform.refer(referral("MA24P00126", ALEX, CHRIS), "hub-links-1")
         link = await platform.link(ALEX[2])
+        chris_first = await platform.link(CHRIS[2])
         page = await browser.new_page()
+
+        # The FCA sends Chris a new link: the first one now says a newer one was sent.
+        chris_id = made["participants"][1]["participant_id"]
+        async with httpx.AsyncClient(base_url=platform.learning, headers=FCA) as fca:
+            rows = (await fca.get("/enrolments", params={"referral_id": made["id"]})).json()["items"]
+            enrolment = next(r for r in rows if r["participant_id"] == chris_id)
+            assert (await fca.post(f"/enrolments/{enrolment['enrolment_id']}/activation")).status_code == 201
+        await page.goto(chris_first)
+        await page.get_by_role("button", name="Start my course").click()
+        await expect(page.get_by_role("heading", level=1)).to_have_text("A newer link has been sent")
+        await Visits(page, check, ALEX).seen("link-replaced")
+
+        # Alex's link, used after it ran out.
         visits = Visits(page, check, CHRIS)
-        await asyncio.sleep(2.5)
+        await asyncio.sleep(max(0.0, ttl + 0.5 - (time.monotonic() - sent)))
         await page.goto(link)
         await page.get_by_role("button", name="Start my course").click()
         await expect(page.get_by_role("heading", level=1)).to_have_text("This link has expired")
