@@ -106,10 +106,10 @@ def mailbox():
 
 @pytest.fixture
 def start_platform(make_settings, mailbox):
-    """Starts the platform with the hub in front; `learning` overrides tune learning's settings."""
+    """Starts the platform with the hub in front; `hub` and `learning` override their settings."""
 
     @asynccontextmanager
-    async def start(**learning: Any) -> AsyncIterator[Platform]:
+    async def start(hub: dict[str, Any] | None = None, **learning: Any) -> AsyncIterator[Platform]:
         hub_port = free_port()
         hub_url = f"http://127.0.0.1:{hub_port}"
         async with AsyncExitStack() as stack:
@@ -133,7 +133,12 @@ def start_platform(make_settings, mailbox):
             work = await stack.enter_async_context(serve(workshops_app(make_settings(WorkshopsSettings))))
             plans = await stack.enter_async_context(serve(plans_app(make_settings(PlansSettings, hub_url=hub_url))))
             settings = HubSettings(
-                public_url=hub_url, cookie_secure=False, learning_url=learn, workshops_url=work, plans_url=plans
+                public_url=hub_url,
+                cookie_secure=False,
+                learning_url=learn,
+                workshops_url=work,
+                plans_url=plans,
+                **(hub or {}),
             )
             await stack.enter_async_context(serve(hub_app(settings), hub_port))
             yield Platform(hub=hub_url, referrals=ref, learning=learn, workshops=work, plans=plans, mailbox=mailbox)

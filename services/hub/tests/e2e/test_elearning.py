@@ -92,6 +92,8 @@ async def test_a_parent_from_the_welcome_link_through_all_eight_modules(start_pl
         await expect(page.locator("#part-2-status")).to_have_text("Cannot start yet")
         await expect(page.get_by_text("Your course is run by Family Action.")).to_be_visible()
         await expect(page.get_by_text("Interpreters and adjustments")).to_be_visible()
+        await expect(page.locator("#session-note")).to_contain_text("you will be signed out at")
+        await expect(page.locator("#session-warning")).to_be_hidden()  # not yet: hours to go
         await alex.seen("course")
         cookie = next(c for c in await context.cookies() if c["name"] == "ptfc_session")
         assert cookie["httpOnly"] and cookie["sameSite"] == "Lax"
@@ -198,7 +200,8 @@ NEXT = {"pl": "Rozpocznij następny moduł", "ur": "اگلا ماڈیول شرو
 
 
 async def test_polish_and_urdu_parents_see_their_language(start_platform, browser, check):
-    async with start_platform() as platform:
+    # A warning window longer than the sign-in: the time-out warning shows at once.
+    async with start_platform(hub={"session_warning_minutes": 24 * 60}) as platform:
         await platform.refer(referral("MA24P00124", CHRIS, OMAR), "hub-languages-1")
         await platform.refer(referral("MA24P00125", NADIA, ALEX), "hub-languages-2")
         for who, other, lang, direction, heading, button in (
@@ -219,6 +222,8 @@ async def test_polish_and_urdu_parents_see_their_language(start_platform, browse
             await expect(page.locator("html")).to_have_attribute("lang", lang)
             await expect(page.locator("html")).to_have_attribute("dir", direction)
             await expect(page.get_by_role("heading", level=1)).to_have_text(heading)
+            await expect(page.locator("#session-warning")).to_be_visible()  # warned before the sign-in ends
+            await expect(page.locator("#session-warning")).to_have_attribute("role", "alert")
             await visits.seen(f"course-{lang}")
             await page.goto(f"{platform.hub}/learning/1/section/1")
             await expect(page.locator("html")).to_have_attribute("dir", direction)
