@@ -122,6 +122,11 @@ async def test_parents_make_a_plan_together(start_platform, browser, check):
         await expect(ben_page.locator("#topic-living")).to_contain_text("Alex proposed:")
         await expect(ben_page.locator("#topic-living")).to_contain_text(LIVING)
         await ben.seen("plan-co-parent")
+        await ben_page.goto(f"{plan_url}?lang=ur")  # the same plan page in Urdu, right to left
+        await expect(ben_page.locator("html")).to_have_attribute("dir", "rtl")
+        await expect(ben_page.get_by_role("heading", level=1)).to_have_text("ہمارے بچے کا منصوبہ")
+        await ben.seen("plan-ur")
+        await ben_page.goto(f"{plan_url}?lang=en")
         await ben_page.locator("#topic-holidays").get_by_role("button", name=re.compile("Accept this")).click()
         await expect(ben_page.locator("#status-holidays")).to_have_text("Agreed")
         await ben_page.goto(f"{plan_url}/topic/living")

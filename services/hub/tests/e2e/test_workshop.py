@@ -149,6 +149,10 @@ async def test_a_parent_books_sees_and_cancels_a_workshop_never_the_co_parents(s
         await expect(page.get_by_role("link", name="https://video.example/b")).to_be_visible()
         await expect(page.get_by_text(re.compile(r"Part 2"))).to_be_visible()
         await seen(page, check, "workshop-booked")
+        await page.goto(f"{platform.hub}/workshop?lang=pl")  # the booking in Polish
+        await expect(page.get_by_role("heading", name="Jak dołączyć online")).to_be_visible()
+        await seen(page, check, "workshop-booked-pl")
+        await page.goto(f"{platform.hub}/workshop?lang=en")
         ics = await page.request.get(f"{platform.hub}/workshop/booking.ics")
         assert ics.ok and ics.headers["content-type"].startswith("text/calendar")
         body = await ics.text()
