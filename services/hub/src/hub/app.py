@@ -50,7 +50,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.exception_handler(SignedOut)
     async def signed_out(request: Request, _: SignedOut) -> Response:
-        response = redirect("/sign-in?ended=1")
+        # "You have been signed out" only to someone who was signed in.
+        response = redirect("/sign-in?ended=1" if request.cookies.get(SESSION) else "/sign-in")
         response.delete_cookie(SESSION, path="/")
         return response
 

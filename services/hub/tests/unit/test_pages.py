@@ -61,7 +61,7 @@ def test_personal_pages_need_a_sign_in():
     with TestClient(create_app(LOCAL), base_url="http://127.0.0.1:8000") as client:
         for path in ("/course", "/learning", "/learning/1", "/learning/1/activity"):
             answer = client.get(path, follow_redirects=False)
-            assert answer.status_code == 303 and answer.headers["location"] == "/sign-in?ended=1", path
+            assert answer.status_code == 303 and answer.headers["location"] == "/sign-in", path
 
 
 def test_the_token_expiry_is_read_only_to_warn():
