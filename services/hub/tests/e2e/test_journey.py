@@ -169,6 +169,12 @@ async def test_from_the_welcome_email_to_a_shared_plan(start_platform, browser, 
         await page.get_by_role("button", name="Book this session").click()
         await expect(page.get_by_text("Your workshop is booked")).to_be_visible()
         await seen()
+        await page.goto(f"{platform.hub}/course")  # done / next: the workshop booked, the plan next
+        await expect(page.locator("#part-1-status")).to_have_text("Completed")
+        await expect(page.locator("#part-2-status")).to_have_text("Booked")
+        await expect(page.get_by_text(re.compile(r"Your workshop starts on \w+day"))).to_be_visible()
+        await seen()
+        await check.shoot(page, "course-booked")
 
         # Alex starts a plan and shares it with Ben.
         await page.goto(f"{platform.hub}/plan/new")
