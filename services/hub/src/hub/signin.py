@@ -68,7 +68,7 @@ async def _use(request: Request, path: str, token: str) -> Response:
     response = redirect("/course")
     set_cookie(response, settings.cookie_secure, SESSION, session["access_token"], max_age=session["expires_in"])
     course = await learning.get("/me/course", session["access_token"])
-    if course.ok:  # the parent's language, from the referral
+    if course.ok and course.body.get("language"):  # the parent's language, from the referral
         set_cookie(response, settings.cookie_secure, LANG, course.body["language"], max_age=365 * 24 * 3600)
     return response
 
