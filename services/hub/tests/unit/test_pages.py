@@ -72,3 +72,10 @@ def test_markdown_renders_italic_quotes_but_not_lone_asterisks():
     html = render('She may think: *"If I had been better."* 2*3 is six.')
     assert '<em>"If I had been better."</em>' in str(html).replace("&#34;", '"')
     assert "2*3" in html
+
+
+def test_the_hub_is_not_ready_without_learning():
+    with TestClient(create_app(LOCAL), base_url="http://127.0.0.1:8000") as client:
+        answer = client.get("/readyz")  # nothing listens on learning's port here
+        assert answer.status_code == 503 and answer.json()["checks"]["learning"] is False
+        assert client.get("/healthz").status_code == 200
