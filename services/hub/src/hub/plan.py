@@ -5,6 +5,7 @@ a programme parent acts with their sign-in, anyone else with the secret plan tok
 them, kept in an HttpOnly cookie. Plans' emailed links open `/plans/join` and `/plans/open`."""
 
 from typing import Annotated
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Path, Query, Request
 from fastapi.responses import Response
@@ -178,8 +179,16 @@ async def plan_page(request: Request, plan_id: PlanId, started: int = 0, shared:
         just_started=bool(started),
         just_shared=bool(shared),
         on_programme=bool(request.cookies.get(SESSION)),
+        owner_link=_owner_link(request, plan_id),
         errors=[],
     )
+
+
+def _owner_link(request: Request, plan_id: str) -> str | None:
+    """For someone without an account: the link that opens this plan on another device."""
+    token = None if request.cookies.get(SESSION) else _keys(request).get(plan_id)
+    public = request.app.state.settings.public_url.rstrip("/")
+    return f"{public}/plans/open?{urlencode({'plan': plan_id, 'token': token})}" if token else None
 
 
 @router.get("/plan/{plan_id}/topic/{topic}")

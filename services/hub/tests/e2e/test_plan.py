@@ -175,6 +175,13 @@ async def test_anyone_can_start_a_plan_without_an_account(start_platform, browse
         await check.shoot(page, "plan-anonymous")
         keys = next(c for c in await context.cookies() if c["name"] == "ptfc_plans")
         assert keys["httpOnly"]
+        # The secret link back, for another device: it opens the plan in a fresh browser.
+        await page.get_by_text("Open this plan on another device").click()
+        owner_link = await page.locator(".secret-link a").get_attribute("href")
+        other = await (await browser.new_context()).new_page()
+        await other.goto(owner_link)
+        await expect(other.get_by_role("heading", level=1)).to_have_text("Our Child's Plan")
+        await expect(other).to_have_url(page.url.split("?")[0])
         # Another browser, without the secret, is told the plan does not exist.
         stranger = await browser.new_page()
         await stranger.goto(page.url)
