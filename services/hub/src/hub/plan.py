@@ -180,6 +180,7 @@ async def plan_page(request: Request, plan_id: PlanId, started: int = 0, shared:
         just_shared=bool(shared),
         on_programme=bool(request.cookies.get(SESSION)),
         owner_link=_owner_link(request, plan_id),
+        more_topics=[t for t in await _topics(request) if t["key"] not in {i["topic"] for i in answer.body["items"]}],
         errors=[],
     )
 
