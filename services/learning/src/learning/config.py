@@ -11,7 +11,7 @@ from ptfc.settings import ServiceSettings
 
 class Settings(ServiceSettings):
     service: str = "learning"
-    hub_url: str = "http://127.0.0.1:8002"  # the Parent Hub; links point at `{hub_url}/activate` and `/sign-in`
+    hub_url: str = "http://127.0.0.1:8000"  # the Parent Hub; links point at `{hub_url}/activate` and `/sign-in`
     activation_ttl: timedelta = timedelta(hours=72)
     learning_window: timedelta = timedelta(days=10)  # from the welcome letter (the first link)
     reminders: list[timedelta] = Field(default=[timedelta(days=3), timedelta(days=1)])  # before the deadline

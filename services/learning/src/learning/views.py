@@ -56,6 +56,8 @@ def course(e: dict[str, Any], now: datetime) -> Course:
         enrolment_id=str(e["_id"]),
         cycle=e["cycle"],
         status=e["status"],
+        language=e["language"],
+        provider=e["provider"],
         deadline=deadline,
         days_left=domain.days_left(deadline, now),
         seconds_left=max(0, int((deadline - now).total_seconds())),
