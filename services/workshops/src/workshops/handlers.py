@@ -1,52 +1,55 @@
-"""Event subscribers of the workshops service. Each keeps only what the booking rules need:
-never an email, phone or family name (the inbox makes each event act once)."""
+"""Event subscribers of the workshops service. Each turns one event into one `domain` call and
+keeps only what the booking rules need: never an email, phone or family name (the inbox makes
+each event act once)."""
 
 from ptfc.consumer import Handlers, Meta
 from ptfc.events import LearningCompleted, ReferralCreated, ReferralReordered, ReferralWithdrawn
 from ptfc.store import Tx
 from workshops import domain
+from workshops.config import Settings
 from workshops.domain import NotYetKnown
 from workshops.store import UnitOfWork
 
-__all__ = ["NotYetKnown", "handlers"]
-
-handlers = Handlers()
+__all__ = ["NotYetKnown", "make_handlers"]
 
 
-@handlers.on
-async def know_parents(data: ReferralCreated, meta: Meta, tx: Tx) -> None:
-    """Remember each parent's needs, provider and co-parents: who may sit with whom."""
-    ids = [p.participant_id for p in data.participants]
-    for p in data.participants:
-        kept = {
-            "cycle": data.cycle,
-            "provider": data.provider,
-            "fca_id": data.fca_id,
-            "given_name": p.given_name,
-            "gender": p.gender,
-            "language": p.preferred_language,
-            "interpreter": p.adjustments.interpreter,
-            "in_person": p.adjustments.in_person,
-            "support_needs": p.adjustments.support_needs,
-            "availability": list(p.availability),
-            "co_parents": [other for other in ids if other != p.participant_id],
-        }
-        await domain.know_parent(UnitOfWork(tx), p.participant_id, data.referral_id, kept)
+def make_handlers(settings: Settings) -> Handlers:
+    handlers = Handlers()
 
+    @handlers.on
+    async def know_parents(data: ReferralCreated, meta: Meta, tx: Tx) -> None:
+        """Remember each parent's needs, provider and co-parents: who may sit with whom (from the
+        profile referrals sealed for workshops: no email, phone or family name)."""
+        ids = [p.participant_id for p in data.participants]
+        for p in data.profiles(settings.workshops_seal_key, settings.workshops_seal_previous_keys):
+            kept = {
+                "cycle": data.cycle,
+                "provider": data.provider,
+                "fca_id": data.fca_id,
+                "given_name": p.given_name,
+                "gender": p.gender,
+                "language": p.preferred_language,
+                "interpreter": p.adjustments.interpreter,
+                "in_person": p.adjustments.in_person,
+                "support_needs": p.adjustments.support_needs,
+                "availability": list(p.availability),
+                "co_parents": [other for other in ids if other != p.participant_id],
+            }
+            await domain.know_parent(UnitOfWork(tx), p.participant_id, data.referral_id, kept)
 
-@handlers.on
-async def learning_done(data: LearningCompleted, meta: Meta, tx: Tx) -> None:
-    """The e-learning is complete: the parent may book a workshop."""
-    await domain.learning_completed(UnitOfWork(tx), data.participant_id, data.cycle, data.completed_at)
+    @handlers.on
+    async def learning_done(data: LearningCompleted, meta: Meta, tx: Tx) -> None:
+        """The e-learning is complete: the parent may book a workshop."""
+        await domain.learning_completed(UnitOfWork(tx), data.participant_id, data.cycle, data.completed_at)
 
+    @handlers.on
+    async def withdraw(data: ReferralWithdrawn, meta: Meta, tx: Tx) -> None:
+        """A withdrawn referral cancels the parent's booking (freeing the seat) and waiting."""
+        await domain.withdraw(UnitOfWork(tx), data.referral_id, list(data.participant_ids))
 
-@handlers.on
-async def withdraw(data: ReferralWithdrawn, meta: Meta, tx: Tx) -> None:
-    """A withdrawn referral cancels the parent's booking (freeing the seat) and waiting."""
-    await domain.withdraw(UnitOfWork(tx), data.referral_id, list(data.participant_ids))
+    @handlers.on
+    async def reorder(data: ReferralReordered, meta: Meta, tx: Tx) -> None:
+        """The court re-ordered the course: a new cycle, the e-learning again and fresh misses."""
+        await domain.reorder(UnitOfWork(tx), data.participant_id, data.cycle, data.provider, data.preferred_language)
 
-
-@handlers.on
-async def reorder(data: ReferralReordered, meta: Meta, tx: Tx) -> None:
-    """The court re-ordered the course: a new cycle, the e-learning again and fresh misses."""
-    await domain.reorder(UnitOfWork(tx), data.participant_id, data.cycle, data.provider, data.preferred_language)
+    return handlers
