@@ -9,9 +9,9 @@ from fastapi import Depends, Header, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from plans import domain
-from plans.limits import limit_public
 from plans.refusals import problem
 from ptfc.auth import decode_token
+from ptfc.limits import client_address
 from ptfc.problems import forbidden
 
 
@@ -25,6 +25,16 @@ class Identity:
     def key(self) -> str:
         """Scopes idempotency records to the caller."""
         return self.participant_id or self.fca_id or (self.token_hash or "")[:32] or "anonymous"
+
+
+def client_of(request: Request) -> str:
+    """The caller's address (behind the ingress or the Parent Hub, the one they forward)."""
+    return client_address(request.scope, request.app.state.settings.trusted_proxy_hops)
+
+
+def limit_public(request: Request) -> None:
+    """A dependency for what anyone may do without an account: limited per client."""
+    request.app.state.rate_limit.check(client_of(request))
 
 
 _bearer = HTTPBearer(auto_error=False)

@@ -11,9 +11,8 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel
 
 from plans import content, domain, exports, store, views
-from plans.access import Caller, reader_of, require_someone
+from plans.access import Caller, client_of, limit_public, reader_of, require_someone
 from plans.content import Language
-from plans.limits import client_of, limit_public
 from plans.refusals import problem
 from plans.schemas import (
     Acceptance,

@@ -1,7 +1,6 @@
-"""The files and words a plan turns into, and the public rate limit, without I/O."""
+"""The files and words a plan turns into, without I/O."""
 
 import io
-import time
 from datetime import UTC, datetime
 
 import pytest
@@ -9,9 +8,7 @@ from docx import Document
 from pypdf import PdfReader
 
 from plans import domain, exports
-from plans.limits import RateLimit
 from plans.wording import structured
-from ptfc.problems import Problem
 
 NOW = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 
@@ -53,15 +50,3 @@ def test_the_urdu_pdf_is_set_in_an_arabic_script_font_and_its_words_can_be_read_
     text = page.extract_text()
     title = exports.heading(plan, NOW)[0]
     assert title in text and "تعلیم" in text and "اسکول نمبر" in text and "Sam" in text
-
-
-def test_the_rate_limit_refuses_past_the_limit_and_forgets_after_the_window():
-    limit = RateLimit(2, 0.05)
-    limit.check("a")
-    limit.check("a")
-    with pytest.raises(Problem) as refused:
-        limit.check("a")
-    assert refused.value.status == 429
-    limit.check("b")  # another client is counted apart
-    time.sleep(0.06)
-    limit.check("a")
