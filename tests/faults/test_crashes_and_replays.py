@@ -19,7 +19,7 @@ import os
 import subprocess
 import sys
 import time
-from collections import Counter, defaultdict
+from collections import Counter
 from pathlib import Path
 
 import httpx
@@ -177,7 +177,9 @@ async def post_all(platform: Platform, numbers: list[int], retries: Counter) -> 
             headers = {**FCA, "Idempotency-Key": f"faults-{n}"}
             while True:
                 try:
-                    answer = await client.post(f"{platform.url('referrals')}/referrals", json=referral(n), headers=headers)
+                    answer = await client.post(
+                        f"{platform.url('referrals')}/referrals", json=referral(n), headers=headers
+                    )
                 except httpx.HTTPError:
                     retries["transport error"] += 1
                     await asyncio.sleep(0.5)
@@ -259,26 +261,30 @@ async def drained(platform: Platform) -> bool:
         await nc.close()
 
 
-async def settled(platform: Platform, db: AsyncMongoClient, parents: int) -> bool:
-    outcomes = {
-        e.data["participant_id"] for e in await stream_events(platform) if e.type.startswith("course.")
-    }
-    if len(outcomes) < parents or not await drained(platform):
-        return False
-    for service in SERVICES:
-        if await db[service]["outbox"].count_documents({"sent": False}):
-            return False
+async def unsettled(platform: Platform, db: AsyncMongoClient, parents: int) -> str:
+    """What is still under way ('' once nothing is): outcomes missing, consumers behind, rows unsent."""
+    outcomes = {e.data["participant_id"] for e in await stream_events(platform) if e.type.startswith("course.")}
+    unsent = {s: n for s in SERVICES if (n := await db[s]["outbox"].count_documents({"sent": False}))}
     busy = await db["notifications"]["deliveries"].count_documents({"status": {"$in": ["pending", "sending"]}})
-    return busy == 0
+    state = []
+    if len(outcomes) < parents:
+        state.append(f"outcomes {len(outcomes)}/{parents}")
+    if not await drained(platform):
+        state.append("consumers behind")
+    if unsent:
+        state.append(f"outbox unsent {unsent}")
+    if busy:
+        state.append(f"deliveries pending or sending {busy}")
+    return ", ".join(state)
 
 
 async def wait_settled(platform: Platform, db: AsyncMongoClient, parents: int, timeout: float) -> None:  # noqa: ASYNC109
     deadline = time.monotonic() + timeout
-    while not await settled(platform, db, parents):
-        assert time.monotonic() < deadline, "the platform did not settle"
+    while state := await unsettled(platform, db, parents):
+        assert time.monotonic() < deadline, f"the platform did not settle: {state}"
         await asyncio.sleep(1)
     await asyncio.sleep(2)  # a last sweep or relay round would show up now
-    assert await settled(platform, db, parents)
+    assert not (state := await unsettled(platform, db, parents)), state
 
 
 async def test_nothing_lost_nothing_doubled_under_crashes_and_replays(tmp_path):
@@ -328,7 +334,9 @@ async def test_nothing_lost_nothing_doubled_under_crashes_and_replays(tmp_path):
         rows = await db["notifications"]["deliveries"].find({}).to_list(None)
         statuses = Counter(r["status"] for r in rows)
         assert set(statuses) <= {"sent", "skipped"}, statuses
-        per_outcome = Counter((r["participant_id"], r["recipient_role"]) for r in rows if r["source_type"] == "course.incomplete")
+        per_outcome = Counter(
+            (r["participant_id"], r["recipient_role"]) for r in rows if r["source_type"] == "course.incomplete"
+        )
         assert per_outcome == Counter({(p, role): 1 for p in participant_ids for role in ("court", "fca")}), (
             "the court and the FCA are each told every outcome once"
         )
