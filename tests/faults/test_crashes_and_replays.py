@@ -361,8 +361,13 @@ async def test_nothing_lost_nothing_doubled_under_crashes_and_replays(tmp_path):
         print(f"deliveries {len(rows)}: {dict(statuses)}; emails {len(mailbox.received)}; SMTP repeats {repeats}")
         print(f"outbox unsent {unsent}; dead letters {dead}; runtime {time.monotonic() - started:.0f}s")
         assert sum(dead.values()) == 0 and sum(unsent.values()) == 0
-        # SMTP is at least once only across a crash of the sender: at most the rows it had in flight.
-        assert sum(repeats.values()) <= 5, repeats
+        # SMTP is at least once only across a crash of the sender between the mail server's
+        # acceptance and the record: such a row was claimed again once its lease ran out (more than
+        # one attempt), and there are at most as many as one sweep's batch in flight.
+        attempts = {r["notification_id"]: r["attempts"] for r in rows}
+        unexplained = {nid: n for nid, n in repeats.items() if attempts[nid] < 2 or n > 1}
+        assert not unexplained, f"emails repeated without a crash of the sender to explain them: {unexplained}"
+        assert sum(repeats.values()) <= 50, repeats
         await db.close()
     finally:
         platform.stop()
