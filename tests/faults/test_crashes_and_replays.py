@@ -68,6 +68,19 @@ def referral(n: int) -> dict:
     }
 
 
+class SlowMailbox(Mailbox):
+    """Keeps a message, then takes its time to say so while `slow` is set: a sender killed then
+    dies between the mail server's acceptance and its own record (SMTP's at-least-once case)."""
+
+    slow = False
+
+    async def handle_DATA(self, server, session, envelope) -> str:
+        reply = await super().handle_DATA(server, session, envelope)
+        if self.slow:
+            await asyncio.sleep(1.5)
+        return reply
+
+
 class Platform:
     """NATS, MongoDB and the five services as processes this test may kill and restart."""
 
@@ -197,9 +210,14 @@ async def post_all(platform: Platform, numbers: list[int], retries: Counter) -> 
     return created
 
 
-async def faults(platform: Platform) -> None:
+async def faults(platform: Platform, mailbox: SlowMailbox) -> None:
     """Each fault once (NATS twice), a few seconds apart, the platform working between them."""
-    await asyncio.sleep(3)
+    await asyncio.sleep(4)
+    mailbox.slow = True  # welcome letters in flight when notifications dies: accepted, not recorded
+    await asyncio.sleep(2)
+    await platform.kill_service("notifications")
+    mailbox.slow = False
+    await asyncio.sleep(1)
     await asyncio.to_thread(platform.kill_nats)
     await asyncio.sleep(3)
     await platform.kill_service("referrals")  # mid-batch: clients see errors and retry
@@ -210,7 +228,6 @@ async def faults(platform: Platform) -> None:
     await platform.kill_service("learning")
     await platform.ready(["learning"])
     await asyncio.sleep(2)
-    await platform.kill_service("notifications")  # probably mid-send: the SMTP repeat case
     await asyncio.sleep(2)
     await asyncio.to_thread(platform.kill_nats)
     await asyncio.sleep(2)
@@ -289,7 +306,7 @@ async def wait_settled(platform: Platform, db: AsyncMongoClient, parents: int, t
 
 async def test_nothing_lost_nothing_doubled_under_crashes_and_replays(tmp_path):
     started = time.monotonic()
-    mailbox = Mailbox()
+    mailbox = SlowMailbox()
     mailbox.start()
     platform = Platform(tmp_path, mailbox.port)
     try:
@@ -297,7 +314,7 @@ async def test_nothing_lost_nothing_doubled_under_crashes_and_replays(tmp_path):
         retries: Counter = Counter()
         batches = [list(range(i, REFERRALS, CLIENTS)) for i in range(CLIENTS)]
         posting = asyncio.gather(*(post_all(platform, b, retries) for b in batches))
-        await faults(platform)
+        await faults(platform, mailbox)
         created = {n: r for part in await posting for n, r in part.items()}
         assert sorted(created) == list(range(REFERRALS))
         replayed: set[str] = set()
@@ -350,6 +367,7 @@ async def test_nothing_lost_nothing_doubled_under_crashes_and_replays(tmp_path):
         sent = {r["notification_id"] for r in rows if r["status"] == "sent"}
         assert set(by_row) == sent, "every email is a sent delivery row, and every sent row was emailed"
         repeats = {nid: n - 1 for nid, n in by_row.items() if n > 1}
+        attempts = {r["notification_id"]: r["attempts"] for r in rows}
 
         dead = {s: await db[s]["dead_letters"].count_documents({}) for s in SERVICES}
         unsent = {s: await db[s]["outbox"].count_documents({"sent": False}) for s in SERVICES}
@@ -359,12 +377,13 @@ async def test_nothing_lost_nothing_doubled_under_crashes_and_replays(tmp_path):
         print(f"events {sum(kinds.values())} unique, {len(events)} on the streams; replayed {early} + {late}")
         print(f"events by type: {dict(sorted(kinds.items()))}")
         print(f"deliveries {len(rows)}: {dict(statuses)}; emails {len(mailbox.received)}; SMTP repeats {repeats}")
+        for nid in repeats:
+            print(f"  repeat {nid}: {attempts[nid]} attempts, claimed again after notifications was killed mid-send")
         print(f"outbox unsent {unsent}; dead letters {dead}; runtime {time.monotonic() - started:.0f}s")
         assert sum(dead.values()) == 0 and sum(unsent.values()) == 0
         # SMTP is at least once only across a crash of the sender between the mail server's
         # acceptance and the record: such a row was claimed again once its lease ran out (more than
         # one attempt), and there are at most as many as one sweep's batch in flight.
-        attempts = {r["notification_id"]: r["attempts"] for r in rows}
         unexplained = {nid: n for nid, n in repeats.items() if attempts[nid] < 2 or n > 1}
         assert not unexplained, f"emails repeated without a crash of the sender to explain them: {unexplained}"
         assert sum(repeats.values()) <= 50, repeats
