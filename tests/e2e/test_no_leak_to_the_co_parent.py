@@ -1,0 +1,323 @@
+"""Nothing the other parent can reach reveals the first parent's details.
+
+Alex is referred with distinctive contact details (email, phone, an address in her support needs,
+a rare family and given name); Chris is her co-parent on the same referral. Both go through the
+course on the real services and the Parent Hub (uvicorn on free loopback ports, real NATS,
+MongoDB and SMTP): activation, the eight modules, a workshop each (never the same), and a plan
+Alex starts, proposes on and shares with Chris, who joins it. Then everything Chris can reach is
+read and scanned for Alex's details: every API answer his token gets (refusals included), every
+Parent Hub page he can open, the plan's Word and PDF exports (their text), the calendar file,
+every email sent to him, and every event on the streams (none may carry them in clear)."""
+
+import asyncio
+import io
+import re
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+from docx import Document
+from pypdf import PdfReader
+
+from hub.app import create_app as hub_app
+from hub.config import Settings as HubSettings
+from learning.app import create_app as learning_app
+from learning.config import Settings as LearningSettings
+from learning.content import module
+from notifications.app import create_app as notifications_app
+from notifications.config import Settings as NotificationsSettings
+from plans.app import create_app as plans_app
+from plans.config import Settings as PlansSettings
+from ptfc.dev.servers import free_port
+from ptfc.testing.mailbox import Mailbox
+from ptfc.testing.plugin import bearer, eventually
+from referrals.app import create_app as referrals_app
+from referrals.config import Settings as ReferralsSettings
+from workshops.app import create_app as workshops_app
+from workshops.config import Settings as WorkshopsSettings
+
+pytestmark = pytest.mark.timeout(240)
+
+FCA = bearer("cafcass", "fca-leak")
+STAFF = bearer("provider", "staff-leak", "action-for-children")
+ADDRESS = "Flat 9, 17 Ravensworth Gardens, Hexley HX9 4QQ"
+ALEX = {
+    "given_name": "Zephyrine",
+    "family_name": "Quattlebaum",
+    "email": "zephyrine.q@alexmail.example",
+    "phone": "07700 911911",
+    "gender": "female",
+    "adjustments": {"interpreter": None, "in_person": False, "support_needs": f"Letters to {ADDRESS} only"},
+}
+CHRIS = {
+    "given_name": "Chris",
+    "family_name": "Rowe",
+    "email": "chris.rowe@example.org",
+    "phone": "07700900002",
+    "gender": "male",
+}
+# Alex's details as they could appear anywhere, a fragment of each enough to count.
+SECRETS = [
+    "Zephyrine",
+    "Quattlebaum",
+    "zephyrine.q",
+    "alexmail",
+    "911911",
+    "7700911911",
+    "Ravensworth",
+    "HX9 4QQ",
+    "HX94QQ",
+    "Hexley",
+]
+REFERRAL = {
+    "case_number": "MA24P04242",
+    "court": "Central Family Court",
+    "court_email": "family.london@justice.example",
+    "source": "court_order",
+    "stage": "first_hearing",
+    "court_declined": False,
+    "safeguarding_concerns": False,
+    "region": "London",
+    "fca": {"name": "Sam Patel", "email": "sam.patel@cafcass.example"},
+    "parents": [ALEX, CHRIS],
+    "children": [{"age": 6}],
+}
+
+
+@asynccontextmanager
+async def serve(app: Any, port: int | None = None) -> AsyncIterator[str]:
+    port = port or free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        if task.done():
+            task.result()
+        await asyncio.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        await task
+
+
+@pytest.fixture
+def mailbox():
+    box = Mailbox()
+    box.start()
+    yield box
+    box.stop()
+
+
+def whole(message) -> str:
+    parts = [str(message["Subject"]), str(message["To"]), str(message["From"]), str(message.get("Reply-To", ""))]
+    for part in message.walk():
+        if part.get_content_type() in ("text/plain", "text/html", "text/calendar"):
+            content = part.get_content()
+            parts.append(content if isinstance(content, str) else content.decode(errors="replace"))
+    return "\n".join(parts)
+
+
+def answers(n: int) -> dict[str, str]:
+    activity = module(n).activity
+    if activity.kind == "quiz":
+        return {q.id: q.answer for q in activity.questions}
+    return {p.id: "I will keep my children out of our arguments." for p in activity.prompts}
+
+
+def session(start: datetime, link: str) -> dict:
+    half = timedelta(minutes=75)
+    parts = [(start, start + half), (start + half + timedelta(minutes=15), start + 2 * half + timedelta(minutes=15))]
+    return {
+        "format": "online",
+        "video_link": link,
+        "pattern": "daytime",
+        "parts": [{"starts_at": s.isoformat(), "ends_at": e.isoformat()} for s, e in parts],
+        "facilitators": ["fac-leak"],
+    }
+
+
+def text_of(response: httpx.Response) -> str:
+    """What a person reads in an answer: the body, or the text inside a Word or PDF file."""
+    kind = response.headers.get("content-type", "")
+    if "wordprocessingml" in kind:
+        document = Document(io.BytesIO(response.content))
+        cells = [c.text for t in document.tables for r in t.rows for c in r.cells]
+        return "\n".join([p.text for p in document.paragraphs] + cells)
+    if "pdf" in kind:
+        return "\n".join(page.extract_text() or "" for page in PdfReader(io.BytesIO(response.content)).pages)
+    return response.text + "\n" + "\n".join(f"{k}: {v}" for k, v in response.headers.items())
+
+
+def leaks(text: str) -> list[str]:
+    folded = text.casefold()
+    return [s for s in SECRETS if s.casefold() in folded]
+
+
+async def test_nothing_chris_can_reach_reveals_alexs_details(make_settings, tap, mailbox):
+    hub_port = free_port()
+    hub_url = f"http://127.0.0.1:{hub_port}"
+    fast = {"sweep_interval": timedelta(milliseconds=200)}
+    async with AsyncExitStack() as stack:
+        ref = await stack.enter_async_context(serve(referrals_app(make_settings(ReferralsSettings))))
+        learn = await stack.enter_async_context(serve(learning_app(make_settings(LearningSettings, hub_url=hub_url))))
+        notifications = make_settings(
+            NotificationsSettings,
+            smtp_port=mailbox.port,
+            hub_url=hub_url,
+            send_backoff=timedelta(milliseconds=100),
+            **fast,
+        )
+        await stack.enter_async_context(serve(notifications_app(notifications)))
+        work = await stack.enter_async_context(serve(workshops_app(make_settings(WorkshopsSettings))))
+        plans = await stack.enter_async_context(serve(plans_app(make_settings(PlansSettings, hub_url=hub_url))))
+        hub_settings = HubSettings(
+            public_url=hub_url, cookie_secure=False, learning_url=learn, workshops_url=work, plans_url=plans
+        )
+        await stack.enter_async_context(serve(hub_app(hub_settings), hub_port))
+        api = await stack.enter_async_context(httpx.AsyncClient(timeout=30))
+
+        created = await api.post(f"{ref}/referrals", json=REFERRAL, headers=FCA)
+        assert created.status_code == 201, created.text
+        referral_id = created.json()["id"]
+
+        tokens: dict[str, dict[str, str]] = {}
+        for who, email in (("alex", ALEX["email"]), ("chris", CHRIS["email"])):
+
+            async def welcome(email=email):
+                return [m for m in mailbox.to(email) if "activate?token=" in whole(m)]
+
+            [letter] = await eventually(welcome, timeout=30)
+            token = re.search(r"activate\?token=([A-Za-z0-9_\-]+)", whole(letter)).group(1)
+            activated = await api.post(f"{learn}/activate", json={"token": token})
+            assert activated.status_code == 200, activated.text
+            tokens[who] = {"Authorization": f"Bearer {activated.json()['access_token']}"}
+            for n in range(1, 9):
+                done = await api.post(
+                    f"{learn}/me/modules/{n}/complete", json={"answers": answers(n)}, headers=tokens[who]
+                )
+                assert done.status_code == 200, done.text
+        alex, chris = tokens["alex"], tokens["chris"]
+
+        start = (datetime.now(UTC) + timedelta(days=5)).replace(hour=10, minute=0, second=0, microsecond=0)
+        first = await api.post(f"{work}/sessions", json=session(start, "https://video.example/alex"), headers=STAFF)
+        second = await api.post(f"{work}/sessions", json=session(start, "https://video.example/chris"), headers=STAFF)
+        first_id, second_id = first.json()["id"], second.json()["id"]
+
+        async def book(who, sid):
+            answer = await api.post(f"{work}/me/booking", json={"session_id": sid}, headers=who)
+            return answer if answer.status_code == 201 else None
+
+        await eventually(lambda: book(alex, first_id), timeout=30)
+        await eventually(lambda: book(chris, second_id), timeout=30)
+
+        # Alex starts a plan, proposes, and shares it with her co-parent; Chris joins.
+        body = {"display_name": "Mum", "children": [{"name": "Sam", "age": 6}], "topics": ["living", "pets"]}
+        plan = await api.post(f"{plans}/plans", json=body, headers=alex)
+        assert plan.status_code == 201, plan.text
+        plan_id = plan.json()["plan"]["id"]
+        proposal = {"text": "Sam lives with Mum in the week."}
+        made = await api.post(f"{plans}/plans/{plan_id}/topics/living/proposals", json=proposal, headers=alex)
+        assert made.status_code == 200, made.text
+
+        async def shared():
+            answer = await api.post(f"{plans}/plans/{plan_id}/share", json={"to": "co_parent"}, headers=alex)
+            return answer.status_code == 202
+
+        await eventually(shared, timeout=30)
+
+        async def invitation():
+            return [m for m in mailbox.to(CHRIS["email"]) if "plans/join?token=" in whole(m)]
+
+        [invite] = await eventually(invitation, timeout=30)
+        token = re.search(r"plans/join\?token=([A-Za-z0-9_\-]+)", whole(invite)).group(1)
+        joined = await api.post(
+            f"{plans}/invitations/accept", json={"token": token, "display_name": "Dad"}, headers=chris
+        )
+        assert joined.status_code == 200, joined.text
+        await eventually(lambda: _mail_with(mailbox, CHRIS["email"], "video.example/chris"), timeout=30)
+
+        # Everything Chris can reach, through the APIs with his token…
+        reached: dict[str, httpx.Response] = {}
+        reads = [
+            f"{learn}/me/course",
+            f"{learn}/modules",
+            f"{learn}/modules/1",
+            f"{work}/me/sessions",
+            f"{work}/me/booking",
+            f"{work}/me/waitlist",
+            f"{work}/me/follow-up-consent",
+            f"{work}/sessions/{first_id}",  # Alex's session: refused
+            f"{plans}/plans",
+            f"{plans}/plans/{plan_id}",
+            f"{plans}/plans/{plan_id}/history",
+            f"{plans}/plans/{plan_id}/for-children?age=6",
+            f"{plans}/plans/{plan_id}/export.docx",
+            f"{plans}/plans/{plan_id}/export.pdf",
+            f"{ref}/referrals/{referral_id}",  # refused
+            f"{learn}/enrolments?referral_id={referral_id}",  # refused
+        ]
+        for url in reads:
+            reached[url] = await api.get(url, headers=chris)
+        # …and the refusals he gets when he tries Alex's session or her things.
+        reached["book Alex's session"] = await api.post(
+            f"{work}/me/booking", json={"session_id": first_id}, headers=chris
+        )
+        reached["share again"] = await api.post(
+            f"{plans}/plans/{plan_id}/share", json={"to": "co_parent"}, headers=chris
+        )
+        for url in (
+            f"{plans}/plans/{plan_id}",
+            f"{plans}/plans/{plan_id}/export.docx",
+            f"{plans}/plans/{plan_id}/export.pdf",
+        ):
+            assert reached[url].status_code == 200, (url, reached[url].text)
+        assert "Sam lives with Mum" in text_of(reached[f"{plans}/plans/{plan_id}/export.docx"])
+        assert "Sam lives with Mum" in text_of(reached[f"{plans}/plans/{plan_id}/export.pdf"])
+
+        # …through the Parent Hub's pages, signed in as Chris…
+        cookie = {"ptfc_session": chris["Authorization"].removeprefix("Bearer ")}
+        async with httpx.AsyncClient(base_url=hub_url, cookies=cookie, timeout=30) as page:
+            for path in (
+                "/course",
+                "/learning",
+                "/learning/1",
+                "/workshop",
+                "/workshop/booking.ics",
+                "/workshop/cancel",
+                "/workshop/waitlist",
+                "/plan",
+                f"/plan/{plan_id}",
+                f"/plan/{plan_id}/topic/living",
+                f"/plan/{plan_id}/history",
+                f"/plan/{plan_id}/for-children",
+                f"/plan/{plan_id}/share",
+                f"/plan/{plan_id}/export.docx",
+                f"/plan/{plan_id}/export.pdf",
+                "/resources",
+            ):
+                reached[f"hub {path}"] = await page.get(path)
+        for path in ("/course", "/workshop", f"/plan/{plan_id}", f"/plan/{plan_id}/export.docx"):
+            assert reached[f"hub {path}"].status_code == 200, (path, reached[f"hub {path}"].status_code)
+        assert "video.example/chris" in reached["hub /workshop"].text  # the page shows his own booking
+
+        found = {what: hit for what, answer in reached.items() if (hit := leaks(text_of(answer)))}
+        # …every email sent to him…
+        to_chris = [whole(m) for m in mailbox.to(CHRIS["email"])]
+        assert len(to_chris) >= 4  # welcome, e-learning done, booking, plan invitation
+        found |= {f"email {i}": hit for i, text in enumerate(to_chris) if (hit := leaks(text))}
+        # …and every event on the streams, as a partner or anyone on the bus reads them.
+        events = await tap.all()
+        found |= {f"event {e.type}": hit for e in events if (hit := leaks(e.model_dump_json()))}
+        print(f"\nscanned {len(reached)} answers and pages, {len(to_chris)} emails, {len(events)} events")
+        assert not found, found
+
+        # The scan does see Alex's details where they belong: in the letters to her.
+        assert leaks("\n".join(whole(m) for m in mailbox.to(ALEX["email"])))
+
+
+async def _mail_with(box: Mailbox, address: str, fragment: str):
+    return [m for m in box.to(address) if fragment in whole(m)]
