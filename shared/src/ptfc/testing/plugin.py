@@ -42,7 +42,7 @@ FAST = {
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         parts = Path(str(item.fspath)).parts
-        for kind in ("unit", "integration", "e2e"):
+        for kind in ("unit", "integration", "e2e", "faults"):
             if kind in parts:
                 item.add_marker(getattr(pytest.mark, kind))
 
