@@ -46,6 +46,7 @@ class Settings(ServiceSettings):
     send_backoff: timedelta = timedelta(minutes=1)
     send_lease: timedelta = timedelta(minutes=5)  # well above smtp_timeout: a live sender never loses its claim
     send_batch: int = 50
+    send_concurrency: int = 4  # deliveries in flight at once, each sender task on its own connection
     # the sender sweep runs this often: a welcome letter leaves within about a second
     sweep_interval: timedelta = timedelta(seconds=1)
 
@@ -56,6 +57,8 @@ class Settings(ServiceSettings):
             raise ValueError(f"provider_inboxes needs an address for: {', '.join(missing)}")
         if self.transport == "notify" and not (self.notify_api_key and self.notify_template_id):
             raise ValueError("transport 'notify' needs notify_api_key and notify_template_id")
+        if self.send_concurrency < 1:
+            raise ValueError("send_concurrency must be at least 1")
         if self.send_attempts < 1:
             raise ValueError("send_attempts must be at least 1")
         if self.send_lease.total_seconds() <= self.smtp_timeout:

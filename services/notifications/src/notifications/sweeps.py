@@ -1,4 +1,5 @@
-"""The sender sweep: claims due deliveries one at a time and sends them.
+"""The sender sweep: `send_concurrency` tasks, each claiming one due delivery at a time and sending
+it (a transport keeps a connection per task between sends), until nothing is due.
 
 A claim (`store.claim_due`) marks the row `sending` with a lease token and moves its `due_at` to
 the end of the lease, so two replicas never send the same row, and a sender that dies mid-send
@@ -9,6 +10,7 @@ Exactly once has one unavoidable gap: a crash after the mail server accepted a m
 before the outcome committed sends it again when the lease ends. The Message-ID carries
 the notification id so a receiving system can spot the repeat."""
 
+import asyncio
 import logging
 from typing import Any
 
@@ -85,11 +87,30 @@ async def deliver(rt: Runtime, transport: Transport, row: dict[str, Any]) -> str
 
 def make_sender(transport: Transport) -> Sweep:
     async def send_due(rt: Runtime) -> None:
-        """Send what is due, up to a batch per round."""
-        for _ in range(rt.settings.send_batch):
-            row = await store.claim_due(rt.store.db, rt.clock.now(), rt.settings.send_lease)
-            if row is None:
-                return
-            await deliver(rt, transport, row)
+        """Send what is due, up to a batch per round, with up to `send_concurrency` in flight."""
+        budget = rt.settings.send_batch
+
+        async def claim() -> dict[str, Any] | None:
+            nonlocal budget
+            if budget <= 0:
+                return None
+            budget -= 1
+            return await store.claim_due(rt.store.db, rt.clock.now(), rt.settings.send_lease)
+
+        async def sender(row: dict[str, Any] | None = None) -> None:
+            row = row or await claim()
+            while row is not None:
+                await deliver(rt, transport, row)
+                row = await claim()
+
+        first = await claim()  # an idle round costs one query, not one per sender task
+        if first is None:
+            return
+        others = [sender() for _ in range(rt.settings.send_concurrency - 1)]
+        # Each task stops on its own failure; the others finish what they claimed (no cancel mid-send).
+        outcomes = await asyncio.gather(sender(first), *others, return_exceptions=True)
+        for outcome in outcomes:
+            if isinstance(outcome, Exception):
+                raise outcome  # logged by the sweep loop; what is still due is sent next round
 
     return send_due
