@@ -46,7 +46,7 @@ class Settings(ServiceSettings):
     send_backoff: timedelta = timedelta(minutes=1)
     send_lease: timedelta = timedelta(minutes=5)  # well above smtp_timeout: a live sender never loses its claim
     send_batch: int = 50
-    send_concurrency: int = 4  # deliveries in flight at once, each sender task on its own connection
+    send_concurrency: int = 8  # deliveries claimed, sent and recorded together, each send on its own connection
     # the sender sweep runs this often: a welcome letter leaves within about a second
     sweep_interval: timedelta = timedelta(seconds=1)
 
