@@ -22,7 +22,7 @@ class Settings(ServiceSettings):
     smtp_tls: Literal["none", "starttls", "tls"] = "none"
     smtp_username: str | None = None
     smtp_password: SecretStr | None = None
-    smtp_timeout: float = 30.0
+    smtp_timeout: float = 10.0  # per SMTP command; below send_lease
     sender: str = "Planning Together for Children <no-reply@ptfc.example>"
     notify_api_key: SecretStr | None = None
     notify_template_id: str = ""  # a Notify email template with ((subject)) and ((body))
@@ -44,7 +44,9 @@ class Settings(ServiceSettings):
     # delivery: attempts and back-off for transient failures (doubles each time), and the claim lease
     send_attempts: int = 6
     send_backoff: timedelta = timedelta(minutes=1)
-    send_lease: timedelta = timedelta(minutes=5)  # well above smtp_timeout: a live sender never loses its claim
+    # A claim's lease covers one round of sends (they go at once): above smtp_timeout, so a live
+    # sender keeps its claim, and short, so a delivery whose sender died goes again within ~30 s.
+    send_lease: timedelta = timedelta(seconds=30)
     send_batch: int = 50
     send_concurrency: int = 8  # deliveries claimed, sent and recorded together, each send on its own connection
     # the sender sweep runs this often: a welcome letter leaves within about a second
