@@ -49,8 +49,9 @@ class Settings(ServiceSettings):
     send_lease: timedelta = timedelta(seconds=30)
     send_batch: int = 50
     send_concurrency: int = 8  # deliveries claimed, sent and recorded together, each send on its own connection
-    # the sender sweep runs this often: a welcome letter leaves within about a second
-    sweep_interval: timedelta = timedelta(seconds=1)
+    # The sender sweep looks this often (an idle look is one indexed read): a welcome letter
+    # planned just after a look would otherwise wait a whole interval.
+    sweep_interval: timedelta = timedelta(milliseconds=200)
 
     @model_validator(mode="after")
     def _complete(self) -> "Settings":
