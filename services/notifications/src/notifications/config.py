@@ -48,9 +48,7 @@ class Settings(ServiceSettings):
     # sender keeps its claim, and short, so a delivery whose sender died goes again within ~30 s.
     send_lease: timedelta = timedelta(seconds=30)
     send_batch: int = 50
-    # Deliveries claimed, sent and recorded together, each send on its own SMTP connection: keep it
-    # under the mail server's connections per client (Postfix allows 50).
-    send_concurrency: int = 32
+    send_concurrency: int = 8  # deliveries claimed, sent and recorded together, each send on its own connection
     # The sender sweep looks this often (an idle look is one indexed read): a welcome letter
     # planned just after a look would otherwise wait a whole interval.
     sweep_interval: timedelta = timedelta(milliseconds=200)
