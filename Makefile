@@ -27,3 +27,4 @@ lint: sync
 bench: sync
 	$(UV) run python bench/messaging.py
 	$(UV) run python bench/allocation.py
+	$(UV) run python bench/journey.py

@@ -22,7 +22,7 @@ class Settings(ServiceSettings):
     smtp_tls: Literal["none", "starttls", "tls"] = "none"
     smtp_username: str | None = None
     smtp_password: SecretStr | None = None
-    smtp_timeout: float = 30.0
+    smtp_timeout: float = 10.0  # per SMTP command; below send_lease
     sender: str = "Planning Together for Children <no-reply@ptfc.example>"
     notify_api_key: SecretStr | None = None
     notify_template_id: str = ""  # a Notify email template with ((subject)) and ((body))
@@ -44,10 +44,14 @@ class Settings(ServiceSettings):
     # delivery: attempts and back-off for transient failures (doubles each time), and the claim lease
     send_attempts: int = 6
     send_backoff: timedelta = timedelta(minutes=1)
-    send_lease: timedelta = timedelta(minutes=5)  # well above smtp_timeout: a live sender never loses its claim
+    # A claim's lease covers one round of sends (they go at once): above smtp_timeout, so a live
+    # sender keeps its claim, and short, so a delivery whose sender died goes again within ~30 s.
+    send_lease: timedelta = timedelta(seconds=30)
     send_batch: int = 50
-    # the sender sweep runs this often: a welcome letter leaves within about a second
-    sweep_interval: timedelta = timedelta(seconds=1)
+    send_concurrency: int = 8  # deliveries claimed, sent and recorded together, each send on its own connection
+    # The sender sweep looks this often (an idle look is one indexed read): a welcome letter
+    # planned just after a look would otherwise wait a whole interval.
+    sweep_interval: timedelta = timedelta(milliseconds=200)
 
     @model_validator(mode="after")
     def _complete(self) -> "Settings":
@@ -56,6 +60,8 @@ class Settings(ServiceSettings):
             raise ValueError(f"provider_inboxes needs an address for: {', '.join(missing)}")
         if self.transport == "notify" and not (self.notify_api_key and self.notify_template_id):
             raise ValueError("transport 'notify' needs notify_api_key and notify_template_id")
+        if self.send_concurrency < 1:
+            raise ValueError("send_concurrency must be at least 1")
         if self.send_attempts < 1:
             raise ValueError("send_attempts must be at least 1")
         if self.send_lease.total_seconds() <= self.smtp_timeout:

@@ -200,6 +200,22 @@ async def claim_due(db: AsyncDatabase, now: datetime, lease: timedelta) -> dict[
     )
 
 
+async def claim_due_many(db: AsyncDatabase, now: datetime, lease: timedelta, limit: int) -> list[dict[str, Any]]:
+    """Up to `limit` due rows claimed together, as `claim_due` claims one, under one lease token: a
+    read, one write and a read for the lot (each write waits for the disk). The write checks each
+    row is still due, so a row another replica claimed in between is not taken twice."""
+    due = {"status": {"$in": ["pending", "sending"]}, "due_at": {"$lte": now}}
+    ids = [row["_id"] for row in await db[DELIVERIES].find(due, {"_id": 1}).sort("due_at", 1).to_list(limit)]
+    if not ids:
+        return []
+    token = uuid4().hex
+    await db[DELIVERIES].update_many(
+        {"_id": {"$in": ids}, **due},
+        {"$set": {"status": "sending", "lease": token, "due_at": now + lease}, "$inc": {"attempts": 1}},
+    )
+    return await db[DELIVERIES].find({"_id": {"$in": ids}, "lease": token}).to_list(limit)
+
+
 async def record_attempt(tx: Tx, row: dict[str, Any], changes: dict[str, Any]) -> bool:
     """The outcome of one attempt, only while this sender still holds the lease."""
     done = await tx.db[DELIVERIES].update_one(

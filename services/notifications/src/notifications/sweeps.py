@@ -1,6 +1,8 @@
-"""The sender sweep: claims due deliveries one at a time and sends them.
+"""The sender sweep: claims up to `send_concurrency` due deliveries at once, sends them together
+(the SMTP transport keeps a connection for each concurrent send between rounds) and records their
+outcomes in one transaction, until nothing is due.
 
-A claim (`store.claim_due`) marks the row `sending` with a lease token and moves its `due_at` to
+A claim (`store.claim_due_many`) marks each row `sending` with a lease token and moves its `due_at` to
 the end of the lease, so two replicas never send the same row, and a sender that dies mid-send
 leaves a row that becomes claimable again when the lease ends. The outcome (`domain.after_attempt`:
 sent, retry later, failed) and its event commit in one transaction, only while the lease holds.
@@ -9,6 +11,7 @@ Exactly once has one unavoidable gap: a crash after the mail server accepted a m
 before the outcome committed sends it again when the lease ends. The Message-ID carries
 the notification id so a receiving system can spot the repeat."""
 
+import asyncio
 import logging
 from typing import Any
 
@@ -35,24 +38,26 @@ def outcome_event(row: dict[str, Any], reason: str | None) -> NotificationSent |
     return NotificationFailed(**ids, reason=reason) if reason is not None else NotificationSent(**ids)
 
 
-async def settle(rt: Runtime, row: dict[str, Any], attempt: Attempt) -> None:
-    """Record the outcome of one attempt; a final outcome emits its event in the same transaction."""
+async def settle(rt: Runtime, outcomes: list[tuple[dict[str, Any], Attempt]]) -> None:
+    """Record the outcomes of a batch of attempts in one transaction (one commit, not one each); a
+    final outcome emits its event in it. A row whose lease ran out is left to its new sender."""
 
     async def work(tx: Tx) -> None:
-        if not await store.record_attempt(tx, row, attempt.changes):
-            log.warning("delivery %s: lease lost before its outcome was recorded", row["notification_id"])
-            return
-        if attempt.final:
-            await tx.emit(outcome_event(row, attempt.failed), row["correlation_id"])
+        for row, attempt in outcomes:
+            if not await store.record_attempt(tx, row, attempt.changes):
+                log.warning("delivery %s: lease lost before its outcome was recorded", row["notification_id"])
+                continue
+            if attempt.final:
+                await tx.emit(outcome_event(row, attempt.failed), row["correlation_id"])
 
     await rt.store.run(work)
 
 
-async def deliver(rt: Runtime, transport: Transport, row: dict[str, Any]) -> str:
+async def attempt(rt: Runtime, transport: Transport, row: dict[str, Any]) -> Attempt:
+    """Send one claimed row; its outcome, not yet recorded."""
     attempts, limit, backoff = row["attempts"], rt.settings.send_attempts, rt.settings.send_backoff
     if attempts > limit:  # its sender died on the last attempt
-        await settle(rt, row, domain.given_up(rt.clock.now()))
-        return "failed"
+        return domain.given_up(rt.clock.now())
     started = rt.clock.now()
     try:
         text, html = filled(row, rt.settings)  # the single-use link goes in only now (links.py)
@@ -68,28 +73,39 @@ async def deliver(rt: Runtime, transport: Transport, row: dict[str, Any]) -> str
         await transport.send(message)
     except (Permanent, Transient) as error:
         transient = isinstance(error, Transient)
-        attempt = domain.after_attempt(attempts, limit, backoff, rt.clock.now(), str(error), transient)
+        return domain.after_attempt(attempts, limit, backoff, rt.clock.now(), str(error), transient)
     except Exception as error:  # a bug in a transport: keep the message, try again later
         log.exception("delivery %s: unexpected error", row["notification_id"])
-        attempt = domain.retry_later(attempts, backoff, started, type(error).__name__)
-    else:
-        attempt = domain.after_attempt(attempts, limit, backoff, rt.clock.now())
-    await settle(rt, row, attempt)
-    outcome = {"sent": "sent", "failed": "failed"}.get(attempt.changes["status"], "retry")
-    if outcome == "retry":
-        log.info("delivery %s: failure (attempt %d), retry later", row["notification_id"], attempts)
-    elif outcome == "failed":
+        return domain.retry_later(attempts, backoff, started, type(error).__name__)
+    return domain.after_attempt(attempts, limit, backoff, rt.clock.now())
+
+
+def told(row: dict[str, Any], attempt: Attempt) -> None:
+    status = attempt.changes["status"]
+    if status == "failed":
         log.warning("delivery %s failed: %s", row["notification_id"], attempt.failed)
-    return outcome
+    elif status != "sent":
+        log.info("delivery %s: failure (attempt %d), retry later", row["notification_id"], row["attempts"])
 
 
 def make_sender(transport: Transport) -> Sweep:
     async def send_due(rt: Runtime) -> None:
-        """Send what is due, up to a batch per round."""
-        for _ in range(rt.settings.send_batch):
-            row = await store.claim_due(rt.store.db, rt.clock.now(), rt.settings.send_lease)
-            if row is None:
+        """Send what is due, up to `send_batch` per round: `send_concurrency` rows claimed together,
+        sent at once, their outcomes recorded together; then the next rows."""
+        budget = rt.settings.send_batch
+        while budget > 0:
+            now, lease = rt.clock.now(), rt.settings.send_lease
+            rows = await store.claim_due_many(rt.store.db, now, lease, min(rt.settings.send_concurrency, budget))
+            if not rows:
                 return
-            await deliver(rt, transport, row)
+            budget -= len(rows)
+            results = await asyncio.gather(*(attempt(rt, transport, row) for row in rows), return_exceptions=True)
+            done = [(row, result) for row, result in zip(rows, results, strict=True) if isinstance(result, Attempt)]
+            await settle(rt, done)
+            for row, result in done:
+                told(row, result)
+            failed = next((r for r in results if isinstance(r, BaseException)), None)
+            if failed is not None:
+                raise failed  # logged by the sweep loop; that row is sent again when its lease ends
 
     return send_due

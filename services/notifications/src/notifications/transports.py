@@ -6,6 +6,7 @@ Notify 429/5xx) and `Permanent` for what never will (SMTP 5xx, Notify 400/403)."
 import asyncio
 import io
 import re
+import time
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
@@ -53,9 +54,15 @@ def scrub(reason: str, address: str) -> str:
     return EMAIL_SHAPED.sub("<address>", reason.replace(address, "<recipient>"))[:500]
 
 
+# A connection idle longer than this is closed rather than reused: servers drop idle clients
+# (often after a minute or more), and a send on a dropped connection would fail for nothing.
+IDLE_SECONDS = 15.0
+
+
 class SmtpTransport:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
+        self.idle: list[tuple[aiosmtplib.SMTP, float]] = []  # connections between two sends
 
     def build(self, message: Outgoing) -> EmailMessage:
         mail = EmailMessage()
@@ -78,19 +85,13 @@ class SmtpTransport:
         return mail
 
     async def send(self, message: Outgoing) -> None:
-        s = self.settings
-        password = s.smtp_password.get_secret_value() if s.smtp_password else None
         try:
-            await aiosmtplib.send(
-                self.build(message),
-                hostname=s.smtp_host,
-                port=s.smtp_port,
-                use_tls=s.smtp_tls == "tls",
-                start_tls=s.smtp_tls == "starttls",  # never opportunistic: "none" means plain
-                username=s.smtp_username,
-                password=password,
-                timeout=s.smtp_timeout,
-            )
+            client = await self._connection()
+            try:
+                await client.send_message(self.build(message))
+            except BaseException:
+                client.close()  # whatever went wrong, the next send starts on a fresh connection
+                raise
         except aiosmtplib.SMTPRecipientsRefused as error:
             codes = [r.code for r in error.recipients]
             reason = scrub("; ".join(f"{r.code} {r.message}" for r in error.recipients), message.to)
@@ -101,6 +102,32 @@ class SmtpTransport:
         except (aiosmtplib.SMTPException, OSError, TimeoutError) as error:
             # Refused or dropped connections and timeouts: the server may be back soon.
             raise Transient(scrub(f"smtp {type(error).__name__}: {error}", message.to)) from error
+        self.idle.append((client, time.monotonic()))
+
+    async def _connection(self) -> aiosmtplib.SMTP:
+        """An idle connection of an earlier send, else a new one: a sender task reuses one from send
+        to send, and concurrent tasks each hold their own (SMTP sends one message at a time)."""
+        while self.idle:
+            client, since = self.idle.pop()
+            if client.is_connected and time.monotonic() - since < IDLE_SECONDS:
+                return client
+            client.close()
+        s = self.settings
+        client = aiosmtplib.SMTP(
+            hostname=s.smtp_host,
+            port=s.smtp_port,
+            use_tls=s.smtp_tls == "tls",
+            start_tls=s.smtp_tls == "starttls",  # never opportunistic: "none" means plain
+            username=s.smtp_username,
+            password=s.smtp_password.get_secret_value() if s.smtp_password else None,
+            timeout=s.smtp_timeout,
+        )
+        try:
+            await client.connect()
+        except BaseException:
+            client.close()
+            raise
+        return client
 
 
 class NotifyTransport:
