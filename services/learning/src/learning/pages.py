@@ -12,7 +12,7 @@ from importlib.resources import files
 from fastapi import APIRouter
 from fastapi.responses import HTMLResponse
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(tags=["pages"])
 
 PAGE = (files("learning") / "hub.html").read_text(encoding="utf-8")
 _script = re.search(r"<script>(.*)</script>", PAGE, re.S).group(1)
@@ -30,7 +30,11 @@ HEADERS = {
 }
 
 
-@router.get("/activate", response_class=HTMLResponse)
-@router.get("/sign-in", response_class=HTMLResponse)
+PAGE_RESPONSE = {200: {"content": {"text/html": {}}, "description": "The page, for a person's browser."}}
+
+
+@router.get("/activate", response_class=HTMLResponse, responses=PAGE_RESPONSE, operation_id="activation_page")
+@router.get("/sign-in", response_class=HTMLResponse, responses=PAGE_RESPONSE, operation_id="sign_in_page")
 async def hub_page() -> HTMLResponse:
+    """The page an emailed link opens (its `?token=` is read by the page's script, not here)."""
     return HTMLResponse(PAGE, headers=HEADERS)

@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, Field, StringConstraints
 
 from plans.content import TOPICS, Language
-from ptfc.models import Request
+from ptfc.models import Request, integer
 
 Name = Annotated[str, StringConstraints(min_length=1, max_length=60, pattern=r"^[^\x00-\x1f<>]+$")]
 # Free text may hold line breaks and tabs, but no other control character: Word files cannot hold them.
@@ -22,7 +22,7 @@ Where = Literal["owner", "invitee", "both"]
 
 class Child(Request):
     name: Name = Field(description="A first name or nickname: nothing more is needed.")
-    age: int = Field(ge=0, le=18)
+    age: integer(ge=0, le=18)  # type: ignore[valid-type]
 
 
 class NewPlan(Request):

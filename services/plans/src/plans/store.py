@@ -23,6 +23,7 @@ INDEXES: dict[str, list[IndexModel]] = {
     PLANS: [
         IndexModel([("parties.participant_id", ASCENDING), ("_id", ASCENDING)]),
         IndexModel([("viewers", ASCENDING), ("_id", ASCENDING)]),
+        IndexModel("parties.token_hash", sparse=True),
     ],
     HISTORY: [IndexModel([("plan_id", ASCENDING), ("seq", ASCENDING)], unique=True)],
     INVITATIONS: [
@@ -104,6 +105,11 @@ async def replace_invitation(tx: Tx, doc: dict) -> None:
         {"plan_id": doc["plan_id"], "state": "pending"}, {"$set": {"state": "superseded"}}, session=tx.session
     )
     await tx.db[INVITATIONS].insert_one(doc, session=tx.session)
+
+
+async def plan_token_known(db: Any, token_hash: str) -> bool:
+    """Whether some plan has (or had) a party with this plan token."""
+    return await db[PLANS].find_one({"parties.token_hash": token_hash}, {"_id": 1}) is not None
 
 
 async def spend_invitation(tx: Tx, token_hash: str, now: Any) -> dict:

@@ -1,7 +1,6 @@
 """HTTP routes of the workshops service: sessions for provider staff and facilitators, booking for
 parents, attendance, follow-up calls and safeguarding concerns."""
 
-from datetime import datetime
 from typing import Annotated, Any
 
 from bson import ObjectId
@@ -11,6 +10,7 @@ from fastapi.responses import JSONResponse
 from ptfc.auth import Caller, CurrentCaller
 from ptfc.events import FollowupCompleted, SafeguardingConcernRaised
 from ptfc.idempotency import IdempotencyKey, once
+from ptfc.models import DateTime
 from ptfc.pagination import Page, Paging
 from ptfc.problems import Problem, not_found
 from ptfc.service import Runtime, RuntimeDep
@@ -72,8 +72,8 @@ async def list_sessions(
     rt: RuntimeDep,
     caller: CurrentCaller,
     paging: Paging,
-    starts_from: Annotated[datetime | None, Query(alias="from")] = None,
-    starts_to: Annotated[datetime | None, Query(alias="to")] = None,
+    starts_from: Annotated[DateTime | None, Query(alias="from")] = None,
+    starts_to: Annotated[DateTime | None, Query(alias="to")] = None,
     format: Format | None = None,
     pattern: Pattern | None = None,
     language: Annotated[str | None, Query(max_length=10)] = None,
@@ -331,8 +331,18 @@ async def outcomes(
 # ---- safeguarding concerns -------------------------------------------------------------------------
 
 
+CONCERN_LINK = {
+    "operationId": "read_concern_concerns__concern_id__get",
+    "parameters": {"concern_id": "$response.body#/id"},
+}
+
+
 @router.post(
-    "/sessions/{session_id}/concerns", status_code=201, response_model=views.ConcernCreated, tags=["safeguarding"]
+    "/sessions/{session_id}/concerns",
+    status_code=201,
+    response_model=views.ConcernCreated,
+    tags=["safeguarding"],
+    openapi_extra={"responses": {"201": {"links": {"read_concern": CONCERN_LINK}}}},
 )
 async def raise_concern(
     session_id: SessionId, body: ConcernIn, rt: RuntimeDep, caller: CurrentCaller, key: IdempotencyKey = None
