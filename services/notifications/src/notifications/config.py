@@ -49,6 +49,15 @@ class Settings(ServiceSettings):
     # the sender sweep runs this often: a welcome letter leaves within about a second
     sweep_interval: timedelta = timedelta(seconds=1)
 
+    # webhooks to partners' endpoints: attempts and back-off (doubles each time), the claim lease
+    webhook_attempts: int = 10
+    webhook_backoff: timedelta = timedelta(seconds=30)
+    webhook_timeout: float = 10.0  # seconds for the endpoint to answer
+    webhook_lease: timedelta = timedelta(minutes=2)  # well above webhook_timeout
+    webhook_replay_max: int = 10_000  # events one replay request may queue
+    # Plain http:// to this machine's own address, for development and tests only; never in production.
+    webhook_allow_local_http: bool = False
+
     @model_validator(mode="after")
     def _complete(self) -> "Settings":
         missing = [slug for slug in PROVIDERS if not self.provider_inboxes.get(slug)]
@@ -58,6 +67,8 @@ class Settings(ServiceSettings):
             raise ValueError("transport 'notify' needs notify_api_key and notify_template_id")
         if self.send_attempts < 1:
             raise ValueError("send_attempts must be at least 1")
+        if self.webhook_lease.total_seconds() <= self.webhook_timeout:
+            raise ValueError("webhook_lease must be longer than webhook_timeout")
         if self.send_lease.total_seconds() <= self.smtp_timeout:
             raise ValueError("send_lease must be longer than smtp_timeout")
         return self
