@@ -13,6 +13,12 @@ class Request(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
+def examples(*values: dict[str, Any]) -> ConfigDict:
+    """A request body's examples, shown in its schema (and sent by schemathesis' examples phase).
+    A subclass's `model_config` is merged with its base's, so the rules above still hold."""
+    return ConfigDict(json_schema_extra={"examples": list(values)})
+
+
 def _whole(value: Any) -> Any:
     # JSON Schema counts 6.0 as an integer: accept it as 6 (a string or 6.5 is still refused).
     return int(value) if isinstance(value, float) and value.is_integer() else value

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, Field
 
 from notifications.domain import WEBHOOK_EVENTS
-from ptfc.models import DateTime, Request
+from ptfc.models import DateTime, Request, examples
 
 Status = Literal["pending", "sending", "sent", "failed", "skipped"]
 
@@ -60,23 +60,19 @@ class WebhookIn(Request):
     ]
     event_types: Annotated[list[WebhookEvent], Field(min_length=1, max_length=len(WEBHOOK_EVENTS))]
 
-    model_config = {
-        "json_schema_extra": {
-            "examples": [
-                {
-                    "partner": "cafcass-cms",
-                    "url": "https://cms.cafcass.example/ptfc/webhooks",
-                    "event_types": ["course.completed", "course.incomplete"],
-                }
-            ]
+    model_config = examples(
+        {
+            "partner": "cafcass-cms",
+            "url": "https://cms.cafcass.example/ptfc/webhooks",
+            "event_types": ["course.completed", "course.incomplete"],
         }
-    }
+    )
 
 
 class ReplayIn(Request):
     since: DateTime = Field(description="Send again every event this endpoint wants that occurred since then.")
 
-    model_config = {"json_schema_extra": {"examples": [{"since": "2026-11-01T00:00:00Z"}]}}
+    model_config = examples({"since": "2026-11-01T00:00:00Z"})
 
 
 class Webhook(BaseModel):

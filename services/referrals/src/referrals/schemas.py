@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, Field, StrictBool, field_validator
 
 from ptfc.events import Availability, Language
-from ptfc.models import Request, integer
+from ptfc.models import Request, examples, integer
 from referrals.domain import ROUTABLE_REGIONS, ParticipantStatus, ReferralStatus
 
 Email = Annotated[str, Field(min_length=3, max_length=254, pattern=r"^[^@\s<>,;:\"]+@[^@\s<>,;:\"]+\.[^@\s<>,;:\"]+$")]
@@ -85,13 +85,41 @@ class NewReferral(Request):
     parents: Annotated[list[Parent], Field(min_length=1, max_length=2)]
     children: Annotated[list[Child], Field(min_length=1, max_length=20)]
 
+    model_config = examples(
+        {
+            "case_number": "MA24P00123",
+            "court": "Manchester Civil Justice Centre",
+            "source": "court_order",
+            "stage": "first_hearing",
+            "court_declined": False,
+            "safeguarding_concerns": False,
+            "region": "greater manchester",
+            "fca": {"name": "Sam Patel", "email": "sam.patel@cafcass.example"},
+            "parents": [
+                {
+                    "given_name": "Alex",
+                    "family_name": "Jones",
+                    "email": "alex@example.org",
+                    "phone": "07700900001",
+                    "preferred_language": "en",
+                    "availability": ["evening", "weekend"],
+                }
+            ],
+            "children": [{"age": 6}, {"age": 9}],
+        }
+    )
+
 
 class Withdrawal(Request):
     reason: Annotated[str, Field(min_length=1, max_length=500)]
 
+    model_config = examples({"reason": "The court discharged the order."})
+
 
 class Reorder(Request):
     reason: Annotated[str, Field(max_length=500)] = ""
+
+    model_config = examples({"reason": "Ordered again at the hearing on 2 March."})
 
 
 # ---- answers -------------------------------------------------------------------------------

@@ -5,7 +5,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from ptfc.events import Language
-from ptfc.models import DateTime, Integer, integer
+from ptfc.models import DateTime, Integer, examples, integer
 
 Id = Annotated[str, Field(min_length=1, max_length=100)]
 Text = Annotated[str, Field(min_length=1, max_length=200)]
@@ -50,6 +50,21 @@ class SessionIn(Strict):
     interpreters: Interpreters = []
     facilitators: Facilitators
 
+    model_config = examples(
+        {
+            "format": "online",
+            "video_link": "https://meet.example/ptfc-123",
+            "pattern": "daytime",
+            "parts": [
+                {"starts_at": "2030-03-04T09:30:00Z", "ends_at": "2030-03-04T10:45:00Z"},
+                {"starts_at": "2030-03-04T11:00:00Z", "ends_at": "2030-03-04T12:15:00Z"},
+            ],
+            "capacity": 6,
+            "language": "en",
+            "facilitators": ["fac-jo"],
+        }
+    )
+
 
 class SessionPatch(Strict):
     """Only what may change; the parts only while nobody is booked."""
@@ -61,18 +76,26 @@ class SessionPatch(Strict):
     interpreters: Interpreters | None = None
     facilitators: Facilitators | None = None
 
+    model_config = examples({"capacity": 5, "interpreters": ["Polish"]})
+
 
 class BookIn(Strict):
     session_id: Annotated[str, Field(min_length=1, max_length=24)]
+
+    model_config = examples({"session_id": "6650f0c2a1b2c3d4e5f60718"})
 
 
 class WaitIn(Strict):
     patterns: Annotated[list[Pattern], Field(min_length=1, max_length=3)]
     formats: Annotated[list[Format], Field(min_length=1, max_length=2)]
 
+    model_config = examples({"patterns": ["daytime", "weekend"], "formats": ["online"]})
+
 
 class ConsentIn(Strict):
     consent: StrictBool
+
+    model_config = examples({"consent": True})
 
 
 class AttendanceIn(Strict):
@@ -80,13 +103,25 @@ class AttendanceIn(Strict):
     part: Literal[1, 2]
     status: Literal["attended", "missed", "left_early"]
 
+    model_config = examples({"participant_id": "6650f0c2a1b2c3d4e5f60719", "part": 1, "status": "attended"})
+
 
 class ConcernIn(Strict):
     participant_id: Id
     category: Category
     details: Annotated[str, Field(min_length=1, max_length=5000)]
 
+    model_config = examples(
+        {
+            "participant_id": "6650f0c2a1b2c3d4e5f60719",
+            "category": "child_at_risk",
+            "details": "What was said, when and by whom.",
+        }
+    )
+
 
 class FollowupOutcomeIn(Strict):
     reached: StrictBool
     answers: dict[Annotated[str, Field(max_length=40)], Integer] | None = Field(default=None, max_length=20)
+
+    model_config = examples({"reached": False})
