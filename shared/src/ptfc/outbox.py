@@ -26,32 +26,42 @@ class Relay:
         self._task: asyncio.Task | None = None
 
     async def publish_pending(self) -> int:
-        """Publish everything unsent, oldest first; stops at the first failure to keep order."""
+        """Publish everything unsent, oldest first. A batch is published together and its
+        acknowledgements awaited together (one round trip per batch, not per event); rows are
+        marked sent up to the first failure, and the rest go again next round (JetStream drops
+        the ones it already has, by `Nats-Msg-Id`)."""
         total = 0
         while True:
             pending = await self.store.db[OUTBOX].find({"sent": False}).sort("_id", 1).to_list(self.batch)
             if not pending:
                 return total
+            # Tasks start in order, so the messages leave in order on the one connection.
+            results = await asyncio.gather(*(self._publish(row) for row in pending), return_exceptions=True)
             done = []
-            try:
-                for row in pending:
-                    await self.broker.publish(
-                        row["body"].encode(),
-                        subject=row["subject"],
-                        headers={"Nats-Msg-Id": row["event_id"], "content-type": "application/json"},
-                        stream=stream_for(row["subject"]),
-                    )
-                    done.append(row["_id"])
-            finally:
-                if done:
-                    # The body goes once published: JetStream holds the event, and a sent row kept
-                    # for 30 days must not keep the contact details a `referral.created` carries.
-                    await self.store.db[OUTBOX].update_many(
-                        {"_id": {"$in": done}},
-                        {"$set": {"sent": True, "sent_at": self.store.clock.now()}, "$unset": {"body": ""}},
-                    )
-                    EVENTS_PUBLISHED.labels(self.store.producer).inc(len(done))
-                    total += len(done)
+            for row, result in zip(pending, results, strict=True):
+                if isinstance(result, BaseException):
+                    break
+                done.append(row["_id"])
+            if done:
+                # The body goes once published: JetStream holds the event, and a sent row kept
+                # for 30 days must not keep the contact details a `referral.created` carries.
+                await self.store.db[OUTBOX].update_many(
+                    {"_id": {"$in": done}},
+                    {"$set": {"sent": True, "sent_at": self.store.clock.now()}, "$unset": {"body": ""}},
+                )
+                EVENTS_PUBLISHED.labels(self.store.producer).inc(len(done))
+                total += len(done)
+            failed = next((r for r in results if isinstance(r, BaseException)), None)
+            if failed is not None:
+                raise failed
+
+    async def _publish(self, row: dict) -> None:
+        await self.broker.publish(
+            row["body"].encode(),
+            subject=row["subject"],
+            headers={"Nats-Msg-Id": row["event_id"], "content-type": "application/json"},
+            stream=stream_for(row["subject"]),
+        )
 
     async def _loop(self) -> None:
         # Until stopped. A driver may swallow the cancel that `stop` sends (it lands mid-I/O and
