@@ -25,6 +25,7 @@ from ptfc.auth import CurrentCaller
 from ptfc.idempotency import IdempotencyKey, once
 from ptfc.pagination import Page, Paging
 from ptfc.runtime import RuntimeDep
+from ptfc.sealing import seal
 from ptfc.store import Tx
 
 router = APIRouter()
@@ -84,9 +85,11 @@ async def register_webhook(rt: RuntimeDep, caller: CurrentCaller, body: WebhookI
         raise problem(refused)
 
     async def work(tx: Tx) -> tuple[int, dict[str, Any]]:
-        endpoint = {"_id": store.new_id(), **body.model_dump(), "secret": domain.new_webhook_secret()}
-        await store.add_endpoint(tx, {**endpoint, "enabled": True, "created_at": tx.clock.now(), "by": caller.sub})
-        return 201, webhook_created({**endpoint, "enabled": True, "created_at": tx.clock.now()}).model_dump(mode="json")
+        secret = domain.new_webhook_secret()
+        endpoint = {"_id": store.new_id(), **body.model_dump(), "enabled": True, "created_at": tx.clock.now()}
+        sealed = seal(rt.settings.webhook_seal_key, secret)
+        await store.add_endpoint(tx, {**endpoint, "sealed_secret": sealed, "by": caller.sub})
+        return 201, webhook_created(endpoint, secret).model_dump(mode="json")
 
     return await once(rt.store, key, f"webhook:{caller.sub}", body.model_dump(mode="json"), work)
 

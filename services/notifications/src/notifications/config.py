@@ -6,10 +6,12 @@ every message under `var/mail/`."""
 from datetime import timedelta
 from typing import Literal
 
-from pydantic import SecretStr, model_validator
+from pydantic import Field, SecretStr, model_validator
 
 from ptfc.events import PROVIDERS
 from ptfc.settings import ServiceSettings
+
+DEV_WEBHOOK_SEAL_KEY = "ptfc-local-webhook-seal-key-never-use-in-production"
 
 
 class Settings(ServiceSettings):
@@ -57,6 +59,8 @@ class Settings(ServiceSettings):
     webhook_replay_max: int = 10_000  # events one replay request may queue
     # Plain http:// to this machine's own address, for development and tests only; never in production.
     webhook_allow_local_http: bool = False
+    # Seals each endpoint's signing secret at rest (ptfc.sealing): a copy of the database cannot sign.
+    webhook_seal_key: str = Field(DEV_WEBHOOK_SEAL_KEY, min_length=32)
 
     @model_validator(mode="after")
     def _complete(self) -> "Settings":

@@ -17,6 +17,7 @@ from notifications.domain import Attempt
 from notifications.transports import Outgoing, Permanent, Transient, Transport, WebhookPoster
 from ptfc.events import NotificationFailed, NotificationSent
 from ptfc.runtime import Runtime, Sweep
+from ptfc.sealing import unseal
 from ptfc.store import Tx
 
 log = logging.getLogger("notifications.sweeps")
@@ -96,6 +97,10 @@ def make_sender(transport: Transport) -> Sweep:
 # ---- webhooks ------------------------------------------------------------------------------------
 
 
+def secret_of(rt: Runtime, endpoint: dict[str, Any]) -> str:
+    return unseal(rt.settings.webhook_seal_key, endpoint["sealed_secret"])
+
+
 async def post_webhook(rt: Runtime, poster: WebhookPoster, row: dict[str, Any]) -> str:
     """One signed POST of one event to one endpoint (Standard Webhooks), and its outcome recorded
     while the lease holds. At least once: a crash after the endpoint took it posts it again, with
@@ -114,7 +119,7 @@ async def post_webhook(rt: Runtime, poster: WebhookPoster, row: dict[str, Any]) 
         headers = {
             "webhook-id": event["_id"],
             "webhook-timestamp": str(timestamp),
-            "webhook-signature": domain.sign_webhook(endpoint["secret"], event["_id"], timestamp, body),
+            "webhook-signature": domain.sign_webhook(secret_of(rt, endpoint), event["_id"], timestamp, body),
         }
         try:
             await poster.post(endpoint["url"], body, headers)

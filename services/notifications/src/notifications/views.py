@@ -55,8 +55,9 @@ def webhook_view(doc: dict[str, Any]) -> Webhook:
     )
 
 
-def webhook_created(doc: dict[str, Any]) -> WebhookCreated:
-    return WebhookCreated(**webhook_view(doc).model_dump(), secret=doc["secret"])
+def webhook_created(doc: dict[str, Any], secret: str) -> WebhookCreated:
+    """The one answer that shows the signing secret: it is kept only sealed."""
+    return WebhookCreated(**webhook_view(doc).model_dump(), secret=secret)
 
 
 def webhook_delivery_view(doc: dict[str, Any]) -> WebhookDelivery:

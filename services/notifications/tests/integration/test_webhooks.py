@@ -89,11 +89,14 @@ async def deliveries(client, endpoint_id: str, **query) -> list[dict]:
 
 async def test_a_signed_course_completed_survives_a_failing_endpoint_and_comes_again_on_replay(kit, settings, endpoint):
     endpoint.failures = 2
-    async with running(create_app(settings)) as client:
+    app = create_app(settings)
+    async with running(app) as client:
         hook = await register(client, endpoint.url, ["course.completed"])
         assert hook["secret"].startswith("whsec_")
         shown = await client.get(f"/webhooks/{hook['id']}", headers=OPS)
         assert "secret" not in shown.json()  # shown once, at registration
+        stored = await app.state.rt.store.db.webhook_endpoints.find_one()
+        assert hook["secret"] not in str(stored)  # kept sealed
 
         completed = await kit.publish(event("course.completed", "r-9", "p-9"))
         await kit.publish(event("course.incomplete", "r-9", "p-8"))  # not asked for
