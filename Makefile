@@ -2,7 +2,7 @@
 # Each installs what it needs on first use: uv (from PyPI, as a Python module), then the locked workspace.
 UV := python3 -m uv
 
-.PHONY: up test lint bench sync
+.PHONY: up test lint bench sync browser
 
 sync:
 	@$(UV) --version >/dev/null 2>&1 || python3 -m pip install --quiet --user uv || python3 -m pip install --quiet uv
@@ -13,7 +13,12 @@ sync:
 up: sync
 	$(UV) run ptfc up
 
-test: sync
+# The Parent Hub's browser tests drive Debian's chromium (Playwright cannot download its own here),
+# with Noto fonts so Urdu renders in screenshots. Installed once, as root, when missing.
+browser:
+	@test -x /usr/bin/chromium || (apt-get update -qq && apt-get install -y -qq chromium fonts-noto-core)
+
+test: sync browser
 	$(UV) run pytest
 
 lint: sync

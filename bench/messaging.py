@@ -106,6 +106,7 @@ async def main(n: int) -> None:
             tx_s = await bare_transactions(mongo.url, n)
             await reset_streams(nats_server.url)
             settings = ServiceSettings(
+                env="dev",  # the public development keys, on a NATS server without authentication
                 service="referrals",
                 nats_url=nats_server.url,
                 mongodb_uri=mongo.url,

@@ -1,12 +1,12 @@
 """A partner's consumer of PTfC events: its own durable pull consumer on a stream, one line per event.
 
     python examples/partner_consumer.py --url nats://127.0.0.1:4222 \\
-        --user partner --password "$PARTNER_NATS_PASSWORD" --name partner \\
+        --user partner --password "$PARTNER_NATS_PASSWORD" \\
         --stream REFERRALS --subject referral.created [--since 2026-11-01T00:00:00Z] [--count 1]
 
 What it shows (docs/partners.md explains each):
 - it connects as the partner's own bus identity, with replies on that identity's own inbox prefix;
-- it binds (or creates, the first time) the durable consumer `partner-<name>` on the stream, filtered
+- it binds (or creates, the first time) its durable consumer `partner-<user>` on the stream, filtered
   to the subject it wants; the server remembers where it got to, so a restart carries on;
 - `--since` starts a new consumer at a point in time (deliver policy "by start time"): a replay;
 - every event is acknowledged after it was handled; one not acknowledged within `ack_wait` comes
@@ -46,7 +46,7 @@ def handle(event: dict) -> None:
 
 
 async def consume(args: argparse.Namespace) -> int:
-    identity = args.user or args.name
+    identity = args.user
     nc = await nats.connect(
         args.url,
         user=args.user,
@@ -65,7 +65,7 @@ async def consume(args: argparse.Namespace) -> int:
     )
     subscription = await js.pull_subscribe(
         args.subject,
-        durable=f"partner-{args.name}",
+        durable=f"partner-{identity}",  # the one consumer name this identity may use
         stream=args.stream,
         config=config,
         inbox_prefix=f"_INBOX_{identity}.".encode(),
@@ -95,9 +95,8 @@ async def consume(args: argparse.Namespace) -> int:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--url", default=os.environ.get("NATS_URL", "nats://127.0.0.1:4222"))
-    parser.add_argument("--user", default=os.environ.get("PARTNER_NATS_USER"), help="the partner's bus identity")
+    parser.add_argument("--user", default=os.environ.get("PARTNER_NATS_USER", "partner"), help="your bus identity")
     parser.add_argument("--password", default=os.environ.get("PARTNER_NATS_PASSWORD"))
-    parser.add_argument("--name", default="partner", help="the consumer is named partner-<name>")
     parser.add_argument("--stream", default="REFERRALS")
     parser.add_argument("--subject", default="referral.created", help="a subject of the stream, or e.g. referral.>")
     parser.add_argument("--since", type=datetime.fromisoformat, help="start a new consumer at this time (replay)")

@@ -32,6 +32,7 @@ REQUIRED_IN_PROD = {
     | {
         "PTFC_LINK_SEAL_KEY",
         "PTFC_CONTACT_SEAL_KEY",
+        "PTFC_WEBHOOK_SEAL_KEY",
         "PTFC_HUB_URL",
         "PTFC_SMTP_HOST",
         "PTFC_SMTP_PORT",
@@ -48,25 +49,9 @@ REQUIRED_IN_PROD = {
 
 
 # Settings other branches add, which the manifests set already; this branch's Settings lack them.
-# "*": ServiceSettings in the security branch (PTFC_ENV refuses development keys outside dev,
-# EdDSA tokens verified against each issuer's public key and signed by learning, dead letters
-# and parents' details sealed, stream retention, the ingress hop); "plans": the plans
-# branch (invitation links point at the hub). Once merged, remove them here (a test says so).
-ARRIVING = {
-    "*": {
-        "PTFC_ENV",
-        "PTFC_JWT_PUBLIC_KEYS",
-        "PTFC_JWT_PRIVATE_KEY",
-        "PTFC_DEAD_LETTER_SEAL_KEY",
-        "PTFC_STREAM_MAX_AGE",
-        "PTFC_TRUSTED_PROXY_HOPS",
-        "PTFC_SIGN_IN_LOOKUP_KEY",
-        "PTFC_CONTACT_SEAL_KEY",
-        "PTFC_CONTACT_SEAL_PREVIOUS_KEYS",
-        "PTFC_WORKSHOPS_SEAL_KEY",
-        "PTFC_WORKSHOPS_SEAL_PREVIOUS_KEYS",
-    },
-}
+# Once merged, remove them here (a test says so). The security branch's (PTFC_ENV, EdDSA token
+# keys, sealing keys, stream retention, the ingress hop) arrived with its merge.
+ARRIVING: dict[str, set[str]] = {"*": set()}
 
 
 def arriving(service: str) -> set[str]:

@@ -2,7 +2,6 @@
 real nats-server), streams declared once with 3 replicas in prod, and a MongoDB replica set that
 is initiated, with a user and a connection string per service that writes with w=majority."""
 
-import importlib.util
 import re
 import subprocess
 import sys
@@ -46,7 +45,7 @@ def test_three_servers_route_to_each_other_and_serve_monitoring_on_8222():
 def test_the_real_nats_server_accepts_the_configuration(tmp_path):
     for name, text in nats_files().items():
         (tmp_path / name).write_text(text)
-    users = [*BACKENDS, "streams-admin"]
+    users = [*BACKENDS, "streams-admin", "partner"]
     env = {"POD_NAME": "nats-0", **{"NATS_PASSWORD_" + u.upper().replace("-", "_"): "x" for u in users}}
     done = subprocess.run(
         [str(NATS_SERVER), "-c", str(tmp_path / "nats.conf"), "-t"], capture_output=True, text=True, env=env
@@ -59,14 +58,20 @@ def test_the_real_nats_server_accepts_the_configuration(tmp_path):
 
 def test_each_service_has_its_own_nats_user_allowed_its_own_events():
     auth = nats_files()["auth.conf"]
-    users = re.findall(r"^\s*user: (\S+)$", auth, re.M)
-    assert sorted(users) == sorted([*BACKENDS, "streams-admin"])
-    blocks = dict(zip(users, re.split(r"^\s*user: \S+$", auth, flags=re.M)[1:], strict=True))
+    users = re.findall(r'\{user: "([^"]+)"', auth)
+    # every service, the streams Job, and the read-only partner ptfc.buspermissions renders
+    assert sorted(users) == sorted([*BACKENDS, "streams-admin", "partner"])
+    blocks = dict(zip(users, re.split(r'\{user: "[^"]+"', auth)[1:], strict=True))
     for owner, (stream, subjects) in STREAMS.items():
         for subject in subjects:
             assert f'"{subject}"' in blocks[owner]
             assert all(f'"{subject}"' not in blocks[other] for other in BACKENDS if other != owner)
-        assert f'"$JS.API.STREAM.UPDATE.{stream}"' in blocks[owner]
+            assert f'"{subject}"' not in blocks["partner"]  # a partner publishes nothing
+        # no service may create, change or delete a stream: only the streams Job (streams-admin)
+        assert all(
+            f"$JS.API.STREAM.{verb}.{stream}" not in blocks[s] for s in BACKENDS for verb in ("CREATE", "UPDATE")
+        )
+    assert "permissions" not in blocks["streams-admin"]
     dev = render("overlays/dev")
     for service in BACKENDS:
         password = secret_value(dev, by_prefix(dev, "Secret", "nats-users")["metadata"]["name"], service)
@@ -82,10 +87,6 @@ def test_the_nats_servers_have_every_password_the_users_need():
     assert all(given[name]["name"] == "nats-users" for name in wanted)
 
 
-@pytest.mark.skipif(
-    importlib.util.find_spec("ptfc.buspermissions") is None,
-    reason="ptfc.buspermissions comes with the security branch; until then auth.conf is written by hand",
-)
 def test_auth_conf_is_what_ptfc_renders_for_this_release():
     """Consumers are listed by name in the permissions: a release that adds a handler needs the
     configuration rendered from it (`ptfc nats-config --env-passwords > deploy/nats/auth.conf`)."""

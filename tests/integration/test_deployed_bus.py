@@ -13,15 +13,23 @@ import pytest
 
 from learning.app import create_app
 from learning.config import Settings
-from ptfc.events import STREAMS, Envelope, ParticipantContact, Professional, ReferralCreated
-from ptfc.infra import free_port, wait_for_port
+from ptfc.dev.servers import free_port, wait_for_port
+from ptfc.events import (
+    STREAMS,
+    Envelope,
+    ParticipantContact,
+    Professional,
+    ReferralCreated,
+    ReferralKeys,
+    seal_participants,
+)
 from ptfc.settings import ServiceSettings
 from ptfc.store import INBOX
 from ptfc.streams import ensure_streams
 from ptfc.testing.plugin import FAST, eventually, running
 
 DEPLOY = Path(__file__).resolve().parents[2] / "deploy" / "nats"
-USERS = [*STREAMS, "streams-admin"]
+USERS = [*STREAMS, "streams-admin", "partner"]
 
 
 @pytest.fixture
@@ -60,9 +68,10 @@ def referral(referral_id: str) -> Envelope:
         provider="action-for-children",
         fca_id="fca-1",
         fca=Professional(name="Fiona Adviser", email="fiona@cafcass.example"),
-        participants=[
-            ParticipantContact(participant_id="p-1", given_name="Alex", family_name="Morgan", email="a@p.ex")
-        ],
+        participants=seal_participants(
+            [ParticipantContact(participant_id="p-1", given_name="Alex", family_name="Morgan", email="a@p.ex")],
+            ReferralKeys.development(),
+        ),
     )
     return Envelope.of(data, correlation_id=referral_id, producer="referrals")
 
@@ -90,7 +99,6 @@ async def stream_messages(url: str, stream: str) -> int:
 
 
 async def test_a_service_runs_as_its_own_user_and_cannot_act_as_another(deployed_nats, infra):
-    # `nats_user` and `env` are settings from the security branch on (ignored before it)
     admin = ServiceSettings(nats_url=deployed_nats["streams-admin"], nats_user="streams-admin")
     await ensure_streams(admin, list(STREAMS))
     settings = Settings(

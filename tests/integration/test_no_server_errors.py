@@ -26,11 +26,12 @@ import jwt
 import pytest
 from bson import ObjectId
 
-from ptfc.events import Envelope, LearningCompleted, ReferralCreated
+from ptfc.events import Envelope, LearningCompleted, ReferralCreated, owner_of
 from ptfc.sealing import unseal
-from ptfc.settings import DEV_JWT_SECRET, DEV_LINK_SEAL_KEY
+from ptfc.settings import DEV_JWT_PRIVATE_KEY, DEV_LINK_SEAL_KEY, DEV_STAFF_ISSUER
 from ptfc.testing.events import participant, publish, publish_bytes
 from ptfc.testing.events import referral_created as make_referral
+from ptfc.testing.keys import another_key
 from ptfc.testing.mailbox import Mailbox
 from ptfc.testing.plugin import EventTap, bearer, eventually, running
 
@@ -142,12 +143,18 @@ def tokens() -> dict[str, dict[str, Any]]:
     """Bad or odd credentials besides the plain garbage token; each gets one request per operation."""
     now = int(time.time())
 
-    def signed(claims: dict[str, Any], key: str = DEV_JWT_SECRET) -> dict[str, Any]:
-        return {"Authorization": f"Bearer {jwt.encode(claims, key, algorithm='HS256')}"}
+    def signed(claims: dict[str, Any], key: str = DEV_JWT_PRIVATE_KEY) -> dict[str, Any]:
+        return {"Authorization": f"Bearer {jwt.encode(claims, key, algorithm='EdDSA')}"}
 
-    ok = {"sub": "someone", "role": "ops", "exp": now + 3600}
+    ok = {"sub": "someone", "role": "ops", "exp": now + 3600, "iat": now, "iss": DEV_STAFF_ISSUER, "aud": "ptfc"}
     return {
-        "wrong key": signed(ok, "another-key-that-is-long-enough-for-hs256"),
+        "wrong key": signed(ok, another_key()),
+        "hs256": {"Authorization": f"Bearer {jwt.encode(ok, 'k' * 32, algorithm='HS256')}"},
+        "unknown issuer": signed({**ok, "iss": "https://attacker.example"}),
+        "other audience": signed({**ok, "aud": "another-service"}),
+        "too long-lived": signed({**ok, "exp": now + 30 * 24 * 3600}),
+        "parent from the staff issuer": signed({**ok, "role": "parent"}),
+        "ops from learning's issuer": signed({**ok, "iss": "ptfc-learning"}),
         "alg none": {"Authorization": f"Bearer {jwt.encode(ok, None, algorithm='none')}"},
         "expired": signed({**ok, "exp": now - 60}),
         "unknown role": signed({**ok, "role": "admin"}),
@@ -349,7 +356,9 @@ async def park_letters(app: Any, client: httpx.AsyncClient, nats_url: str) -> di
     if not registrations:
         return {}
     subject = registrations[0].subject
-    refused = Envelope(type=subject, occurred_at=datetime.now(UTC), correlation_id="c-1", producer="fuzz", data={})
+    refused = Envelope(
+        type=subject, occurred_at=datetime.now(UTC), correlation_id="c-1", producer=owner_of(subject), data={}
+    )
     await publish_bytes(nats_url, subject, b"not an event")
     await publish_bytes(nats_url, subject, refused.model_dump_json().encode())
 

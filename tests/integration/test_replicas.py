@@ -18,7 +18,9 @@ from ptfc.events import (
     ParticipantContact,
     Professional,
     ReferralCreated,
+    ReferralKeys,
     ReferralWithdrawn,
+    seal_participants,
     stream_for,
 )
 from ptfc.store import INBOX
@@ -44,11 +46,17 @@ def referral_created(i: int) -> ReferralCreated:
         provider="action-for-children",
         fca_id="fca-1",
         fca=Professional(name="Fiona Adviser", email="fiona@cafcass.example"),
-        participants=[
-            ParticipantContact(
-                participant_id=f"p-{i}", given_name="Alex", family_name=f"Morgan{i}", email=f"alex{i}@parents.example"
-            )
-        ],
+        participants=seal_participants(
+            [
+                ParticipantContact(
+                    participant_id=f"p-{i}",
+                    given_name="Alex",
+                    family_name=f"Morgan{i}",
+                    email=f"alex{i}@parents.example",
+                )
+            ],
+            ReferralKeys.development(),
+        ),
     )
 
 

@@ -1,4 +1,6 @@
-"""Bearer JWTs (HS256) carrying the caller's role, subject and, for provider staff, provider.
+"""Bearer JWTs carrying the caller's role, subject and, for provider staff, provider: signed
+with EdDSA by their issuer (learning for parents, the partners' identity provider for staff),
+verified by every service against that issuer's public key.
 
 Handlers take `Caller` and check object-level access themselves: a role alone never
 grants a record."""
@@ -12,6 +14,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ValidationError
 
 from ptfc.problems import Problem, forbidden
+from ptfc.settings import DEV_STAFF_ISSUER, PARENT_TOKEN_ISSUER, ServiceSettings
 
 Role = Literal["cafcass", "court", "provider", "facilitator", "parent", "ops", "public"]
 ROLES: tuple[str, ...] = Role.__args__  # type: ignore[attr-defined]
@@ -30,32 +33,61 @@ class Caller(BaseModel):
 
 
 def issue_token(
-    secret: str,
+    private_key: str,
     role: str,
     sub: str,
     provider: str | None = None,
     court: str | None = None,
     ttl: timedelta = timedelta(hours=8),
+    *,
+    issuer: str | None = None,
+    audience: str = "ptfc",
 ) -> str:
+    """A token signed with `private_key` (Ed25519 PEM). Without `issuer`: learning's for a parent,
+    the development identity provider's for staff (what `ptfc token` and tests need)."""
     if role not in ROLES:
         raise ValueError(f"unknown role {role!r}; one of {', '.join(ROLES)}")
     now = datetime.now(UTC)
-    claims = {"sub": sub, "role": role, "iat": now, "exp": now + ttl}
+    iss = issuer or (PARENT_TOKEN_ISSUER if role == "parent" else DEV_STAFF_ISSUER)
+    claims = {"sub": sub, "role": role, "iat": now, "exp": now + ttl, "iss": iss, "aud": audience}
     if provider:
         claims["provider"] = provider
     if court:
         claims["court"] = court
-    return jwt.encode(claims, secret, algorithm="HS256")
+    return jwt.encode(claims, private_key, algorithm="EdDSA")
 
 
-def decode_token(secret: str, token: str) -> Caller:
+def _invalid(detail: str = "The bearer token is not valid.") -> Problem:
+    return Problem(401, "invalid-token", "Authentication required", detail)
+
+
+def decode_token(settings: ServiceSettings, token: str) -> Caller:
+    """The caller a token names, if its issuer is one we trust, its signature that issuer's, it is
+    meant for us (`aud`), current, not longer-lived than `jwt_max_lifetime`, and its role one
+    that issuer may grant: parents only from learning, staff only from the others."""
     try:
-        claims = jwt.decode(token, secret, algorithms=["HS256"], options={"require": ["sub", "exp"]})
-        return Caller.model_validate(claims, strict=False)
+        issuer = jwt.decode(token, options={"verify_signature": False}).get("iss")
+        key = settings.jwt_public_keys.get(issuer) if isinstance(issuer, str) else None
+        if key is None:
+            raise _invalid("The bearer token's issuer is not trusted.")
+        claims = jwt.decode(
+            token,
+            key,
+            algorithms=["EdDSA"],
+            audience=settings.jwt_audience,
+            issuer=issuer,
+            options={"require": ["sub", "exp", "iat", "iss", "aud"]},
+        )
+        caller = Caller.model_validate(claims, strict=False)
+        if claims["exp"] - claims["iat"] > settings.jwt_max_lifetime.total_seconds():
+            raise _invalid("The bearer token lives longer than allowed.")
+        if (caller.role == "parent") != (issuer == settings.parent_token_issuer):
+            raise _invalid("This issuer may not grant that role.")
+        return caller
     except jwt.ExpiredSignatureError as error:
         raise Problem(401, "token-expired", "Authentication required", "The bearer token has expired.") from error
-    except (jwt.InvalidTokenError, ValidationError) as error:
-        raise Problem(401, "invalid-token", "Authentication required", "The bearer token is not valid.") from error
+    except (jwt.InvalidTokenError, ValidationError, TypeError) as error:
+        raise _invalid() from error
 
 
 _bearer = HTTPBearer(auto_error=False)
@@ -66,7 +98,7 @@ async def current_caller(
 ) -> Caller:
     if credentials is None:
         raise Problem(401, "unauthenticated", "Authentication required", "Send `Authorization: Bearer <token>`.")
-    return decode_token(request.app.state.settings.jwt_secret, credentials.credentials)
+    return decode_token(request.app.state.settings, credentials.credentials)
 
 
 CurrentCaller = Annotated[Caller, Depends(current_caller)]

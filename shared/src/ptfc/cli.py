@@ -1,20 +1,24 @@
 """`ptfc`: run the platform on one machine, mint development tokens, declare streams.
 
-ptfc up                      NATS, MongoDB, a mailbox and the five services, until Ctrl-C
+ptfc up                      NATS, MongoDB, a mailbox, the five services and the Parent Hub, until Ctrl-C
 ptfc serve SERVICE           one service under uvicorn (what a container runs)
 ptfc token --role R --sub S  a bearer token signed with the local development key
-ptfc streams                 declare every stream (deploy tooling)
+ptfc streams                 declare every stream (deploy tooling, as `streams-admin`)
+ptfc nats-config             the NATS server's authorization block (ptfc.buspermissions)
 """
 
 import argparse
 import asyncio
 import importlib
+import os
 import sys
+from pathlib import Path
 
+from ptfc import buspermissions
 from ptfc.auth import ROLES, issue_token
 from ptfc.events import STREAMS
 from ptfc.programme import SERVICES
-from ptfc.settings import DEV_JWT_SECRET, ServiceSettings
+from ptfc.settings import DEV_JWT_PRIVATE_KEY, ServiceSettings
 
 
 def up(args: argparse.Namespace) -> int:
@@ -38,15 +42,30 @@ def serve(args: argparse.Namespace) -> int:
 def token(args: argparse.Namespace) -> int:
     # Always the public development key, never the environment's: a production secret must not
     # become a way to mint tokens from a shell, and a development token is refused where it is set.
-    print(issue_token(DEV_JWT_SECRET, args.role, args.sub, args.provider, args.court))
+    print(issue_token(DEV_JWT_PRIVATE_KEY, args.role, args.sub, args.provider, args.court))
     return 0
 
 
 def streams(args: argparse.Namespace) -> int:
-    from ptfc.streams import declare_all
+    from ptfc.streams import ensure_streams
 
-    asyncio.run(declare_all(ServiceSettings().nats_url))
+    # As `streams-admin` unless PTFC_NATS_USER says otherwise; PTFC_NATS_PASSWORD is its password.
+    settings = ServiceSettings(nats_user=os.environ.get("PTFC_NATS_USER", buspermissions.ADMIN))
+    asyncio.run(ensure_streams(settings, list(STREAMS)))
     print("declared:", ", ".join(name for name, _ in STREAMS.values()))
+    return 0
+
+
+def nats_config(args: argparse.Namespace) -> int:
+    partners = dict(buspermissions.DEFAULT_PARTNERS)
+    if args.partner:
+        partners = {name: streams.split(",") for name, streams in (p.split("=", 1) for p in args.partner)}
+    if args.env_passwords:
+        passwords = buspermissions.env_passwords(partners)
+    else:
+        passwords = buspermissions.local_credentials(Path(args.var) / "nats-auth", partners)
+    consumers = {s: buspermissions.durables(s) for s in buspermissions.SERVICES}
+    print(buspermissions.render(passwords, consumers, partners), end="")
     return 0
 
 
@@ -58,9 +77,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--nats-port", type=int, default=4222)
     p.add_argument("--mongodb-port", type=int, default=27017)
     p.add_argument("--mail-port", type=int, default=1025)
+    p.add_argument("--base-port", type=int, default=8000, help="the Parent Hub's port; the services follow it")
     p.set_defaults(run=up)
     p = commands.add_parser("serve", help="run one service")
-    p.add_argument("service", choices=list(SERVICES))
+    p.add_argument("service", choices=[*SERVICES, "hub"])
     p.add_argument("--host", default="0.0.0.0")  # noqa: S104 - a container's service listens on all interfaces
     p.add_argument("--port", type=int, default=8000)
     p.set_defaults(run=serve)
@@ -72,6 +92,11 @@ def main(argv: list[str] | None = None) -> int:
     p.set_defaults(run=token)
     p = commands.add_parser("streams", help="declare every JetStream stream")
     p.set_defaults(run=streams)
+    p = commands.add_parser("nats-config", help="print the NATS server's authorization block")
+    p.add_argument("--env-passwords", action="store_true", help="$NATS_PASSWORD_<IDENTITY> instead of local ones")
+    p.add_argument("--partner", action="append", help="NAME=STREAM,STREAM (repeat; replaces the demo partner)")
+    p.add_argument("--var", default="var", help="where local credentials are kept")
+    p.set_defaults(run=nats_config)
     args = parser.parse_args(argv)
     return args.run(args)
 

@@ -18,17 +18,19 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-import nats
 from faststream import AckPolicy
 from faststream.nats import ConsumerConfig, JStream, NatsBroker, NatsMessage, PullSub
 from faststream.nats.annotations import NatsMessage as MessageDep
 from pydantic import ValidationError
 from pymongo.errors import DuplicateKeyError
 
+from ptfc import bus
+from ptfc.buspermissions import inbox_prefix
 from ptfc.contracts import event_schema
-from ptfc.events import EVENTS, Envelope, EventData, stream_for
+from ptfc.events import EVENTS, Envelope, EventData, owner_of, stream_for
 from ptfc.logs import bind
 from ptfc.metrics import EVENTS_HANDLED
+from ptfc.sealing import seal, unseal
 from ptfc.settings import ServiceSettings
 from ptfc.store import DEAD_LETTERS, INBOX, Store, Tx
 
@@ -149,6 +151,8 @@ class Consumer:
                 ack_wait=self.settings.ack_wait.total_seconds(),
             ),
             ack_policy=AckPolicy.NACK_ON_ERROR,
+            # Fetched messages arrive on the service's own inbox: the only one its identity may read.
+            inbox_prefix=f"{inbox_prefix(self.settings.nats_identity)}.".encode(),
             title=durable,
             description=(registration.handler.__doc__ or "").strip() or None,
         )
@@ -165,6 +169,10 @@ class Consumer:
             await self.give_up(msg, durable, registration, body, "not a valid envelope: " + describe(error), attempt)
             return
         with bind(correlation_id=envelope.correlation_id, event_id=str(envelope.event_id)):
+            if (untrusted := self.untrusted(registration, envelope)) is not None:
+                log.warning("%s parked: %s", envelope.type, untrusted)
+                await self.give_up(msg, durable, registration, body, untrusted, attempt, envelope)
+                return
             if attempt > 2 * self.settings.max_deliver:
                 # Far past the limit without being parked: the handler keeps taking the process
                 # down. Park it without running it again. (Just past the limit, after an outage
@@ -191,6 +199,17 @@ class Consumer:
                 return
             await msg.ack()
             EVENTS_HANDLED.labels(self.service, registration.name, "handled" if handled else "duplicate").inc()
+
+    @staticmethod
+    def untrusted(registration: Registration, envelope: Envelope) -> str | None:
+        """Why an event cannot be trusted, if it cannot: only the owner of a subject's stream
+        publishes it (NATS permissions enforce the subject; this checks the envelope agrees)."""
+        owner = owner_of(registration.subject)
+        if envelope.type != registration.subject:
+            return f"untrusted: type {envelope.type!r} on subject {registration.subject!r}"
+        if envelope.producer != owner:
+            return f"untrusted: producer {envelope.producer!r} does not own {registration.subject!r} ({owner})"
+        return None
 
     def retry_delay(self, attempt: int) -> float:
         """The back-off before the next delivery: doubling, capped so a long outage is retried every few minutes."""
@@ -225,7 +244,7 @@ class Consumer:
     async def reconcile(self) -> None:
         """A durable consumer made by an earlier release keeps its old settings (subscribing to
         one that exists only binds to it): bring each to what this code expects."""
-        nc = await nats.connect(self.settings.nats_url, connect_timeout=5, max_reconnect_attempts=3)
+        nc = await bus.connect(self.settings)
         try:
             js = nc.jetstream()
             for durable, registration in self.by_durable.items():
@@ -262,24 +281,33 @@ class Consumer:
             raise
         return True
 
-    async def replay(self, durable: str, body: str) -> bool:
+    async def replay(self, durable: str, body: str, sealed: bool = False) -> bool:
         """Run a parked event through its handler again; raises if it still fails."""
         registration = self.by_durable[durable]
+        if sealed:
+            body = unseal(self.settings.dead_letter_seal_key, body)
         envelope = Envelope.model_validate_json(body)
+        if (untrusted := self.untrusted(registration, envelope)) is not None:
+            raise ValueError(untrusted)  # a forged event stays parked
         with bind(correlation_id=envelope.correlation_id, event_id=str(envelope.event_id)):
             return await self.handle_once(registration, durable, envelope)
 
     async def park(
         self, durable: str, subject: str, body: bytes, error: str, attempts: int, envelope: Envelope | None = None
     ) -> None:
+        now = self.store.clock.now()
         doc: dict[str, Any] = {
             "consumer": durable,
             "subject": subject,
-            "body": body.decode(errors="replace"),
+            # Sealed at rest: a parked referral.created holds contact details, and a copy of the
+            # database must not give them away. Only this service's key opens it, to replay it.
+            "body": seal(self.settings.dead_letter_seal_key, body.decode(errors="replace")),
+            "body_sealed": True,
             "error": error[:2000],
             "attempts": attempts,
-            "parked_at": self.store.clock.now(),
+            "parked_at": now,
             "replayed_at": None,
+            "expires_at": now + self.settings.dead_letter_ttl,  # unreplayed, it goes then (TTL index)
         }
         if envelope:
             doc["event_id"] = str(envelope.event_id)

@@ -14,7 +14,7 @@ from ptfc.consumer import describe
 from ptfc.pagination import Page, Paging
 from ptfc.problems import Problem
 from ptfc.runtime import RuntimeDep
-from ptfc.store import DEAD_LETTERS, find_or_404
+from ptfc.store import DEAD_LETTERS, REPLAYED_KEPT, find_or_404
 
 router = APIRouter(prefix="/ops/dead-letters", tags=["operations"])
 
@@ -62,7 +62,7 @@ async def replay_dead_letter(
             "The message is not a valid event for a consumer of this service.",
         )
     try:
-        await rt.consumer.replay(doc["consumer"], doc["body"])
+        await rt.consumer.replay(doc["consumer"], doc["body"], sealed=doc.get("body_sealed", False))
     except Exception as error:
         await rt.store.db[DEAD_LETTERS].update_one(
             {"_id": oid}, {"$inc": {"attempts": 1}, "$set": {"error": describe(error)}}
@@ -74,7 +74,8 @@ async def replay_dead_letter(
             "The handler failed again; the message stays parked.",
             error_type=type(error).__name__,
         ) from error
+    now = rt.clock.now()
     replayed = await rt.store.db[DEAD_LETTERS].find_one_and_update(
-        {"_id": oid}, {"$set": {"replayed_at": rt.clock.now()}}, return_document=True
+        {"_id": oid}, {"$set": {"replayed_at": now, "expires_at": now + REPLAYED_KEPT}}, return_document=True
     )
     return _view(replayed)

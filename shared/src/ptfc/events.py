@@ -3,21 +3,26 @@
 Versioning rule: `version` is the major version of an event's `data`. Adding an
 optional field keeps the version; consumers ignore fields they do not know.
 Renaming, removing or changing the meaning of a field is a new version, published
-beside the old one until every consumer reads it. Events carry ids and reason codes;
-the only contact details on the bus are in `referral.created`, for notifications; links
-that sign a parent in, plan invitations and the address a plan is shared with travel sealed
-(`ptfc.sealing`), so only notifications can open them.
+beside the old one until every consumer reads it. Events carry ids and reason codes; a
+parent's contact details and support needs (`referral.created`), the links that sign a parent
+in, plan invitations and the address a plan is shared with travel sealed (`ptfc.sealing`),
+each for the one service that needs them.
 """
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, ClassVar, Literal
 from uuid import UUID, uuid4
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from ptfc.lookup import email_key
+
 # Re-exported: event models use them, and consumers may name them from here.
 from ptfc.programme import PROVIDERS as PROVIDERS
 from ptfc.programme import Language as Language
+from ptfc.sealing import seal, unseal
 
 Availability = Literal["daytime", "evening", "weekend"]
 IncompleteReason = Literal["elearning_deadline_missed", "workshop_missed", "withdrawn"]
@@ -70,8 +75,7 @@ class Adjustments(BaseModel):
 
 
 class ParticipantContact(BaseModel):
-    """Only notifications keeps these; other consumers read the ids (learning keeps a keyed hash
-    of the email, which reaches nobody, so a parent can ask for a sign-in link)."""
+    """How to reach one parent: it travels sealed for notifications alone (`sealed_contact`)."""
 
     model_config = ConfigDict(extra="ignore", frozen=True)
     participant_id: str
@@ -85,6 +89,68 @@ class ParticipantContact(BaseModel):
     availability: list[Availability] = []
 
 
+class WorkshopProfile(BaseModel):
+    """What workshops needs to place a parent in a group and to prepare the facilitator (who sees
+    first names and support needs): sealed for workshops alone (`sealed_profile`)."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+    participant_id: str
+    given_name: str
+    preferred_language: Language = "en"
+    gender: str | None = None
+    adjustments: Adjustments = Adjustments()
+    availability: list[Availability] = []
+
+
+class ReferredParticipant(BaseModel):
+    """One parent as every subscriber sees them: an id, a language, and sealed blocks only the
+    service each is meant for can open (ptfc.sealing; see docs/security.md)."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+    participant_id: str
+    preferred_language: Language = "en"
+    # learning finds a parent asking for a sign-in link by this keyed hash of their email
+    # (ptfc.lookup, with learning's `email_lookup_key`, which referrals holds as `sign_in_lookup_key`)
+    sign_in_key: str
+    sealed_contact: str  # a ParticipantContact, sealed with `contact_seal_key` (notifications)
+    sealed_profile: str  # a WorkshopProfile, sealed with `workshops_seal_key` (workshops)
+
+
+@dataclass(frozen=True)
+class ReferralKeys:
+    """The keys referrals seals and hashes a new referral's parents with."""
+
+    contact_seal_key: str
+    workshops_seal_key: str
+    sign_in_lookup_key: str
+
+    @classmethod
+    def of(cls, settings: Any) -> "ReferralKeys":
+        return cls(settings.contact_seal_key, settings.workshops_seal_key, settings.sign_in_lookup_key)
+
+    @classmethod
+    def development(cls) -> "ReferralKeys":
+        """The public development keys: for tests and tools playing referrals locally."""
+        from ptfc.settings import DEV_CONTACT_SEAL_KEY, DEV_EMAIL_LOOKUP_KEY, DEV_WORKSHOPS_SEAL_KEY
+
+        return cls(DEV_CONTACT_SEAL_KEY, DEV_WORKSHOPS_SEAL_KEY, DEV_EMAIL_LOOKUP_KEY)
+
+
+def seal_participants(contacts: list[ParticipantContact], keys: ReferralKeys) -> list[ReferredParticipant]:
+    return [
+        ReferredParticipant(
+            participant_id=c.participant_id,
+            preferred_language=c.preferred_language,
+            sign_in_key=email_key(keys.sign_in_lookup_key, c.email),
+            sealed_contact=seal(keys.contact_seal_key, c.model_dump_json()),
+            sealed_profile=seal(
+                keys.workshops_seal_key, WorkshopProfile.model_validate(c.model_dump()).model_dump_json()
+            ),
+        )
+        for c in contacts
+    ]
+
+
 class Professional(BaseModel):
     model_config = ConfigDict(extra="ignore", frozen=True)
     name: str
@@ -93,6 +159,9 @@ class Professional(BaseModel):
 
 class ReferralCreated(EventData):
     TYPE = "referral.created"
+    # v1 carried both parents' contact details and support needs in clear, to every subscriber;
+    # retired before launch (as account.activation_issued v1), no v1 consumer remains.
+    VERSION = 2
     referral_id: str
     case_number: str
     court: str
@@ -102,10 +171,20 @@ class ReferralCreated(EventData):
     region: str
     provider: str  # a slug of PROVIDERS
     fca_id: str  # the FCA's subject: who may follow this referral
-    fca: Professional
-    participants: list[ParticipantContact]
+    fca: Professional  # a professional's work address, not a parent's
+    participants: list[ReferredParticipant]
     children_ages: list[int] = []
     cycle: int = 1
+
+    def contacts(self, key: str, previous: Sequence[str] = ()) -> list[ParticipantContact]:
+        """For notifications: each parent's contact details (raises InvalidToken without the key)."""
+        return [
+            ParticipantContact.model_validate_json(unseal(key, p.sealed_contact, previous)) for p in self.participants
+        ]
+
+    def profiles(self, key: str, previous: Sequence[str] = ()) -> list[WorkshopProfile]:
+        """For workshops: each parent's first name, gender, adjustments and availability."""
+        return [WorkshopProfile.model_validate_json(unseal(key, p.sealed_profile, previous)) for p in self.participants]
 
 
 class ReferralWithdrawn(EventData):
@@ -378,6 +457,15 @@ STREAMS: dict[str, tuple[str, list[str]]] = {
     "plans": ("PLANS", ["plan.>"]),
     "notifications": ("NOTIFICATIONS", ["notification.>"]),
 }
+
+
+def owner_of(event_type: str) -> str:
+    """The service that alone may publish `event_type` (the owner of its stream)."""
+    prefix = event_type.split(".", 1)[0]
+    for owner, (_, subjects) in STREAMS.items():
+        if f"{prefix}.>" in subjects:
+            return owner
+    raise KeyError(f"no stream holds {event_type}")
 
 
 def stream_for(event_type: str) -> str:

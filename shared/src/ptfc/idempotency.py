@@ -1,7 +1,11 @@
 """`Idempotency-Key` for writes: partners retry, and a retry must not act twice.
 
 The stored answer is written in the same transaction as the effect, so either both
-exist or neither does. A key reused with a different body is refused."""
+exist or neither does. A key reused with a different body is refused.
+
+A credential in an answer (a session token) is never stored: a copy of the database, or anyone
+replaying a used link with its key, must not get a usable session. The retry is told the
+request succeeded and that the credential cannot be given again."""
 
 import hashlib
 import json
@@ -28,6 +32,8 @@ IdempotencyKey = Annotated[
 ]
 
 Work = Callable[[Tx], Awaitable[tuple[int, dict[str, Any]]]]
+# Answer fields kept out of the stored record: session tokens, and a webhook's signing secret.
+CREDENTIALS = ("access_token", "refresh_token", "secret")
 
 
 def fingerprint(payload: Any) -> str:
@@ -53,6 +59,14 @@ async def once(store: Store, key: str | None, scope: str, payload: Any, work: Wo
                 "Idempotency-Key already used",
                 "This Idempotency-Key was sent before with a different request body.",
             )
+        if stored.get("withheld"):
+            raise Problem(
+                409,
+                "credential-not-replayed",
+                "Already done",
+                "This request succeeded before. Its credential is not kept, so it cannot be sent again: "
+                "ask for a new one (sign in anew; register a webhook endpoint again).",
+            )
         return JSONResponse(stored["body"], stored["status"], headers={"Idempotent-Replayed": "true"})
 
     if (answer := await replay()) is not None:
@@ -60,10 +74,10 @@ async def once(store: Store, key: str | None, scope: str, payload: Any, work: Wo
 
     async def work_once(tx: Tx) -> tuple[int, dict[str, Any]]:
         status, body = await work(tx)
-        await tx.db[IDEMPOTENCY].insert_one(
-            {"_id": record_id, "fingerprint": print_, "status": status, "body": body, "at": tx.clock.now()},
-            session=tx.session,
-        )
+        withheld = [name for name in CREDENTIALS if name in body]
+        kept = {k: v for k, v in body.items() if k not in withheld}
+        record = {"_id": record_id, "fingerprint": print_, "status": status, "body": kept, "at": tx.clock.now()}
+        await tx.db[IDEMPOTENCY].insert_one({**record, "withheld": withheld}, session=tx.session)
         return status, body
 
     try:

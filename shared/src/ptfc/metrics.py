@@ -1,8 +1,12 @@
 """Prometheus metrics, labelled by service so several services can share one process in tests."""
 
-from prometheus_client import Counter, Histogram
+from prometheus_client import Counter, Gauge, Histogram
 
 HTTP_REQUESTS = Counter("ptfc_http_requests_total", "HTTP requests", ["service", "method", "status"])
 HTTP_LATENCY = Histogram("ptfc_http_request_seconds", "HTTP request latency", ["service"])
 EVENTS_PUBLISHED = Counter("ptfc_events_published_total", "Events relayed from the outbox", ["service"])
 EVENTS_HANDLED = Counter("ptfc_events_handled_total", "Events consumed", ["service", "handler", "outcome"])
+# Alert on it: an unreplayed parked message is deleted at `dead_letter_ttl`; these go within a week.
+DEAD_LETTERS_EXPIRING = Gauge(
+    "ptfc_dead_letters_expiring", "Unreplayed dead letters deleted within 7 days unless replayed", ["service"]
+)

@@ -7,6 +7,7 @@ import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager, suppress
+from datetime import timedelta
 
 from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse
@@ -16,21 +17,21 @@ from faststream.specification.asyncapi.site import get_asyncapi_html
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pymongo import IndexModel
 
-from ptfc import openapi, problems
+from ptfc import bus, openapi, problems
 from ptfc.clock import Clock, SystemClock
 from ptfc.consumer import Consumer, Handlers
 from ptfc.contracts import envelope_model, published_by
 from ptfc.deadletters import router as dead_letters
 from ptfc.events import stream_for
+from ptfc.limits import BodyLimit, RateLimit
 from ptfc.logs import BROKER_LOG
-from ptfc.metrics import HTTP_LATENCY, HTTP_REQUESTS
+from ptfc.metrics import DEAD_LETTERS_EXPIRING, HTTP_LATENCY, HTTP_REQUESTS
 from ptfc.outbox import Relay
 from ptfc.runtime import Runtime as Runtime  # re-exported: services import these from here
 from ptfc.runtime import RuntimeDep as RuntimeDep
 from ptfc.runtime import Sweep as Sweep
 from ptfc.settings import ServiceSettings
-from ptfc.store import Store
-from ptfc.streams import ensure_streams
+from ptfc.store import DEAD_LETTERS, Store
 from ptfc.tasks import current_task_cancelling
 
 log = logging.getLogger("ptfc.service")
@@ -59,7 +60,7 @@ def build_app(
     clock = clock or SystemClock()
     timeout = settings.transaction_timeout.total_seconds()
     store = Store(settings.mongodb_uri, settings.db_name, settings.service, clock, timeout)
-    broker = NatsBroker(settings.nats_url, graceful_timeout=settings.graceful_timeout, logger=BROKER_LOG)
+    broker = bus.broker(settings, logger=BROKER_LOG)
     consumer = Consumer(settings.service, store, settings, handlers)
     consumer.subscribe_all(broker)
     document_publishers(broker, settings.service)
@@ -68,8 +69,9 @@ def build_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        settings.refuse_development_keys()
         await store.ensure_indexes(indexes)
-        await ensure_streams(settings, [settings.service])
+        # Streams are deploy tooling's (ptfc.streams): a service's identity may not declare them.
         await broker.start()
         await consumer.reconcile()
         if on_start:
@@ -103,6 +105,12 @@ def build_app(
         HTTP_LATENCY.labels(settings.service).observe(time.perf_counter() - started)
         HTTP_REQUESTS.labels(settings.service, request.method, response.status_code).inc()
         return response
+
+    # Outermost last: a flood is refused before its body is read, a huge body before it is parsed.
+    app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
+    concurrency = settings.rate_limit_concurrency
+    limits = {"limits": settings.rate_limits, "proxy_hops": settings.trusted_proxy_hops}
+    app.add_middleware(RateLimit, **limits, concurrency=concurrency, queue=4 * concurrency)
 
     app.include_router(router)
     app.include_router(_platform_router(settings.service, broker))
@@ -151,7 +159,13 @@ def _platform_router(service: str, broker: NatsBroker) -> APIRouter:
         return JSONResponse({"ready": ready, "checks": checks}, 200 if ready else 503)
 
     @router.get("/metrics", include_in_schema=False)
-    async def metrics() -> Response:
+    async def metrics(rt: RuntimeDep) -> Response:
+        with suppress(Exception):  # the store being away must not hide the other metrics
+            soon = {"replayed_at": None, "expires_at": {"$lt": rt.clock.now() + timedelta(days=7)}}
+            expiring = await rt.store.db[DEAD_LETTERS].count_documents(soon)
+            DEAD_LETTERS_EXPIRING.labels(service).set(expiring)
+            if expiring:
+                log.warning("%d parked messages will be deleted within 7 days unless replayed", expiring)
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
     @router.get("/asyncapi.json", include_in_schema=False)

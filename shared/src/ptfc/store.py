@@ -6,6 +6,7 @@ import asyncio
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from typing import Any
 
 import pymongo
@@ -24,6 +25,7 @@ from ptfc.problems import not_found
 OUTBOX, INBOX, DEAD_LETTERS, IDEMPOTENCY = "outbox", "inbox", "dead_letters", "idempotency"
 
 DAY = 24 * 3600
+REPLAYED_KEPT = timedelta(days=30)
 # Sent outbox rows and inbox marks are kept long past any redelivery or replay, then expire.
 PLATFORM_INDEXES: dict[str, list[IndexModel]] = {
     OUTBOX: [
@@ -33,8 +35,9 @@ PLATFORM_INDEXES: dict[str, list[IndexModel]] = {
     ],
     INBOX: [IndexModel("handled_at", expireAfterSeconds=90 * DAY)],
     IDEMPOTENCY: [IndexModel("at", expireAfterSeconds=7 * DAY)],
-    # A parked message waits for a person (its body is what replays it); once replayed it goes.
-    DEAD_LETTERS: [IndexModel([("parked_at", ASCENDING)]), IndexModel("replayed_at", expireAfterSeconds=30 * DAY)],
+    # A parked message waits for a person (its body is what replays it) until `expires_at`:
+    # `dead_letter_ttl` after parking if never replayed, REPLAYED_KEPT after a replay.
+    DEAD_LETTERS: [IndexModel([("parked_at", ASCENDING)]), IndexModel("expires_at", expireAfterSeconds=0)],
 }
 
 

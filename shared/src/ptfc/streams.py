@@ -1,12 +1,12 @@
-"""JetStream streams: one per owning service, declared by its owner (or deploy tooling) only.
+"""JetStream streams: one per owning service, declared by deploy tooling only (`ptfc streams`,
+`ptfc up`, the test harness) under the `streams-admin` identity. Services hold no right to
+create, change or delete a stream (ptfc.buspermissions), so a compromised service cannot drop
+the history or lengthen retention. Consumers bind with `declare=False`."""
 
-Consumers bind with `declare=False`, so a consumer's start never rewrites the owner's
-configuration."""
-
-import nats
 from nats.js.api import StorageType, StreamConfig
 from nats.js.errors import NotFoundError
 
+from ptfc.bus import connect
 from ptfc.events import STREAMS
 from ptfc.settings import ServiceSettings
 
@@ -19,12 +19,14 @@ def stream_config(owner: str, settings: ServiceSettings) -> StreamConfig:
         storage=StorageType.FILE,
         num_replicas=settings.stream_replicas,
         duplicate_window=settings.duplicate_window.total_seconds(),
+        max_age=settings.stream_max_age.total_seconds(),
         description=f"Events published by the {owner} service",
     )
 
 
 async def ensure_streams(settings: ServiceSettings, owners: list[str]) -> None:
-    nc = await nats.connect(settings.nats_url, connect_timeout=5, max_reconnect_attempts=3)
+    """Needs the `streams-admin` identity: no service may create or change a stream."""
+    nc = await connect(settings)
     try:
         js = nc.jetstream()
         for owner in owners:
@@ -38,6 +40,10 @@ async def ensure_streams(settings: ServiceSettings, owners: list[str]) -> None:
         await nc.close()
 
 
-async def declare_all(nats_url: str) -> None:
-    """Every stream, as deploy tooling (`ptfc streams`) and `ptfc up` declare them."""
-    await ensure_streams(ServiceSettings(nats_url=nats_url), list(STREAMS))
+async def declare_all(nats_url: str, admin_password: str | None = None) -> None:
+    """Every stream, as `ptfc up` and the test harness declare them: as `streams-admin`, whose
+    password is `admin_password` (None: the URL carries credentials, or the server asks none)."""
+    from ptfc.buspermissions import ADMIN
+
+    settings = ServiceSettings(nats_url=nats_url, nats_user=ADMIN, nats_password=admin_password)
+    await ensure_streams(settings, list(STREAMS))

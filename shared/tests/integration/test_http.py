@@ -7,12 +7,13 @@ from fastapi import APIRouter
 
 from ptfc.auth import CurrentCaller, issue_token
 from ptfc.consumer import Handlers
+from ptfc.dev.servers import start_mongodb
 from ptfc.events import ReferralWithdrawn
 from ptfc.idempotency import IdempotencyKey, once
-from ptfc.infra import start_mongodb
 from ptfc.models import Request
 from ptfc.service import RuntimeDep, build_app
-from ptfc.settings import DEV_JWT_SECRET, ServiceSettings
+from ptfc.settings import DEV_JWT_PRIVATE_KEY, ServiceSettings
+from ptfc.testing.keys import another_key
 from ptfc.testing.plugin import bearer, running
 
 
@@ -100,11 +101,11 @@ async def test_callers_without_a_valid_token_or_role_are_refused(make_settings):
         assert none.status_code == 401 and none.json()["type"].endswith("/unauthenticated")
         assert none.headers["www-authenticate"] == "Bearer"
 
-        forged = issue_token("another-key-of-at-least-thirty-two-bytes", "cafcass", "fca-1")
+        forged = issue_token(another_key(), "cafcass", "fca-1")
         bad = await client.post("/notes", json={"text": "x", "days": 1}, headers={"Authorization": f"Bearer {forged}"})
         assert bad.status_code == 401 and bad.json()["type"].endswith("/invalid-token")
 
-        old = issue_token(DEV_JWT_SECRET, "cafcass", "fca-1", ttl=timedelta(seconds=-1))
+        old = issue_token(DEV_JWT_PRIVATE_KEY, "cafcass", "fca-1", ttl=timedelta(seconds=-1))
         expired = await client.post("/notes", json={"text": "x", "days": 1}, headers={"Authorization": f"Bearer {old}"})
         assert expired.status_code == 401 and expired.json()["type"].endswith("/token-expired")
 

@@ -73,7 +73,7 @@ async def test_event_written_while_relay_is_down_is_published_once_after_restart
 async def test_same_event_delivered_twice_has_one_effect(make_settings, infra, tap):
     s = settings(make_settings)
     probe = Probe()
-    envelope = Envelope.of(withdrawn("r-twice"), correlation_id="r-twice", producer="test")
+    envelope = Envelope.of(withdrawn("r-twice"), correlation_id="r-twice", producer="referrals")
     async with running(probe.app(s)):
         # Two publishes that JetStream cannot dedupe (different msg ids), one event id.
         await publish_raw(infra.nats_url, envelope, "first")
@@ -89,7 +89,7 @@ async def test_same_event_delivered_twice_has_one_effect(make_settings, infra, t
 
 
 async def test_double_publish_with_same_event_id_is_stored_once(infra, tap):
-    envelope = Envelope.of(withdrawn("r-dup"), correlation_id="r-dup", producer="test")
+    envelope = Envelope.of(withdrawn("r-dup"), correlation_id="r-dup", producer="referrals")
     assert await publish_raw(infra.nats_url, envelope, str(envelope.event_id)) is False
     assert await publish_raw(infra.nats_url, envelope, str(envelope.event_id)) is True
     assert len(await tap.of("referral.withdrawn")) == 1
@@ -115,6 +115,9 @@ async def test_message_that_always_fails_is_parked_and_can_be_replayed(make_sett
         assert "downstream is broken" in letter["error"]
         assert "body" not in letter  # operations see no personal data
         assert await effects(store, "r-poison") == 0
+        stored = await store.db.dead_letters.find_one({})
+        assert "r-poison" not in stored["body"]  # sealed at rest: a copy of the database shows nothing
+        assert stored["expires_at"] - stored["parked_at"] == s.dead_letter_ttl  # then the TTL index drops it
 
         assert (await client.get("/ops/dead-letters", headers=bearer("parent", "p1"))).status_code == 403
         failed = await client.post(f"/ops/dead-letters/{letter['id']}/replay", headers=ops)
@@ -127,6 +130,29 @@ async def test_message_that_always_fails_is_parked_and_can_be_replayed(make_sett
         again = await client.post(f"/ops/dead-letters/{letter['id']}/replay", headers=ops)
         assert again.status_code == 409
         assert (await client.get("/ops/dead-letters", headers=ops)).json()["items"] == []
+        await store.close()
+
+
+async def test_an_event_from_a_producer_that_does_not_own_its_subject_is_parked_unhandled(make_settings, infra):
+    s = settings(make_settings)
+    probe = Probe()
+    forged = Envelope.of(withdrawn("r-forged"), correlation_id="r-forged", producer="workshops")
+    genuine = Envelope.of(withdrawn("r-genuine"), correlation_id="r-genuine", producer="referrals")
+    async with running(probe.app(s)) as client:
+        await publish_raw(infra.nats_url, forged, str(forged.event_id))
+        await publish_raw(infra.nats_url, genuine, str(genuine.event_id))
+        store = Store(s.mongodb_uri, s.db_name, s.service, probe_clock())
+        await eventually(lambda: effects(store, "r-genuine"))
+
+        async def parked():
+            return (await client.get("/ops/dead-letters", headers=bearer("ops", "ops-1"))).json()["items"]
+
+        [letter] = await eventually(parked)
+        assert letter["event_id"] == str(forged.event_id) and letter["attempts"] == 1  # at once, not retried
+        assert "untrusted" in letter["error"] and probe.runs == 1
+        replay = await client.post(f"/ops/dead-letters/{letter['id']}/replay", headers=bearer("ops", "ops-1"))
+        assert replay.status_code == 409  # replaying does not launder it
+        assert await effects(store, "r-forged") == 0
         await store.close()
 
 

@@ -6,10 +6,11 @@ import logging
 from datetime import timedelta
 
 import jwt
+import pytest
 
 from ptfc import cli, logs
 from ptfc.consumer import MAX_RETRY_DELAY, Consumer, Handlers
-from ptfc.settings import DEV_JWT_SECRET, ServiceSettings
+from ptfc.settings import DEV_JWT_PUBLIC_KEY, DEV_LINK_SEAL_KEY, ServiceSettings
 
 
 def test_durations_are_iso_8601_in_the_environment(monkeypatch):
@@ -44,12 +45,40 @@ def test_redelivery_waits_double_each_time_up_to_a_cap():
 
 def test_ptfc_token_prints_a_token_signed_with_the_development_key(capsys):
     assert cli.main(["token", "--role", "provider", "--sub", "staff-1", "--provider", "family-action"]) == 0
-    claims = jwt.decode(capsys.readouterr().out.strip(), DEV_JWT_SECRET, algorithms=["HS256"])
+    claims = jwt.decode(capsys.readouterr().out.strip(), DEV_JWT_PUBLIC_KEY, algorithms=["EdDSA"], audience="ptfc")
     assert (claims["role"], claims["sub"], claims["provider"]) == ("provider", "staff-1", "family-action")
 
 
 def test_ptfc_token_never_signs_with_the_environments_secret(monkeypatch, capsys):
-    monkeypatch.setenv("PTFC_JWT_SECRET", "a-production-secret-that-must-not-mint-tokens-from-a-shell")
+    monkeypatch.setenv("PTFC_JWT_PRIVATE_KEY", "a production key that must not mint tokens from a shell")
     cli.main(["token", "--role", "ops", "--sub", "me"])
     token = capsys.readouterr().out.strip()
-    assert jwt.decode(token, DEV_JWT_SECRET, algorithms=["HS256"])["role"] == "ops"
+    assert jwt.decode(token, DEV_JWT_PUBLIC_KEY, algorithms=["EdDSA"], audience="ptfc")["role"] == "ops"
+
+
+def test_outside_dev_a_development_or_missing_key_stops_the_start():
+    keys = {
+        "jwt_public_keys": {"https://idp.example": "a real public key"},
+        "link_seal_key": "l" * 40,
+        "email_lookup_key": "e" * 40,
+        "dead_letter_seal_key": "d" * 40,
+        "nats_password": "n" * 24,
+        "contact_seal_key": "c" * 40,
+        "workshops_seal_key": "w" * 40,
+        "sign_in_lookup_key": "s" * 40,
+        "jwt_private_key": "a real private key",
+    }
+    ServiceSettings(env="production", **keys).refuse_development_keys()  # real keys: it starts
+    ServiceSettings(env="dev").refuse_development_keys()  # development: the public keys are fine
+    for name in keys:
+        missing = {k: v for k, v in keys.items() if k != name}
+        with pytest.raises(RuntimeError, match=name):
+            ServiceSettings(env="production", **missing).refuse_development_keys()
+    with pytest.raises(RuntimeError, match="link_seal_previous_keys"):
+        old = {**keys, "link_seal_previous_keys": [DEV_LINK_SEAL_KEY]}
+        ServiceSettings(env="production", **old).refuse_development_keys()
+    # a service needs only the secrets it holds: plans opens no contact details
+    plans = {k: keys[k] for k in ("jwt_public_keys", "dead_letter_seal_key", "nats_password")}
+    ServiceSettings(env="production", service="plans", **plans).refuse_development_keys()
+    with pytest.raises(RuntimeError, match="contact_seal_key"):
+        ServiceSettings(env="production", service="notifications", **plans).refuse_development_keys()

@@ -1,6 +1,7 @@
 """The test factories build every event type of the catalogue, so no test writes its own."""
 
 from ptfc.events import EVENTS, ReferralCreated
+from ptfc.settings import DEV_CONTACT_SEAL_KEY
 from ptfc.testing.events import event, participant, referral_created
 
 
@@ -13,5 +14,7 @@ def test_referral_created_carries_the_given_parents_and_changes():
     alex = participant("p-a", "Alex", "Morgan", language="pl")
     created = referral_created("r-9", alex, court="Leeds Combined Court", fca_id="fca-9")
     assert isinstance(created, ReferralCreated)
-    assert created.participants == [alex] and created.participants[0].preferred_language == "pl"
+    # v2: sealed as referrals seals them (the development keys); notifications' key opens them
+    assert created.contacts(DEV_CONTACT_SEAL_KEY) == [alex] and created.participants[0].preferred_language == "pl"
+    assert "Morgan" not in created.model_dump_json()
     assert (created.court, created.fca_id, created.referral_id) == ("Leeds Combined Court", "fca-9", "r-9")

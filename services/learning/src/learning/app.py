@@ -2,8 +2,7 @@
 
 from datetime import datetime
 
-from fastapi import FastAPI, Request
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from fastapi import FastAPI
 
 from learning import pages
 from learning.api import router
@@ -12,7 +11,6 @@ from learning.handlers import make_handlers
 from learning.store import INDEXES
 from learning.sweeps import SWEEPS
 from ptfc.clock import Clock, SystemClock
-from ptfc.problems import Problem, respond
 from ptfc.service import build_app
 
 
@@ -28,33 +26,6 @@ class MillisecondClock:
         return now.replace(microsecond=now.microsecond // 1000 * 1000)
 
 
-class BodyLimit:
-    """Every body here is small: refuse a huge one (declared or streamed) before anything parses it."""
-
-    def __init__(self, app: ASGIApp, limit: int) -> None:
-        self.app, self.limit = app, limit
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            return await self.app(scope, receive, send)
-        declared = dict(scope["headers"]).get(b"content-length", b"0")
-        chunks, size, more = [], 0, declared.isdigit() and int(declared) <= self.limit
-        while more:
-            message = await receive()
-            chunks.append(message)
-            size += len(message.get("body", b""))
-            more = message.get("more_body", False) and size <= self.limit
-        if not (declared.isdigit() and size <= self.limit and int(declared) <= self.limit):
-            problem = Problem(413, "body-too-large", "Request too large", f"Send at most {self.limit} bytes.")
-            return await respond(problem, Request(scope))(scope, receive, send)
-        replay = iter(chunks)
-
-        async def buffered() -> Message:
-            return next(replay, None) or await receive()
-
-        return await self.app(scope, buffered, send)
-
-
 def create_app(settings: Settings | None = None, clock: Clock | None = None) -> FastAPI:
     settings = settings or Settings()
     clock = MillisecondClock(clock or SystemClock())
@@ -68,5 +39,4 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         clock=clock,
     )
     app.include_router(pages.router)
-    app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     return app

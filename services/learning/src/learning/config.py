@@ -11,7 +11,7 @@ from ptfc.settings import ServiceSettings
 
 class Settings(ServiceSettings):
     service: str = "learning"
-    hub_url: str = "http://127.0.0.1:8002"  # the Parent Hub; links point at `{hub_url}/activate` and `/sign-in`
+    hub_url: str = "http://127.0.0.1:8000"  # the Parent Hub; links point at `{hub_url}/activate` and `/sign-in`
     activation_ttl: timedelta = timedelta(hours=72)
     learning_window: timedelta = timedelta(days=10)  # from the welcome letter (the first link)
     reminders: list[timedelta] = Field(default=[timedelta(days=3), timedelta(days=1)])  # before the deadline
@@ -19,6 +19,7 @@ class Settings(ServiceSettings):
     parent_session_ttl: timedelta = timedelta(hours=8)
     sign_in_link_ttl: timedelta = timedelta(minutes=30)  # a link an activated parent asks for to come back
     sign_in_cooldown: timedelta = timedelta(minutes=1)  # at most one such email per parent this often
+    sign_in_daily_cap: int = 5  # and at most this many in a day
     max_body_bytes: int = 64 * 1024
 
     @field_validator("hub_url")

@@ -188,6 +188,7 @@ class UnitOfWork(Protocol):
     async def link(self, kind: str, link_id: str) -> dict[str, Any] | None: ...
     async def pending_links(self, kind: str, owner: dict[str, str]) -> list[dict[str, Any]]: ...
     async def save_link(self, kind: str, link: dict[str, Any]) -> None: ...
+    async def links_issued_since(self, kind: str, owner: dict[str, str], since: datetime) -> int: ...
     async def record_withdrawal(self, referral_id: str, participant_ids: list[str], at: datetime) -> None: ...
     async def withdrawn(self, referral_id: str, participant_id: str) -> bool: ...
     async def emit(self, event: EventData, correlation_id: str) -> None: ...
@@ -204,6 +205,7 @@ class Rules(Protocol):
     extension_unit: timedelta
     sign_in_link_ttl: timedelta
     sign_in_cooldown: timedelta
+    sign_in_daily_cap: int
 
 
 def event_ids(enrolment: dict[str, Any]) -> dict[str, Any]:
@@ -226,11 +228,12 @@ async def _open_or_refuse(uow: UnitOfWork, enrolment_id: str) -> dict[str, Any]:
 
 
 async def new_link(
-    uow: UnitOfWork, kind: str, owner: dict[str, str], ttl: timedelta, **extra: Any
+    uow: UnitOfWork, kind: str, owner: dict[str, str], ttl: timedelta, supersede: bool = True, **extra: Any
 ) -> tuple[str, datetime]:
-    """A fresh single-use token, stored only as its hash; the owner's older unused links stop working."""
+    """A fresh single-use token, stored only as its hash; unless `supersede` is off, the owner's
+    older unused links stop working."""
     now = uow.now()
-    for older in await uow.pending_links(kind, owner):
+    for older in await uow.pending_links(kind, owner) if supersede else []:
         await uow.save_link(kind, older | {"state": "superseded", "closed_at": now})
     token, expires_at = new_token(), now + ttl
     link = {"_id": hash_token(token), **owner, **extra, "state": "pending", "issued_at": now, "expires_at": expires_at}
@@ -280,7 +283,9 @@ async def issue_activation(uow: UnitOfWork, rules: Rules, enrolment: dict[str, A
 async def issue_sign_in(uow: UnitOfWork, rules: Rules, enrolment: dict[str, Any]) -> None:
     """A new sign-in link for this parent, emailed to them."""
     owner = {"participant_id": enrolment["participant_id"]}
-    token, expires_at = await new_link(uow, SIGN_INS, owner, rules.sign_in_link_ttl)
+    # A new request leaves earlier links working: else anyone who knows the parent's address
+    # could keep cancelling the link in their inbox and keep them out of their course.
+    token, expires_at = await new_link(uow, SIGN_INS, owner, rules.sign_in_link_ttl, supersede=False)
     url = seal(rules.link_seal_key, hub_link(rules.hub_url, "sign-in", token))
     issued = SignInLinkIssued(**event_ids(enrolment), sealed_sign_in_url=url, expires_at=expires_at)
     await uow.emit(issued, enrolment["referral_id"])
@@ -498,12 +503,15 @@ async def miss(uow: UnitOfWork, enrolment_id: str) -> bool:
 
 async def answer_sign_in(uow: UnitOfWork, rules: Rules, email_key: str, requested_at: datetime) -> None:
     """A sign-in link to each parent with this email whose latest course is activated and open
-    (two parents may share an address), at most one per `sign_in_cooldown`, so nobody can flood
-    a parent's inbox through the form."""
+    (two parents may share an address), at most one per `sign_in_cooldown` and `sign_in_daily_cap`
+    a day, so nobody can flood a parent's inbox through the form."""
     for participant_id in await uow.account_ids(email_key):
         enrolment = await uow.enrolment_of(participant_id)
         # The welcome letter is the way in to a course not yet activated, a re-ordered one too.
         if enrolment is None or enrolment["activated_at"] is None or enrolment["status"] not in OPEN:
+            continue
+        owner, day_ago = {"participant_id": participant_id}, requested_at - timedelta(days=1)
+        if await uow.links_issued_since(SIGN_INS, owner, day_ago) >= rules.sign_in_daily_cap:
             continue
         if await uow.claim_sign_in(participant_id, requested_at, requested_at - rules.sign_in_cooldown):
             await issue_sign_in(uow, rules, enrolment)

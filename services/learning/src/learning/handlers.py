@@ -7,7 +7,6 @@ from learning.config import Settings
 from learning.store import UnitOfWork
 from ptfc.consumer import Handlers, Meta
 from ptfc.events import ReferralCreated, ReferralReordered, ReferralWithdrawn
-from ptfc.lookup import email_key
 from ptfc.store import Tx
 
 
@@ -28,7 +27,7 @@ def make_handlers(settings: Settings) -> Handlers:
                 provider=data.provider,
                 fca_id=data.fca_id,
                 language=p.preferred_language,
-                email_key=email_key(settings.email_lookup_key, p.email),
+                email_key=p.sign_in_key,  # hashed by referrals with this service's lookup key
             )
 
     @handlers.on

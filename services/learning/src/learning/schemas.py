@@ -169,6 +169,8 @@ class Course(BaseModel):
     enrolment_id: str
     cycle: int
     status: Status
+    language: Language  # from the referral: the Parent Hub shows its pages in it
+    provider: str  # who runs this parent's course (a public organisation), so the hub can show how to reach it
     deadline: datetime
     days_left: int
     seconds_left: int

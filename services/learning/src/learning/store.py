@@ -117,6 +117,9 @@ class UnitOfWork:
     async def save_link(self, kind: str, link: dict[str, Any]) -> None:
         await self.db[kind].replace_one({"_id": link["_id"]}, link, upsert=True, session=self.s)
 
+    async def links_issued_since(self, kind: str, owner: dict[str, str], since: datetime) -> int:
+        return await self.db[kind].count_documents({**owner, "issued_at": {"$gt": since}}, session=self.s)
+
     async def record_withdrawal(self, referral_id: str, participant_ids: list[str], at: datetime) -> None:
         for who in participant_ids or ["*"]:  # no ids: the whole referral
             await self.db[WITHDRAWALS].update_one(

@@ -24,7 +24,13 @@ def session(settings: Any, enrolment: dict[str, Any]) -> Session:
     """A parent's session token, as activation and sign-in answer."""
     ttl = settings.parent_session_ttl
     return Session(
-        access_token=issue_token(settings.jwt_secret, "parent", enrolment["participant_id"], ttl=ttl),
+        access_token=issue_token(
+            settings.jwt_private_key,
+            "parent",
+            enrolment["participant_id"],
+            ttl=ttl,
+            issuer=settings.parent_token_issuer,
+        ),
         expires_in=int(ttl.total_seconds()),
         enrolment_id=str(enrolment["_id"]),
     )
@@ -50,6 +56,8 @@ def course(e: dict[str, Any], now: datetime) -> Course:
         enrolment_id=str(e["_id"]),
         cycle=e["cycle"],
         status=e["status"],
+        language=e["language"],
+        provider=e["provider"],
         deadline=deadline,
         days_left=domain.days_left(deadline, now),
         seconds_left=max(0, int((deadline - now).total_seconds())),

@@ -38,7 +38,7 @@ async def test_the_eight_modules_are_listed_in_order_with_content_and_no_answers
         assert set(question) == {"id", "text", "options"}  # the quiz is not given away
         assert set(question["options"][0]) == {"id", "text"}
         polish = (await client.get("/modules/1", params={"lang": "pl"})).json()
-        assert polish["language"] == "en"  # not translated yet: English rather than nothing
+        assert polish["language"] == "pl" and polish["title"] != SPEC_TITLES[0]  # the fallback: tests/unit
         for bad in ("/modules/0", "/modules/9", "/modules/abc", "/modules/1?lang=xx"):
             answer = await client.get(bad)
             assert answer.status_code == 422 and answer.json()["type"].endswith("/invalid-request"), bad

@@ -22,6 +22,7 @@ class Rules:
     extension_unit: timedelta = DAY
     sign_in_link_ttl: timedelta = timedelta(minutes=30)
     sign_in_cooldown: timedelta = timedelta(minutes=1)
+    sign_in_daily_cap: int = 5
 
 
 class FakeUnitOfWork:
@@ -99,6 +100,13 @@ class FakeUnitOfWork:
 
     async def save_link(self, kind: str, link: dict[str, Any]) -> None:
         self.links[kind][link["_id"]] = copy.deepcopy(link)
+
+    async def links_issued_since(self, kind: str, owner: dict[str, str], since: datetime) -> int:
+        return sum(
+            1
+            for link in self.links[kind].values()
+            if link["issued_at"] > since and all(link.get(k) == v for k, v in owner.items())
+        )
 
     async def record_withdrawal(self, referral_id: str, participant_ids: list[str], at: datetime) -> None:
         for who in participant_ids or ["*"]:

@@ -9,9 +9,7 @@ from typing import Literal
 from pydantic import Field, SecretStr, model_validator
 
 from ptfc.events import PROVIDERS
-from ptfc.settings import ServiceSettings
-
-DEV_WEBHOOK_SEAL_KEY = "ptfc-local-webhook-seal-key-never-use-in-production"
+from ptfc.settings import DEV_WEBHOOK_SEAL_KEY, ServiceSettings
 
 
 class Settings(ServiceSettings):
@@ -38,7 +36,7 @@ class Settings(ServiceSettings):
     courts_inbox: str = "family-court-outcomes@justice.example"  # when a referral names no court email
 
     # what parents are told
-    hub_url: str = "http://127.0.0.1:8002"  # the Parent Hub, where parents sign in and book
+    hub_url: str = "http://127.0.0.1:8000"  # the Parent Hub, where parents sign in and book
     support_email: str = "support@ptfc.example"
     support_phone: str = "0300 123 4567"
     local_timezone: str = "Europe/London"  # times in messages are shown as people in England read them

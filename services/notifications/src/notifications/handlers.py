@@ -4,6 +4,7 @@ delivery in the same transaction as the inbox mark. Nothing is sent here: the se
 Which event becomes which letter is `domain.plan_messages`; every write is in store.py."""
 
 import json
+import logging
 from typing import Any, Union
 
 from notifications import domain, store
@@ -20,6 +21,7 @@ from notifications.domain import (
     provider_heads_up,
     webhook_delivery,
 )
+from notifications.links import stand_in
 from notifications.templates import Renderer
 from ptfc.consumer import Handlers, Meta
 from ptfc.events import (
@@ -46,6 +48,8 @@ from ptfc.events import (
 )
 from ptfc.sealing import unseal
 from ptfc.store import Tx
+
+log = logging.getLogger("notifications.handlers")
 
 # The events that may ask for a message about one parent (`plan_messages` says which and to whom).
 ParticipantEvent = (
@@ -92,7 +96,15 @@ class Letters:
                 files.append(certificate(planned.context, lambda v: self.renderer.day(v, "en")))
         return files
 
-    async def plan(self, tx: Tx, meta: Meta, planned: list[Planned], fca_id: str | None, referral_id: str | None):
+    async def plan(
+        self,
+        tx: Tx,
+        meta: Meta,
+        planned: list[Planned],
+        fca_id: str | None,
+        referral_id: str | None,
+        sealed_link: str | None = None,  # the link, as sealed on the bus: put in at send (links.py)
+    ) -> None:
         now = tx.clock.now()
         source = Source(str(meta.event_id), meta.type, meta.correlation_id, fca_id, referral_id)
         rows = []
@@ -103,6 +115,7 @@ class Letters:
                 "text": message.text,
                 "html": message.html,
                 "attachments": store.attachments_doc(self.attachments(p, now)),
+                "sealed_link": sealed_link,
             }
             rows.append(domain.delivery(p, source, store.new_id(), rendered, now))
         await store.plan(tx, rows)
@@ -142,7 +155,7 @@ def make_handlers(settings: Settings) -> Handlers:
         await store.keep_referral(tx, data.referral_id, referral)
         known = store.referral_of({"_id": data.referral_id, **referral})
         planned = []
-        for person in data.participants:
+        for person in data.contacts(settings.contact_seal_key, settings.contact_seal_previous_keys):
             # Only what reaching the parent needs; gender, availability and children stay out.
             contact = {
                 "referral_id": data.referral_id,
@@ -155,6 +168,9 @@ def make_handlers(settings: Settings) -> Handlers:
                 "in_person": person.adjustments.in_person,
             }
             kept = await store.keep_contact(tx, person.participant_id, contact)
+            if kept is None:  # a parent of another referral: how to reach them is that one's
+                log.warning("referral %s names a participant of another referral: contact kept", data.referral_id)
+                continue
             planned.append(provider_heads_up(known, kept, letters.inboxes, meta.occurred_at))
         await letters.plan(tx, meta, planned, data.fca_id, data.referral_id)
 
@@ -197,9 +213,9 @@ def make_handlers(settings: Settings) -> Handlers:
             contact=contact,
             inboxes=letters.inboxes,
             booking=booking,
-            link=unseal(settings.link_seal_key, sealed, settings.link_seal_previous_keys) if sealed else None,
+            link=stand_in(unseal(settings.link_seal_key, sealed, settings.link_seal_previous_keys)) if sealed else None,
         )
-        await letters.plan(tx, meta, planned, referral.fca_id, referral.referral_id)
+        await letters.plan(tx, meta, planned, referral.fca_id, referral.referral_id, sealed_link=sealed)
 
     @handlers.on
     async def invite_to_plan(data: PlanShared, meta: Meta, tx: Tx) -> None:
@@ -219,7 +235,8 @@ def make_handlers(settings: Settings) -> Handlers:
         else:
             raise ValueError("plan.shared names no invitee")
         await store.keep_invitee(tx, data.invitation_id, invitee)
-        planned = plan_invitation(data.invitation_id, to, invitee["language"], invite_url)
-        await letters.plan(tx, meta, [planned], None, None)
+        # The join link is single-use too: rendered with a stand-in, put in at send (links.py).
+        planned = plan_invitation(data.invitation_id, to, invitee["language"], stand_in(invite_url))
+        await letters.plan(tx, meta, [planned], None, None, sealed_link=data.sealed_invite_url)
 
     return handlers

@@ -101,8 +101,14 @@ async def keep_referral(tx: Tx, referral_id: str, referral: dict[str, Any]) -> N
     await tx.db[REFERRALS].update_one({"_id": referral_id}, {"$set": referral}, upsert=True, session=tx.session)
 
 
-async def keep_contact(tx: Tx, participant_id: str, contact: dict[str, Any]) -> Contact:
-    """The contact as now stored (a withdrawal handled earlier is kept)."""
+async def keep_contact(tx: Tx, participant_id: str, contact: dict[str, Any]) -> Contact | None:
+    """The contact as now stored (a withdrawal handled earlier is kept). Only the referral that
+    created a parent may change how to reach them: for a `contact` of another referral nothing
+    changes and the answer is None (a later referral.created naming the same participant must not
+    redirect their mail)."""
+    owner = await tx.db[CONTACTS].find_one({"_id": participant_id}, {"referral_id": 1}, session=tx.session)
+    if owner is not None and owner.get("referral_id") not in (None, contact["referral_id"]):
+        return None
     found = await tx.db[CONTACTS].find_one_and_update(
         {"_id": participant_id},
         {"$set": contact, "$setOnInsert": {"withdrawn": False}},

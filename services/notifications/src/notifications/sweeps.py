@@ -14,6 +14,7 @@ from typing import Any
 
 from notifications import domain, store
 from notifications.domain import Attempt
+from notifications.links import filled
 from notifications.transports import Outgoing, Permanent, Transient, Transport, WebhookPoster
 from ptfc.events import NotificationFailed, NotificationSent
 from ptfc.runtime import Runtime, Sweep
@@ -53,17 +54,18 @@ async def deliver(rt: Runtime, transport: Transport, row: dict[str, Any]) -> str
     if attempts > limit:  # its sender died on the last attempt
         await settle(rt, row, domain.given_up(rt.clock.now()))
         return "failed"
-    message = Outgoing(
-        notification_id=row["notification_id"],
-        to=row["to"],
-        subject=row["subject"],
-        text=row["text"],
-        html=row["html"],
-        attachments=store.attachments_of(row),
-        urgent=row.get("urgent", False),
-    )
     started = rt.clock.now()
     try:
+        text, html = filled(row, rt.settings)  # the single-use link goes in only now (links.py)
+        message = Outgoing(
+            notification_id=row["notification_id"],
+            to=row["to"],
+            subject=row["subject"],
+            text=text,
+            html=html,
+            attachments=store.attachments_of(row),
+            urgent=row.get("urgent", False),
+        )
         await transport.send(message)
     except (Permanent, Transient) as error:
         transient = isinstance(error, Transient)

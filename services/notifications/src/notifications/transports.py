@@ -5,6 +5,7 @@ Notify 429/5xx) and `Permanent` for what never will (SMTP 5xx, Notify 400/403)."
 
 import asyncio
 import io
+import re
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
@@ -43,9 +44,14 @@ class Transport(Protocol):
     async def send(self, message: Outgoing) -> None: ...
 
 
+# Anything shaped like an address, in any case or encoding a server echoes it in (`<a@b>`,
+# lower-cased, quoted, URL-escaped `%40`): operations must see none.
+EMAIL_SHAPED = re.compile(r"[^\s<>\"'(),;:\[\]]+(?:@|%40)[^\s<>\"'(),;:\[\]]+", re.IGNORECASE)
+
+
 def scrub(reason: str, address: str) -> str:
     """An error as the delivery log keeps it: servers often echo the address; operations must not see it."""
-    return reason.replace(address, "<recipient>")[:500]
+    return EMAIL_SHAPED.sub("<address>", reason.replace(address, "<recipient>"))[:500]
 
 
 class SmtpTransport:

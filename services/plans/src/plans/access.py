@@ -44,7 +44,7 @@ async def identity(
 ) -> Identity:
     """Who is calling, if anyone: a bearer token, or a plan token (rate limited: tokens are guessed)."""
     if credentials is not None:
-        caller = decode_token(request.app.state.settings.jwt_secret, credentials.credentials)
+        caller = decode_token(request.app.state.settings, credentials.credentials)
         if caller.role == "parent":
             return Identity(participant_id=caller.sub)
         if caller.role == "cafcass":

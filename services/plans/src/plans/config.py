@@ -9,7 +9,7 @@ from ptfc.settings import ServiceSettings
 
 class Settings(ServiceSettings):
     service: str = "plans"
-    hub_url: str = "http://127.0.0.1:8002"  # the Parent Hub: links point at `{hub_url}/plans/...`
+    hub_url: str = "http://127.0.0.1:8000"  # the Parent Hub: links point at `{hub_url}/plans/...`
     invitation_ttl: timedelta = timedelta(days=7)  # an invitation link works once, until then
     max_body_bytes: int = 64 * 1024
     # Anyone may reach the routes that need no account: each client (by address) this many calls per window.

@@ -12,7 +12,7 @@ import pytest
 from plans.app import create_app
 from plans.config import Settings
 from ptfc.clock import FakeClock
-from ptfc.events import Envelope, ParticipantContact, Professional, ReferralCreated
+from ptfc.events import Envelope, ParticipantContact, Professional, ReferralCreated, ReferralKeys, seal_participants
 from ptfc.sealing import unseal
 from ptfc.settings import DEV_LINK_SEAL_KEY
 from ptfc.testing.plugin import EventTap, bearer, eventually, running
@@ -78,7 +78,7 @@ class Kit:
             provider="family-action",
             fca_id="fca-sam",
             fca=Professional(name="Sam Patel", email="sam@cafcass.example"),
-            participants=list(people),
+            participants=seal_participants(list(people), ReferralKeys.development()),  # as referrals seals them
         )
         envelope = Envelope.of(event, correlation_id=referral_id, producer="referrals")
         nc = await nats.connect(self.nats_url)

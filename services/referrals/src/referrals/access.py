@@ -6,7 +6,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from ptfc.auth import Caller, CurrentCaller
 from ptfc.problems import Problem, forbidden
-from ptfc.store import find_or_404
+from ptfc.store import find_or_404, object_id
 from referrals.domain import place_key
 from referrals.store import REFERRALS
 
@@ -35,6 +35,16 @@ def visible_to(caller: Caller) -> dict[str, Any]:
 
 async def visible_referral(db: AsyncDatabase, caller: Caller, referral_id: str) -> dict[str, Any]:
     return await find_or_404(db, REFERRALS, referral_id, "referral", visible_to(caller))
+
+
+async def may_read(db: AsyncDatabase, caller: Caller, referral_id: str, session: Any = None) -> bool:
+    """Whether the caller may read this referral (a refusal may name it only then)."""
+    try:
+        scope = visible_to(caller)
+    except Problem:
+        return False
+    oid = object_id(referral_id)
+    return bool(oid) and await db[REFERRALS].count_documents({"_id": oid, **scope}, limit=1, session=session) > 0
 
 
 def provider_staff(caller: Caller, provider: str) -> None:

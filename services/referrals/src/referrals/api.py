@@ -11,7 +11,7 @@ from pydantic import BaseModel
 from pymongo.errors import DuplicateKeyError
 
 from ptfc.auth import Caller, CurrentCaller
-from ptfc.events import PROVIDERS
+from ptfc.events import PROVIDERS, ReferralKeys
 from ptfc.idempotency import IdempotencyKey, change_once
 from ptfc.lookup import email_key
 from ptfc.pagination import Page, Paging
@@ -19,7 +19,7 @@ from ptfc.runtime import Runtime, RuntimeDep
 from ptfc.store import Tx
 from referrals import domain, store, views
 from referrals.access import cafcass_only, provider_staff, visible_referral, visible_to
-from referrals.refusals import problem
+from referrals.refusals import named_for, problem
 from referrals.schemas import (
     ContactDue,
     Contacted,
@@ -41,21 +41,31 @@ Change = Callable[[store.UnitOfWork], Awaitable[tuple[int, BaseModel]]]
 
 
 async def write(
-    rt: Runtime, key: str | None, scope: str, payload: Any, change: Change, clash: tuple[str, list[str]] | None = None
+    rt: Runtime,
+    caller: Caller,
+    key: str | None,
+    scope: str,
+    payload: Any,
+    change: Change,
+    clash: tuple[str, list[str]] | None = None,
 ) -> JSONResponse:
     """One change in one transaction, once per Idempotency-Key; a refusal answers as its problem.
     `clash` names the parents whose active cycle a concurrent write may have claimed first: the
-    unique index then refuses this one, answered as "already referred" under that referral."""
+    unique index then refuses this one, answered as "already referred" (under that referral, to a
+    caller who may read it)."""
 
-    def work(tx: Tx) -> Awaitable[tuple[int, BaseModel]]:
-        return change(store.UnitOfWork(tx))
+    async def work(tx: Tx) -> tuple[int, BaseModel]:
+        try:
+            return await change(store.UnitOfWork(tx))
+        except domain.Refused as refused:
+            raise await named_for(caller, refused, tx.db, tx.session) from None
 
     try:
         return await change_once(rt.store, key, scope, payload, work, (domain.Refused, domain.Unknown), problem)
     except DuplicateKeyError:
         other = clash and await store.active_referral_of(rt.store.db, *clash)
         if other:
-            raise problem(domain.already_referred(other)) from None
+            raise problem(await named_for(caller, domain.already_referred(other), rt.store.db)) from None
         raise
 
 
@@ -69,11 +79,12 @@ async def create_referral(
     emails = [email_key(rt.settings.email_lookup_key, p.email) for p in body.parents]
 
     async def change(uow: store.UnitOfWork) -> tuple[int, BaseModel]:
-        referral, parents = await domain.intake(uow, body, caller.sub, emails, rt.settings)
+        keys = ReferralKeys.of(rt.settings)
+        referral, parents = await domain.intake(uow, body, caller.sub, emails, rt.settings, keys)
         return 201, views.created(referral, parents)
 
     clash = (body.case_number.strip().upper(), emails)
-    return await write(rt, key, f"{caller.sub}:referrals", body.model_dump(mode="json"), change, clash)
+    return await write(rt, caller, key, f"{caller.sub}:referrals", body.model_dump(mode="json"), change, clash)
 
 
 # ---- following a case --------------------------------------------------------------------------
@@ -114,7 +125,7 @@ async def withdraw(
         referral = await domain.withdraw(uow, referral_id, body.reason)
         return 200, views.summary(referral, await uow.parents(referral_id))
 
-    return await write(rt, key, f"{caller.sub}:withdraw:{referral_id}", body.model_dump(), change)
+    return await write(rt, caller, key, f"{caller.sub}:withdraw:{referral_id}", body.model_dump(), change)
 
 
 @router.post("/referrals/{referral_id}/participants/{participant_id}/reorder", response_model=Reordered)
@@ -135,7 +146,7 @@ async def reorder(
 
     parent = await store.participant(rt.store.db, participant_id)  # for naming a clash, if any
     clash = (parent["case_number"], [parent["email_key"]]) if parent else None
-    return await write(rt, key, f"{caller.sub}:reorder:{participant_id}", body.model_dump(), change, clash)
+    return await write(rt, caller, key, f"{caller.sub}:reorder:{participant_id}", body.model_dump(), change, clash)
 
 
 # ---- the provider's worklist --------------------------------------------------------------------
@@ -157,4 +168,4 @@ async def mark_contacted(
     async def change(uow: store.UnitOfWork) -> tuple[int, BaseModel]:
         return 200, views.contacted(await domain.mark_contacted(uow, provider, participant_id))
 
-    return await write(rt, key, f"{caller.sub}:contacted:{participant_id}", {}, change)
+    return await write(rt, caller, key, f"{caller.sub}:contacted:{participant_id}", {}, change)

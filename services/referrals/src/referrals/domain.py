@@ -15,8 +15,10 @@ from ptfc.events import (
     EventData,
     ParticipantContact,
     ReferralCreated,
+    ReferralKeys,
     ReferralReordered,
     ReferralWithdrawn,
+    seal_participants,
 )
 from ptfc.programme import MODULES, PROVIDERS
 
@@ -341,6 +343,7 @@ class UnitOfWork(Protocol):
 
     def now(self) -> datetime: ...
     def new_id(self) -> Any: ...
+    def random_id(self) -> Any: ...  # unguessable (random, not a counter): for ids others are sent
     async def referral(self, referral_id: str) -> dict[str, Any] | None: ...
     async def parent(self, participant_id: str) -> dict[str, Any] | None: ...
     async def parents(self, referral_id: str) -> list[dict[str, Any]]: ...
@@ -371,7 +374,15 @@ def entry(event: str, cycle: int, at: datetime, **detail: Any) -> dict[str, Any]
     return {"at": at, "event": event, "cycle": cycle, "detail": {k: v for k, v in detail.items() if v is not None}}
 
 
-def already_referred(referral_id: str) -> Refused:
+def already_referred(referral_id: str | None) -> Refused:
+    """The referral is named only when given: the routes leave it out for a caller who may not
+    read it (another FCA learns nothing of it; refusals.named_for)."""
+    if referral_id is None:
+        return Refused(
+            "parent-already-referred",
+            "Parent already on the course for this case",
+            "A parent of this case is already in an active cycle.",
+        )
     return Refused(
         "parent-already-referred",
         "Parent already on the course for this case",
@@ -396,18 +407,21 @@ def _clocks(now: datetime, timings: Timings, activated_ever: bool) -> dict[str, 
 
 
 async def intake(
-    uow: UnitOfWork, form: Any, fca_id: str, email_keys: list[str], timings: Timings
+    uow: UnitOfWork, form: Any, fca_id: str, email_keys: list[str], timings: Timings, keys: ReferralKeys
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """Take a referral (`form`, a validated `schemas.NewReferral`): every intake rule, then the
     referral, one participant per parent and `referral.created` (the only event with contact
-    details: notifications keeps them)."""
+    details, sealed with `keys`: each parent's contact for notifications, a profile for workshops,
+    a keyed hash of the email for learning's sign-in)."""
     case = case_number(form.case_number)
     provider = check_intake(form.court_declined, form.safeguarding_concerns, form.court, form.region)
     if len(set(email_keys)) != len(email_keys):
         raise Refused("same-parent-twice", "The same parent twice", "Each parent needs their own email address.")
     await refuse_active_parent(uow, case, email_keys)
     now, referral_id = uow.now(), uow.new_id()
-    ids = [uow.new_id() for _ in form.parents]
+    # Unguessable (random, not a counter): parents send their id to workshops and plans, and a
+    # co-parent's must not follow from one's own. Sorted, so the parents keep the order given.
+    ids = sorted(uow.random_id() for _ in form.parents)
     referral = {
         "_id": referral_id,
         **form.model_dump(include={"court", "court_email", "source", "stage", "region"}),
@@ -454,7 +468,7 @@ async def intake(
         provider=provider,
         fca_id=fca_id,
         fca=form.fca.model_dump(),
-        participants=contacts,
+        participants=seal_participants(contacts, keys),  # v2: sealed
         children_ages=referral["children_ages"],
     )
     await uow.emit(created, str(referral_id))

@@ -1,8 +1,14 @@
 """Domain refusals → RFC 9457 problems. The rules say no without HTTP in mind; this says how.
 A refusal of the request itself is 422, one of the record's present state 409."""
 
+from typing import Any
+
+from pymongo.asynchronous.database import AsyncDatabase
+
+from ptfc.auth import Caller
 from ptfc.problems import Problem, not_found
-from referrals.domain import Refused, Unknown
+from referrals.access import may_read
+from referrals.domain import Refused, Unknown, already_referred
 
 # Reasons that depend on the record's state, not on what was sent: asking again later may work.
 CONFLICTS = {
@@ -19,3 +25,12 @@ def problem(refusal: Refused | Unknown) -> Problem:
         return not_found(refusal.what)
     status = 409 if refusal.reason in CONFLICTS else 422
     return Problem(status, refusal.reason, refusal.title, refusal.detail, **refusal.extra)
+
+
+async def named_for(caller: Caller, refusal: Refused, db: AsyncDatabase, session: Any = None) -> Refused:
+    """ "Already referred" names the existing referral only to a caller who may read it: another
+    FCA is told the parent is on the course, not under which referral."""
+    referral_id = refusal.extra.get("existing_referral_id")
+    if refusal.reason != "parent-already-referred" or referral_id is None:
+        return refusal
+    return refusal if await may_read(db, caller, referral_id, session) else already_referred(None)

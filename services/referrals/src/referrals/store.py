@@ -4,6 +4,7 @@
 never email or phone; the current cycle's progress and their timeline), so every due time is a
 plain indexed field."""
 
+import secrets
 from datetime import datetime
 from typing import Any
 
@@ -56,6 +57,10 @@ class UnitOfWork:
 
     def new_id(self) -> ObjectId:
         return ObjectId()
+
+    def random_id(self) -> ObjectId:
+        # ObjectIds made one after another share time and process bytes and count up.
+        return ObjectId(secrets.token_bytes(12))
 
     async def referral(self, referral_id: str) -> dict[str, Any] | None:
         oid = object_id(referral_id)

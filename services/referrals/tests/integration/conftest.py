@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from ptfc.clock import FakeClock
-from ptfc.events import Envelope
+from ptfc.events import Envelope, owner_of
 from ptfc.testing.events import event, publish
 from ptfc.testing.plugin import bearer, running
 from referrals.app import create_app
@@ -84,7 +84,7 @@ class Kit:
     def envelope(self, kind: str, referral_id: str, participant_id: str, **data: Any) -> Envelope:
         payload = event(kind, referral_id, participant_id, **data)
         self.clock.advance(timedelta(seconds=1))  # events happen one after another, as in life
-        envelope = Envelope.of(payload, correlation_id=referral_id, producer=kind.split(".")[0], at=self.clock.now())
+        envelope = Envelope.of(payload, correlation_id=referral_id, producer=owner_of(kind), at=self.clock.now())
         # Producers add ids their contract does not list yet: they must not get in the way.
         envelope.data = {"referral_id": referral_id, "participant_id": participant_id, **data, **envelope.data}
         return envelope

@@ -3,7 +3,10 @@
 import asyncio
 
 import pytest
+from cryptography.fernet import InvalidToken
 
+from ptfc.events import ReferralCreated
+from ptfc.settings import DEV_CONTACT_SEAL_KEY, DEV_WORKSHOPS_SEAL_KEY
 from ptfc.testing.plugin import bearer, eventually
 
 from .conftest import CONTACTS, FCA, REQUEST, referral
@@ -23,7 +26,18 @@ async def test_a_referral_is_routed_and_announced_once_even_when_retried(kit, ta
     assert event.correlation_id == data["referral_id"] == body["id"]
     assert data["fca_id"] == "fca-sam" and data["provider"] == "family-action" and data["cycle"] == 1
     assert [p["participant_id"] for p in data["participants"]] == [p["participant_id"] for p in body["participants"]]
-    assert data["participants"][1]["adjustments"]["interpreter"] == "Polish"
+    # v2: every subscriber reads ids and languages; contact details and support needs are sealed,
+    # for notifications (all of them) and for workshops (what a facilitator needs), each its own key.
+    assert not any(contact.casefold() in event.model_dump_json().casefold() for contact in CONTACTS)
+    assert "Polish" not in event.model_dump_json() and event.version == 2
+    created = ReferralCreated.model_validate(data)
+    contacts = created.contacts(DEV_CONTACT_SEAL_KEY)
+    assert contacts[0].email == "alex@example.org" and contacts[1].adjustments.interpreter == "Polish"
+    profiles = created.profiles(DEV_WORKSHOPS_SEAL_KEY)
+    assert profiles[1].given_name == "Chris" and profiles[1].adjustments.interpreter == "Polish"
+    assert "example.org" not in str(profiles)  # workshops gets no address
+    with pytest.raises(InvalidToken):
+        created.contacts(DEV_WORKSHOPS_SEAL_KEY)  # workshops' key does not open the contact details
     assert await kit.db.referrals.count_documents({}) == 1
     assert await kit.db.outbox.count_documents({}) == 1
 
@@ -58,6 +72,10 @@ async def test_the_same_parent_of_the_same_case_is_not_referred_twice(kit):
         assert answer.json()["existing_referral_id"] == existing
     # The same parent in another case is another referral.
     assert (await kit.refer(referral(case_number="MA24P00999"))).status_code == 201
+    # Another FCA is told the parent is already referred, but not which referral (it cannot read it).
+    elsewhere = await kit.refer(headers=bearer("cafcass", "fca-other"))
+    assert elsewhere.status_code == 409 and elsewhere.json()["type"].endswith("/parent-already-referred")
+    assert "existing_referral_id" not in elsewhere.json() and existing not in elsewhere.text
 
 
 async def test_two_intakes_racing_for_the_same_parent_make_one_referral(kit):
@@ -163,3 +181,11 @@ async def test_hostile_input_anywhere_gets_a_problem_never_a_server_error(kit):
         bad_key = await kit.client.post(path, json={}, headers={**headers, "Idempotency-Key": "a b" * 100})
         assert bad_key.status_code == 422
     assert (await kit.view(referral_id))["status"] == "active"  # nothing above withdrew it
+
+
+async def test_co_parents_ids_cannot_be_guessed_from_each_other(kit):
+    # ObjectIds made one after another share their first 9 bytes (time and process) and count up:
+    # knowing one parent's id, the co-parent's is the next. Parents send their ids to other services.
+    _, (alex, chris) = await kit.referred()
+    a, c = bytes.fromhex(alex), bytes.fromhex(chris)
+    assert a[:9] != c[:9] and abs(int.from_bytes(a, "big") - int.from_bytes(c, "big")) > 2**32

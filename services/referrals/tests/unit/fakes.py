@@ -30,6 +30,9 @@ class FakeUnitOfWork:
     def new_id(self) -> str:
         return f"{next(self._ids):024x}"
 
+    def random_id(self) -> str:
+        return self.new_id()  # deterministic here: the store's are random
+
     # Copies in and out, as a database would: a rule that forgets to save loses its change.
     async def referral(self, referral_id: str) -> dict[str, Any] | None:
         return copy.deepcopy(self.referrals.get(referral_id))

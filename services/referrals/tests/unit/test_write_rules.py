@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from ptfc.events import CourseCompleted, CourseIncomplete, ReferralCreated, ReferralReordered
+from ptfc.events import CourseCompleted, CourseIncomplete, ReferralCreated, ReferralKeys, ReferralReordered
 from referrals import domain
 from referrals.schemas import NewReferral
 
@@ -28,6 +28,7 @@ FORM = {
     "children": [{"age": 6}],
 }
 KEYS = ["key-alex", "key-chris"]
+SEALING = ReferralKeys.development()
 
 
 def form(**changes) -> NewReferral:
@@ -35,7 +36,7 @@ def form(**changes) -> NewReferral:
 
 
 async def referred(uow: FakeUnitOfWork, **changes) -> tuple[dict, list[dict]]:
-    return await domain.intake(uow, form(**changes), "fca-sam", KEYS, Timings())
+    return await domain.intake(uow, form(**changes), "fca-sam", KEYS, Timings(), SEALING)
 
 
 async def refused(call) -> str:
@@ -57,12 +58,15 @@ async def test_intake_keeps_no_contact_details_and_sets_each_parents_clocks():
     assert alex["chaser_due_at"] == uow.clock + timedelta(days=14)
     [(created, correlation)] = uow.events
     assert isinstance(created, ReferralCreated) and correlation == referral["_id"]
-    assert [p.email for p in created.participants] == ["alex@example.org", "chris@example.org"]
+    # v2: the contact details travel sealed, for notifications alone
+    assert "alex@example.org" not in created.model_dump_json()
+    contacts = created.contacts(SEALING.contact_seal_key)
+    assert [p.email for p in contacts] == ["alex@example.org", "chris@example.org"]
 
 
 async def test_intake_refuses_the_same_parent_twice_and_a_parent_already_in_a_cycle():
     uow = FakeUnitOfWork()
-    twice = domain.intake(uow, form(), "fca-sam", ["same", "same"], Timings())
+    twice = domain.intake(uow, form(), "fca-sam", ["same", "same"], Timings(), SEALING)
     assert await refused(twice) == "same-parent-twice"
     first, _ = await referred(uow)
     with pytest.raises(domain.Refused) as caught:
@@ -153,7 +157,7 @@ async def test_a_reorder_is_refused_when_the_parent_is_already_in_another_cycle(
     uow = FakeUnitOfWork()
     referral, (alex, _) = await referred(uow)
     await follow(uow, alex, "learning.deadline_missed", deadline=uow.clock, modules_completed=0)
-    other, _ = await domain.intake(uow, form(), "fca-sam", ["key-alex", "key-new"], Timings())
+    other, _ = await domain.intake(uow, form(), "fca-sam", ["key-alex", "key-new"], Timings(), SEALING)
     with pytest.raises(domain.Refused) as caught:
         await domain.reorder(uow, referral["_id"], alex["_id"], Timings())
     assert caught.value.reason == "parent-already-referred"

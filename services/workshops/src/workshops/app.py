@@ -9,7 +9,7 @@ from ptfc.service import build_app
 from workshops.api import router
 from workshops.config import Settings
 from workshops.domain import Refused
-from workshops.handlers import handlers
+from workshops.handlers import make_handlers
 from workshops.refusals import problem
 from workshops.store import INDEXES
 from workshops.sweeps import SWEEPS
@@ -18,7 +18,13 @@ from workshops.sweeps import SWEEPS
 def create_app(settings: Settings | None = None, clock: Clock | None = None) -> FastAPI:
     settings = settings or Settings()
     app = build_app(
-        settings, title="PTfC workshops", router=router, handlers=handlers, indexes=INDEXES, sweeps=SWEEPS, clock=clock
+        settings,
+        title="PTfC workshops",
+        router=router,
+        handlers=make_handlers(settings),
+        indexes=INDEXES,
+        sweeps=SWEEPS,
+        clock=clock,
     )
 
     @app.exception_handler(Refused)

@@ -9,7 +9,16 @@ from uuid import uuid4
 import nats
 import pytest
 
-from ptfc.events import Envelope, EventData, LearningCompleted, ParticipantContact, Professional, ReferralCreated
+from ptfc.events import (
+    Envelope,
+    EventData,
+    LearningCompleted,
+    ParticipantContact,
+    Professional,
+    ReferralCreated,
+    ReferralKeys,
+    seal_participants,
+)
 from ptfc.testing.plugin import EventTap, bearer, eventually
 from workshops.config import Settings
 
@@ -110,7 +119,7 @@ class Bus:
                 provider=provider,
                 fca_id="fca-1",
                 fca=Professional(name="Fiona Adviser", email="fiona@cafcass.example"),
-                participants=list(parents),
+                participants=seal_participants(list(parents), ReferralKeys.development()),  # as referrals seals them
             ),
             "referrals",
         )
@@ -123,11 +132,16 @@ class Bus:
             await self.publish(done, "learning")
 
     async def ready(self, app: Any, *pids: str) -> None:
-        """Wait until workshops knows these parents finished the e-learning."""
+        """Wait until workshops knows these parents (their referral.created, handled by another
+        consumer than the e-learning's completion, in either order) and that they finished the e-learning."""
         parents = app.state.rt.store.db["parents"]
 
         async def known() -> bool:
-            query = {"_id": {"$in": list(pids)}, "learning_completed_at": {"$ne": None}}
+            query = {
+                "_id": {"$in": list(pids)},
+                "learning_completed_at": {"$ne": None},
+                "referral_id": {"$exists": True},
+            }
             return await parents.count_documents(query) == len(pids)
 
         await eventually(known, timeout=20)

@@ -69,13 +69,15 @@ class Server:
         self.process.wait()
 
 
-def start_nats(data_dir: Path, port: int | None = None, log: Path | None = None) -> Server:
+def start_nats(data_dir: Path, port: int | None = None, log: Path | None = None, config: Path | None = None) -> Server:
+    """`config` is the authorization block (ptfc.buspermissions); without it anyone may connect."""
     port = port or free_port()
     ensure_free(port)
     data_dir.mkdir(parents=True, exist_ok=True)
     out = open(log or data_dir / "nats.log", "ab")  # noqa: SIM115 - lives as long as the server
     process = subprocess.Popen(
-        [_binary("nats-server"), "-js", "-sd", str(data_dir), "-a", "127.0.0.1", "-p", str(port)],
+        [_binary("nats-server"), "-js", "-sd", str(data_dir), "-a", "127.0.0.1", "-p", str(port)]
+        + (["-c", str(config)] if config else []),
         stdout=out,
         stderr=subprocess.STDOUT,
     )

@@ -1,5 +1,5 @@
-"""`ptfc up`: NATS, MongoDB, a local mailbox and the five services on one machine, with progress
-shown while they start, until Ctrl-C."""
+"""`ptfc up`: NATS, MongoDB, a local mailbox, the five services and the Parent Hub on one machine,
+with progress shown while they start, until Ctrl-C."""
 
 import argparse
 import asyncio
@@ -12,6 +12,7 @@ from pathlib import Path
 
 import httpx
 
+from ptfc import buspermissions
 from ptfc.dev.servers import Server, ensure_free, start_mongodb, start_nats, wait_for_port
 from ptfc.events import STREAMS
 from ptfc.programme import SERVICES
@@ -22,50 +23,70 @@ def _say(text: str) -> None:
     print(text, flush=True)
 
 
+HUB = "hub"
+
+
+def ports(base: int) -> dict[str, int]:
+    """The Parent Hub on `base`, then the services in their usual order (8000, 8001… by default)."""
+    first = min(SERVICES.values())
+    return {HUB: base} | {name: base + port - first + 1 for name, port in SERVICES.items()}
+
+
 def up(args: argparse.Namespace) -> int:
     var = Path(args.var).resolve()
     (var / "log").mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
     servers: list[Server] = []
     children: dict[str, subprocess.Popen] = {}
+    where = ports(args.base_port)
+    hub_url = f"http://127.0.0.1:{where[HUB]}"
 
     def shutdown() -> None:
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not cut the clean stop short
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
         _say("\nstopping…")
+        # All at once, each with the same deadline: services stop in parallel, well under 10 s.
+        for child in children.values():
+            if child.poll() is None:
+                child.terminate()
+        deadline = time.monotonic() + STOP_SECONDS
         for name, child in reversed(children.items()):
-            child.send_signal(signal.SIGINT)
             try:
-                child.wait(15)
+                child.wait(max(0.1, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
                 child.kill()
+                child.wait()
             _say(f"  {name} stopped")
         for server in reversed(servers):
             server.stop()
             _say(f"  {server.name} stopped")
 
-    signal.signal(signal.SIGTERM, _interrupt)  # stop as cleanly on `kill` as on Ctrl-C
+    # Ctrl-C reaches this process alone (children run in their own sessions), which then stops
+    # them in order; `kill` stops everything as cleanly. Set here, whatever was inherited.
+    signal.signal(signal.SIGINT, _interrupt)
+    signal.signal(signal.SIGTERM, _interrupt)
     try:
         nats_url = os.environ.get("NATS_URL")
+        passwords: dict[str, str] = {}
         if not nats_url:
-            _say("[infra] starting NATS JetStream…")
-            servers.append(start_nats(var / "nats", port=args.nats_port, log=var / "log" / "nats.log"))
-            nats_url = servers[-1].url
+            _say("[infra] starting NATS JetStream (with authentication)…")
+            server, passwords = start_bus(var, args.nats_port)
+            servers.append(server)
+            nats_url = server.url
         mongodb_uri = os.environ.get("MONGODB_URI")
         if not mongodb_uri:
             _say("[infra] starting the MongoDB server (SecantusDB)…")
             servers.append(start_mongodb(var / "mongodb", port=args.mongodb_port, log=var / "log" / "mongodb.log"))
             mongodb_uri = servers[-1].url
         _say(f"[infra] NATS at {nats_url}, MongoDB at {mongodb_uri.split('?')[0]}")
-        for port in [args.mail_port, *SERVICES.values()]:
+        for port in [args.mail_port, *where.values()]:
             ensure_free(port)
-        mail = subprocess.Popen(
+        children["mailbox"] = _spawn(
             [sys.executable, "-m", "ptfc.dev.mailbox", "--port", str(args.mail_port), "--dir", str(var / "mail")]
         )
-        children["mailbox"] = mail
-        wait_for_port(args.mail_port, 10, mail)
+        wait_for_port(args.mail_port, 10, children["mailbox"])
         _say(f"[infra] mailbox on 127.0.0.1:{args.mail_port}, messages kept in {var / 'mail'}")
-        asyncio.run(declare_all(nats_url))
+        asyncio.run(declare_all(nats_url, passwords.get(buspermissions.ADMIN)))
         _say(f"[infra] streams declared: {', '.join(name for name, _ in STREAMS.values())}")
 
         env = {
@@ -74,19 +95,23 @@ def up(args: argparse.Namespace) -> int:
             "MONGODB_URI": mongodb_uri,
             "PTFC_SMTP_HOST": "127.0.0.1",
             "PTFC_SMTP_PORT": str(args.mail_port),
+            "PTFC_ENV": "dev",  # the public development keys are allowed here, and only here
+            "PTFC_HUB_URL": hub_url,  # links in letters open the Parent Hub
+            **{f"PTFC_{name.upper()}_URL": f"http://127.0.0.1:{where[name]}" for name in SERVICES},
         }
-        for name, port in SERVICES.items():
-            log = open(var / "log" / f"{name}.log", "ab")  # noqa: SIM115 - the child keeps it
-            children[name] = subprocess.Popen(
-                [sys.executable, "-m", "ptfc.cli", "serve", name, "--port", str(port)],
-                env={**env, "PTFC_PUBLIC_URL": f"http://127.0.0.1:{port}"},
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-        _wait_ready(children, started)
+        for name in SERVICES:
+            extra = {"PTFC_PUBLIC_URL": f"http://127.0.0.1:{where[name]}", **_bus_identity(name, passwords)}
+            children[name] = _serve(name, where[name], {**env, **extra}, var)
+        _wait_ready(children, {name: where[name] for name in SERVICES}, started)
+        # Plain http on this machine only: the hub refuses insecure cookies anywhere else.
+        hub_env = {**env, "PTFC_PUBLIC_URL": hub_url, "PTFC_COOKIE_SECURE": "false"}
+        children[HUB] = _serve(HUB, where[HUB], hub_env, var)
+        _wait_ready(children, {HUB: where[HUB]}, started)
         _say("")
-        for name, port in SERVICES.items():
+        for name in SERVICES:
+            port = where[name]
             _say(f"  {name:<14} http://127.0.0.1:{port}/docs   events: http://127.0.0.1:{port}/asyncapi")
+        _say(f"\n  Parent Hub     {hub_url}/   (parents' pages; the links in letters open here)")
         _say(f"\nall five services ready in {time.monotonic() - started:.1f}s; logs in {var / 'log'}")
         _say("try: ptfc token --role cafcass --sub fca-1   (then send it as 'Authorization: Bearer …')")
         _say("Ctrl-C stops everything.")
@@ -104,12 +129,31 @@ def up(args: argparse.Namespace) -> int:
         shutdown()
 
 
+STOP_SECONDS = 8.0  # each child's graceful stop (uvicorn, FastStream) within this, all together
+
+
+def _spawn(command: list[str], env: dict[str, str] | None = None, log: Path | None = None) -> subprocess.Popen:
+    # A session of its own: a terminal's Ctrl-C goes to `ptfc up` only, which stops the children
+    # itself, in order, instead of every child dying at once and being reported as crashed.
+    out = open(log, "ab") if log else None  # noqa: SIM115 - the child keeps it
+    return subprocess.Popen(
+        command, env=env, stdout=out, stderr=subprocess.STDOUT if out else None, start_new_session=True
+    )
+
+
+def _serve(name: str, port: int, env: dict[str, str], var: Path) -> subprocess.Popen:
+    command = [sys.executable, "-m", "ptfc.cli", "serve", name, "--port", str(port)]
+    return _spawn(command, env, var / "log" / f"{name}.log")
+
+
 def _interrupt(*_: object) -> None:
     raise KeyboardInterrupt
 
 
-def _wait_ready(children: dict[str, subprocess.Popen], started: float, timeout: float = 120) -> None:
-    pending = dict(SERVICES)
+def _wait_ready(
+    children: dict[str, subprocess.Popen], waiting: dict[str, int], started: float, timeout: float = 120
+) -> None:
+    pending, total = dict(waiting), len(waiting)
     while pending:
         for name, port in list(pending.items()):
             if children[name].poll() is not None:
@@ -117,11 +161,23 @@ def _wait_ready(children: dict[str, subprocess.Popen], started: float, timeout: 
             try:
                 if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=1).status_code == 200:
                     del pending[name]
-                    done = len(SERVICES) - len(pending)
-                    _say(f"[{done}/{len(SERVICES)}] {name} ready ({time.monotonic() - started:.1f}s)")
+                    progress = f"[{total - len(pending)}/{total}] " if total > 1 else ""
+                    _say(f"{progress}{name} ready ({time.monotonic() - started:.1f}s)")
             except httpx.HTTPError:
                 pass
         if time.monotonic() - started > timeout:
             raise TimeoutError(f"not ready after {timeout}s: {', '.join(pending)}")
         if pending:
             time.sleep(0.25)
+
+
+def start_bus(var: Path, port: int | None = None) -> tuple[Server, dict[str, str]]:
+    """NATS as `ptfc up` runs it: the platform's authorization, with passwords under `var/nats-auth`."""
+    config, passwords = buspermissions.write_local_config(var / "nats-auth")
+    (var / "log").mkdir(parents=True, exist_ok=True)
+    return start_nats(var / "nats", port=port, log=var / "log" / "nats.log", config=config), passwords
+
+
+def _bus_identity(service: str, passwords: dict[str, str]) -> dict[str, str]:
+    # With a NATS_URL of one's own, its credentials come from the environment as they are.
+    return {"PTFC_NATS_USER": service, "PTFC_NATS_PASSWORD": passwords[service]} if passwords else {}

@@ -1,7 +1,8 @@
 """Events in tests: one factory per event type, and one way to publish to JetStream.
 
 `event(kind, ...)` fills what each event type requires with plausible values (its producer would);
-`referral_created` and `participant` build the one event that carries contact details. `publish`
+`referral_created` and `participant` build the one event that carries contact details (sealed,
+with the public development keys, as referrals seals them). `publish`
 sends an event (or an envelope again, to redeliver it) as its owning service would, with
 `Nats-Msg-Id` = event id unless a test passes another to get past JetStream's dedupe."""
 
@@ -10,7 +11,18 @@ from typing import Any
 
 import nats
 
-from ptfc.events import EVENTS, Envelope, EventData, ParticipantContact, Professional, ReferralCreated
+from ptfc.events import (
+    EVENTS,
+    Envelope,
+    EventData,
+    ParticipantContact,
+    Professional,
+    ReferralCreated,
+    ReferralKeys,
+    ReferredParticipant,
+    owner_of,
+    seal_participants,
+)
 
 # Each event type's required fields besides the ids, as its producer fills them.
 DEFAULTS: dict[str, dict[str, Any]] = {
@@ -103,8 +115,13 @@ def participant(
     )
 
 
-def referral_created(referral_id: str, *parents: ParticipantContact, **changes: Any) -> ReferralCreated:
-    """`referral.created` for a Manchester court order, with `changes` over the defaults."""
+def referral_created(
+    referral_id: str, *parents: ParticipantContact | ReferredParticipant, **changes: Any
+) -> ReferralCreated:
+    """`referral.created` (v2) for a Manchester court order, with `changes` over the defaults; each
+    parent's contact details sealed as referrals seals them (`ReferralKeys.development()`)."""
+    keys = ReferralKeys.development()
+    sealed = [seal_participants([p], keys)[0] if isinstance(p, ParticipantContact) else p for p in parents]
     values: dict[str, Any] = {
         "referral_id": referral_id,
         "case_number": "MA24P00123",
@@ -115,7 +132,7 @@ def referral_created(referral_id: str, *parents: ParticipantContact, **changes: 
         "provider": "action-for-children",
         "fca_id": "fca-1",
         "fca": Professional(name="Fiona Adviser", email="fiona@cafcass.example"),
-        "participants": list(parents) or [participant("p-1")],
+        "participants": sealed or seal_participants([participant("p-1")], keys),
     }
     return ReferralCreated(**(values | changes))
 
@@ -133,7 +150,7 @@ async def publish(
     about), or an envelope again to redeliver the same event; returns the envelope."""
     if isinstance(event, EventData):
         correlation = correlation_id or getattr(event, "referral_id", None) or event.plan_id  # type: ignore[attr-defined]
-        owner = producer or event.TYPE.split(".")[0]
+        owner = producer or owner_of(event.TYPE)  # a consumer parks an event from anyone else
         event = Envelope.of(event, correlation_id=correlation, producer=owner, at=at)
     await publish_bytes(nats_url, event.type, event.model_dump_json().encode(), msg_id or str(event.event_id))
     return event

@@ -2,6 +2,7 @@
 and a database of its own for every test, services run in-process, and an event tap."""
 
 import asyncio
+import os
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager, suppress
@@ -17,12 +18,16 @@ from fastapi import FastAPI
 from nats.js.errors import NotFoundError
 
 from ptfc.auth import issue_token
+from ptfc.buspermissions import ADMIN
 from ptfc.events import STREAMS, Envelope
-from ptfc.settings import DEV_JWT_SECRET, ServiceSettings
+from ptfc.settings import DEV_JWT_PRIVATE_KEY, ServiceSettings
 from ptfc.streams import ensure_streams
 from ptfc.testing.servers import Infra, test_servers
 
 S = TypeVar("S", bound=ServiceSettings)
+
+# Tests run with the public development keys; anywhere else they stop a service from starting.
+os.environ.setdefault("PTFC_ENV", "dev")
 
 # Fast but realistic timings for tests; each is an ordinary setting.
 FAST = {
@@ -70,8 +75,13 @@ async def clean_streams(infra: Infra) -> None:
 def make_settings(infra: Infra, clean_streams: None) -> Callable[..., Any]:
     def make(cls: type[S], **overrides: Any) -> S:
         base = cls(nats_url=infra.nats_url, mongodb_uri=infra.mongodb_uri)
-        values = {**FAST, "database": f"t{uuid4().hex[:12]}_{base.service}", **overrides}
-        return cls(nats_url=infra.nats_url, mongodb_uri=infra.mongodb_uri, **values)
+        service = overrides.get("service", base.service)
+        # A real service connects as itself. A probe built on the bare ServiceSettings (shared
+        # tests) has handlers no service has, so no identity of its own: it runs as the admin.
+        own = cls is not ServiceSettings and service in infra.passwords
+        nats = {"nats_url": infra.nats_url_as(service if own else ADMIN)}
+        values = {**FAST, "database": f"t{uuid4().hex[:12]}_{service}", **nats, **overrides}
+        return cls(mongodb_uri=infra.mongodb_uri, **values)
 
     return make
 
@@ -86,7 +96,7 @@ async def running(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
 
 
 def bearer(role: str, sub: str, provider: str | None = None, court: str | None = None) -> dict[str, str]:
-    return {"Authorization": f"Bearer {issue_token(DEV_JWT_SECRET, role, sub, provider, court)}"}
+    return {"Authorization": f"Bearer {issue_token(DEV_JWT_PRIVATE_KEY, role, sub, provider, court)}"}
 
 
 T = TypeVar("T")

@@ -1,0 +1,85 @@
+"""Wires the Parent Hub: `create_app(settings)`. No store, no broker: pages, and HTTP clients
+for learning, workshops and plans."""
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+
+import httpx
+from fastapi import FastAPI, Request, Response
+from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
+
+from hub import course, elearning, plan, resources, signin, workshop
+from hub.backend import Backend, SignedOut, Unavailable
+from hub.config import Settings
+from hub.i18n import LANGUAGES
+from hub.security import CSRF, LANG, SESSION, set_cookie
+from hub.web import CsrfRefused, redirect, render
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with httpx.AsyncClient(timeout=settings.backend_timeout) as client:
+            app.state.backends = {
+                "learning": Backend(client, settings.learning_url),
+                "workshops": Backend(client, settings.workshops_url),
+                "plans": Backend(client, settings.plans_url),
+            }
+            yield
+
+    app = FastAPI(title="PTfC Parent Hub", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
+    app.state.settings = settings
+    app.mount("/static", StaticFiles(packages=[("hub", "static")]), name="static")
+    for module in (signin, course, elearning, workshop, plan, resources):
+        app.include_router(module.router)
+
+    @app.middleware("http")
+    async def cookies(request: Request, call_next: Callable) -> Response:
+        response = await call_next(request)
+        chosen = request.query_params.get("lang")
+        if chosen in LANGUAGES:
+            set_cookie(response, settings.cookie_secure, LANG, chosen, max_age=365 * 24 * 3600)
+        seed = getattr(request.state, "csrf_seed", None)
+        if seed and not request.cookies.get(CSRF):
+            # Lax, not Strict: a page opened from an email link must not mint a new seed (and so
+            # void the forms in the parent's other tabs). The token in the form is what protects.
+            set_cookie(response, settings.cookie_secure, CSRF, seed)
+        return response
+
+    @app.exception_handler(SignedOut)
+    async def signed_out(request: Request, _: SignedOut) -> Response:
+        # "You have been signed out" only to someone who was signed in.
+        response = redirect("/sign-in?ended=1" if request.cookies.get(SESSION) else "/sign-in")
+        response.delete_cookie(SESSION, path="/")
+        return response
+
+    @app.exception_handler(Unavailable)
+    async def unavailable(request: Request, _: Unavailable) -> Response:
+        return render(request, "unavailable.html", 503)
+
+    @app.exception_handler(CsrfRefused)
+    async def csrf_refused(request: Request, _: CsrfRefused) -> Response:
+        return render(request, "form_expired.html", 403)
+
+    @app.get("/healthz", include_in_schema=False)
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/readyz", include_in_schema=False)
+    async def readyz(request: Request) -> Response:
+        """Ready while learning answers (nobody signs in without it). Workshops and plans are
+        reported too, but their pages say so themselves when they are away: taking the whole hub
+        out of service for one of them would also take away sign-in and the e-learning."""
+        checks = {}
+        for name, backend in request.app.state.backends.items():
+            try:
+                checks[name] = (await backend.get("/healthz")).ok
+            except Unavailable:
+                checks[name] = False
+        status = "ok" if all(checks.values()) else "degraded"
+        return JSONResponse({"status": status, "checks": checks}, 200 if checks["learning"] else 503)
+
+    return app

@@ -1,0 +1,31 @@
+"""Settings of the Parent Hub (environment variables `PTFC_*`). It keeps no data: it knows where
+the services are, how to set its cookies, and what to tell parents about who to contact."""
+
+from pydantic import Field, model_validator
+
+from ptfc.settings import ServiceSettings
+
+DEV_HUB_SECRET = "ptfc-local-hub-csrf-key-never-use-in-production"
+
+
+class Settings(ServiceSettings):
+    service: str = "hub"
+    learning_url: str = "http://127.0.0.1:8002"
+    workshops_url: str = "http://127.0.0.1:8003"
+    plans_url: str = "http://127.0.0.1:8004"
+    backend_timeout: float = 10.0
+    # Keys the CSRF tokens of forms; one per deployment, never the development one in production.
+    hub_secret: str = Field(DEV_HUB_SECRET, min_length=32)
+    # Cookies are Secure. Only a hub served on plain http from this machine (development) may turn it off.
+    cookie_secure: bool = True
+    timezone: str = "Europe/London"  # parents read times as people in England do
+    session_warning_minutes: int = 5  # warn this long before the sign-in runs out
+    support_email: str = "support@ptfc.example"
+    support_phone: str = "0300 123 4567"
+
+    @model_validator(mode="after")
+    def _secure_unless_local(self) -> "Settings":
+        local = self.public_url.startswith(("http://127.0.0.1", "http://localhost"))
+        if not self.cookie_secure and not local:
+            raise ValueError("cookie_secure may be false only for a hub served at http://127.0.0.1 (development)")
+        return self

@@ -1,0 +1,139 @@
+"""E-learning: eight modules, section by section, each ending with its activity (a quiz with
+feedback, or a reflection). Modules open in order; the parent picks up where they stopped
+(learning keeps the position); a finished module says what comes next."""
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Request
+from fastapi.responses import Response
+
+from hub.backend import SignedOut
+from hub.markdown import render as markdown
+from hub.web import Csrf, Token, language, redirect, render, services
+
+router = APIRouter(prefix="/learning")
+ModuleNo = Annotated[int, Path(ge=1, le=8)]
+SectionNo = Annotated[int, Path(ge=1, le=50)]
+
+
+async def _course(request: Request, token: str) -> dict:
+    answer = await services(request)["learning"].get("/me/course", token)
+    if not answer.ok:
+        raise SignedOut()
+    return answer.body
+
+
+async def _module(request: Request, number: int) -> dict:
+    answer = await services(request)["learning"].get(f"/modules/{number}", params={"lang": language(request)})
+    return answer.body
+
+
+def _progress(course: dict, number: int) -> dict:
+    return course["modules"][number - 1]
+
+
+def _closed(request: Request, course: dict, number: int) -> Response | None:
+    """The page for a module the parent cannot open now, or None if they can."""
+    status = _progress(course, number)["status"]
+    if status == "completed":
+        return None
+    if course["status"] != "active":
+        return render(request, "learning_closed.html", 409, course=course)
+    if status == "locked":
+        return render(request, "module_locked.html", 409, course=course, number=number)
+    return None
+
+
+@router.get("")
+async def modules(request: Request, token: Token) -> Response:
+    course = await _course(request, token)
+    titles = (await services(request)["learning"].get("/modules", params={"lang": language(request)})).body
+    rows = [progress | {"title": title["title"]} for progress, title in zip(course["modules"], titles, strict=True)]
+    return render(request, "modules.html", course=course, rows=rows)
+
+
+@router.get("/{number}")
+async def module_start(request: Request, number: ModuleNo, token: Token) -> Response:
+    course = await _course(request, token)
+    if closed := _closed(request, course, number):
+        return closed
+    module = await _module(request, number)
+    return render(request, "module.html", course=course, module=module, progress=_progress(course, number))
+
+
+@router.get("/{number}/section/{section}")
+async def section(request: Request, number: ModuleNo, section: SectionNo, token: Token) -> Response:
+    course = await _course(request, token)
+    if closed := _closed(request, course, number):
+        return closed
+    module = await _module(request, number)
+    if section > len(module["sections"]):
+        return redirect(f"/learning/{number}/activity")
+    part = module["sections"][section - 1]
+    return render(
+        request,
+        "section.html",
+        module=module,
+        part=part,
+        body=markdown(part["body"]),
+        section=section,
+        total=len(module["sections"]),
+    )
+
+
+@router.post("/{number}/section/{section}", dependencies=[Csrf])
+async def next_section(request: Request, number: ModuleNo, section: SectionNo, token: Token) -> Response:
+    """Continue: remember that the parent reached the next section, then show it."""
+    course = await _course(request, token)
+    if closed := _closed(request, course, number):
+        return closed
+    total = _progress(course, number)["sections"]
+    if _progress(course, number)["status"] != "completed":
+        reached = min(section + 1, total)
+        await services(request)["learning"].post(f"/me/modules/{number}/progress", token, json={"section": reached})
+    if section >= total:
+        return redirect(f"/learning/{number}/activity")
+    return redirect(f"/learning/{number}/section/{section + 1}")
+
+
+@router.get("/{number}/activity")
+async def activity(request: Request, number: ModuleNo, token: Token) -> Response:
+    course = await _course(request, token)
+    if closed := _closed(request, course, number):
+        return closed
+    module = await _module(request, number)
+    return render(request, "activity.html", module=module, answers={}, feedback={}, errors=[])
+
+
+@router.post("/{number}/activity", dependencies=[Csrf])
+async def submit_activity(request: Request, number: ModuleNo, token: Token) -> Response:
+    course = await _course(request, token)
+    if closed := _closed(request, course, number):
+        return closed
+    module = await _module(request, number)
+    form = await request.form()
+    items = [q["id"] for q in module["activity"]["questions"]] or [p["id"] for p in module["activity"]["prompts"]]
+    answers = {i: str(form.get(i, "")).strip()[:4000] for i in items}
+    given = {i: a for i, a in answers.items() if a}
+    answer = await services(request)["learning"].post(
+        f"/me/modules/{number}/complete",
+        token,
+        json={"answers": given},
+        headers={"Idempotency-Key": str(uuid.uuid4())},
+    )
+    if answer.ok:
+        result = answer.body
+        nxt = None
+        if result["next_module"]:
+            nxt = await _module(request, result["next_module"])
+        return render(request, "module_done.html", module=module, result=result, next_module=nxt)
+    reason = answer.reason
+    if reason in ("answers-incorrect", "answers-missing"):
+        feedback = {f["id"]: f for f in answer.body.get("feedback", [])}
+        missing = [i for i in items if not answers[i]]
+        wrong = [i for i, f in feedback.items() if f["correct"] is False]
+        errors = [(i, "missing") for i in missing] + [(i, "wrong") for i in wrong if i not in missing]
+        errors.sort(key=lambda e: items.index(e[0]))
+        return render(request, "activity.html", 422, module=module, answers=answers, feedback=feedback, errors=errors)
+    return render(request, "learning_closed.html", 409, course=await _course(request, token))

@@ -1,0 +1,315 @@
+"""Parenting plan ("Our Child's Plan"): start one, add children and topics, propose and
+counter-propose topic by topic (seeing what the other parent proposed and what is agreed), share
+it with the co-parent, its history, a child-friendly view, Word and PDF. Open to anyone at `/plan`:
+a programme parent acts with their sign-in, anyone else with the secret plan token plans gives
+them, kept in an HttpOnly cookie. Plans' emailed links open `/plans/join` and `/plans/open`."""
+
+from typing import Annotated
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Form, Path, Query, Request
+from fastapi.responses import Response
+
+from hub.backend import Answer, SignedOut
+from hub.security import PLAN_KEYS, SESSION, set_cookie
+from hub.web import HEADERS, Csrf, language, redirect, render, services
+
+router = APIRouter()
+PlanId = Annotated[str, Path(min_length=16, max_length=40, pattern=r"^[A-Za-z0-9_-]+$")]
+TopicKey = Annotated[str, Path(min_length=1, max_length=40, pattern=r"^[a-z_]+$")]
+CHILD_ROWS = 4  # child rows on the start form (no script needed to add one)
+YEAR = 365 * 24 * 3600
+
+
+def _keys(request: Request) -> dict[str, str]:
+    """Secret plan tokens this browser holds, by plan id (`id:token` pairs)."""
+    raw = request.cookies.get(PLAN_KEYS, "")
+    return dict(pair.split(":", 1) for pair in raw.split(",") if ":" in pair)
+
+
+def _remember(response: Response, request: Request, plan_id: str, token: str) -> None:
+    keys = _keys(request) | {plan_id: token}
+    value = ",".join(f"{k}:{v}" for k, v in list(keys.items())[-5:])
+    set_cookie(response, request.app.state.settings.cookie_secure, PLAN_KEYS, value, max_age=YEAR)
+
+
+def _auth(request: Request, plan_id: str | None = None) -> dict[str, str]:
+    if session := request.cookies.get(SESSION):
+        return {"Authorization": f"Bearer {session}"}
+    if plan_id and (token := _keys(request).get(plan_id)):
+        return {"X-Plan-Token": token}
+    return {}
+
+
+def _forwarded(request: Request) -> dict[str, str]:
+    """Plans limits calls without an account per client: it is told who the client is."""
+    return {"X-Forwarded-For": request.client.host} if request.client else {}
+
+
+async def _call(request: Request, method: str, path: str, plan_id: str | None = None, **kwargs) -> Answer:
+    headers = _auth(request, plan_id) | _forwarded(request) | kwargs.pop("headers", {})
+    return await services(request)["plans"].call(method, path, headers=headers, **kwargs)
+
+
+def _problem(request: Request, answer: Answer) -> Response:
+    if answer.status == 401 and request.cookies.get(SESSION):
+        raise SignedOut()
+    return render(
+        request,
+        "plan_problem.html",
+        answer.status if 400 <= answer.status < 500 else 400,
+        reason=answer.reason,
+        body=answer.body if isinstance(answer.body, dict) else {},
+    )
+
+
+async def _topics(request: Request) -> list[dict]:
+    return (await _call(request, "GET", "/topics", params={"lang": language(request)})).body
+
+
+@router.get("/plan")
+async def plans_home(request: Request) -> Response:
+    mine: list[dict] = []
+    if request.cookies.get(SESSION):
+        answer = await _call(request, "GET", "/plans")
+        mine = answer.body["items"] if answer.ok else []
+    held = [{"id": k} for k in _keys(request) if k not in {p["id"] for p in mine}]
+    return render(request, "plan_home.html", plans=mine + held)
+
+
+@router.get("/plan/template.docx")
+async def blank_template(request: Request) -> Response:
+    """The blank plan to fill in on paper, in the page's language."""
+    answer = await services(request)["plans"].call(
+        "GET", "/plan-template.docx", params={"lang": language(request)}, headers=_forwarded(request), raw=True
+    )
+    if not answer.ok:
+        return render(request, "unavailable.html", 503)
+    headers = {**HEADERS, "Content-Disposition": 'attachment; filename="our-childs-plan.docx"'}
+    return Response(answer.body.content, media_type=answer.body.headers["content-type"], headers=headers)
+
+
+@router.get("/plan/new")
+async def new_plan_page(request: Request) -> Response:
+    return render(request, "plan_new.html", topics=await _topics(request), rows=CHILD_ROWS, form={}, errors=[])
+
+
+@router.post("/plan/new", dependencies=[Csrf])
+async def start_plan(request: Request) -> Response:
+    form = await request.form()
+    name = str(form.get("display_name", "")).strip()[:60]
+    children = []
+    for i in range(CHILD_ROWS):
+        child, age = str(form.get(f"child-{i}-name", "")).strip()[:60], str(form.get(f"child-{i}-age", "")).strip()
+        if child or age:
+            children.append({"name": child, "age": int(age) if age.isdigit() else -1})
+    topics = [str(t) for t in form.getlist("topics")]
+    errors = []
+    if not name:
+        errors.append("display_name")
+    if not children:
+        errors.append("children")
+    elif any(not c["name"] or not 0 <= c["age"] <= 18 for c in children):
+        errors.append("child-detail")
+    if not topics:
+        errors.append("topics")
+    if not errors:
+        body = {"display_name": name, "language": language(request), "children": children, "topics": topics}
+        answer = await _call(request, "POST", "/plans", json=body)
+        if answer.status == 201:
+            plan_id = answer.body["plan"]["id"]
+            response = redirect(f"/plan/{plan_id}?started=1")
+            if answer.body.get("party_token"):
+                _remember(response, request, plan_id, answer.body["party_token"])
+            return response
+        if answer.status == 202:  # the co-parent already shared one: plans emailed a link to it
+            return render(request, "plan_co_parent.html")
+        errors = ["refused"]
+    values = {"display_name": name, "children": children, "topics": topics}
+    return render(
+        request, "plan_new.html", 422, topics=await _topics(request), rows=CHILD_ROWS, form=values, errors=errors
+    )
+
+
+@router.get("/plans/open")
+async def open_owner_link(
+    request: Request,
+    plan: Annotated[str, Query(pattern=r"^[A-Za-z0-9_-]{16,40}$")],
+    token: Annotated[str, Query(pattern=r"^[A-Za-z0-9_-]{1,200}$")],
+) -> Response:
+    """The owner link plans gives someone without an account: keep the token, leave the address."""
+    response = redirect(f"/plan/{plan}")
+    _remember(response, request, plan, token)
+    return response
+
+
+@router.get("/plans/join")
+async def join_page(request: Request, token: Annotated[str | None, Query(max_length=200)] = None) -> Response:
+    return render(request, "plan_join.html", token=token, name="", errors=[])
+
+
+@router.post("/plans/join", dependencies=[Csrf])
+async def join(
+    request: Request,
+    token: Annotated[str, Form(max_length=200)],
+    display_name: Annotated[str, Form(max_length=60)] = "",
+) -> Response:
+    name = display_name.strip()
+    if not name:
+        return render(request, "plan_join.html", 422, token=token, name=name, errors=["display_name"])
+    answer = await _call(request, "POST", "/invitations/accept", json={"token": token, "display_name": name})
+    if not answer.ok:
+        return _problem(request, answer)
+    plan_id = answer.body["plan_id"]
+    response = redirect(f"/plan/{plan_id}")
+    if answer.body.get("party_token"):
+        _remember(response, request, plan_id, answer.body["party_token"])
+    return response
+
+
+@router.get("/plan/{plan_id}")
+async def plan_page(request: Request, plan_id: PlanId, started: int = 0, shared: int = 0) -> Response:
+    answer = await _call(request, "GET", f"/plans/{plan_id}", plan_id)
+    if not answer.ok:
+        return _problem(request, answer)
+    return render(
+        request,
+        "plan.html",
+        plan=answer.body,
+        just_started=bool(started),
+        just_shared=bool(shared),
+        on_programme=bool(request.cookies.get(SESSION)),
+        owner_link=_owner_link(request, plan_id),
+        more_topics=[t for t in await _topics(request) if t["key"] not in {i["topic"] for i in answer.body["items"]}],
+        errors=[],
+    )
+
+
+def _owner_link(request: Request, plan_id: str) -> str | None:
+    """For someone without an account: the link that opens this plan on another device."""
+    token = None if request.cookies.get(SESSION) else _keys(request).get(plan_id)
+    public = request.app.state.settings.public_url.rstrip("/")
+    return f"{public}/plans/open?{urlencode({'plan': plan_id, 'token': token})}" if token else None
+
+
+@router.get("/plan/{plan_id}/topic/{topic}")
+async def topic_page(request: Request, plan_id: PlanId, topic: TopicKey) -> Response:
+    answer = await _call(request, "GET", f"/plans/{plan_id}", plan_id)
+    if not answer.ok:
+        return _problem(request, answer)
+    return await _topic(request, answer.body, topic, "", [])
+
+
+async def _topic(request: Request, plan: dict, topic: str, text: str, errors: list[str], status: int = 200):
+    item = next((i for i in plan["items"] if i["topic"] == topic), None)
+    if item is None:
+        return render(request, "plan_problem.html", 404, reason="not-found", body={})
+    guide = next((t for t in await _topics(request) if t["key"] == topic), None)
+    return render(request, "plan_topic.html", status, plan=plan, item=item, guide=guide, text=text, errors=errors)
+
+
+@router.post("/plan/{plan_id}/topic/{topic}", dependencies=[Csrf])
+async def propose(
+    request: Request, plan_id: PlanId, topic: TopicKey, text: Annotated[str, Form(max_length=5000)] = ""
+) -> Response:
+    if text.strip():
+        answer = await _call(
+            request, "POST", f"/plans/{plan_id}/topics/{topic}/proposals", plan_id, json={"text": text.strip()}
+        )
+        if answer.ok:
+            return redirect(f"/plan/{plan_id}#topic-{topic}")
+        if answer.status not in (409, 422):
+            return _problem(request, answer)
+    plan = (await _call(request, "GET", f"/plans/{plan_id}", plan_id)).body
+    return await _topic(request, plan, topic, text, ["text"] if not text.strip() else ["refused"], 422)
+
+
+@router.post("/plan/{plan_id}/topic/{topic}/accept", dependencies=[Csrf])
+async def accept(request: Request, plan_id: PlanId, topic: TopicKey, version: Annotated[int, Form(ge=1)]) -> Response:
+    answer = await _call(
+        request, "POST", f"/plans/{plan_id}/topics/{topic}/acceptance", plan_id, json={"version": version}
+    )
+    if not answer.ok and answer.status not in (409,):
+        return _problem(request, answer)
+    return redirect(f"/plan/{plan_id}#topic-{topic}")
+
+
+@router.post("/plan/{plan_id}/topics", dependencies=[Csrf])
+async def add_topics(request: Request, plan_id: PlanId) -> Response:
+    topics = [str(t) for t in (await request.form()).getlist("topics")]
+    if topics:
+        answer = await _call(request, "POST", f"/plans/{plan_id}/topics", plan_id, json={"topics": topics})
+        if not answer.ok:
+            return _problem(request, answer)
+    return redirect(f"/plan/{plan_id}")
+
+
+@router.get("/plan/{plan_id}/share")
+async def share_page(request: Request, plan_id: PlanId) -> Response:
+    return render(
+        request,
+        "plan_share.html",
+        plan_id=plan_id,
+        on_programme=bool(request.cookies.get(SESSION)),
+        email="",
+        errors=[],
+    )
+
+
+@router.post("/plan/{plan_id}/share", dependencies=[Csrf])
+async def share(
+    request: Request,
+    plan_id: PlanId,
+    to: Annotated[str, Form(max_length=20)] = "",
+    email: Annotated[str, Form(max_length=320)] = "",
+) -> Response:
+    on_programme = bool(request.cookies.get(SESSION))
+    email = email.strip()
+    if to not in ("co_parent", "email", "fca") or (to == "email" and ("@" not in email or " " in email)):
+        error = "to" if to not in ("co_parent", "email", "fca") else "email"
+        return render(
+            request, "plan_share.html", 422, plan_id=plan_id, on_programme=on_programme, email=email, errors=[error]
+        )
+    body = {"to": to} | ({"email": email} if to == "email" else {})
+    answer = await _call(request, "POST", f"/plans/{plan_id}/share", plan_id, json=body)
+    if not answer.ok:
+        return _problem(request, answer)
+    return redirect(f"/plan/{plan_id}?shared=1")
+
+
+@router.get("/plan/{plan_id}/history")
+async def history(request: Request, plan_id: PlanId) -> Response:
+    answer = await _call(request, "GET", f"/plans/{plan_id}/history", plan_id, params={"limit": 200})
+    if not answer.ok:
+        return _problem(request, answer)
+    plan = (await _call(request, "GET", f"/plans/{plan_id}", plan_id)).body
+    titles = {i["topic"]: i["title"] for i in plan["items"]}
+    return render(request, "plan_history.html", plan=plan, entries=answer.body["items"], titles=titles)
+
+
+@router.get("/plan/{plan_id}/for-children")
+async def for_children(
+    request: Request, plan_id: PlanId, age: Annotated[int | None, Query(ge=0, le=18)] = None
+) -> Response:
+    plan = await _call(request, "GET", f"/plans/{plan_id}", plan_id)
+    if not plan.ok:
+        return _problem(request, plan)
+    if age is None:
+        ages = [c["age"] for c in plan.body["children"]]
+        age = min(ages) if ages else 8
+    answer = await _call(request, "GET", f"/plans/{plan_id}/for-children", plan_id, params={"age": age})
+    if not answer.ok:
+        return _problem(request, answer)
+    return render(request, "plan_children.html", plan=plan.body, view=answer.body, age=age)
+
+
+@router.get("/plan/{plan_id}/export.{kind}")
+async def export(request: Request, plan_id: PlanId, kind: Annotated[str, Path(pattern="^(docx|pdf)$")]) -> Response:
+    answer = await services(request)["plans"].call(
+        "GET", f"/plans/{plan_id}/export.{kind}", headers=_auth(request, plan_id) | _forwarded(request), raw=True
+    )
+    if not answer.ok:
+        return _problem(request, Answer(answer.status, answer.body.json() if answer.body.content else None))
+    upstream = answer.body
+    headers = {**HEADERS, "Content-Disposition": upstream.headers.get("content-disposition", "attachment")}
+    return Response(upstream.content, media_type=upstream.headers["content-type"], headers=headers)

@@ -1,0 +1,97 @@
+"""Start and sign in. The emailed links open `/activate?token=…` and `/sign-in?token=…`; opening
+them never uses the token (mail scanners open links): the parent presses the button, which
+posts it. After that the token lives only in an HttpOnly cookie."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import Response
+
+from hub.backend import Answer
+from hub.security import LANG, SESSION, set_cookie
+from hub.web import Csrf, redirect, render, services
+
+router = APIRouter()
+Link = Annotated[str | None, Query(max_length=200)]
+# What a refused link means to the parent: learning's reasons, grouped into the pages we show.
+LINK_PAGES = {
+    "activation-link-expired": "expired",
+    "sign-in-link-expired": "expired",
+    "activation-link-used": "used",
+    "sign-in-link-used": "used",
+    "activation-link-replaced": "replaced",
+    "activation-link-unknown": "unknown",
+    "sign-in-link-unknown": "unknown",
+    "course-withdrawn": "withdrawn",
+    "course-replaced": "replaced",
+    "activation-needed": "activation-needed",
+    "deadline-passed": "closed",
+}
+
+
+@router.get("/")
+async def home(request: Request) -> Response:
+    if request.cookies.get(SESSION):
+        return redirect("/course")
+    return render(request, "start.html")
+
+
+@router.get("/activate")
+async def activation_page(request: Request, token: Link = None) -> Response:
+    return render(request, "use_link.html", token=token, kind="activate")
+
+
+@router.get("/sign-in")
+async def sign_in_page(request: Request, token: Link = None, ended: int = 0) -> Response:
+    if token:
+        return render(request, "use_link.html", token=token, kind="sign-in")
+    return render(request, "sign_in.html", ended=bool(ended), email="", errors={})
+
+
+@router.post("/activate", dependencies=[Csrf])
+async def activate(request: Request, token: Annotated[str, Form(max_length=200)]) -> Response:
+    return await _use(request, "/activate", token)
+
+
+@router.post("/sign-in/session", dependencies=[Csrf])
+async def sign_in_with_link(request: Request, token: Annotated[str, Form(max_length=200)]) -> Response:
+    return await _use(request, "/sign-in/session", token)
+
+
+async def _use(request: Request, path: str, token: str) -> Response:
+    learning = services(request)["learning"]
+    answer = await learning.post(path, json={"token": token})
+    if not answer.ok:
+        return _refused(request, answer)
+    session = answer.body
+    settings = request.app.state.settings
+    response = redirect("/course")
+    set_cookie(response, settings.cookie_secure, SESSION, session["access_token"], max_age=session["expires_in"])
+    course = await learning.get("/me/course", session["access_token"])
+    if course.ok and course.body.get("language"):  # the parent's language, from the referral
+        set_cookie(response, settings.cookie_secure, LANG, course.body["language"], max_age=365 * 24 * 3600)
+    return response
+
+
+def _refused(request: Request, answer: Answer) -> Response:
+    page = LINK_PAGES.get(answer.reason, "unknown")
+    return render(request, "link_refused.html", status=answer.status if answer.status < 500 else 400, page=page)
+
+
+@router.post("/sign-in", dependencies=[Csrf])
+async def ask_for_link(request: Request, email: Annotated[str, Form(max_length=320)] = "") -> Response:
+    email = email.strip()
+    if not email or "@" not in email.strip("@") or " " in email:
+        errors = {"email": "missing" if not email else "invalid"}
+        return render(request, "sign_in.html", status=422, ended=False, email=email, errors=errors)
+    answer = await services(request)["learning"].post("/sign-in", json={"email": email})
+    if not answer.ok:
+        return render(request, "sign_in.html", status=422, ended=False, email=email, errors={"email": "invalid"})
+    return render(request, "sign_in_sent.html")
+
+
+@router.post("/sign-out", dependencies=[Csrf])
+async def sign_out(request: Request) -> Response:
+    response = render(request, "signed_out.html")
+    response.delete_cookie(SESSION, path="/")
+    return response

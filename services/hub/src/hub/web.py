@@ -1,0 +1,122 @@
+"""What every page shares: the language, the template environment for it, the CSRF token, the
+parent's sign-in, security headers, and the page shown for a refusal."""
+
+from datetime import UTC, datetime
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from fastapi import Depends, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import Markup
+
+from hub import i18n
+from hub.backend import Backend, SignedOut
+from hub.security import LANG, SESSION, csrf_ok, csrf_seed, csrf_token, token_expiry
+
+HEADERS = {
+    # Only the hub's own files; no inline script or style, no framing, forms post only here.
+    "Content-Security-Policy": (
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; "
+        "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+    ),
+    # Addresses may hold a single-use token: never send them to another site, never cache a page.
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-store",
+    "X-Content-Type-Options": "nosniff",
+}
+
+
+def _environment(lang: str) -> Environment:
+    env = Environment(
+        loader=PackageLoader("hub", "templates"),
+        autoescape=select_autoescape(["html"]),
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.install_gettext_translations(i18n.translations(lang), newstyle=True)  # type: ignore[attr-defined]
+    return env
+
+
+ENVIRONMENTS = {lang: _environment(lang) for lang in i18n.LANGUAGES}
+
+
+def language(request: Request) -> str:
+    return i18n.pick(
+        request.query_params.get("lang"),
+        request.cookies.get(LANG),
+        i18n.from_accept_language(request.headers.get("accept-language", "")),
+    )
+
+
+def gettext(request: Request) -> Any:
+    return i18n.translations(language(request)).gettext
+
+
+def services(request: Request) -> dict[str, Backend]:
+    return request.app.state.backends
+
+
+def token(request: Request) -> str:
+    value = request.cookies.get(SESSION)
+    if not value:
+        raise SignedOut()
+    return value
+
+
+Token = Annotated[str, Depends(token)]
+
+
+async def check_csrf(request: Request, csrf: Annotated[str | None, Form()] = None) -> None:
+    if not csrf_ok(request.app.state.settings.hub_secret, request, csrf):
+        raise CsrfRefused()
+
+
+class CsrfRefused(Exception):
+    pass
+
+
+Csrf = Depends(check_csrf)
+
+
+def render(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
+    settings = request.app.state.settings
+    lang = language(request)
+    fmt = i18n.Formats(lang, settings.timezone)
+    session = request.cookies.get(SESSION)
+    expires = token_expiry(session) if session else None
+    if expires and expires <= datetime.now(UTC):
+        session, expires = None, None
+    page = ENVIRONMENTS[lang].get_template(template)
+    html = page.render(
+        request=request,
+        lang=lang,
+        dir=fmt.direction,
+        fmt=fmt,
+        languages=i18n.NATIVE_NAMES,
+        switch_url=lambda to: _switch(request, to),
+        csrf=csrf_token(settings.hub_secret, csrf_seed(request)),
+        signed_in=bool(session),
+        session_expires=expires,
+        warning_minutes=settings.session_warning_minutes,
+        # Numbers and addresses keep their own left-to-right order inside Urdu sentences.
+        support_email=Markup('<bdi dir="ltr">{}</bdi>').format(settings.support_email),
+        support_phone=Markup('<bdi dir="ltr">{}</bdi>').format(settings.support_phone),
+        **context,
+    )
+    return HTMLResponse(html, status, headers=HEADERS)
+
+
+def _switch(request: Request, to: str) -> str:
+    params = dict(request.query_params) | {"lang": to}
+    return request.url.path + "?" + urlencode(params)
+
+
+def redirect(url: str) -> RedirectResponse:
+    return RedirectResponse(url, status_code=303, headers=HEADERS)
+
+
+def no_content_cache(response: Response) -> Response:
+    response.headers.update(HEADERS)
+    return response

@@ -1,0 +1,192 @@
+"""The Parent Hub against the real platform: referrals, learning and notifications (and
+workshops, plans) served by uvicorn on free ports over real NATS JetStream, the MongoDB server and
+SMTP, the hub in front of them, and Debian's chromium driven by Playwright. Axe checks pages and
+screenshots go to var/screenshots/."""
+
+import asyncio
+import os
+import re
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+from axe_playwright_python.async_playwright import Axe
+from playwright.async_api import Page, async_playwright
+
+from hub.app import create_app as hub_app
+from hub.config import Settings as HubSettings
+from learning.app import create_app as learning_app
+from learning.config import Settings as LearningSettings
+from notifications.app import create_app as notifications_app
+from notifications.config import Settings as NotificationsSettings
+from plans.app import create_app as plans_app
+from plans.config import Settings as PlansSettings
+from ptfc.infra import free_port
+from ptfc.testing.mailbox import Mailbox
+from ptfc.testing.plugin import bearer, eventually
+from referrals.app import create_app as referrals_app
+from referrals.config import Settings as ReferralsSettings
+from workshops.app import create_app as workshops_app
+from workshops.config import Settings as WorkshopsSettings
+
+CHROMIUM = "/usr/bin/chromium"
+SCREENSHOTS = Path(__file__).resolve().parents[4] / "var" / "screenshots"
+FCA = bearer("cafcass", "fca-sam-patel")
+PHONE, DESKTOP = {"width": 390, "height": 844}, {"width": 1280, "height": 900}
+
+
+@asynccontextmanager
+async def serve(app: Any, port: int | None = None) -> AsyncIterator[str]:
+    """One app under uvicorn on a (free) port of this machine, lifespan included."""
+    port = port or free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        if task.done():
+            task.result()
+        await asyncio.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        await task
+
+
+def mail_text(message: Any) -> str:
+    parts = [str(message["Subject"]), str(message["To"])]
+    parts += [p.get_content() for p in message.walk() if p.get_content_type() in ("text/plain", "text/html")]
+    return "\n".join(parts)
+
+
+@dataclass
+class Platform:
+    hub: str
+    referrals: str
+    learning: str
+    workshops: str
+    plans: str
+    mailbox: Mailbox
+    urls: dict[str, str] = field(default_factory=dict)
+
+    async def refer(self, body: dict[str, Any], key: str) -> dict[str, Any]:
+        async with httpx.AsyncClient() as client:
+            answer = await client.post(
+                f"{self.referrals}/referrals", json=body, headers={**FCA, "Idempotency-Key": key}, timeout=30
+            )
+        assert answer.status_code == 201, answer.text
+        return answer.json()
+
+    async def link(self, address: str, page: str = "activate", count: int = 1) -> str:
+        """The newest `{hub}/{page}?token=…` link emailed to `address` (waits for the count-th)."""
+        pattern = re.compile(re.escape(self.hub) + "/" + page + r"\?token=[A-Za-z0-9_\-]+")
+
+        async def found() -> list[str]:
+            links = [m.group(0) for m in map(pattern.search, map(mail_text, self.mailbox.to(address))) if m]
+            return links if len(links) >= count else []
+
+        return (await eventually(found, timeout=30))[-1]
+
+    def mail_to(self, address: str) -> list[str]:
+        return [mail_text(m) for m in self.mailbox.to(address)]
+
+
+@pytest.fixture
+def mailbox():
+    box = Mailbox()
+    box.start()
+    yield box
+    box.stop()
+
+
+@pytest.fixture
+def start_platform(make_settings, mailbox):
+    """Starts the platform with the hub in front; `hub` and `learning` override their settings."""
+
+    @asynccontextmanager
+    async def start(hub: dict[str, Any] | None = None, **learning: Any) -> AsyncIterator[Platform]:
+        hub_port = free_port()
+        hub_url = f"http://127.0.0.1:{hub_port}"
+        async with AsyncExitStack() as stack:
+            ref = await stack.enter_async_context(serve(referrals_app(make_settings(ReferralsSettings))))
+            learn = await stack.enter_async_context(
+                serve(learning_app(make_settings(LearningSettings, hub_url=hub_url, **learning)))
+            )
+            await stack.enter_async_context(
+                serve(
+                    notifications_app(
+                        make_settings(
+                            NotificationsSettings,
+                            smtp_port=mailbox.port,
+                            hub_url=hub_url,
+                            sweep_interval=timedelta(milliseconds=200),
+                            send_backoff=timedelta(milliseconds=100),
+                        )
+                    )
+                )
+            )
+            work = await stack.enter_async_context(serve(workshops_app(make_settings(WorkshopsSettings))))
+            plans = await stack.enter_async_context(serve(plans_app(make_settings(PlansSettings, hub_url=hub_url))))
+            settings = HubSettings(
+                public_url=hub_url,
+                cookie_secure=False,
+                learning_url=learn,
+                workshops_url=work,
+                plans_url=plans,
+                **(hub or {}),
+            )
+            await stack.enter_async_context(serve(hub_app(settings), hub_port))
+            yield Platform(hub=hub_url, referrals=ref, learning=learn, workshops=work, plans=plans, mailbox=mailbox)
+
+    return start
+
+
+def chromium_path() -> str:
+    if not os.path.exists(CHROMIUM):
+        pytest.fail(f"{CHROMIUM} is missing: `make test` installs Debian's chromium (apt-get install -y chromium)")
+    return CHROMIUM
+
+
+@pytest.fixture
+async def browser():
+    async with async_playwright() as p:
+        chromium = await p.chromium.launch(
+            executable_path=chromium_path(), args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+        )
+        try:
+            yield chromium
+        finally:
+            await chromium.close()
+
+
+class Checker:
+    """Runs axe on a page (no serious or critical violation allowed) and takes screenshots."""
+
+    def __init__(self) -> None:
+        self.axe = Axe()
+        self.checked: list[str] = []
+
+    async def axe_ok(self, page: Page) -> None:
+        results = await self.axe.run(page)
+        bad = [v for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
+        detail = [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3]) for v in bad]
+        assert not bad, f"{page.url}: {detail}"
+        self.checked.append(page.url)
+
+    async def shoot(self, page: Page, name: str) -> None:
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        size = page.viewport_size
+        for label, viewport in (("phone", PHONE), ("desktop", DESKTOP)):
+            await page.set_viewport_size(viewport)
+            await page.screenshot(path=str(SCREENSHOTS / f"{name}-{label}.png"), full_page=True)
+        await page.set_viewport_size(size)
+
+
+@pytest.fixture
+def check() -> Checker:
+    return Checker()

@@ -1,0 +1,196 @@
+"""Our Child's Plan in the browser, on the real platform with the plans service: a parent starts
+a plan, proposes and shares it; the co-parent opens the emailed invitation, accepts one topic and
+counter-proposes another; history, the children's version, Word and PDF; and someone with no
+account starts a plan at /plan."""
+
+import re
+
+import httpx
+import pytest
+from playwright.async_api import Page, expect
+
+from plans import api as plans_api
+
+pytestmark = pytest.mark.skipif(
+    not any(getattr(r, "path", "") == "/plans/{plan_id}/share" for r in plans_api.router.routes),
+    reason="the plans service has no plans API in this tree yet",
+)
+
+ALEX = {"given_name": "Alex", "family_name": "Jones", "email": "alex@example.org", "phone": "07700900001"}
+BEN = {"given_name": "Ben", "family_name": "Okafor", "email": "ben@example.org", "phone": "07700900005"}
+LIVING = "Sam and Mia live with me in the week and with Ben every other weekend, Friday to Sunday."
+HOLIDAYS = "We split the summer holidays in half and take turns at Christmas."
+COUNTER = "Sam and Mia stay with me from Friday to Monday morning every other weekend."
+
+
+def person(p: dict, gender: str) -> dict:
+    return p | {
+        "preferred_language": "en",
+        "gender": gender,
+        "adjustments": {"interpreter": None, "in_person": False, "support_needs": ""},
+        "availability": ["daytime"],
+    }
+
+
+def referral() -> dict:
+    return {
+        "case_number": "MA24P00150",
+        "court": "Manchester Civil Justice Centre",
+        "court_email": "family.manchester@justice.example",
+        "source": "court_order",
+        "stage": "first_hearing",
+        "court_declined": False,
+        "safeguarding_concerns": False,
+        "region": "Greater Manchester",
+        "fca": {"name": "Sam Patel", "email": "sam.patel@cafcass.example"},
+        "parents": [person(ALEX, "female"), person(BEN, "male")],
+        "children": [{"age": 6}, {"age": 9}],
+    }
+
+
+class Viewer:
+    def __init__(self, page: Page, check, other: dict) -> None:
+        self.page, self.check, self.other = page, check, other
+
+    async def seen(self, shot: str | None = None) -> None:
+        text = await self.page.content()
+        for key in ("email", "phone", "family_name"):
+            assert self.other[key] not in text, f"{self.page.url} shows {self.other[key]!r}"
+        await self.check.axe_ok(self.page)
+        if shot:
+            await self.check.shoot(self.page, shot)
+
+
+async def signed_in(browser, platform, who: dict) -> Page:
+    context = await browser.new_context(viewport={"width": 1280, "height": 900})
+    page = await context.new_page()
+    await page.goto(await platform.link(who["email"]))
+    await page.get_by_role("button", name="Start my course").click()
+    await expect(page).to_have_url(f"{platform.hub}/course")
+    return page
+
+
+async def test_parents_make_a_plan_together(start_platform, browser, check):
+    async with start_platform() as platform:
+        await platform.refer(referral(), "hub-plan-1")
+        page = await signed_in(browser, platform, ALEX)
+        alex = Viewer(page, check, BEN)
+
+        await page.goto(f"{platform.hub}/plan")
+        await alex.seen("plan-home")
+        await page.get_by_role("button", name="Start a new plan").click()
+        await page.get_by_role("button", name="Start the plan").click()  # nothing filled in
+        await expect(page.locator("#error-summary")).to_contain_text("Enter the name your co-parent will see")
+        await expect(page.locator("#error-summary")).to_contain_text("Add at least one child")
+        await expect(page.locator("#error-summary")).to_contain_text("Choose at least one topic")
+        await alex.seen("plan-start-error")
+        await page.fill("#display_name", "Alex")
+        await page.fill("#child-0-name", "Sam")
+        await page.fill("#child-0-age", "6")
+        await page.fill("#child-1-name", "Mia")
+        await page.fill("#child-1-age", "9")
+        for topic in ("living", "holidays", "communication"):
+            await page.check(f"#topic-{topic}")
+        await page.get_by_role("button", name="Start the plan").click()
+        await expect(page.get_by_text("Your plan is started")).to_be_visible()
+        plan_url = page.url.split("?")[0]
+
+        for topic, words in (("living", LIVING), ("holidays", HOLIDAYS)):
+            await page.goto(f"{plan_url}/topic/{topic}")
+            if topic == "living":
+                await alex.seen("plan-topic")
+            await page.fill("#text", words)
+            await page.get_by_role("button", name="Send my proposal").click()
+            await expect(page.locator(f"#topic-{topic}")).to_contain_text(words)
+            await expect(page.locator(f"#status-{topic}")).to_have_text("Proposed")
+
+        await page.goto(f"{plan_url}/share")
+        await alex.seen("plan-share")
+        await page.get_by_role("button", name="Share the plan").click()
+        await expect(page.get_by_text("Your plan is shared")).to_be_visible()
+        await alex.seen("plan")
+
+        # Ben, signed in to his own course, opens the emailed invitation.
+        ben_page = await signed_in(browser, platform, BEN)
+        ben = Viewer(ben_page, check, ALEX)
+        invitation = await platform.link(BEN["email"], "plans/join")
+        await ben_page.goto(invitation)
+        await ben.seen("plan-invitation")
+        await ben_page.fill("#display_name", "Ben")
+        await ben_page.get_by_role("button", name="Open the plan").click()
+        await expect(ben_page.get_by_role("heading", level=1)).to_have_text("Our Child's Plan")
+        await expect(ben_page.locator("#topic-living")).to_contain_text("Alex proposed:")
+        await expect(ben_page.locator("#topic-living")).to_contain_text(LIVING)
+        await ben.seen("plan-co-parent")
+        await ben_page.goto(f"{plan_url}?lang=ur")  # the same plan page in Urdu, right to left
+        await expect(ben_page.locator("html")).to_have_attribute("dir", "rtl")
+        await expect(ben_page.get_by_role("heading", level=1)).to_have_text("ہمارے بچے کا منصوبہ")
+        await ben.seen("plan-ur")
+        await ben_page.goto(f"{plan_url}?lang=en")
+        await ben_page.locator("#topic-holidays").get_by_role("button", name=re.compile("Accept this")).click()
+        await expect(ben_page.locator("#status-holidays")).to_have_text("Agreed")
+        await ben_page.goto(f"{plan_url}/topic/living")
+        await expect(ben_page.get_by_role("heading", name="What Alex proposed")).to_be_visible()
+        await ben_page.fill("#text", COUNTER)
+        await ben_page.get_by_role("button", name="Send my proposal").click()
+        await expect(ben_page.locator("#topic-living")).to_contain_text(COUNTER)
+
+        # Alex sees the counter-proposal, what is agreed, the history, the children's version, the files.
+        await page.goto(plan_url)
+        await expect(page.locator("#topic-living")).to_contain_text("Ben proposed:")
+        await expect(page.locator("#topic-living")).to_contain_text(COUNTER)
+        await expect(page.locator("#status-holidays")).to_have_text("Agreed")
+        await expect(page.get_by_text("1 of 3 topics agreed.")).to_be_visible()
+        await alex.seen("plan-counter-proposal")
+        await page.get_by_text("Add topics").click()  # a topic more, later
+        await page.check("#add-pets")
+        await page.get_by_role("button", name="Add these topics").click()
+        await expect(page.locator("#status-pets")).to_have_text("Nothing proposed yet")
+        await expect(page.get_by_text("1 of 4 topics agreed.")).to_be_visible()
+        await page.goto(f"{plan_url}/history")
+        # created, two proposals, shared, joined, agreed (holidays), counter-proposal (living), topic added
+        await expect(page.locator(".history li")).to_have_count(8)
+        await alex.seen("plan-history")
+        await page.goto(f"{plan_url}/for-children")
+        await expect(page.get_by_text(HOLIDAYS)).to_have_count(0)  # a 6-year-old gets warm words only
+        await expect(page.get_by_role("heading", level=2).first).to_be_visible()
+        await alex.seen("plan-children")
+        docx = await page.request.get(f"{plan_url}/export.docx")
+        pdf = await page.request.get(f"{plan_url}/export.pdf")
+        assert docx.ok and (await docx.body())[:2] == b"PK"
+        assert pdf.ok and (await pdf.body())[:4] == b"%PDF"
+        # The co-parent's contact details are in no file Alex downloads.
+        assert BEN["email"].encode() not in await docx.body() and BEN["phone"].encode() not in await pdf.body()
+
+
+async def test_anyone_can_start_a_plan_without_an_account(start_platform, browser, check):
+    async with start_platform() as platform:
+        context = await browser.new_context(viewport={"width": 390, "height": 844})
+        page = await context.new_page()
+        await page.goto(f"{platform.hub}/plan")
+        await expect(page.get_by_role("heading", level=1)).to_have_text("Our Child's Plan")
+        await page.get_by_role("button", name="Start a new plan").click()
+        await page.fill("#display_name", "Jo")
+        await page.fill("#child-0-name", "Kai")
+        await page.fill("#child-0-age", "12")
+        await page.check("#topic-education")
+        await page.get_by_role("button", name="Start the plan").click()
+        await expect(page.get_by_text("Your plan is started")).to_be_visible()
+        await check.axe_ok(page)
+        await check.shoot(page, "plan-anonymous")
+        keys = next(c for c in await context.cookies() if c["name"] == "ptfc_plans")
+        assert keys["httpOnly"]
+        # The secret link back, for another device: it opens the plan in a fresh browser.
+        await page.get_by_text("Open this plan on another device").click()
+        owner_link = await page.locator(".secret-link a").get_attribute("href")
+        other = await (await browser.new_context()).new_page()
+        await other.goto(owner_link)
+        await expect(other.get_by_role("heading", level=1)).to_have_text("Our Child's Plan")
+        await expect(other).to_have_url(page.url.split("?")[0])
+        # Another browser, without the secret, is told the plan does not exist.
+        stranger = await browser.new_page()
+        await stranger.goto(page.url)
+        await expect(stranger.get_by_role("heading", level=1)).to_have_text("We cannot find this plan")
+        async with httpx.AsyncClient() as client:
+            blank = await client.get(f"{platform.hub}/plan/template.docx")
+        assert blank.status_code == 200 and blank.content[:2] == b"PK"

@@ -1,0 +1,192 @@
+"""Booking a workshop in the browser, on the real platform with the workshops service: only the
+sessions this parent may book (never the co-parent's), booking, how to join and the calendar
+file, follow-up consent, cancelling, the waiting list."""
+
+import re
+from datetime import UTC, datetime, timedelta
+
+import httpx
+import pytest
+from playwright.async_api import Page, expect
+
+from learning.content import module
+from ptfc.testing.plugin import bearer, eventually
+from workshops import api as workshops_api
+
+STAFF = bearer("provider", "staff-ann", "family-action")  # Greater Manchester is Family Action's
+ALEX = {"given_name": "Alex", "family_name": "Jones", "email": "alex@example.org", "phone": "07700900001"}
+BEN = {"given_name": "Ben", "family_name": "Okafor", "email": "ben@example.org", "phone": "07700900005"}
+
+
+pytestmark = pytest.mark.skipif(
+    not any(getattr(r, "path", "") == "/me/booking" for r in workshops_api.router.routes),
+    reason="the workshops service has no parent API in this tree yet",
+)
+
+
+def person(p: dict, gender: str) -> dict:
+    return p | {
+        "preferred_language": "en",
+        "gender": gender,
+        "adjustments": {"interpreter": None, "in_person": False, "support_needs": ""},
+        "availability": ["daytime", "weekend", "evening"],
+    }
+
+
+def referral() -> dict:
+    return {
+        "case_number": "MA24P00140",
+        "court": "Manchester Civil Justice Centre",
+        "court_email": "family.manchester@justice.example",
+        "source": "court_order",
+        "stage": "first_hearing",
+        "court_declined": False,
+        "safeguarding_concerns": False,
+        "region": "Greater Manchester",
+        "fca": {"name": "Sam Patel", "email": "sam.patel@cafcass.example"},
+        "parents": [person(ALEX, "female"), person(BEN, "male")],
+        "children": [{"age": 6}, {"age": 9}],
+    }
+
+
+def session(days: int, link: str) -> dict:
+    """A daytime online session on a weekday `days` ahead: two halves of 75 minutes, 15 apart."""
+    start = (datetime.now(UTC) + timedelta(days=days)).replace(hour=10, minute=0, second=0, microsecond=0)
+    while start.weekday() >= 5:
+        start += timedelta(days=1)
+    half, gap = timedelta(minutes=75), timedelta(minutes=15)
+    parts = [(start, start + half), (start + half + gap, start + 2 * half + gap)]
+    return {
+        "format": "online",
+        "video_link": link,
+        "pattern": "daytime",
+        "parts": [{"starts_at": s.isoformat(), "ends_at": e.isoformat()} for s, e in parts],
+        "capacity": 6,
+        "language": "en",
+        "interpreters": [],
+        "facilitators": ["fac-ann"],
+    }
+
+
+def answers(n: int) -> dict[str, str]:
+    activity = module(n).activity
+    if activity.kind == "quiz":
+        return {q.id: q.answer for q in activity.questions}
+    return {p.id: "I will keep my children out of our arguments." for p in activity.prompts}
+
+
+async def finish_learning(platform, token: str) -> None:
+    async with httpx.AsyncClient(base_url=platform.learning, headers={"Authorization": f"Bearer {token}"}) as c:
+        for n in range(1, 9):
+            done = await c.post(f"/me/modules/{n}/complete", json={"answers": answers(n)})
+            assert done.status_code == 200, done.text
+
+
+async def test_a_parent_books_sees_and_cancels_a_workshop_never_the_co_parents(start_platform, browser, check):
+    async with start_platform() as platform:
+        await platform.refer(referral(), "hub-workshop-1")
+        async with httpx.AsyncClient(base_url=platform.workshops, headers=STAFF) as staff:
+            ids = []
+            for days, link in (
+                (4, "https://video.example/a"),
+                (5, "https://video.example/b"),
+                (6, "https://video.example/c"),
+            ):
+                made = await staff.post("/sessions", json=session(days, link))
+                assert made.status_code == 201, made.text
+                ids.append(made.json()["id"])
+        first, second, third = ids
+
+        # Ben, the co-parent, finishes the e-learning and books the first session (through the APIs).
+        ben_link = await platform.link(BEN["email"])
+        async with httpx.AsyncClient() as c:
+            ben = (await c.post(f"{platform.learning}/activate", json={"token": ben_link.split("token=")[1]})).json()
+        await finish_learning(platform, ben["access_token"])
+        ben_auth = {"Authorization": f"Bearer {ben['access_token']}"}
+
+        async def ben_booked() -> bool:
+            async with httpx.AsyncClient(base_url=platform.workshops, headers=ben_auth) as c:
+                return (await c.post("/me/booking", json={"session_id": first})).status_code in (201, 409) and (
+                    await c.get("/me/booking")
+                ).status_code == 200
+
+        await eventually(ben_booked, timeout=30)
+
+        # Alex starts in the browser; before the e-learning is done the workshop cannot be booked.
+        context = await browser.new_context(viewport={"width": 1280, "height": 900})
+        page = await context.new_page()
+        await page.goto(await platform.link(ALEX["email"]))
+        await page.get_by_role("button", name="Start my course").click()
+        await page.goto(f"{platform.hub}/workshop")
+        await expect(page.get_by_text("You can book a workshop after you finish the e-learning.")).to_be_visible()
+        token = next(c["value"] for c in await context.cookies() if c["name"] == "ptfc_session")
+        await finish_learning(platform, token)
+
+        async def offered() -> bool:
+            await page.goto(f"{platform.hub}/workshop")
+            return await page.locator("input[name=session_id]").count() > 0
+
+        await eventually(offered, timeout=30)
+        await seen(page, check, "workshop-sessions")
+        offered_ids = await page.locator("input[name=session_id]").evaluate_all("els => els.map(e => e.value)")
+        assert first not in offered_ids and {second, third} <= set(offered_ids)
+
+        # A crafted attempt at the co-parent's session gets the same answer as a full one.
+        await page.locator(f"#session-{second}").evaluate(f"e => e.value = '{first}'")
+        await page.check(f"#session-{second}")
+        await page.get_by_role("button", name="Book this session").click()
+        await expect(page.locator("#error-summary")).to_contain_text("This session cannot be booked")
+        await seen(page, check, "workshop-unavailable")
+
+        # Nothing chosen: the error summary says so.
+        await page.get_by_role("button", name="Book this session").click()
+        await expect(page.locator("#error-summary")).to_contain_text("Choose a session")
+
+        await page.check(f"#session-{second}")
+        await page.get_by_role("button", name="Book this session").click()
+        await expect(page.get_by_text("Your workshop is booked")).to_be_visible()
+        await expect(page.get_by_role("heading", name="How to join online")).to_be_visible()
+        await expect(page.get_by_role("link", name="https://video.example/b")).to_be_visible()
+        await expect(page.get_by_text(re.compile(r"Part 2"))).to_be_visible()
+        await seen(page, check, "workshop-booked")
+        await page.goto(f"{platform.hub}/workshop?lang=pl")  # the booking in Polish
+        await expect(page.get_by_role("heading", name="Jak dołączyć online")).to_be_visible()
+        await seen(page, check, "workshop-booked-pl")
+        await page.goto(f"{platform.hub}/workshop?lang=en")
+        ics = await page.request.get(f"{platform.hub}/workshop/booking.ics")
+        assert ics.ok and ics.headers["content-type"].startswith("text/calendar")
+        body = await ics.text()
+        assert body.count("BEGIN:VEVENT") == 2 and "video.example/b" in body and "video.example/a" not in body
+
+        # Follow-up consent.
+        await page.check("#consent-yes")
+        await page.get_by_role("button", name="Save my answer").click()
+        await expect(page.get_by_text("You have said yes.")).to_be_visible()
+
+        # Cancel, after a confirmation page.
+        await page.get_by_role("button", name="Cancel this booking").click()
+        await expect(page.get_by_role("heading", level=1)).to_have_text("Are you sure you want to cancel?")
+        await seen(page, check, "workshop-cancel")
+        await page.get_by_role("button", name="Yes, cancel my booking").click()
+        await expect(page.get_by_text("Your booking is cancelled. You can book another session.")).to_be_visible()
+
+        # Nothing suits: the waiting list, with an error summary when nothing is chosen.
+        await page.get_by_role("button", name="Join the waiting list").click()
+        await page.get_by_role("button", name="Join the waiting list").click()
+        await expect(page.locator("#error-summary")).to_contain_text("Choose at least one time that suits you")
+        await seen(page, check, "waitlist-error")
+        await page.check("#pattern-weekend")
+        await page.check("#format-online")
+        await page.get_by_role("button", name="Join the waiting list").click()
+        await expect(page.get_by_text("You are on the waiting list.").first).to_be_visible()
+        await seen(page, check, "workshop-waiting")
+        await context.close()
+
+
+async def seen(page: Page, check, shot: str | None = None) -> None:
+    text = await page.content()
+    for detail in BEN.values():
+        assert detail not in text, f"{page.url} shows {detail!r}"
+    await check.axe_ok(page)
+    if shot:
+        await check.shoot(page, shot)

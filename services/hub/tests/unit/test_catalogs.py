@@ -1,0 +1,96 @@
+"""Every page string is in the catalogs, translated into Polish and Urdu with the same
+placeholders, and the catalogs match the templates and code as they are now."""
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from babel.messages.pofile import read_po
+
+from hub import i18n
+
+HUB = Path(__file__).resolve().parents[2]
+PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]")
+
+
+def catalog(lang: str):
+    with (i18n.LOCALE_DIR / lang / "LC_MESSAGES" / "messages.po").open("rb") as po:
+        return read_po(po, locale=lang)
+
+
+def test_the_template_matches_the_sources(tmp_path):
+    fresh = tmp_path / "messages.pot"
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "babel.messages.frontend",
+            "extract",
+            "-F",
+            "babel.cfg",
+            "-o",
+            str(fresh),
+            "--no-location",
+            "--omit-header",
+            "-k",
+            "_",
+            "-k",
+            "gettext",
+            "-k",
+            "ngettext:1,2",
+            ".",
+        ],
+        cwd=HUB,
+        check=True,
+        capture_output=True,
+    )
+    with fresh.open("rb") as f:
+        current = {m.id for m in read_po(f) if m.id}
+    with (i18n.LOCALE_DIR / "messages.pot").open("rb") as f:
+        kept = {m.id for m in read_po(f) if m.id}
+    assert current == kept, "run the extract command in services/hub/README.md"
+
+
+@pytest.mark.parametrize("lang", ["pl", "ur"])
+def test_every_string_is_translated_with_its_placeholders(lang):
+    with (i18n.LOCALE_DIR / "messages.pot").open("rb") as f:
+        wanted = {m.id for m in read_po(f) if m.id}
+    translated = {m.id: m for m in catalog(lang) if m.id}
+    assert wanted <= set(translated), f"missing in {lang}: {sorted(map(str, wanted - set(translated)))[:5]}"
+    for msgid in wanted:
+        message = translated[msgid]
+        assert "fuzzy" not in message.flags, msgid
+        ids = msgid if isinstance(msgid, tuple) else (msgid,)
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        assert all(strings), f"{lang}: untranslated {ids[0]!r}"
+        for s in strings:
+            assert set(PLACEHOLDER.findall(s)) == set(PLACEHOLDER.findall(ids[-1])), f"{lang}: {ids[0]!r} → {s!r}"
+
+
+def test_polish_plurals_follow_cldr():
+    gettext = i18n.translations("pl").ngettext
+    day = ("You have %(num)d day left.", "You have %(num)d days left.")
+    assert [gettext(*day, n) % {"num": n} for n in (1, 3, 5, 22)] == [
+        "Został 1 dzień.",
+        "Zostały 3 dni.",
+        "Zostało 5 dni.",
+        "Zostały 22 dni.",
+    ]
+
+
+def test_dates_read_as_in_england_in_each_language():
+    moment = "2026-07-03T16:00:00+00:00"  # 17:00 in London (summer time)
+    assert i18n.Formats("en", "Europe/London").when(moment) == "Friday, 3 July 2026 at 17:00"
+    assert i18n.Formats("pl", "Europe/London").when(moment) == "piątek, 3 lipca 2026, godz. 17:00"
+    assert "جمعہ" in i18n.Formats("ur", "Europe/London").when(moment)
+    assert i18n.Formats("ur", "Europe/London").direction == "rtl"
+    assert i18n.Formats("pl", "Europe/London").direction == "ltr"
+
+
+def test_language_is_picked_from_what_the_parent_asked_for_first():
+    assert i18n.pick("ur", "pl") == "ur"
+    assert i18n.pick(None, "xx", "pl") == "pl"
+    assert i18n.pick(None) == "en"
+    assert i18n.from_accept_language("de-DE,pl;q=0.8,en;q=0.5") == "pl"

@@ -1,0 +1,81 @@
+"""Page rules that need no platform: content Markdown is escaped, cookies are Secure except for a
+local development hub, every form needs its CSRF token."""
+
+import re
+
+import pytest
+from fastapi.testclient import TestClient
+from pydantic import ValidationError
+
+from hub.app import create_app
+from hub.config import Settings
+from hub.markdown import render
+from hub.security import token_expiry
+
+LOCAL = Settings(public_url="http://127.0.0.1:8000", cookie_secure=False, learning_url="http://127.0.0.1:9")
+
+
+def test_markdown_escapes_and_renders_lists_and_bold():
+    html = render("Hello <script>x</script> **you**\n\n- one\n- **two**\n\nLead-in:\n- a\n- b")
+    assert "<script>" not in html and "&lt;script&gt;" in html
+    assert "<strong>you</strong>" in html
+    assert '<ul class="list list--bullet"><li>one</li><li><strong>two</strong></li></ul>' in html
+    assert "<p>Lead-in:</p>" in html
+
+
+def test_cookies_may_be_insecure_only_on_a_local_development_hub():
+    with pytest.raises(ValidationError):
+        Settings(public_url="https://hub.example", cookie_secure=False)
+    assert Settings(public_url="https://hub.example").cookie_secure
+
+
+def test_a_form_posted_without_its_csrf_token_is_refused():
+    with TestClient(create_app(LOCAL), base_url="http://127.0.0.1:8000") as client:
+        assert client.post("/activate", data={"token": "t"}).status_code == 403
+        page = client.get("/activate?token=t")
+        token = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
+        assert client.post("/activate", data={"token": "t", "csrf": token + "0"}).status_code == 403
+        other = TestClient(create_app(LOCAL), base_url="http://127.0.0.1:8000")  # another browser: no cookie
+        assert other.post("/activate", data={"token": "t", "csrf": token}).status_code == 403
+
+
+def test_opening_an_emailed_link_shows_a_button_and_uses_nothing():
+    with TestClient(create_app(LOCAL), base_url="http://127.0.0.1:8000") as client:
+        page = client.get("/activate?token=abc")  # learning is not even reachable: nothing is called
+        assert page.status_code == 200
+        assert 'name="token" value="abc"' in page.text and "<button" in page.text
+        assert page.headers["referrer-policy"] == "no-referrer" and page.headers["cache-control"] == "no-store"
+        assert "script-src 'self'" in page.headers["content-security-policy"]
+
+
+def test_pages_follow_the_chosen_language_and_urdu_is_right_to_left():
+    with TestClient(create_app(LOCAL), base_url="http://127.0.0.1:8000") as client:
+        page = client.get("/sign-in?lang=ur")
+        assert '<html lang="ur" dir="rtl">' in page.text and "سائن اِن" in page.text
+        assert '<html lang="ur" dir="rtl">' in client.get("/resources").text  # remembered
+    with TestClient(create_app(LOCAL), base_url="http://127.0.0.1:8000") as fresh:  # a browser asking for Polish
+        assert '<html lang="pl" dir="ltr">' in fresh.get("/", headers={"Accept-Language": "pl,en;q=0.5"}).text
+
+
+def test_personal_pages_need_a_sign_in():
+    with TestClient(create_app(LOCAL), base_url="http://127.0.0.1:8000") as client:
+        for path in ("/course", "/learning", "/learning/1", "/learning/1/activity"):
+            answer = client.get(path, follow_redirects=False)
+            assert answer.status_code == 303 and answer.headers["location"] == "/sign-in", path
+
+
+def test_the_token_expiry_is_read_only_to_warn():
+    assert token_expiry("not-a-token") is None
+
+
+def test_markdown_renders_italic_quotes_but_not_lone_asterisks():
+    html = render('She may think: *"If I had been better."* 2*3 is six.')
+    assert '<em>"If I had been better."</em>' in str(html).replace("&#34;", '"')
+    assert "2*3" in html
+
+
+def test_the_hub_is_not_ready_without_learning():
+    with TestClient(create_app(LOCAL), base_url="http://127.0.0.1:8000") as client:
+        answer = client.get("/readyz")  # nothing listens on learning's port here
+        assert answer.status_code == 503 and answer.json()["checks"]["learning"] is False
+        assert client.get("/healthz").status_code == 200

@@ -1,0 +1,154 @@
+"""Who may do what on the bus: the one definition of the NATS identities and their permissions.
+
+Identities (NATS users in the server's `authorization` block):
+
+- one per service (its name): publishes only its own subjects (`ptfc.events.STREAMS`), and uses
+  only its own durable pull consumers (`<service>-<handler>`, read from the service's handlers);
+  replies reach it on its own inbox prefix (`_INBOX_<service>.>`), so it cannot read another's.
+- one per partner: read-only. It creates, reads and acks only its own durable consumer
+  (`partner-<name>`) on the streams it is granted; it publishes no event subject at all.
+- `streams-admin`: creates, changes and deletes streams. Only deploy tooling (`ptfc streams`),
+  `ptfc up` and the test harness use it; no service holds it.
+
+NATS wildcards match whole tokens, so `referrals-*` cannot name a service's consumers: each
+consumer is listed by name, taken from the service's own handlers (`durables`). A service added
+to or changed in a release therefore needs the configuration rendered from that release.
+
+How each environment gets its configuration, all from `render`:
+
+- `ptfc up` writes `var/nats/auth.conf` with random passwords (`var/nats/credentials.json`,
+  mode 0600) and hands each service its own password (`PTFC_NATS_PASSWORD`).
+- The test harness does the same in its temporary directory (`ptfc.testing.servers`).
+- Deploy runs `ptfc nats-config --env-passwords [--partner NAME=STREAM,STREAM]` from the release's
+  image and ships the output as the NATS server's `auth.conf`: each password is then written
+  `$NATS_PASSWORD_<IDENTITY>` (NATS resolves it from the server's environment, filled from a
+  Kubernetes Secret), and each service gets the same value as its `PTFC_NATS_PASSWORD`.
+"""
+
+import importlib
+import json
+import os
+import secrets
+from collections.abc import Mapping
+from pathlib import Path
+
+from ptfc.events import STREAMS, stream_for
+
+ADMIN = "streams-admin"
+SERVICES = tuple(STREAMS)
+# The local demo partner reads every stream; deploy names its partners and their streams.
+DEFAULT_PARTNERS: dict[str, list[str]] = {"partner": [name for name, _ in STREAMS.values()]}
+
+
+def inbox_prefix(identity: str) -> str:
+    """Replies (publish acks, fetched messages) come to this prefix, readable by this identity only."""
+    return f"_INBOX_{identity}"
+
+
+def durables(service: str) -> dict[str, str]:
+    """The service's durable consumers and the subject each reads, from its own handlers."""
+    app = importlib.import_module(f"{service}.app").create_app()
+    return {durable: reg.subject for durable, reg in app.state.rt.consumer.by_durable.items()}
+
+
+def _consumer_rights(stream: str, durable: str, subject: str = ">") -> list[str]:
+    """Create (with its filter `subject` in the API subject: the server checks the request
+    agrees), read, fetch from and ack one durable consumer."""
+    api = "$JS.API.CONSUMER"
+    return [
+        f"{api}.CREATE.{stream}.{durable}.{subject}",
+        f"{api}.INFO.{stream}.{durable}",
+        f"{api}.MSG.NEXT.{stream}.{durable}",
+        f"$JS.ACK.{stream}.{durable}.>",  # ack, nak, term of messages from this consumer only
+    ]
+
+
+def service_permissions(service: str, consumes: Mapping[str, str]) -> dict:
+    publish = [*STREAMS[service][1], "$JS.API.INFO"]
+    for durable, subject in sorted(consumes.items()):
+        stream = stream_for(subject)
+        # Only for the subject it consumes: its consumer cannot be re-pointed at another subject.
+        publish += [f"$JS.API.STREAM.INFO.{stream}", *_consumer_rights(stream, durable, subject)]
+    return {"publish": {"allow": sorted(set(publish))}, "subscribe": {"allow": [f"{inbox_prefix(service)}.>"]}}
+
+
+def partner_permissions(partner: str, streams: list[str]) -> dict:
+    durable = f"partner-{partner}"
+    publish = ["$JS.API.INFO"]
+    for stream in streams:
+        publish += [
+            f"$JS.API.STREAM.INFO.{stream}",
+            f"$JS.API.CONSUMER.DELETE.{stream}.{durable}",
+            f"$JS.API.CONSUMER.CREATE.{stream}.{durable}",  # no filter: the whole granted stream
+            *_consumer_rights(stream, durable),
+        ]
+    return {"publish": {"allow": sorted(set(publish))}, "subscribe": {"allow": [f"{inbox_prefix(partner)}.>"]}}
+
+
+def identities(partners: Mapping[str, list[str]]) -> list[str]:
+    return [*SERVICES, *partners, ADMIN]
+
+
+def render(
+    passwords: Mapping[str, str],
+    consumers: Mapping[str, Mapping[str, str]],
+    partners: Mapping[str, list[str]] = DEFAULT_PARTNERS,
+) -> str:
+    """The NATS server's `authorization` block. `passwords` maps each identity to its password
+    (or to a `$VARIABLE` NATS reads from its environment)."""
+    users = []
+    for service in SERVICES:
+        users.append(
+            {
+                "user": service,
+                "password": passwords[service],
+                "permissions": service_permissions(service, consumers[service]),
+            }
+        )
+    for partner, streams in partners.items():
+        users.append(
+            {"user": partner, "password": passwords[partner], "permissions": partner_permissions(partner, streams)}
+        )
+    users.append({"user": ADMIN, "password": passwords[ADMIN]})  # no permissions block: everything
+
+    def value(v: object) -> str:
+        if isinstance(v, str) and v.startswith("$"):
+            return v  # an environment variable reference, left for NATS to resolve
+        return (
+            json.dumps(v)
+            if not isinstance(v, dict)
+            else "{" + ", ".join(f"{k}: {value(x)}" for k, x in v.items()) + "}"
+        )
+
+    lines = ["# Rendered by ptfc.buspermissions: edit that, not this.", "authorization {", "  users = ["]
+    lines += [f"    {value(u)}" for u in users]
+    lines += ["  ]", "}"]
+    return "\n".join(lines) + "\n"
+
+
+def local_credentials(directory: Path, partners: Mapping[str, list[str]] = DEFAULT_PARTNERS) -> dict[str, str]:
+    """Random passwords for every identity, kept in `directory/credentials.json` (0600) and reused."""
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / "credentials.json"
+    known = json.loads(path.read_text()) if path.exists() else {}
+    wanted = {name: known.get(name) or secrets.token_urlsafe(24) for name in identities(partners)}
+    if wanted != known:
+        path.write_text(json.dumps(wanted, indent=2))
+        os.chmod(path, 0o600)
+    return wanted
+
+
+def write_local_config(
+    directory: Path, partners: Mapping[str, list[str]] = DEFAULT_PARTNERS
+) -> tuple[Path, dict[str, str]]:
+    """Credentials and the server's auth configuration for a local or test NATS server."""
+    passwords = local_credentials(directory, partners)
+    config = directory / "auth.conf"
+    config.write_text(render(passwords, {s: durables(s) for s in SERVICES}, partners))
+    os.chmod(config, 0o600)
+    return config, passwords
+
+
+def env_passwords(partners: Mapping[str, list[str]]) -> dict[str, str]:
+    """For deploy: each password a variable NATS resolves from its environment."""
+    return {name: "$NATS_PASSWORD_" + name.upper().replace("-", "_") for name in identities(partners)}

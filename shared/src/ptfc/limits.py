@@ -1,0 +1,112 @@
+"""Limits on every public door, applied by `build_app` to every service before routing, parsing
+or authentication: a body-size cap, and a per-client rate limit with a bounded queue on the
+routes a service names in `rate_limits` (settings), answered with a 429 problem.
+
+The ingress limits too; these hold if it is misconfigured, or bypassed from inside the cluster."""
+
+import asyncio
+import math
+import time
+from collections import OrderedDict
+
+from fastapi import Request
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from ptfc.problems import Problem, respond
+
+
+class BodyLimit:
+    """Refuse a huge body (declared or streamed) before anything parses it."""
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app, self.limit = app, limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        declared = dict(scope["headers"]).get(b"content-length", b"0")
+        chunks, size, more = [], 0, declared.isdigit() and int(declared) <= self.limit
+        while more:
+            message = await receive()
+            chunks.append(message)
+            size += len(message.get("body", b""))
+            more = message.get("more_body", False) and size <= self.limit
+        if not (declared.isdigit() and size <= self.limit and int(declared) <= self.limit):
+            problem = Problem(413, "body-too-large", "Request too large", f"Send at most {self.limit} bytes.")
+            return await respond(problem, Request(scope))(scope, receive, send)
+        replay = iter(chunks)
+
+        async def buffered() -> Message:
+            return next(replay, None) or await receive()
+
+        return await self.app(scope, buffered, send)
+
+
+class _Buckets:
+    """A token bucket per client, `per_minute` requests a minute with bursts of as many; the least
+    recently seen clients are forgotten beyond `max_clients`, so memory stays bounded."""
+
+    def __init__(self, per_minute: int, max_clients: int = 10_000) -> None:
+        self.rate, self.capacity, self.max_clients = per_minute / 60.0, float(per_minute), max_clients
+        self.state: OrderedDict[str, tuple[float, float]] = OrderedDict()
+
+    def take(self, client: str, now: float) -> float:
+        """0 if the request may go, else the seconds until it could."""
+        tokens, at = self.state.pop(client, (self.capacity, now))
+        tokens = min(self.capacity, tokens + (now - at) * self.rate)
+        wait = 0.0 if tokens >= 1 else (1 - tokens) / self.rate
+        self.state[client] = (tokens - 1 if tokens >= 1 else tokens, now)
+        while len(self.state) > self.max_clients:
+            self.state.popitem(last=False)
+        return wait
+
+
+class RateLimit:
+    """`limits` maps "METHOD /path" to requests per minute per client. At most `concurrency`
+    such requests run at once and `queue` more wait; beyond that, 429 at once (a flood is refused
+    cheaply instead of piling up in memory)."""
+
+    def __init__(
+        self, app: ASGIApp, limits: dict[str, int], proxy_hops: int = 0, concurrency: int = 8, queue: int = 32
+    ) -> None:
+        self.app, self.proxy_hops = app, proxy_hops
+        self.buckets = {route: _Buckets(n) for route, n in limits.items()}
+        self.running = asyncio.Semaphore(concurrency)
+        self.capacity = concurrency + queue
+        self.inside = 0
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        buckets = self.buckets.get(f"{scope['method']} {scope['path']}")
+        if buckets is None:
+            return await self.app(scope, receive, send)
+        client = self.client(scope)
+        wait = buckets.take(client, time.monotonic())
+        if wait or self.inside >= self.capacity:
+            return await self._too_many(scope, receive, send, max(wait, 1.0))
+        self.inside += 1
+        try:
+            async with self.running:
+                return await self.app(scope, receive, send)
+        finally:
+            self.inside -= 1
+
+    def client(self, scope: Scope) -> str:
+        """The caller's address. Behind `proxy_hops` trusted proxies (the ingress), the address the
+        nearest of them saw, from X-Forwarded-For: hops further left are the caller's to forge."""
+        if self.proxy_hops:
+            forwarded = dict(scope["headers"]).get(b"x-forwarded-for", b"").decode(errors="replace").split(",")
+            if len(forwarded) >= self.proxy_hops and forwarded[-self.proxy_hops].strip():
+                return forwarded[-self.proxy_hops].strip()
+        return (scope.get("client") or ("unknown", 0))[0]
+
+    @staticmethod
+    async def _too_many(scope: Scope, receive: Receive, send: Send, wait: float) -> None:
+        seconds = math.ceil(wait)
+        problem = Problem(
+            429, "too-many-requests", "Too many requests", f"Try again in {seconds} seconds.", retry_after=seconds
+        )
+        response = respond(problem, Request(scope))
+        response.headers["Retry-After"] = str(seconds)
+        await response(scope, receive, send)
