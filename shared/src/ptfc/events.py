@@ -323,6 +323,9 @@ class WorkshopBooked(WorkshopEvent):
     video_link: str | None = None
     venue: str | None = None
     rebooking: bool = False
+    # Sent again for the same booking when the session's video link or venue changed after it was
+    # booked (an optional field: the version stays).
+    changed: bool = False
 
 
 class WorkshopCancelled(WorkshopEvent):

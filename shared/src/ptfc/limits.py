@@ -61,6 +61,36 @@ class _Buckets:
         return wait
 
 
+def client_address(scope: Scope, proxy_hops: int = 0) -> str:
+    """The caller's address. Behind `proxy_hops` trusted proxies (the ingress), the address the
+    nearest of them saw, from X-Forwarded-For: hops further left are the caller's to forge."""
+    if proxy_hops:
+        forwarded = dict(scope["headers"]).get(b"x-forwarded-for", b"").decode(errors="replace").split(",")
+        if len(forwarded) >= proxy_hops and forwarded[-proxy_hops].strip():
+            return forwarded[-proxy_hops].strip()
+    return (scope.get("client") or ("unknown", 0))[0]
+
+
+def too_many(seconds: int) -> Problem:
+    return Problem(
+        429, "too-many-requests", "Too many requests", f"Try again in {seconds} seconds.", retry_after=seconds
+    )
+
+
+class PerClient:
+    """The same per-client limit for a route whose limit depends on who calls, so it cannot be a
+    "METHOD /path" entry of `rate_limits` (plans: strangers starting plans, plan tokens being
+    guessed): a dependency calls `check`, which raises the 429 problem."""
+
+    def __init__(self, per_minute: int, max_clients: int = 10_000) -> None:
+        self.buckets = _Buckets(per_minute, max_clients)
+
+    def check(self, client: str, now: float | None = None) -> None:
+        wait = self.buckets.take(client, time.monotonic() if now is None else now)
+        if wait:
+            raise too_many(math.ceil(wait))
+
+
 class RateLimit:
     """`limits` maps "METHOD /path" to requests per minute per client. At most `concurrency`
     such requests run at once and `queue` more wait; beyond that, 429 at once (a flood is refused
@@ -93,20 +123,11 @@ class RateLimit:
             self.inside -= 1
 
     def client(self, scope: Scope) -> str:
-        """The caller's address. Behind `proxy_hops` trusted proxies (the ingress), the address the
-        nearest of them saw, from X-Forwarded-For: hops further left are the caller's to forge."""
-        if self.proxy_hops:
-            forwarded = dict(scope["headers"]).get(b"x-forwarded-for", b"").decode(errors="replace").split(",")
-            if len(forwarded) >= self.proxy_hops and forwarded[-self.proxy_hops].strip():
-                return forwarded[-self.proxy_hops].strip()
-        return (scope.get("client") or ("unknown", 0))[0]
+        return client_address(scope, self.proxy_hops)
 
     @staticmethod
     async def _too_many(scope: Scope, receive: Receive, send: Send, wait: float) -> None:
         seconds = math.ceil(wait)
-        problem = Problem(
-            429, "too-many-requests", "Too many requests", f"Try again in {seconds} seconds.", retry_after=seconds
-        )
-        response = respond(problem, Request(scope))
+        response = respond(too_many(seconds), Request(scope))
         response.headers["Retry-After"] = str(seconds)
         await response(scope, receive, send)

@@ -22,6 +22,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        settings.refuse_development_keys()  # outside PTFC_ENV=dev, the public CSRF key stops the start
         async with httpx.AsyncClient(timeout=settings.backend_timeout) as client:
             app.state.backends = {
                 "learning": Backend(client, settings.learning_url),

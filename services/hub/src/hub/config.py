@@ -23,6 +23,11 @@ class Settings(ServiceSettings):
     support_email: str = "support@ptfc.example"
     support_phone: str = "0300 123 4567"
 
+    def development_keys(self) -> list[str]:
+        """The hub holds one secret of its own (no bus, no store, no token keys: it forwards the
+        parent's token to the services, which verify it)."""
+        return ["hub_secret"] if self.hub_secret == DEV_HUB_SECRET else []
+
     @model_validator(mode="after")
     def _secure_unless_local(self) -> "Settings":
         local = self.public_url.startswith(("http://127.0.0.1", "http://localhost"))

@@ -45,6 +45,7 @@ PARENT_TEMPLATES = (
     "workshop_booked",
     "workshop_reminder",
     "workshop_cancelled",
+    "booking_cancelled",
     "workshop_missed",
     "course_completed",
     "followup_scheduled",
@@ -257,6 +258,7 @@ def plan_messages(
                     video_link=data.video_link,
                     venue=data.venue,
                     rebooking=data.rebooking,
+                    changed=data.changed,
                 )
             ]
         case WorkshopReminderDue():
@@ -274,6 +276,8 @@ def plan_messages(
         case WorkshopCancelled():
             if data.reason == "referral_withdrawn":
                 return []  # the withdrawal itself is the news; there is nothing to rebook
+            if data.reason == "parent_cancelled":
+                return [to_parent(contact, "booking_cancelled")]  # a confirmation, not an apology
             return [to_parent(contact, "workshop_cancelled")]
         case WorkshopMissed():
             return [to_parent(contact, "workshop_missed", rebooking_offered=data.rebooking_offered)]

@@ -74,5 +74,6 @@ EVENTS = [
     SafeguardingConcernRaised(**IDS, concern_id="c-1", raised_at=NOW),
     ActivationOverdue(**IDS, provider="family-action", days_since_referral=14),
     SignInLinkIssued(**LEARN, sealed_sign_in_url="sealed", expires_at=NOW + timedelta(minutes=30)),
+    WorkshopCancelled(**BOOK, reason="parent_cancelled"),
 ]
 BOOKING = Booking("in_person", venue="Family Hub, 1 High Street, Salford")

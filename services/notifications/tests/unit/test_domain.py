@@ -67,6 +67,12 @@ def test_a_session_cancelled_by_the_withdrawal_itself_says_nothing():
     assert planned(cancelled) == []
 
 
+def test_a_parent_who_cancels_their_own_booking_gets_a_confirmation_not_an_apology():
+    ids = {"referral_id": "r-1", "participant_id": "p-a", "booking_id": "b", "session_id": "s"}
+    assert planned(WorkshopCancelled(**ids, reason="parent_cancelled")) == [("booking_cancelled", "parent", A.email)]
+    assert planned(WorkshopCancelled(**ids, reason="session_cancelled")) == [("workshop_cancelled", "parent", A.email)]
+
+
 def test_one_key_per_event_template_and_recipient():
     keys = [
         p.key("e1")

@@ -128,3 +128,25 @@ def test_certificate_is_a_pdf_that_takes_polish_names():
         lambda v: renderer.day(v, "en"),
     )
     assert pdf.data.startswith(b"%PDF") and pdf.filename == "certificate.pdf"
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_a_changed_booking_says_so_and_gives_the_new_place(lang):
+    booked = next(e for e in EVENTS if e.TYPE == "workshop.booked")
+    changed = booked.model_copy(update={"changed": True, "venue": "Town Hall, 2 Low Street, Salford"})
+    [first] = plan_messages(booked, NOW, referral=REFERRAL, contact=A, inboxes=INBOXES)
+    [again] = plan_messages(changed, NOW, referral=REFERRAL, contact=A, inboxes=INBOXES)
+    before, after = render(first, lang), render(again, lang)
+    assert after.subject != before.subject and "Town Hall, 2 Low Street, Salford" in after.text
+    body = after.text.split("Town Hall")[0]
+    assert body != before.text.split("Family Hub")[0]  # the opening says what changed
+
+
+def test_a_parent_who_cancelled_gets_no_apology():
+    ids = {"referral_id": "r-1", "participant_id": "p-a", "booking_id": "b", "session_id": "s"}
+    cancelled = next(e for e in EVENTS if e.TYPE == "workshop.cancelled").model_copy(update=ids)
+    [own] = plan_messages(
+        cancelled.model_copy(update={"reason": "parent_cancelled"}), NOW, referral=REFERRAL, contact=A, inboxes=INBOXES
+    )
+    assert "not because of anything you did" not in render(own, "en").text
+    assert "cancelled" in render(own, "en").subject

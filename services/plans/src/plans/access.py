@@ -9,9 +9,10 @@ from fastapi import Depends, Request
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
 from plans import domain, store
-from plans.limits import limit_public
+from plans.refusals import problem
 from ptfc.auth import decode_token
-from ptfc.problems import Problem, forbidden, not_found
+from ptfc.limits import client_address
+from ptfc.problems import Problem, forbidden
 
 
 @dataclass(frozen=True)
@@ -24,6 +25,16 @@ class Identity:
     def key(self) -> str:
         """Scopes idempotency records to the caller."""
         return self.participant_id or self.fca_id or (self.token_hash or "")[:32] or "anonymous"
+
+
+def client_of(request: Request) -> str:
+    """The caller's address (behind the ingress or the Parent Hub, the one they forward)."""
+    return client_address(request.scope, request.app.state.settings.trusted_proxy_hops)
+
+
+def limit_public(request: Request) -> None:
+    """A dependency for what anyone may do without an account: limited per client."""
+    request.app.state.rate_limit.check(client_of(request))
 
 
 _bearer = HTTPBearer(auto_error=False)
@@ -65,29 +76,21 @@ Caller = Annotated[Identity, Depends(identity)]
 
 def require_someone(who: Identity) -> Identity:
     if not (who.participant_id or who.token_hash or who.fca_id):
-        raise Problem(
-            401,
-            "unauthenticated",
-            "Authentication required",
-            "Send your Parent Hub token (`Authorization: Bearer`) or your plan token (`X-Plan-Token`).",
-        )
+        raise problem(domain.Refused("unauthenticated"))
     return who
 
 
 def party_of(plan: dict | None, who: Identity) -> dict:
-    """The caller's party in this plan, for changing it."""
-    require_someone(who)
-    found = plan and domain.party(plan, participant_id=who.participant_id, token_hash=who.token_hash)
-    if not found:
-        if plan and who.fca_id and who.fca_id in plan["viewers"]:
-            raise forbidden("An FCA may read a plan shared with them, not change it.")
-        raise not_found("plan")
-    return found
+    """The caller's party in this plan, for changing it (domain.member)."""
+    try:
+        return domain.member(plan, who)
+    except (domain.Refused, domain.Unknown) as refused:
+        raise problem(refused) from None
 
 
 def reader_of(plan: dict | None, who: Identity) -> dict | None:
     """The caller's party, or None for an FCA the plan was shared with; anyone else: not found."""
-    require_someone(who)
-    if plan and who.fca_id and who.fca_id in plan["viewers"]:
-        return None
-    return party_of(plan, who)
+    try:
+        return domain.reader(plan, who)
+    except (domain.Refused, domain.Unknown) as refused:
+        raise problem(refused) from None

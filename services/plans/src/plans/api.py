@@ -1,16 +1,19 @@
 """HTTP routes of the plans service: topics, plans and their negotiation, sharing, history,
-the children's version and the Word and PDF files."""
+the children's version and the Word and PDF files. Each write makes one call of `domain` in a
+unit of work, once per Idempotency-Key, and maps its answer (views) or its refusal (refusals)."""
 
+from collections.abc import Awaitable, Callable
 from functools import partial
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
+from pydantic import BaseModel
 
-from plans import actions, content, domain, exports, store
-from plans.access import Caller, reader_of
+from plans import content, domain, exports, store, views
+from plans.access import Caller, client_of, limit_public, reader_of
 from plans.content import Language
-from plans.limits import client_of, limit_public
+from plans.refusals import problem
 from plans.schemas import (
     Acceptance,
     ChildView,
@@ -19,6 +22,7 @@ from plans.schemas import (
     Invited,
     Join,
     Joined,
+    Left,
     MoreTopics,
     NewPlan,
     PlanSummary,
@@ -30,10 +34,11 @@ from plans.schemas import (
     TopicView,
 )
 from plans.views import for_children_html, for_children_view, history_view, plan_view, summary, topic_view
-from ptfc.idempotency import IdempotencyKey
+from ptfc.idempotency import IdempotencyKey, change_once
 from ptfc.pagination import Page
 from ptfc.problems import Problem
-from ptfc.service import RuntimeDep
+from ptfc.runtime import Runtime, RuntimeDep
+from ptfc.store import Tx
 
 router = APIRouter()
 
@@ -41,7 +46,7 @@ PlanId = Annotated[str, Path(min_length=16, max_length=40, pattern=r"^[A-Za-z0-9
 Lang = Annotated[Language, Query()]
 Limit = Annotated[int, Query(ge=1, le=200)]
 Cursor = Annotated[str | None, Query(max_length=40, pattern=r"^[A-Za-z0-9_-]+$")]
-# Anyone may start a plan or accept an invitation: a bearer token is used when sent, not required.
+# Anyone may start a plan or accept an invitation: a credential is used when sent, not required.
 ANYONE = {"security": [{"HTTPBearer": []}, {"PlanToken": []}, {}]}
 
 
@@ -51,6 +56,26 @@ def link(status: str, operation_id: str, **parameters: str) -> dict:
 
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+Change = Callable[[store.UnitOfWork], Awaitable[tuple[int, BaseModel]]]
+
+
+async def write(rt: Runtime, key: str | None, scope: str, payload: Any, change: Change) -> JSONResponse:
+    """One change in one transaction, once per Idempotency-Key; a refusal answers as its problem
+    (so a racing retry is answered as the first was)."""
+
+    def work(tx: Tx) -> Awaitable[tuple[int, BaseModel]]:
+        return change(store.UnitOfWork(tx))
+
+    return await change_once(rt.store, key, scope, payload, work, (domain.Refused, domain.Unknown), problem)
+
+
+async def step(rt: Runtime, key: str | None, scope: str, payload: Any, plan_id: str, who: Any, act: Any):
+    """One step of the negotiation (domain.negotiate), answered as the plan the caller now sees."""
+
+    async def change(uow: store.UnitOfWork) -> tuple[int, BaseModel]:
+        return 200, plan_view(*await domain.negotiate(uow, plan_id, who, act))
+
+    return await write(rt, key, scope, payload, change)
 
 
 @router.get("/topics", response_model=list[TopicView], tags=["plan"])
@@ -88,7 +113,15 @@ async def start_plan(request: Request, body: NewPlan, rt: RuntimeDep, who: Calle
     # Without an account the replay holds the secret token: only the same client address may replay it.
     client = client_of(request)
     scope = f"{who.participant_id}:start" if who.participant_id else f"anonymous:{client}:start"
-    return await actions.run(rt, key, scope, body.model_dump(), partial(actions.start, rt, who, body))
+    children = [c.model_dump() for c in body.children]
+
+    async def change(uow: store.UnitOfWork) -> tuple[int, BaseModel]:
+        started = await domain.start(
+            uow, who, body.display_name, body.language, children, list(body.topics), rt.settings
+        )
+        return views.started(started)
+
+    return await write(rt, key, scope, body.model_dump(), change)
 
 
 @router.get("/plans", response_model=Page[PlanSummary], tags=["plan"])
@@ -110,10 +143,11 @@ async def get_plan(plan_id: PlanId, rt: RuntimeDep, who: Caller) -> PlanView:
 @router.post("/plans/{plan_id}/topics", response_model=PlanView, tags=["negotiation"])
 async def add_topics(plan_id: PlanId, body: MoreTopics, rt: RuntimeDep, who: Caller, key: IdempotencyKey = None):
     """Either parent may add topics to the plan; each starts with nothing proposed."""
-    scope = f"{who.key}:topics:{plan_id}"
-    return await actions.run(
-        rt, key, scope, body.model_dump(), partial(actions.add_topics, plan_id, who, list(body.topics))
-    )
+
+    async def change(uow: store.UnitOfWork) -> tuple[int, BaseModel]:
+        return 200, plan_view(*await domain.more_topics(uow, plan_id, who, list(body.topics)))
+
+    return await write(rt, key, f"{who.key}:topics:{plan_id}", body.model_dump(), change)
 
 
 @router.post("/plans/{plan_id}/topics/{topic}/proposals", response_model=PlanView, tags=["negotiation"])
@@ -121,11 +155,8 @@ async def propose(
     plan_id: PlanId, topic: TopicKey, body: Proposal, rt: RuntimeDep, who: Caller, key: IdempotencyKey = None
 ):
     """Propose wording for a topic, or a counter-proposal to the other parent's."""
-    act = lambda plan, me, now: domain.propose(plan, me, topic, body.content(), now)  # noqa: E731
-    scope = f"{who.key}:propose:{plan_id}:{topic}"
-    return await actions.run(
-        rt, key, scope, body.model_dump(), partial(actions.negotiate, plan_id=plan_id, who=who, act=act)
-    )
+    act = partial(domain.propose, topic=topic, content=body.content())
+    return await step(rt, key, f"{who.key}:propose:{plan_id}:{topic}", body.model_dump(), plan_id, who, act)
 
 
 @router.post("/plans/{plan_id}/topics/{topic}/acceptance", response_model=PlanView, tags=["negotiation"])
@@ -133,19 +164,15 @@ async def accept(
     plan_id: PlanId, topic: TopicKey, body: Acceptance, rt: RuntimeDep, who: Caller, key: IdempotencyKey = None
 ):
     """Accept the version you read; the topic is agreed once both parents accept the same version."""
-    act = lambda plan, me, now: domain.accept(plan, me, topic, body.version, now)  # noqa: E731
-    scope = f"{who.key}:accept:{plan_id}:{topic}"
-    return await actions.run(
-        rt, key, scope, body.model_dump(), partial(actions.negotiate, plan_id=plan_id, who=who, act=act)
-    )
+    act = partial(domain.accept, topic=topic, version=body.version)
+    return await step(rt, key, f"{who.key}:accept:{plan_id}:{topic}", body.model_dump(), plan_id, who, act)
 
 
 @router.post("/plans/{plan_id}/topics/{topic}/not-agreed", response_model=PlanView, tags=["negotiation"])
 async def not_agreed(plan_id: PlanId, topic: TopicKey, rt: RuntimeDep, who: Caller, key: IdempotencyKey = None):
     """Set a topic aside as not agreed for now."""
-    act = lambda plan, me, now: domain.mark_not_agreed(plan, me, topic, now)  # noqa: E731
-    scope = f"{who.key}:not-agreed:{plan_id}:{topic}"
-    return await actions.run(rt, key, scope, {}, partial(actions.negotiate, plan_id=plan_id, who=who, act=act))
+    act = partial(domain.mark_not_agreed, topic=topic)
+    return await step(rt, key, f"{who.key}:not-agreed:{plan_id}:{topic}", {}, plan_id, who, act)
 
 
 @router.get("/plans/{plan_id}/history", response_model=Page[HistoryEntry], tags=["plan"])
@@ -160,8 +187,11 @@ async def history(plan_id: PlanId, rt: RuntimeDep, who: Caller, limit: Limit = 5
 @router.post("/plans/{plan_id}/share", status_code=202, response_model=Invited, tags=["sharing"])
 async def share(plan_id: PlanId, body: Share, rt: RuntimeDep, who: Caller, key: IdempotencyKey = None):
     """Invite the co-parent (by the referral, or by an email only notifications sees), or let your FCA read the plan."""
-    scope = f"{who.key}:share:{plan_id}"
-    return await actions.run(rt, key, scope, body.model_dump(), partial(actions.share, rt, plan_id, who, body))
+
+    async def change(uow: store.UnitOfWork) -> tuple[int, BaseModel]:
+        return 202, views.invited(await domain.share(uow, plan_id, who, body.to, body.email, rt.settings))
+
+    return await write(rt, key, f"{who.key}:share:{plan_id}", body.model_dump(), change)
 
 
 @router.post(
@@ -174,15 +204,23 @@ async def share(plan_id: PlanId, body: Share, rt: RuntimeDep, who: Caller, key: 
 async def join(body: Join, rt: RuntimeDep, who: Caller, key: IdempotencyKey = None):
     """Use a single-use invitation link. A programme co-parent sends their Parent Hub token; anyone
     else gets their own secret plan token, shown this once."""
-    scope = f"join:{domain.hash_token(body.token)}"
     payload = {"display_name": body.display_name, "who": who.key}
-    return await actions.run(rt, key, scope, payload, partial(actions.join, who, body.token, body.display_name))
+
+    async def change(uow: store.UnitOfWork) -> tuple[int, BaseModel]:
+        return 200, views.joined(await domain.join(uow, who, body.token, body.display_name))
+
+    return await write(rt, key, f"join:{domain.hash_token(body.token)}", payload, change)
 
 
-@router.post("/plans/{plan_id}/leave", tags=["sharing"])
+@router.post("/plans/{plan_id}/leave", response_model=Left, tags=["sharing"])
 async def leave(plan_id: PlanId, rt: RuntimeDep, who: Caller, key: IdempotencyKey = None) -> JSONResponse:
     """Leave the plan: you stop seeing it; what you wrote stays in its history."""
-    return await actions.run(rt, key, f"{who.key}:leave:{plan_id}", {}, partial(actions.leave, plan_id, who))
+
+    async def change(uow: store.UnitOfWork) -> tuple[int, BaseModel]:
+        await domain.leave(uow, plan_id, who)
+        return 200, Left(plan_id=plan_id)
+
+    return await write(rt, key, f"{who.key}:leave:{plan_id}", {}, change)
 
 
 @router.get("/plans/{plan_id}/for-children", response_model=ChildView, tags=["outputs"])

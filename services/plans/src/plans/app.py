@@ -7,10 +7,10 @@ from plans.api import router
 from plans.config import Settings
 from plans.domain import Refused
 from plans.handlers import handlers
-from plans.limits import BodyLimit, RateLimit
 from plans.refusals import problem
 from plans.store import INDEXES
 from ptfc.clock import Clock
+from ptfc.limits import PerClient
 from ptfc.problems import respond
 from ptfc.service import build_app
 
@@ -18,11 +18,10 @@ from ptfc.service import build_app
 def create_app(settings: Settings | None = None, clock: Clock | None = None) -> FastAPI:
     settings = settings or Settings()
     app = build_app(settings, title="PTfC plans", router=router, handlers=handlers, indexes=INDEXES, clock=clock)
-    app.state.rate_limit = RateLimit(settings.public_rate_limit, settings.public_rate_window.total_seconds())
+    app.state.rate_limit = PerClient(settings.public_rate_limit)
 
     @app.exception_handler(Refused)
     async def on_refused(request: Request, exc: Refused) -> JSONResponse:
         return respond(problem(exc), request)
 
-    app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     return app

@@ -1,14 +1,22 @@
 """Rules of the parenting plan, with no I/O: parties, proposals, agreement, the history's diffs
 and what a child may read. A plan is a plain dict (as stored); each rule returns what changes,
-or raises `Refused` with a stable reason."""
+or raises `Refused` with a stable reason.
+
+The write rules at the end (start, negotiate, share, join, leave) work on stored documents through
+a `UnitOfWork` (store.py gives the MongoDB one, tests an in-memory one), so every state change is
+here and tested without servers."""
 
 import hashlib
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Any
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+from urllib.parse import urlencode
 
 from plans.content import ADULTS_ONLY, TOPICS
+from ptfc.events import EventData, PlanAgreed, PlanCreated, PlanItemAgreed, PlanProposalMade, PlanShared
+from ptfc.sealing import seal
 
 MAX_PARTIES = 2  # the two parents
 
@@ -20,6 +28,14 @@ class Refused(Exception):
         super().__init__(reason)
         self.reason = reason
         self.facts = facts
+
+
+class Unknown(Exception):
+    """No such record (or none the caller may see: the two are answered alike)."""
+
+    def __init__(self, what: str) -> None:
+        super().__init__(f"{what} not found")
+        self.what = what
 
 
 # ---- ids and secrets -------------------------------------------------------------------------
@@ -263,3 +279,262 @@ def for_children(plan: dict) -> list[tuple[str, dict]]:
         for t in plan["topics"]
         if t not in ADULTS_ONLY and plan["items"][t]["status"] == "agreed"
     ]
+
+
+# ---- the write rules, through a unit of work ---------------------------------------------------
+
+
+class UnitOfWork(Protocol):
+    """What the write rules read and write, in one transaction. Documents are dicts as stored."""
+
+    def now(self) -> datetime: ...
+    async def plan(self, plan_id: str) -> dict | None: ...
+    async def add_plan(self, plan: dict, entry: dict) -> None: ...
+    async def save_plan(self, plan: dict, entry: dict) -> None: ...
+    async def participant(self, participant_id: str) -> dict | None: ...
+    async def keep_participant(self, participant: dict) -> None: ...
+    async def invitation(self, token_hash: str) -> dict | None: ...
+    async def pending_invitation_for(self, participant_id: str) -> dict | None: ...
+    async def add_invitation(self, invitation: dict) -> None: ...
+    async def save_invitation(self, invitation: dict) -> None: ...
+    async def emit(self, event: EventData, correlation_id: str) -> None: ...
+
+
+class Rules(Protocol):
+    """The settings the write rules read."""
+
+    hub_url: str
+    link_seal_key: str
+    invitation_ttl: timedelta
+
+
+class Who(Protocol):
+    """The caller, as access.Identity gives it: a programme parent, a plan token's holder or an FCA."""
+
+    participant_id: str | None
+    token_hash: str | None
+    fca_id: str | None
+
+
+@dataclass
+class Started:
+    plan: dict
+    owner: dict
+    party_token: str | None  # shown once to someone without an account
+    owner_link: str | None
+
+
+@dataclass
+class Invitation:
+    shared_with: str  # "co_parent", "email" or "fca"
+    invitation_id: str | None = None
+    expires_at: datetime | None = None
+
+
+@dataclass
+class Joined:
+    plan_id: str
+    party_token: str | None
+
+
+def member(plan: dict | None, who: Who) -> dict:
+    """The caller's party in this plan, for changing it; an FCA only reads; anyone else: unknown."""
+    if not (who.participant_id or who.token_hash or who.fca_id):
+        raise Refused("unauthenticated")
+    found = plan and party(plan, participant_id=who.participant_id, token_hash=who.token_hash)
+    if not found:
+        if plan and who.fca_id and who.fca_id in plan["viewers"]:
+            raise Refused("fca-reads-only")
+        raise Unknown("plan")
+    return found
+
+
+def reader(plan: dict | None, who: Who) -> dict | None:
+    """The caller's party, or None for an FCA the plan was shared with; anyone else: unknown."""
+    if plan and who.fca_id and who.fca_id in plan["viewers"]:
+        return None
+    return member(plan, who)
+
+
+def link(rules: Rules, page: str, **query: str) -> str:
+    return f"{rules.hub_url}/plans/{page}?{urlencode(query)}"
+
+
+async def _saved(uow: UnitOfWork, plan: dict, entry: dict, **changes: Any) -> dict:
+    """The plan with `changes` at the next revision, saved with its history entry (the store refuses
+    `plan-changed` if another change saved the revision first)."""
+    plan = {**plan, **changes, "revision": plan["revision"] + 1, "updated_at": entry["at"]}
+    await uow.save_plan(plan, entry)
+    return plan
+
+
+async def start(
+    uow: UnitOfWork, who: Who, display_name: str, language: str, children: list[dict], topics: list[str], rules: Rules
+) -> Started | Invitation:
+    """Anyone may start a plan. A programme parent whose co-parent already shared a plan with them
+    is sent (again) a link to that plan instead of starting a second one."""
+    now, token = uow.now(), None
+    extra: dict[str, Any] = {"referral_id": None, "fca_id": None}
+    if who.participant_id:
+        known = await uow.participant(who.participant_id)
+        if known:
+            extra = {"referral_id": known["referral_id"], "fca_id": known["fca_id"]}
+        if (resent := await _co_parent_started(uow, who.participant_id, rules)) is not None:
+            return resent
+        owner = new_party("owner", display_name, now, participant_id=who.participant_id, token_hash=None)
+    else:
+        token = new_token()
+        owner = new_party("owner", display_name, now, participant_id=None, token_hash=hash_token(token))
+    plan = new_plan(owner, language, children, topics, now, **extra)
+    await uow.add_plan(plan, history_entry(owner, "created", now, topics=plan["topics"]))
+    await uow.emit(PlanCreated(plan_id=plan["_id"], owner_id=owner["party_id"]), plan["_id"])
+    owner_link = link(rules, "open", plan=plan["_id"], token=token) if token else None
+    return Started(plan, owner, token, owner_link)
+
+
+async def _co_parent_started(uow: UnitOfWork, participant_id: str, rules: Rules) -> Invitation | None:
+    waiting = await uow.pending_invitation_for(participant_id)
+    plan = waiting and await uow.plan(waiting["plan_id"])
+    inviter = plan and next((p for p in active(plan) if p["party_id"] == waiting["created_by"]), None)
+    if not inviter or len(active(plan)) >= MAX_PARTIES:
+        return None
+    return await invite(uow, plan, inviter, participant_id, None, rules)
+
+
+Act = Callable[..., Change]  # called as act(plan, party, now=now)
+
+
+async def negotiate(uow: UnitOfWork, plan_id: str, who: Who, act: Act) -> tuple[dict, dict]:
+    """One step of the negotiation on one topic (`act` is propose, accept or mark_not_agreed, bound
+    to its topic): the plan saved with the step in its history, and the step announced."""
+    plan = await uow.plan(plan_id)
+    me = member(plan, who)
+    now = uow.now()
+    change = act(plan, me, now=now)
+    agreed_at = now if change.plan_agreed else None if change.plan_status != "agreed" else plan["agreed_at"]
+    items = {**plan["items"], change.topic: change.item}
+    plan = await _saved(uow, plan, change.entry, items=items, status=change.plan_status, agreed_at=agreed_at)
+    for kind in change.events:
+        if kind == "plan.proposal_made":
+            proposal_id = f"{change.topic}:{change.item['version']}"
+            await uow.emit(PlanProposalMade(plan_id=plan_id, proposal_id=proposal_id, topic=change.topic), plan_id)
+        elif kind == "plan.item_agreed":
+            await uow.emit(PlanItemAgreed(plan_id=plan_id, topic=change.topic), plan_id)
+        elif kind == "plan.agreed":
+            await uow.emit(PlanAgreed(plan_id=plan_id), plan_id)
+    return plan, me
+
+
+async def more_topics(uow: UnitOfWork, plan_id: str, who: Who, topics: list[str]) -> tuple[dict, dict]:
+    """Either party may add topics; each starts with nothing proposed, and the plan is open again."""
+    plan = await uow.plan(plan_id)
+    me = member(plan, who)
+    chosen = add_topics(plan, topics)
+    added = [t for t in chosen if t not in plan["topics"]]
+    entry = history_entry(me, "topics_added", uow.now(), topics=added)
+    items = {**plan["items"], **{t: empty_item() for t in added}}
+    plan = await _saved(uow, plan, entry, topics=chosen, items=items, status="open", agreed_at=None)
+    return plan, me
+
+
+async def share(uow: UnitOfWork, plan_id: str, who: Who, to: str, email: str | None, rules: Rules) -> Invitation:
+    """Invite the co-parent (known by the referral), someone by email (sealed for notifications),
+    or let the sharing parent's FCA read the plan."""
+    plan = await uow.plan(plan_id)
+    me = member(plan, who)
+    # The referral is read now: it may have arrived after the plan was started.
+    known = await uow.participant(me["participant_id"]) if me.get("participant_id") else None
+    if to == "fca":
+        if not known:
+            raise Refused("not-on-programme")
+        if known["fca_id"] not in plan["viewers"]:
+            entry = history_entry(me, "shared_with_fca", uow.now())
+            await _saved(uow, plan, entry, viewers=[*plan["viewers"], known["fca_id"]])
+        return Invitation(shared_with="fca")
+    may_invite(plan)
+    if to == "co_parent":
+        if not known or not known["co_parents"]:
+            raise Refused("no-co-parent")
+        return await invite(uow, plan, me, known["co_parents"][0], None, rules)
+    if not email:
+        raise Refused("email-needed")
+    return await invite(uow, plan, me, None, seal(rules.link_seal_key, email), rules)
+
+
+async def invite(
+    uow: UnitOfWork, plan: dict, me: dict, invitee_id: str | None, sealed_email: str | None, rules: Rules
+) -> Invitation:
+    """A single-use, expiring link (a plan has one open invitation: a new one replaces the older),
+    sealed on the bus with the address (if any) for notifications."""
+    now, token, invitation_id = uow.now(), new_token(), new_id()
+    expires_at = now + rules.invitation_ttl
+    await uow.add_invitation(
+        {
+            "_id": hash_token(token),
+            "invitation_id": invitation_id,
+            "plan_id": plan["_id"],
+            "invitee_participant_id": invitee_id,
+            "state": "pending",
+            "created_by": me["party_id"],
+            "created_at": now,
+            "expires_at": expires_at,
+        }
+    )
+    shared_with = "co_parent" if invitee_id else "email"
+    await _saved(uow, plan, history_entry(me, "shared", now, invitee=shared_with))
+    event = PlanShared(
+        plan_id=plan["_id"],
+        invitation_id=invitation_id,
+        invitee_participant_id=invitee_id,
+        sealed_invitee_email=sealed_email,
+        sealed_invite_url=seal(rules.link_seal_key, link(rules, "join", token=token)),
+        expires_at=expires_at,
+        preferred_language=plan["language"],
+    )
+    await uow.emit(event, plan["_id"])
+    return Invitation(shared_with=shared_with, invitation_id=invitation_id, expires_at=expires_at)
+
+
+async def join(uow: UnitOfWork, who: Who, token: str, display_name: str) -> Joined:
+    """Use an invitation, once and before it expires. Someone without an account gets their own
+    secret plan token, shown this once."""
+    now = uow.now()
+    invitation = await uow.invitation(hash_token(token))
+    if invitation is None:
+        raise Refused("invitation-unknown")
+    if invitation["state"] != "pending":
+        raise Refused("invitation-used" if invitation["state"] == "used" else "invitation-replaced")
+    if invitation["expires_at"] <= now:
+        raise Refused("invitation-expired")
+    if invitation["invitee_participant_id"] and invitation["invitee_participant_id"] != who.participant_id:
+        raise Refused("invitation-for-someone-else")
+    plan = await uow.plan(invitation["plan_id"])
+    if plan is None:
+        raise Refused("invitation-unknown")
+    may_invite(plan)
+    if who.participant_id and party(plan, participant_id=who.participant_id):
+        raise Refused("already-a-party")
+    secret = None if who.participant_id else new_token()
+    hashed = hash_token(secret) if secret else None
+    joined = new_party("invitee", display_name, now, participant_id=who.participant_id, token_hash=hashed)
+    await uow.save_invitation({**invitation, "state": "used", "used_at": now})
+    await _saved(uow, plan, history_entry(joined, "joined", now), parties=[*plan["parties"], joined])
+    return Joined(plan_id=plan["_id"], party_token=secret)
+
+
+async def leave(uow: UnitOfWork, plan_id: str, who: Who) -> None:
+    """The party stops seeing the plan; its history (their words included) stays for the other."""
+    plan = await uow.plan(plan_id)
+    me = member(plan, who)
+    now = uow.now()
+    parties = [{**p, "left_at": now} if p["party_id"] == me["party_id"] else p for p in plan["parties"]]
+    await _saved(uow, plan, history_entry(me, "left", now), parties=parties)
+
+
+async def remember_participants(uow: UnitOfWork, referral_id: str, fca_id: str, people: list[tuple[str, str]]) -> None:
+    """Each parent of a referral (ids and language only), with the ids of the others: their co-parents."""
+    ids = [pid for pid, _ in people]
+    for pid, language in people:
+        others = [o for o in ids if o != pid]
+        doc = {"_id": pid, "referral_id": referral_id, "fca_id": fca_id, "language": language, "co_parents": others}
+        await uow.keep_participant(doc)

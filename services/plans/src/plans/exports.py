@@ -16,6 +16,13 @@ from plans.wording import structured
 
 # A Unicode font where the machine has one (Polish needs it); else the PDF core font.
 FONTS = (Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"), Path("/usr/share/fonts/dejavu/DejaVuSans.ttf"))
+# Urdu needs a font with Arabic-script glyphs, shaped (joined letters, right to left) by HarfBuzz
+# (`uharfbuzz`). Debian's fonts-noto-core has it (the Dockerfile installs it); Naskh rather than
+# Nastaliq, whose steep joins PDF text lines do not leave room for.
+ARABIC_FONTS = (
+    Path("/usr/share/fonts/truetype/noto/NotoNaskhArabic-Regular.ttf"),
+    Path("/usr/share/fonts/noto/NotoNaskhArabic-Regular.ttf"),
+)
 
 
 def sections(plan: dict) -> list[tuple[str, str, list[str]]]:
@@ -93,7 +100,16 @@ def plan_pdf(plan: dict, now: datetime) -> bytes:
     pdf.set_title(title)
     pdf.set_author("Planning Together for Children")
     font = next((f for f in FONTS if f.exists()), None)
-    if font:
+    arabic = next((f for f in ARABIC_FONTS if f.exists()), None) if plan["language"] == "ur" else None
+    align = "L"
+    if arabic:
+        pdf.add_font("body", fname=str(arabic))
+        if font:  # names and numbers the parents typed in Latin letters
+            pdf.add_font("latin", fname=str(font))
+            pdf.set_fallback_fonts(["latin"])
+        pdf.set_text_shaping(use_shaping_engine=True, direction="rtl", script="arab", language="urd")
+        family, clean, align = "body", str, "R"
+    elif font:
         pdf.add_font("body", fname=str(font))
         family, clean = "body", str
     else:
@@ -102,7 +118,7 @@ def plan_pdf(plan: dict, now: datetime) -> bytes:
 
     def write(size: int, text: str) -> None:
         pdf.set_font(family, size=size)
-        pdf.multi_cell(0, size * 0.55, clean(text), new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(0, size * 0.55 * (1.4 if arabic else 1), clean(text), align=align, new_x="LMARGIN", new_y="NEXT")
         pdf.ln(1.5)
 
     write(20, title)

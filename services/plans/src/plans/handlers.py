@@ -1,6 +1,6 @@
 """Event subscribers of the plans service."""
 
-from plans.store import remember_participants
+from plans import domain, store
 from ptfc.consumer import Handlers, Meta
 from ptfc.events import ReferralCreated
 from ptfc.store import Tx
@@ -12,4 +12,4 @@ handlers = Handlers()
 async def remember_co_parents(event: ReferralCreated, meta: Meta, tx: Tx) -> None:
     """Who is whose co-parent (the parents of one referral), and their FCA: ids and language only."""
     people = [(p.participant_id, p.preferred_language) for p in event.participants]
-    await remember_participants(tx, event.referral_id, event.fca_id, people)
+    await domain.remember_participants(store.UnitOfWork(tx), event.referral_id, event.fca_id, people)

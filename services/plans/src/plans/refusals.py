@@ -1,7 +1,7 @@
 """Each domain refusal as an RFC 9457 problem, worded for a parent: what happened, what to do."""
 
-from plans.domain import Refused
-from ptfc.problems import Problem
+from plans.domain import Refused, Unknown
+from ptfc.problems import Problem, forbidden, not_found
 
 ASK_AGAIN = "Ask the person who invited you to share the plan with you again."
 
@@ -40,6 +40,17 @@ PROBLEMS: dict[str, tuple[int, str, str]] = {
 }
 
 
-def problem(refused: Refused) -> Problem:
+def problem(refused: Refused | Unknown) -> Problem:
+    if isinstance(refused, Unknown):
+        return not_found(refused.what)
+    if refused.reason == "unauthenticated":
+        return Problem(
+            401,
+            "unauthenticated",
+            "Authentication required",
+            "Send your Parent Hub token (`Authorization: Bearer`) or your plan token (`X-Plan-Token`).",
+        )
+    if refused.reason == "fca-reads-only":
+        return forbidden("An FCA may read a plan shared with them, not change it.")
     status, title, detail = PROBLEMS[refused.reason]
     return Problem(status, refused.reason, title, detail, **refused.facts)

@@ -186,6 +186,11 @@ class Joined(BaseModel):
     party_token: str | None = Field(None, description="For someone without a Parent Hub account, shown this once.")
 
 
+class Left(BaseModel):
+    plan_id: str
+    left: Literal[True] = True
+
+
 class HistoryEntry(BaseModel):
     at: datetime
     by: str | None

@@ -10,11 +10,13 @@
   the language. Never an email or phone.
 """
 
+from datetime import datetime
 from typing import Any
 
 from pymongo import ASCENDING, DESCENDING, IndexModel
 
 from plans.domain import Refused
+from ptfc.events import EventData
 from ptfc.store import Tx
 
 PLANS, HISTORY, INVITATIONS, PARTICIPANTS = "plans", "history", "invitations", "participants"
@@ -34,30 +36,66 @@ INDEXES: dict[str, list[IndexModel]] = {
 }
 
 
-async def plan(tx: Tx, plan_id: str) -> dict | None:
-    return await tx.db[PLANS].find_one({"_id": plan_id}, session=tx.session)
+class UnitOfWork:
+    """`domain.UnitOfWork` on MongoDB: every read and write inside one transaction (`Tx`)."""
+
+    def __init__(self, tx: Tx) -> None:
+        self.tx, self.db, self.session = tx, tx.db, tx.session
+
+    def now(self) -> datetime:
+        return self.tx.clock.now()
+
+    async def plan(self, plan_id: str) -> dict | None:
+        return await self.db[PLANS].find_one({"_id": plan_id}, session=self.session)
+
+    async def add_plan(self, plan: dict, entry: dict) -> None:
+        await self.db[PLANS].insert_one(plan, session=self.session)
+        await self._append(plan["_id"], plan["revision"], entry)
+
+    async def save_plan(self, plan: dict, entry: dict) -> None:
+        """Applies only to the revision the plan was read at (one before `plan["revision"]`): two
+        parties acting at once cannot overwrite each other. The history entry's `seq` is the revision."""
+        read_at = {"_id": plan["_id"], "revision": plan["revision"] - 1}
+        done = await self.db[PLANS].replace_one(read_at, plan, session=self.session)
+        if not done.modified_count:
+            raise Refused("plan-changed")
+        await self._append(plan["_id"], plan["revision"], entry)
+
+    async def _append(self, plan_id: str, seq: int, entry: dict) -> None:
+        await self.db[HISTORY].insert_one({"plan_id": plan_id, "seq": seq, **entry}, session=self.session)
+
+    async def participant(self, participant_id: str) -> dict | None:
+        return await self.db[PARTICIPANTS].find_one({"_id": participant_id}, session=self.session)
+
+    async def keep_participant(self, participant: dict) -> None:
+        await self.db[PARTICIPANTS].replace_one(
+            {"_id": participant["_id"]}, participant, upsert=True, session=self.session
+        )
+
+    async def invitation(self, token_hash: str) -> dict | None:
+        return await self.db[INVITATIONS].find_one({"_id": token_hash}, session=self.session)
+
+    async def pending_invitation_for(self, participant_id: str) -> dict | None:
+        query = {"invitee_participant_id": participant_id, "state": "pending"}
+        return await self.db[INVITATIONS].find_one(query, sort=[("created_at", DESCENDING)], session=self.session)
+
+    async def add_invitation(self, invitation: dict) -> None:
+        """A plan has one open invitation: a new one makes the older unusable."""
+        await self.db[INVITATIONS].update_many(
+            {"plan_id": invitation["plan_id"], "state": "pending"},
+            {"$set": {"state": "superseded"}},
+            session=self.session,
+        )
+        await self.db[INVITATIONS].insert_one(invitation, session=self.session)
+
+    async def save_invitation(self, invitation: dict) -> None:
+        await self.db[INVITATIONS].replace_one({"_id": invitation["_id"]}, invitation, session=self.session)
+
+    async def emit(self, event: EventData, correlation_id: str) -> None:
+        await self.tx.emit(event, correlation_id)
 
 
-async def insert_plan(tx: Tx, doc: dict, entry: dict) -> None:
-    await tx.db[PLANS].insert_one(doc, session=tx.session)
-    await _append(tx, doc["_id"], doc["revision"], entry)
-
-
-async def commit(tx: Tx, doc: dict, entry: dict, set_: dict[str, Any], push: dict[str, Any] | None = None) -> int:
-    """Apply a change to the revision `doc` was read at, and record it in the history. Answers the
-    new revision; refuses if the plan changed since it was read."""
-    update: dict[str, Any] = {"$set": {**set_, "updated_at": entry["at"]}, "$inc": {"revision": 1}}
-    if push:
-        update["$push"] = push
-    done = await tx.db[PLANS].update_one({"_id": doc["_id"], "revision": doc["revision"]}, update, session=tx.session)
-    if not done.modified_count:
-        raise Refused("plan-changed")
-    await _append(tx, doc["_id"], doc["revision"] + 1, entry)
-    return doc["revision"] + 1
-
-
-async def _append(tx: Tx, plan_id: str, seq: int, entry: dict) -> None:
-    await tx.db[HISTORY].insert_one({"plan_id": plan_id, "seq": seq, **entry}, session=tx.session)
+# ---- reads for the routes ------------------------------------------------------------------------
 
 
 async def history(db: Any, plan_id: str, after: int, limit: int) -> list[dict]:
@@ -76,61 +114,9 @@ async def plans_of(db: Any, who: Any, after: str | None, limit: int) -> list[dic
     return await db[PLANS].find(query).sort("_id", ASCENDING).limit(limit).to_list()
 
 
-# ---- programme parents -------------------------------------------------------------------------
-
-
-async def remember_participants(tx: Tx, referral_id: str, fca_id: str, people: list[tuple[str, str]]) -> None:
-    """Each parent of a referral, with the ids of the others (their co-parents)."""
-    ids = [pid for pid, _ in people]
-    for pid, language in people:
-        others = [o for o in ids if o != pid]
-        await tx.db[PARTICIPANTS].update_one(
-            {"_id": pid},
-            {"$set": {"referral_id": referral_id, "fca_id": fca_id, "language": language, "co_parents": others}},
-            upsert=True,
-            session=tx.session,
-        )
-
-
-async def participant(tx: Tx, participant_id: str) -> dict | None:
-    return await tx.db[PARTICIPANTS].find_one({"_id": participant_id}, session=tx.session)
-
-
-# ---- invitations -------------------------------------------------------------------------------
-
-
-async def replace_invitation(tx: Tx, doc: dict) -> None:
-    """A plan has one open invitation: a new one makes the older unusable."""
-    await tx.db[INVITATIONS].update_many(
-        {"plan_id": doc["plan_id"], "state": "pending"}, {"$set": {"state": "superseded"}}, session=tx.session
-    )
-    await tx.db[INVITATIONS].insert_one(doc, session=tx.session)
-
-
 async def plan_token_known(db: Any, token_hash: str) -> bool:
     """Whether some plan has (or had) a party with this plan token."""
     return await db[PLANS].find_one({"parties.token_hash": token_hash}, {"_id": 1}) is not None
-
-
-async def spend_invitation(tx: Tx, token_hash: str, now: Any) -> dict:
-    found = await tx.db[INVITATIONS].find_one({"_id": token_hash}, session=tx.session)
-    if found is None:
-        raise Refused("invitation-unknown")
-    if found["state"] != "pending":
-        raise Refused("invitation-used" if found["state"] == "used" else "invitation-replaced")
-    if found["expires_at"] <= now:
-        raise Refused("invitation-expired")
-    spent = await tx.db[INVITATIONS].update_one(
-        {"_id": token_hash, "state": "pending"}, {"$set": {"state": "used", "used_at": now}}, session=tx.session
-    )
-    if not spent.modified_count:
-        raise Refused("invitation-used")
-    return found
-
-
-async def pending_invitation_for(tx: Tx, participant_id: str) -> dict | None:
-    query = {"invitee_participant_id": participant_id, "state": "pending"}
-    return await tx.db[INVITATIONS].find_one(query, sort=[("created_at", DESCENDING)], session=tx.session)
 
 
 async def read_plan(db: Any, plan_id: str) -> dict | None:

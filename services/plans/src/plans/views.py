@@ -3,7 +3,20 @@
 from html import escape
 
 from plans import content, domain
-from plans.schemas import ChildSection, ChildView, HistoryEntry, ItemView, PartyView, PlanSummary, PlanView, TopicView
+from plans.schemas import (
+    ChildSection,
+    ChildView,
+    CoParentPlan,
+    HistoryEntry,
+    Invited,
+    ItemView,
+    Joined,
+    PartyView,
+    PlanSummary,
+    PlanView,
+    Started,
+    TopicView,
+)
 from plans.wording import structured
 
 
@@ -52,6 +65,21 @@ def plan_view(plan: dict, me: dict | None) -> PlanView:
         created_at=plan["created_at"],
         agreed_at=plan["agreed_at"],
     )
+
+
+def started(done: domain.Started | domain.Invitation) -> tuple[int, Started | CoParentPlan]:
+    """201 and the new plan, or 202 when the co-parent's plan was shared again instead."""
+    if isinstance(done, domain.Invitation):
+        return 202, CoParentPlan(expires_at=done.expires_at)  # type: ignore[arg-type]
+    return 201, Started(plan=plan_view(done.plan, done.owner), party_token=done.party_token, owner_link=done.owner_link)
+
+
+def invited(done: domain.Invitation) -> Invited:
+    return Invited(invitation_id=done.invitation_id, expires_at=done.expires_at, shared_with=done.shared_with)  # type: ignore[arg-type]
+
+
+def joined(done: domain.Joined) -> Joined:
+    return Joined(plan_id=done.plan_id, party_token=done.party_token)
 
 
 def history_view(row: dict) -> HistoryEntry:

@@ -3,6 +3,7 @@ programme co-parents sharing through the referral, an FCA, and contact details e
 
 from datetime import timedelta
 
+from ptfc.limits import PerClient
 from ptfc.sealing import unseal
 from ptfc.settings import DEV_LINK_SEAL_KEY
 from ptfc.testing.plugin import bearer
@@ -140,7 +141,7 @@ async def test_anyone_may_start_a_plan_within_limits(kit, make_settings):
     huge = {"display_name": "Mum", "children": [{"name": "Sam", "age": 6}], "topics": ["living"], "x": "y" * 70_000}
     too_big = await kit.client.post("/plans", json=huge)
     assert too_big.status_code == 413 and too_big.json()["type"].endswith("/body-too-large")
-    kit.app.state.rate_limit.limit = 3
+    kit.app.state.rate_limit = PerClient(3)
     body = {k: v for k, v in huge.items() if k != "x"}
     answers = [await kit.client.post("/plans", json=body) for _ in range(4)]
     assert [a.status_code for a in answers[:2]] == [201, 201]
@@ -171,12 +172,12 @@ async def test_a_parent_whose_co_parent_already_shared_a_plan_is_sent_its_link_a
 
 async def test_the_limit_counts_each_person_behind_a_trusted_proxy(kit):
     body = {"display_name": "Mum", "children": [{"name": "Sam", "age": 6}], "topics": ["living"]}
-    kit.app.state.rate_limit.limit = 2
-    kit.app.state.settings.trusted_proxies = ["127.0.0.1"]
+    kit.app.state.rate_limit = PerClient(2)
+    kit.app.state.settings.trusted_proxy_hops = 1  # the Parent Hub (or the ingress) forwards the address
     one = {"X-Forwarded-For": "203.0.113.1"}
     assert [(await kit.client.post("/plans", json=body, headers=one)).status_code for _ in range(3)] == [201, 201, 429]
     other = {"X-Forwarded-For": "203.0.113.2"}
     assert (await kit.client.post("/plans", json=body, headers=other)).status_code == 201
-    kit.app.state.settings.trusted_proxies = []  # untrusted: a forwarded address is not believed
+    kit.app.state.settings.trusted_proxy_hops = 0  # no proxy: a forwarded address is not believed
     spoofed = {"X-Forwarded-For": "203.0.113.9"}
     assert [(await kit.client.post("/plans", json=body, headers=spoofed)).status_code for _ in range(3)][-1] == 429

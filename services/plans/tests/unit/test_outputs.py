@@ -1,16 +1,14 @@
-"""The files and words a plan turns into, and the public rate limit, without I/O."""
+"""The files and words a plan turns into, without I/O."""
 
 import io
-import time
 from datetime import UTC, datetime
 
 import pytest
 from docx import Document
+from pypdf import PdfReader
 
 from plans import domain, exports
-from plans.limits import RateLimit
 from plans.wording import structured
-from ptfc.problems import Problem
 
 NOW = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 
@@ -38,13 +36,17 @@ def test_the_word_file_shows_each_topic_with_its_state_in_the_plans_language():
     assert text[3:] == ["Edukacja", "Zaproponowane, jeszcze nieuzgodnione", "Szkoła nr 5"]
 
 
-def test_the_rate_limit_refuses_past_the_limit_and_forgets_after_the_window():
-    limit = RateLimit(2, 0.05)
-    limit.check("a")
-    limit.check("a")
-    with pytest.raises(Problem) as refused:
-        limit.check("a")
-    assert refused.value.status == 429
-    limit.check("b")  # another client is counted apart
-    time.sleep(0.06)
-    limit.check("a")
+@pytest.mark.skipif(
+    not any(f.exists() for f in exports.ARABIC_FONTS),
+    reason="needs Debian's fonts-noto-core (NotoNaskhArabic), as the plans image installs",
+)
+def test_the_urdu_pdf_is_set_in_an_arabic_script_font_and_its_words_can_be_read_back():
+    mum = domain.new_party("owner", "Mum", NOW, participant_id="p", token_hash=None)
+    plan = domain.new_plan(mum, "ur", [{"name": "Sam", "age": 9}], ["education"], NOW)
+    plan["items"]["education"] = domain.propose(plan, mum, "education", {"text": "اسکول نمبر 5"}, NOW).item
+    page = PdfReader(io.BytesIO(exports.plan_pdf(plan, NOW))).pages[0]
+    fonts = {str(f["/BaseFont"]) for f in page["/Resources"]["/Font"].get_object().values()}
+    assert any("NotoNaskhArabic" in f for f in fonts), fonts
+    text = page.extract_text()
+    title = exports.heading(plan, NOW)[0]
+    assert title in text and "تعلیم" in text and "اسکول نمبر" in text and "Sam" in text

@@ -1,21 +1,24 @@
 """HTTP routes of the workshops service: sessions for provider staff and facilitators, booking for
-parents, attendance, follow-up calls and safeguarding concerns."""
+parents, attendance, follow-up calls and safeguarding concerns. Each route checks who may see the
+record, then makes one call of `domain` in a unit of work and maps its answer (views) or its
+refusal (refusals)."""
 
-from typing import Annotated, Any
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any, TypeVar
 
-from bson import ObjectId
 from fastapi import APIRouter, Path, Query
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 
 from ptfc.auth import Caller, CurrentCaller
-from ptfc.events import FollowupCompleted, SafeguardingConcernRaised
-from ptfc.idempotency import IdempotencyKey, once
+from ptfc.idempotency import IdempotencyKey, change_once
 from ptfc.models import DateTime
 from ptfc.pagination import Page, Paging
 from ptfc.problems import Problem, not_found
-from ptfc.service import Runtime, RuntimeDep
+from ptfc.runtime import Runtime, RuntimeDep
 from ptfc.store import Tx
 from workshops import access, domain, store, views
+from workshops.refusals import problem
 from workshops.schemas import (
     AttendanceIn,
     BookIn,
@@ -28,21 +31,43 @@ from workshops.schemas import (
     SessionPatch,
     WaitIn,
 )
-from workshops.store import BOOKINGS, CONCERN_READS, CONCERNS, FOLLOWUPS, PARENTS, SESSIONS, TAKEN, WAITLIST
+from workshops.store import UnitOfWork
 
 router = APIRouter()
 SessionId = Annotated[str, Path(max_length=24)]
-Refused = domain.Refused
+Change = Callable[[UnitOfWork], Awaitable[tuple[int, BaseModel]]]
+T = TypeVar("T")
 
 
-def _dump(model: Any) -> dict:
-    return model.model_dump(mode="json")
+async def write(rt: Runtime, key: str | None, scope: str, payload: Any, change: Change) -> JSONResponse:
+    """One change in one transaction, once per Idempotency-Key; a refusal answers as its problem."""
+
+    def work(tx: Tx) -> Awaitable[tuple[int, BaseModel]]:
+        return change(UnitOfWork(tx))
+
+    return await change_once(rt.store, key, scope, payload, work, (domain.Refused, domain.Unknown), problem)
 
 
-async def _session(rt: Runtime, caller: Caller, session_id: str, tx: Tx | None = None) -> dict:
-    sid = store.oid(session_id)
-    db, s = (tx.db, tx.session) if tx else (rt.store.db, None)
-    return access.visible(caller, sid and await db[SESSIONS].find_one({"_id": sid}, session=s))
+async def run(rt: Runtime, change: Callable[[UnitOfWork], Awaitable[T]]) -> T:
+    """One change in one transaction, for a route that takes no Idempotency-Key (it acts once anyway)."""
+    try:
+        return await rt.store.run(lambda tx: change(UnitOfWork(tx)))
+    except (domain.Refused, domain.Unknown) as refused:
+        raise problem(refused) from None
+
+
+async def _session(rt: Runtime, caller: Caller, session_id: str) -> dict:
+    return access.visible(caller, await store.session(rt.store.db, session_id))
+
+
+async def _managed(rt: Runtime, caller: Caller, session_id: str) -> None:
+    if not access.manages(caller, await _session(rt, caller, session_id)):
+        raise not_found("session")
+
+
+async def _run_by(rt: Runtime, caller: Caller, session_id: str, what: str) -> None:
+    if not access.runs(caller, await _session(rt, caller, session_id)):
+        raise Problem(403, "forbidden", "Not allowed", f"Only the session's facilitators {what}.")
 
 
 # ---- sessions (provider staff, facilitators) ------------------------------------------------------
@@ -55,16 +80,12 @@ async def create_session(
     caller.require("provider")
     if not caller.provider:
         raise Problem(403, "forbidden", "Not allowed", "Provider staff tokens name their provider.")
-    parts = sorted((p.starts_at, p.ends_at) for p in body.parts)
-    domain.check_shape(body.pattern, parts, body.capacity, rt.clock.now(), rt.settings.rules)
-    domain.check_place(body.format, body.video_link, body.venue)
 
-    async def work(tx: Tx) -> tuple[int, dict]:
-        doc = store.new_session(body.model_dump(), parts, caller, tx.clock.now(), rt.settings)
-        await tx.db[SESSIONS].insert_one(doc, session=tx.session)
-        return 201, _dump(views.session_view(doc))
+    async def change(uow: UnitOfWork) -> tuple[int, BaseModel]:
+        doc = await domain.add_session(uow, body.model_dump(), caller.provider, caller.sub, rt.settings)  # type: ignore[arg-type]
+        return 201, views.session_view(doc)
 
-    return await once(rt.store, key, f"{caller.sub}:session", body.model_dump(mode="json"), work)
+    return await write(rt, key, f"{caller.sub}:session", body.model_dump(mode="json"), change)
 
 
 @router.get("/sessions", response_model=Page[views.SessionView], tags=["sessions"])
@@ -78,9 +99,8 @@ async def list_sessions(
     pattern: Pattern | None = None,
     language: Annotated[str | None, Query(max_length=10)] = None,
 ) -> Page[views.SessionView]:
-    query = {**access.session_scope(caller), **paging.filter()}
-    query |= store.session_filters(starts_from, starts_to, format=format, pattern=pattern, language=language)
-    rows = await rt.store.db[SESSIONS].find(query).sort("_id", 1).limit(paging.limit).to_list()
+    asked = store.session_filters(starts_from, starts_to, format=format, pattern=pattern, language=language)
+    rows = await store.sessions_page(rt.store.db, access.session_scope(caller), asked, paging)
     return Page(items=[views.session_view(r) for r in rows], next_cursor=paging.next_cursor(rows))
 
 
@@ -93,38 +113,26 @@ async def get_session(session_id: SessionId, rt: RuntimeDep, caller: CurrentCall
 async def change_session(
     session_id: SessionId, body: SessionPatch, rt: RuntimeDep, caller: CurrentCaller, key: IdempotencyKey = None
 ) -> JSONResponse:
-    async def work(tx: Tx) -> tuple[int, dict]:
-        session = await _session(rt, caller, session_id, tx)
-        if not access.manages(caller, session):
-            raise not_found("session")
-        doc = await store.change_session(tx, rt.settings, session, body.model_dump(exclude_unset=True))
-        return 200, _dump(views.session_view(doc))
+    await _managed(rt, caller, session_id)
 
-    return await once(rt.store, key, f"{caller.sub}:patch:{session_id}", body.model_dump(mode="json"), work)
+    async def change(uow: UnitOfWork) -> tuple[int, BaseModel]:
+        doc = await domain.change_session(uow, session_id, body.model_dump(exclude_unset=True), rt.settings)
+        return 200, views.session_view(doc)
+
+    return await write(rt, key, f"{caller.sub}:patch:{session_id}", body.model_dump(mode="json"), change)
 
 
 @router.post("/sessions/{session_id}/cancel", response_model=views.SessionView, tags=["sessions"])
 async def cancel_session(session_id: SessionId, rt: RuntimeDep, caller: CurrentCaller) -> views.SessionView:
     """Cancels every booking; each parent is told and put on the waiting list for another."""
-
-    async def work(tx: Tx) -> dict:
-        session = await _session(rt, caller, session_id, tx)
-        if not access.manages(caller, session):
-            raise not_found("session")
-        return await store.cancel_session(tx, session)
-
-    return views.session_view(await rt.store.run(work))
+    await _managed(rt, caller, session_id)
+    return views.session_view(await run(rt, lambda uow: domain.cancel_session(uow, session_id)))
 
 
 @router.get("/sessions/{session_id}/participants", response_model=list[views.ParticipantView], tags=["sessions"])
 async def participants(session_id: SessionId, rt: RuntimeDep, caller: CurrentCaller) -> list[views.ParticipantView]:
     await _session(rt, caller, session_id)  # visible to this caller, or not found
-    bookings = await rt.store.db[BOOKINGS].find({"session_id": session_id, "status": {"$in": TAKEN}}).to_list()
-    parents = {
-        p["_id"]: p
-        for p in await rt.store.db[PARENTS].find({"_id": {"$in": [b["participant_id"] for b in bookings]}}).to_list()
-    }
-    return [views.participant_view(parents[b["participant_id"]], b) for b in bookings if b["participant_id"] in parents]
+    return [views.participant_view(p, b) for p, b in await store.session_participants(rt.store.db, session_id)]
 
 
 @router.post("/sessions/{session_id}/attendance", response_model=views.AttendanceView, tags=["attendance"])
@@ -133,31 +141,22 @@ async def record_attendance(
 ) -> JSONResponse:
     """One part for one parent. Recording the same again acts once; a correction is allowed until
     the session closes, but not once `workshop.attended` is sent."""
+    await _run_by(rt, caller, session_id, "record attendance")
 
-    async def work(tx: Tx) -> tuple[int, dict]:
-        session = await _session(rt, caller, session_id, tx)
-        if not access.runs(caller, session):
-            raise Problem(403, "forbidden", "Not allowed", "Only the session's facilitators record attendance.")
-        store.check_open_part(session, body.part, tx.clock.now())
-        booking = await store.record_mark(tx, rt.settings, session, body.participant_id, body.part, body.status)
-        view = views.AttendanceView(
-            participant_id=body.participant_id, attendance=booking["marks"], status=booking["status"]
-        )
-        return 200, _dump(view)
+    async def change(uow: UnitOfWork) -> tuple[int, BaseModel]:
+        b = await domain.record_mark(uow, session_id, body.participant_id, body.part, body.status, rt.settings)
+        return 200, views.AttendanceView(participant_id=body.participant_id, attendance=b["marks"], status=b["status"])
 
-    return await once(rt.store, key, f"{caller.sub}:attendance:{session_id}", body.model_dump(), work)
+    return await write(rt, key, f"{caller.sub}:attendance:{session_id}", body.model_dump(), change)
 
 
 # ---- the parent's booking ----------------------------------------------------------------------------
 
 
-async def _me(rt: Runtime, caller: Caller, tx: Tx | None = None) -> dict:
+async def _me(rt: Runtime, caller: Caller) -> dict:
+    """The calling parent's record, for reading (refused until their referral has arrived)."""
     caller.require("parent")
-    db, s = (tx.db, tx.session) if tx else (rt.store.db, None)
-    parent = await db[PARENTS].find_one({"_id": caller.sub}, session=s)
-    if parent is None or "provider" not in parent:  # only `learning.completed` has arrived so far
-        raise Refused("not-referred", "There is no workshop course for this account yet.")
-    return parent
+    return domain.referred(await store.parent(rt.store.db, caller.sub))
 
 
 @router.get("/me/sessions", response_model=Page[views.OfferedSession], tags=["parent"])
@@ -177,87 +176,57 @@ async def sessions_for_me(
 async def book(body: BookIn, rt: RuntimeDep, caller: CurrentCaller, key: IdempotencyKey = None) -> JSONResponse:
     caller.require("parent")
 
-    async def work(tx: Tx) -> tuple[int, dict]:
-        booking = await store.book(tx, rt.settings, caller.sub, body.session_id)
-        session = await tx.db[SESSIONS].find_one({"_id": ObjectId(body.session_id)}, session=tx.session)
-        return 201, _dump(views.booking_view(booking, session, rt.settings.cancel_cutoff))
+    async def change(uow: UnitOfWork) -> tuple[int, BaseModel]:
+        booking, session = await domain.book(uow, caller.sub, body.session_id, rt.settings)
+        return 201, views.booking_view(booking, session, rt.settings.cancel_cutoff)
 
-    return await once(rt.store, key, f"{caller.sub}:book", body.model_dump(), work)
-
-
-async def _my_booking(rt: Runtime, caller: Caller, tx: Tx | None = None) -> tuple[dict, dict]:
-    parent = await _me(rt, caller, tx)
-    db, s = (tx.db, tx.session) if tx else (rt.store.db, None)
-    booking = parent.get("booking_id") and await db[BOOKINGS].find_one(
-        {"_id": ObjectId(parent["booking_id"])}, session=s
-    )
-    if not booking:
-        raise Refused("no-booking", "You have no workshop booked.")
-    return booking, await db[SESSIONS].find_one({"_id": ObjectId(booking["session_id"])}, session=s)
+    return await write(rt, key, f"{caller.sub}:book", body.model_dump(), change)
 
 
 @router.get("/me/booking", response_model=views.BookingView, tags=["parent"])
 async def my_booking(rt: RuntimeDep, caller: CurrentCaller) -> views.BookingView:
-    booking, session = await _my_booking(rt, caller)
+    caller.require("parent")
+    booking, session = await run(rt, lambda uow: domain.my_booking(uow, caller.sub))
     return views.booking_view(booking, session, rt.settings.cancel_cutoff)
 
 
 @router.delete("/me/booking", response_model=views.BookingView, tags=["parent"])
 async def cancel_my_booking(rt: RuntimeDep, caller: CurrentCaller) -> views.BookingView:
     """Allowed until the cut-off before the first part; the seat goes to the next parent waiting."""
-
-    async def work(tx: Tx) -> views.BookingView:
-        booking, session = await _my_booking(rt, caller, tx)
-        domain.check_may_cancel(session["starts_at"], tx.clock.now(), rt.settings.cancel_cutoff)
-        await store.cancel_booking(tx, booking, "parent_cancelled")
-        return views.booking_view({**booking, "status": "cancelled"}, session, rt.settings.cancel_cutoff)
-
-    return await rt.store.run(work)
+    caller.require("parent")
+    booking, session = await run(rt, lambda uow: domain.cancel_my_booking(uow, caller.sub, rt.settings))
+    return views.booking_view(booking, session, rt.settings.cancel_cutoff)
 
 
 @router.post("/me/waitlist", status_code=201, response_model=views.WaitlistView, tags=["parent"])
 async def wait(body: WaitIn, rt: RuntimeDep, caller: CurrentCaller) -> views.WaitlistView:
     """Nothing suits: wait for a seat in a session of these patterns and formats. A seat that fits
     is booked for the parent (first come, first served), and they get the booking letter."""
-
-    async def work(tx: Tx) -> dict:
-        parent = await _me(rt, caller, tx)
-        domain.check_may_book(store.course_of(parent), rt.settings.max_misses)
-        return await store.join_waitlist(tx, caller.sub, body.patterns, body.formats)
-
-    return views.WaitlistView(**await rt.store.run(work))
+    caller.require("parent")
+    wish = await run(rt, lambda uow: domain.wait(uow, caller.sub, body.patterns, body.formats, rt.settings))
+    return views.wish_view(wish)
 
 
 @router.get("/me/waitlist", response_model=views.WaitlistView, tags=["parent"])
 async def my_wait(rt: RuntimeDep, caller: CurrentCaller) -> views.WaitlistView:
     await _me(rt, caller)
-    wish = await rt.store.db[WAITLIST].find_one({"_id": caller.sub})
+    wish = await store.wish(rt.store.db, caller.sub)
     if wish is None:
         raise not_found("waiting list entry")
-    return views.WaitlistView(**wish)
+    return views.wish_view(wish)
 
 
 @router.delete("/me/waitlist", status_code=204, tags=["parent"])
 async def leave_waitlist(rt: RuntimeDep, caller: CurrentCaller) -> None:
-    await _me(rt, caller)
-    await rt.store.db[WAITLIST].delete_one({"_id": caller.sub})
+    caller.require("parent")
+    await run(rt, lambda uow: domain.stop_waiting(uow, caller.sub))
 
 
 @router.put("/me/follow-up-consent", response_model=views.ConsentView, tags=["parent"])
 async def consent(body: ConsentIn, rt: RuntimeDep, caller: CurrentCaller) -> views.ConsentView:
     """Consent to a follow-up call, or withdraw it (a call already scheduled is then cancelled)."""
-
-    async def work(tx: Tx) -> None:
-        await _me(rt, caller, tx)
-        await tx.db[PARENTS].update_one({"_id": caller.sub}, {"$set": {"consent": body.consent}}, session=tx.session)
-        if not body.consent:
-            await tx.db[FOLLOWUPS].update_many(
-                {"participant_id": caller.sub, "status": "scheduled"},
-                {"$set": {"status": "withdrawn"}},
-                session=tx.session,
-            )
-
-    await rt.store.run(work)
+    caller.require("parent")
+    await run(rt, lambda uow: domain.consent(uow, caller.sub, body.consent))
     return views.ConsentView(consent=body.consent)
 
 
@@ -273,15 +242,9 @@ async def my_consent(rt: RuntimeDep, caller: CurrentCaller) -> views.ConsentView
 async def list_followups(rt: RuntimeDep, caller: CurrentCaller, paging: Paging) -> Page[views.FollowupView]:
     caller.require("facilitator", "provider")
     scope = {"facilitator": caller.sub} if caller.role == "facilitator" else {"provider": caller.provider or "-"}
-    rows = await rt.store.db[FOLLOWUPS].find({**scope, **paging.filter()}).sort("_id", 1).limit(paging.limit).to_list()
-    names = {
-        p["_id"]: p["given_name"]
-        for p in await rt.store.db[PARENTS].find({"_id": {"$in": [r["participant_id"] for r in rows]}}).to_list()
-    }
-    return Page(
-        items=[views.followup_view(r, names.get(r["participant_id"], "")) for r in rows],
-        next_cursor=paging.next_cursor(rows),
-    )
+    rows = await store.followups_page(rt.store.db, scope, paging)
+    cursor = paging.next_cursor([r for r, _ in rows])
+    return Page(items=[views.followup_view(r, name) for r, name in rows], next_cursor=cursor)
 
 
 @router.post("/follow-ups/{followup_id}/outcome", response_model=views.FollowupView, tags=["follow-up"])
@@ -290,26 +253,12 @@ async def record_call(
 ) -> JSONResponse:
     """The outcome of a ~10-minute call: reached or not, and the measure's answers if reached."""
     caller.require("facilitator")
-    if body.reached:
-        domain.check_measure(body.answers or {})
-    elif body.answers:
-        raise Refused("answers-without-reach", "Send answers only for a call that reached the parent.")
 
-    async def work(tx: Tx) -> tuple[int, dict]:
-        fid = store.oid(followup_id)
-        doc = fid and await tx.db[FOLLOWUPS].find_one({"_id": fid, "facilitator": caller.sub}, session=tx.session)
-        if not doc:
-            raise not_found("follow-up")
-        if doc["status"] != "scheduled":
-            raise Refused("followup-recorded" if doc["status"] == "completed" else "followup-closed")
-        done = {"status": "completed", "reached": body.reached, "answers": body.answers, "completed_at": tx.clock.now()}
-        await tx.db[FOLLOWUPS].update_one({"_id": fid, "status": "scheduled"}, {"$set": done}, session=tx.session)
-        ids = {k: doc[k] for k in ("referral_id", "participant_id")}
-        await tx.emit(FollowupCompleted(**ids, followup_id=followup_id), doc["referral_id"])
-        parent = await tx.db[PARENTS].find_one({"_id": doc["participant_id"]}, session=tx.session)
-        return 200, _dump(views.followup_view({**doc, **done}, parent["given_name"] if parent else ""))
+    async def change(uow: UnitOfWork) -> tuple[int, BaseModel]:
+        doc, name = await domain.record_call(uow, followup_id, caller.sub, body.reached, body.answers)
+        return 200, views.followup_view(doc, name)
 
-    return await once(rt.store, key, f"{caller.sub}:call:{followup_id}", body.model_dump(), work)
+    return await write(rt, key, f"{caller.sub}:call:{followup_id}", body.model_dump(), change)
 
 
 @router.get("/providers/{provider}/follow-up-outcomes", response_model=views.FollowupOutcomes, tags=["follow-up"])
@@ -320,12 +269,7 @@ async def outcomes(
     caller.require("provider")
     if caller.provider != provider:
         raise not_found("provider")
-    done = (
-        await rt.store.db[FOLLOWUPS]
-        .find({"provider": provider, "status": "completed"}, {"reached": 1, "answers": 1})
-        .to_list()
-    )
-    return store.aggregate(provider, done, rt.settings.min_cell)
+    return views.outcomes(provider, await store.completed_followups(rt.store.db, provider), rt.settings.min_cell)
 
 
 # ---- safeguarding concerns -------------------------------------------------------------------------
@@ -348,52 +292,24 @@ async def raise_concern(
     session_id: SessionId, body: ConcernIn, rt: RuntimeDep, caller: CurrentCaller, key: IdempotencyKey = None
 ) -> JSONResponse:
     """The details stay here; the event carries ids and the category, and the FCA is alerted at once."""
+    await _run_by(rt, caller, session_id, "raise concerns here")
 
-    async def work(tx: Tx) -> tuple[int, dict]:
-        session = await _session(rt, caller, session_id, tx)
-        if not access.runs(caller, session):
-            raise Problem(403, "forbidden", "Not allowed", "Only the session's facilitators raise concerns here.")
-        doc = await store.new_concern(tx, session, body.participant_id, body.category, body.details, caller.sub)
-        event = SafeguardingConcernRaised(
-            concern_id=str(doc["_id"]),
-            referral_id=doc["referral_id"],
-            participant_id=doc["participant_id"],
-            session_id=session_id,
-            raised_at=doc["raised_at"],
-            category=doc["category"],
-        )
-        await tx.emit(event, doc["referral_id"])
-        return 201, _dump(views.concern_created(doc))
+    async def change(uow: UnitOfWork) -> tuple[int, BaseModel]:
+        args = (body.participant_id, body.category, body.details, caller.sub)
+        return 201, views.concern_created(await domain.raise_concern(uow, session_id, *args))
 
-    return await once(rt.store, key, f"{caller.sub}:concern:{session_id}", body.model_dump(), work)
-
-
-async def _concern_for_fca(rt: Runtime, caller: Caller, concern_id: str) -> dict:
-    """Only the FCA of that referral: not the facilitator, not the provider, not ops."""
-    cid = store.oid(concern_id)
-    doc = cid and await rt.store.db[CONCERNS].find_one({"_id": cid})
-    if not doc or caller.role != "cafcass" or caller.sub != doc["fca_id"]:
-        raise not_found("concern")
-    return doc
+    return await write(rt, key, f"{caller.sub}:concern:{session_id}", body.model_dump(), change)
 
 
 @router.get("/concerns/{concern_id}", response_model=views.ConcernView, tags=["safeguarding"])
 async def read_concern(concern_id: SessionId, rt: RuntimeDep, caller: CurrentCaller) -> views.ConcernView:
-    """Every read is recorded (who and when) before the details are answered."""
-    doc = await _concern_for_fca(rt, caller, concern_id)
-    await rt.store.db[CONCERN_READS].insert_one(
-        {"concern_id": concern_id, "reader": caller.sub, "role": caller.role, "at": rt.clock.now()}
-    )
-    return views.ConcernView(
-        **_dump(views.concern_created(doc)),
-        referral_id=doc["referral_id"],
-        details=doc["details"],
-        raised_by=doc["raised_by"],
-    )
+    """Only the FCA of that referral: not the facilitator, not the provider, not ops. Every read is
+    recorded (who and when) before the details are answered."""
+    return views.concern_view(await run(rt, lambda uow: domain.read_concern(uow, concern_id, caller.sub, caller.role)))
 
 
 @router.get("/concerns/{concern_id}/reads", response_model=list[views.ConcernRead], tags=["safeguarding"])
 async def concern_reads(concern_id: SessionId, rt: RuntimeDep, caller: CurrentCaller) -> list[views.ConcernRead]:
-    await _concern_for_fca(rt, caller, concern_id)
-    rows = await rt.store.db[CONCERN_READS].find({"concern_id": concern_id}).sort("at", 1).to_list(1000)
-    return [views.ConcernRead(**r) for r in rows]
+    if not domain.may_read_concern(await store.concern(rt.store.db, concern_id), caller.sub, caller.role):
+        raise not_found("concern")
+    return [views.ConcernRead(**r) for r in await store.concern_reads(rt.store.db, concern_id)]

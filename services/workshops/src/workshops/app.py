@@ -8,7 +8,7 @@ from ptfc.problems import respond
 from ptfc.service import build_app
 from workshops.api import router
 from workshops.config import Settings
-from workshops.domain import Refused
+from workshops.domain import Refused, Unknown
 from workshops.handlers import make_handlers
 from workshops.refusals import problem
 from workshops.store import INDEXES
@@ -28,7 +28,8 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     )
 
     @app.exception_handler(Refused)
-    async def on_refused(request: Request, exc: Refused) -> JSONResponse:
+    @app.exception_handler(Unknown)
+    async def on_refused(request: Request, exc: Refused | Unknown) -> JSONResponse:
         return respond(problem(exc), request)
 
     return app

@@ -1,12 +1,30 @@
 """Rules of the workshop, with no I/O: session shapes, who may sit in which session, booking,
-attendance and its outcome, follow-up sampling and the allocator."""
+attendance and its outcome, follow-up sampling and the allocator.
+
+The write rules at the end (sessions, booking and cancelling, the waiting list, attendance, misses,
+reminders, follow-up calls, concerns, and what the events of other services change) work on stored
+documents through a `UnitOfWork` (store.py gives the MongoDB one, tests an in-memory one), so every
+state change is here and tested without servers."""
 
 import hashlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
-from typing import Literal
+from datetime import UTC, datetime, timedelta
+from typing import Any, Literal, Protocol
 from zoneinfo import ZoneInfo
+
+from ptfc.events import (
+    EventData,
+    FollowupCompleted,
+    FollowupScheduled,
+    SafeguardingConcernRaised,
+    SessionPart,
+    WorkshopAttended,
+    WorkshopBooked,
+    WorkshopCancelled,
+    WorkshopMissed,
+    WorkshopReminderDue,
+)
 
 Format = Literal["online", "in_person"]
 Pattern = Literal["daytime", "weekend", "two_evenings"]
@@ -25,6 +43,18 @@ class Refused(Exception):
         super().__init__(f"{reason}: {detail}" if detail else reason)
         self.reason = reason
         self.detail = detail
+
+
+class Unknown(Exception):
+    """No such record (or none the caller may see: the two are answered alike)."""
+
+    def __init__(self, what: str) -> None:
+        super().__init__(f"{what} not found")
+        self.what = what
+
+
+class NotYetKnown(LookupError):
+    """An event about a parent whose `referral.created` has not arrived yet: retried later."""
 
 
 # ---- session shapes --------------------------------------------------------------------------
@@ -387,3 +417,592 @@ def violations(assignment: dict[str, str], seekers: list[Seeker], slots: list[Sl
             if pid in who and who[pid].co_parents & group:
                 broken.append(f"{pid} shares {sid} with a co-parent")
     return broken
+
+
+# ---- the write rules, through a unit of work ---------------------------------------------------
+
+TAKEN = ("booked", "attended", "missed")  # a booking in one of these holds (or held) a seat
+
+
+class UnitOfWork(Protocol):
+    """What the write rules read and write, in one transaction. Documents are dicts as stored;
+    `parents` and `waitlist` entries have the participant id as `_id`; other ids are opaque."""
+
+    def now(self) -> datetime: ...
+    def new_id(self) -> Any: ...
+    async def parent(self, participant_id: str) -> dict | None: ...
+    async def parents_of(self, referral_id: str, participant_ids: list[str] | None) -> list[dict]: ...
+    async def save_parent(self, parent: dict) -> None: ...
+    async def merge_parent(self, participant_id: str, fields: dict, if_new: dict) -> None: ...
+    async def session(self, session_id: str) -> dict | None: ...
+    async def add_session(self, session: dict) -> None: ...
+    async def save_session(self, session: dict) -> None: ...
+    async def booking(self, booking_id: str) -> dict | None: ...
+    async def bookings_in(self, session_id: str, statuses: Iterable[str], participant_ids: list[str]) -> list[dict]: ...
+    async def all_bookings_in(self, session_id: str, statuses: Iterable[str]) -> list[dict]: ...
+    async def bookings_of(self, participant_ids: list[str], statuses: Iterable[str]) -> list[dict]: ...
+    async def add_booking(self, booking: dict) -> None: ...
+    async def save_booking(self, booking: dict) -> None: ...
+    async def wish(self, participant_id: str) -> dict | None: ...
+    async def save_wish(self, wish: dict) -> None: ...
+    async def drop_wishes(self, participant_ids: list[str]) -> None: ...
+    async def followup(self, followup_id: str) -> dict | None: ...
+    async def followups_of(self, participant_id: str, status: str) -> list[dict]: ...
+    async def add_followup(self, followup: dict) -> None: ...
+    async def save_followup(self, followup: dict) -> None: ...
+    async def concern(self, concern_id: str) -> dict | None: ...
+    async def add_concern(self, concern: dict) -> None: ...
+    async def add_concern_read(self, read: dict) -> None: ...
+    async def record_withdrawal(self, referral_id: str, participant_ids: list[str], at: datetime) -> None: ...
+    async def withdrawn(self, referral_id: str, participant_id: str) -> bool: ...
+    async def emit(self, event: EventData, correlation_id: str) -> None: ...
+
+
+class Timings(Protocol):
+    """The settings the write rules read (durations are settings, so tests can shrink them)."""
+
+    rules: Rules
+    max_group: int
+    cancel_cutoff: timedelta
+    reminder_before: timedelta
+    attendance_window: timedelta
+    max_misses: int
+    followup_one_in: int
+    followup_salt: str
+    followup_within: timedelta
+
+
+def _utc(value: datetime) -> datetime:
+    """MongoDB hands back naive datetimes; everything here is UTC."""
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+# ---- documents as the rules see them -----------------------------------------------------------
+
+
+def seeker_of(parent: dict, wish: dict | None = None, chosen: bool = False) -> Seeker:
+    """`chosen`: the parent picks the session themselves, so their availability does not filter
+    (it guides the allocator, which chooses for them)."""
+    patterns = frozenset(wish["patterns"]) if wish and wish.get("patterns") else None
+    if chosen:
+        patterns = frozenset(PATTERNS)
+    formats = frozenset(wish["formats"]) if wish and wish.get("formats") else None
+    return Seeker(
+        participant_id=parent["_id"],
+        provider=parent["provider"],
+        language=parent["language"],
+        interpreter=parent.get("interpreter"),
+        in_person=parent.get("in_person", False),
+        gender=parent.get("gender"),
+        patterns=patterns or patterns_for(parent.get("availability", [])),
+        formats=formats or frozenset({"online", "in_person"}),
+        co_parents=frozenset(parent.get("co_parents", [])),
+        since=_utc(wish["since"]) if wish else None,
+    )
+
+
+def slot_of(session: dict, members: set[str] | None = None) -> Slot:
+    """`members` are the parents the rules must know by id (co-parents); the rest count as seats."""
+    members = members or set()
+    return Slot(
+        session_id=str(session["_id"]),
+        provider=session["provider"],
+        format=session["format"],
+        pattern=session["pattern"],
+        language=session["language"],
+        interpreters=interpreters_of(session.get("interpreters", [])),
+        capacity=session["capacity"],
+        starts_at=_utc(session["starts_at"]),
+        members=set(members),
+        others=max(0, session["booked"] - len(members)),
+    )
+
+
+def course_of(parent: dict | None) -> Course:
+    if parent is None or "provider" not in parent:  # its referral has not reached us yet
+        return Course(False, False, False, False, 0)
+    return Course(
+        learning_completed=parent.get("learning_completed_at") is not None,
+        withdrawn=parent.get("withdrawn", False),
+        booked=parent.get("booking_id") is not None,
+        attended=parent.get("attended_at") is not None,
+        misses=parent.get("misses", 0),
+    )
+
+
+def may_book(parent: dict, max_misses: int) -> bool:
+    try:
+        check_may_book(course_of(parent), max_misses)
+    except Refused:
+        return False
+    return True
+
+
+def booking_ids(booking: dict) -> dict:
+    return {
+        "referral_id": booking["referral_id"],
+        "participant_id": booking["participant_id"],
+        "booking_id": str(booking["_id"]),
+        "session_id": booking["session_id"],
+    }
+
+
+def booked_event(parent: dict, session: dict, booking_id: str, changed: bool = False) -> WorkshopBooked:
+    """What the parent needs to come: sent when they book, and again (`changed`) when the session's
+    link or venue changes."""
+    venue = session.get("venue")
+    return WorkshopBooked(
+        referral_id=parent["referral_id"],
+        participant_id=parent["_id"],
+        booking_id=booking_id,
+        session_id=str(session["_id"]),
+        parts=[SessionPart(starts_at=p["starts_at"], ends_at=p["ends_at"]) for p in session["parts"]],
+        mode=session["format"],
+        video_link=session.get("video_link"),
+        venue=", ".join(venue[k] for k in ("name", "address", "postcode")) if venue else None,
+        rebooking=parent.get("misses", 0) > 0,
+        changed=changed,
+    )
+
+
+def next_reminder(parts: list[dict], t: Timings, now: datetime) -> datetime | None:
+    ahead = [_utc(p["starts_at"]) - t.reminder_before for p in parts]
+    ahead = [when for when in ahead if when > now]
+    return min(ahead) if ahead else None
+
+
+def timing(parts: list[tuple[datetime, datetime]], t: Timings) -> dict:
+    return {
+        "parts": [{"starts_at": s, "ends_at": e} for s, e in parts],
+        "starts_at": parts[0][0],
+        "closes_at": parts[-1][1] + t.attendance_window,
+    }
+
+
+def check_open_part(session: dict, part: int, now: datetime) -> None:
+    if session["status"] != "scheduled":
+        raise Refused("session-closed", "Attendance can be recorded until the session closes.")
+    if now < _utc(session["parts"][part - 1]["starts_at"]):
+        raise Refused("part-not-started", "Record attendance once the part has started.")
+
+
+# ---- sessions ------------------------------------------------------------------------------------
+
+
+async def add_session(uow: UnitOfWork, fields: dict, provider: str, created_by: str, t: Timings) -> dict:
+    """A session provider staff create: its shape and place checked, nobody booked yet."""
+    parts = sorted((p["starts_at"], p["ends_at"]) for p in fields["parts"])
+    check_shape(fields["pattern"], parts, fields["capacity"], uow.now(), t.rules)
+    check_place(fields["format"], fields.get("video_link"), fields.get("venue"))
+    session = {
+        "_id": uow.new_id(),
+        "provider": provider,
+        "status": "scheduled",
+        "format": fields["format"],
+        "video_link": fields.get("video_link") if fields["format"] == "online" else None,
+        "venue": fields.get("venue") if fields["format"] == "in_person" else None,
+        "pattern": fields["pattern"],
+        "capacity": fields["capacity"],
+        "booked": 0,
+        "language": fields["language"],
+        "interpreters": fields["interpreters"],
+        "facilitators": sorted(set(fields["facilitators"])),
+        "created_by": created_by,
+        "created_at": uow.now(),
+    }
+    session |= timing(parts, t)
+    await uow.add_session(session)
+    return session
+
+
+async def change_session(uow: UnitOfWork, session_id: str, changes: dict, t: Timings) -> dict:
+    """Times only while nobody is booked; never fewer places than parents booked."""
+    session = await uow.session(session_id)
+    if session is None:
+        raise Unknown("session")
+    if session["status"] != "scheduled":
+        raise Refused("session-closed", "Only a scheduled session can change.")
+    changes = {k: v for k, v in changes.items() if v is not None}
+    capacity = changes.get("capacity", session["capacity"])
+    parts = sorted((p["starts_at"], p["ends_at"]) for p in changes.pop("parts", None) or [])
+    if parts:
+        if session["booked"]:
+            raise Refused("session-has-bookings", "Cancel the session and create another to change its times.")
+        check_shape(session["pattern"], parts, capacity, uow.now(), t.rules)
+        changes |= timing(parts, t)
+    elif capacity > t.max_group:
+        raise Refused("capacity-too-large", f"A group has at most {t.max_group} parents.")
+    if "facilitators" in changes:
+        changes["facilitators"] = sorted(set(changes["facilitators"]))
+    if session["format"] == "online":
+        changes.pop("venue", None)
+    else:
+        changes.pop("video_link", None)
+    if session["booked"] > capacity:
+        raise Refused("capacity-below-bookings", "Fewer places than parents already booked.")
+    moved = any(k in changes and changes[k] != session.get(k) for k in ("video_link", "venue"))
+    session |= changes
+    await uow.save_session(session)
+    if moved:  # each booked parent is sent where to come now
+        for booking in await uow.all_bookings_in(session_id, ["booked"]):
+            parent = await uow.parent(booking["participant_id"])
+            if parent is not None:
+                event = booked_event(parent, session, str(booking["_id"]), changed=True)
+                await uow.emit(event, parent["referral_id"])
+    return session
+
+
+async def cancel_session(uow: UnitOfWork, session_id: str) -> dict:
+    """Each booked parent is told (`workshop.cancelled`) and put on the waiting list, so the next
+    fitting seat is booked for them."""
+    session = await uow.session(session_id)
+    if session is None:
+        raise Unknown("session")
+    if session["status"] == "cancelled":
+        return session
+    if session["status"] != "scheduled":
+        raise Refused("session-closed", "A session that has closed cannot be cancelled.")
+    await uow.save_session({**session, "status": "cancelled"})
+    for booking in await uow.all_bookings_in(session_id, ["booked"]):
+        await cancel_booking(uow, str(booking["_id"]), "session_cancelled")
+        parent = await uow.parent(booking["participant_id"])
+        patterns = sorted(seeker_of(parent).patterns) if parent else [session["pattern"]]
+        await join_waitlist(uow, booking["participant_id"], patterns, [session["format"]])
+    return await uow.session(session_id)  # type: ignore[return-value]
+
+
+# ---- booking ---------------------------------------------------------------------------------
+
+
+def referred(parent: dict | None) -> dict:
+    """The parent's own record, once their referral has arrived."""
+    if parent is None or "provider" not in parent:  # only `learning.completed` has arrived so far
+        raise Refused("not-referred", "There is no workshop course for this account yet.")
+    return parent
+
+
+async def me(uow: UnitOfWork, participant_id: str) -> dict:
+    return referred(await uow.parent(participant_id))
+
+
+async def book(uow: UnitOfWork, participant_id: str, session_id: str, t: Timings) -> tuple[dict, dict]:
+    """Book this parent into this session, or refuse. Every way a session cannot be booked is the
+    same `session-unavailable`, so a refusal never tells where a co-parent is. The seat is the
+    session's `booked` counter: two bookings of one session save the same document, so the later
+    transaction conflicts, runs again and sees the first."""
+    now = uow.now()
+    parent = await uow.parent(participant_id)
+    check_may_book(course_of(parent), t.max_misses)
+    assert parent is not None  # course_of said it has a referral
+    session = await uow.session(session_id)
+    if not session or session["status"] != "scheduled":
+        raise Refused("session-unavailable")
+    together = await uow.bookings_in(session_id, TAKEN, parent.get("co_parents", []))
+    slot = slot_of(session, {b["participant_id"] for b in together})
+    if (
+        not bookable(slot, seeker_of(parent, chosen=True), now, t.cancel_cutoff)
+        or session["booked"] >= session["capacity"]
+    ):
+        raise Refused("session-unavailable")
+    session = {**session, "booked": session["booked"] + 1}
+    await uow.save_session(session)
+    booking = {
+        "_id": uow.new_id(),
+        "session_id": session_id,
+        "participant_id": participant_id,
+        "referral_id": parent["referral_id"],
+        "cycle": parent.get("cycle", 1),
+        "status": "booked",
+        "marks": {},
+        "reminder_due": next_reminder(session["parts"], t, now),
+        "created_at": now,
+    }
+    await uow.add_booking(booking)
+    await uow.save_parent({**parent, "booking_id": str(booking["_id"])})
+    await uow.drop_wishes([participant_id])
+    await uow.emit(booked_event(parent, session, str(booking["_id"])), parent["referral_id"])
+    return booking, session
+
+
+async def cancel_booking(uow: UnitOfWork, booking_id: str, reason: str) -> None:
+    """Free the seat and tell the parent (notifications words it by `reason`)."""
+    booking = await uow.booking(booking_id)
+    if booking is None or booking["status"] != "booked":
+        return
+    await uow.save_booking({**booking, "status": "cancelled", "reminder_due": None})
+    session = await uow.session(booking["session_id"])
+    if session is not None:
+        await uow.save_session({**session, "booked": session["booked"] - 1})
+    parent = await uow.parent(booking["participant_id"])
+    if parent is not None and parent.get("booking_id") == booking_id:
+        await uow.save_parent({**parent, "booking_id": None})
+    await uow.emit(WorkshopCancelled(**booking_ids(booking), reason=reason), booking["referral_id"])
+
+
+async def my_booking(uow: UnitOfWork, participant_id: str) -> tuple[dict, dict]:
+    parent = await me(uow, participant_id)
+    booking = parent.get("booking_id") and await uow.booking(parent["booking_id"])
+    if not booking:
+        raise Refused("no-booking", "You have no workshop booked.")
+    return booking, await uow.session(booking["session_id"])  # type: ignore[return-value]
+
+
+async def cancel_my_booking(uow: UnitOfWork, participant_id: str, t: Timings) -> tuple[dict, dict]:
+    """Allowed until the cut-off before the first part; the seat goes to the next parent waiting."""
+    booking, session = await my_booking(uow, participant_id)
+    check_may_cancel(_utc(session["starts_at"]), uow.now(), t.cancel_cutoff)
+    await cancel_booking(uow, str(booking["_id"]), "parent_cancelled")
+    return {**booking, "status": "cancelled"}, session
+
+
+async def join_waitlist(uow: UnitOfWork, participant_id: str, patterns: list[str], formats: list[str]) -> dict:
+    """Waiting for a seat in a session of these patterns and formats; the first wish keeps its place."""
+    wish = await uow.wish(participant_id) or {"_id": participant_id, "since": uow.now()}
+    wish |= {"patterns": patterns, "formats": formats}
+    await uow.save_wish(wish)
+    return wish
+
+
+async def wait(uow: UnitOfWork, participant_id: str, patterns: list[str], formats: list[str], t: Timings) -> dict:
+    """A parent who may book and found nothing that suits waits for a seat the allocator finds."""
+    check_may_book(course_of(await me(uow, participant_id)), t.max_misses)
+    return await join_waitlist(uow, participant_id, patterns, formats)
+
+
+async def stop_waiting(uow: UnitOfWork, participant_id: str) -> None:
+    await me(uow, participant_id)
+    await uow.drop_wishes([participant_id])
+
+
+async def consent(uow: UnitOfWork, participant_id: str, given: bool) -> None:
+    """Consent to a follow-up call, or withdraw it (a call already scheduled is then withdrawn)."""
+    parent = await me(uow, participant_id)
+    await uow.save_parent({**parent, "consent": given})
+    if not given:
+        for followup in await uow.followups_of(participant_id, "scheduled"):
+            await uow.save_followup({**followup, "status": "withdrawn"})
+
+
+# ---- attendance, misses and reminders ----------------------------------------------------------
+
+
+async def record_mark(uow: UnitOfWork, session_id: str, participant_id: str, part: int, mark: str, t: Timings) -> dict:
+    """One part's attendance for one parent. Both parts attended emits `workshop.attended` at
+    once (it is final); a miss waits for the session to close, so it can still be corrected."""
+    now = uow.now()
+    session = await uow.session(session_id)
+    if session is None:
+        raise Unknown("session")
+    check_open_part(session, part, now)
+    found = await uow.bookings_in(session_id, TAKEN, [participant_id])
+    if not found:
+        raise Refused("not-in-session")
+    booking = found[0]
+    if booking["status"] != "booked":
+        if booking["marks"].get(str(part)) == mark:
+            return booking  # the same thing again: acts once
+        raise Refused("attendance-final")
+    booking = {**booking, "marks": {**booking["marks"], str(part): mark}}
+    if outcome(booking["marks"]) == "attended":
+        booking |= {"status": "attended", "reminder_due": None, "attended_at": now}
+        parent = await uow.parent(participant_id)
+        if parent is not None:
+            await uow.save_parent({**parent, "attended_at": now, "booking_id": None})
+        await uow.emit(WorkshopAttended(**booking_ids(booking), attended_at=now), booking["referral_id"])
+        await schedule_followup(uow, session, booking, now, t)
+    await uow.save_booking(booking)
+    return booking
+
+
+async def mark_missed(uow: UnitOfWork, booking: dict, t: Timings) -> None:
+    """A booking not attended in full is a miss: the first offers one rebooking, the second is final."""
+    parent = await uow.parent(booking["participant_id"])
+    misses = parent.get("misses", 0) + 1 if parent else 1
+    if parent is not None:
+        await uow.save_parent({**parent, "misses": misses, "booking_id": None})
+    await uow.save_booking({**booking, "status": "missed", "reminder_due": None})
+    offered = rebooking_offered(misses, t.max_misses)
+    event = WorkshopMissed(**booking_ids(booking), misses=misses, rebooking_offered=offered)
+    await uow.emit(event, booking["referral_id"])
+
+
+async def close_session(uow: UnitOfWork, session_id: str, t: Timings) -> bool:
+    """After the last part and the attendance window: each booking not attended in full (a part
+    missed, left early or never recorded) is a miss, sent once."""
+    session = await uow.session(session_id)
+    if session is None or session["status"] != "scheduled":
+        return False  # closed already (by another replica) or cancelled
+    await uow.save_session({**session, "status": "closed"})
+    for booking in await uow.all_bookings_in(session_id, ["booked"]):
+        await mark_missed(uow, booking, t)
+    return True
+
+
+async def remind(uow: UnitOfWork, booking_id: str, due: datetime, t: Timings) -> bool:
+    """`workshop.reminder_due` for the part starting next, once; the next reminder is set due."""
+    booking = await uow.booking(booking_id)
+    if booking is None or booking["status"] != "booked" or booking["reminder_due"] != due:
+        return False  # cancelled, attended, or already reminded by another replica
+    session = await uow.session(booking["session_id"])
+    assert session is not None
+    due = _utc(due)
+    await uow.save_booking({**booking, "reminder_due": next_reminder(session["parts"], t, due)})
+    starts = min(_utc(p["starts_at"]) for p in session["parts"] if _utc(p["starts_at"]) - t.reminder_before >= due)
+    await uow.emit(WorkshopReminderDue(**booking_ids(booking), starts_at=starts), booking["referral_id"])
+    return True
+
+
+# ---- follow-up calls ---------------------------------------------------------------------------
+
+
+async def schedule_followup(uow: UnitOfWork, session: dict, booking: dict, attended_at: datetime, t: Timings) -> None:
+    """Consenting parents in the sample get a call within the window, by a facilitator of the session."""
+    parent = await uow.parent(booking["participant_id"])
+    if not parent or parent.get("consent") is not True:
+        return
+    if not sampled(parent["_id"], t.followup_one_in, t.followup_salt):
+        return
+    followup = {
+        "_id": uow.new_id(),
+        "participant_id": parent["_id"],
+        "referral_id": parent["referral_id"],
+        "provider": session["provider"],
+        "session_id": str(session["_id"]),
+        "facilitator": assignee(parent["_id"], session["facilitators"]),
+        "due_by": attended_at + t.followup_within,
+        "status": "scheduled",
+        "created_at": attended_at,
+    }
+    await uow.add_followup(followup)
+    event = FollowupScheduled(
+        referral_id=parent["referral_id"],
+        participant_id=parent["_id"],
+        followup_id=str(followup["_id"]),
+        due_by=followup["due_by"],
+    )
+    await uow.emit(event, parent["referral_id"])
+
+
+async def record_call(
+    uow: UnitOfWork, followup_id: str, facilitator: str, reached: bool, answers: dict[str, int] | None
+) -> tuple[dict, str]:
+    """The outcome of a ~10-minute call, by the facilitator it is assigned to: reached or not, and
+    the measure's answers if reached. Answers the call and the parent's first name."""
+    if reached:
+        check_measure(answers or {})
+    elif answers:
+        raise Refused("answers-without-reach", "Send answers only for a call that reached the parent.")
+    followup = await uow.followup(followup_id)
+    if not followup or followup["facilitator"] != facilitator:
+        raise Unknown("follow-up")
+    if followup["status"] != "scheduled":
+        raise Refused("followup-recorded" if followup["status"] == "completed" else "followup-closed")
+    followup = {**followup, "status": "completed", "reached": reached, "answers": answers, "completed_at": uow.now()}
+    await uow.save_followup(followup)
+    ids = {k: followup[k] for k in ("referral_id", "participant_id")}
+    await uow.emit(FollowupCompleted(**ids, followup_id=followup_id), followup["referral_id"])
+    parent = await uow.parent(followup["participant_id"])
+    return followup, parent["given_name"] if parent else ""
+
+
+# ---- safeguarding ------------------------------------------------------------------------------
+
+
+async def raise_concern(
+    uow: UnitOfWork, session_id: str, participant_id: str, category: str, details: str, raised_by: str
+) -> dict:
+    """The details stay here; the event carries ids and the category, so the FCA is alerted at once."""
+    session = await uow.session(session_id)
+    if session is None:
+        raise Unknown("session")
+    booked = await uow.bookings_in(session_id, TAKEN, [participant_id])
+    parent = booked and await uow.parent(participant_id)
+    if not parent:
+        raise Refused("not-in-session", "Raise a concern about a parent booked on this session.")
+    concern = {
+        "_id": uow.new_id(),
+        "session_id": session_id,
+        "participant_id": participant_id,
+        "referral_id": parent["referral_id"],
+        "fca_id": parent["fca_id"],
+        "provider": session["provider"],
+        "category": category,
+        "details": details,
+        "raised_by": raised_by,
+        "raised_at": uow.now(),
+    }
+    await uow.add_concern(concern)
+    event = SafeguardingConcernRaised(
+        concern_id=str(concern["_id"]),
+        referral_id=concern["referral_id"],
+        participant_id=participant_id,
+        session_id=session_id,
+        raised_at=concern["raised_at"],
+        category=category,
+    )
+    await uow.emit(event, concern["referral_id"])
+    return concern
+
+
+def may_read_concern(concern: dict | None, reader: str, role: str) -> bool:
+    """Only the FCA of that referral: not the facilitator, not the provider, not ops."""
+    return concern is not None and role == "cafcass" and reader == concern["fca_id"]
+
+
+async def read_concern(uow: UnitOfWork, concern_id: str, reader: str, role: str) -> dict:
+    """A concern's details, for its FCA alone; every read is recorded (who and when) before the
+    details are answered."""
+    concern = await uow.concern(concern_id)
+    if not may_read_concern(concern, reader, role):
+        raise Unknown("concern")
+    assert concern is not None
+    await uow.add_concern_read({"concern_id": concern_id, "reader": reader, "role": role, "at": uow.now()})
+    return concern
+
+
+# ---- what other services' events change ----------------------------------------------------------
+
+
+async def know_parent(uow: UnitOfWork, participant_id: str, referral_id: str, kept: dict) -> None:
+    """Remember a parent's needs, provider and co-parents from `referral.created`: who may sit with
+    whom. Merged into the record field by field, first thing, since `learning.completed` may be
+    creating it at the same moment. A withdrawal that arrived first is remembered: never bookable."""
+    fresh = {"learning_completed_at": None, "withdrawn": False, "misses": 0, "attended_at": None}
+    fresh |= {"booking_id": None, "consent": None}
+    await uow.merge_parent(participant_id, {"referral_id": referral_id, **kept}, fresh)
+    if await uow.withdrawn(referral_id, participant_id):
+        await uow.merge_parent(participant_id, {"withdrawn": True}, {})
+
+
+async def learning_completed(uow: UnitOfWork, participant_id: str, cycle: int | None, at: datetime) -> None:
+    """The parent may book a workshop. Each event type has its own consumer, so this may come
+    before the parent's `referral.created`: kept either way."""
+    parent = await uow.parent(participant_id)
+    if parent and cycle is not None and cycle < parent.get("cycle", 1):
+        return  # an earlier cycle's completion, late: the re-ordered course starts over
+    await uow.merge_parent(participant_id, {"learning_completed_at": at}, {"cycle": cycle or 1})
+
+
+async def withdraw(uow: UnitOfWork, referral_id: str, participant_ids: list[str]) -> None:
+    """A withdrawn referral (all its parents when `participant_ids` is empty) cancels each parent's
+    booking, freeing the seat, and their waiting. Remembered for parents not known yet."""
+    await uow.record_withdrawal(referral_id, participant_ids, uow.now())
+    parents = await uow.parents_of(referral_id, participant_ids or None)
+    ids = [p["_id"] for p in parents]
+    for parent in parents:
+        await uow.save_parent({**parent, "withdrawn": True})
+    await uow.drop_wishes(ids)
+    for booking in await uow.bookings_of(ids, ["booked"]):
+        await cancel_booking(uow, str(booking["_id"]), "referral_withdrawn")
+
+
+async def reorder(uow: UnitOfWork, participant_id: str, cycle: int, provider: str, language: str) -> None:
+    """The court re-ordered the course: a new cycle, with the e-learning to do again and a fresh
+    allowance of misses."""
+    parent = await uow.parent(participant_id)
+    if parent is None:
+        raise NotYetKnown(f"participant {participant_id} not known yet")
+    if cycle <= parent.get("cycle", 1):
+        return
+    fresh = {"cycle": cycle, "provider": provider, "language": language}
+    await uow.save_parent({**parent, **fresh, "learning_completed_at": None, "misses": 0, "attended_at": None})

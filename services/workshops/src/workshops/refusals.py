@@ -1,8 +1,8 @@
 """Domain refusals as RFC 9457 problems, worded for the person who meets them. Reasons (`type`)
 are stable; the words may improve."""
 
-from ptfc.problems import Problem
-from workshops.domain import Refused
+from ptfc.problems import Problem, not_found
+from workshops.domain import Refused, Unknown
 
 # One answer for every session a parent cannot book, word for word, whatever the reason (full,
 # cancelled, another provider's, their co-parent's…): it must never tell where a co-parent is.
@@ -44,7 +44,9 @@ WORDS: dict[str, tuple[int, str]] = {
 }
 
 
-def problem(refused: Refused) -> Problem:
+def problem(refused: Refused | Unknown) -> Problem:
+    if isinstance(refused, Unknown):
+        return not_found(refused.what)
     if refused.reason == "session-unavailable":
         return Problem(UNAVAILABLE[0], refused.reason, UNAVAILABLE[1], UNAVAILABLE[2])
     status, title = WORDS.get(refused.reason, (409, "Not possible"))

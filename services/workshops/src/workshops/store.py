@@ -3,37 +3,34 @@
 - `parents`: `_id` = participant_id; only what the rules need, from `referral.created`
   (first name, gender, language, adjustments, availability, provider, the co-parents' ids,
   the FCA's subject) and from learning; never an email, phone or family name.
-- `sessions`: what provider staff created; `booked` counts taken seats and is the guard every
-  booking increments in its transaction, so concurrent bookings conflict and retry.
+- `sessions`: what provider staff created; `booked` counts taken seats: every booking saves it in
+  its transaction, so concurrent bookings of one session conflict and retry.
 - `bookings`: one per parent per session; at most one `booked` per parent (unique index).
 - `waitlist`: `_id` = participant_id; the patterns and formats that suit, and since when.
 - `followups`, `concerns`, `concern_reads`: calls after the workshop; safeguarding records and
   who read them.
+- `withdrawals`: when each referral (`<referral_id>:*`) or parent (`<referral_id>:<participant_id>`)
+  was withdrawn, so a `referral.created` the withdrawal overtook opens no booking.
 """
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
 from bson import ObjectId
 from bson.errors import InvalidId
 from pymongo import ASCENDING, IndexModel
+from pymongo.asynchronous.database import AsyncDatabase
 
-from ptfc.clock import utc
-from ptfc.events import (
-    FollowupScheduled,
-    SessionPart,
-    WorkshopAttended,
-    WorkshopBooked,
-    WorkshopCancelled,
-    WorkshopMissed,
-)
+from ptfc.events import EventData
+from ptfc.pagination import PageParams
 from ptfc.store import Tx
 from workshops import domain
 from workshops.config import Settings
+from workshops.domain import TAKEN
 
 PARENTS, SESSIONS, BOOKINGS, WAITLIST = "parents", "sessions", "bookings", "waitlist"
-FOLLOWUPS, CONCERNS, CONCERN_READS = "followups", "concerns", "concern_reads"
-TAKEN = ["booked", "attended", "missed"]  # a booking in one of these holds (or held) a seat
+FOLLOWUPS, CONCERNS, CONCERN_READS, WITHDRAWALS = "followups", "concerns", "concern_reads", "withdrawals"
 
 INDEXES: dict[str, list[IndexModel]] = {
     PARENTS: [IndexModel("referral_id")],
@@ -56,6 +53,7 @@ INDEXES: dict[str, list[IndexModel]] = {
     ],
     CONCERNS: [IndexModel("referral_id")],
     CONCERN_READS: [IndexModel([("concern_id", ASCENDING), ("at", ASCENDING)])],
+    WITHDRAWALS: [IndexModel("withdrawn_at")],  # also creates the collection before a transaction writes it
 }
 
 
@@ -66,302 +64,134 @@ def oid(value: str) -> ObjectId | None:
         return None
 
 
-# ---- turning documents into what the rules see ------------------------------------------------
+class UnitOfWork:
+    """`domain.UnitOfWork` on MongoDB: every read and write inside one transaction (`Tx`). A save
+    replaces the document read earlier in the same transaction, so a concurrent change to it
+    is a write conflict and the driver runs the whole unit again."""
 
+    def __init__(self, tx: Tx) -> None:
+        self.tx, self.db, self.s = tx, tx.db, tx.session
 
-def seeker_of(parent: dict, wish: dict | None = None, chosen: bool = False) -> domain.Seeker:
-    """`chosen`: the parent picks the session themselves, so their availability does not filter
-    (it guides the allocator, which chooses for them)."""
-    patterns = frozenset(wish["patterns"]) if wish and wish.get("patterns") else None
-    if chosen:
-        patterns = frozenset(domain.PATTERNS)
-    formats = frozenset(wish["formats"]) if wish and wish.get("formats") else None
-    return domain.Seeker(
-        participant_id=parent["_id"],
-        provider=parent["provider"],
-        language=parent["language"],
-        interpreter=parent.get("interpreter"),
-        in_person=parent.get("in_person", False),
-        gender=parent.get("gender"),
-        patterns=patterns or domain.patterns_for(parent.get("availability", [])),
-        formats=formats or frozenset({"online", "in_person"}),
-        co_parents=frozenset(parent.get("co_parents", [])),
-        since=utc(wish["since"]) if wish else None,
-    )
+    def now(self) -> datetime:
+        return self.tx.clock.now()
 
+    def new_id(self) -> ObjectId:
+        return ObjectId()
 
-def slot_of(session: dict, members: set[str] | None = None) -> domain.Slot:
-    """`members` are the parents the rules must know by id (co-parents); the rest count as seats."""
-    members = members or set()
-    return domain.Slot(
-        session_id=str(session["_id"]),
-        provider=session["provider"],
-        format=session["format"],
-        pattern=session["pattern"],
-        language=session["language"],
-        interpreters=domain.interpreters_of(session.get("interpreters", [])),
-        capacity=session["capacity"],
-        starts_at=utc(session["starts_at"]),
-        members=set(members),
-        others=max(0, session["booked"] - len(members)),
-    )
+    async def _by_id(self, collection: str, id_: Any) -> dict | None:
+        return id_ and await self.db[collection].find_one({"_id": id_}, session=self.s)
 
+    async def _replace(self, collection: str, doc: dict) -> None:
+        await self.db[collection].replace_one({"_id": doc["_id"]}, doc, upsert=True, session=self.s)
 
-def course_of(parent: dict | None) -> domain.Course:
-    if parent is None or "provider" not in parent:  # its referral has not reached us yet
-        return domain.Course(False, False, False, False, 0)
-    return domain.Course(
-        learning_completed=parent.get("learning_completed_at") is not None,
-        withdrawn=parent.get("withdrawn", False),
-        booked=parent.get("booking_id") is not None,
-        attended=parent.get("attended_at") is not None,
-        misses=parent.get("misses", 0),
-    )
+    async def parent(self, participant_id: str) -> dict | None:
+        return await self._by_id(PARENTS, participant_id)
 
+    async def parents_of(self, referral_id: str, participant_ids: list[str] | None) -> list[dict]:
+        query: dict[str, Any] = {"referral_id": referral_id}
+        if participant_ids is not None:
+            query["_id"] = {"$in": participant_ids}
+        return await self.db[PARENTS].find(query, session=self.s).to_list()
 
-async def co_parent_sessions(tx_or_db: Any, parent: dict, session: Any = None) -> set[str]:
-    """The sessions a co-parent is booked in or has sat in (never shown: only used to exclude)."""
-    db, s = (tx_or_db.db, tx_or_db.session) if isinstance(tx_or_db, Tx) else (tx_or_db, session)
-    query = {"participant_id": {"$in": parent.get("co_parents", [])}, "status": {"$in": TAKEN}}
-    return {b["session_id"] for b in await db[BOOKINGS].find(query, {"session_id": 1}, session=s).to_list()}
+    async def save_parent(self, parent: dict) -> None:
+        await self._replace(PARENTS, parent)
 
+    async def merge_parent(self, participant_id: str, fields: dict, if_new: dict) -> None:
+        changes = {"$set": fields} | ({"$setOnInsert": if_new} if if_new else {})
+        await self.db[PARENTS].update_one({"_id": participant_id}, changes, upsert=True, session=self.s)
 
-# ---- booking -----------------------------------------------------------------------------------
+    async def session(self, session_id: str) -> dict | None:
+        return await self._by_id(SESSIONS, oid(session_id))
 
+    async def add_session(self, session: dict) -> None:
+        await self.db[SESSIONS].insert_one(session, session=self.s)
 
-def booked_event(parent: dict, session: dict, booking_id: str) -> WorkshopBooked:
-    venue = session.get("venue")
-    return WorkshopBooked(
-        referral_id=parent["referral_id"],
-        participant_id=parent["_id"],
-        booking_id=booking_id,
-        session_id=str(session["_id"]),
-        parts=[SessionPart(starts_at=p["starts_at"], ends_at=p["ends_at"]) for p in session["parts"]],
-        mode=session["format"],
-        video_link=session.get("video_link"),
-        venue=", ".join(venue[k] for k in ("name", "address", "postcode")) if venue else None,
-        rebooking=parent.get("misses", 0) > 0,
-    )
+    async def save_session(self, session: dict) -> None:
+        await self._replace(SESSIONS, session)
 
+    async def booking(self, booking_id: str) -> dict | None:
+        return await self._by_id(BOOKINGS, oid(booking_id))
 
-def next_reminder(parts: list[dict], settings: Settings, now: datetime) -> datetime | None:
-    ahead = [utc(p["starts_at"]) - settings.reminder_before for p in parts]
-    ahead = [t for t in ahead if t > now]
-    return min(ahead) if ahead else None
-
-
-async def book(tx: Tx, settings: Settings, participant_id: str, session_id: str) -> dict:
-    """Book this parent into this session, or refuse. Every way a session cannot be booked is the
-    same `session-unavailable`, so a refusal never tells where a co-parent is."""
-    s, now = tx.session, tx.clock.now()
-    parent = await tx.db[PARENTS].find_one({"_id": participant_id}, session=s)
-    domain.check_may_book(course_of(parent), settings.max_misses)
-    sid = oid(session_id)
-    session = sid and await tx.db[SESSIONS].find_one({"_id": sid, "status": "scheduled"}, session=s)
-    if not session:
-        raise domain.Refused("session-unavailable")
-    co_parents = parent.get("co_parents", [])
-    together = await tx.db[BOOKINGS].find_one(
-        {"session_id": session_id, "participant_id": {"$in": co_parents}, "status": {"$in": TAKEN}}, session=s
-    )
-    slot = slot_of(session, {together["participant_id"]} if together else set())
-    if not domain.bookable(slot, seeker_of(parent, chosen=True), now, settings.cancel_cutoff):
-        raise domain.Refused("session-unavailable")
-    # The seat: a conditional increment of the session's counter. Two bookings of one session
-    # write the same document, so the later transaction conflicts, retries and sees the first.
-    taken = await tx.db[SESSIONS].update_one(
-        {"_id": sid, "status": "scheduled", "booked": {"$lt": session["capacity"]}}, {"$inc": {"booked": 1}}, session=s
-    )
-    if not taken.modified_count:
-        raise domain.Refused("session-unavailable")
-    booking = {
-        "_id": ObjectId(),
-        "session_id": session_id,
-        "participant_id": participant_id,
-        "referral_id": parent["referral_id"],
-        "cycle": parent.get("cycle", 1),
-        "status": "booked",
-        "marks": {},
-        "reminder_due": next_reminder(session["parts"], settings, now),
-        "created_at": now,
-    }
-    await tx.db[BOOKINGS].insert_one(booking, session=s)
-    await tx.db[PARENTS].update_one({"_id": participant_id}, {"$set": {"booking_id": str(booking["_id"])}}, session=s)
-    await tx.db[WAITLIST].delete_one({"_id": participant_id}, session=s)
-    await tx.emit(booked_event(parent, session, str(booking["_id"])), parent["referral_id"])
-    return booking
-
-
-async def cancel_booking(tx: Tx, booking: dict, reason: str) -> None:
-    """Free the seat and tell the parent (notifications words it by `reason`)."""
-    s = tx.session
-    done = await tx.db[BOOKINGS].update_one(
-        {"_id": booking["_id"], "status": "booked"}, {"$set": {"status": "cancelled", "reminder_due": None}}, session=s
-    )
-    if not done.modified_count:
-        return
-    await tx.db[SESSIONS].update_one({"_id": ObjectId(booking["session_id"])}, {"$inc": {"booked": -1}}, session=s)
-    await tx.db[PARENTS].update_one(
-        {"_id": booking["participant_id"], "booking_id": str(booking["_id"])}, {"$set": {"booking_id": None}}, session=s
-    )
-    await tx.emit(
-        WorkshopCancelled(**booking_ids(booking), reason=reason),
-        booking["referral_id"],
-    )
-
-
-def booking_ids(booking: dict) -> dict:
-    return {
-        "referral_id": booking["referral_id"],
-        "participant_id": booking["participant_id"],
-        "booking_id": str(booking["_id"]),
-        "session_id": booking["session_id"],
-    }
-
-
-async def join_waitlist(tx: Tx, participant_id: str, patterns: list[str], formats: list[str]) -> dict:
-    wish = {"patterns": patterns, "formats": formats}
-    await tx.db[WAITLIST].update_one(
-        {"_id": participant_id},
-        {"$set": wish, "$setOnInsert": {"since": tx.clock.now()}},
-        upsert=True,
-        session=tx.session,
-    )
-    return await tx.db[WAITLIST].find_one({"_id": participant_id}, session=tx.session)
-
-
-# ---- attendance and its outcome ---------------------------------------------------------------
-
-
-async def record_mark(tx: Tx, settings: Settings, session: dict, participant_id: str, part: int, mark: str) -> dict:
-    """One part's attendance for one parent. Both parts attended emits `workshop.attended` at
-    once (it is final); a miss waits for the session to close, so it can still be corrected."""
-    s = tx.session
-    booking = await tx.db[BOOKINGS].find_one(
-        {"session_id": str(session["_id"]), "participant_id": participant_id, "status": {"$in": TAKEN}}, session=s
-    )
-    if booking is None:
-        raise domain.Refused("not-in-session")
-    if booking["status"] != "booked":
-        if booking["marks"].get(str(part)) == mark:
-            return booking  # the same thing again: acts once
-        raise domain.Refused("attendance-final")
-    marks = {**booking["marks"], str(part): mark}
-    changes: dict[str, Any] = {f"marks.{part}": mark}
-    if domain.outcome(marks) == "attended":
-        now = tx.clock.now()
-        changes |= {"status": "attended", "reminder_due": None, "attended_at": now}
-        await tx.db[PARENTS].update_one(
-            {"_id": participant_id}, {"$set": {"attended_at": now, "booking_id": None}}, session=s
-        )
-        await tx.emit(WorkshopAttended(**booking_ids(booking), attended_at=now), booking["referral_id"])
-        await schedule_followup(tx, settings, session, booking, now)
-    await tx.db[BOOKINGS].update_one({"_id": booking["_id"], "status": "booked"}, {"$set": changes}, session=s)
-    return {**booking, **changes, "marks": marks}
-
-
-async def mark_missed(tx: Tx, booking: dict, settings: Settings) -> None:
-    """At the session's close: a booking not attended in full is a miss (an unrecorded part too)."""
-    s = tx.session
-    parent = await tx.db[PARENTS].find_one_and_update(
-        {"_id": booking["participant_id"]},
-        {"$inc": {"misses": 1}, "$set": {"booking_id": None}},
-        return_document=True,
-        session=s,
-    )
-    await tx.db[BOOKINGS].update_one(
-        {"_id": booking["_id"]}, {"$set": {"status": "missed", "reminder_due": None}}, session=s
-    )
-    misses = parent["misses"] if parent else 1
-    offered = domain.rebooking_offered(misses, settings.max_misses)
-    await tx.emit(
-        WorkshopMissed(**booking_ids(booking), misses=misses, rebooking_offered=offered), booking["referral_id"]
-    )
-
-
-# ---- follow-up calls ---------------------------------------------------------------------------
-
-
-async def schedule_followup(tx: Tx, settings: Settings, session: dict, booking: dict, attended_at: datetime) -> None:
-    """Consenting parents in the sample get a call within the window, by a facilitator of the provider."""
-    parent = await tx.db[PARENTS].find_one({"_id": booking["participant_id"]}, session=tx.session)
-    if not parent or parent.get("consent") is not True:
-        return
-    if not domain.sampled(parent["_id"], settings.followup_one_in, settings.followup_salt):
-        return
-    followup = {
-        "_id": ObjectId(),
-        "participant_id": parent["_id"],
-        "referral_id": parent["referral_id"],
-        "provider": session["provider"],
-        "session_id": str(session["_id"]),
-        "facilitator": domain.assignee(parent["_id"], session["facilitators"]),
-        "due_by": attended_at + settings.followup_within,
-        "status": "scheduled",
-        "created_at": attended_at,
-    }
-    await tx.db[FOLLOWUPS].insert_one(followup, session=tx.session)
-    event = FollowupScheduled(
-        referral_id=parent["referral_id"],
-        participant_id=parent["_id"],
-        followup_id=str(followup["_id"]),
-        due_by=followup["due_by"],
-    )
-    await tx.emit(event, parent["referral_id"])
-
-
-def aggregate(provider: str, done: list[dict], min_cell: int) -> Any:
-    """Calls made, reach rate and each item's distribution; distributions only from `min_cell`
-    answers, so no single parent's answers can be read off."""
-    from workshops.views import FollowupOutcomes, ItemDistribution
-
-    answered = [d["answers"] for d in done if d.get("reached") and d.get("answers")]
-    reached = sum(1 for d in done if d.get("reached"))
-    items = None
-    if len(answered) >= min_cell:
-        items = {
-            key: ItemDistribution(
-                question=question, counts={str(v): sum(1 for a in answered if a.get(key) == v) for v in domain.SCALE}
-            )
-            for key, question in domain.MEASURE.items()
+    async def bookings_in(self, session_id: str, statuses: Iterable[str], participant_ids: list[str]) -> list[dict]:
+        query = {
+            "session_id": session_id,
+            "participant_id": {"$in": participant_ids},
+            "status": {"$in": list(statuses)},
         }
-    rate = round(reached / len(done), 3) if done else None
-    return FollowupOutcomes(
-        provider=provider, calls_made=len(done), reached=reached, reach_rate=rate, items=items, min_cell=min_cell
-    )
+        return await self.db[BOOKINGS].find(query, session=self.s).to_list()
+
+    async def all_bookings_in(self, session_id: str, statuses: Iterable[str]) -> list[dict]:
+        query = {"session_id": session_id, "status": {"$in": list(statuses)}}
+        return await self.db[BOOKINGS].find(query, session=self.s).to_list()
+
+    async def bookings_of(self, participant_ids: list[str], statuses: Iterable[str]) -> list[dict]:
+        query = {"participant_id": {"$in": participant_ids}, "status": {"$in": list(statuses)}}
+        return await self.db[BOOKINGS].find(query, session=self.s).to_list()
+
+    async def add_booking(self, booking: dict) -> None:
+        await self.db[BOOKINGS].insert_one(booking, session=self.s)
+
+    async def save_booking(self, booking: dict) -> None:
+        await self._replace(BOOKINGS, booking)
+
+    async def wish(self, participant_id: str) -> dict | None:
+        return await self._by_id(WAITLIST, participant_id)
+
+    async def save_wish(self, wish: dict) -> None:
+        await self._replace(WAITLIST, wish)
+
+    async def drop_wishes(self, participant_ids: list[str]) -> None:
+        await self.db[WAITLIST].delete_many({"_id": {"$in": participant_ids}}, session=self.s)
+
+    async def followup(self, followup_id: str) -> dict | None:
+        return await self._by_id(FOLLOWUPS, oid(followup_id))
+
+    async def followups_of(self, participant_id: str, status: str) -> list[dict]:
+        query = {"participant_id": participant_id, "status": status}
+        return await self.db[FOLLOWUPS].find(query, session=self.s).to_list()
+
+    async def add_followup(self, followup: dict) -> None:
+        await self.db[FOLLOWUPS].insert_one(followup, session=self.s)
+
+    async def save_followup(self, followup: dict) -> None:
+        await self._replace(FOLLOWUPS, followup)
+
+    async def concern(self, concern_id: str) -> dict | None:
+        return await self._by_id(CONCERNS, oid(concern_id))
+
+    async def add_concern(self, concern: dict) -> None:
+        await self.db[CONCERNS].insert_one(concern, session=self.s)
+
+    async def add_concern_read(self, read: dict) -> None:
+        await self.db[CONCERN_READS].insert_one(read, session=self.s)
+
+    async def record_withdrawal(self, referral_id: str, participant_ids: list[str], at: datetime) -> None:
+        for who in participant_ids or ["*"]:  # no ids: the whole referral
+            await self.db[WITHDRAWALS].update_one(
+                {"_id": f"{referral_id}:{who}"}, {"$min": {"withdrawn_at": at}}, upsert=True, session=self.s
+            )
+
+    async def withdrawn(self, referral_id: str, participant_id: str) -> bool:
+        ids = [f"{referral_id}:*", f"{referral_id}:{participant_id}"]
+        for mark in ids:
+            # A write to the very documents a withdrawal writes: if the two race, their transactions
+            # conflict and the retried one sees the other, instead of both committing unaware.
+            await self.db[WITHDRAWALS].update_one(
+                {"_id": mark}, {"$set": {"checked": True}}, upsert=True, session=self.s
+            )
+        query = {"_id": {"$in": ids}, "withdrawn_at": {"$exists": True}}
+        return await self.db[WITHDRAWALS].find_one(query, session=self.s) is not None
+
+    async def emit(self, event: EventData, correlation_id: str) -> None:
+        await self.tx.emit(event, correlation_id)
 
 
-# ---- sessions ------------------------------------------------------------------------------------
+# ---- reads for the routes ------------------------------------------------------------------------
 
 
-def new_session(
-    body: dict, parts: list[tuple[datetime, datetime]], caller: Any, now: datetime, settings: Settings
-) -> dict:
-    doc = {
-        "_id": ObjectId(),
-        "provider": caller.provider,
-        "status": "scheduled",
-        "format": body["format"],
-        "video_link": body["video_link"] if body["format"] == "online" else None,
-        "venue": body["venue"] if body["format"] == "in_person" else None,
-        "pattern": body["pattern"],
-        "capacity": body["capacity"],
-        "booked": 0,
-        "language": body["language"],
-        "interpreters": body["interpreters"],
-        "facilitators": sorted(set(body["facilitators"])),
-        "created_by": caller.sub,
-        "created_at": now,
-    }
-    return doc | timing(parts, settings)
-
-
-def timing(parts: list[tuple[datetime, datetime]], settings: Settings) -> dict:
-    return {
-        "parts": [{"starts_at": s, "ends_at": e} for s, e in parts],
-        "starts_at": parts[0][0],
-        "closes_at": parts[-1][1] + settings.attendance_window,
-    }
+async def session(db: AsyncDatabase, session_id: str) -> dict | None:
+    sid = oid(session_id)
+    return sid and await db[SESSIONS].find_one({"_id": sid})
 
 
 def session_filters(starts_from: datetime | None, starts_to: datetime | None, **equal: str | None) -> dict:
@@ -370,70 +200,44 @@ def session_filters(starts_from: datetime | None, starts_to: datetime | None, **
     return query | ({"starts_at": between} if between else {})
 
 
-async def change_session(tx: Tx, settings: Settings, session: dict, changes: dict) -> dict:
-    if session["status"] != "scheduled":
-        raise domain.Refused("session-closed", "Only a scheduled session can change.")
-    changes = {k: v for k, v in changes.items() if v is not None}
-    capacity = changes.get("capacity", session["capacity"])
-    parts = sorted((p["starts_at"], p["ends_at"]) for p in changes.pop("parts", None) or [])
-    if parts:
-        if session["booked"]:
-            raise domain.Refused("session-has-bookings", "Cancel the session and create another to change its times.")
-        domain.check_shape(session["pattern"], parts, capacity, tx.clock.now(), settings.rules)
-        changes |= timing(parts, settings)
-    elif capacity > settings.max_group:
-        raise domain.Refused("capacity-too-large", f"A group has at most {settings.max_group} parents.")
-    if "facilitators" in changes:
-        changes["facilitators"] = sorted(set(changes["facilitators"]))
-    if session["format"] == "online":
-        changes.pop("venue", None)
-    else:
-        changes.pop("video_link", None)
-    # Conditional on the seats taken, so a booking racing a smaller capacity conflicts with it.
-    done = await tx.db[SESSIONS].find_one_and_update(
-        {"_id": session["_id"], "status": "scheduled", "booked": {"$lte": capacity}},
-        {"$set": changes},
-        return_document=True,
-        session=tx.session,
-    )
-    if done is None:
-        raise domain.Refused("capacity-below-bookings", "Fewer places than parents already booked.")
-    return done
+async def sessions_page(db: AsyncDatabase, scope: dict, asked: dict, paging: PageParams) -> list[dict]:
+    query = {**scope, **paging.filter(), **asked}
+    return await db[SESSIONS].find(query).sort("_id", 1).limit(paging.limit).to_list()
 
 
-async def cancel_session(tx: Tx, session: dict) -> dict:
-    """Each booked parent is told (`workshop.cancelled`) and put on the waiting list, so the next
-    fitting seat is booked for them."""
-    if session["status"] == "cancelled":
-        return session
-    if session["status"] != "scheduled":
-        raise domain.Refused("session-closed", "A session that has closed cannot be cancelled.")
-    await tx.db[SESSIONS].update_one({"_id": session["_id"]}, {"$set": {"status": "cancelled"}}, session=tx.session)
-    booked = (
-        await tx.db[BOOKINGS]
-        .find({"session_id": str(session["_id"]), "status": "booked"}, session=tx.session)
-        .to_list()
-    )
-    for booking in booked:
-        await cancel_booking(tx, booking, "session_cancelled")
-        parent = await tx.db[PARENTS].find_one({"_id": booking["participant_id"]}, session=tx.session)
-        patterns = sorted(seeker_of(parent).patterns) if parent else [session["pattern"]]
-        await join_waitlist(tx, booking["participant_id"], patterns, [session["format"]])
-    return await tx.db[SESSIONS].find_one({"_id": session["_id"]}, session=tx.session)
+async def session_participants(db: AsyncDatabase, session_id: str) -> list[tuple[dict, dict]]:
+    """Each parent booked on (or who sat in) the session, with their booking."""
+    bookings = await db[BOOKINGS].find({"session_id": session_id, "status": {"$in": list(TAKEN)}}).to_list()
+    found = await db[PARENTS].find({"_id": {"$in": [b["participant_id"] for b in bookings]}}).to_list()
+    parents = {p["_id"]: p for p in found}
+    return [(parents[b["participant_id"]], b) for b in bookings if b["participant_id"] in parents]
 
 
-def check_open_part(session: dict, part: int, now: datetime) -> None:
-    if session["status"] != "scheduled":
-        raise domain.Refused("session-closed", "Attendance can be recorded until the session closes.")
-    if now < utc(session["parts"][part - 1]["starts_at"]):
-        raise domain.Refused("part-not-started", "Record attendance once the part has started.")
+async def parent(db: AsyncDatabase, participant_id: str) -> dict | None:
+    return await db[PARENTS].find_one({"_id": participant_id})
+
+
+async def wish(db: AsyncDatabase, participant_id: str) -> dict | None:
+    return await db[WAITLIST].find_one({"_id": participant_id})
+
+
+async def co_parent_sessions(db: AsyncDatabase, parent: dict) -> set[str]:
+    """The sessions a co-parent is booked in or has sat in (never shown: only used to exclude)."""
+    query = {"participant_id": {"$in": parent.get("co_parents", [])}, "status": {"$in": list(TAKEN)}}
+    return {b["session_id"] for b in await db[BOOKINGS].find(query, {"session_id": 1}).to_list()}
 
 
 async def offered_sessions(
-    db: Any, settings: Settings, parent: dict, now: datetime, paging: Any, format: str | None, pattern: str | None
+    db: AsyncDatabase,
+    settings: Settings,
+    parent: dict,
+    now: datetime,
+    paging: PageParams,
+    format: str | None,
+    pattern: str | None,
 ) -> tuple[list[dict], str | None]:
-    """The sessions `book` would accept for this parent now, a page at a time."""
-    seeker = seeker_of(parent, chosen=True)
+    """The sessions `domain.book` would accept for this parent now, a page at a time."""
+    seeker = domain.seeker_of(parent, chosen=True)
     avoid = await co_parent_sessions(db, parent)
     query = {"provider": parent["provider"], "status": "scheduled", "starts_at": {"$gt": now + settings.cancel_cutoff}}
     query |= session_filters(None, None, format=format, pattern=pattern)
@@ -449,7 +253,9 @@ async def offered_sessions(
         )
         for doc in batch:
             after = doc["_id"]
-            if str(doc["_id"]) not in avoid and domain.bookable(slot_of(doc), seeker, now, settings.cancel_cutoff):
+            if str(doc["_id"]) not in avoid and domain.bookable(
+                domain.slot_of(doc), seeker, now, settings.cancel_cutoff
+            ):
                 found.append(doc)
                 if len(found) == paging.limit:
                     return found, str(after)
@@ -458,28 +264,73 @@ async def offered_sessions(
     return found, None
 
 
-# ---- safeguarding --------------------------------------------------------------------------------
+async def followups_page(db: AsyncDatabase, scope: dict, paging: PageParams) -> list[tuple[dict, str]]:
+    """Calls in `scope`, each with the parent's first name (the facilitator asks for them by it)."""
+    rows = await db[FOLLOWUPS].find({**scope, **paging.filter()}).sort("_id", 1).limit(paging.limit).to_list()
+    found = await db[PARENTS].find({"_id": {"$in": [r["participant_id"] for r in rows]}}).to_list()
+    names = {p["_id"]: p["given_name"] for p in found}
+    return [(r, names.get(r["participant_id"], "")) for r in rows]
 
 
-async def new_concern(tx: Tx, session: dict, participant_id: str, category: str, details: str, raised_by: str) -> dict:
-    s = tx.session
-    booking = await tx.db[BOOKINGS].find_one(
-        {"session_id": str(session["_id"]), "participant_id": participant_id, "status": {"$in": TAKEN}}, session=s
-    )
-    parent = booking and await tx.db[PARENTS].find_one({"_id": participant_id}, session=s)
-    if not parent:
-        raise domain.Refused("not-in-session", "Raise a concern about a parent booked on this session.")
-    doc = {
-        "_id": ObjectId(),
-        "session_id": str(session["_id"]),
-        "participant_id": participant_id,
-        "referral_id": parent["referral_id"],
-        "fca_id": parent["fca_id"],
-        "provider": session["provider"],
-        "category": category,
-        "details": details,
-        "raised_by": raised_by,
-        "raised_at": tx.clock.now(),
+async def completed_followups(db: AsyncDatabase, provider: str) -> list[dict]:
+    query = {"provider": provider, "status": "completed"}
+    return await db[FOLLOWUPS].find(query, {"reached": 1, "answers": 1}).to_list()
+
+
+async def concern(db: AsyncDatabase, concern_id: str) -> dict | None:
+    cid = oid(concern_id)
+    return cid and await db[CONCERNS].find_one({"_id": cid})
+
+
+async def concern_reads(db: AsyncDatabase, concern_id: str) -> list[dict]:
+    return await db[CONCERN_READS].find({"concern_id": concern_id}).sort("at", 1).to_list(1000)
+
+
+# ---- reads for the sweeps ------------------------------------------------------------------------
+
+
+async def reminders_due(db: AsyncDatabase, now: datetime, limit: int) -> list[tuple[str, datetime]]:
+    query = {"status": "booked", "reminder_due": {"$lte": now}}
+    rows = await db[BOOKINGS].find(query, {"reminder_due": 1}).sort("reminder_due", 1).limit(limit).to_list()
+    return [(str(r["_id"]), r["reminder_due"]) for r in rows]
+
+
+async def sessions_closing(db: AsyncDatabase, now: datetime, limit: int) -> list[str]:
+    query = {"status": "scheduled", "closes_at": {"$lte": now}}
+    return [
+        str(r["_id"]) for r in await db[SESSIONS].find(query, {"_id": 1}).sort("closes_at", 1).limit(limit).to_list()
+    ]
+
+
+async def waiting(
+    db: AsyncDatabase, settings: Settings, now: datetime
+) -> tuple[list[domain.Seeker], list[domain.Slot]]:
+    """What the allocator needs: the waiting parents who may still book (earliest first), and the
+    sessions with free seats they might take, each with the co-parents already in it."""
+    wishes = await db[WAITLIST].find().sort("since", 1).limit(2000).to_list()
+    if not wishes:
+        return [], []
+    parents = {p["_id"]: p for p in await db[PARENTS].find({"_id": {"$in": [w["_id"] for w in wishes]}}).to_list()}
+    seekers = [
+        domain.seeker_of(parents[w["_id"]], w)
+        for w in wishes
+        if w["_id"] in parents and domain.may_book(parents[w["_id"]], settings.max_misses)
+    ]
+    if not seekers:
+        return [], []
+    query = {
+        "provider": {"$in": sorted({s.provider for s in seekers})},
+        "status": "scheduled",
+        "starts_at": {"$gt": now + settings.cancel_cutoff},
+        "$expr": {"$lt": ["$booked", "$capacity"]},
     }
-    await tx.db[CONCERNS].insert_one(doc, session=s)
-    return doc
+    sessions = await db[SESSIONS].find(query).sort("starts_at", 1).limit(5000).to_list()
+    taken = {
+        "session_id": {"$in": [str(s["_id"]) for s in sessions]},
+        "participant_id": {"$in": sorted({c for s in seekers for c in s.co_parents})},
+        "status": {"$in": list(TAKEN)},
+    }
+    members: dict[str, set[str]] = {}
+    for b in await db[BOOKINGS].find(taken, {"session_id": 1, "participant_id": 1}).to_list():
+        members.setdefault(b["session_id"], set()).add(b["participant_id"])
+    return seekers, [domain.slot_of(s, members.get(str(s["_id"]))) for s in sessions]

@@ -6,6 +6,7 @@ from datetime import datetime
 from pydantic import BaseModel
 
 from ptfc.clock import utc
+from workshops.domain import MEASURE, SCALE
 
 
 class PartView(BaseModel):
@@ -202,4 +203,36 @@ def concern_created(doc: dict) -> ConcernCreated:
         participant_id=doc["participant_id"],
         category=doc["category"],
         raised_at=utc(doc["raised_at"]),
+    )
+
+
+def wish_view(wish: dict) -> WaitlistView:
+    return WaitlistView(patterns=wish["patterns"], formats=wish["formats"], since=utc(wish["since"]))
+
+
+def concern_view(doc: dict) -> ConcernView:
+    return ConcernView(
+        **concern_created(doc).model_dump(),
+        referral_id=doc["referral_id"],
+        details=doc["details"],
+        raised_by=doc["raised_by"],
+    )
+
+
+def outcomes(provider: str, done: list[dict], min_cell: int) -> FollowupOutcomes:
+    """Calls made, reach rate and each item's distribution; distributions only from `min_cell`
+    answers, so no single parent's answers can be read off."""
+    answered = [d["answers"] for d in done if d.get("reached") and d.get("answers")]
+    reached = sum(1 for d in done if d.get("reached"))
+    items = None
+    if len(answered) >= min_cell:
+        items = {
+            key: ItemDistribution(
+                question=question, counts={str(v): sum(1 for a in answered if a.get(key) == v) for v in SCALE}
+            )
+            for key, question in MEASURE.items()
+        }
+    rate = round(reached / len(done), 3) if done else None
+    return FollowupOutcomes(
+        provider=provider, calls_made=len(done), reached=reached, reach_rate=rate, items=items, min_cell=min_cell
     )
