@@ -153,3 +153,47 @@ def test_nats_and_mongodb_admit_only_their_clients(overlay):
     for service in BACKENDS:
         labels = one(resources, "Deployment", service)["spec"]["template"]["metadata"]["labels"]
         assert labels["ptfc.io/nats-client"] == labels["ptfc.io/mongodb-client"] == "true"
+
+
+def test_prod_serves_tls_on_the_nats_client_port_and_every_client_trusts_the_cluster_ca(tmp_path):
+    prod = render("overlays/prod")
+    files = by_prefix(prod, "ConfigMap", "nats-config")["data"]
+    paths = dict(re.findall(r"^\s*(cert_file|key_file|ca_file):\s*(\S+)", files["tls.conf"], re.M))
+    assert set(paths) == {"cert_file", "key_file", "ca_file"}, files["tls.conf"]
+    # the server's certificate and key are mounted from the Secret nats-tls where tls.conf reads them
+    nats = pod_spec(one(prod, "StatefulSet", "nats"))
+    mounts = {m["mountPath"]: m["name"] for m in nats["containers"][0]["volumeMounts"]}
+    secrets = {v["name"]: v.get("secret", {}).get("secretName") for v in nats["volumes"]}
+    for path in paths.values():
+        assert secrets[mounts[str(Path(path).parent)]] == "nats-tls", path
+    # every NATS client (services and the streams Job) checks the server against the cluster's CA
+    clients = [r for r in prod if r["kind"] in ("Deployment", "Job") and r["metadata"]["name"] != "mongo-init"]
+    clients = [r for r in clients if pod_spec(r)["containers"][0].get("env") and r["metadata"]["name"] != "hub"]
+    assert {r["metadata"]["name"] for r in clients} >= {*BACKENDS, "ptfc-streams"}
+    for resource in clients:
+        spec = pod_spec(resource)
+        env = {e["name"]: e.get("value") for e in spec["containers"][0]["env"]}
+        if "NATS_URL" not in env:
+            continue
+        ca = Path(env["PTFC_NATS_CA_FILE"])
+        mounted = {m["mountPath"]: m["name"] for m in spec["containers"][0]["volumeMounts"]}
+        volume = next(v for v in spec["volumes"] if v["name"] == mounted[str(ca.parent)])
+        assert volume["secret"]["secretName"] == "nats-ca", resource["metadata"]["name"]
+    # development stays plain (one node on a developer's cluster); its tls.conf turns nothing on
+    assert "tls {" not in by_prefix(render("overlays/dev"), "ConfigMap", "nats-config")["data"]["tls.conf"]
+    # and the real server accepts the prod configuration with real certificates in place
+    sys.path.insert(0, str(ROOT / "tests" / "integration"))
+    from test_bus_security import certificates
+
+    certificates(tmp_path)
+    tls = files["tls.conf"]
+    for key, name in (("cert_file", "server.pem"), ("key_file", "server-key.pem"), ("ca_file", "ca.pem")):
+        tls = tls.replace(paths[key], str(tmp_path / name))
+    for name, text in {**files, "tls.conf": tls}.items():
+        (tmp_path / name).write_text(text)
+    users = [*BACKENDS, "streams-admin", "partner"]
+    env = {"POD_NAME": "nats-0", **{"NATS_PASSWORD_" + u.upper().replace("-", "_"): "x" for u in users}}
+    done = subprocess.run(
+        [str(NATS_SERVER), "-c", str(tmp_path / "nats.conf"), "-t"], capture_output=True, text=True, env=env
+    )
+    assert done.returncode == 0, done.stderr

@@ -4,7 +4,6 @@ from datetime import datetime
 
 from fastapi import FastAPI
 
-from learning import pages
 from learning.api import router
 from learning.config import Settings
 from learning.handlers import make_handlers
@@ -38,5 +37,4 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         sweeps=SWEEPS,
         clock=clock,
     )
-    app.include_router(pages.router)
     return app
