@@ -20,10 +20,11 @@ ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "partner_consumer.py"
 
 
-def partner_credentials(var: Path) -> list[str]:
-    """The demo partner's own bus identity, as `ptfc up` generates it (NATS requires one)."""
+def partner_credentials(var: Path) -> dict[str, str]:
+    """The demo partner's own bus identity, as `ptfc up` generates it (NATS requires one), in the
+    environment variables the example reads (a password may start with `-`: not an argument)."""
     passwords = json.loads((var / "nats-auth" / "credentials.json").read_text())
-    return ["--user", "partner", "--password", passwords["partner"]]
+    return {"PARTNER_NATS_USER": "partner", "PARTNER_NATS_PASSWORD": passwords["partner"]}
 
 
 def other_free_ports(count: int, taken: set[int]) -> list[int]:
@@ -39,6 +40,7 @@ def other_free_ports(count: int, taken: set[int]) -> list[int]:
 def start_platform(var: Path) -> tuple[subprocess.Popen, dict[str, int], int]:
     """`ptfc up` on free ports. Another process on this machine may take a port between our check
     and the start: then it says so at once, and we try other ports (never a failure of ours)."""
+    said = []
     for _ in range(3):
         where = ports(free_base_port())
         nats_port, mongodb_port, mail_port = other_free_ports(3, taken=set(where.values()))
@@ -58,7 +60,8 @@ def start_platform(var: Path) -> tuple[subprocess.Popen, dict[str, int], int]:
         os.killpg(up.pid, signal.SIGINT)
         up.communicate(timeout=60)
         assert "already in use" in lines[-1], "".join(lines)
-    raise AssertionError("no free ports for ptfc up after three tries")
+        said.append(lines[-1])
+    raise AssertionError(f"no free ports for ptfc up after three tries: {said}")
 
 
 def test_the_example_consumer_receives_referral_created_from_a_running_platform(tmp_path):
@@ -72,8 +75,9 @@ def test_the_example_consumer_receives_referral_created_from_a_running_platform(
         referral_id = created.json()["id"]
 
         consumer = [sys.executable, str(EXAMPLE), "--url", f"nats://127.0.0.1:{nats_port}"]
-        consumer += [*partner_credentials(tmp_path), "--count", "1", "--timeout", "60"]
-        run = subprocess.run(consumer, capture_output=True, text=True, timeout=120)
+        consumer += ["--count", "1", "--timeout", "60"]
+        env = os.environ | partner_credentials(tmp_path)
+        run = subprocess.run(consumer, capture_output=True, text=True, timeout=120, env=env)
         assert run.returncode == 0, run.stdout + run.stderr
         [event] = [json.loads(line) for line in run.stdout.splitlines()]
         assert event["type"] == "referral.created" and event["correlation_id"] == referral_id
