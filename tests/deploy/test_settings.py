@@ -32,6 +32,7 @@ REQUIRED_IN_PROD = {
     | {
         "PTFC_LINK_SEAL_KEY",
         "PTFC_CONTACT_SEAL_KEY",
+        "PTFC_WEBHOOK_SEAL_KEY",
         "PTFC_HUB_URL",
         "PTFC_SMTP_HOST",
         "PTFC_SMTP_PORT",

@@ -5,7 +5,6 @@ import asyncio
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -17,20 +16,7 @@ import pytest
 from ptfc.dev.servers import free_port
 from ptfc.dev.up import HUB, ports
 from ptfc.programme import SERVICES
-
-
-def free_base_port() -> int:
-    """A base whose six ports (hub and services) are all free: tests never take fixed ports."""
-    for _ in range(50):
-        base = free_port()
-        if base + 6 < 65535 and all(_free(p) for p in ports(base).values()):
-            return base
-    raise RuntimeError("no six free ports in a row")
-
-
-def _free(port: int) -> bool:
-    with socket.socket() as s:
-        return s.connect_ex(("127.0.0.1", port)) != 0
+from ptfc.testing.servers import free_base_port
 
 
 async def refused_without_credentials(port: int, var) -> None:

@@ -38,7 +38,8 @@ def deployed_nats(tmp_path):
     conf = (DEPLOY / "nats.conf").read_text()
     conf = re.sub(r"^cluster \{.*?^\}\n", "", conf, flags=re.M | re.S).replace("/data", str(tmp_path / "data"))
     (tmp_path / "nats.conf").write_text(conf)
-    (tmp_path / "auth.conf").write_text((DEPLOY / "auth.conf").read_text())
+    for name in ("auth.conf", "tls.conf"):  # what nats.conf includes (tls.conf: development's, no TLS)
+        (tmp_path / name).write_text((DEPLOY / name).read_text())
     passwords = {user: secrets.token_hex(8) for user in USERS}
     env = {"POD_NAME": "nats-0", **{"NATS_PASSWORD_" + u.upper().replace("-", "_"): p for u, p in passwords.items()}}
     port = free_port()

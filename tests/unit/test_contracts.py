@@ -60,3 +60,22 @@ async def test_asyncapi_documents_pass_the_reference_parser(tmp_path):
     result = subprocess.run(["node", str(VALIDATOR / "validate.mjs"), *files], capture_output=True, text=True)  # noqa: ASYNC221
     assert result.returncode == 0, result.stdout + result.stderr
     assert all(diagnostics == [] for diagnostics in json.loads(result.stdout).values()), result.stdout
+
+
+@pytest.mark.parametrize("service", list(SERVICES))
+def test_every_request_body_has_examples_that_its_schema_accepts(service):
+    from jsonschema import Draft202012Validator
+
+    doc = importlib.import_module(f"{service}.app").create_app().openapi()
+    for path, item in doc["paths"].items():
+        for method, operation in item.items():
+            if "requestBody" not in operation:
+                continue
+            schema = operation["requestBody"]["content"]["application/json"]["schema"]
+            refs = [s["$ref"] for s in schema.get("anyOf", [schema]) if "$ref" in s]
+            [ref] = refs
+            found = doc["components"]["schemas"][ref.rsplit("/", 1)[-1]].get("examples")
+            assert found, f"{service}: {method.upper()} {path} has no example"
+            validator = Draft202012Validator({"$ref": ref, "components": doc["components"]})
+            for example in found:
+                assert not list(validator.iter_errors(example)), (method, path, example)

@@ -32,7 +32,8 @@ IdempotencyKey = Annotated[
 ]
 
 Work = Callable[[Tx], Awaitable[tuple[int, dict[str, Any]]]]
-CREDENTIALS = ("access_token", "refresh_token")  # answer fields kept out of the stored record
+# Answer fields kept out of the stored record: session tokens, and a webhook's signing secret.
+CREDENTIALS = ("access_token", "refresh_token", "secret")
 
 
 def fingerprint(payload: Any) -> str:
@@ -63,7 +64,8 @@ async def once(store: Store, key: str | None, scope: str, payload: Any, work: Wo
                 409,
                 "credential-not-replayed",
                 "Already done",
-                "This request succeeded before. Its credential is not kept, so it cannot be sent again: sign in anew.",
+                "This request succeeded before. Its credential is not kept, so it cannot be sent again: "
+                "ask for a new one (sign in anew; register a webhook endpoint again).",
             )
         return JSONResponse(stored["body"], stored["status"], headers={"Idempotent-Replayed": "true"})
 

@@ -39,7 +39,8 @@ def page_params(
     ] = None,
 ) -> PageParams:
     try:
-        after = ObjectId(cursor) if cursor else None
+        # An empty cursor is a wrong one too (the schema's pattern says so), not the first page.
+        after = ObjectId(cursor) if cursor is not None else None
     except InvalidId as error:
         raise Problem(400, "invalid-cursor", "Invalid cursor", "Use the `next_cursor` of a previous page.") from error
     return PageParams(limit=limit, after=after)

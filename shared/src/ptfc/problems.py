@@ -11,6 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pymongo.errors import ConnectionFailure, PyMongoError
 from starlette.exceptions import HTTPException
+from starlette.routing import Route
 
 log = logging.getLogger("ptfc.problems")
 
@@ -70,6 +71,16 @@ def unavailable(error: Exception) -> bool:
     return isinstance(error, ConnectionFailure) or (isinstance(error, PyMongoError) and error.timeout)
 
 
+def allowed_methods(request: Request) -> str:
+    """Every method some route serves on this path. Starlette's own `Allow` names only the methods
+    of the first route matching the path, when a path has one route per method."""
+    methods: set[str] = set()
+    for route in request.app.router.routes:
+        if isinstance(route, Route) and route.methods and route.path_regex.match(request.url.path):
+            methods |= route.methods
+    return ", ".join(sorted(methods))
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(Problem)
     async def on_problem(request: Request, exc: Problem) -> JSONResponse:
@@ -91,7 +102,10 @@ def install(app: FastAPI) -> None:
         reason, title = _STATUS_REASONS.get(exc.status_code, ("http-error", "Request failed"))
         detail = exc.detail if isinstance(exc.detail, str) and exc.detail.casefold() != title.casefold() else ""
         # Keep the exception's headers: a 405 must say which methods are allowed (`Allow`).
-        return respond(Problem(exc.status_code, reason, title, detail), request, exc.headers)
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:
+            headers["Allow"] = allowed_methods(request)
+        return respond(Problem(exc.status_code, reason, title, detail), request, headers)
 
     @app.exception_handler(Exception)
     async def on_error(request: Request, exc: Exception) -> JSONResponse:

@@ -24,6 +24,7 @@ DEV_EMAIL_LOOKUP_KEY = "ptfc-local-email-lookup-key-never-use-in-production"
 DEV_DEAD_LETTER_SEAL_KEY = "ptfc-local-dead-letter-seal-key-never-use-in-production"
 DEV_CONTACT_SEAL_KEY = "ptfc-local-contact-seal-key-never-use-in-production"
 DEV_WORKSHOPS_SEAL_KEY = "ptfc-local-workshops-seal-key-never-use-in-production"
+DEV_WEBHOOK_SEAL_KEY = "ptfc-local-webhook-seal-key-never-use-in-production"
 
 DEV_KEYS = {
     DEV_JWT_PRIVATE_KEY,
@@ -33,6 +34,7 @@ DEV_KEYS = {
     DEV_DEAD_LETTER_SEAL_KEY,
     DEV_CONTACT_SEAL_KEY,
     DEV_WORKSHOPS_SEAL_KEY,
+    DEV_WEBHOOK_SEAL_KEY,
 }
 # The secrets each service holds, beyond those every service holds (COMMON_SECRETS): only these
 # must be set outside development. A service not listed (a test probe) must set them all.
@@ -42,7 +44,13 @@ SECRETS: dict[str, list[str]] = {
     "learning": ["email_lookup_key", "link_seal_key", "link_seal_previous_keys", "jwt_private_key"],
     "workshops": ["workshops_seal_key", "workshops_seal_previous_keys"],
     "plans": [],
-    "notifications": ["link_seal_key", "link_seal_previous_keys", "contact_seal_key", "contact_seal_previous_keys"],
+    "notifications": [
+        "link_seal_key",
+        "link_seal_previous_keys",
+        "contact_seal_key",
+        "contact_seal_previous_keys",
+        "webhook_seal_key",
+    ],
 }
 
 

@@ -8,7 +8,7 @@ from pydantic import BaseModel, Field, StringConstraints
 
 from learning.content import Module
 from learning.domain import ModuleStatus
-from ptfc.models import Request
+from ptfc.models import Request, examples, integer
 from ptfc.programme import Language as Language  # the routes' `?lang=` and response fields use it
 
 Status = Literal["active", "completed", "withdrawn", "missed", "superseded"]
@@ -19,6 +19,8 @@ Status = Literal["active", "completed", "withdrawn", "missed", "superseded"]
 class Activate(Request):
     token: str = Field(min_length=1, max_length=200)
 
+    model_config = examples({"token": "the-token-from-the-link"})
+
 
 class SignIn(Request):
     email: str = Field(
@@ -28,9 +30,13 @@ class SignIn(Request):
         description="The address the welcome letter was sent to.",
     )
 
+    model_config = examples({"email": "alex@example.org"})
+
 
 class Progress(Request):
-    section: int = Field(ge=1, le=50, description="The section (from 1) the parent has reached.")
+    section: integer(ge=1, le=50, description="The section (from 1) the parent has reached.")  # type: ignore[valid-type]
+
+    model_config = examples({"section": 3})
 
 
 ItemId = Annotated[str, StringConstraints(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9_-]+$")]
@@ -42,12 +48,22 @@ class Completion(Request):
         default_factory=dict,
         max_length=20,
         description="Quiz: question id → option id. Reflection: prompt id → the parent's words (not kept).",
+        # Pydantic documents the key pattern as `patternProperties`, which leaves other keys open:
+        # say what is checked, that every key matches and every value is a string.
+        json_schema_extra={
+            "propertyNames": {"minLength": 1, "maxLength": 40, "pattern": "^[A-Za-z0-9_-]+$"},
+            "additionalProperties": False,
+        },
     )
+
+    model_config = examples({"answers": {"q1": "b", "q2": "a"}})
 
 
 class Extension(Request):
-    days: int = Field(ge=1, le=30)
+    days: integer(ge=1, le=30)  # type: ignore[valid-type]
     reason: str = Field(min_length=1, max_length=500)
+
+    model_config = examples({"days": 5, "reason": "The parent was in hospital."})
 
 
 # ---- content ---------------------------------------------------------------------------------

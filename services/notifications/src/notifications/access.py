@@ -5,7 +5,7 @@ from typing import Any
 
 from pymongo.asynchronous.database import AsyncDatabase
 
-from notifications.store import DELIVERIES
+from notifications.store import DELIVERIES, ENDPOINTS
 from ptfc.auth import Caller
 from ptfc.store import find_or_404
 
@@ -20,3 +20,9 @@ def visible(caller: Caller) -> dict[str, Any]:
 
 async def visible_notification(db: AsyncDatabase, caller: Caller, notification_id: str) -> dict[str, Any]:
     return await find_or_404(db, DELIVERIES, notification_id, "notification", visible(caller))
+
+
+async def webhook_endpoint(db: AsyncDatabase, caller: Caller, endpoint_id: str) -> dict[str, Any]:
+    """Webhook endpoints are operations' alone: they hold a partner's secret."""
+    caller.require("ops")
+    return await find_or_404(db, ENDPOINTS, endpoint_id, "webhook endpoint")

@@ -1,26 +1,41 @@
-"""HTTP routes: the delivery log for operations and FCAs, one notification, and resend.
+"""HTTP routes: the delivery log for operations and FCAs, one notification, and resend; partners'
+webhook endpoints for operations (register, list, disable, deliveries, replay).
 Who may see what is in access.py; what a resend copies, and when, in domain.py."""
 
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
+from fastapi.responses import JSONResponse
 
 from notifications import domain, store
-from notifications.access import visible, visible_notification
+from notifications.access import visible, visible_notification, webhook_endpoint
 from notifications.refusals import problem
-from notifications.schemas import Notification
-from notifications.views import view
+from notifications.schemas import (
+    Notification,
+    ReplayIn,
+    ReplayStarted,
+    Webhook,
+    WebhookCreated,
+    WebhookDelivery,
+    WebhookIn,
+    WebhookStatus,
+)
+from notifications.views import view, webhook_created, webhook_delivery_view, webhook_view
 from ptfc.auth import CurrentCaller
 from ptfc.idempotency import IdempotencyKey, once
 from ptfc.pagination import Page, Paging
 from ptfc.runtime import RuntimeDep
+from ptfc.sealing import seal
 from ptfc.store import Tx
 
-router = APIRouter(prefix="/notifications", tags=["notifications"])
+router = APIRouter()
+deliveries = APIRouter(prefix="/notifications", tags=["notifications"])
+webhooks = APIRouter(prefix="/webhooks", tags=["webhooks"])
 NotificationId = Annotated[str, Path(min_length=24, max_length=24, pattern=r"^[0-9a-f]{24}$")]
+EndpointId = Annotated[str, Path(min_length=24, max_length=24, pattern=r"^[0-9a-f]{24}$")]
 
 
-@router.get("", response_model=Page[Notification])
+@deliveries.get("", response_model=Page[Notification])
 async def delivery_log(
     rt: RuntimeDep,
     caller: CurrentCaller,
@@ -32,12 +47,12 @@ async def delivery_log(
     return Page(items=[view(r, caller) for r in rows], next_cursor=paging.next_cursor(rows))
 
 
-@router.get("/{notification_id}", response_model=Notification)
+@deliveries.get("/{notification_id}", response_model=Notification)
 async def one_notification(rt: RuntimeDep, caller: CurrentCaller, notification_id: NotificationId) -> Notification:
     return view(await visible_notification(rt.store.db, caller, notification_id), caller)
 
 
-@router.post(
+@deliveries.post(
     "/{notification_id}/resend",
     status_code=202,
     response_model=Notification,
@@ -57,3 +72,75 @@ async def resend(rt: RuntimeDep, caller: CurrentCaller, notification_id: Notific
 
     scope = f"resend:{caller.role}:{caller.sub}:{notification_id}"
     return await once(rt.store, key, scope, {"notification_id": notification_id}, work)
+
+
+# ---- webhooks (role ops) -------------------------------------------------------------------------
+
+
+@webhooks.post("", status_code=201, response_model=WebhookCreated)
+async def register_webhook(rt: RuntimeDep, caller: CurrentCaller, body: WebhookIn, key: IdempotencyKey = None):
+    """Register a partner's endpoint and the events it wants. The answer holds its signing secret, once."""
+    caller.require("ops")
+    if refused := domain.webhook_url_refusal(body.url, rt.settings.webhook_allow_local_http):
+        raise problem(refused)
+
+    async def work(tx: Tx) -> tuple[int, dict[str, Any]]:
+        secret = domain.new_webhook_secret()
+        endpoint = {"_id": store.new_id(), **body.model_dump(), "enabled": True, "created_at": tx.clock.now()}
+        sealed = seal(rt.settings.webhook_seal_key, secret)
+        await store.add_endpoint(tx, {**endpoint, "sealed_secret": sealed, "by": caller.sub})
+        return 201, webhook_created(endpoint, secret).model_dump(mode="json")
+
+    return await once(rt.store, key, f"webhook:{caller.sub}", body.model_dump(mode="json"), work)
+
+
+@webhooks.get("", response_model=Page[Webhook])
+async def list_webhooks(rt: RuntimeDep, caller: CurrentCaller, paging: Paging) -> Page[Webhook]:
+    caller.require("ops")
+    rows = await store.endpoints_page(rt.store.db, paging)
+    return Page(items=[webhook_view(r) for r in rows], next_cursor=paging.next_cursor(rows))
+
+
+@webhooks.get("/{endpoint_id}", response_model=Webhook)
+async def one_webhook(rt: RuntimeDep, caller: CurrentCaller, endpoint_id: EndpointId) -> Webhook:
+    return webhook_view(await webhook_endpoint(rt.store.db, caller, endpoint_id))
+
+
+@webhooks.post("/{endpoint_id}/disable", response_model=Webhook)
+async def disable_webhook(rt: RuntimeDep, caller: CurrentCaller, endpoint_id: EndpointId) -> Webhook:
+    """Stop posting to this endpoint; what is queued for it fails as `endpoint disabled`."""
+    endpoint = await webhook_endpoint(rt.store.db, caller, endpoint_id)
+    return webhook_view(await rt.store.run(lambda tx: store.disable_endpoint(tx, endpoint["_id"], tx.clock.now())))
+
+
+@webhooks.get("/{endpoint_id}/deliveries", response_model=Page[WebhookDelivery])
+async def webhook_deliveries(
+    rt: RuntimeDep, caller: CurrentCaller, endpoint_id: EndpointId, paging: Paging, status: WebhookStatus | None = None
+) -> Page[WebhookDelivery]:
+    """Each POST of an event to this endpoint: pending (with its next try), sent, or failed and why."""
+    endpoint = await webhook_endpoint(rt.store.db, caller, endpoint_id)
+    rows = await store.webhook_deliveries_page(rt.store.db, endpoint["_id"], status, paging)
+    return Page(items=[webhook_delivery_view(r) for r in rows], next_cursor=paging.next_cursor(rows))
+
+
+@webhooks.post("/{endpoint_id}/replay", status_code=202, response_model=ReplayStarted)
+async def replay_webhooks(
+    rt: RuntimeDep, caller: CurrentCaller, endpoint_id: EndpointId, body: ReplayIn, key: IdempotencyKey = None
+) -> JSONResponse:
+    """Send again, in order, every event this endpoint wants that occurred since `since` (as far back
+    as events are kept: 30 days), each with its own `webhook-id`: the event id."""
+    endpoint = await webhook_endpoint(rt.store.db, caller, endpoint_id)
+
+    async def work(tx: Tx) -> tuple[int, dict[str, Any]]:
+        replay = str(store.new_id())
+        events = await store.partner_events_since(
+            tx, endpoint["event_types"], body.since, rt.settings.webhook_replay_max
+        )
+        await store.plan_webhooks(tx, [domain.webhook_delivery(endpoint, e, tx.clock.now(), replay) for e in events])
+        return 202, ReplayStarted(replay=replay, events=len(events)).model_dump(mode="json")
+
+    return await once(rt.store, key, f"replay:{caller.sub}:{endpoint_id}", body.model_dump(mode="json"), work)
+
+
+router.include_router(deliveries)
+router.include_router(webhooks)

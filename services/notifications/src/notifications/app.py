@@ -6,8 +6,8 @@ from notifications.api import router
 from notifications.config import Settings
 from notifications.handlers import make_handlers
 from notifications.store import INDEXES
-from notifications.sweeps import make_sender
-from notifications.transports import Transport, make_transport
+from notifications.sweeps import make_sender, make_webhook_sender
+from notifications.transports import Transport, WebhookPoster, make_transport
 from ptfc.clock import Clock
 from ptfc.service import build_app
 
@@ -22,6 +22,6 @@ def create_app(
         router=router,
         handlers=make_handlers(settings),
         indexes=INDEXES,
-        sweeps=[make_sender(transport or make_transport(settings))],
+        sweeps=[make_sender(transport or make_transport(settings)), make_webhook_sender(WebhookPoster(settings))],
         clock=clock,
     )

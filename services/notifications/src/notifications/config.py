@@ -6,10 +6,10 @@ every message under `var/mail/`."""
 from datetime import timedelta
 from typing import Literal
 
-from pydantic import SecretStr, model_validator
+from pydantic import Field, SecretStr, model_validator
 
 from ptfc.events import PROVIDERS
-from ptfc.settings import ServiceSettings
+from ptfc.settings import DEV_WEBHOOK_SEAL_KEY, ServiceSettings
 
 
 class Settings(ServiceSettings):
@@ -53,6 +53,17 @@ class Settings(ServiceSettings):
     # planned just after a look would otherwise wait a whole interval.
     sweep_interval: timedelta = timedelta(milliseconds=200)
 
+    # webhooks to partners' endpoints: attempts and back-off (doubles each time), the claim lease
+    webhook_attempts: int = 10
+    webhook_backoff: timedelta = timedelta(seconds=30)
+    webhook_timeout: float = 10.0  # seconds for the endpoint to answer
+    webhook_lease: timedelta = timedelta(minutes=2)  # well above webhook_timeout
+    webhook_replay_max: int = 10_000  # events one replay request may queue
+    # Plain http:// to this machine's own address, for development and tests only; never in production.
+    webhook_allow_local_http: bool = False
+    # Seals each endpoint's signing secret at rest (ptfc.sealing): a copy of the database cannot sign.
+    webhook_seal_key: str = Field(DEV_WEBHOOK_SEAL_KEY, min_length=32)
+
     @model_validator(mode="after")
     def _complete(self) -> "Settings":
         missing = [slug for slug in PROVIDERS if not self.provider_inboxes.get(slug)]
@@ -64,6 +75,8 @@ class Settings(ServiceSettings):
             raise ValueError("send_concurrency must be at least 1")
         if self.send_attempts < 1:
             raise ValueError("send_attempts must be at least 1")
+        if self.webhook_lease.total_seconds() <= self.webhook_timeout:
+            raise ValueError("webhook_lease must be longer than webhook_timeout")
         if self.send_lease.total_seconds() <= self.smtp_timeout:
             raise ValueError("send_lease must be longer than smtp_timeout")
         return self

@@ -5,11 +5,17 @@ Privacy rule, enforced here by construction: a message about a parent is planned
 parent's own contact record and the referral's professional details only. The referral's
 other participants are never passed to a template, so no message can name the co-parent."""
 
+import base64
+import hashlib
+import hmac
+import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 from ptfc.events import (
+    EVENTS,
     ActivationExpired,
     ActivationIssued,
     ActivationOverdue,
@@ -435,6 +441,72 @@ def retry_later(attempts: int, backoff: timedelta, now: datetime, error: str) ->
     return Attempt({"status": "pending", "due_at": now + retry_delay(backoff, attempts), "last_error": error})
 
 
+def not_sent(now: datetime, why: str) -> Attempt:
+    """Failed without a try: nothing (no endpoint, no event) left to send it to or with."""
+    return Attempt({"status": "failed", "failed_at": now, "last_error": why}, why)
+
+
 def given_up(now: datetime) -> Attempt:
     """A row claimed past its last attempt: its sender died on that one."""
     return Attempt({"status": "failed", "failed_at": now}, "attempts exhausted")
+
+
+# ---- webhooks: events for partners who cannot hold a NATS connection ---------------------------
+
+# Events that carry sealed material (contact details, sign-in and invitation links): never sent to
+# a partner's endpoint. Every other catalogue event may be, as it is on the stream.
+SEALED_EVENTS = frozenset(
+    {"referral.created", "account.activation_issued", "account.sign_in_link_issued", "plan.shared"}
+)
+WEBHOOK_EVENTS = tuple(sorted(t for t in EVENTS if t not in SEALED_EVENTS))
+SECRET_PREFIX = "whsec_"
+
+
+def webhook_url_refusal(url: str, allow_local_http: bool) -> Refused | None:
+    """Endpoints are HTTPS; plain HTTP only to this machine, and only where a setting allows it."""
+    try:
+        parts = urlsplit(url)
+        local = parts.scheme == "http" and parts.hostname in ("127.0.0.1", "localhost", "::1")
+        if (parts.scheme == "https" and parts.hostname) or (local and allow_local_http):
+            return None
+    except ValueError:  # not an address at all
+        pass
+    return Refused("webhook-url-not-https", "Endpoint must use HTTPS", "Give an https:// address for the endpoint.")
+
+
+def new_webhook_secret() -> str:
+    """A Standard Webhooks signing secret: `whsec_` and 32 random bytes in base64."""
+    return SECRET_PREFIX + base64.b64encode(secrets.token_bytes(32)).decode()
+
+
+def sign_webhook(secret: str, message_id: str, timestamp: int, body: bytes) -> str:
+    """`webhook-signature` per Standard Webhooks: v1, HMAC-SHA256 of `id.timestamp.body`."""
+    key = base64.b64decode(secret.removeprefix(SECRET_PREFIX))
+    signed = f"{message_id}.{timestamp}.".encode() + body
+    return "v1," + base64.b64encode(hmac.new(key, signed, hashlib.sha256).digest()).decode()
+
+
+def partner_view(envelope: dict[str, Any]) -> dict[str, Any]:
+    """What a partner's endpoint receives: the envelope and the data as the event's model has it,
+    only for events without sealed material."""
+    if envelope["type"] in SEALED_EVENTS:
+        raise ValueError(f"{envelope['type']} is not sent to partners")
+    keys = ("event_id", "type", "version", "occurred_at", "correlation_id", "producer", "data")
+    return {k: envelope[k] for k in keys}
+
+
+def webhook_delivery(endpoint: dict[str, Any], event: dict[str, Any], now: datetime, replay: str | None) -> dict:
+    """One POST of one event to one endpoint, due now. Unique per endpoint, event and replay."""
+    return {
+        "key": f"{endpoint['_id']}:{event['_id']}:{replay or 'live'}",
+        "endpoint_id": endpoint["_id"],
+        "event_id": event["_id"],
+        "type": event["type"],
+        "occurred_at": event["occurred_at"],
+        "replay": replay,
+        "status": "pending",
+        "attempts": 0,
+        "due_at": now,
+        "created_at": now,
+        "last_error": None,
+    }

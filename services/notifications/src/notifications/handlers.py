@@ -3,17 +3,29 @@ delivery in the same transaction as the inbox mark. Nothing is sent here: the se
 (sweeps.py) does the SMTP I/O outside any transaction, so a redelivered event plans nothing twice.
 Which event becomes which letter is `domain.plan_messages`; every write is in store.py."""
 
+import json
 import logging
-from typing import Any
+from typing import Any, Union
 
 from notifications import domain, store
 from notifications.attachments import Attachment, calendar, certificate
 from notifications.config import Settings
-from notifications.domain import Inboxes, Planned, Source, plan_invitation, plan_messages, provider_heads_up
+from notifications.domain import (
+    WEBHOOK_EVENTS,
+    Inboxes,
+    Planned,
+    Source,
+    partner_view,
+    plan_invitation,
+    plan_messages,
+    provider_heads_up,
+    webhook_delivery,
+)
 from notifications.links import stand_in
 from notifications.templates import Renderer
 from ptfc.consumer import Handlers, Meta
 from ptfc.events import (
+    EVENTS,
     ActivationExpired,
     ActivationIssued,
     ActivationOverdue,
@@ -109,9 +121,24 @@ class Letters:
         await store.plan(tx, rows)
 
 
+# Every event partners may receive by webhook (none with sealed material): one subscription each.
+PartnerEvent = Union[tuple(EVENTS[t] for t in WEBHOOK_EVENTS)]  # type: ignore[valid-type]  # noqa: UP007
+
+
+async def for_partner_webhooks(data: PartnerEvent, meta: Meta, tx: Tx) -> None:  # type: ignore[valid-type]
+    """Keeps the event as partners may see it (for replays) and plans a POST to each endpoint that wants it."""
+    envelope = {**meta.__dict__, "event_id": str(meta.event_id), "occurred_at": meta.occurred_at.isoformat()}
+    body = json.dumps(partner_view({**envelope, "data": data.model_dump(mode="json")}), separators=(",", ":"))
+    event = {"_id": str(meta.event_id), "type": meta.type, "occurred_at": meta.occurred_at, "body": body}
+    await store.keep_partner_event(tx, {**event, "received_at": tx.clock.now()})
+    endpoints = await store.endpoints_for(tx, meta.type)
+    await store.plan_webhooks(tx, [webhook_delivery(e, event, tx.clock.now(), None) for e in endpoints])
+
+
 def make_handlers(settings: Settings) -> Handlers:
     handlers = Handlers()
     letters = Letters(settings)
+    handlers.on(for_partner_webhooks)
 
     @handlers.on
     async def remember_referral(data: ReferralCreated, meta: Meta, tx: Tx) -> None:

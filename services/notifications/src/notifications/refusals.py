@@ -1,8 +1,10 @@
-"""Domain refusals → RFC 9457 problems. The only one here is about a row's present state: 409."""
+"""Domain refusals → RFC 9457 problems: a row's present state is 409; an endpoint address we will
+not post to is 422."""
 
 from notifications.domain import Refused
 from ptfc.problems import Problem
 
 
 def problem(refused: Refused) -> Problem:
-    return Problem(409, refused.reason, refused.title, refused.detail)
+    status = 422 if refused.reason == "webhook-url-not-https" else 409
+    return Problem(status, refused.reason, refused.title, refused.detail)

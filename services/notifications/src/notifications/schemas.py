@@ -2,9 +2,12 @@
 status and times; an FCA also sees the address and the message."""
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
+
+from notifications.domain import WEBHOOK_EVENTS
+from ptfc.models import DateTime, Request, examples
 
 Status = Literal["pending", "sending", "sent", "failed", "skipped"]
 
@@ -34,3 +37,72 @@ class Notification(BaseModel):
     skip_reason: str | None
     resend_of: str | None
     message: Message | None = Field(None, description="absent for operations, who see no personal data")
+
+
+# ---- webhooks ------------------------------------------------------------------------------------
+
+WebhookEvent = Literal[WEBHOOK_EVENTS]  # type: ignore[valid-type]
+WebhookStatus = Literal["pending", "sending", "sent", "failed"]
+
+
+class WebhookIn(Request):
+    """A partner's endpoint and the events it wants."""
+
+    partner: Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[a-z0-9][a-z0-9-]*$")]
+    url: Annotated[
+        str,
+        Field(
+            min_length=9,
+            max_length=2000,
+            pattern=r"^https?://[^\s]+$",
+            description="An https:// address (http:// only to 127.0.0.1 where the service allows it, for tests).",
+        ),
+    ]
+    event_types: Annotated[list[WebhookEvent], Field(min_length=1, max_length=len(WEBHOOK_EVENTS))]
+
+    model_config = examples(
+        {
+            "partner": "cafcass-cms",
+            "url": "https://cms.cafcass.example/ptfc/webhooks",
+            "event_types": ["course.completed", "course.incomplete"],
+        }
+    )
+
+
+class ReplayIn(Request):
+    since: DateTime = Field(description="Send again every event this endpoint wants that occurred since then.")
+
+    model_config = examples({"since": "2026-11-01T00:00:00Z"})
+
+
+class Webhook(BaseModel):
+    id: str
+    partner: str
+    url: str
+    event_types: list[str]
+    enabled: bool
+    created_at: datetime
+    disabled_at: datetime | None
+
+
+class WebhookCreated(Webhook):
+    secret: str = Field(description="The signing secret (`whsec_...`), shown this once: keep it safe.")
+
+
+class WebhookDelivery(BaseModel):
+    id: str
+    event_id: str = Field(description="Also the `webhook-id` header: drop a repeat by it.")
+    type: str
+    occurred_at: datetime
+    replay: str | None = Field(description="The replay that asked for it; null for a live event.")
+    status: WebhookStatus
+    attempts: int
+    next_attempt_at: datetime | None
+    sent_at: datetime | None
+    failed_at: datetime | None
+    error: str | None = Field(description="The last failure, e.g. `endpoint answered HTTP 500`.")
+
+
+class ReplayStarted(BaseModel):
+    replay: str
+    events: int = Field(description="How many events were queued for the endpoint.")

@@ -6,6 +6,10 @@
 - `invitees`: whom a plan was shared with (from `plan.shared`).
 - `deliveries`: one row per message, unique per (source event, template, recipient); the
   sender sweep claims due rows with a lease and records the outcome.
+- `webhook_endpoints`: partners' HTTPS endpoints, the event types each wants and its signing secret.
+- `partner_events`: every event partners may receive, as they receive it, for replays (expires).
+- `webhook_deliveries`: one row per POST of an event to an endpoint, claimed and retried as
+  `deliveries` are.
 
 Writes that belong to an event or a request take the caller's `Tx`, so they commit with its
 inbox mark or idempotency record."""
@@ -24,6 +28,8 @@ from ptfc.pagination import PageParams
 from ptfc.store import Tx
 
 CONTACTS, REFERRALS, BOOKINGS, INVITEES, DELIVERIES = "contacts", "referrals", "bookings", "invitees", "deliveries"
+ENDPOINTS, PARTNER_EVENTS, WEBHOOK_DELIVERIES = "webhook_endpoints", "partner_events", "webhook_deliveries"
+PARTNER_EVENTS_KEPT = timedelta(days=30)  # as long as the streams keep them: a replay reaches as far back
 
 INDEXES: dict[str, list[IndexModel]] = {
     CONTACTS: [IndexModel("referral_id")],
@@ -34,6 +40,16 @@ INDEXES: dict[str, list[IndexModel]] = {
         IndexModel("key", unique=True),  # one message per source event, template and recipient
         IndexModel([("status", ASCENDING), ("due_at", ASCENDING)]),  # the sender's sweep
         IndexModel([("correlation_id", ASCENDING), ("_id", ASCENDING)]),  # the delivery log
+    ],
+    ENDPOINTS: [IndexModel([("event_types", ASCENDING), ("enabled", ASCENDING)])],
+    PARTNER_EVENTS: [
+        IndexModel([("type", ASCENDING), ("occurred_at", ASCENDING)]),
+        IndexModel("received_at", expireAfterSeconds=int(PARTNER_EVENTS_KEPT.total_seconds())),
+    ],
+    WEBHOOK_DELIVERIES: [
+        IndexModel("key", unique=True),  # one POST per endpoint, event and replay
+        IndexModel([("status", ASCENDING), ("due_at", ASCENDING)]),  # the webhook sweep
+        IndexModel([("endpoint_id", ASCENDING), ("status", ASCENDING), ("_id", ASCENDING)]),
     ],
 }
 
@@ -188,10 +204,13 @@ async def deliveries_page(db: AsyncDatabase, query: dict[str, Any], paging: Page
     return await db[DELIVERIES].find({**query, **paging.filter()}).sort("_id", 1).to_list(paging.limit)
 
 
-async def claim_due(db: AsyncDatabase, now: datetime, lease: timedelta) -> dict[str, Any] | None:
+async def claim_due(
+    db: AsyncDatabase, now: datetime, lease: timedelta, collection: str = DELIVERIES
+) -> dict[str, Any] | None:
     """One due row, marked `sending` with a lease token, its `due_at` moved to the lease's end: two
-    replicas never send the same row, and the row of a sender that died becomes due again."""
-    return await db[DELIVERIES].find_one_and_update(
+    replicas never send the same row, and the row of a sender that died becomes due again. The same
+    for messages (`deliveries`) and webhook POSTs (`webhook_deliveries`)."""
+    return await db[collection].find_one_and_update(
         # `sending` rows are due only once their lease has run out: their sender is gone.
         {"status": {"$in": ["pending", "sending"]}, "due_at": {"$lte": now}},
         {"$set": {"status": "sending", "lease": uuid4().hex, "due_at": now + lease}, "$inc": {"attempts": 1}},
@@ -216,11 +235,67 @@ async def claim_due_many(db: AsyncDatabase, now: datetime, lease: timedelta, lim
     return await db[DELIVERIES].find({"_id": {"$in": ids}, "lease": token}).to_list(limit)
 
 
-async def record_attempt(tx: Tx, row: dict[str, Any], changes: dict[str, Any]) -> bool:
+async def record_attempt(tx: Tx, row: dict[str, Any], changes: dict[str, Any], collection: str = DELIVERIES) -> bool:
     """The outcome of one attempt, only while this sender still holds the lease."""
-    done = await tx.db[DELIVERIES].update_one(
+    done = await tx.db[collection].update_one(
         {"_id": row["_id"], "status": "sending", "lease": row["lease"]},
         {"$set": {**changes, "lease": None}},
         session=tx.session,
     )
     return done.matched_count > 0
+
+
+# ---- webhooks ------------------------------------------------------------------------------------
+
+
+async def keep_partner_event(tx: Tx, event: dict[str, Any]) -> None:
+    await tx.db[PARTNER_EVENTS].update_one(
+        {"_id": event["_id"]}, {"$setOnInsert": event}, upsert=True, session=tx.session
+    )
+
+
+async def endpoints_for(tx: Tx, event_type: str) -> list[dict[str, Any]]:
+    query = {"event_types": event_type, "enabled": True}
+    return await tx.db[ENDPOINTS].find(query, session=tx.session).to_list(None)
+
+
+async def plan_webhooks(tx: Tx, rows: list[dict[str, Any]]) -> None:
+    for row in rows:  # upsert on the unique key, as `plan`: planning twice is a no-op
+        await tx.db[WEBHOOK_DELIVERIES].update_one(
+            {"key": row["key"]}, {"$setOnInsert": row}, upsert=True, session=tx.session
+        )
+
+
+async def add_endpoint(tx: Tx, endpoint: dict[str, Any]) -> None:
+    await tx.db[ENDPOINTS].insert_one(endpoint, session=tx.session)
+
+
+async def disable_endpoint(tx: Tx, endpoint_id: ObjectId, now: datetime) -> dict[str, Any] | None:
+    return await tx.db[ENDPOINTS].find_one_and_update(
+        {"_id": endpoint_id},
+        {"$set": {"enabled": False, "disabled_at": now}},
+        return_document=ReturnDocument.AFTER,
+        session=tx.session,
+    )
+
+
+async def endpoints_page(db: AsyncDatabase, paging: PageParams) -> list[dict[str, Any]]:
+    return await db[ENDPOINTS].find(paging.filter()).sort("_id", 1).to_list(paging.limit)
+
+
+async def webhook_deliveries_page(
+    db: AsyncDatabase, endpoint_id: ObjectId, status: str | None, paging: PageParams
+) -> list[dict[str, Any]]:
+    query = {"endpoint_id": endpoint_id, **({"status": status} if status else {}), **paging.filter()}
+    return await db[WEBHOOK_DELIVERIES].find(query).sort("_id", 1).to_list(paging.limit)
+
+
+async def partner_events_since(tx: Tx, types: list[str], since: datetime, limit: int) -> list[dict[str, Any]]:
+    query = {"type": {"$in": types}, "occurred_at": {"$gte": since}}
+    cursor = tx.db[PARTNER_EVENTS].find(query, {"body": 0}, session=tx.session)
+    return await cursor.sort("occurred_at", 1).to_list(limit)
+
+
+async def endpoint_and_event(db: AsyncDatabase, row: dict[str, Any]) -> tuple[dict | None, dict | None]:
+    endpoint = await db[ENDPOINTS].find_one({"_id": row["endpoint_id"]})
+    return endpoint, await db[PARTNER_EVENTS].find_one({"_id": row["event_id"]})

@@ -18,9 +18,10 @@ from typing import Any
 from notifications import domain, store
 from notifications.domain import Attempt
 from notifications.links import filled
-from notifications.transports import Outgoing, Permanent, Transient, Transport
+from notifications.transports import Outgoing, Permanent, Transient, Transport, WebhookPoster
 from ptfc.events import NotificationFailed, NotificationSent
 from ptfc.runtime import Runtime, Sweep
+from ptfc.sealing import unseal
 from ptfc.store import Tx
 
 log = logging.getLogger("notifications.sweeps")
@@ -109,3 +110,61 @@ def make_sender(transport: Transport) -> Sweep:
                 raise failed  # logged by the sweep loop; that row is sent again when its lease ends
 
     return send_due
+
+
+# ---- webhooks ------------------------------------------------------------------------------------
+
+
+def secret_of(rt: Runtime, endpoint: dict[str, Any]) -> str:
+    return unseal(rt.settings.webhook_seal_key, endpoint["sealed_secret"])
+
+
+async def post_webhook(rt: Runtime, poster: WebhookPoster, row: dict[str, Any]) -> str:
+    """One signed POST of one event to one endpoint (Standard Webhooks), and its outcome recorded
+    while the lease holds. At least once: a crash after the endpoint took it posts it again, with
+    the same `webhook-id` (the event id) for the partner to drop the repeat."""
+    attempts, limit, backoff = row["attempts"], rt.settings.webhook_attempts, rt.settings.webhook_backoff
+    endpoint, event = await store.endpoint_and_event(rt.store.db, row)
+    now = rt.clock.now()
+    if attempts > limit:  # its sender died on the last attempt
+        attempt = domain.given_up(now)
+    elif endpoint is None or not endpoint["enabled"] or event is None:
+        why = "the event expired before it was sent" if event is None else "endpoint disabled"
+        attempt = domain.not_sent(now, why)
+    else:
+        body = event["body"].encode()
+        timestamp = int(now.timestamp())
+        headers = {
+            "webhook-id": event["_id"],
+            "webhook-timestamp": str(timestamp),
+            "webhook-signature": domain.sign_webhook(secret_of(rt, endpoint), event["_id"], timestamp, body),
+        }
+        try:
+            await poster.post(endpoint["url"], body, headers)
+        except Transient as error:
+            attempt = domain.after_attempt(attempts, limit, backoff, rt.clock.now(), str(error), transient=True)
+        else:
+            attempt = domain.after_attempt(attempts, limit, backoff, rt.clock.now())
+
+    async def work(tx: Tx) -> None:
+        if not await store.record_attempt(tx, row, attempt.changes, store.WEBHOOK_DELIVERIES):
+            log.warning("webhook %s: lease lost before its outcome was recorded", row["_id"])
+
+    await rt.store.run(work)
+    if attempt.failed:
+        log.warning("webhook %s to endpoint %s failed: %s", row["event_id"], row["endpoint_id"], attempt.failed)
+    return attempt.changes["status"]
+
+
+def make_webhook_sender(poster: WebhookPoster) -> Sweep:
+    async def post_due_webhooks(rt: Runtime) -> None:
+        """POST what is due to partners' endpoints, up to a batch per round."""
+        for _ in range(rt.settings.send_batch):
+            row = await store.claim_due(
+                rt.store.db, rt.clock.now(), rt.settings.webhook_lease, store.WEBHOOK_DELIVERIES
+            )
+            if row is None:
+                return
+            await post_webhook(rt, poster, row)
+
+    return post_due_webhooks

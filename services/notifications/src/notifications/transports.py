@@ -13,6 +13,7 @@ from email.utils import formatdate, make_msgid
 from typing import Any, Protocol
 
 import aiosmtplib
+import httpx
 
 from notifications.attachments import Attachment
 from notifications.config import Settings
@@ -177,3 +178,20 @@ class NotifyTransport:
 
 def make_transport(settings: Settings) -> Transport:
     return NotifyTransport(settings) if settings.transport == "notify" else SmtpTransport(settings)
+
+
+class WebhookPoster:
+    """POSTs a signed event to a partner's endpoint; any answer but 2xx, or none in time, is a
+    transient failure (retried with back-off until the attempts run out)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.timeout = settings.webhook_timeout
+
+    async def post(self, url: str, body: bytes, headers: dict[str, str]) -> None:
+        try:
+            async with httpx.AsyncClient(timeout=self.timeout, follow_redirects=False) as client:
+                answer = await client.post(url, content=body, headers={"content-type": "application/json", **headers})
+        except httpx.HTTPError as error:
+            raise Transient(f"endpoint unreachable: {type(error).__name__}") from error
+        if not 200 <= answer.status_code < 300:
+            raise Transient(f"endpoint answered HTTP {answer.status_code}")

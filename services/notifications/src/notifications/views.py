@@ -4,7 +4,7 @@ and times; an FCA also sees the address and the message, with sign-in tokens hid
 import re
 from typing import Any
 
-from notifications.schemas import Message, Notification
+from notifications.schemas import Message, Notification, Webhook, WebhookCreated, WebhookDelivery
 from ptfc.auth import Caller
 
 # Links in letters carry single-use tokens (activation, sign-in): whoever holds one acts as the
@@ -40,4 +40,37 @@ def view(doc: dict[str, Any], caller: Caller) -> Notification:
         skip_reason=doc.get("skip_reason"),
         resend_of=doc.get("resend_of"),
         message=message,
+    )
+
+
+def webhook_view(doc: dict[str, Any]) -> Webhook:
+    return Webhook(
+        id=str(doc["_id"]),
+        partner=doc["partner"],
+        url=doc["url"],
+        event_types=doc["event_types"],
+        enabled=doc["enabled"],
+        created_at=doc["created_at"],
+        disabled_at=doc.get("disabled_at"),
+    )
+
+
+def webhook_created(doc: dict[str, Any], secret: str) -> WebhookCreated:
+    """The one answer that shows the signing secret: it is kept only sealed."""
+    return WebhookCreated(**webhook_view(doc).model_dump(), secret=secret)
+
+
+def webhook_delivery_view(doc: dict[str, Any]) -> WebhookDelivery:
+    return WebhookDelivery(
+        id=str(doc["_id"]),
+        event_id=doc["event_id"],
+        type=doc["type"],
+        occurred_at=doc["occurred_at"],
+        replay=doc.get("replay"),
+        status=doc["status"],
+        attempts=doc["attempts"],
+        next_attempt_at=doc["due_at"] if doc["status"] == "pending" else None,
+        sent_at=doc.get("sent_at"),
+        failed_at=doc.get("failed_at"),
+        error=doc.get("last_error"),
     )

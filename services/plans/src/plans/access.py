@@ -5,14 +5,14 @@ reads it. Everyone else, a party who left included, is told it does not exist.""
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, Header, Request
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi import Depends, Request
+from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
-from plans import domain
+from plans import domain, store
 from plans.refusals import problem
 from ptfc.auth import decode_token
 from ptfc.limits import client_address
-from ptfc.problems import forbidden
+from ptfc.problems import Problem, forbidden
 
 
 @dataclass(frozen=True)
@@ -38,21 +38,20 @@ def limit_public(request: Request) -> None:
 
 
 _bearer = HTTPBearer(auto_error=False)
-PlanToken = Annotated[
-    str | None,
-    Header(
-        alias="X-Plan-Token",
-        min_length=1,
-        max_length=200,
-        description="The secret plan token, for a party without a Parent Hub account.",
-    ),
-]
+# A credential, so documented as a security scheme: either it or a bearer token names the caller.
+_plan_token = APIKeyHeader(
+    name="X-Plan-Token",
+    scheme_name="PlanToken",
+    description="The secret plan token, for a party without a Parent Hub account.",
+    auto_error=False,
+)
+PlanToken = Annotated[str | None, Depends(_plan_token)]
 
 
 async def identity(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-    token: PlanToken = None,
+    token: PlanToken,
 ) -> Identity:
     """Who is calling, if anyone: a bearer token, or a plan token (rate limited: tokens are guessed)."""
     if credentials is not None:
@@ -64,7 +63,11 @@ async def identity(
         raise forbidden("Plans are for parents, and for an FCA a parent shared a plan with.")
     if token is not None:
         limit_public(request)
-        return Identity(token_hash=domain.hash_token(token))
+        token_hash = domain.hash_token(token)
+        # A token no plan knows is a wrong credential (401), which says nothing about any plan.
+        if not await store.plan_token_known(request.app.state.rt.store.db, token_hash):
+            raise Problem(401, "invalid-token", "Authentication required", "The plan token is not valid.")
+        return Identity(token_hash=token_hash)
     return Identity()
 
 

@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel
 
 from plans import content, domain, exports, store, views
-from plans.access import Caller, client_of, limit_public, reader_of, require_someone
+from plans.access import Caller, client_of, limit_public, reader_of
 from plans.content import Language
 from plans.refusals import problem
 from plans.schemas import (
@@ -46,6 +46,15 @@ PlanId = Annotated[str, Path(min_length=16, max_length=40, pattern=r"^[A-Za-z0-9
 Lang = Annotated[Language, Query()]
 Limit = Annotated[int, Query(ge=1, le=200)]
 Cursor = Annotated[str | None, Query(max_length=40, pattern=r"^[A-Za-z0-9_-]+$")]
+# Anyone may start a plan or accept an invitation: a credential is used when sent, not required.
+ANYONE = {"security": [{"HTTPBearer": []}, {"PlanToken": []}, {}]}
+
+
+def link(status: str, operation_id: str, **parameters: str) -> dict:
+    """An OpenAPI link from this route's answer to the plan it names (ptfc.openapi adds the rest)."""
+    return {"responses": {status: {"links": {operation_id: {"operationId": operation_id, "parameters": parameters}}}}}
+
+
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 Change = Callable[[store.UnitOfWork], Awaitable[tuple[int, BaseModel]]]
 
@@ -94,6 +103,7 @@ def limit_strangers(request: Request, who: Caller) -> None:
     responses={202: {"model": CoParentPlan, "description": "The co-parent's plan was shared again instead"}},
     tags=["plan"],
     dependencies=[Depends(limit_strangers)],
+    openapi_extra=ANYONE | link("201", "get_plan_plans__plan_id__get", plan_id="$response.body#/plan/id"),
 )
 async def start_plan(request: Request, body: NewPlan, rt: RuntimeDep, who: Caller, key: IdempotencyKey = None):
     """Anyone may start a plan. Without a Parent Hub token, the answer holds a secret plan token
@@ -118,9 +128,8 @@ async def start_plan(request: Request, body: NewPlan, rt: RuntimeDep, who: Calle
 async def my_plans(rt: RuntimeDep, who: Caller, limit: Limit = 50, cursor: Cursor = None) -> Page[PlanSummary]:
     """A programme parent's plans, or the plans parents shared with an FCA. (Someone with a plan
     token has one plan, named by its link.)"""
-    require_someone(who)
-    if who.token_hash:
-        raise Problem(403, "forbidden", "Not allowed", "Only a Parent Hub account or an FCA lists plans.")
+    if not (who.participant_id or who.fca_id):  # a plan token names one plan: it lists none
+        raise Problem(401, "unauthenticated", "Authentication required", "Lists need a Parent Hub or FCA token.")
     rows = await store.plans_of(rt.store.db, who, cursor, limit)
     return Page(items=[summary(r) for r in rows], next_cursor=rows[-1]["_id"] if len(rows) == limit else None)
 
@@ -185,7 +194,13 @@ async def share(plan_id: PlanId, body: Share, rt: RuntimeDep, who: Caller, key: 
     return await write(rt, key, f"{who.key}:share:{plan_id}", body.model_dump(), change)
 
 
-@router.post("/invitations/accept", response_model=Joined, tags=["sharing"], dependencies=[Depends(limit_public)])
+@router.post(
+    "/invitations/accept",
+    response_model=Joined,
+    tags=["sharing"],
+    dependencies=[Depends(limit_public)],
+    openapi_extra=ANYONE | link("200", "get_plan_plans__plan_id__get", plan_id="$response.body#/plan_id"),
+)
 async def join(body: Join, rt: RuntimeDep, who: Caller, key: IdempotencyKey = None):
     """Use a single-use invitation link. A programme co-parent sends their Parent Hub token; anyone
     else gets their own secret plan token, shown this once."""

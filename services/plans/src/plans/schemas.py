@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, Field, StringConstraints
 
 from plans.content import TOPICS, Language
-from ptfc.models import Request
+from ptfc.models import Request, examples, integer
 
 Name = Annotated[str, StringConstraints(min_length=1, max_length=60, pattern=r"^[^\x00-\x1f<>]+$")]
 # Free text may hold line breaks and tabs, but no other control character: Word files cannot hold them.
@@ -22,7 +22,7 @@ Where = Literal["owner", "invitee", "both"]
 
 class Child(Request):
     name: Name = Field(description="A first name or nickname: nothing more is needed.")
-    age: int = Field(ge=0, le=18)
+    age: integer(ge=0, le=18)  # type: ignore[valid-type]
 
 
 class NewPlan(Request):
@@ -31,9 +31,15 @@ class NewPlan(Request):
     children: list[Child] = Field(min_length=1, max_length=10)
     topics: list[TopicKey] = Field(min_length=1, max_length=len(TOPICS))
 
+    model_config = examples(
+        {"display_name": "Alex", "language": "en", "children": [{"name": "Sam", "age": 7}], "topics": ["pets"]}
+    )
+
 
 class MoreTopics(Request):
     topics: list[TopicKey] = Field(min_length=1, max_length=len(TOPICS))
+
+    model_config = examples({"topics": ["pets"]})
 
 
 class Week(Request):
@@ -53,7 +59,7 @@ class ChildWeek(Request):
 
 class PocketMoney(Request):
     child: Name
-    pence_per_week: int = Field(ge=0, le=100_000)
+    pence_per_week: integer(ge=0, le=100_000)  # type: ignore[valid-type]
     paid_by: Payer
 
 
@@ -74,9 +80,18 @@ class Proposal(Request):
     def content(self) -> dict[str, Any]:
         return self.model_dump(mode="json", exclude_none=True, exclude_defaults=False)
 
+    model_config = examples(
+        {
+            "text": "Sam sees both parents every week and we swap at school.",
+            "pets": [{"name": "Rex", "kind": "dog", "kept_by": "owner"}],
+        }
+    )
+
 
 class Acceptance(Request):
-    version: int = Field(ge=1, description="The version you read and accept; a newer one must be read first.")
+    version: integer(ge=1, description="The version you read and accept; a newer one must be read first.")  # type: ignore[valid-type]
+
+    model_config = examples({"version": 1})
 
 
 class Share(Request):
@@ -89,10 +104,14 @@ class Share(Request):
         None, min_length=3, max_length=320, pattern=r"^[^@\s\x00-\x1f<>,;]+@[^@\s\x00-\x1f<>,;]+\.[^@\s\x00-\x1f<>,;]+$"
     )
 
+    model_config = examples({"to": "co_parent"})
+
 
 class Join(Request):
     token: str = Field(min_length=1, max_length=200, description="The token from the invitation link.")
     display_name: Name
+
+    model_config = examples({"token": "the-token-from-the-invitation-link", "display_name": "Chris"})
 
 
 # ---- responses -------------------------------------------------------------------------------

@@ -25,6 +25,7 @@ INDEXES: dict[str, list[IndexModel]] = {
     PLANS: [
         IndexModel([("parties.participant_id", ASCENDING), ("_id", ASCENDING)]),
         IndexModel([("viewers", ASCENDING), ("_id", ASCENDING)]),
+        IndexModel("parties.token_hash", sparse=True),
     ],
     HISTORY: [IndexModel([("plan_id", ASCENDING), ("seq", ASCENDING)], unique=True)],
     INVITATIONS: [
@@ -111,6 +112,11 @@ async def plans_of(db: Any, who: Any, after: str | None, limit: int) -> list[dic
     if after:
         query["_id"] = {"$gt": after}
     return await db[PLANS].find(query).sort("_id", ASCENDING).limit(limit).to_list()
+
+
+async def plan_token_known(db: Any, token_hash: str) -> bool:
+    """Whether some plan has (or had) a party with this plan token."""
+    return await db[PLANS].find_one({"parties.token_hash": token_hash}, {"_id": 1}) is not None
 
 
 async def read_plan(db: Any, plan_id: str) -> dict | None:

@@ -30,9 +30,12 @@ async def test_an_owner_link_works_and_a_guessed_one_or_a_stranger_does_not(kit)
     for url in urls(plan_id):
         assert (await kit.client.get(url, headers=token_auth(token))).status_code == 200, url
     other = await kit.start()
+    guess = token_auth(token[:-2] + ("AA" if not token.endswith("AA") else "BB"))
+    for url in urls(plan_id):  # a token no plan knows is a wrong credential, whatever the plan
+        answer = await kit.client.get(url, headers=guess)
+        assert answer.status_code == 401 and answer.json()["type"].endswith("/invalid-token"), (url, answer.text)
     strangers = [
         token_auth(other["party_token"]),  # a party of another plan
-        token_auth(token[:-2] + ("AA" if not token.endswith("AA") else "BB")),  # a guess
         bearer("parent", "p-someone-else"),
         FCA,  # not shared with them
     ]

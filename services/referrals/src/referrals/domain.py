@@ -189,6 +189,19 @@ def route(region: str) -> str:
     )
 
 
+def _routable(place: str) -> bool:
+    try:
+        refuse_wales("", place)
+        route(place)
+    except Refused:
+        return False
+    return True
+
+
+# Every place the intake rules route, as the API documents them (its schema's `enum`).
+ROUTABLE_REGIONS = tuple(sorted(p for p in FAMILY_ACTION | OTHER_ENGLAND if _routable(p)))
+
+
 def check_intake(court_declined: bool, safeguarding_concerns: bool, court: str, region: str) -> str:
     """Every intake rule in the order a caseworker would want to hear them; returns the provider."""
     refuse_wales(court, region)

@@ -8,8 +8,8 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, Field, StrictBool, field_validator
 
 from ptfc.events import Availability, Language
-from ptfc.models import Request
-from referrals.domain import ParticipantStatus, ReferralStatus
+from ptfc.models import Request, examples, integer
+from referrals.domain import ROUTABLE_REGIONS, ParticipantStatus, ReferralStatus
 
 Email = Annotated[str, Field(min_length=3, max_length=254, pattern=r"^[^@\s<>,;:\"]+@[^@\s<>,;:\"]+\.[^@\s<>,;:\"]+$")]
 Name = Annotated[str, Field(min_length=1, max_length=100)]
@@ -44,7 +44,7 @@ class Fca(Request):
 
 
 class Child(Request):
-    age: Annotated[int, Field(ge=0, le=17, strict=True)]
+    age: integer(ge=0, le=17)  # type: ignore[valid-type]
 
 
 class NewReferral(Request):
@@ -56,20 +56,70 @@ class NewReferral(Request):
     court_email: Email | None = None
     source: Literal["court_order", "fca_request"]
     stage: Literal["before_first_hearing", "first_hearing", "after_first_hearing"]
-    court_declined: StrictBool  # no defaults: a partner must say so, never be assumed
-    safeguarding_concerns: StrictBool
-    region: Annotated[str, Field(min_length=2, max_length=100)]
+    # No defaults: a partner must say so, never be assumed. The schema says `false`, the only value
+    # a referral is taken with; `true` is refused by the intake rules with its own problem type.
+    court_declined: Annotated[
+        StrictBool, Field(description="`true` is refused: 422 `court-declined`.", json_schema_extra={"enum": [False]})
+    ]
+    safeguarding_concerns: Annotated[
+        StrictBool,
+        Field(description="`true` is refused: 422 `safeguarding-concerns`.", json_schema_extra={"enum": [False]}),
+    ]
+    # The places the rules route; they also accept other capitals, punctuation and `&` for `and`,
+    # and refuse the rest with their own problem types (Welsh, ambiguous, outside England, unknown).
+    region: Annotated[
+        str,
+        Field(
+            min_length=2,
+            max_length=100,
+            description=(
+                "An English region, county or city the course is routed by (case and punctuation do not matter). "
+                "Refused: Welsh places (422 `wales-out-of-scope`), areas two providers share (422 "
+                "`region-ambiguous`), places outside England (422 `region-not-in-england`), others (422 "
+                "`region-unknown`)."
+            ),
+            json_schema_extra={"enum": list(ROUTABLE_REGIONS)},
+        ),
+    ]
     fca: Fca
     parents: Annotated[list[Parent], Field(min_length=1, max_length=2)]
     children: Annotated[list[Child], Field(min_length=1, max_length=20)]
+
+    model_config = examples(
+        {
+            "case_number": "MA24P00123",
+            "court": "Manchester Civil Justice Centre",
+            "source": "court_order",
+            "stage": "first_hearing",
+            "court_declined": False,
+            "safeguarding_concerns": False,
+            "region": "greater manchester",
+            "fca": {"name": "Sam Patel", "email": "sam.patel@cafcass.example"},
+            "parents": [
+                {
+                    "given_name": "Alex",
+                    "family_name": "Jones",
+                    "email": "alex@example.org",
+                    "phone": "07700900001",
+                    "preferred_language": "en",
+                    "availability": ["evening", "weekend"],
+                }
+            ],
+            "children": [{"age": 6}, {"age": 9}],
+        }
+    )
 
 
 class Withdrawal(Request):
     reason: Annotated[str, Field(min_length=1, max_length=500)]
 
+    model_config = examples({"reason": "The court discharged the order."})
+
 
 class Reorder(Request):
     reason: Annotated[str, Field(max_length=500)] = ""
+
+    model_config = examples({"reason": "Ordered again at the hearing on 2 March."})
 
 
 # ---- answers -------------------------------------------------------------------------------

@@ -4,7 +4,6 @@ record, then makes one call of `domain` in a unit of work and maps its answer (v
 refusal (refusals)."""
 
 from collections.abc import Awaitable, Callable
-from datetime import datetime
 from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Path, Query
@@ -13,6 +12,7 @@ from pydantic import BaseModel
 
 from ptfc.auth import Caller, CurrentCaller
 from ptfc.idempotency import IdempotencyKey, change_once
+from ptfc.models import DateTime
 from ptfc.pagination import Page, Paging
 from ptfc.problems import Problem, not_found
 from ptfc.runtime import Runtime, RuntimeDep
@@ -93,8 +93,8 @@ async def list_sessions(
     rt: RuntimeDep,
     caller: CurrentCaller,
     paging: Paging,
-    starts_from: Annotated[datetime | None, Query(alias="from")] = None,
-    starts_to: Annotated[datetime | None, Query(alias="to")] = None,
+    starts_from: Annotated[DateTime | None, Query(alias="from")] = None,
+    starts_to: Annotated[DateTime | None, Query(alias="to")] = None,
     format: Format | None = None,
     pattern: Pattern | None = None,
     language: Annotated[str | None, Query(max_length=10)] = None,
@@ -275,8 +275,18 @@ async def outcomes(
 # ---- safeguarding concerns -------------------------------------------------------------------------
 
 
+CONCERN_LINK = {
+    "operationId": "read_concern_concerns__concern_id__get",
+    "parameters": {"concern_id": "$response.body#/id"},
+}
+
+
 @router.post(
-    "/sessions/{session_id}/concerns", status_code=201, response_model=views.ConcernCreated, tags=["safeguarding"]
+    "/sessions/{session_id}/concerns",
+    status_code=201,
+    response_model=views.ConcernCreated,
+    tags=["safeguarding"],
+    openapi_extra={"responses": {"201": {"links": {"read_concern": CONCERN_LINK}}}},
 )
 async def raise_concern(
     session_id: SessionId, body: ConcernIn, rt: RuntimeDep, caller: CurrentCaller, key: IdempotencyKey = None

@@ -2,9 +2,10 @@
 
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictBool, StrictInt
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from ptfc.events import Language
+from ptfc.models import DateTime, Integer, examples, integer
 
 Id = Annotated[str, Field(min_length=1, max_length=100)]
 Text = Annotated[str, Field(min_length=1, max_length=200)]
@@ -24,13 +25,18 @@ class Venue(Strict):
 
 
 class Part(Strict):
-    starts_at: AwareDatetime
-    ends_at: AwareDatetime
+    starts_at: DateTime
+    ends_at: DateTime
 
 
 VideoLink = Annotated[str, Field(pattern=r"^https://[^\s]+$", max_length=500)]
 Interpreters = Annotated[list[Annotated[str, Field(min_length=1, max_length=40)]], Field(max_length=10)]
 Facilitators = Annotated[list[Id], Field(min_length=1, max_length=10)]
+
+
+# The schema says at most 6 (the group size rule); 7 to 1000 pass validation so that the rules
+# refuse them with their own reason (`capacity-too-large`), as they do any other size rule.
+Capacity = integer(ge=1, le=1000, json_schema_extra={"maximum": 6})
 
 
 class SessionIn(Strict):
@@ -39,10 +45,25 @@ class SessionIn(Strict):
     venue: Venue | None = None
     pattern: Pattern
     parts: Annotated[list[Part], Field(min_length=1, max_length=4)]
-    capacity: Annotated[StrictInt, Field(ge=1, le=1000)] = 6  # over 6 is refused by the rules, with its reason
+    capacity: Capacity = 6  # type: ignore[valid-type]
     language: Language = "en"
     interpreters: Interpreters = []
     facilitators: Facilitators
+
+    model_config = examples(
+        {
+            "format": "online",
+            "video_link": "https://meet.example/ptfc-123",
+            "pattern": "daytime",
+            "parts": [
+                {"starts_at": "2030-03-04T09:30:00Z", "ends_at": "2030-03-04T10:45:00Z"},
+                {"starts_at": "2030-03-04T11:00:00Z", "ends_at": "2030-03-04T12:15:00Z"},
+            ],
+            "capacity": 6,
+            "language": "en",
+            "facilitators": ["fac-jo"],
+        }
+    )
 
 
 class SessionPatch(Strict):
@@ -51,22 +72,30 @@ class SessionPatch(Strict):
     video_link: VideoLink | None = None
     venue: Venue | None = None
     parts: Annotated[list[Part], Field(min_length=1, max_length=4)] | None = None
-    capacity: Annotated[StrictInt, Field(ge=1, le=1000)] | None = None
+    capacity: Capacity | None = None  # type: ignore[valid-type]
     interpreters: Interpreters | None = None
     facilitators: Facilitators | None = None
+
+    model_config = examples({"capacity": 5, "interpreters": ["Polish"]})
 
 
 class BookIn(Strict):
     session_id: Annotated[str, Field(min_length=1, max_length=24)]
+
+    model_config = examples({"session_id": "6650f0c2a1b2c3d4e5f60718"})
 
 
 class WaitIn(Strict):
     patterns: Annotated[list[Pattern], Field(min_length=1, max_length=3)]
     formats: Annotated[list[Format], Field(min_length=1, max_length=2)]
 
+    model_config = examples({"patterns": ["daytime", "weekend"], "formats": ["online"]})
+
 
 class ConsentIn(Strict):
     consent: StrictBool
+
+    model_config = examples({"consent": True})
 
 
 class AttendanceIn(Strict):
@@ -74,13 +103,25 @@ class AttendanceIn(Strict):
     part: Literal[1, 2]
     status: Literal["attended", "missed", "left_early"]
 
+    model_config = examples({"participant_id": "6650f0c2a1b2c3d4e5f60719", "part": 1, "status": "attended"})
+
 
 class ConcernIn(Strict):
     participant_id: Id
     category: Category
     details: Annotated[str, Field(min_length=1, max_length=5000)]
 
+    model_config = examples(
+        {
+            "participant_id": "6650f0c2a1b2c3d4e5f60719",
+            "category": "child_at_risk",
+            "details": "What was said, when and by whom.",
+        }
+    )
+
 
 class FollowupOutcomeIn(Strict):
     reached: StrictBool
-    answers: dict[Annotated[str, Field(max_length=40)], StrictInt] | None = Field(default=None, max_length=20)
+    answers: dict[Annotated[str, Field(max_length=40)], Integer] | None = Field(default=None, max_length=20)
+
+    model_config = examples({"reached": False})

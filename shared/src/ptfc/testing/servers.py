@@ -99,3 +99,27 @@ def test_servers(tmp: Path) -> Iterator[Infra]:
     else:
         with _embedded(tmp) as infra:
             yield infra
+
+
+def free_base_port() -> int:
+    """A base port for `ptfc up --base-port` whose six ports (hub and services) are all free:
+    tests never take fixed ports. Drawn below the kernel's ephemeral range (32768 and up), where
+    the ports the servers themselves open while starting are never handed out."""
+    import random
+    import socket
+
+    from ptfc.dev.up import ports
+
+    def free(port: int) -> bool:
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                return False
+            return True
+
+    for _ in range(200):
+        base = random.randrange(20000, 32000)
+        if all(free(p) for p in ports(base).values()):
+            return base
+    raise RuntimeError("no six free ports in a row")

@@ -1,0 +1,188 @@
+"""Signed webhooks for partners without a NATS client, against a real HTTP endpoint on a free port:
+registration by operations, a `course.completed` POSTed and verified with the `standardwebhooks`
+package, retries with back-off through a failing endpoint (visible meanwhile), a final failure,
+disabling, and a replay from a time."""
+
+import asyncio
+import json
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+import pytest
+from standardwebhooks import Webhook
+
+from notifications.app import create_app
+from ptfc.dev.servers import free_port
+from ptfc.testing.events import event
+from ptfc.testing.plugin import bearer, eventually, running
+
+OPS = bearer("ops", "ops-1")
+
+
+@dataclass
+class Received:
+    headers: dict[str, str]
+    body: bytes
+
+
+@dataclass
+class Endpoint:
+    """A partner's endpoint: answers 500 to the first `failures` POSTs, then 204; keeps every POST."""
+
+    failures: int = 0
+    posts: list[Received] = field(default_factory=list)
+    port: int = field(default_factory=free_port)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/hooks"
+
+    async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        head = (await reader.readuntil(b"\r\n\r\n")).decode("latin-1").split("\r\n")
+        headers = {k.strip().lower(): v.strip() for k, v in (h.split(":", 1) for h in head[1:] if ":" in h)}
+        body = await reader.readexactly(int(headers.get("content-length", "0")))
+        self.posts.append(Received(headers, body))
+        status = "500 Internal Server Error" if len(self.posts) <= self.failures else "204 No Content"
+        writer.write(f"HTTP/1.1 {status}\r\ncontent-length: 0\r\nconnection: close\r\n\r\n".encode())
+        await writer.drain()
+        writer.close()
+
+
+@pytest.fixture
+async def endpoint():
+    found = Endpoint()
+    server = await asyncio.start_server(found.handle, "127.0.0.1", found.port)
+    yield found
+    server.close()
+    await server.wait_closed()
+
+
+@pytest.fixture
+def settings(kit):
+    return kit.settings(
+        webhook_allow_local_http=True,
+        webhook_backoff=timedelta(milliseconds=200),
+        webhook_attempts=4,
+        webhook_timeout=2.0,
+        webhook_lease=timedelta(seconds=5),
+    )
+
+
+async def register(client, url: str, types: list[str]) -> dict:
+    answer = await client.post(
+        "/webhooks", json={"partner": "cafcass-cms", "url": url, "event_types": types}, headers=OPS
+    )
+    assert answer.status_code == 201, answer.text
+    return answer.json()
+
+
+def verified(secret: str, post: Received) -> dict:
+    """What the `standardwebhooks` package makes of a POST: raises if the signature is wrong."""
+    return Webhook(secret).verify(post.body, post.headers)
+
+
+async def deliveries(client, endpoint_id: str, **query) -> list[dict]:
+    answer = await client.get(f"/webhooks/{endpoint_id}/deliveries", params=query, headers=OPS)
+    assert answer.status_code == 200, answer.text
+    return answer.json()["items"]
+
+
+async def test_a_signed_course_completed_survives_a_failing_endpoint_and_comes_again_on_replay(kit, settings, endpoint):
+    endpoint.failures = 2
+    app = create_app(settings)
+    async with running(app) as client:
+        hook = await register(client, endpoint.url, ["course.completed"])
+        assert hook["secret"].startswith("whsec_")
+        shown = await client.get(f"/webhooks/{hook['id']}", headers=OPS)
+        assert "secret" not in shown.json()  # shown once, at registration
+        stored = await app.state.rt.store.db.webhook_endpoints.find_one()
+        assert hook["secret"] not in str(stored)  # kept sealed
+
+        completed = await kit.publish(event("course.completed", "r-9", "p-9"))
+        await kit.publish(event("course.incomplete", "r-9", "p-8"))  # not asked for
+
+        async def failing_then_retried() -> list[dict]:
+            rows = await deliveries(client, hook["id"])
+            return rows if rows and rows[0]["attempts"] >= 1 and rows[0]["error"] else []
+
+        [pending] = await eventually(failing_then_retried, timeout=20)
+        assert pending["status"] in ("pending", "sending") and "HTTP 500" in pending["error"]  # visible meanwhile
+
+        await eventually(lambda: _with_status(client, hook["id"], "sent"), timeout=20)
+        assert len(endpoint.posts) == 3  # two failures, then success
+        payload = verified(hook["secret"], endpoint.posts[-1])
+        assert payload["event_id"] == str(completed.event_id) and payload["type"] == "course.completed"
+        assert payload["data"]["referral_id"] == "r-9" and payload["data"]["participant_id"] == "p-9"
+        assert {p.headers["webhook-id"] for p in endpoint.posts} == {str(completed.event_id)}  # the same id each time
+        with pytest.raises(Exception):  # another endpoint's secret does not verify it
+            verified("whsec_" + "A" * 44, endpoint.posts[-1])
+
+        replay = await client.post(
+            f"/webhooks/{hook['id']}/replay",
+            json={"since": (completed.occurred_at - timedelta(minutes=1)).isoformat()},
+            headers=OPS,
+        )
+        assert replay.status_code == 202 and replay.json()["events"] == 1, replay.text
+        await eventually(lambda: _posts(endpoint, 4), timeout=20)
+        again = verified(hook["secret"], endpoint.posts[3])
+        assert again["event_id"] == str(completed.event_id)
+        later = await client.post(
+            f"/webhooks/{hook['id']}/replay",
+            json={"since": (completed.occurred_at + timedelta(minutes=1)).isoformat()},
+            headers=OPS,
+        )
+        assert later.json()["events"] == 0
+
+
+async def test_a_dead_endpoint_fails_visibly_after_its_attempts_and_a_disabled_one_gets_nothing(
+    kit, settings, endpoint
+):
+    endpoint.failures = 100
+    async with running(create_app(settings)) as client:
+        hook = await register(client, endpoint.url, ["learning.deadline_missed"])
+        await kit.publish(event("learning.deadline_missed", "r-1", "p-1"))
+        [failed] = await eventually(lambda: _with_status(client, hook["id"], "failed"), timeout=30)
+        assert failed["attempts"] == 4 and "HTTP 500" in failed["error"] and len(endpoint.posts) == 4
+
+        disabled = await client.post(f"/webhooks/{hook['id']}/disable", headers=OPS)
+        assert disabled.status_code == 200 and disabled.json()["enabled"] is False
+        await kit.publish(event("learning.deadline_missed", "r-2", "p-2"))
+        await asyncio.sleep(1.5)
+        assert len(endpoint.posts) == 4 and len(await deliveries(client, hook["id"])) == 1
+
+
+async def test_only_operations_register_only_https_and_never_an_event_with_sealed_material(kit, settings):
+    async with running(create_app(settings.model_copy(update={"webhook_allow_local_http": False}))) as client:
+        body = {"partner": "p", "url": "http://127.0.0.1:9/x", "event_types": ["course.completed"]}
+        refused = await client.post("/webhooks", json=body, headers=OPS)
+        assert refused.status_code == 422 and refused.json()["type"].endswith("/webhook-url-not-https")
+        body["url"] = "https://cms.partner.example/hooks"
+        assert (await client.post("/webhooks", json=body, headers=bearer("cafcass", "fca-1"))).status_code == 403
+        for sealed in ("referral.created", "account.activation_issued", "account.sign_in_link_issued", "plan.shared"):
+            answer = await client.post("/webhooks", json={**body, "event_types": [sealed]}, headers=OPS)
+            assert answer.status_code == 422, sealed
+        assert (await client.post("/webhooks", json=body, headers=OPS)).status_code == 201
+
+
+async def _with_status(client, endpoint_id: str, status: str) -> list[dict]:
+    return await deliveries(client, endpoint_id, status=status)
+
+
+async def _posts(endpoint: Endpoint, count: int) -> bool:
+    return len(endpoint.posts) >= count
+
+
+def test_the_secret_signs_as_standard_webhooks_says():
+    from notifications.domain import new_webhook_secret, sign_webhook
+
+    secret = new_webhook_secret()
+    body = json.dumps({"a": 1}).encode()
+    signature = sign_webhook(secret, "msg_1", 1_700_000_000, body)
+    wh = Webhook(secret)
+    assert wh.sign("msg_1", _at(1_700_000_000), body.decode()) == signature
+
+
+def _at(seconds: int):
+    from datetime import UTC, datetime
+
+    return datetime.fromtimestamp(seconds, UTC)
