@@ -27,6 +27,7 @@ from notifications.app import create_app as notifications_app
 from notifications.config import Settings as NotificationsSettings
 from plans.app import create_app as plans_app
 from plans.config import Settings as PlansSettings
+from ptfc.dev.servers import free_port
 from ptfc.events import Envelope, LearningCompleted, owner_of
 from ptfc.testing.events import publish, publish_bytes
 from ptfc.testing.mailbox import Mailbox
@@ -81,6 +82,13 @@ EXPECTED: dict[str, dict[tuple[str, str], dict[str, str]]] = {
         ("GET", "/notifications"): row(cafcass="A", ops="A"),
         ("GET", "/notifications/{notification_id}"): row(cafcass="A/H", ops="A"),
         ("POST", "/notifications/{notification_id}/resend"): row(cafcass="A/H", ops="A"),
+        # partners' webhooks: operations only
+        ("GET", "/webhooks"): OPS_ONLY,
+        ("POST", "/webhooks"): OPS_ONLY,
+        ("GET", "/webhooks/{endpoint_id}"): OPS_ONLY,
+        ("GET", "/webhooks/{endpoint_id}/deliveries"): OPS_ONLY,
+        ("POST", "/webhooks/{endpoint_id}/disable"): OPS_ONLY,
+        ("POST", "/webhooks/{endpoint_id}/replay"): OPS_ONLY,
         **PROBES,
         **DEAD_LETTERS,
     },
@@ -267,6 +275,12 @@ BODIES: dict[tuple[str, str, str], Any] = {
         "details": "matrix",
     },
     ("plans", "POST", "/plans/{plan_id}/share"): lambda v: {"to": "email", "email": "friend@example.org"},
+    ("notifications", "POST", "/webhooks"): lambda v: {
+        "partner": "matrix-two",
+        "url": "http://127.0.0.1:9/hook",  # the discard port: nothing is ever delivered there
+        "event_types": ["plan.agreed"],
+    },
+    ("notifications", "POST", "/webhooks/{endpoint_id}/replay"): lambda v: {"since": "2026-01-01T00:00:00Z"},
     ("plans", "POST", "/plans/{plan_id}/topics/{topic}/proposals"): lambda v: {"text": "Weekends with each in turn."},
 }
 QUERIES: dict[tuple[str, str, str], Any] = {
@@ -341,6 +355,10 @@ async def seed(clients: dict, infra, mailbox) -> dict[str, Any]:
         return [n for n in log.json()["items"] if n["status"] == "sent"]
 
     letter = (await eventually(sent, timeout=20))[0]
+    # A partner's webhook endpoint on a closed loopback port, for an event this case never has.
+    hook = {"partner": "matrix", "url": f"http://127.0.0.1:{free_port()}/hook", "event_types": ["plan.agreed"]}
+    endpoint = await clients["notifications"].post("/webhooks", json=hook, headers=bearer("ops", "ops-1"))
+    assert endpoint.status_code == 201, endpoint.text
     return {
         "referral_id": referral_id,
         "participant_id": alex,
@@ -354,6 +372,7 @@ async def seed(clients: dict, infra, mailbox) -> dict[str, Any]:
         "number": 1,
         "provider": PROVIDER,
         "notification_id": letter["id"],
+        "endpoint_id": endpoint.json()["id"],
         "correlation_id": referral_id,
         "parent": parent,
     }
@@ -384,7 +403,9 @@ async def test_every_route_every_role_owner_and_not(make_settings, infra, mailbo
         "learning": learning_app(make_settings(LearningSettings)),
         "workshops": workshops_app(make_settings(WorkshopsSettings)),
         "plans": plans_app(make_settings(PlansSettings)),
-        "notifications": notifications_app(make_settings(NotificationsSettings, smtp_port=mailbox.port, **fast)),
+        "notifications": notifications_app(
+            make_settings(NotificationsSettings, smtp_port=mailbox.port, webhook_allow_local_http=True, **fast)
+        ),
     }
     async with (
         running(apps["referrals"]) as referrals,
