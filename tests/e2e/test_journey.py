@@ -6,8 +6,6 @@ and nothing of the co-parent leaks."""
 import re
 from datetime import UTC, datetime, timedelta
 
-import pytest
-
 from learning.app import create_app as learning_app
 from learning.config import Settings as LearningSettings
 from learning.content import module
@@ -15,7 +13,7 @@ from notifications.app import create_app as notifications_app
 from notifications.config import Settings as NotificationsSettings
 from ptfc.events import Envelope, SessionPart, WorkshopAttended, WorkshopBooked
 from ptfc.testing.events import publish
-from ptfc.testing.mailbox import Mailbox
+from ptfc.testing.mailbox import Mailbox, text_of
 from ptfc.testing.plugin import bearer, eventually, running
 from referrals.app import create_app as referrals_app
 from referrals.config import Settings as ReferralsSettings
@@ -57,25 +55,11 @@ REFERRAL = {
 }
 
 
-@pytest.fixture
-def mailbox():
-    box = Mailbox()
-    box.start()
-    yield box
-    box.stop()
-
-
 def answers(n: int) -> dict[str, str]:
     activity = module(n).activity
     if activity.kind == "quiz":
         return {q.id: q.answer for q in activity.questions}
     return {p.id: "I will keep my children out of our arguments." for p in activity.prompts}
-
-
-def whole(message) -> str:
-    parts = [str(message["Subject"]), str(message["To"])]
-    parts += [p.get_content() for p in message.walk() if p.get_content_type() in ("text/plain", "text/html")]
-    return "\n".join(parts)
 
 
 async def test_a_parent_completes_and_the_court_is_told(make_settings, infra, tap, mailbox):
@@ -99,7 +83,7 @@ async def test_a_parent_completes_and_the_court_is_told(make_settings, infra, ta
 
         # The welcome letter reaches Alex with a working single-use link.
         [welcome] = await eventually(lambda: _mail(mailbox, "alex@example.org"), timeout=20)
-        token = re.search(r"activate\?token=([A-Za-z0-9_\-]+)", whole(welcome)).group(1)
+        token = re.search(r"activate\?token=([A-Za-z0-9_\-]+)", text_of(welcome)).group(1)
         activated = await hub.post("/activate", json={"token": token})
         assert activated.status_code == 200, activated.text
         parent = {"Authorization": f"Bearer {activated.json()['access_token']}"}
@@ -112,10 +96,10 @@ async def test_a_parent_completes_and_the_court_is_told(make_settings, infra, ta
         assert (await hub.post("/sign-in", json={"email": "Alex@Example.org"})).status_code == 202
 
         async def sign_in_mail():
-            return [m for m in mailbox.to("alex@example.org") if "sign-in?token=" in whole(m)]
+            return [m for m in mailbox.to("alex@example.org") if "sign-in?token=" in text_of(m)]
 
         [link] = await eventually(sign_in_mail, timeout=20)
-        token = re.search(r"sign-in\?token=([A-Za-z0-9_\-]+)", whole(link)).group(1)
+        token = re.search(r"sign-in\?token=([A-Za-z0-9_\-]+)", text_of(link)).group(1)
         back = await hub.post("/sign-in/session", json={"token": token})
         assert back.status_code == 200, back.text
         parent = {"Authorization": f"Bearer {back.json()['access_token']}"}
@@ -175,8 +159,8 @@ async def test_a_parent_completes_and_the_court_is_told(make_settings, infra, ta
         assert chris_view["status"] != "completed"
 
     # Nothing sent to one parent holds the other's contact details or name.
-    to_alex = [whole(m) for m in mailbox.to("alex@example.org")]
-    to_chris = [whole(m) for m in mailbox.to("chris@example.org")]
+    to_alex = [text_of(m) for m in mailbox.to("alex@example.org")]
+    to_chris = [text_of(m) for m in mailbox.to("chris@example.org")]
     assert len(to_alex) >= 3 and to_chris  # welcome, e-learning done, booking, certificate…; Chris's welcome
     for text in to_alex:
         for detail in ("chris@example.org", "07700900002", "Chris", "Rowe"):

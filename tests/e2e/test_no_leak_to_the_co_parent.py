@@ -34,6 +34,7 @@ from plans.app import create_app as plans_app
 from plans.config import Settings as PlansSettings
 from ptfc.dev.servers import free_port
 from ptfc.testing.mailbox import Mailbox
+from ptfc.testing.mailbox import text_of as letter_text
 from ptfc.testing.plugin import bearer, eventually
 from referrals.app import create_app as referrals_app
 from referrals.config import Settings as ReferralsSettings
@@ -104,23 +105,6 @@ async def serve(app: Any, port: int | None = None) -> AsyncIterator[str]:
         await task
 
 
-@pytest.fixture
-def mailbox():
-    box = Mailbox()
-    box.start()
-    yield box
-    box.stop()
-
-
-def whole(message) -> str:
-    parts = [str(message["Subject"]), str(message["To"]), str(message["From"]), str(message.get("Reply-To", ""))]
-    for part in message.walk():
-        if part.get_content_type() in ("text/plain", "text/html", "text/calendar"):
-            content = part.get_content()
-            parts.append(content if isinstance(content, str) else content.decode(errors="replace"))
-    return "\n".join(parts)
-
-
 def answers(n: int) -> dict[str, str]:
     activity = module(n).activity
     if activity.kind == "quiz":
@@ -188,10 +172,10 @@ async def test_nothing_chris_can_reach_reveals_alexs_details(make_settings, tap,
         for who, email in (("alex", ALEX["email"]), ("chris", CHRIS["email"])):
 
             async def welcome(email=email):
-                return [m for m in mailbox.to(email) if "activate?token=" in whole(m)]
+                return [m for m in mailbox.to(email) if "activate?token=" in letter_text(m)]
 
             [letter] = await eventually(welcome, timeout=30)
-            token = re.search(r"activate\?token=([A-Za-z0-9_\-]+)", whole(letter)).group(1)
+            token = re.search(r"activate\?token=([A-Za-z0-9_\-]+)", letter_text(letter)).group(1)
             activated = await api.post(f"{learn}/activate", json={"token": token})
             assert activated.status_code == 200, activated.text
             tokens[who] = {"Authorization": f"Bearer {activated.json()['access_token']}"}
@@ -230,10 +214,10 @@ async def test_nothing_chris_can_reach_reveals_alexs_details(make_settings, tap,
         await eventually(shared, timeout=30)
 
         async def invitation():
-            return [m for m in mailbox.to(CHRIS["email"]) if "plans/join?token=" in whole(m)]
+            return [m for m in mailbox.to(CHRIS["email"]) if "plans/join?token=" in letter_text(m)]
 
         [invite] = await eventually(invitation, timeout=30)
-        token = re.search(r"plans/join\?token=([A-Za-z0-9_\-]+)", whole(invite)).group(1)
+        token = re.search(r"plans/join\?token=([A-Za-z0-9_\-]+)", letter_text(invite)).group(1)
         joined = await api.post(
             f"{plans}/invitations/accept", json={"token": token, "display_name": "Dad"}, headers=chris
         )
@@ -306,7 +290,7 @@ async def test_nothing_chris_can_reach_reveals_alexs_details(make_settings, tap,
 
         found = {what: hit for what, answer in reached.items() if (hit := leaks(text_of(answer)))}
         # …every email sent to him…
-        to_chris = [whole(m) for m in mailbox.to(CHRIS["email"])]
+        to_chris = [letter_text(m) for m in mailbox.to(CHRIS["email"])]
         assert len(to_chris) >= 4  # welcome, e-learning done, booking, plan invitation
         found |= {f"email {i}": hit for i, text in enumerate(to_chris) if (hit := leaks(text))}
         # …and every event on the streams, as a partner or anyone on the bus reads them.
@@ -316,8 +300,8 @@ async def test_nothing_chris_can_reach_reveals_alexs_details(make_settings, tap,
         assert not found, found
 
         # The scan does see Alex's details where they belong: in the letters to her.
-        assert leaks("\n".join(whole(m) for m in mailbox.to(ALEX["email"])))
+        assert leaks("\n".join(letter_text(m) for m in mailbox.to(ALEX["email"])))
 
 
 async def _mail_with(box: Mailbox, address: str, fragment: str):
-    return [m for m in box.to(address) if fragment in whole(m)]
+    return [m for m in box.to(address) if fragment in letter_text(m)]

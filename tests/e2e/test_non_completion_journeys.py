@@ -17,7 +17,7 @@ from learning.config import Settings as LearningSettings
 from learning.content import module
 from notifications.app import create_app as notifications_app
 from notifications.config import Settings as NotificationsSettings
-from ptfc.testing.mailbox import Mailbox
+from ptfc.testing.mailbox import Mailbox, text_of
 from ptfc.testing.plugin import bearer, eventually, running
 from referrals.app import create_app as referrals_app
 from referrals.config import Settings as ReferralsSettings
@@ -68,20 +68,6 @@ class MovingClock:
         self.offset += by
 
 
-@pytest.fixture
-def mailbox():
-    box = Mailbox()
-    box.start()
-    yield box
-    box.stop()
-
-
-def whole(message) -> str:
-    parts = [str(message["Subject"]), str(message["To"])]
-    parts += [p.get_content() for p in message.walk() if p.get_content_type() in ("text/plain", "text/html")]
-    return "\n".join(parts)
-
-
 def answers(n: int) -> dict[str, str]:
     activity = module(n).activity
     if activity.kind == "quiz":
@@ -123,7 +109,7 @@ class Journey:
         async def links():
             found = [
                 m.group(1)
-                for m in (re.search(r"activate\?token=([A-Za-z0-9_\-]+)", whole(x)) for x in self.mailbox.to(email))
+                for m in (re.search(r"activate\?token=([A-Za-z0-9_\-]+)", text_of(x)) for x in self.mailbox.to(email))
                 if m
             ]
             return found if len(found) >= letter else []

@@ -15,11 +15,12 @@ from notifications.app import create_app as notifications_app
 from notifications.config import Settings as NotificationsSettings
 from plans.app import create_app as plans_app
 from plans.config import Settings as PlansSettings
+from ptfc.testing.mailbox import text_of
 from ptfc.testing.plugin import eventually, running
 from referrals.app import create_app as referrals_app
 from referrals.config import Settings as ReferralsSettings
 
-from .test_journey import FCA, REFERRAL, mailbox, whole  # noqa: F401 (mailbox is a fixture)
+from .test_journey import FCA, REFERRAL
 
 WEEK = {
     "mon": "owner",
@@ -32,7 +33,7 @@ WEEK = {
 }
 
 
-async def test_co_parents_negotiate_agree_and_download_their_plan(make_settings, infra, tap, mailbox):  # noqa: F811
+async def test_co_parents_negotiate_agree_and_download_their_plan(make_settings, infra, tap, mailbox):
     hub = "https://hub.example"
     referrals = referrals_app(make_settings(ReferralsSettings))
     learning = learning_app(make_settings(LearningSettings, hub_url=hub))
@@ -57,7 +58,7 @@ async def test_co_parents_negotiate_agree_and_download_their_plan(make_settings,
 
         async def session(email: str) -> dict:
             mail = await eventually(lambda: _with(mailbox, email, "activate?token="), timeout=20)
-            token = re.search(r"activate\?token=([A-Za-z0-9_\-]+)", whole(mail[0])).group(1)
+            token = re.search(r"activate\?token=([A-Za-z0-9_\-]+)", text_of(mail[0])).group(1)
             answer = await course.post("/activate", json={"token": token})
             assert answer.status_code == 200, answer.text
             return {"Authorization": f"Bearer {answer.json()['access_token']}"}
@@ -77,8 +78,8 @@ async def test_co_parents_negotiate_agree_and_download_their_plan(make_settings,
 
         # Chris gets the invitation by email, in Polish, and joins with his own Parent Hub session.
         mail = await eventually(lambda: _with(mailbox, "chris@example.org", "plans/join?token="), timeout=20)
-        token = re.search(r"plans/join\?token=([A-Za-z0-9_\-]+)", whole(mail[0])).group(1)
-        assert "Zaproszenie" in whole(mail[0])
+        token = re.search(r"plans/join\?token=([A-Za-z0-9_\-]+)", text_of(mail[0])).group(1)
+        assert "Zaproszenie" in text_of(mail[0])
         joined = await api.post("/invitations/accept", json={"token": token, "display_name": "Tata"}, headers=chris)
         assert joined.status_code == 200, joined.text
 
@@ -107,9 +108,9 @@ async def test_co_parents_negotiate_agree_and_download_their_plan(make_settings,
             view = (await api.get(f"/plans/{plan_id}", headers=who)).text
             assert "@" not in view
 
-    for text in (whole(m) for m in mailbox.to("chris@example.org")):
+    for text in (text_of(m) for m in mailbox.to("chris@example.org")):
         assert "alex@example.org" not in text and "07700900001" not in text
 
 
 async def _with(box, address: str, fragment: str):
-    return [m for m in box.to(address) if fragment in whole(m)]
+    return [m for m in box.to(address) if fragment in text_of(m)]

@@ -6,14 +6,12 @@ carries the other's session or details."""
 import re
 from datetime import UTC, datetime, timedelta
 
-import pytest
-
 from learning.app import create_app as learning_app
 from learning.config import Settings as LearningSettings
 from learning.content import module
 from notifications.app import create_app as notifications_app
 from notifications.config import Settings as NotificationsSettings
-from ptfc.testing.mailbox import Mailbox
+from ptfc.testing.mailbox import Mailbox, text_of
 from ptfc.testing.plugin import bearer, eventually, running
 from referrals.app import create_app as referrals_app
 from referrals.config import Settings as ReferralsSettings
@@ -54,20 +52,6 @@ class MovingClock:
     def now(self) -> datetime:
         now = datetime.now(UTC) + self.offset
         return now.replace(microsecond=now.microsecond // 1000 * 1000)
-
-
-@pytest.fixture
-def mailbox():
-    box = Mailbox()
-    box.start()
-    yield box
-    box.stop()
-
-
-def whole(message) -> str:
-    parts = [str(message["Subject"]), str(message["To"])]
-    parts += [p.get_content() for p in message.walk() if p.get_content_type() in ("text/plain", "text/html")]
-    return "\n".join(parts)
 
 
 def answers(n: int) -> dict[str, str]:
@@ -112,7 +96,7 @@ async def test_two_co_parents_complete_the_course_in_different_workshops(make_se
         tokens = {}
         for who, email in ((alex_id, ALEX["email"]), (chris_id, CHRIS["email"])):
             [welcome] = await eventually(lambda email=email: _mail(mailbox, email), timeout=20)
-            token = re.search(r"activate\?token=([A-Za-z0-9_\-]+)", whole(welcome)).group(1)
+            token = re.search(r"activate\?token=([A-Za-z0-9_\-]+)", text_of(welcome)).group(1)
             activated = await hub.post("/activate", json={"token": token})
             assert activated.status_code == 200, activated.text
             tokens[who] = {"Authorization": f"Bearer {activated.json()['access_token']}"}
@@ -153,8 +137,8 @@ async def test_two_co_parents_complete_the_course_in_different_workshops(make_se
         assert await tap.of("course.incomplete") == []
         await eventually(lambda: _mail(mailbox, COURT_EMAIL), timeout=20)
 
-    to_alex = [whole(m) for m in mailbox.to(ALEX["email"])]
-    to_chris = [whole(m) for m in mailbox.to(CHRIS["email"])]
+    to_alex = [text_of(m) for m in mailbox.to(ALEX["email"])]
+    to_chris = [text_of(m) for m in mailbox.to(CHRIS["email"])]
     for text in to_alex:
         for detail in ("chris@example.org", "07700900002", "Chris", "Rowe", "video.example/second"):
             assert detail not in text
@@ -169,7 +153,7 @@ async def _offered(client, token):
 
 
 async def _with(mailbox: Mailbox, address: str, text: str):
-    found = [m for m in mailbox.to(address) if text in whole(m)]
+    found = [m for m in mailbox.to(address) if text in text_of(m)]
     if found:
         assert any(p.get_filename() and p.get_filename().endswith(".ics") for m in found for p in m.walk())
     return found

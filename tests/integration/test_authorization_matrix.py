@@ -30,7 +30,6 @@ from plans.config import Settings as PlansSettings
 from ptfc.dev.servers import free_port
 from ptfc.events import Envelope, LearningCompleted, owner_of
 from ptfc.testing.events import publish, publish_bytes
-from ptfc.testing.mailbox import Mailbox
 from ptfc.testing.plugin import bearer, eventually, running
 from referrals.app import create_app as referrals_app
 from referrals.config import Settings as ReferralsSettings
@@ -167,14 +166,6 @@ EXPECTED: dict[str, dict[tuple[str, str], dict[str, str]]] = {
         **DEAD_LETTERS,
     },
 }
-
-
-@pytest.fixture
-def mailbox():
-    box = Mailbox()
-    box.start()
-    yield box
-    box.stop()
 
 
 def tokens(owner: dict[str, str]) -> dict[tuple[str, str], dict[str, str]]:

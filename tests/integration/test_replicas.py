@@ -111,14 +111,6 @@ async def publish(nats_url: str, data: EventData) -> Envelope:
     return envelope
 
 
-@pytest.fixture
-def mailbox():
-    box = Mailbox()
-    box.start()
-    yield box
-    box.stop()
-
-
 def test_every_consuming_service_is_covered():
     assert {"referrals", "learning", "notifications"} <= set(SERVICES)
 

@@ -45,3 +45,14 @@ class Mailbox:
 
     def with_subject(self, text: str) -> list[EmailMessage]:
         return [m for _, m in self.received if text in str(m["Subject"])]
+
+
+def text_of(message: EmailMessage) -> str:
+    """Everything a reader of a message sees: its headers of people and every text part, the
+    calendar file included (for checking what a letter says, or that it says nothing it must not)."""
+    parts = [str(message["Subject"]), str(message["To"]), str(message["From"]), str(message.get("Reply-To", ""))]
+    for part in message.walk():
+        if part.get_content_type() in ("text/plain", "text/html", "text/calendar"):
+            content = part.get_content()
+            parts.append(content if isinstance(content, str) else content.decode(errors="replace"))
+    return "\n".join(parts)

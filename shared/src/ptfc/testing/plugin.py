@@ -148,5 +148,16 @@ class EventTap:
 
 
 @pytest.fixture
+def mailbox() -> Any:
+    """A real SMTP server on a free port that keeps what it receives."""
+    from ptfc.testing.mailbox import Mailbox
+
+    box = Mailbox()
+    box.start()
+    yield box
+    box.stop()
+
+
+@pytest.fixture
 def tap(infra: Infra, clean_streams: None) -> EventTap:
     return EventTap(infra.nats_url)
