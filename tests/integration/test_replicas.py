@@ -87,15 +87,16 @@ def make_app(service: str, make_settings: Any, mailbox: Mailbox) -> Callable[[],
 def count_handled(app: Any, replica: str, tally: Counter) -> None:
     """Counts, per replica, the events this app's consumer applied (not those it found already handled)."""
     consumer = app.state.rt.consumer
-    handle_once = consumer.handle_once
+    handle_each = consumer.handle_each
 
-    async def counted(registration: Any, durable: str, envelope: Envelope) -> bool:
-        applied = await handle_once(registration, durable, envelope)
-        if applied:
-            tally[(replica, durable, str(envelope.event_id))] += 1
-        return applied
+    async def counted(registration: Any, durable: str, envelopes: list[Envelope]) -> list[Any]:
+        outcomes = await handle_each(registration, durable, envelopes)
+        for envelope, outcome in zip(envelopes, outcomes, strict=True):
+            if outcome is True:
+                tally[(replica, durable, str(envelope.event_id))] += 1
+        return outcomes
 
-    consumer.handle_once = counted
+    consumer.handle_each = counted
 
 
 async def publish(nats_url: str, data: EventData) -> Envelope:

@@ -5,8 +5,14 @@ effect, its outgoing events and an inbox mark keyed by `event_id` commit in one
 transaction, so a redelivered event changes nothing. A failure is nak'ed with a growing
 delay; after `max_deliver` attempts the message is parked in `dead_letters` and
 terminated, to be replayed by operations once the cause is fixed. JetStream's own
-delivery limit is off: a message leaves the stream only once handled or parked."""
+delivery limit is off: a message leaves the stream only once handled or parked.
 
+The messages of one fetch are handled together (group commit, `Batch`): one inbox read, the
+marks and every handler's effects in one transaction, one commit. A handler that fails takes
+only its own event out: the rest are handled again without it, so one bad event never holds
+back or parks the others."""
+
+import asyncio
 import dataclasses
 import inspect
 import logging
@@ -22,12 +28,12 @@ from faststream import AckPolicy
 from faststream.nats import ConsumerConfig, JStream, NatsBroker, NatsMessage, PullSub
 from faststream.nats.annotations import NatsMessage as MessageDep
 from pydantic import ValidationError
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import BulkWriteError, ConnectionFailure, DuplicateKeyError, PyMongoError
 
 from ptfc import bus
 from ptfc.buspermissions import inbox_prefix
 from ptfc.contracts import event_schema
-from ptfc.events import EVENTS, Envelope, EventData, owner_of, stream_for
+from ptfc.events import EVENTS, Envelope, EventData, NotYetKnown, owner_of, stream_for
 from ptfc.logs import bind
 from ptfc.metrics import EVENTS_HANDLED
 from ptfc.sealing import seal, unseal
@@ -119,12 +125,82 @@ class Handlers:
         return handler
 
 
+class HandlerFailed(Exception):
+    """The handler of the `index`-th event of a batch raised `error`: that event alone failed."""
+
+    def __init__(self, index: int, error: Exception) -> None:
+        super().__init__(index, error)
+        self.index, self.error = index, error
+
+
+def store_level(error: BaseException) -> bool:
+    """A failure of the store itself (away, timed out, a write conflict to retry): every event of the
+    batch failed with it, and none is to blame. Anything else a handler raises is its event's own."""
+    if isinstance(error, ConnectionFailure):  # StoreUnavailable and timeouts included
+        return True
+    return isinstance(error, PyMongoError) and error.has_error_label("TransientTransactionError")
+
+
+@dataclass
+class Waiting:
+    envelope: Envelope
+    outcome: asyncio.Future[bool]
+
+
+class Batch:
+    """The deliveries of one durable consumer waiting to be handled together. FastStream runs the
+    messages of one fetch concurrently: the first to arrive leads, lets the others join, then
+    handles them all and tells each its outcome (handled, duplicate, or its own error)."""
+
+    def __init__(self, handle: Callable[[list[Envelope]], Awaitable[list[bool | Exception]]]) -> None:
+        self.handle = handle
+        self.waiting: list[Waiting] = []
+        self.leading = False
+
+    async def submit(self, envelope: Envelope) -> bool:
+        waiting = Waiting(envelope, asyncio.get_running_loop().create_future())
+        self.waiting.append(waiting)
+        if not self.leading:
+            self.leading = True
+            try:
+                await self.lead()
+            finally:
+                self.leading = False
+        return await waiting.outcome
+
+    async def lead(self) -> None:
+        taken: list[Waiting] = []
+        try:
+            for _ in range(3):  # the rest of the fetch is scheduled: let it join
+                await asyncio.sleep(0)
+            while self.waiting:
+                taken, self.waiting = self.waiting, []
+                outcomes = await self.handle([w.envelope for w in taken])
+                for w, outcome in zip(taken, outcomes, strict=True):
+                    if w.outcome.done():  # its delivery was cancelled meanwhile
+                        continue
+                    if isinstance(outcome, Exception):
+                        w.outcome.set_exception(outcome)
+                    else:
+                        w.outcome.set_result(outcome)
+        finally:
+            # Stopped mid-batch (shutdown): the others are redelivered later, like any unacked message.
+            for w in taken + self.waiting:
+                if not w.outcome.done():
+                    w.outcome.cancel()
+            self.waiting = []
+
+
 class Consumer:
     def __init__(self, service: str, store: Store, settings: ServiceSettings, handlers: Handlers) -> None:
         self.service = service
         self.store = store
         self.settings = settings
         self.by_durable = {self.durable(r): r for r in handlers.registrations}
+        self.batches = {
+            durable: Batch(lambda envelopes, r=r, d=durable: self.handle_each(r, d, envelopes))
+            for durable, r in self.by_durable.items()
+        }
 
     def subscribe_all(self, broker: NatsBroker) -> None:
         for registration in self.by_durable.values():
@@ -184,11 +260,17 @@ class Consumer:
                 await self.give_up(msg, durable, registration, body, error, attempt, envelope)
                 return
             try:
-                handled = await self.handle_once(registration, durable, envelope)
+                handled = await self.batches[durable].submit(envelope)
             except Exception as error:
                 # A validation error's text holds the event's data, contact details included: log its shape only.
-                trace = not isinstance(error, ValidationError)
-                if attempt >= self.settings.max_deliver:
+                trace = not isinstance(error, (ValidationError, NotYetKnown))
+                early = isinstance(error, NotYetKnown) and attempt < 2 * self.settings.max_deliver
+                if early:  # what it follows is on its way: soon again, and not yet a failure
+                    delay = self.retry_delay(attempt, self.settings.out_of_order_backoff.total_seconds())
+                    log.info("%s came before what it follows (try %d); again in %.1fs", envelope.type, attempt, delay)
+                    await msg.nack(delay=delay)
+                    EVENTS_HANDLED.labels(self.service, registration.name, "early").inc()
+                elif attempt >= self.settings.max_deliver:
                     log.error("%s failed %d times: %s", envelope.type, attempt, describe(error), exc_info=trace)
                     await self.give_up(msg, durable, registration, body, describe(error), attempt, envelope)
                 else:
@@ -211,9 +293,10 @@ class Consumer:
             return f"untrusted: producer {envelope.producer!r} does not own {registration.subject!r} ({owner})"
         return None
 
-    def retry_delay(self, attempt: int) -> float:
+    def retry_delay(self, attempt: int, first: float | None = None) -> float:
         """The back-off before the next delivery: doubling, capped so a long outage is retried every few minutes."""
-        return min(self.settings.redelivery_backoff.total_seconds() * 2 ** (attempt - 1), MAX_RETRY_DELAY)
+        first = self.settings.redelivery_backoff.total_seconds() if first is None else first
+        return min(first * 2 ** (attempt - 1), MAX_RETRY_DELAY)
 
     async def give_up(
         self,
@@ -262,24 +345,70 @@ class Consumer:
 
     async def handle_once(self, registration: Registration, durable: str, envelope: Envelope) -> bool:
         """Apply the handler unless this consumer has already applied this event."""
-        mark = {"_id": f"{durable}:{envelope.event_id}", "handled_at": self.store.clock.now()}
-        if await self.handled(durable, envelope):
-            return False
+        [outcome] = await self.handle_each(registration, durable, [envelope])
+        if isinstance(outcome, Exception):
+            raise outcome
+        return outcome
 
-        # A broken contract raises here: retried, then parked for operations like any failure.
-        event = registration.model.model_validate(envelope.data)
+    async def handle_each(
+        self, registration: Registration, durable: str, envelopes: list[Envelope]
+    ) -> list[bool | Exception]:
+        """Each event's outcome: True once applied, False if already applied, or why it failed.
+        Together in one transaction; a handler that fails is taken out and the rest run again."""
+        outcomes: dict[int, bool | Exception] = {}
+        keys = [f"{durable}:{e.event_id}" for e in envelopes]
+        try:
+            seen = {d["_id"] for d in await self.store.db[INBOX].find({"_id": {"$in": keys}}, {"_id": 1}).to_list(None)}
+        except PyMongoError as error:
+            return [error] * len(envelopes)
+        todo: dict[int, Any] = {}
+        for i, (key, envelope) in enumerate(zip(keys, envelopes, strict=True)):
+            if key in seen:
+                outcomes[i] = False  # handled before, or earlier in this batch
+                continue
+            seen.add(key)
+            try:
+                # A broken contract fails here: retried, then parked for operations like any failure.
+                todo[i] = registration.model.model_validate(envelope.data)
+            except ValidationError as error:
+                outcomes[i] = error
+        while todo:
+            try:
+                await self.apply(registration, [(keys[i], envelopes[i], event, i) for i, event in todo.items()])
+            except HandlerFailed as failed:
+                outcomes[failed.index] = failed.error
+                del todo[failed.index]
+                continue
+            except (BulkWriteError, DuplicateKeyError) as error:
+                if len(todo) == 1:  # a concurrent delivery of the same event (another replica) won?
+                    [i] = todo
+                    outcomes[i] = False if await self.handled(durable, envelopes[i]) else error
+                else:  # find which one, by handling them one at a time
+                    for i in list(todo):
+                        outcomes[i] = (await self.handle_each(registration, durable, [envelopes[i]]))[0]
+                return [outcomes[i] for i in range(len(envelopes))]
+            except Exception as error:  # the store failed: every event of the batch with it
+                outcomes |= dict.fromkeys(todo, error)
+                return [outcomes[i] for i in range(len(envelopes))]
+            outcomes |= dict.fromkeys(todo, True)
+            break
+        return [outcomes[i] for i in range(len(envelopes))]
+
+    async def apply(self, registration: Registration, batch: list[tuple[str, Envelope, Any, int]]) -> None:
+        """The inbox marks and every handler's effects, in one transaction."""
+        now = self.store.clock.now()
 
         async def work(tx: Tx) -> None:
-            await tx.db[INBOX].insert_one(mark, session=tx.session)
-            await registration.handler(event, Meta.of(envelope), tx)
+            await tx.db[INBOX].insert_many([{"_id": key, "handled_at": now} for key, *_ in batch], session=tx.session)
+            for _, envelope, event, index in batch:
+                try:
+                    await registration.handler(event, Meta.of(envelope), tx)
+                except Exception as error:
+                    if store_level(error):
+                        raise  # the driver retries a write conflict; an outage fails the batch
+                    raise HandlerFailed(index, error) from error
 
-        try:
-            await self.store.run(work)
-        except DuplicateKeyError:
-            if await self.handled(durable, envelope):
-                return False  # a concurrent delivery of the same event won
-            raise
-        return True
+        await self.store.run(work)
 
     async def replay(self, durable: str, body: str, sealed: bool = False) -> bool:
         """Run a parked event through its handler again; raises if it still fails."""

@@ -29,6 +29,12 @@ IncompleteReason = Literal["elearning_deadline_missed", "workshop_missed", "with
 RecipientRole = Literal["parent", "fca", "court", "provider", "co_parent", "invitee"]
 
 
+class NotYetKnown(LookupError):
+    """A handler met an event about something whose own event has not been handled here yet: events
+    of different subjects arrive in any order (an `account.activation_issued` may come before the
+    `referral.created` it follows). Retried soon and patiently (ptfc.consumer), not as a failure."""
+
+
 class EventData(BaseModel):
     """The `data` of one event type. Unknown fields are ignored, so producers may add fields."""
 

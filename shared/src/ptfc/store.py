@@ -56,9 +56,17 @@ class Tx:
         self.emitted: list[Envelope] = []
 
     async def emit(self, data: EventData, correlation_id: str) -> Envelope:
+        """An event to publish once this unit of work commits. Its outbox row is written with the
+        others at the end of the work (one write for all of them), still inside the transaction."""
         envelope = Envelope.of(data, correlation_id=correlation_id, producer=self.producer, at=self.clock.now())
+        self.emitted.append(envelope)
+        return envelope
+
+    async def flush(self) -> None:
+        if not self.emitted:
+            return
         # ObjectIds grow within a process, so sorting the outbox by _id keeps emission order.
-        await self.db[OUTBOX].insert_one(
+        rows = [
             {
                 "_id": ObjectId(),
                 "event_id": str(envelope.event_id),
@@ -66,11 +74,10 @@ class Tx:
                 "body": envelope.model_dump_json(),
                 "sent": False,
                 "created_at": envelope.occurred_at,
-            },
-            session=self.session,
-        )
-        self.emitted.append(envelope)
-        return envelope
+            }
+            for envelope in self.emitted
+        ]
+        await self.db[OUTBOX].insert_many(rows, session=self.session)
 
 
 class Store:
@@ -100,6 +107,7 @@ class Store:
         async with self.client.start_session() as session, await session.start_transaction():
             tx = Tx(self.db, session, self.producer, self.clock)
             yield tx
+            await tx.flush()
         if tx.emitted:
             self.committed.set()
 
@@ -120,7 +128,9 @@ class Store:
                 raise StoreUnavailable(f"no transaction could complete within {self.timeout:.0f}s")
             last[:] = [Tx(self.db, session, self.producer, self.clock)]
             with pymongo.timeout(max(left, 0.1)):
-                return await work(last[0])
+                result = await work(last[0])
+                await last[0].flush()
+                return result
 
         async with self.client.start_session() as session:
             result = await session.with_transaction(attempt)

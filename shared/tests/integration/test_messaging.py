@@ -5,7 +5,7 @@ from fastapi import APIRouter
 from nats.js.api import ConsumerConfig
 
 from ptfc.consumer import Handlers, Meta
-from ptfc.events import Envelope, ReferralWithdrawn
+from ptfc.events import Envelope, NotYetKnown, ReferralWithdrawn
 from ptfc.service import build_app
 from ptfc.settings import ServiceSettings
 from ptfc.store import Store, Tx
@@ -19,13 +19,18 @@ class Probe:
 
     def __init__(self) -> None:
         self.failing = False
+        self.failing_for: set[str] = set()  # correlation ids whose events always fail
+        self.early: dict[str, int] = {}  # correlation id -> deliveries that find what it follows missing
         self.runs = 0
         self.handlers = Handlers()
 
         @self.handlers.on
         async def count_withdrawal(event: ReferralWithdrawn, meta: Meta, tx: Tx) -> None:
             self.runs += 1
-            if self.failing:
+            if self.early.get(meta.correlation_id, 0) > 0:
+                self.early[meta.correlation_id] -= 1
+                raise NotYetKnown(f"{meta.correlation_id} not known yet")
+            if self.failing or meta.correlation_id in self.failing_for:
                 raise RuntimeError("downstream is broken")
             await tx.db.effects.update_one(
                 {"_id": meta.correlation_id}, {"$inc": {"n": 1}}, upsert=True, session=tx.session
@@ -93,6 +98,51 @@ async def test_double_publish_with_same_event_id_is_stored_once(infra, tap):
     assert await publish_raw(infra.nats_url, envelope, str(envelope.event_id)) is False
     assert await publish_raw(infra.nats_url, envelope, str(envelope.event_id)) is True
     assert len(await tap.of("referral.withdrawn")) == 1
+
+
+async def test_events_fetched_together_are_each_applied_once_and_a_failing_one_is_parked_alone(make_settings, infra):
+    s = settings(make_settings)
+    probe = Probe()
+    probe.failing_for = {"r-batch-3"}
+    referrals = [f"r-batch-{i}" for i in range(12)]
+    for referral in referrals:  # queued before the service starts: they arrive in one fetch
+        envelope = Envelope.of(withdrawn(referral), correlation_id=referral, producer="referrals")
+        await publish_raw(infra.nats_url, envelope, str(envelope.event_id))
+    ops = bearer("ops", "ops-1")
+    async with running(probe.app(s)) as client:
+
+        async def parked():
+            return (await client.get("/ops/dead-letters", headers=ops)).json()["items"]
+
+        [letter] = await eventually(parked, timeout=15)
+        assert "downstream is broken" in letter["error"] and letter["attempts"] == s.max_deliver
+        store = Store(s.mongodb_uri, s.db_name, "t", probe_clock())
+        # The others were applied once each: the attempt the failing event spoiled was rolled back.
+        assert {r: await effects(store, r) for r in referrals} == {r: int(r != "r-batch-3") for r in referrals}
+        assert await store.db.inbox.count_documents({}) == len(referrals) - 1
+        await store.close()
+
+
+async def test_an_event_that_comes_before_what_it_follows_is_retried_soon_and_patiently(make_settings, tap):
+    # Twice the failures' attempts: a failing event would be parked after max_deliver (3).
+    s = settings(make_settings)
+    probe = Probe()
+    probe.early = {"r-early": 2 * s.max_deliver - 2, "r-never": 100}
+    ops = bearer("ops", "ops-1")
+    async with running(probe.app(s)) as client:
+        store = Store(s.mongodb_uri, s.db_name, s.service, probe_clock())
+        for referral in probe.early:
+            async with store.transaction() as tx:
+                await tx.emit(withdrawn(referral), correlation_id=referral)
+        assert await eventually(lambda: effects(store, "r-early"), timeout=15) == 1
+
+        async def parked():
+            return (await client.get("/ops/dead-letters", headers=ops)).json()["items"]
+
+        [letter] = await eventually(parked, timeout=15)
+        assert letter["attempts"] == 2 * s.max_deliver and "r-never not known yet" in letter["error"]
+        assert await effects(store, "r-never") == 0
+        await store.close()
 
 
 async def test_message_that_always_fails_is_parked_and_can_be_replayed(make_settings, tap):

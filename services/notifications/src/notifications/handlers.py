@@ -35,6 +35,7 @@ from ptfc.events import (
     FollowupScheduled,
     LearningCompleted,
     LearningExtended,
+    NotYetKnown,
     PlanShared,
     ReferralCreated,
     ReferralReordered,
@@ -69,10 +70,6 @@ ParticipantEvent = (
     | SafeguardingConcernRaised
     | ActivationOverdue
 )
-
-
-class NotYetKnown(LookupError):
-    """An event about a parent whose `referral.created` has not arrived yet: retried later."""
 
 
 class Letters:

@@ -17,6 +17,7 @@ from ptfc.events import (
     EventData,
     FollowupCompleted,
     FollowupScheduled,
+    NotYetKnown,
     SafeguardingConcernRaised,
     SessionPart,
     WorkshopAttended,
@@ -51,10 +52,6 @@ class Unknown(Exception):
     def __init__(self, what: str) -> None:
         super().__init__(f"{what} not found")
         self.what = what
-
-
-class NotYetKnown(LookupError):
-    """An event about a parent whose `referral.created` has not arrived yet: retried later."""
 
 
 # ---- session shapes --------------------------------------------------------------------------

@@ -7,10 +7,7 @@ from ptfc.events import LearningCompleted, ReferralCreated, ReferralReordered, R
 from ptfc.store import Tx
 from workshops import domain
 from workshops.config import Settings
-from workshops.domain import NotYetKnown
 from workshops.store import UnitOfWork
-
-__all__ = ["NotYetKnown", "make_handlers"]
 
 
 def make_handlers(settings: Settings) -> Handlers:
