@@ -18,10 +18,13 @@ log = logging.getLogger("ptfc.outbox")
 
 
 class Relay:
-    def __init__(self, store: Store, broker: NatsBroker, interval: float, batch: int = 200) -> None:
+    def __init__(
+        self, store: Store, broker: NatsBroker, interval: float, gather: float = 0.0, batch: int = 200
+    ) -> None:
         self.store = store
         self.broker = broker
         self.interval = interval
+        self.gather = gather
         self.batch = batch
         self._task: asyncio.Task | None = None
 
@@ -77,6 +80,7 @@ class Relay:
             with suppress(TimeoutError):
                 async with asyncio.timeout(self.interval):
                     await self.store.committed.wait()
+                    await asyncio.sleep(self.gather)  # let the commits close behind it join this round
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._loop(), name=f"{self.store.producer}-outbox-relay")

@@ -64,7 +64,7 @@ def build_app(
     consumer = Consumer(settings.service, store, settings, handlers)
     consumer.subscribe_all(broker)
     document_publishers(broker, settings.service)
-    relay = Relay(store, broker, settings.relay_interval.total_seconds())
+    relay = Relay(store, broker, settings.relay_interval.total_seconds(), settings.relay_gather.total_seconds())
     rt = Runtime(settings, clock, store, broker, consumer, relay)
 
     @asynccontextmanager
