@@ -10,8 +10,9 @@ sync:
 	@# The AsyncAPI reference parser (npm), which the contract tests run over every service's document.
 	@test -d tests/asyncapi/node_modules || npm ci --prefix tests/asyncapi --no-audit --no-fund --silent
 
+# `make up UP_ARGS="--base-port 9000"`: any `ptfc up` option (`uv run ptfc up --help`).
 up: sync
-	$(UV) run ptfc up
+	$(UV) run ptfc up $(UP_ARGS)
 
 # The Parent Hub's browser tests drive Debian's chromium (Playwright cannot download its own here),
 # with Noto fonts so Urdu renders in screenshots. Installed once, as root, when missing.

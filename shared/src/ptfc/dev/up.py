@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -61,10 +62,12 @@ def up(args: argparse.Namespace) -> int:
             server.stop()
             _say(f"  {server.name} stopped")
 
-    # Ctrl-C reaches this process alone (children run in their own sessions), which then stops
-    # them in order; `kill` stops everything as cleanly. Set here, whatever was inherited.
+    # Ctrl-C reaches this process alone (children run in their own sessions, and it takes the
+    # terminal from `make` and `uv`), which then stops them in order; `kill` stops everything as
+    # cleanly. Set here, whatever was inherited.
     signal.signal(signal.SIGINT, _interrupt)
     signal.signal(signal.SIGTERM, _interrupt)
+    give_back = _take_terminal()
     try:
         nats_url = os.environ.get("NATS_URL")
         passwords: dict[str, str] = {}
@@ -127,9 +130,44 @@ def up(args: argparse.Namespace) -> int:
         return 1
     finally:
         shutdown()
+        give_back()
 
 
 STOP_SECONDS = 8.0  # each child's graceful stop (uvicorn, FastStream) within this, all together
+
+
+def _take_terminal() -> Callable[[], None]:
+    """Make this process the terminal's foreground process group, so that Ctrl-C signals it alone.
+    Under `make up`, the terminal would signal make too, which then reports an interrupt and fails
+    however cleanly everything stopped. Returns what gives the terminal back to `make` at the end.
+    Nothing to do without a terminal, or when started in the background."""
+    try:
+        tty = os.open("/dev/tty", os.O_RDWR)
+    except OSError:
+        return lambda: None
+    before = os.tcgetpgrp(tty)
+    if before != os.getpgrp() or os.getsid(0) == os.getpid():  # in the background, or leads its session
+        os.close(tty)
+        return lambda: None
+    os.setpgid(0, 0)
+    _foreground(tty, os.getpgrp())
+
+    def give_back() -> None:
+        _foreground(tty, before)
+        os.close(tty)
+
+    return give_back
+
+
+def _foreground(tty: int, group: int) -> None:
+    # A process that is not yet in the foreground may set it only with SIGTTOU ignored.
+    previous = signal.signal(signal.SIGTTOU, signal.SIG_IGN)
+    try:
+        os.tcsetpgrp(tty, group)
+    except OSError:
+        pass  # the terminal went away: nothing to give back to
+    finally:
+        signal.signal(signal.SIGTTOU, previous)
 
 
 def _spawn(command: list[str], env: dict[str, str] | None = None, log: Path | None = None) -> subprocess.Popen:
