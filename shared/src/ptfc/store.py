@@ -12,7 +12,7 @@ from typing import Any
 import pymongo
 from bson import ObjectId
 from bson.errors import InvalidId
-from pymongo import ASCENDING, AsyncMongoClient, IndexModel
+from pymongo import ASCENDING, AsyncMongoClient, IndexModel, InsertOne, UpdateOne
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import ConnectionFailure, PyMongoError
@@ -54,6 +54,16 @@ class Tx:
         self.producer = producer
         self.clock = clock
         self.emitted: list[Envelope] = []
+        self.deferred: dict[str, list[Any]] = {}
+        # What a unit of work read and may read again: it sees one snapshot, so the events of a batch
+        # can share a lookup (keyed by the caller) instead of asking the store once each.
+        self.memo: dict[str, Any] = {}
+
+    def later(self, collection: str, write: UpdateOne | InsertOne) -> None:
+        """A write this unit of work never reads back (a delivery planned, an event kept): sent with
+        the others to its collection in one bulk write at the end of the work, still inside the
+        transaction. A batch of events then costs the store one write, not one per event."""
+        self.deferred.setdefault(collection, []).append(write)
 
     async def emit(self, data: EventData, correlation_id: str) -> Envelope:
         """An event to publish once this unit of work commits. Its outbox row is written with the
@@ -63,6 +73,9 @@ class Tx:
         return envelope
 
     async def flush(self) -> None:
+        for collection, writes in self.deferred.items():
+            await self.db[collection].bulk_write(writes, ordered=True, session=self.session)
+        self.deferred = {}
         if not self.emitted:
             return
         # ObjectIds grow within a process, so sorting the outbox by _id keeps emission order.

@@ -18,12 +18,13 @@ from pymongo import ASCENDING, IndexModel
 from pymongo.asynchronous.database import AsyncDatabase
 
 from learning.domain import ACTIVATIONS, SIGN_INS
+from ptfc import withdrawals
 from ptfc.events import EventData
 from ptfc.pagination import PageParams
 from ptfc.store import DAY, Tx, object_id
 
 ACCOUNTS, ENROLMENTS = "accounts", "enrolments"
-WITHDRAWALS, SIGN_IN_REQUESTS = "withdrawals", "sign_in_requests"
+SIGN_IN_REQUESTS = "sign_in_requests"
 
 INDEXES: dict[str, list[IndexModel]] = {
     ACCOUNTS: [IndexModel([("email_key", ASCENDING)])],
@@ -121,25 +122,10 @@ class UnitOfWork:
         return await self.db[kind].count_documents({**owner, "issued_at": {"$gt": since}}, session=self.s)
 
     async def record_withdrawal(self, referral_id: str, participant_ids: list[str], at: datetime) -> None:
-        for who in participant_ids or ["*"]:  # no ids: the whole referral
-            await self.db[WITHDRAWALS].update_one(
-                {"_id": f"{referral_id}:{who}"}, {"$min": {"withdrawn_at": at}}, upsert=True, session=self.s
-            )
+        await withdrawals.record(self.tx, referral_id, participant_ids, at)
 
     async def withdrawn(self, referral_id: str, participant_id: str) -> bool:
-        """Whether this parent's referral was withdrawn (referrals never re-orders a withdrawn
-        referral; it is referred again)."""
-        ids = [f"{referral_id}:*", f"{referral_id}:{participant_id}"]
-        for mark in ids:
-            # A write to the very documents a withdrawal writes: if the two race, their transactions
-            # conflict and the retried one sees the other, instead of both committing unaware.
-            await self.db[WITHDRAWALS].update_one(
-                {"_id": mark}, {"$set": {"checked": True}}, upsert=True, session=self.s
-            )
-        found = await self.db[WITHDRAWALS].find_one(
-            {"_id": {"$in": ids}, "withdrawn_at": {"$exists": True}}, session=self.s
-        )
-        return found is not None
+        return await withdrawals.withdrawn(self.tx, referral_id, participant_id)
 
     async def emit(self, event: EventData, correlation_id: str) -> None:
         await self.tx.emit(event, correlation_id)

@@ -19,7 +19,7 @@ from typing import Any
 from uuid import uuid4
 
 from bson import Binary, ObjectId
-from pymongo import ASCENDING, IndexModel, ReturnDocument
+from pymongo import ASCENDING, IndexModel, ReturnDocument, UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
 
 from notifications.attachments import Attachment
@@ -98,7 +98,7 @@ def attachments_of(doc: dict[str, Any]) -> list[Attachment]:
 
 
 async def keep_referral(tx: Tx, referral_id: str, referral: dict[str, Any]) -> None:
-    await tx.db[REFERRALS].update_one({"_id": referral_id}, {"$set": referral}, upsert=True, session=tx.session)
+    tx.later(REFERRALS, UpdateOne({"_id": referral_id}, {"$set": referral}, upsert=True))
 
 
 async def keep_contact(tx: Tx, participant_id: str, contact: dict[str, Any]) -> Contact | None:
@@ -193,7 +193,7 @@ def new_id() -> ObjectId:
 async def plan(tx: Tx, rows: list[dict[str, Any]]) -> None:
     for row in rows:
         # Upsert on the unique key: planning the same message again is a no-op, never an abort.
-        await tx.db[DELIVERIES].update_one({"key": row["key"]}, {"$setOnInsert": row}, upsert=True, session=tx.session)
+        tx.later(DELIVERIES, UpdateOne({"key": row["key"]}, {"$setOnInsert": row}, upsert=True))
 
 
 async def add_delivery(tx: Tx, row: dict[str, Any]) -> None:
@@ -235,35 +235,46 @@ async def claim_due_many(db: AsyncDatabase, now: datetime, lease: timedelta, lim
     return await db[DELIVERIES].find({"_id": {"$in": ids}, "lease": token}).to_list(limit)
 
 
-async def record_attempt(tx: Tx, row: dict[str, Any], changes: dict[str, Any], collection: str = DELIVERIES) -> bool:
-    """The outcome of one attempt, only while this sender still holds the lease."""
-    done = await tx.db[collection].update_one(
-        {"_id": row["_id"], "status": "sending", "lease": row["lease"]},
-        {"$set": {**changes, "lease": None}},
-        session=tx.session,
-    )
-    return done.matched_count > 0
+async def record_attempts(
+    tx: Tx, outcomes: list[tuple[dict[str, Any], dict[str, Any]]], collection: str = DELIVERIES
+) -> list[bool]:
+    """The outcomes of attempts, in one write, each only while this sender still holds its lease;
+    for each, whether it was recorded. `settled_by` keeps the lease that recorded it, so a lost
+    lease (rare) is told apart with one read."""
+    writes = [
+        UpdateOne(
+            {"_id": row["_id"], "status": "sending", "lease": row["lease"]},
+            {"$set": {**changes, "lease": None, "settled_by": row["lease"]}},
+        )
+        for row, changes in outcomes
+    ]
+    if not writes:
+        return []
+    done = await tx.db[collection].bulk_write(writes, ordered=True, session=tx.session)
+    if done.matched_count == len(writes):
+        return [True] * len(writes)
+    query = {"_id": {"$in": [row["_id"] for row, _ in outcomes]}}
+    settled = {d["_id"]: d.get("settled_by") for d in await tx.db[collection].find(query, session=tx.session).to_list()}
+    return [settled.get(row["_id"]) == row["lease"] for row, _ in outcomes]
 
 
 # ---- webhooks ------------------------------------------------------------------------------------
 
 
 async def keep_partner_event(tx: Tx, event: dict[str, Any]) -> None:
-    await tx.db[PARTNER_EVENTS].update_one(
-        {"_id": event["_id"]}, {"$setOnInsert": event}, upsert=True, session=tx.session
-    )
+    tx.later(PARTNER_EVENTS, UpdateOne({"_id": event["_id"]}, {"$setOnInsert": event}, upsert=True))
 
 
 async def endpoints_for(tx: Tx, event_type: str) -> list[dict[str, Any]]:
-    query = {"event_types": event_type, "enabled": True}
-    return await tx.db[ENDPOINTS].find(query, session=tx.session).to_list(None)
+    """The enabled endpoints that want this type: read once per unit of work, for a whole batch."""
+    if ENDPOINTS not in tx.memo:
+        tx.memo[ENDPOINTS] = await tx.db[ENDPOINTS].find({"enabled": True}, session=tx.session).to_list(None)
+    return [e for e in tx.memo[ENDPOINTS] if event_type in e["event_types"]]
 
 
 async def plan_webhooks(tx: Tx, rows: list[dict[str, Any]]) -> None:
     for row in rows:  # upsert on the unique key, as `plan`: planning twice is a no-op
-        await tx.db[WEBHOOK_DELIVERIES].update_one(
-            {"key": row["key"]}, {"$setOnInsert": row}, upsert=True, session=tx.session
-        )
+        tx.later(WEBHOOK_DELIVERIES, UpdateOne({"key": row["key"]}, {"$setOnInsert": row}, upsert=True))
 
 
 async def add_endpoint(tx: Tx, endpoint: dict[str, Any]) -> None:

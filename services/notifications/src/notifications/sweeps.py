@@ -44,11 +44,11 @@ async def settle(rt: Runtime, outcomes: list[tuple[dict[str, Any], Attempt]]) ->
     final outcome emits its event in it. A row whose lease ran out is left to its new sender."""
 
     async def work(tx: Tx) -> None:
-        for row, attempt in outcomes:
-            if not await store.record_attempt(tx, row, attempt.changes):
+        recorded = await store.record_attempts(tx, [(row, attempt.changes) for row, attempt in outcomes])
+        for (row, attempt), held in zip(outcomes, recorded, strict=True):
+            if not held:
                 log.warning("delivery %s: lease lost before its outcome was recorded", row["notification_id"])
-                continue
-            if attempt.final:
+            elif attempt.final:
                 await tx.emit(outcome_event(row, attempt.failed), row["correlation_id"])
 
     await rt.store.run(work)
@@ -147,7 +147,7 @@ async def post_webhook(rt: Runtime, poster: WebhookPoster, row: dict[str, Any]) 
             attempt = domain.after_attempt(attempts, limit, backoff, rt.clock.now())
 
     async def work(tx: Tx) -> None:
-        if not await store.record_attempt(tx, row, attempt.changes, store.WEBHOOK_DELIVERIES):
+        if not (await store.record_attempts(tx, [(row, attempt.changes)], store.WEBHOOK_DELIVERIES))[0]:
             log.warning("webhook %s: lease lost before its outcome was recorded", row["_id"])
 
     await rt.store.run(work)

@@ -22,15 +22,17 @@ from bson.errors import InvalidId
 from pymongo import ASCENDING, IndexModel
 from pymongo.asynchronous.database import AsyncDatabase
 
+from ptfc import withdrawals
 from ptfc.events import EventData
 from ptfc.pagination import PageParams
 from ptfc.store import Tx
+from ptfc.withdrawals import WITHDRAWALS
 from workshops import domain
 from workshops.config import Settings
 from workshops.domain import TAKEN
 
 PARENTS, SESSIONS, BOOKINGS, WAITLIST = "parents", "sessions", "bookings", "waitlist"
-FOLLOWUPS, CONCERNS, CONCERN_READS, WITHDRAWALS = "followups", "concerns", "concern_reads", "withdrawals"
+FOLLOWUPS, CONCERNS, CONCERN_READS = "followups", "concerns", "concern_reads"
 
 INDEXES: dict[str, list[IndexModel]] = {
     PARENTS: [IndexModel("referral_id")],
@@ -166,21 +168,10 @@ class UnitOfWork:
         await self.db[CONCERN_READS].insert_one(read, session=self.s)
 
     async def record_withdrawal(self, referral_id: str, participant_ids: list[str], at: datetime) -> None:
-        for who in participant_ids or ["*"]:  # no ids: the whole referral
-            await self.db[WITHDRAWALS].update_one(
-                {"_id": f"{referral_id}:{who}"}, {"$min": {"withdrawn_at": at}}, upsert=True, session=self.s
-            )
+        await withdrawals.record(self.tx, referral_id, participant_ids, at)
 
     async def withdrawn(self, referral_id: str, participant_id: str) -> bool:
-        ids = [f"{referral_id}:*", f"{referral_id}:{participant_id}"]
-        for mark in ids:
-            # A write to the very documents a withdrawal writes: if the two race, their transactions
-            # conflict and the retried one sees the other, instead of both committing unaware.
-            await self.db[WITHDRAWALS].update_one(
-                {"_id": mark}, {"$set": {"checked": True}}, upsert=True, session=self.s
-            )
-        query = {"_id": {"$in": ids}, "withdrawn_at": {"$exists": True}}
-        return await self.db[WITHDRAWALS].find_one(query, session=self.s) is not None
+        return await withdrawals.withdrawn(self.tx, referral_id, participant_id)
 
     async def emit(self, event: EventData, correlation_id: str) -> None:
         await self.tx.emit(event, correlation_id)

@@ -142,7 +142,11 @@ async def test_a_first_miss_offers_a_rebooking_and_a_second_ends_the_course(bus)
         assert closed.status_code == 409 and closed.json()["type"].endswith("/session-closed")
 
         sid2, start2 = await book_new(bus, client, alex)  # the one rebooking
-        [rebooked] = [e for e in await bus.events("workshop.booked") if e.data["session_id"] == sid2]
+
+        async def rebooked_event() -> list:
+            return [e for e in await bus.events("workshop.booked") if e.data["session_id"] == sid2]
+
+        [rebooked] = await eventually(rebooked_event)
         assert rebooked.data["rebooking"] is True
         bus.clock.advance(start2 + timedelta(hours=3) - bus.clock.now())
         assert (await mark(bus, client, sid2, alex, 1, "missed")).status_code == 200

@@ -32,6 +32,7 @@ os.environ.setdefault("PTFC_ENV", "dev")
 # Fast but realistic timings for tests; each is an ordinary setting.
 FAST = {
     "relay_interval": timedelta(milliseconds=50),
+    "relay_gather": timedelta(0),
     "sweep_interval": timedelta(milliseconds=200),
     "redelivery_backoff": timedelta(milliseconds=100),
     "max_deliver": 3,
