@@ -7,12 +7,11 @@ delay; after `max_deliver` attempts the message is parked in `dead_letters` and
 terminated, to be replayed by operations once the cause is fixed. JetStream's own
 delivery limit is off: a message leaves the stream only once handled or parked.
 
-The messages of one fetch are handled together (group commit, `Batch`): one inbox read, the
+The messages of one fetch are handled together (group commit, `ptfc.batching.Batch`): one inbox read, the
 marks and every handler's effects in one transaction, one commit. A handler that fails takes
 only its own event out: the rest are handled again without it, so one bad event never holds
 back or parks the others."""
 
-import asyncio
 import dataclasses
 import inspect
 import logging
@@ -31,6 +30,7 @@ from pydantic import ValidationError
 from pymongo.errors import BulkWriteError, ConnectionFailure, DuplicateKeyError, PyMongoError
 
 from ptfc import bus
+from ptfc.batching import Batch
 from ptfc.buspermissions import inbox_prefix
 from ptfc.contracts import event_schema
 from ptfc.events import EVENTS, Envelope, EventData, NotYetKnown, owner_of, stream_for
@@ -141,63 +141,13 @@ def store_level(error: BaseException) -> bool:
     return isinstance(error, PyMongoError) and error.has_error_label("TransientTransactionError")
 
 
-@dataclass
-class Waiting:
-    envelope: Envelope
-    outcome: asyncio.Future[bool]
-
-
-class Batch:
-    """The deliveries of one durable consumer waiting to be handled together. FastStream runs the
-    messages of one fetch concurrently: the first to arrive leads, lets the others join, then
-    handles them all and tells each its outcome (handled, duplicate, or its own error)."""
-
-    def __init__(self, handle: Callable[[list[Envelope]], Awaitable[list[bool | Exception]]]) -> None:
-        self.handle = handle
-        self.waiting: list[Waiting] = []
-        self.leading = False
-
-    async def submit(self, envelope: Envelope) -> bool:
-        waiting = Waiting(envelope, asyncio.get_running_loop().create_future())
-        self.waiting.append(waiting)
-        if not self.leading:
-            self.leading = True
-            try:
-                await self.lead()
-            finally:
-                self.leading = False
-        return await waiting.outcome
-
-    async def lead(self) -> None:
-        taken: list[Waiting] = []
-        try:
-            for _ in range(3):  # the rest of the fetch is scheduled: let it join
-                await asyncio.sleep(0)
-            while self.waiting:
-                taken, self.waiting = self.waiting, []
-                outcomes = await self.handle([w.envelope for w in taken])
-                for w, outcome in zip(taken, outcomes, strict=True):
-                    if w.outcome.done():  # its delivery was cancelled meanwhile
-                        continue
-                    if isinstance(outcome, Exception):
-                        w.outcome.set_exception(outcome)
-                    else:
-                        w.outcome.set_result(outcome)
-        finally:
-            # Stopped mid-batch (shutdown): the others are redelivered later, like any unacked message.
-            for w in taken + self.waiting:
-                if not w.outcome.done():
-                    w.outcome.cancel()
-            self.waiting = []
-
-
 class Consumer:
     def __init__(self, service: str, store: Store, settings: ServiceSettings, handlers: Handlers) -> None:
         self.service = service
         self.store = store
         self.settings = settings
         self.by_durable = {self.durable(r): r for r in handlers.registrations}
-        self.batches = {
+        self.batches: dict[str, Batch[Envelope, bool]] = {
             durable: Batch(lambda envelopes, r=r, d=durable: self.handle_each(r, d, envelopes))
             for durable, r in self.by_durable.items()
         }

@@ -1,6 +1,8 @@
 """The sender sweep: claims up to `send_concurrency` due deliveries at once, sends them together
-(the SMTP transport keeps a connection for each concurrent send between rounds) and records their
-outcomes in one transaction, until nothing is due.
+(the SMTP transport keeps a connection for each concurrent send between rounds), until nothing is due.
+
+Each outcome is recorded as its send finishes, together with the outcomes finished at the same
+moment (`ptfc.batching.Batch`): few commits, and a crash repeats only the sends of that moment.
 
 A claim (`store.claim_due_many`) marks each row `sending` with a lease token and moves its `due_at` to
 the end of the lease, so two replicas never send the same row, and a sender that dies mid-send
@@ -19,6 +21,7 @@ from notifications import domain, store
 from notifications.domain import Attempt
 from notifications.links import filled
 from notifications.transports import Outgoing, Permanent, Transient, Transport, WebhookPoster
+from ptfc.batching import Batch
 from ptfc.events import NotificationFailed, NotificationSent
 from ptfc.runtime import Runtime, Sweep
 from ptfc.sealing import unseal
@@ -39,9 +42,12 @@ def outcome_event(row: dict[str, Any], reason: str | None) -> NotificationSent |
     return NotificationFailed(**ids, reason=reason) if reason is not None else NotificationSent(**ids)
 
 
-async def settle(rt: Runtime, outcomes: list[tuple[dict[str, Any], Attempt]]) -> None:
-    """Record the outcomes of a batch of attempts in one transaction (one commit, not one each); a
-    final outcome emits its event in it. A row whose lease ran out is left to its new sender."""
+Settled = tuple[dict[str, Any], Attempt]  # a claimed row and the outcome of its attempt
+
+
+async def settle(rt: Runtime, outcomes: list[Settled]) -> list[Exception | None]:
+    """Record the outcomes of attempts that finished together in one transaction (one commit, not
+    one each); a final outcome emits its event in it. A row whose lease ran out is left to its new sender."""
 
     async def work(tx: Tx) -> None:
         recorded = await store.record_attempts(tx, [(row, attempt.changes) for row, attempt in outcomes])
@@ -52,6 +58,9 @@ async def settle(rt: Runtime, outcomes: list[tuple[dict[str, Any], Attempt]]) ->
                 await tx.emit(outcome_event(row, attempt.failed), row["correlation_id"])
 
     await rt.store.run(work)
+    for row, attempt in outcomes:
+        told(row, attempt)
+    return [None] * len(outcomes)
 
 
 async def attempt(rt: Runtime, transport: Transport, row: dict[str, Any]) -> Attempt:
@@ -89,6 +98,12 @@ def told(row: dict[str, Any], attempt: Attempt) -> None:
         log.info("delivery %s: failure (attempt %d), retry later", row["notification_id"], row["attempts"])
 
 
+async def send_and_settle(
+    rt: Runtime, transport: Transport, row: dict[str, Any], settled: Batch[Settled, None]
+) -> None:
+    await settled.submit((row, await attempt(rt, transport, row)))
+
+
 def make_sender(transport: Transport) -> Sweep:
     async def send_due(rt: Runtime) -> None:
         """Send what is due, up to `send_batch` per round: `send_concurrency` rows claimed together,
@@ -100,11 +115,11 @@ def make_sender(transport: Transport) -> Sweep:
             if not rows:
                 return
             budget -= len(rows)
-            results = await asyncio.gather(*(attempt(rt, transport, row) for row in rows), return_exceptions=True)
-            done = [(row, result) for row, result in zip(rows, results, strict=True) if isinstance(result, Attempt)]
-            await settle(rt, done)
-            for row, result in done:
-                told(row, result)
+            # Each outcome is recorded as soon as its send is done, with the others done at the same
+            # moment: a crash then repeats only the sends of that moment, not the whole round's.
+            settled: Batch[Settled, None] = Batch(lambda done: settle(rt, done))
+            sends = (send_and_settle(rt, transport, row, settled) for row in rows)
+            results = await asyncio.gather(*sends, return_exceptions=True)
             failed = next((r for r in results if isinstance(r, BaseException)), None)
             if failed is not None:
                 raise failed  # logged by the sweep loop; that row is sent again when its lease ends
