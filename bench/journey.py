@@ -154,15 +154,29 @@ async def settle(nats_url: str, password: str, within: float = 300) -> float:
     return drained
 
 
-def outcomes(where: dict[str, int]) -> dict[str, float]:
-    """Events handled per outcome (handled, duplicate, early, retried, parked), from every service's /metrics."""
-    totals: dict[str, float] = {}
-    for port in where.values():
+def scrape(where: dict[str, int], metric: str, label: str) -> dict[str, dict[str, float]]:
+    """A counter from every service's /metrics: per service, per value of one of its labels."""
+    found: dict[str, dict[str, float]] = {}
+    for name, port in where.items():
+        counts = found.setdefault(name, {})
         for line in httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=5).text.splitlines():
-            if line.startswith("ptfc_events_handled_total{"):
-                outcome = line.split('outcome="', 1)[1].split('"', 1)[0]
-                totals[outcome] = totals.get(outcome, 0) + float(line.rsplit(" ", 1)[1])
+            if line.startswith(metric + "{"):
+                value = line.split(f'{label}="', 1)[1].split('"', 1)[0]
+                counts[value] = counts.get(value, 0) + float(line.rsplit(" ", 1)[1])
+    return found
+
+
+def outcomes(where: dict[str, int]) -> dict[str, float]:
+    """Events handled per outcome (handled, duplicate, early, retried, parked), over every service."""
+    totals: dict[str, float] = {}
+    for counts in scrape(where, "ptfc_events_handled_total", "outcome").values():
+        for outcome, n in counts.items():
+            totals[outcome] = totals.get(outcome, 0) + n
     return totals
+
+
+def store_commands(where: dict[str, int]) -> dict[str, dict[str, float]]:
+    return scrape(where, "ptfc_store_commands_total", "command")
 
 
 def pct(values: list[float], p: float) -> float:
@@ -233,10 +247,15 @@ async def main(args: argparse.Namespace) -> None:
 
             fast = Run("burst")
             ids = list(range(args.referrals))
+            commands_before = store_commands(where)
             r1 = await phase(
                 fast, box, url, "fast", ids, pids, lambda: burst(url, fast, "fast", ids, args.clients), 300
             )
             drained = r1["last"] + await settle(bus.url, passwords["streams-admin"])  # a steady state
+            commands = {  # all the burst's work, its backlog included
+                name: {c: n - commands_before[name].get(c, 0) for c, n in counts.items()}
+                for name, counts in store_commands(where).items()
+            }
             slow = Run("steady")
             ids2 = list(range(args.referrals, args.referrals + args.steady))
             r2 = await phase(
@@ -260,6 +279,7 @@ async def main(args: argparse.Namespace) -> None:
         load,
         drained,
         handled,
+        commands,
         [
             (f"{args.clients} clients, as fast as intake allows", fast, r1, args.referrals),
             (f"steady {args.rate:g} referrals/s", slow, r2, args.steady),
@@ -268,7 +288,13 @@ async def main(args: argparse.Namespace) -> None:
 
 
 def report(
-    args, floor: float, load: tuple[float, float, float], drained: float, handled: dict[str, float], rows
+    args,
+    floor: float,
+    load: tuple[float, float, float],
+    drained: float,
+    handled: dict[str, float],
+    commands: dict[str, dict[str, float]],
+    rows,
 ) -> None:
     print(
         f"\nreferral → both welcome letters; {os.cpu_count()} CPUs, load average before the run "
@@ -298,6 +324,14 @@ def report(
     print(
         "Events consumed, by outcome, over both runs: " + ", ".join(f"{k} {n:.0f}" for k, n in sorted(handled.items()))
     )
+    print(f"\nStore commands per referral in the burst, its backlog included ({args.referrals} referrals):\n")
+    print("| service | commands | commits | most sent |")
+    print("|---|---|---|---|")
+    for name, counts in commands.items():
+        top = sorted(counts.items(), key=lambda kv: -kv[1])[:3]
+        most = ", ".join(f"{c} {n / args.referrals:.1f}" for c, n in top)
+        total, commits = sum(counts.values()) / args.referrals, counts.get("commitTransaction", 0) / args.referrals
+        print(f"| {name} | {total:.1f} | {commits:.1f} | {most} |")
     print("\nCPU seconds per process during each run:\n")
     names = list(rows[0][1].cpu)
     print("| run | " + " | ".join(names) + " |")

@@ -10,3 +10,6 @@ EVENTS_HANDLED = Counter("ptfc_events_handled_total", "Events consumed", ["servi
 DEAD_LETTERS_EXPIRING = Gauge(
     "ptfc_dead_letters_expiring", "Unreplayed dead letters deleted within 7 days unless replayed", ["service"]
 )
+# Round trips to the store, by command: the store is the platform's usual bottleneck, so the cost of
+# a change shows here first (bench/journey.py prints them per referral).
+STORE_COMMANDS = Counter("ptfc_store_commands_total", "Commands sent to the store", ["service", "command"])

@@ -12,13 +12,14 @@ from typing import Any
 import pymongo
 from bson import ObjectId
 from bson.errors import InvalidId
-from pymongo import ASCENDING, AsyncMongoClient, IndexModel, InsertOne, UpdateOne
+from pymongo import ASCENDING, AsyncMongoClient, IndexModel, InsertOne, UpdateOne, monitoring
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import ConnectionFailure, PyMongoError
 
 from ptfc.clock import Clock
 from ptfc.events import Envelope, EventData
+from ptfc.metrics import STORE_COMMANDS
 from ptfc.problems import not_found
 
 # Collections the platform owns in every service's database.
@@ -93,9 +94,27 @@ class Tx:
         await self.db[OUTBOX].insert_many(rows, session=self.session)
 
 
+class CommandCounter(monitoring.CommandListener):
+    """Counts the commands a service sends to the store (`ptfc_store_commands_total`)."""
+
+    def __init__(self, service: str) -> None:
+        self.service = service
+
+    def started(self, event: monitoring.CommandStartedEvent) -> None:
+        STORE_COMMANDS.labels(self.service, event.command_name).inc()
+
+    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
+        pass
+
+    def failed(self, event: monitoring.CommandFailedEvent) -> None:
+        pass
+
+
 class Store:
     def __init__(self, uri: str, db_name: str, producer: str, clock: Clock, timeout: float = 20.0) -> None:
-        self.client: AsyncMongoClient = AsyncMongoClient(uri, tz_aware=True, serverSelectionTimeoutMS=5000)
+        self.client: AsyncMongoClient = AsyncMongoClient(
+            uri, tz_aware=True, serverSelectionTimeoutMS=5000, event_listeners=[CommandCounter(producer)]
+        )
         self.db: AsyncDatabase = self.client[db_name]
         self.producer = producer
         self.clock = clock

@@ -286,7 +286,10 @@ async def test_health_readiness_metrics_and_asyncapi(make_settings):
         assert (await client.get("/healthz")).json()["status"] == "alive"
         ready = await client.get("/readyz")
         assert ready.status_code == 200 and ready.json()["checks"] == {"store": True, "broker": True}
-        assert "ptfc_http_requests_total" in (await client.get("/metrics")).text
+        metrics = (await client.get("/metrics")).text
+        assert "ptfc_http_requests_total" in metrics
+        # the readiness check pinged the store: operations see the service's round trips to it
+        assert 'ptfc_store_commands_total{command="ping",service="referrals"}' in metrics
         spec = (await client.get("/asyncapi.json")).json()
         assert any(
             "referral.withdrawn" in name or "referral.withdrawn" in str(ch) for name, ch in spec["channels"].items()
