@@ -136,9 +136,9 @@ class HandlerFailed(Exception):
 def store_level(error: BaseException) -> bool:
     """A failure of the store itself (away, timed out, a write conflict to retry): every event of the
     batch failed with it, and none is to blame. Anything else a handler raises is its event's own."""
-    if isinstance(error, ConnectionFailure):  # StoreUnavailable and timeouts included
+    if isinstance(error, ConnectionFailure):  # StoreUnavailable included
         return True
-    return isinstance(error, PyMongoError) and error.has_error_label("TransientTransactionError")
+    return isinstance(error, PyMongoError) and (error.timeout or error.has_error_label("TransientTransactionError"))
 
 
 class Consumer:
@@ -322,25 +322,24 @@ class Consumer:
                 todo[i] = registration.model.model_validate(envelope.data)
             except ValidationError as error:
                 outcomes[i] = error
-        while todo:
+        while todo:  # again only when one handler failed: the others, without it
             try:
                 await self.apply(registration, [(keys[i], envelopes[i], event, i) for i, event in todo.items()])
             except HandlerFailed as failed:
                 outcomes[failed.index] = failed.error
                 del todo[failed.index]
                 continue
-            except (BulkWriteError, DuplicateKeyError) as error:
+            except (BulkWriteError, DuplicateKeyError) as error:  # an inbox mark exists already
                 if len(todo) == 1:  # a concurrent delivery of the same event (another replica) won?
                     [i] = todo
                     outcomes[i] = False if await self.handled(durable, envelopes[i]) else error
-                else:  # find which one, by handling them one at a time
-                    for i in list(todo):
-                        outcomes[i] = (await self.handle_each(registration, durable, [envelopes[i]]))[0]
-                return [outcomes[i] for i in range(len(envelopes))]
+                else:  # which one: one at a time
+                    for i in todo:
+                        [outcomes[i]] = await self.handle_each(registration, durable, [envelopes[i]])
             except Exception as error:  # the store failed: every event of the batch with it
                 outcomes |= dict.fromkeys(todo, error)
-                return [outcomes[i] for i in range(len(envelopes))]
-            outcomes |= dict.fromkeys(todo, True)
+            else:
+                outcomes |= dict.fromkeys(todo, True)
             break
         return [outcomes[i] for i in range(len(envelopes))]
 
