@@ -69,9 +69,8 @@ class UnitOfWork:
         query = {"participant_id": participant_id} | ({"cycle": cycle} if cycle is not None else {})
         return await self.db[ENROLMENTS].find_one(query, sort=[("cycle", -1)], session=self.s)
 
-    async def active_enrolments_before(self, participant_id: str, cycle: int) -> list[dict[str, Any]]:
-        query = {"participant_id": participant_id, "cycle": {"$lt": cycle}, "status": "active"}
-        return await self.db[ENROLMENTS].find(query, session=self.s).to_list()
+    async def enrolments_of(self, participant_id: str) -> list[dict[str, Any]]:
+        return await self.db[ENROLMENTS].find({"participant_id": participant_id}, session=self.s).to_list()
 
     async def active_enrolments_of(self, referral_id: str, participant_ids: list[str]) -> list[dict[str, Any]]:
         query: dict[str, Any] = {"referral_id": referral_id, "status": "active"}

@@ -49,12 +49,8 @@ class FakeUnitOfWork:
         mine = [e for e in mine if cycle is None or e["cycle"] == cycle]
         return copy.deepcopy(max(mine, key=lambda e: e["cycle"])) if mine else None
 
-    async def active_enrolments_before(self, participant_id: str, cycle: int) -> list[dict[str, Any]]:
-        return [
-            copy.deepcopy(e)
-            for e in self.enrolments.values()
-            if e["participant_id"] == participant_id and e["cycle"] < cycle and e["status"] == "active"
-        ]
+    async def enrolments_of(self, participant_id: str) -> list[dict[str, Any]]:
+        return [copy.deepcopy(e) for e in self.enrolments.values() if e["participant_id"] == participant_id]
 
     async def active_enrolments_of(self, referral_id: str, participant_ids: list[str]) -> list[dict[str, Any]]:
         return [

@@ -79,8 +79,8 @@ class UnitOfWork:
 
     async def add(self, referral: dict[str, Any], parents: list[dict[str, Any]]) -> None:
         await self.db[REFERRALS].insert_one(referral, session=self.session)
-        for parent in parents:
-            await self.db[PARTICIPANTS].insert_one(parent, session=self.session)
+        if parents:
+            await self.db[PARTICIPANTS].insert_many(parents, session=self.session)
 
     async def save_referral(self, referral: dict[str, Any]) -> None:
         await self.db[REFERRALS].replace_one({"_id": referral["_id"]}, referral, session=self.session)
