@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 from learning.app import create_app as learning_app
 from learning.config import Settings as LearningSettings
-from learning.content import module
+from learning.content import passing_answers
 from notifications.app import create_app as notifications_app
 from notifications.config import Settings as NotificationsSettings
 from ptfc.events import Envelope, SessionPart, WorkshopAttended, WorkshopBooked
@@ -55,13 +55,6 @@ REFERRAL = {
 }
 
 
-def answers(n: int) -> dict[str, str]:
-    activity = module(n).activity
-    if activity.kind == "quiz":
-        return {q.id: q.answer for q in activity.questions}
-    return {p.id: "I will keep my children out of our arguments." for p in activity.prompts}
-
-
 async def test_a_parent_completes_and_the_court_is_told(make_settings, infra, tap, mailbox):
     referrals = referrals_app(make_settings(ReferralsSettings))
     learning = learning_app(make_settings(LearningSettings, hub_url="https://hub.example"))
@@ -105,7 +98,7 @@ async def test_a_parent_completes_and_the_court_is_told(make_settings, infra, ta
         parent = {"Authorization": f"Bearer {back.json()['access_token']}"}
 
         for n in range(1, 9):
-            done = await hub.post(f"/me/modules/{n}/complete", json={"answers": answers(n)}, headers=parent)
+            done = await hub.post(f"/me/modules/{n}/complete", json={"answers": passing_answers(n)}, headers=parent)
             assert done.status_code == 200, done.text
         [learned] = await tap.wait_for("learning.completed")
         assert learned.payload().participant_id == alex_id

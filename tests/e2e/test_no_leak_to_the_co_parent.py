@@ -9,17 +9,13 @@ read and scanned for Alex's details: every API answer his token gets (refusals i
 Parent Hub page he can open, the plan's Word and PDF exports (their text), the calendar file,
 every email sent to him, and every event on the streams (none may carry them in clear)."""
 
-import asyncio
 import io
 import re
-from collections.abc import AsyncIterator
-from contextlib import AsyncExitStack, asynccontextmanager
+from contextlib import AsyncExitStack
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from docx import Document
 from pypdf import PdfReader
 
@@ -27,7 +23,7 @@ from hub.app import create_app as hub_app
 from hub.config import Settings as HubSettings
 from learning.app import create_app as learning_app
 from learning.config import Settings as LearningSettings
-from learning.content import module
+from learning.content import passing_answers
 from notifications.app import create_app as notifications_app
 from notifications.config import Settings as NotificationsSettings
 from plans.app import create_app as plans_app
@@ -35,7 +31,8 @@ from plans.config import Settings as PlansSettings
 from ptfc.dev.servers import free_port
 from ptfc.testing.mailbox import Mailbox
 from ptfc.testing.mailbox import text_of as letter_text
-from ptfc.testing.plugin import bearer, eventually
+from ptfc.testing.plugin import bearer, eventually, serve
+from ptfc.testing.workshops import online_session
 from referrals.app import create_app as referrals_app
 from referrals.config import Settings as ReferralsSettings
 from workshops.app import create_app as workshops_app
@@ -89,39 +86,7 @@ REFERRAL = {
 }
 
 
-@asynccontextmanager
-async def serve(app: Any, port: int | None = None) -> AsyncIterator[str]:
-    port = port or free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    task = asyncio.create_task(server.serve())
-    while not server.started:
-        if task.done():
-            task.result()
-        await asyncio.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        await task
-
-
-def answers(n: int) -> dict[str, str]:
-    activity = module(n).activity
-    if activity.kind == "quiz":
-        return {q.id: q.answer for q in activity.questions}
-    return {p.id: "I will keep my children out of our arguments." for p in activity.prompts}
-
-
-def session(start: datetime, link: str) -> dict:
-    half = timedelta(minutes=75)
-    parts = [(start, start + half), (start + half + timedelta(minutes=15), start + 2 * half + timedelta(minutes=15))]
-    return {
-        "format": "online",
-        "video_link": link,
-        "pattern": "daytime",
-        "parts": [{"starts_at": s.isoformat(), "ends_at": e.isoformat()} for s, e in parts],
-        "facilitators": ["fac-leak"],
-    }
+ALEX_LINK, CHRIS_LINK = "https://video.example/alex", "https://video.example/chris"
 
 
 def text_of(response: httpx.Response) -> str:
@@ -181,14 +146,18 @@ async def test_nothing_chris_can_reach_reveals_alexs_details(make_settings, tap,
             tokens[who] = {"Authorization": f"Bearer {activated.json()['access_token']}"}
             for n in range(1, 9):
                 done = await api.post(
-                    f"{learn}/me/modules/{n}/complete", json={"answers": answers(n)}, headers=tokens[who]
+                    f"{learn}/me/modules/{n}/complete", json={"answers": passing_answers(n)}, headers=tokens[who]
                 )
                 assert done.status_code == 200, done.text
         alex, chris = tokens["alex"], tokens["chris"]
 
         start = (datetime.now(UTC) + timedelta(days=5)).replace(hour=10, minute=0, second=0, microsecond=0)
-        first = await api.post(f"{work}/sessions", json=session(start, "https://video.example/alex"), headers=STAFF)
-        second = await api.post(f"{work}/sessions", json=session(start, "https://video.example/chris"), headers=STAFF)
+        first = await api.post(
+            f"{work}/sessions", json=online_session(start, "https://video.example/alex", "fac-leak"), headers=STAFF
+        )
+        second = await api.post(
+            f"{work}/sessions", json=online_session(start, "https://video.example/chris", "fac-leak"), headers=STAFF
+        )
         first_id, second_id = first.json()["id"], second.json()["id"]
 
         async def book(who, sid):

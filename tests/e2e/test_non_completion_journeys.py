@@ -8,17 +8,19 @@ workshops, notifications) over real NATS, MongoDB and SMTP, with the clock moved
 - refusals: a Welsh referral, safeguarding concerns, a duplicate: nothing published, nobody written to."""
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import pytest
 
 from learning.app import create_app as learning_app
 from learning.config import Settings as LearningSettings
-from learning.content import module
+from learning.content import passing_answers
 from notifications.app import create_app as notifications_app
 from notifications.config import Settings as NotificationsSettings
+from ptfc.clock import MovingClock
 from ptfc.testing.mailbox import Mailbox, text_of
 from ptfc.testing.plugin import bearer, eventually, running
+from ptfc.testing.workshops import online_session
 from referrals.app import create_app as referrals_app
 from referrals.config import Settings as ReferralsSettings
 from workshops.app import create_app as workshops_app
@@ -56,37 +58,6 @@ REFERRAL = {
 }
 
 
-class MovingClock:
-    def __init__(self) -> None:
-        self.offset = timedelta(0)
-
-    def now(self) -> datetime:
-        now = datetime.now(UTC) + self.offset
-        return now.replace(microsecond=now.microsecond // 1000 * 1000)
-
-    def advance(self, by: timedelta) -> None:
-        self.offset += by
-
-
-def answers(n: int) -> dict[str, str]:
-    activity = module(n).activity
-    if activity.kind == "quiz":
-        return {q.id: q.answer for q in activity.questions}
-    return {p.id: "I will keep my children out of our arguments." for p in activity.prompts}
-
-
-def session(start: datetime, link: str) -> dict:
-    half = timedelta(minutes=75)
-    parts = [(start, start + half), (start + half + timedelta(minutes=15), start + 2 * half + timedelta(minutes=15))]
-    return {
-        "format": "online",
-        "video_link": link,
-        "pattern": "daytime",
-        "parts": [{"starts_at": s.isoformat(), "ends_at": e.isoformat()} for s, e in parts],
-        "facilitators": ["fac-ann"],
-    }
-
-
 def subjects(mailbox: Mailbox, address: str) -> list[str]:
     return [str(m["Subject"]) for m in mailbox.to(address)]
 
@@ -121,12 +92,16 @@ class Journey:
 
     async def modules(self, parent: dict[str, str], numbers) -> None:
         for n in numbers:
-            done = await self.hub.post(f"/me/modules/{n}/complete", json={"answers": answers(n)}, headers=parent)
+            done = await self.hub.post(
+                f"/me/modules/{n}/complete", json={"answers": passing_answers(n)}, headers=parent
+            )
             assert done.status_code == 200, done.text
 
     async def book_new_session(self, parent: dict[str, str], name: str) -> tuple[str, datetime]:
         start = (self.clock.now() + timedelta(days=3)).replace(hour=10, minute=0, second=0, microsecond=0)
-        made = await self.ws.post("/sessions", json=session(start, f"https://video.example/{name}"), headers=STAFF)
+        made = await self.ws.post(
+            "/sessions", json=online_session(start, f"https://video.example/{name}"), headers=STAFF
+        )
         assert made.status_code == 201, made.text
         sid = made.json()["id"]
 
@@ -190,7 +165,7 @@ async def test_a_missed_deadline_is_reported_then_the_re_ordered_course_complete
         assert missed.get("modules_completed") == 2
         await with_subject(mailbox, COURT_EMAIL, "Course not completed", count=2)
         await with_subject(mailbox, FCA_EMAIL, "Course not completed", count=2)
-        late = await hub.post("/me/modules/3/complete", json={"answers": answers(3)}, headers=alex)
+        late = await hub.post("/me/modules/3/complete", json={"answers": passing_answers(3)}, headers=alex)
         assert late.status_code in (403, 409, 410), late.text  # the window is closed
 
         # The court re-orders the course for Alex: a new cycle, a new welcome letter.

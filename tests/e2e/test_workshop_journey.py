@@ -8,11 +8,13 @@ from datetime import UTC, datetime, timedelta
 
 from learning.app import create_app as learning_app
 from learning.config import Settings as LearningSettings
-from learning.content import module
+from learning.content import passing_answers
 from notifications.app import create_app as notifications_app
 from notifications.config import Settings as NotificationsSettings
+from ptfc.clock import MovingClock
 from ptfc.testing.mailbox import Mailbox, text_of
 from ptfc.testing.plugin import bearer, eventually, running
+from ptfc.testing.workshops import online_session
 from referrals.app import create_app as referrals_app
 from referrals.config import Settings as ReferralsSettings
 from workshops.app import create_app as workshops_app
@@ -45,34 +47,6 @@ REFERRAL = {
 }
 
 
-class MovingClock:
-    def __init__(self) -> None:
-        self.offset = timedelta(0)
-
-    def now(self) -> datetime:
-        now = datetime.now(UTC) + self.offset
-        return now.replace(microsecond=now.microsecond // 1000 * 1000)
-
-
-def answers(n: int) -> dict[str, str]:
-    activity = module(n).activity
-    if activity.kind == "quiz":
-        return {q.id: q.answer for q in activity.questions}
-    return {p.id: "I will keep my children out of our arguments." for p in activity.prompts}
-
-
-def session(start: datetime, link: str) -> dict:
-    half = timedelta(minutes=75)
-    parts = [(start, start + half), (start + half + timedelta(minutes=15), start + 2 * half + timedelta(minutes=15))]
-    return {
-        "format": "online",
-        "video_link": link,
-        "pattern": "daytime",
-        "parts": [{"starts_at": s.isoformat(), "ends_at": e.isoformat()} for s, e in parts],
-        "facilitators": ["fac-ann"],
-    }
-
-
 async def test_two_co_parents_complete_the_course_in_different_workshops(make_settings, tap, mailbox):
     clock = MovingClock()
     fast = {"sweep_interval": timedelta(milliseconds=200)}
@@ -101,12 +75,14 @@ async def test_two_co_parents_complete_the_course_in_different_workshops(make_se
             assert activated.status_code == 200, activated.text
             tokens[who] = {"Authorization": f"Bearer {activated.json()['access_token']}"}
             for n in range(1, 9):
-                done = await hub.post(f"/me/modules/{n}/complete", json={"answers": answers(n)}, headers=tokens[who])
+                done = await hub.post(
+                    f"/me/modules/{n}/complete", json={"answers": passing_answers(n)}, headers=tokens[who]
+                )
                 assert done.status_code == 200, done.text
 
         start = (clock.now() + timedelta(days=5)).replace(hour=10, minute=0, second=0, microsecond=0)
-        first = await ws.post("/sessions", json=session(start, "https://video.example/first"), headers=STAFF)
-        second = await ws.post("/sessions", json=session(start, "https://video.example/second"), headers=STAFF)
+        first = await ws.post("/sessions", json=online_session(start, "https://video.example/first"), headers=STAFF)
+        second = await ws.post("/sessions", json=online_session(start, "https://video.example/second"), headers=STAFF)
         first_id, second_id = first.json()["id"], second.json()["id"]
 
         async def book(who: str, sid: str):

@@ -26,6 +26,21 @@ class FakeClock:
         self._now += delta
 
 
+class MovingClock:
+    """Real time plus an offset a test moves forward ("three days later"), for several services
+    running at once; rounded to the millisecond, as MongoDB keeps it."""
+
+    def __init__(self) -> None:
+        self.offset = timedelta(0)
+
+    def now(self) -> datetime:
+        now = datetime.now(UTC) + self.offset
+        return now.replace(microsecond=now.microsecond // 1000 * 1000)
+
+    def advance(self, delta: timedelta) -> None:
+        self.offset += delta
+
+
 def utc(value: datetime) -> datetime:
     """MongoDB hands back naive datetimes; everything here is UTC."""
     return value if value.tzinfo else value.replace(tzinfo=UTC)

@@ -3,7 +3,6 @@ workshops, plans) served by uvicorn on free ports over real NATS JetStream, the 
 SMTP, the hub in front of them, and Debian's chromium driven by Playwright. Axe checks pages and
 screenshots go to var/screenshots/."""
 
-import asyncio
 import os
 import re
 from collections.abc import AsyncIterator
@@ -15,7 +14,6 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from axe_playwright_python.async_playwright import Axe
 from playwright.async_api import Page, async_playwright
 
@@ -29,7 +27,7 @@ from plans.app import create_app as plans_app
 from plans.config import Settings as PlansSettings
 from ptfc.infra import free_port
 from ptfc.testing.mailbox import Mailbox
-from ptfc.testing.plugin import bearer, eventually
+from ptfc.testing.plugin import bearer, eventually, serve
 from referrals.app import create_app as referrals_app
 from referrals.config import Settings as ReferralsSettings
 from workshops.app import create_app as workshops_app
@@ -39,23 +37,6 @@ CHROMIUM = "/usr/bin/chromium"
 SCREENSHOTS = Path(__file__).resolve().parents[4] / "var" / "screenshots"
 FCA = bearer("cafcass", "fca-sam-patel")
 PHONE, DESKTOP = {"width": 390, "height": 844}, {"width": 1280, "height": 900}
-
-
-@asynccontextmanager
-async def serve(app: Any, port: int | None = None) -> AsyncIterator[str]:
-    """One app under uvicorn on a (free) port of this machine, lifespan included."""
-    port = port or free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    task = asyncio.create_task(server.serve())
-    while not server.started:
-        if task.done():
-            task.result()
-        await asyncio.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        await task
 
 
 def mail_text(message: Any) -> str:

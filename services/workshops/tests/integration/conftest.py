@@ -9,6 +9,7 @@ from uuid import uuid4
 import nats
 import pytest
 
+from ptfc.clock import MovingClock
 from ptfc.events import (
     Envelope,
     EventData,
@@ -25,20 +26,6 @@ from workshops.config import Settings
 PROVIDER = "action-for-children"
 STAFF = bearer("provider", "staff-1", PROVIDER)
 ANN = bearer("facilitator", "fac-ann", PROVIDER)
-
-
-class MovingClock:
-    """Real time plus an offset the test moves forward ("three days later")."""
-
-    def __init__(self) -> None:
-        self.offset = timedelta(0)
-
-    def now(self) -> datetime:
-        now = datetime.now(UTC) + self.offset
-        return now.replace(microsecond=now.microsecond // 1000 * 1000)  # what MongoDB keeps
-
-    def advance(self, delta: timedelta) -> None:
-        self.offset += delta
 
 
 def parent(pid: str, **kw: Any) -> ParticipantContact:

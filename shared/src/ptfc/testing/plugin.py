@@ -14,11 +14,13 @@ from uuid import uuid4
 import httpx
 import nats
 import pytest
+import uvicorn
 from fastapi import FastAPI
 from nats.js.errors import NotFoundError
 
 from ptfc.auth import issue_token
 from ptfc.buspermissions import ADMIN
+from ptfc.dev.servers import free_port
 from ptfc.events import STREAMS, Envelope
 from ptfc.settings import DEV_JWT_PRIVATE_KEY, ServiceSettings
 from ptfc.streams import ensure_streams
@@ -94,6 +96,24 @@ async def running(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
         transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
         async with httpx.AsyncClient(transport=transport, base_url="http://service.test") as client:
             yield client
+
+
+@asynccontextmanager
+async def serve(app: Any, port: int | None = None) -> AsyncIterator[str]:
+    """One app under uvicorn on a (free) port of this machine, lifespan included: for tests where
+    services call each other over real HTTP (the Parent Hub, the leak check). Yields its base URL."""
+    port = port or free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        if task.done():
+            task.result()
+        await asyncio.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        await task
 
 
 def bearer(role: str, sub: str, provider: str | None = None, court: str | None = None) -> dict[str, str]:
