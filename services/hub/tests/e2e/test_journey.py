@@ -4,7 +4,6 @@ co-parent, is in), then starting and sharing a plan; Ben opens the invitation an
 Nothing either parent sees holds the other's contact details; axe checks every page."""
 
 import re
-from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
@@ -13,6 +12,7 @@ from playwright.async_api import Page, expect
 from learning.content import module
 from plans import api as plans_api
 from ptfc.testing.plugin import bearer, eventually
+from ptfc.testing.workshops import weekday_session
 from workshops import api as workshops_api
 
 pytestmark = pytest.mark.skipif(
@@ -48,26 +48,6 @@ REFERRAL = {
     "parents": [person(ALEX, "female"), person(BEN, "male")],
     "children": [{"age": 7}],
 }
-
-
-def session(days: int, link: str) -> dict:
-    start = (datetime.now(UTC) + timedelta(days=days)).replace(hour=10, minute=0, second=0, microsecond=0)
-    while start.weekday() >= 5:
-        start += timedelta(days=1)
-    half, gap = timedelta(minutes=75), timedelta(minutes=15)
-    return {
-        "format": "online",
-        "video_link": link,
-        "pattern": "daytime",
-        "parts": [
-            {"starts_at": start.isoformat(), "ends_at": (start + half).isoformat()},
-            {"starts_at": (start + half + gap).isoformat(), "ends_at": (start + 2 * half + gap).isoformat()},
-        ],
-        "capacity": 6,
-        "language": "en",
-        "interpreters": [],
-        "facilitators": ["fac-ann"],
-    }
 
 
 class Seen:
@@ -124,7 +104,7 @@ async def test_from_the_welcome_email_to_a_shared_plan(start_platform, browser, 
         assert made["participants"][0]["participant_id"]
         async with httpx.AsyncClient(base_url=platform.workshops, headers=STAFF) as staff:
             ids = [
-                (await staff.post("/sessions", json=session(d, f"https://video.example/{d}"))).json()["id"]
+                (await staff.post("/sessions", json=weekday_session(d, f"https://video.example/{d}"))).json()["id"]
                 for d in (4, 5)
             ]
 

@@ -3,7 +3,6 @@ sessions this parent may book (never the co-parent's), booking, how to join and 
 file, follow-up consent, cancelling, the waiting list."""
 
 import re
-from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
@@ -11,6 +10,7 @@ from playwright.async_api import Page, expect
 
 from learning.content import passing_answers
 from ptfc.testing.plugin import bearer, eventually
+from ptfc.testing.workshops import weekday_session
 from workshops import api as workshops_api
 
 STAFF = bearer("provider", "staff-ann", "family-action")  # Greater Manchester is Family Action's
@@ -49,25 +49,6 @@ def referral() -> dict:
     }
 
 
-def session(days: int, link: str) -> dict:
-    """A daytime online session on a weekday `days` ahead: two halves of 75 minutes, 15 apart."""
-    start = (datetime.now(UTC) + timedelta(days=days)).replace(hour=10, minute=0, second=0, microsecond=0)
-    while start.weekday() >= 5:
-        start += timedelta(days=1)
-    half, gap = timedelta(minutes=75), timedelta(minutes=15)
-    parts = [(start, start + half), (start + half + gap, start + 2 * half + gap)]
-    return {
-        "format": "online",
-        "video_link": link,
-        "pattern": "daytime",
-        "parts": [{"starts_at": s.isoformat(), "ends_at": e.isoformat()} for s, e in parts],
-        "capacity": 6,
-        "language": "en",
-        "interpreters": [],
-        "facilitators": ["fac-ann"],
-    }
-
-
 async def finish_learning(platform, token: str) -> None:
     async with httpx.AsyncClient(base_url=platform.learning, headers={"Authorization": f"Bearer {token}"}) as c:
         for n in range(1, 9):
@@ -85,7 +66,7 @@ async def test_a_parent_books_sees_and_cancels_a_workshop_never_the_co_parents(s
                 (5, "https://video.example/b"),
                 (6, "https://video.example/c"),
             ):
-                made = await staff.post("/sessions", json=session(days, link))
+                made = await staff.post("/sessions", json=weekday_session(days, link))
                 assert made.status_code == 201, made.text
                 ids.append(made.json()["id"])
         first, second, third = ids
