@@ -5,6 +5,8 @@ window, so a crash between publish and mark republishes nothing twice."""
 
 import asyncio
 import logging
+import math
+import time
 from contextlib import suppress
 
 from faststream.nats import NatsBroker
@@ -28,20 +30,31 @@ class Relay:
         self.batch = batch
         self._task: asyncio.Task | None = None
 
-    async def publish_pending(self) -> int:
-        """Publish everything unsent, oldest first. A batch is published together and its
-        acknowledgements awaited together (one round trip per batch, not per event); rows are
-        marked sent up to the first failure, and the rest go again next round (JetStream drops
-        the ones it already has, by `Nats-Msg-Id`)."""
+    async def publish_pending(self, read: bool = True) -> int:
+        """Publish everything unsent, oldest first: read from the outbox, or (`read=False`) what
+        this process has just committed, as it holds it (no read). A row committed elsewhere or
+        left by a failure waits for the next read, at least every `interval`."""
+        if not read:
+            rows, self.store.committed_rows = self.store.committed_rows, []
+            return await self._publish_rows(rows)
+        # Taken before reading: a row committed after this is published again, which JetStream drops.
+        self.store.committed_rows = []
         total = 0
-        while True:
-            pending = await self.store.db[OUTBOX].find({"sent": False}).sort("_id", 1).to_list(self.batch)
-            if not pending:
-                return total
+        while pending := await self.store.db[OUTBOX].find({"sent": False}).sort("_id", 1).to_list(self.batch):
+            total += await self._publish_rows(pending)
+        return total
+
+    async def _publish_rows(self, rows: list[dict]) -> int:
+        """A batch is published together and its acknowledgements awaited together (one round trip
+        per batch, not per event); rows are marked sent up to the first failure, and the rest go
+        again at the next read (JetStream drops the ones it already has, by `Nats-Msg-Id`)."""
+        total = 0
+        for start in range(0, len(rows), self.batch):
+            chunk = rows[start : start + self.batch]
             # Tasks start in order, so the messages leave in order on the one connection.
-            results = await asyncio.gather(*(self._publish(row) for row in pending), return_exceptions=True)
+            results = await asyncio.gather(*(self._publish(row) for row in chunk), return_exceptions=True)
             done = []
-            for row, result in zip(pending, results, strict=True):
+            for row, result in zip(chunk, results, strict=True):
                 if isinstance(result, BaseException):
                     break
                 done.append(row["_id"])
@@ -57,6 +70,7 @@ class Relay:
             failed = next((r for r in results if isinstance(r, BaseException)), None)
             if failed is not None:
                 raise failed
+        return total
 
     async def _publish(self, row: dict) -> None:
         await self.broker.publish(
@@ -69,12 +83,17 @@ class Relay:
     async def _loop(self) -> None:
         # Until stopped. A driver may swallow the cancel that `stop` sends (it lands mid-I/O and
         # the library retries); the request still stands, so the loop checks for it each round.
+        read_at = -math.inf  # when the outbox was last read: at the start, then at least every interval
         while not current_task_cancelling():
             self.store.committed.clear()  # before publishing, so a commit during it wakes the next round
+            read = time.monotonic() - read_at >= self.interval
             try:
-                await self.publish_pending()
+                await self.publish_pending(read)
             except Exception:  # the broker or store is away: keep the events and try again
                 log.warning("outbox relay could not publish; will retry", exc_info=True)
+                read_at = -math.inf  # what failed is in the outbox only now: read it next round
+            else:
+                read_at = time.monotonic() if read else read_at
             # asyncio.timeout, not wait_for: on Python 3.11 wait_for can swallow a cancel that
             # lands as a commit wakes it, and `stop` would then wait for this loop for ever.
             with suppress(TimeoutError):

@@ -4,7 +4,7 @@ one transaction, so a crash can never keep one without the others."""
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager
 from datetime import timedelta
 from typing import Any
@@ -12,7 +12,7 @@ from typing import Any
 import pymongo
 from bson import ObjectId
 from bson.errors import InvalidId
-from pymongo import ASCENDING, AsyncMongoClient, IndexModel, InsertOne, UpdateOne, monitoring
+from pymongo import ASCENDING, AsyncMongoClient, IndexModel, InsertOne, ReplaceOne, UpdateOne, monitoring
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import ConnectionFailure, PyMongoError
@@ -55,12 +55,41 @@ class Tx:
         self.producer = producer
         self.clock = clock
         self.emitted: list[Envelope] = []
+        self.rows: list[dict[str, Any]] = []  # the outbox rows written, for the relay once committed
         self.deferred: dict[str, list[Any]] = {}
         # What a unit of work read and may read again: it sees one snapshot, so the events of a batch
         # can share a lookup (keyed by the caller) instead of asking the store once each.
         self.memo: dict[str, Any] = {}
+        # The identity map of `get` and `save`: each document as this unit of work last left it.
+        self.loaded: dict[str, dict[Any, dict[str, Any] | None]] = {}
+        self.saved: dict[str, dict[Any, dict[str, Any]]] = {}
 
-    def later(self, collection: str, write: UpdateOne | InsertOne) -> None:
+    async def get(self, collection: str, ids: Iterable[Any]) -> dict[Any, dict[str, Any] | None]:
+        """Documents by `_id` (None for one that does not exist), each read from the store at most
+        once per unit of work, all missing ones in one read. A later `get` returns the same object,
+        as this work changed it: the events of a batch that touch one parent read it once."""
+        ids = list(ids)
+        known = self.loaded.setdefault(collection, {})
+        if missing := list(dict.fromkeys(i for i in ids if i not in known)):
+            known |= dict.fromkeys(missing)
+            found = self.db[collection].find({"_id": {"$in": missing}}, session=self.session)
+            known |= {d["_id"]: d for d in await found.to_list()}
+        return {i: known[i] for i in ids}
+
+    def save(self, collection: str, doc: dict[str, Any]) -> None:
+        """Replace (or insert) `doc` by its `_id` at the end of the work, once however often it
+        changed, with the other saves to its collection in one bulk write. Reads of the collection
+        in the same work go through `get` (or `current`), which see it as saved."""
+        self.loaded.setdefault(collection, {})[doc["_id"]] = doc
+        self.saved.setdefault(collection, {})[doc["_id"]] = doc
+
+    def current(self, collection: str, docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Documents a query read, each replaced by this work's own copy where it holds one (a
+        query answers from the store, which has not seen the saves yet)."""
+        known = self.loaded.get(collection, {})
+        return [known.get(d["_id"]) or d for d in docs]
+
+    def later(self, collection: str, write: UpdateOne | InsertOne | ReplaceOne) -> None:
         """A write this unit of work never reads back (a delivery planned, an event kept): sent with
         the others to its collection in one bulk write at the end of the work, still inside the
         transaction. A batch of events then costs the store one write, not one per event."""
@@ -74,13 +103,17 @@ class Tx:
         return envelope
 
     async def flush(self) -> None:
+        for collection, docs in self.saved.items():
+            replaces = [ReplaceOne({"_id": i}, doc, upsert=True) for i, doc in docs.items()]
+            self.deferred.setdefault(collection, []).extend(replaces)
+        self.saved = {}
         for collection, writes in self.deferred.items():
             await self.db[collection].bulk_write(writes, ordered=True, session=self.session)
         self.deferred = {}
         if not self.emitted:
             return
         # ObjectIds grow within a process, so sorting the outbox by _id keeps emission order.
-        rows = [
+        self.rows = rows = [
             {
                 "_id": ObjectId(),
                 "event_id": str(envelope.event_id),
@@ -119,6 +152,8 @@ class Store:
         self.producer = producer
         self.clock = clock
         self.committed = asyncio.Event()  # wakes the outbox relay after a commit that emitted
+        # What this process committed to the outbox: the relay publishes it without reading it back.
+        self.committed_rows: list[dict[str, Any]] = []
         self.timeout = timeout  # seconds for a unit of work, its retries included
 
     async def ensure_indexes(self, indexes: dict[str, list[IndexModel]]) -> None:
@@ -140,8 +175,7 @@ class Store:
             tx = Tx(self.db, session, self.producer, self.clock)
             yield tx
             await tx.flush()
-        if tx.emitted:
-            self.committed.set()
+        self.relay(tx)
 
     async def run(self, work: Callable[[Tx], Awaitable[Any]]) -> Any:
         """Run `work` in a transaction. The driver re-runs all of it after a transient error (a
@@ -166,9 +200,14 @@ class Store:
 
         async with self.client.start_session() as session:
             result = await session.with_transaction(attempt)
-        if last[0].emitted:
-            self.committed.set()
+        self.relay(last[0])
         return result
+
+    def relay(self, tx: Tx) -> None:
+        """Hand what a committed unit of work emitted to the outbox relay."""
+        if tx.rows:
+            self.committed_rows.extend(tx.rows)
+            self.committed.set()
 
     async def close(self) -> None:
         await self.client.close()

@@ -262,6 +262,7 @@ async def issue_activation(uow: UnitOfWork, rules: Rules, enrolment: dict[str, A
         ACTIVATIONS,
         {"enrolment_id": str(enrolment["_id"])},
         rules.activation_ttl,
+        supersede=reissue,  # a new enrolment has no earlier link to stop
         referral_id=enrolment["referral_id"],
         participant_id=enrolment["participant_id"],
         reissue=reissue,

@@ -4,7 +4,7 @@ enrolment act once too."""
 
 from learning import domain
 from learning.config import Settings
-from learning.store import UnitOfWork
+from learning.store import UnitOfWork, load_enrolments
 from ptfc.consumer import Handlers, Meta
 from ptfc.events import ReferralCreated, ReferralReordered, ReferralWithdrawn
 from ptfc.store import Tx
@@ -14,7 +14,7 @@ def make_handlers(settings: Settings) -> Handlers:
     """The subscribers, bound to one app's settings (tests run several apps in one process)."""
     handlers = Handlers()
 
-    @handlers.on
+    @handlers.on(prefetch=load_enrolments)
     async def enrol_participants(data: ReferralCreated, meta: Meta, tx: Tx) -> None:
         """Open a Parent Hub account and enrolment for each parent, and send their activation link."""
         for p in data.participants:

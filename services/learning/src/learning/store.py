@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from bson import ObjectId
-from pymongo import ASCENDING, IndexModel
+from pymongo import ASCENDING, IndexModel, UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
 
 from learning.domain import ACTIVATIONS, SIGN_INS
@@ -46,6 +46,18 @@ INDEXES: dict[str, list[IndexModel]] = {
 }
 
 
+def enrolments_key(participant_id: str) -> str:
+    return f"enrolments_of:{participant_id}"
+
+
+async def load_enrolments(events: list[Any], tx: Tx) -> None:
+    """The enrolments of every parent a batch of `referral.created` opens, in one read."""
+    ids = [p.participant_id for event in events for p in event.participants]
+    found = await tx.db[ENROLMENTS].find({"participant_id": {"$in": ids}}, session=tx.session).to_list()
+    for pid in ids:
+        tx.memo[enrolments_key(pid)] = [e for e in found if e["participant_id"] == pid]
+
+
 class UnitOfWork:
     """`domain.UnitOfWork` on MongoDB, inside one transaction (`Tx`). A save replaces the document
     read earlier in the same transaction, so a concurrent change to it (another replica's sweep,
@@ -70,6 +82,9 @@ class UnitOfWork:
         return await self.db[ENROLMENTS].find_one(query, sort=[("cycle", -1)], session=self.s)
 
     async def enrolments_of(self, participant_id: str) -> list[dict[str, Any]]:
+        # Read for the whole batch by `load_enrolments`, once: a save to them reads them afresh.
+        if (batch := self.tx.memo.pop(enrolments_key(participant_id), None)) is not None:
+            return batch
         return await self.db[ENROLMENTS].find({"participant_id": participant_id}, session=self.s).to_list()
 
     async def active_enrolments_of(self, referral_id: str, participant_ids: list[str]) -> list[dict[str, Any]]:
@@ -79,6 +94,7 @@ class UnitOfWork:
         return await self.db[ENROLMENTS].find(query, session=self.s).to_list()
 
     async def save_enrolment(self, enrolment: dict[str, Any]) -> None:
+        self.tx.memo.pop(enrolments_key(enrolment["participant_id"]), None)
         await self.db[ENROLMENTS].replace_one({"_id": enrolment["_id"]}, enrolment, upsert=True, session=self.s)
 
     async def account_ids(self, email_key: str) -> list[str]:
@@ -87,12 +103,9 @@ class UnitOfWork:
 
     async def keep_account(self, participant_id: str, language: str, email_key: str | None) -> None:
         latest: dict[str, Any] = {"language": language} | ({"email_key": email_key} if email_key else {})
-        await self.db[ACCOUNTS].update_one(
-            {"_id": participant_id},
-            {"$setOnInsert": {"created_at": self.now(), "activated_at": None, "sign_in_sent_at": None}, "$set": latest},
-            upsert=True,
-            session=self.s,
-        )
+        new = {"created_at": self.now(), "activated_at": None, "sign_in_sent_at": None}
+        # Never read back by the work that opens an account: a batch's accounts go in one write.
+        self.tx.later(ACCOUNTS, UpdateOne({"_id": participant_id}, {"$setOnInsert": new, "$set": latest}, upsert=True))
 
     async def mark_account_activated(self, participant_id: str) -> None:
         await self.db[ACCOUNTS].update_one(

@@ -137,7 +137,7 @@ def make_handlers(settings: Settings) -> Handlers:
     letters = Letters(settings)
     handlers.on(for_partner_webhooks)
 
-    @handlers.on
+    @handlers.on(prefetch=store.load_contacts)
     async def remember_referral(data: ReferralCreated, meta: Meta, tx: Tx) -> None:
         """Keeps the contact details of each parent and the referral's professionals; heads-up to the provider."""
         referral = {
@@ -189,7 +189,7 @@ def make_handlers(settings: Settings) -> Handlers:
         heads_up = provider_heads_up(referral, contact, letters.inboxes, meta.occurred_at)
         await letters.plan(tx, meta, [heads_up], referral.fca_id, data.referral_id)
 
-    @handlers.on
+    @handlers.on(prefetch=store.load_contacts)
     async def notify_participant(data: ParticipantEvent, meta: Meta, tx: Tx) -> None:
         """Plans the messages a parent's progress asks for: to the parent, court, FCA or provider."""
         found = await store.known(tx, data.referral_id, data.participant_id)

@@ -106,17 +106,22 @@ async def keep_contact(tx: Tx, participant_id: str, contact: dict[str, Any]) -> 
     created a parent may change how to reach them: for a `contact` of another referral nothing
     changes and the answer is None (a later referral.created naming the same participant must not
     redirect their mail)."""
-    owner = await tx.db[CONTACTS].find_one({"_id": participant_id}, {"referral_id": 1}, session=tx.session)
-    if owner is not None and owner.get("referral_id") not in (None, contact["referral_id"]):
+    stored = (await tx.get(CONTACTS, [participant_id]))[participant_id]
+    if stored is not None and stored.get("referral_id") not in (None, contact["referral_id"]):
         return None
-    found = await tx.db[CONTACTS].find_one_and_update(
-        {"_id": participant_id},
-        {"$set": contact, "$setOnInsert": {"withdrawn": False}},
-        upsert=True,
-        return_document=ReturnDocument.AFTER,
-        session=tx.session,
-    )
-    return contact_of(found)
+    kept = {"_id": participant_id, "withdrawn": False} | (stored or {}) | contact
+    tx.save(CONTACTS, kept)
+    return contact_of(kept)
+
+
+async def load_contacts(events: list[Any], tx: Tx) -> None:
+    """The contacts (and, for a parent's progress, the referral) a batch of events is about, in
+    one read each: `keep_contact` and `known` then find them in the unit of work."""
+    pids = [p.participant_id for e in events for p in getattr(e, "participants", [])]
+    pids += [e.participant_id for e in events if hasattr(e, "participant_id")]
+    await tx.get(CONTACTS, pids)
+    if referral_ids := [e.referral_id for e in events if hasattr(e, "participant_id")]:
+        await tx.get(REFERRALS, referral_ids)
 
 
 async def withdraw_contacts(tx: Tx, referral_id: str, participant_ids: list[str]) -> None:
@@ -158,8 +163,8 @@ async def resume_contact(
 
 async def known(tx: Tx, referral_id: str, participant_id: str) -> tuple[Referral, Contact] | None:
     """The referral and the parent's contact, or None while `referral.created` has not arrived."""
-    contact = await tx.db[CONTACTS].find_one({"_id": participant_id}, session=tx.session)
-    referral = await tx.db[REFERRALS].find_one({"_id": referral_id}, session=tx.session)
+    contact = (await tx.get(CONTACTS, [participant_id]))[participant_id]
+    referral = (await tx.get(REFERRALS, [referral_id]))[referral_id]
     if contact is None or "email" not in contact or referral is None:
         return None
     return referral_of(referral), contact_of(contact)

@@ -13,7 +13,7 @@
 from datetime import datetime
 from typing import Any
 
-from pymongo import ASCENDING, DESCENDING, IndexModel
+from pymongo import ASCENDING, DESCENDING, IndexModel, ReplaceOne
 
 from plans.domain import Refused
 from ptfc.events import EventData
@@ -68,9 +68,8 @@ class UnitOfWork:
         return await self.db[PARTICIPANTS].find_one({"_id": participant_id}, session=self.session)
 
     async def keep_participant(self, participant: dict) -> None:
-        await self.db[PARTICIPANTS].replace_one(
-            {"_id": participant["_id"]}, participant, upsert=True, session=self.session
-        )
+        # Never read back by the work that keeps it: a batch's parents go in one write at its end.
+        self.tx.later(PARTICIPANTS, ReplaceOne({"_id": participant["_id"]}, participant, upsert=True))
 
     async def invitation(self, token_hash: str) -> dict | None:
         return await self.db[INVITATIONS].find_one({"_id": token_hash}, session=self.session)

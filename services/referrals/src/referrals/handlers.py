@@ -20,7 +20,7 @@ from ptfc.events import (
 )
 from ptfc.store import Tx
 from referrals import domain
-from referrals.store import UnitOfWork
+from referrals.store import UnitOfWork, load_parents
 
 log = logging.getLogger("referrals.handlers")
 handlers = Handlers()
@@ -42,7 +42,7 @@ TimelineEvent = (
 )
 
 
-@handlers.on
+@handlers.on(prefetch=load_parents)
 async def follow(event: TimelineEvent, meta: Meta, tx: Tx) -> None:
     """Adds the event to the parent's timeline; in the current cycle it updates progress and outcome."""
     known = await domain.follow(UnitOfWork(tx), meta.type, event.model_dump(), meta.occurred_at, meta.correlation_id)

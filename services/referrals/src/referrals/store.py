@@ -68,11 +68,11 @@ class UnitOfWork:
 
     async def parent(self, participant_id: str) -> dict[str, Any] | None:
         oid = object_id(participant_id)
-        return oid and await self.db[PARTICIPANTS].find_one({"_id": oid}, session=self.session)
+        return oid and (await self.tx.get(PARTICIPANTS, [oid]))[oid]
 
     async def parents(self, referral_id: str) -> list[dict[str, Any]]:
         found = self.db[PARTICIPANTS].find({"referral_id": referral_id}, session=self.session)
-        return await found.sort("_id", 1).to_list()
+        return self.tx.current(PARTICIPANTS, await found.sort("_id", 1).to_list())
 
     async def active_referral_of(self, case: str, email_keys: list[str], except_id: Any = None) -> str | None:
         return await active_referral_of(self.db, case, email_keys, except_id, self.session)
@@ -86,10 +86,16 @@ class UnitOfWork:
         await self.db[REFERRALS].replace_one({"_id": referral["_id"]}, referral, session=self.session)
 
     async def save_parent(self, parent: dict[str, Any]) -> None:
-        await self.db[PARTICIPANTS].replace_one({"_id": parent["_id"]}, parent, session=self.session)
+        self.tx.save(PARTICIPANTS, parent)  # written at the end of the work: a batch's parents in one write
 
     async def emit(self, event: EventData, correlation_id: str) -> None:
         await self.tx.emit(event, correlation_id)
+
+
+async def load_parents(events: list[Any], tx: Tx) -> None:
+    """The parents a batch of events is about, in one read (`UnitOfWork.parent` then finds them)."""
+    ids = (object_id(pid) for event in events if isinstance(pid := getattr(event, "participant_id", None), str))
+    await tx.get(PARTICIPANTS, [oid for oid in ids if oid])
 
 
 async def active_referral_of(

@@ -19,7 +19,7 @@ from typing import Any
 
 from bson import ObjectId
 from bson.errors import InvalidId
-from pymongo import ASCENDING, IndexModel
+from pymongo import ASCENDING, IndexModel, UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
 
 from ptfc import withdrawals
@@ -100,7 +100,8 @@ class UnitOfWork:
 
     async def merge_parent(self, participant_id: str, fields: dict, if_new: dict) -> None:
         changes = {"$set": fields} | ({"$setOnInsert": if_new} if if_new else {})
-        await self.db[PARENTS].update_one({"_id": participant_id}, changes, upsert=True, session=self.s)
+        # Never read back by the work that merges: a batch's parents go in one write at its end.
+        self.tx.later(PARENTS, UpdateOne({"_id": participant_id}, changes, upsert=True))
 
     async def session(self, session_id: str) -> dict | None:
         return await self._by_id(SESSIONS, oid(session_id))
