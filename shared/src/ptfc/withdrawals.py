@@ -16,15 +16,34 @@ async def record(tx: Tx, referral_id: str, participant_ids: list[str], at: datet
     marks = [f"{referral_id}:{who}" for who in participant_ids or ["*"]]  # no ids: the whole referral
     writes = [UpdateOne({"_id": mark}, {"$min": {"withdrawn_at": at}}, upsert=True) for mark in marks]
     await tx.db[WITHDRAWALS].bulk_write(writes, session=tx.session)
+    for key in [k for k in tx.memo if k.startswith(f"withdrawn:{referral_id}:")]:
+        if not participant_ids or key.rsplit(":", 1)[1] in participant_ids:
+            tx.memo[key] = True  # checked earlier in this unit of work: withdrawn now
 
 
-async def withdrawn(tx: Tx, referral_id: str, participant_id: str) -> bool:
-    """Whether this parent's referral was withdrawn (referrals never re-orders a withdrawn referral;
-    it is referred again)."""
-    marks = [f"{referral_id}:*", f"{referral_id}:{participant_id}"]
+async def check(tx: Tx, parents: list[tuple[str, str]]) -> None:
+    """Whether each (referral, parent) was withdrawn, for a batch of events in two round trips;
+    `withdrawn` then answers from the unit of work's memory."""
+    marks = sorted({mark for referral_id, pid in parents for mark in (f"{referral_id}:*", f"{referral_id}:{pid}")})
+    if not marks:
+        return
     # A write to the very documents a withdrawal writes: if the two race, their transactions
     # conflict and the retried one sees the other, instead of both committing unaware.
     writes = [UpdateOne({"_id": mark}, {"$set": {"checked": True}}, upsert=True) for mark in marks]
     await tx.db[WITHDRAWALS].bulk_write(writes, session=tx.session)
     query = {"_id": {"$in": marks}, "withdrawn_at": {"$exists": True}}
-    return await tx.db[WITHDRAWALS].find_one(query, {"_id": 1}, session=tx.session) is not None
+    found = {d["_id"] for d in await tx.db[WITHDRAWALS].find(query, {"_id": 1}, session=tx.session).to_list()}
+    for referral_id, pid in parents:
+        tx.memo[_key(referral_id, pid)] = bool({f"{referral_id}:*", f"{referral_id}:{pid}"} & found)
+
+
+async def withdrawn(tx: Tx, referral_id: str, participant_id: str) -> bool:
+    """Whether this parent's referral was withdrawn (referrals never re-orders a withdrawn referral;
+    it is referred again)."""
+    if _key(referral_id, participant_id) not in tx.memo:
+        await check(tx, [(referral_id, participant_id)])
+    return tx.memo[_key(referral_id, participant_id)]
+
+
+def _key(referral_id: str, participant_id: str) -> str:
+    return f"withdrawn:{referral_id}:{participant_id}"

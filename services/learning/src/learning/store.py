@@ -51,11 +51,15 @@ def enrolments_key(participant_id: str) -> str:
 
 
 async def load_enrolments(events: list[Any], tx: Tx) -> None:
-    """The enrolments of every parent a batch of `referral.created` opens, in one read."""
-    ids = [p.participant_id for event in events for p in event.participants]
+    """What opening a batch of `referral.created` needs, read for all its parents at once: their
+    enrolments and whether they were withdrawn. The enrolments and links of these parents are then
+    kept in the unit of work and written together at its end (`UnitOfWork.save_enrolment`)."""
+    pairs = [(event.referral_id, p.participant_id) for event in events for p in event.participants]
+    ids = [pid for _, pid in pairs]
     found = await tx.db[ENROLMENTS].find({"participant_id": {"$in": ids}}, session=tx.session).to_list()
     for pid in ids:
         tx.memo[enrolments_key(pid)] = [e for e in found if e["participant_id"] == pid]
+    await withdrawals.check(tx, pairs)
 
 
 class UnitOfWork:
@@ -82,10 +86,14 @@ class UnitOfWork:
         return await self.db[ENROLMENTS].find_one(query, sort=[("cycle", -1)], session=self.s)
 
     async def enrolments_of(self, participant_id: str) -> list[dict[str, Any]]:
-        # Read for the whole batch by `load_enrolments`, once: a save to them reads them afresh.
-        if (batch := self.tx.memo.pop(enrolments_key(participant_id), None)) is not None:
-            return batch
+        if (batch := self.tx.memo.get(enrolments_key(participant_id))) is not None:
+            return list(batch)  # read with the batch's (`load_enrolments`), as this work left them
         return await self.db[ENROLMENTS].find({"participant_id": participant_id}, session=self.s).to_list()
+
+    def batched(self, participant_id: str) -> list[dict[str, Any]] | None:
+        """This parent's enrolments when a batch read them (`load_enrolments`): their writes then wait
+        for the end of the work, one bulk write for the batch instead of one per parent."""
+        return self.tx.memo.get(enrolments_key(participant_id))
 
     async def active_enrolments_of(self, referral_id: str, participant_ids: list[str]) -> list[dict[str, Any]]:
         query: dict[str, Any] = {"referral_id": referral_id, "status": "active"}
@@ -94,7 +102,10 @@ class UnitOfWork:
         return await self.db[ENROLMENTS].find(query, session=self.s).to_list()
 
     async def save_enrolment(self, enrolment: dict[str, Any]) -> None:
-        self.tx.memo.pop(enrolments_key(enrolment["participant_id"]), None)
+        if (batch := self.batched(enrolment["participant_id"])) is not None:
+            batch[:] = [e for e in batch if e["_id"] != enrolment["_id"]] + [enrolment]
+            self.tx.save(ENROLMENTS, enrolment)
+            return
         await self.db[ENROLMENTS].replace_one({"_id": enrolment["_id"]}, enrolment, upsert=True, session=self.s)
 
     async def account_ids(self, email_key: str) -> list[str]:
@@ -122,12 +133,16 @@ class UnitOfWork:
         return claimed.matched_count > 0
 
     async def link(self, kind: str, link_id: str) -> dict[str, Any] | None:
-        return await self.db[kind].find_one({"_id": link_id}, session=self.s)
+        return (await self.tx.get(kind, [link_id]))[link_id]
 
     async def pending_links(self, kind: str, owner: dict[str, str]) -> list[dict[str, Any]]:
-        return await self.db[kind].find({**owner, "state": "pending"}, session=self.s).to_list()
+        found = await self.db[kind].find({**owner, "state": "pending"}, session=self.s).to_list()
+        return [link for link in self.tx.current(kind, found) if link["state"] == "pending"]
 
     async def save_link(self, kind: str, link: dict[str, Any]) -> None:
+        if self.batched(link.get("participant_id", "")) is not None:
+            self.tx.save(kind, link)
+            return
         await self.db[kind].replace_one({"_id": link["_id"]}, link, upsert=True, session=self.s)
 
     async def links_issued_since(self, kind: str, owner: dict[str, str], since: datetime) -> int:

@@ -2,6 +2,7 @@
 keeps only what the booking rules need: never an email, phone or family name (the inbox makes
 each event act once)."""
 
+from ptfc import withdrawals
 from ptfc.consumer import Handlers, Meta
 from ptfc.events import LearningCompleted, ReferralCreated, ReferralReordered, ReferralWithdrawn
 from ptfc.store import Tx
@@ -13,7 +14,10 @@ from workshops.store import UnitOfWork
 def make_handlers(settings: Settings) -> Handlers:
     handlers = Handlers()
 
-    @handlers.on
+    async def check_withdrawals(events: list[ReferralCreated], tx: Tx) -> None:
+        await withdrawals.check(tx, [(e.referral_id, p.participant_id) for e in events for p in e.participants])
+
+    @handlers.on(prefetch=check_withdrawals)
     async def know_parents(data: ReferralCreated, meta: Meta, tx: Tx) -> None:
         """Remember each parent's needs, provider and co-parents: who may sit with whom (from the
         profile referrals sealed for workshops: no email, phone or family name)."""
