@@ -59,6 +59,13 @@ PROFESSIONAL_TEMPLATES = (
     "safeguarding_alert",
 )
 URGENT = frozenset({"safeguarding_alert"})
+
+
+def rank(template: str, role: str) -> int:
+    """Which due letters go first when more are due than the sender sends at once (a surge of
+    referrals): a safeguarding alert, then a parent's own letters (their course clock is running),
+    then the professionals' copies and heads-ups."""
+    return 0 if template in URGENT else 1 if role == "parent" else 2
 LANGUAGE_NAMES = {"en": "English", "pl": "Polish", "ur": "Urdu"}
 INCOMPLETE_REASONS = {
     "elearning_deadline_missed": "the e-learning was not finished by its deadline",
@@ -379,6 +386,7 @@ def delivery(planned: Planned, source: Source, row_id: Any, rendered: dict[str, 
         "language": planned.language,
         **rendered,
         "urgent": planned.template in URGENT,
+        "rank": rank(planned.template, planned.role),
         **_not_tried(now),
         "status": "skipped" if planned.skip_reason else "pending",
         "skip_reason": planned.skip_reason,

@@ -38,7 +38,7 @@ INDEXES: dict[str, list[IndexModel]] = {
     INVITEES: [],
     DELIVERIES: [
         IndexModel("key", unique=True),  # one message per source event, template and recipient
-        IndexModel([("status", ASCENDING), ("due_at", ASCENDING)]),  # the sender's sweep
+        IndexModel([("status", ASCENDING), ("rank", ASCENDING), ("due_at", ASCENDING)]),  # the sender's sweep
         IndexModel([("correlation_id", ASCENDING), ("_id", ASCENDING)]),  # the delivery log
     ],
     ENDPOINTS: [IndexModel([("event_types", ASCENDING), ("enabled", ASCENDING)])],
@@ -229,7 +229,9 @@ async def claim_due_many(db: AsyncDatabase, now: datetime, lease: timedelta, lim
     read, one write and a read for the lot (each write waits for the disk). The write checks each
     row is still due, so a row another replica claimed in between is not taken twice."""
     due = {"status": {"$in": ["pending", "sending"]}, "due_at": {"$lte": now}}
-    ids = [row["_id"] for row in await db[DELIVERIES].find(due, {"_id": 1}).sort("due_at", 1).to_list(limit)]
+    # Most pressing first (`domain.rank`), then oldest: rows planned before ranks existed count as most pressing.
+    rows = await db[DELIVERIES].find(due, {"_id": 1}).sort([("rank", 1), ("due_at", 1)]).to_list(limit)
+    ids = [row["_id"] for row in rows]
     if not ids:
         return []
     token = uuid4().hex
