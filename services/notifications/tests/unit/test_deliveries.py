@@ -52,3 +52,9 @@ def test_only_a_sent_or_failed_message_is_resent_as_a_new_notification():
     assert copy["resend_of"] == "row-1" and copy["notification_id"] == "row-2" and "lease" not in copy
     assert copy["status"] == "pending" and copy["attempts"] == 0 and copy["text"] == original["text"]
     assert copy["key"] != original["key"]
+
+
+def test_when_more_is_due_than_goes_at_once_an_alert_then_a_parents_letters_go_first():
+    assert domain.rank("safeguarding_alert", "provider") < domain.rank("welcome", "parent")
+    assert domain.rank("welcome", "parent") < domain.rank("provider_heads_up", "provider")
+    assert row()["rank"] == domain.rank("provider_heads_up", "provider")
