@@ -66,6 +66,8 @@ def rank(template: str, role: str) -> int:
     referrals): a safeguarding alert, then a parent's own letters (their course clock is running),
     then the professionals' copies and heads-ups."""
     return 0 if template in URGENT else 1 if role == "parent" else 2
+
+
 LANGUAGE_NAMES = {"en": "English", "pl": "Polish", "ur": "Urdu"}
 INCOMPLETE_REASONS = {
     "elearning_deadline_missed": "the e-learning was not finished by its deadline",

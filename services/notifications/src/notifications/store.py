@@ -226,19 +226,18 @@ async def claim_due(
 
 async def claim_due_many(db: AsyncDatabase, now: datetime, lease: timedelta, limit: int) -> list[dict[str, Any]]:
     """Up to `limit` due rows claimed together, as `claim_due` claims one, under one lease token: a
-    read, one write and a read for the lot (each write waits for the disk). The write checks each
-    row is still due, so a row another replica claimed in between is not taken twice."""
+    read and one write for the lot (a second read only when another replica took some in between).
+    The write checks each row is still due, so a row another replica claimed is not taken twice."""
     due = {"status": {"$in": ["pending", "sending"]}, "due_at": {"$lte": now}}
     # Most pressing first (`domain.rank`), then oldest: rows planned before ranks existed count as most pressing.
-    rows = await db[DELIVERIES].find(due, {"_id": 1}).sort([("rank", 1), ("due_at", 1)]).to_list(limit)
-    ids = [row["_id"] for row in rows]
-    if not ids:
+    rows = await db[DELIVERIES].find(due).sort([("rank", 1), ("due_at", 1)]).to_list(limit)
+    if not rows:
         return []
-    token = uuid4().hex
-    await db[DELIVERIES].update_many(
-        {"_id": {"$in": ids}, **due},
-        {"$set": {"status": "sending", "lease": token, "due_at": now + lease}, "$inc": {"attempts": 1}},
-    )
+    ids, token = [row["_id"] for row in rows], uuid4().hex
+    claim = {"status": "sending", "lease": token, "due_at": now + lease}
+    claimed = await db[DELIVERIES].update_many({"_id": {"$in": ids}, **due}, {"$set": claim, "$inc": {"attempts": 1}})
+    if claimed.modified_count == len(rows):  # all of them: as read, with the claim
+        return [row | claim | {"attempts": row.get("attempts", 0) + 1} for row in rows]
     return await db[DELIVERIES].find({"_id": {"$in": ids}, "lease": token}).to_list(limit)
 
 

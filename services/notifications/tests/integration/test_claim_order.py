@@ -23,5 +23,13 @@ async def test_a_parents_letter_due_later_is_claimed_before_a_heads_up_due_earli
         then = await store.claim_due_many(db_store.db, now, timedelta(seconds=30), 2)
         assert [r["_id"] for r in first] == ["alert", "welcome"]
         assert [r["_id"] for r in then] == ["heads-up"]
+        # What the sender holds is what the store holds: claimed, under one lease, one attempt each.
+        stored = {
+            r["_id"]: r
+            for r in await db_store.db[store.DELIVERIES].find({"_id": {"$in": ["alert", "welcome"]}}).to_list()
+        }
+        for row in first:
+            assert row["status"] == "sending" and row["attempts"] == 1 and row["lease"] == first[0]["lease"]
+            assert {**row, "due_at": None} == {**stored[row["_id"]], "due_at": None}  # the store keeps milliseconds
     finally:
         await db_store.close()
