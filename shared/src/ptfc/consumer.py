@@ -317,13 +317,12 @@ class Consumer:
         keys = [f"{durable}:{e.event_id}" for e in envelopes]
         # Not read first: an event handled before fails its inbox mark (a unique key), and the
         # batch then goes one event at a time. Redeliveries are rare; a read per batch is not.
-        seen: set[str] = set()
+        first: dict[str, int] = {}  # the same event twice in one batch (a redelivery): the second follows the first
         todo: dict[int, Any] = {}
         for i, (key, envelope) in enumerate(zip(keys, envelopes, strict=True)):
-            if key in seen:
-                outcomes[i] = False  # the same event twice in one batch
+            if key in first:
                 continue
-            seen.add(key)
+            first[key] = i
             try:
                 # A broken contract fails here: retried, then parked for operations like any failure.
                 todo[i] = registration.model.model_validate(envelope.data)
@@ -336,18 +335,23 @@ class Consumer:
                 outcomes[failed.index] = failed.error
                 del todo[failed.index]
                 continue
-            except (BulkWriteError, DuplicateKeyError) as error:  # an inbox mark exists already
-                if len(todo) == 1:  # a concurrent delivery of the same event (another replica) won?
-                    [i] = todo
-                    outcomes[i] = False if await self.handled(durable, envelopes[i]) else error
-                else:  # which one: one at a time
+            except Exception as error:
+                if len(todo) > 1 and not store_level(error):
+                    # An inbox mark exists already (handled before), or a write at the end of the work
+                    # failed: whose event is it? One at a time, so only that one fails.
                     for i in todo:
                         [outcomes[i]] = await self.handle_each(registration, durable, [envelopes[i]])
-            except Exception as error:  # the store failed: every event of the batch with it
-                outcomes |= dict.fromkeys(todo, error)
+                elif len(todo) == 1 and isinstance(error, (BulkWriteError, DuplicateKeyError)):
+                    [i] = todo  # its mark exists: handled before, or by another replica just now?
+                    outcomes[i] = False if await self.handled(durable, envelopes[i]) else error
+                else:  # the store failed: every event of the batch with it
+                    outcomes |= dict.fromkeys(todo, error)
             else:
                 outcomes |= dict.fromkeys(todo, True)
             break
+        for i, key in enumerate(keys):
+            if i not in outcomes:  # a second copy: a duplicate once the first is applied, else as the first
+                outcomes[i] = False if outcomes[first[key]] is True else outcomes[first[key]]
         return [outcomes[i] for i in range(len(envelopes))]
 
     async def apply(self, registration: Registration, batch: list[tuple[str, Envelope, Any, int]]) -> None:

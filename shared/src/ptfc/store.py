@@ -15,7 +15,7 @@ from bson.errors import InvalidId
 from pymongo import ASCENDING, AsyncMongoClient, IndexModel, InsertOne, ReplaceOne, UpdateOne, monitoring
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import ConnectionFailure, PyMongoError
+from pymongo.errors import BulkWriteError, ConnectionFailure, DuplicateKeyError, PyMongoError
 
 from ptfc.clock import Clock
 from ptfc.events import Envelope, EventData
@@ -215,10 +215,19 @@ class Store:
 
 def object_id(value: Any) -> ObjectId | None:
     """A path id as stored; None for anything that cannot be one (answered as not found)."""
+    if value is None:
+        return None  # ObjectId(None) would make a new id
     try:
         return ObjectId(value)
     except (InvalidId, TypeError):
         return None
+
+
+def duplicate_key(error: Exception) -> bool:
+    """A unique index refused a write: alone, or within a bulk write (the end of a unit of work)."""
+    if isinstance(error, BulkWriteError):
+        return any(e.get("code") == 11000 for e in error.details.get("writeErrors", []))
+    return isinstance(error, DuplicateKeyError)
 
 
 async def find_or_404(

@@ -3,6 +3,7 @@
 import nats
 from fastapi import APIRouter
 from nats.js.api import ConsumerConfig
+from pymongo import InsertOne
 
 from ptfc.consumer import Handlers, Meta
 from ptfc.events import Envelope, NotYetKnown, ReferralWithdrawn
@@ -21,6 +22,7 @@ class Probe:
         self.failing = False
         self.failing_for: set[str] = set()  # correlation ids whose events always fail
         self.early: dict[str, int] = {}  # correlation id -> deliveries that find what it follows missing
+        self.unstorable: set[str] = set()  # correlation ids whose effect the store cannot take (at the end of the work)
         self.runs = 0
         self.handlers = Handlers()
 
@@ -32,6 +34,8 @@ class Probe:
                 raise NotYetKnown(f"{meta.correlation_id} not known yet")
             if self.failing or meta.correlation_id in self.failing_for:
                 raise RuntimeError("downstream is broken")
+            if meta.correlation_id in self.unstorable:  # fails only when the batch's writes go, after every handler
+                tx.later("effects", InsertOne({"_id": f"{meta.correlation_id}-bad", "value": object()}))
             await tx.db.effects.update_one(
                 {"_id": meta.correlation_id}, {"$inc": {"n": 1}}, upsert=True, session=tx.session
             )
@@ -120,6 +124,27 @@ async def test_events_fetched_together_are_each_applied_once_and_a_failing_one_i
         # The others were applied once each: the attempt the failing event spoiled was rolled back.
         assert {r: await effects(store, r) for r in referrals} == {r: int(r != "r-batch-3") for r in referrals}
         assert await store.db.inbox.count_documents({}) == len(referrals) - 1
+        await store.close()
+
+
+async def test_a_write_that_fails_at_the_end_of_a_batch_parks_only_its_own_event(make_settings, infra):
+    s = settings(make_settings)
+    probe = Probe()
+    probe.unstorable = {"r-end-2"}
+    referrals = [f"r-end-{i}" for i in range(6)]
+    for referral in referrals:  # queued before the service starts: they arrive in one fetch
+        envelope = Envelope.of(withdrawn(referral), correlation_id=referral, producer="referrals")
+        await publish_raw(infra.nats_url, envelope, str(envelope.event_id))
+    ops = bearer("ops", "ops-1")
+    async with running(probe.app(s)) as client:
+
+        async def parked():
+            return (await client.get("/ops/dead-letters", headers=ops)).json()["items"]
+
+        [letter] = await eventually(parked, timeout=15)
+        assert letter["correlation_id"] == "r-end-2" and "InvalidDocument" in letter["error"]
+        store = Store(s.mongodb_uri, s.db_name, "t", probe_clock())
+        assert {r: await effects(store, r) for r in referrals} == {r: int(r != "r-end-2") for r in referrals}
         await store.close()
 
 

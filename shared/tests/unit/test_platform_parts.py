@@ -82,3 +82,16 @@ def test_outside_dev_a_development_or_missing_key_stops_the_start():
     ServiceSettings(env="production", service="plans", **plans).refuse_development_keys()
     with pytest.raises(RuntimeError, match="contact_seal_key"):
         ServiceSettings(env="production", service="notifications", **plans).refuse_development_keys()
+
+
+def test_a_unique_index_refusal_is_known_alone_or_inside_the_bulk_write_that_ends_a_unit_of_work():
+    from pymongo.errors import BulkWriteError, DuplicateKeyError, WriteError
+
+    from ptfc.store import duplicate_key, object_id
+
+    refused = {"index": 0, "code": 11000, "errmsg": "E11000 duplicate key"}
+    assert duplicate_key(BulkWriteError({"writeErrors": [refused], "nInserted": 0}))
+    assert duplicate_key(DuplicateKeyError("E11000 duplicate key", 11000))
+    assert not duplicate_key(BulkWriteError({"writeErrors": [{"index": 0, "code": 2, "errmsg": "bad"}]}))
+    assert not duplicate_key(WriteError("bad", 2))
+    assert object_id(None) is None and object_id("nope") is None  # never a new id for a missing one

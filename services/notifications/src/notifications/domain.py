@@ -61,11 +61,14 @@ PROFESSIONAL_TEMPLATES = (
 URGENT = frozenset({"safeguarding_alert"})
 
 
+PARENTS_OWN = frozenset({"parent", "co_parent", "invitee"})  # recipient roles whose mail is a parent's own
+
+
 def rank(template: str, role: str) -> int:
     """Which due letters go first when more are due than the sender sends at once (a surge of
     referrals): a safeguarding alert, then a parent's own letters (their course clock is running),
     then the professionals' copies and heads-ups."""
-    return 0 if template in URGENT else 1 if role == "parent" else 2
+    return 0 if template in URGENT else 1 if role in PARENTS_OWN else 2
 
 
 LANGUAGE_NAMES = {"en": "English", "pl": "Polish", "ur": "Urdu"}

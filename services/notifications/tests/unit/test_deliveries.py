@@ -57,4 +57,5 @@ def test_only_a_sent_or_failed_message_is_resent_as_a_new_notification():
 def test_when_more_is_due_than_goes_at_once_an_alert_then_a_parents_letters_go_first():
     assert domain.rank("safeguarding_alert", "provider") < domain.rank("welcome", "parent")
     assert domain.rank("welcome", "parent") < domain.rank("provider_heads_up", "provider")
+    assert domain.rank("plan_invitation", "invitee") == domain.rank("welcome", "parent")
     assert row()["rank"] == domain.rank("provider_heads_up", "provider")

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, Query
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from ptfc.auth import Caller, CurrentCaller
 from ptfc.events import PROVIDERS, ReferralKeys
@@ -16,7 +16,7 @@ from ptfc.idempotency import IdempotencyKey, change_once
 from ptfc.lookup import email_key
 from ptfc.pagination import Page, Paging
 from ptfc.runtime import Runtime, RuntimeDep
-from ptfc.store import Tx
+from ptfc.store import Tx, duplicate_key
 from referrals import domain, store, views
 from referrals.access import cafcass_only, provider_staff, visible_referral, visible_to
 from referrals.refusals import named_for, problem
@@ -62,8 +62,8 @@ async def write(
 
     try:
         return await change_once(rt.store, key, scope, payload, work, (domain.Refused, domain.Unknown), problem)
-    except DuplicateKeyError:
-        other = clash and await store.active_referral_of(rt.store.db, *clash)
+    except (DuplicateKeyError, BulkWriteError) as error:  # a parent's save is written at the end of the work
+        other = duplicate_key(error) and clash and await store.active_referral_of(rt.store.db, *clash)
         if other:
             raise problem(await named_for(caller, domain.already_referred(other), rt.store.db)) from None
         raise
