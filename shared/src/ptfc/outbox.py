@@ -96,8 +96,10 @@ class Relay:
                 read_at = time.monotonic() if read else read_at
             # asyncio.timeout, not wait_for: on Python 3.11 wait_for can swallow a cancel that
             # lands as a commit wakes it, and `stop` would then wait for this loop for ever.
+            # Until the next read is due (a whole interval after a failure), or a commit wakes it.
+            due = read_at + self.interval - time.monotonic()
             with suppress(TimeoutError):
-                async with asyncio.timeout(self.interval):
+                async with asyncio.timeout(min(self.interval, max(due, 0.0)) if due > -math.inf else self.interval):
                     await self.store.committed.wait()
                     await asyncio.sleep(self.gather)  # let the commits close behind it join this round
 
