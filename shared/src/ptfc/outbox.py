@@ -83,23 +83,23 @@ class Relay:
     async def _loop(self) -> None:
         # Until stopped. A driver may swallow the cancel that `stop` sends (it lands mid-I/O and
         # the library retries); the request still stands, so the loop checks for it each round.
-        read_at = -math.inf  # when the outbox was last read: at the start, then at least every interval
+        read_at, failed = -math.inf, False  # the outbox is read at the start, then at least every interval
         while not current_task_cancelling():
             self.store.committed.clear()  # before publishing, so a commit during it wakes the next round
-            read = time.monotonic() - read_at >= self.interval
+            read = failed or time.monotonic() - read_at >= self.interval
             try:
                 await self.publish_pending(read)
             except Exception:  # the broker or store is away: keep the events and try again
                 log.warning("outbox relay could not publish; will retry", exc_info=True)
-                read_at = -math.inf  # what failed is in the outbox only now: read it next round
+                failed = True  # what failed is in the outbox only now: read it next round
             else:
-                read_at = time.monotonic() if read else read_at
+                failed, read_at = False, time.monotonic() if read else read_at
+            # A whole interval after a failure; else until the next read is due, or a commit wakes it.
+            wait = self.interval if failed else max(read_at + self.interval - time.monotonic(), 0.0)
             # asyncio.timeout, not wait_for: on Python 3.11 wait_for can swallow a cancel that
             # lands as a commit wakes it, and `stop` would then wait for this loop for ever.
-            # Until the next read is due (a whole interval after a failure), or a commit wakes it.
-            due = read_at + self.interval - time.monotonic()
             with suppress(TimeoutError):
-                async with asyncio.timeout(min(self.interval, max(due, 0.0)) if due > -math.inf else self.interval):
+                async with asyncio.timeout(wait):
                     await self.store.committed.wait()
                     await asyncio.sleep(self.gather)  # let the commits close behind it join this round
 

@@ -83,11 +83,19 @@ class Tx:
         self.loaded.setdefault(collection, {})[doc["_id"]] = doc
         self.saved.setdefault(collection, {})[doc["_id"]] = doc
 
-    def current(self, collection: str, docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    def current(
+        self, collection: str, docs: list[dict[str, Any]], where: dict[str, Any] | None = None
+    ) -> list[dict[str, Any]]:
         """Documents a query read, each replaced by this work's own copy where it holds one (a
-        query answers from the store, which has not seen the saves yet)."""
+        query answers from the store, which has not seen the saves yet); with `where` (the query's
+        equality fields), also the documents this work saved that match it and the store lacks."""
         known = self.loaded.get(collection, {})
-        return [known.get(d["_id"]) or d for d in docs]
+        found = [known.get(d["_id"]) or d for d in docs]
+        if where is not None:
+            ids = {d["_id"] for d in docs}
+            unwritten = (d for i, d in self.saved.get(collection, {}).items() if i not in ids)
+            found += [d for d in unwritten if all(d.get(k) == v for k, v in where.items())]
+        return found
 
     def later(self, collection: str, write: UpdateOne | InsertOne | ReplaceOne) -> None:
         """A write this unit of work never reads back (a delivery planned, an event kept): sent with
@@ -175,7 +183,7 @@ class Store:
             tx = Tx(self.db, session, self.producer, self.clock)
             yield tx
             await tx.flush()
-        self.relay(tx)
+        self._to_relay(tx)
 
     async def run(self, work: Callable[[Tx], Awaitable[Any]]) -> Any:
         """Run `work` in a transaction. The driver re-runs all of it after a transient error (a
@@ -200,10 +208,10 @@ class Store:
 
         async with self.client.start_session() as session:
             result = await session.with_transaction(attempt)
-        self.relay(last[0])
+        self._to_relay(last[0])
         return result
 
-    def relay(self, tx: Tx) -> None:
+    def _to_relay(self, tx: Tx) -> None:
         """Hand what a committed unit of work emitted to the outbox relay."""
         if tx.rows:
             self.committed_rows.extend(tx.rows)

@@ -61,6 +61,17 @@ async def publish_raw(nats_url: str, envelope: Envelope, msg_id: str) -> bool:
     return await publish_bytes(nats_url, envelope.type, envelope.model_dump_json().encode(), msg_id)
 
 
+async def queue(nats_url: str, referrals: list[str]) -> None:
+    """A withdrawal for each referral, published as referrals would (message id = event id)."""
+    for referral in referrals:
+        envelope = Envelope.of(withdrawn(referral), correlation_id=referral, producer="referrals")
+        await publish_raw(nats_url, envelope, str(envelope.event_id))
+
+
+async def parked(client) -> list[dict]:
+    return (await client.get("/ops/dead-letters", headers=bearer("ops", "ops-1"))).json()["items"]
+
+
 async def test_event_written_while_relay_is_down_is_published_once_after_restart(make_settings, tap):
     s = settings(make_settings)
     probe = Probe()
@@ -109,16 +120,9 @@ async def test_events_fetched_together_are_each_applied_once_and_a_failing_one_i
     probe = Probe()
     probe.failing_for = {"r-batch-3"}
     referrals = [f"r-batch-{i}" for i in range(12)]
-    for referral in referrals:  # queued before the service starts: they arrive in one fetch
-        envelope = Envelope.of(withdrawn(referral), correlation_id=referral, producer="referrals")
-        await publish_raw(infra.nats_url, envelope, str(envelope.event_id))
-    ops = bearer("ops", "ops-1")
+    await queue(infra.nats_url, referrals)  # before the service starts: they arrive in one fetch
     async with running(probe.app(s)) as client:
-
-        async def parked():
-            return (await client.get("/ops/dead-letters", headers=ops)).json()["items"]
-
-        [letter] = await eventually(parked, timeout=15)
+        [letter] = await eventually(lambda: parked(client), timeout=15)
         assert "downstream is broken" in letter["error"] and letter["attempts"] == s.max_deliver
         store = Store(s.mongodb_uri, s.db_name, "t", probe_clock())
         # The others were applied once each: the attempt the failing event spoiled was rolled back.
@@ -132,16 +136,9 @@ async def test_a_write_that_fails_at_the_end_of_a_batch_parks_only_its_own_event
     probe = Probe()
     probe.unstorable = {"r-end-2"}
     referrals = [f"r-end-{i}" for i in range(6)]
-    for referral in referrals:  # queued before the service starts: they arrive in one fetch
-        envelope = Envelope.of(withdrawn(referral), correlation_id=referral, producer="referrals")
-        await publish_raw(infra.nats_url, envelope, str(envelope.event_id))
-    ops = bearer("ops", "ops-1")
+    await queue(infra.nats_url, referrals)  # before the service starts: they arrive in one fetch
     async with running(probe.app(s)) as client:
-
-        async def parked():
-            return (await client.get("/ops/dead-letters", headers=ops)).json()["items"]
-
-        [letter] = await eventually(parked, timeout=15)
+        [letter] = await eventually(lambda: parked(client), timeout=15)
         assert letter["correlation_id"] == "r-end-2" and "InvalidDocument" in letter["error"]
         store = Store(s.mongodb_uri, s.db_name, "t", probe_clock())
         assert {r: await effects(store, r) for r in referrals} == {r: int(r != "r-end-2") for r in referrals}
@@ -159,9 +156,7 @@ async def test_an_event_handled_before_that_comes_again_among_new_ones_changes_n
     # all in one fetch: the batch's inbox marks collide, and it goes one event at a time.
     referrals = [f"r-new-{i}" for i in range(5)]
     await publish_raw(infra.nats_url, old, "second copy")
-    for referral in referrals:
-        envelope = Envelope.of(withdrawn(referral), correlation_id=referral, producer="referrals")
-        await publish_raw(infra.nats_url, envelope, str(envelope.event_id))
+    await queue(infra.nats_url, referrals)
     duplicates = duplicate_count()
     async with running(probe.app(s)):
         for referral in referrals:
@@ -178,7 +173,6 @@ async def test_an_event_that_comes_before_what_it_follows_is_retried_soon_and_pa
     s = settings(make_settings)
     probe = Probe()
     probe.early = {"r-early": 2 * s.max_deliver - 2, "r-never": 100}
-    ops = bearer("ops", "ops-1")
     async with running(probe.app(s)) as client:
         store = Store(s.mongodb_uri, s.db_name, s.service, probe_clock())
         for referral in probe.early:
@@ -186,10 +180,7 @@ async def test_an_event_that_comes_before_what_it_follows_is_retried_soon_and_pa
                 await tx.emit(withdrawn(referral), correlation_id=referral)
         assert await eventually(lambda: effects(store, "r-early"), timeout=15) == 1
 
-        async def parked():
-            return (await client.get("/ops/dead-letters", headers=ops)).json()["items"]
-
-        [letter] = await eventually(parked, timeout=15)
+        [letter] = await eventually(lambda: parked(client), timeout=15)
         assert letter["attempts"] == 2 * s.max_deliver and "r-never not known yet" in letter["error"]
         assert await effects(store, "r-never") == 0
         await store.close()
@@ -205,11 +196,7 @@ async def test_message_that_always_fails_is_parked_and_can_be_replayed(make_sett
         async with store.transaction() as tx:
             await tx.emit(withdrawn("r-poison"), correlation_id="r-poison")
 
-        async def parked():
-            page = (await client.get("/ops/dead-letters", headers=ops)).json()
-            return page["items"]
-
-        [letter] = await eventually(parked, timeout=15)
+        [letter] = await eventually(lambda: parked(client), timeout=15)
         assert letter["attempts"] == s.max_deliver
         assert letter["consumer"] == "referrals-count_withdrawal"
         assert "downstream is broken" in letter["error"]
@@ -244,10 +231,7 @@ async def test_an_event_from_a_producer_that_does_not_own_its_subject_is_parked_
         store = Store(s.mongodb_uri, s.db_name, s.service, probe_clock())
         await eventually(lambda: effects(store, "r-genuine"))
 
-        async def parked():
-            return (await client.get("/ops/dead-letters", headers=bearer("ops", "ops-1"))).json()["items"]
-
-        [letter] = await eventually(parked)
+        [letter] = await eventually(lambda: parked(client))
         assert letter["event_id"] == str(forged.event_id) and letter["attempts"] == 1  # at once, not retried
         assert "untrusted" in letter["error"] and probe.runs == 1
         replay = await client.post(f"/ops/dead-letters/{letter['id']}/replay", headers=bearer("ops", "ops-1"))
@@ -277,10 +261,7 @@ async def test_a_message_whose_parking_fails_comes_back_and_is_parked_later(make
         async with store.transaction() as tx:
             await tx.emit(withdrawn("r-unparked"), correlation_id="r-unparked")
 
-        async def parked():
-            return (await client.get("/ops/dead-letters", headers=bearer("ops", "ops-1"))).json()["items"]
-
-        [letter] = await eventually(parked, timeout=30)
+        [letter] = await eventually(lambda: parked(client), timeout=30)
         # Run up to twice the limit (the outage may be over), then only parked.
         assert len(calls) == 5 and letter["attempts"] == 2 * s.max_deliver + 1
         assert probe.runs == 2 * s.max_deliver

@@ -137,10 +137,8 @@ class UnitOfWork:
 
     async def pending_links(self, kind: str, owner: dict[str, str]) -> list[dict[str, Any]]:
         found = await self.db[kind].find({**owner, "state": "pending"}, session=self.s).to_list()
-        # With the links this work saved and has not written yet (a batch's new links).
-        unwritten = [link for i, link in self.tx.saved.get(kind, {}).items() if i not in {f["_id"] for f in found}]
-        mine = [link for link in unwritten if all(link.get(k) == v for k, v in owner.items())]
-        return [link for link in self.tx.current(kind, found) + mine if link["state"] == "pending"]
+        # As this work left them, with the links it saved and has not written yet (a batch's new links).
+        return [link for link in self.tx.current(kind, found, where=owner) if link["state"] == "pending"]
 
     async def save_link(self, kind: str, link: dict[str, Any]) -> None:
         if self.batched(link.get("participant_id", "")) is not None:
