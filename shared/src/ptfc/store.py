@@ -3,9 +3,10 @@ outgoing events (the outbox), handled-event marks (the inbox) and idempotency re
 one transaction, so a crash can never keep one without the others."""
 
 import asyncio
+import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from datetime import timedelta
 from typing import Any
 
@@ -15,12 +16,14 @@ from bson.errors import InvalidId
 from pymongo import ASCENDING, AsyncMongoClient, IndexModel, InsertOne, ReplaceOne, UpdateOne, monitoring
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import BulkWriteError, ConnectionFailure, DuplicateKeyError, PyMongoError
+from pymongo.errors import BulkWriteError, ConnectionFailure, DuplicateKeyError, OperationFailure, PyMongoError
 
 from ptfc.clock import Clock
 from ptfc.events import Envelope, EventData
 from ptfc.metrics import STORE_COMMANDS
 from ptfc.problems import not_found
+
+log = logging.getLogger("ptfc.store")
 
 # Collections the platform owns in every service's database.
 OUTBOX, INBOX, DEAD_LETTERS, IDEMPOTENCY = "outbox", "inbox", "dead_letters", "idempotency"
@@ -29,10 +32,11 @@ DAY = 24 * 3600
 REPLAYED_KEPT = timedelta(days=30)
 # Sent outbox rows and inbox marks are kept long past any redelivery or replay, then expire.
 PLATFORM_INDEXES: dict[str, list[IndexModel]] = {
+    # Every commit writes outbox rows and every publish marks them, so its indexes hold only what
+    # is read: the unsent rows (the relay's read), and the sent ones by age (their expiry).
     OUTBOX: [
-        IndexModel([("sent", ASCENDING), ("_id", ASCENDING)]),
-        IndexModel("event_id", unique=True),
-        IndexModel("sent_at", expireAfterSeconds=30 * DAY),
+        IndexModel([("sent", ASCENDING), ("_id", ASCENDING)], name="unsent", partialFilterExpression={"sent": False}),
+        IndexModel("sent_at", name="sent_expiry", expireAfterSeconds=30 * DAY, sparse=True),
     ],
     INBOX: [IndexModel("handled_at", expireAfterSeconds=90 * DAY)],
     IDEMPOTENCY: [IndexModel("at", expireAfterSeconds=7 * DAY)],
@@ -164,10 +168,22 @@ class Store:
         self.committed_rows: list[dict[str, Any]] = []
         self.timeout = timeout  # seconds for a unit of work, its retries included
 
-    async def ensure_indexes(self, indexes: dict[str, list[IndexModel]]) -> None:
+    async def ensure_indexes(self, indexes: dict[str, list[IndexModel]]) -> list[str]:
+        """Makes each collection's indexes what the code declares: one an earlier release made that
+        this one no longer declares, or declares otherwise, is dropped (it would cost every write,
+        or clash with its replacement), then the missing ones are made. Returns what it dropped."""
+        dropped = []
         for name, models in {**PLATFORM_INDEXES, **indexes}.items():
+            wanted = {model.document["name"]: index_spec(model.document) for model in models}
+            for index, info in (await self.db[name].index_information()).items():
+                if index != "_id_" and wanted.get(index) != index_spec(info):
+                    log.info("dropping index %s.%s: no longer declared as it is", name, index)
+                    with suppress(OperationFailure):  # another replica starting dropped it first
+                        await self.db[name].drop_index(index)
+                    dropped.append(f"{name}.{index}")
             if models:
                 await self.db[name].create_indexes(models)
+        return dropped
 
     async def ping(self) -> bool:
         try:
@@ -219,6 +235,16 @@ class Store:
 
     async def close(self) -> None:
         await self.client.close()
+
+
+INDEX_OPTIONS = ("unique", "sparse", "partialFilterExpression", "expireAfterSeconds")
+
+
+def index_spec(index: dict[str, Any]) -> tuple[Any, ...]:
+    """What makes two indexes the same: their keys and the options that change what they hold."""
+    keys = index["key"].items() if isinstance(index["key"], dict) else index["key"]
+    options = {option: index.get(option) for option in INDEX_OPTIONS if index.get(option) not in (None, False)}
+    return tuple((key, int(direction)) for key, direction in keys), options
 
 
 def object_id(value: Any) -> ObjectId | None:
