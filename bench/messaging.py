@@ -105,13 +105,13 @@ async def main(n: int) -> None:
             store_s = await bare_store(mongo.url, n)
             tx_s = await bare_transactions(mongo.url, n)
             await reset_streams(nats_server.url)
+            # The platform's own settings (the relay's gather and interval included), as a service runs.
             settings = ServiceSettings(
                 env="dev",  # the public development keys, on a NATS server without authentication
                 service="referrals",
                 nats_url=nats_server.url,
                 mongodb_uri=mongo.url,
                 database="bench_platform",
-                relay_interval="PT0.05S",
             )
             commit_s, total_s = await platform(settings, n)
         finally:
