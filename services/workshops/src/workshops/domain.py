@@ -973,11 +973,15 @@ async def know_parent(uow: UnitOfWork, participant_id: str, referral_id: str, ke
 
 async def learning_completed(uow: UnitOfWork, participant_id: str, cycle: int | None, at: datetime) -> None:
     """The parent may book a workshop. Each event type has its own consumer, so this may come
-    before the parent's `referral.created`: kept either way."""
+    before the parent's `referral.created` (kept either way), or before the `referral.reordered`
+    that starts its cycle: then it waits for it, or the re-order would wipe this completion."""
     parent = await uow.parent(participant_id)
-    if parent and cycle is not None and cycle < parent.get("cycle", 1):
+    cycle, known = cycle or 1, (parent or {}).get("cycle", 1)
+    if cycle < known:
         return  # an earlier cycle's completion, late: the re-ordered course starts over
-    await uow.merge_parent(participant_id, {"learning_completed_at": at}, {"cycle": cycle or 1})
+    if cycle > known:
+        raise NotYetKnown(f"cycle {cycle} of participant {participant_id} not known yet")
+    await uow.merge_parent(participant_id, {"learning_completed_at": at}, {"cycle": cycle})
 
 
 async def withdraw(uow: UnitOfWork, referral_id: str, participant_ids: list[str]) -> None:

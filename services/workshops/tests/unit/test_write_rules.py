@@ -260,6 +260,21 @@ async def test_learning_may_arrive_before_the_referral_and_both_are_kept():
     assert uow.parents["alex"]["learning_completed_at"] == uow.clock
 
 
+async def test_a_completion_of_a_re_ordered_course_that_overtakes_the_re_order_waits_for_it():
+    uow = FakeUnitOfWork()
+    await refer(uow, "r-1", "alex")  # the first cycle's e-learning done
+    with pytest.raises(domain.NotYetKnown):  # the second cycle's, before workshops hears of the re-order
+        await domain.learning_completed(uow, "alex", 2, uow.clock)
+    await domain.reorder(uow, "alex", 2, "family-action", "en")
+    assert uow.parents["alex"]["learning_completed_at"] is None  # the first completion no longer counts
+    await domain.learning_completed(uow, "alex", 2, uow.clock)  # again, once the re-order is in
+    assert uow.parents["alex"]["learning_completed_at"] == uow.clock
+    await domain.learning_completed(uow, "alex", 1, uow.clock - timedelta(days=9))  # the first cycle's, late
+    assert uow.parents["alex"]["learning_completed_at"] == uow.clock
+    sid = await new_session(uow)
+    await domain.book(uow, "alex", sid, T)
+
+
 async def test_cancelling_a_session_tells_each_booked_parent_and_puts_them_on_the_waiting_list():
     uow = FakeUnitOfWork()
     await refer(uow, "r-1", "alex")
