@@ -101,12 +101,15 @@ async def load_parents(events: list[Any], tx: Tx) -> None:
 async def active_referral_of(
     db: AsyncDatabase, case: str, email_keys: list[str], except_id: Any = None, session: Any = None
 ) -> str | None:
-    """The referral under which one of these parents has an active cycle for this case, if any."""
-    query: dict[str, Any] = {"case_number": case, "email_key": {"$in": email_keys}, "active": True}
-    if except_id:
-        query["_id"] = {"$ne": except_id}
-    found = await db[PARTICIPANTS].find_one(query, {"referral_id": 1}, session=session)
-    return found["referral_id"] if found else None
+    """The referral under which one of these parents has an active cycle for this case, if any.
+    One lookup by equality per parent (two at most): the unique index answers each at once, where
+    an `$in` over the keys had SecantusDB read every participant, at each intake."""
+    for key in email_keys:
+        query = {"case_number": case, "email_key": key, "active": True}
+        found = await db[PARTICIPANTS].find_one(query, {"referral_id": 1}, session=session)
+        if found and found["_id"] != except_id:  # at most one: the index is unique
+            return found["referral_id"]
+    return None
 
 
 # ---- reads for the routes ------------------------------------------------------------------------
@@ -126,11 +129,13 @@ async def referrals_page(
 
 async def contacts_due(db: AsyncDatabase, provider: str, now: datetime, paging: PageParams) -> list[dict[str, Any]]:
     query = {"provider": provider, "contact_due_at": {"$lte": now}, **paging.filter()}
-    return await db[PARTICIPANTS].find(query).sort("_id", 1).to_list(paging.limit)
+    # Named: a planner may not see that `$lte` a date implies the partial index's `$type` (SecantusDB does not).
+    return await db[PARTICIPANTS].find(query).sort("_id", 1).hint("contacts_due").to_list(paging.limit)
 
 
 async def chasers_due(db: AsyncDatabase, now: datetime, limit: int) -> list[str]:
-    rows = await db[PARTICIPANTS].find({"chaser_due_at": {"$lte": now}}, {"_id": 1}).sort("_id", 1).to_list(limit)
+    due = db[PARTICIPANTS].find({"chaser_due_at": {"$lte": now}}, {"_id": 1}).hint("chasers_due")  # as above
+    rows = await due.sort("_id", 1).to_list(limit)
     return [str(row["_id"]) for row in rows]
 
 
