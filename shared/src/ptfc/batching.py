@@ -1,7 +1,7 @@
 """Group commit: work that arrives together is done together. Concurrent callers each `submit` an
 item; the first leads, lets the others that are already scheduled join, hands them all to `handle`
 at once (one transaction, one commit), and tells each caller its own outcome. Used by the consumer
-(the messages of one fetch) and the notification sender (outcomes of sends that finish together)."""
+for the messages of one fetch."""
 
 import asyncio
 from collections.abc import Awaitable, Callable

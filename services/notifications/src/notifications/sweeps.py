@@ -1,8 +1,9 @@
 """The sender sweep: claims up to `send_concurrency` due deliveries at once, sends them together
 (the SMTP transport keeps a connection for each concurrent send between rounds), until nothing is due.
 
-Each outcome is recorded as its send finishes, together with the outcomes finished at the same
-moment (`ptfc.batching.Batch`): few commits, and a crash repeats only the sends of that moment.
+A round's outcomes are recorded together, in one transaction, once its sends are done; a slow send
+holds up the others' records for at most `SETTLE_WINDOW`, when those done so far are recorded. One
+commit per round, and a crash repeats at most the sends of one round that were not yet recorded.
 
 A claim (`store.claim_due_many`) marks each row `sending` with a lease token and moves its `due_at` to
 the end of the lease, so two replicas never send the same row, and a sender that dies mid-send
@@ -21,13 +22,14 @@ from notifications import domain, store
 from notifications.domain import Attempt
 from notifications.links import filled
 from notifications.transports import Outgoing, Permanent, Transient, Transport, WebhookPoster
-from ptfc.batching import Batch
 from ptfc.events import NotificationFailed, NotificationSent
 from ptfc.runtime import Runtime, Sweep
 from ptfc.sealing import unseal
 from ptfc.store import Tx
 
 log = logging.getLogger("notifications.sweeps")
+
+SETTLE_WINDOW = 0.5  # seconds a finished send's outcome may wait for the rest of its round
 
 
 def outcome_event(row: dict[str, Any], reason: str | None) -> NotificationSent | NotificationFailed:
@@ -45,7 +47,7 @@ def outcome_event(row: dict[str, Any], reason: str | None) -> NotificationSent |
 Settled = tuple[dict[str, Any], Attempt]  # a claimed row and the outcome of its attempt
 
 
-async def settle(rt: Runtime, outcomes: list[Settled]) -> list[Exception | None]:
+async def settle(rt: Runtime, outcomes: list[Settled]) -> None:
     """Record the outcomes of attempts that finished together in one transaction (one commit, not
     one each); a final outcome emits its event in it. A row whose lease ran out is left to its new sender."""
 
@@ -60,7 +62,6 @@ async def settle(rt: Runtime, outcomes: list[Settled]) -> list[Exception | None]
     await rt.store.run(work)
     for row, attempt in outcomes:
         told(row, attempt)
-    return [None] * len(outcomes)
 
 
 async def attempt(rt: Runtime, transport: Transport, row: dict[str, Any]) -> Attempt:
@@ -98,10 +99,32 @@ def told(row: dict[str, Any], attempt: Attempt) -> None:
         log.info("delivery %s: failure (attempt %d), retry later", row["notification_id"], row["attempts"])
 
 
-async def send_and_settle(
-    rt: Runtime, transport: Transport, row: dict[str, Any], settled: Batch[Settled, None]
-) -> None:
-    await settled.submit((row, await attempt(rt, transport, row)))
+async def send_round(rt: Runtime, transport: Transport, rows: list[dict[str, Any]]) -> None:
+    """Send claimed rows at once and record their outcomes: together when all are done, or every
+    `SETTLE_WINDOW` those done by then. A row whose send or record failed is sent again when its
+    lease ends; the first such failure is raised once the round is over (the sweep loop logs it)."""
+    sending = {asyncio.create_task(attempt(rt, transport, row)): row for row in rows}
+    failed: BaseException | None = None
+    try:
+        while sending:
+            done, _ = await asyncio.wait(sending, timeout=SETTLE_WINDOW)
+            outcomes = []
+            for task in [t for t in sending if t in done]:  # in claim order
+                row = sending.pop(task)
+                if task.exception() is None:
+                    outcomes.append((row, task.result()))
+                else:
+                    failed = failed or task.exception()
+            try:
+                if outcomes:
+                    await settle(rt, outcomes)
+            except Exception as error:  # the store is away: the sends still in flight finish first
+                failed = failed or error
+    finally:
+        for task in sending:  # cancelled itself (a shutdown): its rows go again when their lease ends
+            task.cancel()
+    if failed is not None:
+        raise failed
 
 
 def make_sender(transport: Transport) -> Sweep:
@@ -115,14 +138,7 @@ def make_sender(transport: Transport) -> Sweep:
             if not rows:
                 return
             budget -= len(rows)
-            # Each outcome is recorded as soon as its send is done, with the others done at the same
-            # moment: a crash then repeats only the sends of that moment, not the whole round's.
-            settled: Batch[Settled, None] = Batch(lambda done: settle(rt, done))
-            sends = (send_and_settle(rt, transport, row, settled) for row in rows)
-            results = await asyncio.gather(*sends, return_exceptions=True)
-            failed = next((r for r in results if isinstance(r, BaseException)), None)
-            if failed is not None:
-                raise failed  # logged by the sweep loop; that row is sent again when its lease ends
+            await send_round(rt, transport, rows)
 
     return send_due
 

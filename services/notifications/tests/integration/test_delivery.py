@@ -1,10 +1,13 @@
 """What the mail server says decides the outcome: busy means later, no means failed, and a
 message is delivered once however many tries it takes."""
 
+import asyncio
+
 from notifications.app import create_app
+from notifications.transports import Outgoing, SmtpTransport
 from ptfc.testing.plugin import bearer, eventually, running
 
-from .conftest import ALEX, referral
+from .conftest import ALEX, SAMIRA, referral
 from .test_welcome import activation
 
 OPS = bearer("ops", "ops-1")
@@ -80,3 +83,30 @@ async def test_mail_server_down_then_back_delivers_once(kit, tap):
         [entry] = await welcome_log(client, "r-down")
     assert len(kit.mailbox.to(ALEX.email)) == 1
     assert entry["status"] == "sent" and entry["attempts"] >= 2
+
+
+async def test_a_slow_send_holds_up_the_record_of_the_letters_sent_beside_it_only_briefly(kit, tap):
+    """Letters claimed together are recorded together once all are sent, but one slow send keeps
+    the others waiting for at most the settle window, not until it is done."""
+    release = asyncio.Event()
+
+    class SlowForSamira(SmtpTransport):
+        async def send(self, message: Outgoing) -> None:
+            if SAMIRA.given_name in message.subject:
+                await release.wait()
+            await super().send(message)
+
+    settings = kit.settings()
+    app = create_app(settings, transport=SlowForSamira(settings))
+    async with running(app):
+        await kit.publish(referral("r-slow", ALEX, SAMIRA))  # a heads-up about each, claimed together
+
+        async def recorded(pid: str) -> list:
+            return [e for e in await tap.of("notification.sent") if e.data["participant_id"] == pid]
+
+        await eventually(lambda: recorded(ALEX.participant_id), timeout=5)
+        held = await app.state.rt.store.db.deliveries.find_one({"participant_id": SAMIRA.participant_id})
+        assert held["status"] == "sending" and await recorded(SAMIRA.participant_id) == []
+        release.set()
+        await kit.until_settled(app)
+    assert len(await recorded(ALEX.participant_id)) == len(await recorded(SAMIRA.participant_id)) == 1
