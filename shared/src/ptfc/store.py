@@ -243,7 +243,8 @@ INDEX_OPTIONS = ("unique", "sparse", "partialFilterExpression", "expireAfterSeco
 def index_spec(index: dict[str, Any]) -> tuple[Any, ...]:
     """What makes two indexes the same: their keys and the options that change what they hold."""
     keys = index["key"].items() if isinstance(index["key"], dict) else index["key"]
-    options = {option: index.get(option) for option in INDEX_OPTIONS if index.get(option) not in (None, False)}
+    # `is`, not `in (None, False)`: a TTL of 0 (expire at the stored time) equals False.
+    options = {o: index[o] for o in INDEX_OPTIONS if index.get(o) is not None and index.get(o) is not False}
     return tuple((key, int(direction)) for key, direction in keys), options
 
 

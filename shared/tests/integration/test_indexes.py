@@ -6,7 +6,7 @@ from pymongo import ASCENDING, IndexModel
 
 from ptfc.clock import SystemClock
 from ptfc.settings import ServiceSettings
-from ptfc.store import OUTBOX, PLATFORM_INDEXES, Store, index_spec
+from ptfc.store import DEAD_LETTERS, OUTBOX, PLATFORM_INDEXES, Store, index_spec
 
 
 async def test_an_earlier_releases_indexes_are_replaced_by_the_declared_ones_and_a_restart_changes_nothing(
@@ -24,11 +24,13 @@ async def test_an_earlier_releases_indexes_are_replaced_by_the_declared_ones_and
         ]
     )
     await store.db[OUTBOX].insert_one({"event_id": "e1", "sent": False})
+    await store.db[DEAD_LETTERS].create_index("expires_at")  # declared with a TTL of 0, made without one
     declared = {"parents": [IndexModel([("family", ASCENDING), ("_id", ASCENDING)], unique=True)]}
     await store.db.parents.create_index("family", sparse=True)  # declared otherwise before
     try:
         dropped = await store.ensure_indexes(declared)
         assert sorted(dropped) == [
+            "dead_letters.expires_at_1",
             "outbox.event_id_1",
             "outbox.sent_1__id_1",
             "outbox.sent_at_1",
