@@ -128,13 +128,15 @@ async def referrals_page(
 
 
 async def contacts_due(db: AsyncDatabase, provider: str, now: datetime, paging: PageParams) -> list[dict[str, Any]]:
-    query = {"provider": provider, "contact_due_at": {"$lte": now}, **paging.filter()}
-    # Named: a planner may not see that `$lte` a date implies the partial index's `$type` (SecantusDB does not).
+    # The partial index's own `$type` clause, spelled out, lets any planner use it; named, because
+    # SecantusDB's still reads every participant without.
+    query = {"provider": provider, "contact_due_at": {"$type": "date", "$lte": now}, **paging.filter()}
     return await db[PARTICIPANTS].find(query).sort("_id", 1).hint("contacts_due").to_list(paging.limit)
 
 
 async def chasers_due(db: AsyncDatabase, now: datetime, limit: int) -> list[str]:
-    due = db[PARTICIPANTS].find({"chaser_due_at": {"$lte": now}}, {"_id": 1}).hint("chasers_due")  # as above
+    query = {"chaser_due_at": {"$type": "date", "$lte": now}}  # as above
+    due = db[PARTICIPANTS].find(query, {"_id": 1}).hint("chasers_due")
     rows = await due.sort("_id", 1).to_list(limit)
     return [str(row["_id"]) for row in rows]
 
