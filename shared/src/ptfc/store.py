@@ -6,7 +6,7 @@ import asyncio
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
-from contextlib import asynccontextmanager, suppress
+from contextlib import asynccontextmanager
 from datetime import timedelta
 from typing import Any
 
@@ -169,20 +169,43 @@ class Store:
         self.timeout = timeout  # seconds for a unit of work, its retries included
 
     async def ensure_indexes(self, indexes: dict[str, list[IndexModel]]) -> list[str]:
-        """Makes each collection's indexes what the code declares: one an earlier release made that
-        this one no longer declares, or declares otherwise, is dropped (it would cost every write,
-        or clash with its replacement), then the missing ones are made. Returns what it dropped."""
-        dropped = []
+        """Makes each collection's indexes what the code declares: builds the missing ones, then drops
+        one an earlier release made that this one no longer declares, or declares otherwise (it would
+        cost every write). A replacement is built before what it replaces is dropped, unless the two
+        cannot stand side by side: the same name, or the same keys where the store allows one index
+        per key pattern. Returns what it dropped."""
+        dropped: list[str] = []
         for name, models in {**PLATFORM_INDEXES, **indexes}.items():
+            collection = self.db[name]
             wanted = {model.document["name"]: index_spec(model.document) for model in models}
-            for index, info in (await self.db[name].index_information()).items():
-                if index != "_id_" and wanted.get(index) != index_spec(info):
-                    log.info("dropping index %s.%s: no longer declared as it is", name, index)
-                    with suppress(OperationFailure):  # another replica starting dropped it first
-                        await self.db[name].drop_index(index)
-                    dropped.append(f"{name}.{index}")
+            held = await collection.index_information()
+            stale = [i for i, info in held.items() if i != "_id_" and wanted.get(i) != index_spec(info)]
+            undeclared = [i for i in stale if i not in wanted]  # the others are rebuilt under their name
             if models:
-                await self.db[name].create_indexes(models)
+                dropped += await self._drop_indexes(collection, [i for i in stale if i in wanted])
+                try:
+                    await collection.create_indexes(models)
+                except OperationFailure as error:
+                    if error.code not in INDEX_CLASH:
+                        raise
+                    dropped += await self._drop_indexes(collection, undeclared)
+                    await collection.create_indexes(models)
+            dropped += await self._drop_indexes(collection, undeclared)
+        return dropped
+
+    @staticmethod
+    async def _drop_indexes(collection: Any, names: list[str]) -> list[str]:
+        """Drops those of `names` the collection still has; returns them as `collection.index`."""
+        held = await collection.index_information() if names else {}
+        dropped = []
+        for index in [i for i in names if i in held]:
+            log.info("dropping index %s.%s: no longer declared as it is", collection.name, index)
+            try:
+                await collection.drop_index(index)
+            except OperationFailure as error:
+                if error.code != INDEX_NOT_FOUND:  # not found: another replica starting dropped it first
+                    raise
+            dropped.append(f"{collection.name}.{index}")
         return dropped
 
     async def ping(self) -> bool:
@@ -238,6 +261,8 @@ class Store:
 
 
 INDEX_OPTIONS = ("unique", "sparse", "partialFilterExpression", "expireAfterSeconds")
+INDEX_NOT_FOUND = 27
+INDEX_CLASH = (85, 86)  # IndexOptionsConflict, IndexKeySpecsConflict
 
 
 def index_spec(index: dict[str, Any]) -> tuple[Any, ...]:
@@ -245,7 +270,8 @@ def index_spec(index: dict[str, Any]) -> tuple[Any, ...]:
     keys = index["key"].items() if isinstance(index["key"], dict) else index["key"]
     # `is`, not `in (None, False)`: a TTL of 0 (expire at the stored time) equals False.
     options = {o: index[o] for o in INDEX_OPTIONS if index.get(o) is not None and index.get(o) is not False}
-    return tuple((key, int(direction)) for key, direction in keys), options
+    # 1 and -1 may come back as 1.0 and -1.0; a text, hashed or geo index names its kind.
+    return tuple((key, d if isinstance(d, str) else int(d)) for key, d in keys), options
 
 
 def object_id(value: Any) -> ObjectId | None:

@@ -26,7 +26,8 @@ async def test_an_earlier_releases_indexes_are_replaced_by_the_declared_ones_and
     await store.db[OUTBOX].insert_one({"event_id": "e1", "sent": False})
     await store.db[DEAD_LETTERS].create_index("expires_at")  # declared with a TTL of 0, made without one
     declared = {"parents": [IndexModel([("family", ASCENDING), ("_id", ASCENDING)], unique=True)]}
-    await store.db.parents.create_index("family", sparse=True)  # declared otherwise before
+    await store.db.parents.create_index("family", sparse=True)  # not declared any more
+    await store.db.parents.create_index([("where", "2dsphere")])  # nor this, of another kind
     try:
         dropped = await store.ensure_indexes(declared)
         assert sorted(dropped) == [
@@ -36,6 +37,7 @@ async def test_an_earlier_releases_indexes_are_replaced_by_the_declared_ones_and
             "outbox.sent_at_1",
             "outbox.subject_1",
             "parents.family_1",
+            "parents.where_2dsphere",
         ]
         for name, models in {**PLATFORM_INDEXES, **declared}.items():
             held = await store.db[name].index_information()

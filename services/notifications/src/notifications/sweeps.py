@@ -16,6 +16,7 @@ the notification id so a receiving system can spot the repeat."""
 
 import asyncio
 import logging
+from contextlib import suppress
 from typing import Any
 
 from notifications import domain, store
@@ -30,6 +31,7 @@ from ptfc.store import Tx
 log = logging.getLogger("notifications.sweeps")
 
 SETTLE_WINDOW = 0.5  # seconds a finished send's outcome may wait for the rest of its round
+SHUTDOWN_RECORD = 5.0  # seconds a shutdown waits to record the letters already sent
 
 
 def outcome_event(row: dict[str, Any], reason: str | None) -> NotificationSent | NotificationFailed:
@@ -102,26 +104,37 @@ def told(row: dict[str, Any], attempt: Attempt) -> None:
 async def send_round(rt: Runtime, transport: Transport, rows: list[dict[str, Any]]) -> None:
     """Send claimed rows at once and record their outcomes: together when all are done, or every
     `SETTLE_WINDOW` those done by then. A row whose send or record failed is sent again when its
-    lease ends; the first such failure is raised once the round is over (the sweep loop logs it)."""
+    lease ends; the first such failure is raised once the round is over (the sweep loop logs it).
+    Stopped (a shutdown), it still records the letters already sent, or they would go again."""
     sending = {asyncio.create_task(attempt(rt, transport, row)): row for row in rows}
+    unrecorded: list[Settled] = []
     failed: BaseException | None = None
     try:
         while sending:
             done, _ = await asyncio.wait(sending, timeout=SETTLE_WINDOW)
-            outcomes = []
             for task in [t for t in sending if t in done]:  # in claim order
                 row = sending.pop(task)
                 if task.exception() is None:
-                    outcomes.append((row, task.result()))
+                    unrecorded.append((row, task.result()))
                 else:
                     failed = failed or task.exception()
-            try:
-                if outcomes:
-                    await settle(rt, outcomes)
-            except Exception as error:  # the store is away: the sends still in flight finish first
-                failed = failed or error
+            if unrecorded:
+                try:
+                    await settle(rt, unrecorded)
+                except Exception as error:  # the store is away: the sends still in flight finish first
+                    failed = failed or error
+                unrecorded = []
+    except asyncio.CancelledError:
+        unrecorded += [
+            (r, t.result()) for t, r in sending.items() if t.done() and not t.cancelled() and not t.exception()
+        ]
+        if unrecorded:  # a second record of one that did commit changes nothing (its lease is spent)
+            with suppress(Exception):
+                async with asyncio.timeout(SHUTDOWN_RECORD):
+                    await asyncio.shield(settle(rt, unrecorded))
+        raise
     finally:
-        for task in sending:  # cancelled itself (a shutdown): its rows go again when their lease ends
+        for task in sending:  # still sending at a shutdown: those rows go again when their lease ends
             task.cancel()
     if failed is not None:
         raise failed

@@ -3,8 +3,11 @@ message is delivered once however many tries it takes."""
 
 import asyncio
 
+from notifications import sweeps
 from notifications.app import create_app
 from notifications.transports import Outgoing, SmtpTransport
+from ptfc.clock import SystemClock
+from ptfc.store import Store
 from ptfc.testing.plugin import bearer, eventually, running
 
 from .conftest import ALEX, SAMIRA, referral
@@ -110,3 +113,30 @@ async def test_a_slow_send_holds_up_the_record_of_the_letters_sent_beside_it_onl
         release.set()
         await kit.until_settled(app)
     assert len(await recorded(ALEX.participant_id)) == len(await recorded(SAMIRA.participant_id)) == 1
+
+
+async def test_a_shutdown_records_the_letters_already_sent_so_they_are_not_sent_again(kit, tap, monkeypatch):
+    monkeypatch.setattr(sweeps, "SETTLE_WINDOW", 60)  # Alex's record waits for Samira's send, held
+    release = asyncio.Event()
+
+    class SlowForSamira(SmtpTransport):
+        async def send(self, message: Outgoing) -> None:
+            if SAMIRA.given_name in message.subject:
+                await release.wait()
+            await super().send(message)
+
+    settings = kit.settings()
+    app = create_app(settings, transport=SlowForSamira(settings))
+    async with running(app):
+        await kit.publish(referral("r-stop", ALEX, SAMIRA))
+        await kit.subject_arrives("contact Alex")  # sent, and not recorded yet
+        db = app.state.rt.store.db
+        assert (await db.deliveries.find_one({"participant_id": ALEX.participant_id}))["status"] == "sending"
+    # stopped while Samira's heads-up was still being sent
+    store = Store(settings.mongodb_uri, settings.db_name, "reader", SystemClock())
+    rows = {row["participant_id"]: row for row in await store.db.deliveries.find().to_list()}
+    await store.close()
+    assert rows[ALEX.participant_id]["status"] == "sent"  # recorded on the way out: not sent again
+    assert rows[SAMIRA.participant_id]["status"] == "sending"  # its lease ends, then it goes
+    [sent] = await tap.wait_for("notification.sent")
+    assert sent.data["participant_id"] == ALEX.participant_id
