@@ -34,6 +34,8 @@ INDEXES: dict[str, list[IndexModel]] = {
             partialFilterExpression={"active": True},
             name="one_active_cycle_per_parent_and_case",
         ),
+        # The next two are named in queries (`hint`): renaming one breaks the replicas that still
+        # name the old one, so a rename needs a release that stops naming it first.
         IndexModel(
             [("provider", ASCENDING), ("contact_due_at", ASCENDING)],
             partialFilterExpression={"contact_due_at": {"$type": "date"}},

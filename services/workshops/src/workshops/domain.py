@@ -974,7 +974,8 @@ async def know_parent(uow: UnitOfWork, participant_id: str, referral_id: str, ke
 async def learning_completed(uow: UnitOfWork, participant_id: str, cycle: int | None, at: datetime) -> None:
     """The parent may book a workshop. Each event type has its own consumer, so this may come
     before the parent's `referral.created` (kept either way), or before the `referral.reordered`
-    that starts its cycle: then it waits for it, or the re-order would wipe this completion."""
+    that starts its cycle: then it waits for it, or the re-order would wipe this completion. One
+    without a cycle (from before cycles were counted) is of the first."""
     parent = await uow.parent(participant_id)
     cycle, known = cycle or 1, (parent or {}).get("cycle", 1)
     if cycle < known:
