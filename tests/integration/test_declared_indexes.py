@@ -1,5 +1,6 @@
-"""Each service's declared indexes, as the real store reports them back, read as the same indexes:
-a restart drops and rebuilds none of them (`Store.ensure_indexes` drops what differs)."""
+"""Each service's declared indexes, as the store the tests run on reports them back (SecantusDB, or
+mongod under testcontainers), read as the same indexes: a restart drops and rebuilds none of them
+(`Store.ensure_indexes` drops what differs)."""
 
 import importlib
 from pathlib import Path
