@@ -5,6 +5,7 @@ import asyncio
 
 from notifications import sweeps
 from notifications.app import create_app
+from notifications.config import Settings
 from notifications.transports import Outgoing, SmtpTransport
 from ptfc.clock import SystemClock
 from ptfc.store import Store
@@ -88,19 +89,25 @@ async def test_mail_server_down_then_back_delivers_once(kit, tap):
     assert entry["status"] == "sent" and entry["attempts"] >= 2
 
 
+class HeldForSamira(SmtpTransport):
+    """The real SMTP transport, holding the heads-up about Samira until `release` is set."""
+
+    def __init__(self, settings: Settings) -> None:
+        super().__init__(settings)
+        self.release = asyncio.Event()
+
+    async def send(self, message: Outgoing) -> None:
+        if SAMIRA.given_name in message.subject:
+            await self.release.wait()
+        await super().send(message)
+
+
 async def test_a_slow_send_holds_up_the_record_of_the_letters_sent_beside_it_only_briefly(kit, tap):
     """Letters claimed together are recorded together once all are sent, but one slow send keeps
     the others waiting for at most the settle window, not until it is done."""
-    release = asyncio.Event()
-
-    class SlowForSamira(SmtpTransport):
-        async def send(self, message: Outgoing) -> None:
-            if SAMIRA.given_name in message.subject:
-                await release.wait()
-            await super().send(message)
-
     settings = kit.settings()
-    app = create_app(settings, transport=SlowForSamira(settings))
+    transport = HeldForSamira(settings)
+    app = create_app(settings, transport=transport)
     async with running(app):
         await kit.publish(referral("r-slow", ALEX, SAMIRA))  # a heads-up about each, claimed together
 
@@ -110,23 +117,15 @@ async def test_a_slow_send_holds_up_the_record_of_the_letters_sent_beside_it_onl
         await eventually(lambda: recorded(ALEX.participant_id), timeout=5)
         held = await app.state.rt.store.db.deliveries.find_one({"participant_id": SAMIRA.participant_id})
         assert held["status"] == "sending" and await recorded(SAMIRA.participant_id) == []
-        release.set()
+        transport.release.set()
         await kit.until_settled(app)
     assert len(await recorded(ALEX.participant_id)) == len(await recorded(SAMIRA.participant_id)) == 1
 
 
 async def test_a_shutdown_records_the_letters_already_sent_so_they_are_not_sent_again(kit, tap, monkeypatch):
     monkeypatch.setattr(sweeps, "SETTLE_WINDOW", 60)  # Alex's record waits for Samira's send, held
-    release = asyncio.Event()
-
-    class SlowForSamira(SmtpTransport):
-        async def send(self, message: Outgoing) -> None:
-            if SAMIRA.given_name in message.subject:
-                await release.wait()
-            await super().send(message)
-
     settings = kit.settings()
-    app = create_app(settings, transport=SlowForSamira(settings))
+    app = create_app(settings, transport=HeldForSamira(settings))
     async with running(app):
         await kit.publish(referral("r-stop", ALEX, SAMIRA))
         await kit.subject_arrives("contact Alex")  # sent, and not recorded yet
