@@ -189,16 +189,16 @@ class Store:
                     if error.code not in INDEX_CLASH:
                         raise
                     dropped += await self._drop_indexes(collection, undeclared)
+                    undeclared = []
                     await collection.create_indexes(models)
             dropped += await self._drop_indexes(collection, undeclared)
         return dropped
 
     @staticmethod
     async def _drop_indexes(collection: Any, names: list[str]) -> list[str]:
-        """Drops those of `names` the collection still has; returns them as `collection.index`."""
-        held = await collection.index_information() if names else {}
+        """Drops `names`; returns them as `collection.index`."""
         dropped = []
-        for index in [i for i in names if i in held]:
+        for index in names:
             log.info("dropping index %s.%s: no longer declared as it is", collection.name, index)
             try:
                 await collection.drop_index(index)

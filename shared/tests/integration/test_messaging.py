@@ -1,5 +1,7 @@
 """The reliable-messaging runtime against real NATS JetStream and the MongoDB server."""
 
+from typing import Any
+
 import nats
 from fastapi import APIRouter
 from nats.js.api import ConsumerConfig
@@ -115,34 +117,36 @@ async def test_double_publish_with_same_event_id_is_stored_once(infra, tap):
     assert len(await tap.of("referral.withdrawn")) == 1
 
 
-async def test_events_fetched_together_are_each_applied_once_and_a_failing_one_is_parked_alone(make_settings, infra):
+async def one_bad_in_one_fetch(make_settings, infra, probe: Probe, referrals: list[str]) -> tuple[Any, dict, Store]:
+    """`referrals` queued before the service starts, so they arrive in one fetch: the one `probe`
+    spoils is parked. Returns the settings, the parked letter and a store to look at (to close)."""
     s = settings(make_settings)
+    await queue(infra.nats_url, referrals)
+    async with running(probe.app(s)) as client:
+        [letter] = await eventually(lambda: parked(client), timeout=15)
+    return s, letter, Store(s.mongodb_uri, s.db_name, "t", probe_clock())
+
+
+async def test_events_fetched_together_are_each_applied_once_and_a_failing_one_is_parked_alone(make_settings, infra):
     probe = Probe()
     probe.failing_for = {"r-batch-3"}
     referrals = [f"r-batch-{i}" for i in range(12)]
-    await queue(infra.nats_url, referrals)  # before the service starts: they arrive in one fetch
-    async with running(probe.app(s)) as client:
-        [letter] = await eventually(lambda: parked(client), timeout=15)
-        assert "downstream is broken" in letter["error"] and letter["attempts"] == s.max_deliver
-        store = Store(s.mongodb_uri, s.db_name, "t", probe_clock())
-        # The others were applied once each: the attempt the failing event spoiled was rolled back.
-        assert {r: await effects(store, r) for r in referrals} == {r: int(r != "r-batch-3") for r in referrals}
-        assert await store.db.inbox.count_documents({}) == len(referrals) - 1
-        await store.close()
+    s, letter, store = await one_bad_in_one_fetch(make_settings, infra, probe, referrals)
+    assert "downstream is broken" in letter["error"] and letter["attempts"] == s.max_deliver
+    # The others were applied once each: the attempt the failing event spoiled was rolled back.
+    assert {r: await effects(store, r) for r in referrals} == {r: int(r != "r-batch-3") for r in referrals}
+    assert await store.db.inbox.count_documents({}) == len(referrals) - 1
+    await store.close()
 
 
 async def test_a_write_that_fails_at_the_end_of_a_batch_parks_only_its_own_event(make_settings, infra):
-    s = settings(make_settings)
     probe = Probe()
     probe.unstorable = {"r-end-2"}
     referrals = [f"r-end-{i}" for i in range(6)]
-    await queue(infra.nats_url, referrals)  # before the service starts: they arrive in one fetch
-    async with running(probe.app(s)) as client:
-        [letter] = await eventually(lambda: parked(client), timeout=15)
-        assert letter["correlation_id"] == "r-end-2" and "InvalidDocument" in letter["error"]
-        store = Store(s.mongodb_uri, s.db_name, "t", probe_clock())
-        assert {r: await effects(store, r) for r in referrals} == {r: int(r != "r-end-2") for r in referrals}
-        await store.close()
+    _, letter, store = await one_bad_in_one_fetch(make_settings, infra, probe, referrals)
+    assert letter["correlation_id"] == "r-end-2" and "InvalidDocument" in letter["error"]
+    assert {r: await effects(store, r) for r in referrals} == {r: int(r != "r-end-2") for r in referrals}
+    await store.close()
 
 
 async def test_an_event_handled_before_that_comes_again_among_new_ones_changes_nothing(make_settings, infra):
