@@ -59,7 +59,7 @@ def build_app(
 ) -> FastAPI:
     clock = clock or SystemClock()
     timeout = settings.transaction_timeout.total_seconds()
-    store = Store(settings.mongodb_uri, settings.db_name, settings.service, clock, timeout)
+    store = Store(settings.mongodb_uri, settings.db_name, settings.service, clock, timeout, settings.store_concurrency)
     broker = bus.broker(settings, logger=BROKER_LOG)
     consumer = Consumer(settings.service, store, settings, handlers)
     consumer.subscribe_all(broker)
