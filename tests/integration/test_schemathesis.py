@@ -45,7 +45,7 @@ SEED = 20261125
 @contextmanager
 def serving(app, port: int) -> Iterator[str]:
     """The service over real HTTP (uvicorn in a thread of its own), lifespan included."""
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, lifespan="on"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 60

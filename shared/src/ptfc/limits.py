@@ -1,6 +1,7 @@
 """Limits on every public door, applied by `build_app` to every service before routing, parsing
-or authentication: a body-size cap, and a per-client rate limit with a bounded queue on the
-routes a service names in `rate_limits` (settings), answered with a 429 problem.
+or authentication: a body-size cap, a per-client rate limit with a bounded queue on the
+routes a service names in `rate_limits` (settings), answered with a 429 problem, and turns for
+write requests.
 
 The ingress limits too; these hold if it is misconfigured, or bypassed from inside the cluster."""
 
@@ -12,7 +13,8 @@ from collections import OrderedDict
 from fastapi import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from ptfc.problems import Problem, respond
+from ptfc.metrics import HTTP_WAITING
+from ptfc.problems import RETRY_AFTER, Problem, respond
 
 
 class BodyLimit:
@@ -131,3 +133,50 @@ class RateLimit:
         response = respond(too_many(seconds), Request(scope))
         response.headers["Retry-After"] = str(seconds)
         await response(scope, receive, send)
+
+
+class WriteTurns:
+    """At most `concurrency` write requests (any method but GET, HEAD and OPTIONS) are handled at
+    once; up to `queue` more wait their turn, each for at most `wait` seconds, and the rest are
+    answered 503 with Retry-After.
+
+    A store serves its clients about equally per unit of work in flight. Unbounded, a burst of
+    partners' writes (8 posting referrals at once) crowds out the work that follows from them, the
+    letters those referrals lead to, which then lag the burst by seconds. Consumers and sweeps need
+    no turn: each already runs one batch or item at a time."""
+
+    def __init__(self, app: ASGIApp, concurrency: int, wait: float, service: str, queue: int = 64) -> None:
+        self.app, self.wait, self.queue = app, wait, queue
+        self.turns = asyncio.Semaphore(concurrency)
+        self.waiting = HTTP_WAITING.labels(service)
+        self.queued = 0
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):
+            return await self.app(scope, receive, send)
+        if self.queued >= self.queue:
+            return await self._busy(scope, receive, send)
+        self.queued += 1
+        self.waiting.inc()
+        try:
+            async with asyncio.timeout(self.wait):
+                await self.turns.acquire()
+        except TimeoutError:
+            return await self._busy(scope, receive, send)
+        finally:
+            self.queued -= 1
+            self.waiting.dec()
+        try:
+            return await self.app(scope, receive, send)
+        finally:
+            self.turns.release()
+
+    @staticmethod
+    async def _busy(scope: Scope, receive: Receive, send: Send) -> None:
+        problem = Problem(
+            503,
+            "unavailable",
+            "Service unavailable",
+            "The service is too busy to take this just now. Retry later with the same Idempotency-Key.",
+        )
+        await respond(problem, Request(scope), {"Retry-After": str(RETRY_AFTER)})(scope, receive, send)

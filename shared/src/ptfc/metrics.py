@@ -13,6 +13,6 @@ DEAD_LETTERS_EXPIRING = Gauge(
 # Round trips to the store, by command: the store is the platform's usual bottleneck, so the cost of
 # a change shows here first (bench/journey.py prints them per referral).
 STORE_COMMANDS = Counter("ptfc_store_commands_total", "Commands sent to the store", ["service", "command"])
-# Units of work queued behind PTFC_STORE_CONCURRENCY: always above zero, the replica wants more of its
-# store than its share (add replicas if the store has room, else the store needs more).
-STORE_WAITING = Gauge("ptfc_store_waiting", "Units of work waiting their turn at the store", ["service"])
+# Write requests waiting their turn (PTFC_WRITE_CONCURRENCY): always above zero, the replica gets more
+# writes than its share of the store lets it handle at once (add replicas if the store has room).
+HTTP_WAITING = Gauge("ptfc_http_waiting", "Write requests waiting their turn", ["service"])

@@ -23,7 +23,7 @@ from ptfc.consumer import Consumer, Handlers
 from ptfc.contracts import envelope_model, published_by
 from ptfc.deadletters import router as dead_letters
 from ptfc.events import stream_for
-from ptfc.limits import BodyLimit, RateLimit
+from ptfc.limits import BodyLimit, RateLimit, WriteTurns
 from ptfc.logs import BROKER_LOG
 from ptfc.metrics import DEAD_LETTERS_EXPIRING, HTTP_LATENCY, HTTP_REQUESTS
 from ptfc.outbox import Relay
@@ -59,7 +59,7 @@ def build_app(
 ) -> FastAPI:
     clock = clock or SystemClock()
     timeout = settings.transaction_timeout.total_seconds()
-    store = Store(settings.mongodb_uri, settings.db_name, settings.service, clock, timeout, settings.store_concurrency)
+    store = Store(settings.mongodb_uri, settings.db_name, settings.service, clock, timeout)
     broker = bus.broker(settings, logger=BROKER_LOG)
     consumer = Consumer(settings.service, store, settings, handlers)
     consumer.subscribe_all(broker)
@@ -107,6 +107,8 @@ def build_app(
         return response
 
     # Outermost last: a flood is refused before its body is read, a huge body before it is parsed.
+    turns = {"concurrency": settings.write_concurrency, "wait": timeout, "service": settings.service}
+    app.add_middleware(WriteTurns, **turns)  # inside BodyLimit: what waits has a bounded body
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     concurrency = settings.rate_limit_concurrency
     limits = {"limits": settings.rate_limits, "proxy_hops": settings.trusted_proxy_hops}

@@ -95,9 +95,8 @@ class ServiceSettings(BaseSettings):
     sign_in_lookup_key: str = Field(DEV_EMAIL_LOOKUP_KEY, min_length=32)
 
     transaction_timeout: timedelta = timedelta(seconds=20)  # a unit of work, retries included; below ack_wait
-    # Units of work a replica runs at once; the rest wait their turn (within transaction_timeout).
-    # Bounded so that a burst of requests cannot crowd out the work that follows from them.
-    store_concurrency: int = Field(3, ge=1)
+    # Write requests a replica handles at once; the rest wait their turn (ptfc.limits.WriteTurns).
+    write_concurrency: int = Field(3, ge=1)
 
     # JetStream
     stream_replicas: int = 1

@@ -20,7 +20,7 @@ from pymongo.errors import BulkWriteError, ConnectionFailure, DuplicateKeyError,
 
 from ptfc.clock import Clock
 from ptfc.events import Envelope, EventData
-from ptfc.metrics import STORE_COMMANDS, STORE_WAITING
+from ptfc.metrics import STORE_COMMANDS
 from ptfc.problems import not_found
 
 log = logging.getLogger("ptfc.store")
@@ -156,9 +156,7 @@ class CommandCounter(monitoring.CommandListener):
 
 
 class Store:
-    def __init__(
-        self, uri: str, db_name: str, producer: str, clock: Clock, timeout: float = 20.0, concurrency: int = 3
-    ) -> None:
+    def __init__(self, uri: str, db_name: str, producer: str, clock: Clock, timeout: float = 20.0) -> None:
         self.client: AsyncMongoClient = AsyncMongoClient(
             uri, tz_aware=True, serverSelectionTimeoutMS=5000, event_listeners=[CommandCounter(producer)]
         )
@@ -169,11 +167,6 @@ class Store:
         # What this process committed to the outbox: the relay publishes it without reading it back.
         self.committed_rows: list[dict[str, Any]] = []
         self.timeout = timeout  # seconds for a unit of work, its retries included
-        # Units of work this process runs at once; the others wait their turn. A store serves the
-        # processes that share it about equally per unit of work in flight, so without a bound a
-        # burst of requests (8 partners posting at once) crowds out the work behind them (the
-        # letters those requests lead to), which then lags the burst by seconds.
-        self.turns = asyncio.Semaphore(concurrency)
 
     async def ensure_indexes(self, indexes: dict[str, list[IndexModel]]) -> list[str]:
         """Makes each collection's indexes what the code declares: builds the missing ones, then drops
@@ -252,28 +245,10 @@ class Store:
                 await last[0].flush()
                 return result
 
-        async with self._turn(deadline), self.client.start_session() as session:
+        async with self.client.start_session() as session:
             result = await session.with_transaction(attempt)
         self._to_relay(last[0])
         return result
-
-    @asynccontextmanager
-    async def _turn(self, deadline: float) -> AsyncIterator[None]:
-        """This unit of work's turn among those the process runs at once. The wait counts towards
-        its deadline: a store too busy to take it in time is as unavailable as one that is away."""
-        waiting = STORE_WAITING.labels(self.producer)
-        waiting.inc()
-        try:
-            async with asyncio.timeout(deadline - time.monotonic()):
-                await self.turns.acquire()
-        except TimeoutError:
-            raise StoreUnavailable(f"no turn at the store came within {self.timeout:.0f}s") from None
-        finally:
-            waiting.dec()
-        try:
-            yield
-        finally:
-            self.turns.release()
 
     def _to_relay(self, tx: Tx) -> None:
         """Hand what a committed unit of work emitted to the outbox relay."""

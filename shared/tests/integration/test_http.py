@@ -1,8 +1,11 @@
-"""The HTTP conventions every service shares: problem details, bearer auth, Idempotency-Key."""
+"""The HTTP conventions every service shares: problem details, bearer auth, Idempotency-Key,
+turns for writes."""
 
+import asyncio
 import time
 from datetime import timedelta
 
+import httpx
 from fastapi import APIRouter
 
 from ptfc.auth import CurrentCaller, issue_token
@@ -14,7 +17,7 @@ from ptfc.models import Request
 from ptfc.service import RuntimeDep, build_app
 from ptfc.settings import DEV_JWT_PRIVATE_KEY, ServiceSettings
 from ptfc.testing.keys import another_key
-from ptfc.testing.plugin import bearer, running
+from ptfc.testing.plugin import bearer, running, serve
 
 
 class Note(Request):
@@ -135,3 +138,44 @@ async def test_a_store_outage_shows_on_readyz_at_once_and_writes_answer_503_with
             assert time.monotonic() - started < 15  # the unit of work's bound, not the driver's two minutes
     finally:
         own_store.kill()
+
+
+async def test_writes_beyond_their_turns_wait_for_one_and_reads_never_wait(make_settings):
+    """A burst of partners' writes must not crowd out the work that follows from them (the letters)."""
+    inside, most, go = 0, 0, asyncio.Event()
+    held = APIRouter()
+
+    @held.post("/held")
+    async def hold() -> dict:
+        nonlocal inside, most
+        inside += 1
+        most = max(most, inside)
+        await go.wait()
+        inside -= 1
+        return {"done": True}
+
+    settings = make_settings(
+        ServiceSettings, service="referrals", write_concurrency=2, transaction_timeout=timedelta(seconds=1)
+    )
+    service = build_app(settings, title="turns-probe", router=held, handlers=Handlers(), indexes={})
+    async with serve(service) as url, httpx.AsyncClient(base_url=url, timeout=10) as client:
+        try:
+            five = [asyncio.create_task(client.post("/held")) for _ in range(5)]
+            await asyncio.sleep(0.3)
+            assert inside == 2  # two handled, three waiting their turn
+            assert (await client.get("/readyz")).status_code == 200  # a read takes no turn
+            go.set()
+            assert [r.status_code for r in await asyncio.gather(*five)] == [200] * 5  # each had its turn
+            assert most == 2
+
+            # A wait past its bound is answered 503 with Retry-After, as when the store is away.
+            go.clear()
+            two = [asyncio.create_task(client.post("/held")) for _ in range(2)]
+            await asyncio.sleep(0.1)
+            late = await client.post("/held")
+            assert late.status_code == 503 and late.headers["Retry-After"] == "5"
+            assert late.json()["type"].endswith("/unavailable")
+            go.set()
+            assert [r.status_code for r in await asyncio.gather(*two)] == [200, 200]
+        finally:
+            go.set()  # a failed assertion must not leave the server waiting on held requests

@@ -1,15 +1,10 @@
-"""Units of work on the real store: `Tx.get` / `Tx.save`, the identity map a batch of events shares
-(each document read once, written once at the end of the work, and a query sees the work's own
-copy), and the turns a process takes at the store."""
-
-import asyncio
-
-import pytest
+"""`Tx.get` / `Tx.save`, the identity map a batch of events shares, on the real store: each
+document read once, written once at the end of the work, and a query sees the work's own copy."""
 
 from ptfc.clock import SystemClock
 from ptfc.metrics import STORE_COMMANDS
 from ptfc.settings import ServiceSettings
-from ptfc.store import Store, StoreUnavailable
+from ptfc.store import Store
 
 
 def finds(service: str) -> float:
@@ -44,42 +39,3 @@ async def test_a_unit_of_work_reads_each_document_once_and_writes_it_once_at_the
     finally:
         await store.close()
         await other.close()
-
-
-async def test_a_process_runs_at_most_its_share_of_units_of_work_at_once_and_the_rest_wait_their_turn(make_settings):
-    """A burst of requests must not crowd the work that follows from them out of a shared store."""
-    s = make_settings(ServiceSettings, service="referrals")
-    store = Store(s.mongodb_uri, s.db_name, "turns", SystemClock(), timeout=1.0, concurrency=2)
-    running, most, go = 0, 0, asyncio.Event()
-
-    async def work(tx):
-        nonlocal running, most
-        running += 1
-        most = max(most, running)
-        try:
-            await tx.db.turns.insert_one({}, session=tx.session)
-            await go.wait()
-        finally:
-            running -= 1
-
-    await store.db.create_collection("turns")  # not made by the first inserts: they would conflict
-    try:
-        five = [asyncio.create_task(store.run(work)) for _ in range(5)]
-        await asyncio.sleep(0.3)
-        assert running == 2  # two at work, three waiting
-        go.set()
-        await asyncio.gather(*five)
-        assert most == 2
-        assert await store.db.turns.count_documents({}) == 5  # each had its turn
-
-        # A wait past the unit of work's deadline counts as the store being unavailable (503).
-        go.clear()
-        held = [asyncio.create_task(store.run(work)) for _ in range(2)]
-        await asyncio.sleep(0.1)
-        with pytest.raises(StoreUnavailable):
-            await store.run(work)
-        go.set()
-        await asyncio.gather(*held)
-        assert await store.db.turns.count_documents({}) == 7
-    finally:
-        await store.close()
