@@ -13,7 +13,7 @@ from collections import OrderedDict
 from fastapi import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from ptfc.metrics import HTTP_WAITING
+from ptfc.metrics import HTTP_REQUESTS, HTTP_WAITING
 from ptfc.problems import RETRY_AFTER, Problem, respond
 
 
@@ -146,7 +146,7 @@ class WriteTurns:
     no turn: each already runs one batch or item at a time."""
 
     def __init__(self, app: ASGIApp, concurrency: int, wait: float, service: str, queue: int = 64) -> None:
-        self.app, self.wait, self.queue = app, wait, queue
+        self.app, self.wait, self.queue, self.service = app, wait, queue, service
         self.turns = asyncio.Semaphore(concurrency)
         self.waiting = HTTP_WAITING.labels(service)
         self.queued = 0
@@ -171,8 +171,8 @@ class WriteTurns:
         finally:
             self.turns.release()
 
-    @staticmethod
-    async def _busy(scope: Scope, receive: Receive, send: Send) -> None:
+    async def _busy(self, scope: Scope, receive: Receive, send: Send) -> None:
+        HTTP_REQUESTS.labels(self.service, scope["method"], 503).inc()  # `measure` is inside: count it here
         problem = Problem(
             503,
             "unavailable",

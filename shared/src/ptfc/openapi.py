@@ -55,7 +55,11 @@ GENERAL = {
     ),
     429: ("Too many requests from this client: wait for `Retry-After` seconds.", ["too-many-requests"]),
     500: ("Something went wrong on our side; retrying with the same `Idempotency-Key` is safe.", ["internal-error"]),
-    503: ("The service cannot reach its store or broker: retry after `Retry-After` seconds.", ["unavailable"]),
+    503: (
+        "The service cannot reach its store or broker, or is too busy to take another write just now: "
+        "retry after `Retry-After` seconds.",
+        ["unavailable"],
+    ),
 }
 PLATFORM_PATHS = {"/healthz", "/readyz"}
 

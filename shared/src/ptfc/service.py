@@ -107,8 +107,9 @@ def build_app(
         return response
 
     # Outermost last: a flood is refused before its body is read, a huge body before it is parsed.
-    turns = {"concurrency": settings.write_concurrency, "wait": timeout, "service": settings.service}
-    app.add_middleware(WriteTurns, **turns)  # inside BodyLimit: what waits has a bounded body
+    # Inside BodyLimit, so a request that waits for its turn holds a body of bounded size.
+    wait = settings.write_wait.total_seconds()
+    app.add_middleware(WriteTurns, concurrency=settings.write_concurrency, wait=wait, service=settings.service)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     concurrency = settings.rate_limit_concurrency
     limits = {"limits": settings.rate_limits, "proxy_hops": settings.trusted_proxy_hops}

@@ -95,8 +95,11 @@ class ServiceSettings(BaseSettings):
     sign_in_lookup_key: str = Field(DEV_EMAIL_LOOKUP_KEY, min_length=32)
 
     transaction_timeout: timedelta = timedelta(seconds=20)  # a unit of work, retries included; below ack_wait
-    # Write requests a replica handles at once; the rest wait their turn (ptfc.limits.WriteTurns).
+    # Write requests a replica handles at once; the rest wait their turn (ptfc.limits.WriteTurns), each
+    # at most `write_wait`: well below the Parent Hub's 10 s patience, so a write it gave up on is not
+    # still waiting to be done.
     write_concurrency: int = Field(3, ge=1)
+    write_wait: timedelta = timedelta(seconds=5)
 
     # JetStream
     stream_replicas: int = 1

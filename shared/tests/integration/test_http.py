@@ -13,11 +13,12 @@ from ptfc.consumer import Handlers
 from ptfc.dev.servers import start_mongodb
 from ptfc.events import ReferralWithdrawn
 from ptfc.idempotency import IdempotencyKey, once
+from ptfc.metrics import HTTP_WAITING
 from ptfc.models import Request
 from ptfc.service import RuntimeDep, build_app
 from ptfc.settings import DEV_JWT_PRIVATE_KEY, ServiceSettings
 from ptfc.testing.keys import another_key
-from ptfc.testing.plugin import bearer, running, serve
+from ptfc.testing.plugin import bearer, eventually, running, serve
 
 
 class Note(Request):
@@ -140,6 +141,13 @@ async def test_a_store_outage_shows_on_readyz_at_once_and_writes_answer_503_with
         own_store.kill()
 
 
+def async_true(condition):
+    async def check() -> bool:
+        return condition()
+
+    return check
+
+
 async def test_writes_beyond_their_turns_wait_for_one_and_reads_never_wait(make_settings):
     """A burst of partners' writes must not crowd out the work that follows from them (the letters)."""
     inside, most, go = 0, 0, asyncio.Event()
@@ -155,27 +163,29 @@ async def test_writes_beyond_their_turns_wait_for_one_and_reads_never_wait(make_
         return {"done": True}
 
     settings = make_settings(
-        ServiceSettings, service="referrals", write_concurrency=2, transaction_timeout=timedelta(seconds=1)
+        ServiceSettings, service="turns-probe", write_concurrency=2, write_wait=timedelta(seconds=2)
     )
     service = build_app(settings, title="turns-probe", router=held, handlers=Handlers(), indexes={})
+    waiting = HTTP_WAITING.labels("turns-probe")._value.get
     async with serve(service) as url, httpx.AsyncClient(base_url=url, timeout=10) as client:
         try:
             five = [asyncio.create_task(client.post("/held")) for _ in range(5)]
-            await asyncio.sleep(0.3)
-            assert inside == 2  # two handled, three waiting their turn
+            await eventually(async_true(lambda: inside == 2 and waiting() == 3))  # two handled, three wait
             assert (await client.get("/readyz")).status_code == 200  # a read takes no turn
             go.set()
             assert [r.status_code for r in await asyncio.gather(*five)] == [200] * 5  # each had its turn
-            assert most == 2
+            assert most == 2 and waiting() == 0
 
             # A wait past its bound is answered 503 with Retry-After, as when the store is away.
             go.clear()
             two = [asyncio.create_task(client.post("/held")) for _ in range(2)]
-            await asyncio.sleep(0.1)
-            late = await client.post("/held")
+            await eventually(async_true(lambda: inside == 2))
+            async with asyncio.timeout(5):
+                late = await client.post("/held")
             assert late.status_code == 503 and late.headers["Retry-After"] == "5"
             assert late.json()["type"].endswith("/unavailable")
             go.set()
             assert [r.status_code for r in await asyncio.gather(*two)] == [200, 200]
+            assert (await client.post("/held")).status_code == 200  # the turns are all back
         finally:
             go.set()  # a failed assertion must not leave the server waiting on held requests
