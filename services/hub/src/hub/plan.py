@@ -234,6 +234,15 @@ async def accept(request: Request, plan_id: PlanId, topic: TopicKey, version: An
     return redirect(f"/plan/{plan_id}#topic-{topic}")
 
 
+@router.post("/plan/{plan_id}/topic/{topic}/not-agreed", dependencies=[Csrf])
+async def set_aside(request: Request, plan_id: PlanId, topic: TopicKey) -> Response:
+    """Either parent may set a proposal aside for now; its words stay, to come back to."""
+    answer = await _call(request, "POST", f"/plans/{plan_id}/topics/{topic}/not-agreed", plan_id)
+    if not answer.ok and answer.status not in (409,):  # 409: already set aside, by the other parent
+        return _problem(request, answer)
+    return redirect(f"/plan/{plan_id}#topic-{topic}")
+
+
 @router.post("/plan/{plan_id}/topics", dependencies=[Csrf])
 async def add_topics(request: Request, plan_id: PlanId) -> Response:
     topics = [str(t) for t in (await request.form()).getlist("topics")]

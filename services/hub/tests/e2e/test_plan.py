@@ -142,14 +142,23 @@ async def test_parents_make_a_plan_together(start_platform, browser, check):
         await expect(page.locator("#status-holidays")).to_have_text("Agreed")
         await expect(page.get_by_text("1 of 3 topics agreed.")).to_be_visible()
         await alex.seen("plan-counter-proposal")
+        # Not ready to agree: Alex sets the topic aside; Ben's words stay, to come back to.
+        await page.goto(f"{plan_url}/topic/living")
+        await alex.seen("plan-topic-proposed")
+        await page.get_by_role("button", name="We have not agreed this yet").click()
+        await expect(page.locator("#status-living")).to_have_text("Not agreed yet")
+        await expect(page.locator("#topic-living")).to_contain_text(COUNTER)
         await page.get_by_text("Add topics").click()  # a topic more, later
         await page.check("#add-pets")
         await page.get_by_role("button", name="Add these topics").click()
         await expect(page.locator("#status-pets")).to_have_text("Nothing proposed yet")
         await expect(page.get_by_text("1 of 4 topics agreed.")).to_be_visible()
         await page.goto(f"{plan_url}/history")
-        # created, two proposals, shared, joined, agreed (holidays), counter-proposal (living), topic added
-        await expect(page.locator(".history li")).to_have_count(8)
+        # created, two proposals, shared, joined, agreed (holidays), counter-proposal and set aside
+        # (living), topic added
+        await expect(page.locator(".history li")).to_have_count(9)
+        await expect(page.locator(".history")).to_contain_text("Ben proposed something else")
+        await expect(page.locator(".history")).to_contain_text("Alex set aside as not agreed")
         await alex.seen("plan-history")
         await page.goto(f"{plan_url}/for-children")
         await expect(page.get_by_text(HOLIDAYS)).to_have_count(0)  # a 6-year-old gets warm words only
