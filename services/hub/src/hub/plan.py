@@ -27,8 +27,9 @@ def _keys(request: Request) -> dict[str, str]:
     return dict(pair.split(":", 1) for pair in raw.split(",") if ":" in pair)
 
 
-def _remember(response: Response, request: Request, plan_id: str, token: str) -> None:
-    keys = _keys(request) | {plan_id: token}
+def _remember(response: Response, request: Request, plan_id: str, token: str | None) -> None:
+    """Keep a plan's token in this browser (the last five); None forgets it."""
+    keys = {k: v for k, v in (_keys(request) | {plan_id: token}).items() if v}
     value = ",".join(f"{k}:{v}" for k, v in list(keys.items())[-5:])
     set_cookie(response, request.app.state.settings.cookie_secure, PLAN_KEYS, value, max_age=YEAR)
 
@@ -68,13 +69,13 @@ async def _topics(request: Request) -> list[dict]:
 
 
 @router.get("/plan")
-async def plans_home(request: Request) -> Response:
+async def plans_home(request: Request, left: int = 0) -> Response:
     mine: list[dict] = []
     if request.cookies.get(SESSION):
         answer = await _call(request, "GET", "/plans")
         mine = answer.body["items"] if answer.ok else []
     held = [{"id": k} for k in _keys(request) if k not in {p["id"] for p in mine}]
-    return render(request, "plan_home.html", plans=mine + held)
+    return render(request, "plan_home.html", plans=mine + held, just_left=bool(left))
 
 
 @router.get("/plan/template.docx")
@@ -284,6 +285,23 @@ async def share(
     if not answer.ok:
         return _problem(request, answer)
     return redirect(f"/plan/{plan_id}?shared=1")
+
+
+@router.get("/plan/{plan_id}/leave")
+async def leave_page(request: Request, plan_id: PlanId) -> Response:
+    return render(request, "plan_leave.html", plan_id=plan_id)
+
+
+@router.post("/plan/{plan_id}/leave", dependencies=[Csrf])
+async def leave(request: Request, plan_id: PlanId) -> Response:
+    """A parent may stop seeing a plan (a co-parent who makes them feel unsafe, a plan gone stale)."""
+    answer = await _call(request, "POST", f"/plans/{plan_id}/leave", plan_id)
+    if not answer.ok:
+        return _problem(request, answer)
+    response = redirect("/plan?left=1")
+    if plan_id in _keys(request):
+        _remember(response, request, plan_id, None)  # its token opens nothing now: forget it
+    return response
 
 
 @router.get("/plan/{plan_id}/history")

@@ -171,6 +171,21 @@ async def test_parents_make_a_plan_together(start_platform, browser, check):
         # The co-parent's contact details are in no file Alex downloads.
         assert BEN["email"].encode() not in await docx.body() and BEN["phone"].encode() not in await pdf.body()
 
+        # Ben leaves the plan: it is gone from his list and his link to it; his words stay for Alex.
+        await ben_page.goto(plan_url)
+        await ben_page.get_by_role("link", name="Leave this plan").click()
+        await expect(ben_page.get_by_role("heading", level=1)).to_have_text("Leave this plan?")
+        await ben.seen("plan-leave")
+        await ben_page.get_by_role("button", name="Leave the plan").click()
+        await expect(ben_page.get_by_text("You are no longer in that plan")).to_be_visible()
+        await expect(ben_page.locator(f"a[href='{plan_url.removeprefix(platform.hub)}']")).to_have_count(0)
+        await ben.seen("plan-left")
+        assert (await ben_page.goto(plan_url)).status == 404
+        await page.goto(f"{plan_url}/history")
+        await expect(page.locator(".history")).to_contain_text("Ben left the plan")
+        await page.goto(plan_url)
+        await expect(page.locator("#topic-living")).to_contain_text(COUNTER)
+
 
 async def test_anyone_can_start_a_plan_without_an_account(start_platform, browser, check):
     async with start_platform() as platform:
@@ -200,6 +215,14 @@ async def test_anyone_can_start_a_plan_without_an_account(start_platform, browse
         stranger = await browser.new_page()
         await stranger.goto(page.url)
         await expect(stranger.get_by_role("heading", level=1)).to_have_text("We cannot find this plan")
+        # Leaving it without an account: the browser forgets the plan's secret too.
+        plan_path = page.url.split("?")[0].removeprefix(platform.hub)
+        await page.goto(f"{platform.hub}{plan_path}/leave")
+        await page.get_by_role("button", name="Leave the plan").click()
+        await expect(page.get_by_text("You are no longer in that plan")).to_be_visible()
+        await expect(page.locator(f"a[href='{plan_path}']")).to_have_count(0)
+        keys = [c["value"] for c in await context.cookies() if c["name"] == "ptfc_plans"]
+        assert plan_path.rsplit("/", 1)[1] not in "".join(keys)
         async with httpx.AsyncClient() as client:
             blank = await client.get(f"{platform.hub}/plan/template.docx")
         assert blank.status_code == 200 and blank.content[:2] == b"PK"
