@@ -236,12 +236,18 @@ async def accept(request: Request, plan_id: PlanId, topic: TopicKey, version: An
 
 
 @router.post("/plan/{plan_id}/topic/{topic}/not-agreed", dependencies=[Csrf])
-async def set_aside(request: Request, plan_id: PlanId, topic: TopicKey) -> Response:
-    """Either parent may set a proposal aside for now; its words stay, to come back to."""
-    answer = await _call(request, "POST", f"/plans/{plan_id}/topics/{topic}/not-agreed", plan_id)
-    if not answer.ok and answer.status not in (409,):  # 409: already set aside, by the other parent
+async def set_aside(
+    request: Request, plan_id: PlanId, topic: TopicKey, version: Annotated[int, Form(ge=1)]
+) -> Response:
+    """A parent not ready to agree the proposal they read sets it aside; its words stay, to come back to."""
+    path = f"/plans/{plan_id}/topics/{topic}/not-agreed"
+    answer = await _call(request, "POST", path, plan_id, json={"version": version})
+    if answer.ok or answer.reason == "already-not-agreed":  # the other parent did it first: as wanted
+        return redirect(f"/plan/{plan_id}#topic-{topic}")
+    if answer.status != 409:
         return _problem(request, answer)
-    return redirect(f"/plan/{plan_id}#topic-{topic}")
+    plan = (await _call(request, "GET", f"/plans/{plan_id}", plan_id)).body  # changed meanwhile: read it again
+    return await _topic(request, plan, topic, "", ["refused"], 409)
 
 
 @router.post("/plan/{plan_id}/topics", dependencies=[Csrf])
@@ -296,7 +302,7 @@ async def leave_page(request: Request, plan_id: PlanId) -> Response:
 async def leave(request: Request, plan_id: PlanId) -> Response:
     """A parent may stop seeing a plan (a co-parent who makes them feel unsafe, a plan gone stale)."""
     answer = await _call(request, "POST", f"/plans/{plan_id}/leave", plan_id)
-    if not answer.ok:
+    if not answer.ok and answer.status != 404:  # 404: left already (a second press), or never in it
         return _problem(request, answer)
     response = redirect("/plan?left=1")
     if plan_id in _keys(request):

@@ -142,10 +142,18 @@ async def test_parents_make_a_plan_together(start_platform, browser, check):
         await expect(page.locator("#status-holidays")).to_have_text("Agreed")
         await expect(page.get_by_text("1 of 3 topics agreed.")).to_be_visible()
         await alex.seen("plan-counter-proposal")
-        # Not ready to agree: Alex sets the topic aside; Ben's words stay, to come back to.
+        # Not ready to agree: Alex sets the topic aside; Ben's words stay, to come back to. What she
+        # read is what she sets aside: Ben's newer wording, sent meanwhile, is not set aside unread.
         await page.goto(f"{plan_url}/topic/living")
         await alex.seen("plan-topic-proposed")
-        await page.get_by_role("button", name="We have not agreed this yet").click()
+        await ben_page.goto(f"{plan_url}/topic/living")
+        await ben_page.fill("#text", COUNTER + " Sunday tea together.")
+        await ben_page.get_by_role("button", name="Send my proposal").click()
+        await expect(ben_page.locator("#topic-living")).to_contain_text("Sunday tea together.")
+        await page.get_by_role("button", name="Not agreed yet: set it aside").click()
+        await expect(page.locator("#error-summary")).to_contain_text("Reload the plan and try again")
+        await expect(page.locator(".panel").first).to_contain_text("Sunday tea together.")  # the newer one, now
+        await page.get_by_role("button", name="Not agreed yet: set it aside").click()
         await expect(page.locator("#status-living")).to_have_text("Not agreed yet")
         await expect(page.locator("#topic-living")).to_contain_text(COUNTER)
         await page.get_by_text("Add topics").click()  # a topic more, later
@@ -154,9 +162,9 @@ async def test_parents_make_a_plan_together(start_platform, browser, check):
         await expect(page.locator("#status-pets")).to_have_text("Nothing proposed yet")
         await expect(page.get_by_text("1 of 4 topics agreed.")).to_be_visible()
         await page.goto(f"{plan_url}/history")
-        # created, two proposals, shared, joined, agreed (holidays), counter-proposal and set aside
+        # created, two proposals, shared, joined, agreed (holidays), two counter-proposals and set aside
         # (living), topic added
-        await expect(page.locator(".history li")).to_have_count(9)
+        await expect(page.locator(".history li")).to_have_count(10)
         await expect(page.locator(".history")).to_contain_text("Ben proposed something else")
         await expect(page.locator(".history")).to_contain_text("Alex set aside as not agreed")
         await alex.seen("plan-history")

@@ -28,6 +28,7 @@ from plans.schemas import (
     PlanSummary,
     PlanView,
     Proposal,
+    SetAside,
     Share,
     Started,
     TopicKey,
@@ -169,10 +170,18 @@ async def accept(
 
 
 @router.post("/plans/{plan_id}/topics/{topic}/not-agreed", response_model=PlanView, tags=["negotiation"])
-async def not_agreed(plan_id: PlanId, topic: TopicKey, rt: RuntimeDep, who: Caller, key: IdempotencyKey = None):
-    """Set a topic aside as not agreed for now."""
-    act = partial(domain.mark_not_agreed, topic=topic)
-    return await step(rt, key, f"{who.key}:not-agreed:{plan_id}:{topic}", {}, plan_id, who, act)
+async def not_agreed(
+    plan_id: PlanId,
+    topic: TopicKey,
+    rt: RuntimeDep,
+    who: Caller,
+    body: SetAside | None = None,
+    key: IdempotencyKey = None,
+):
+    """Set a topic aside as not agreed for now; send the `version` you read, so that a newer one is not."""
+    body = body or SetAside()
+    act = partial(domain.mark_not_agreed, topic=topic, version=body.version)
+    return await step(rt, key, f"{who.key}:not-agreed:{plan_id}:{topic}", body.model_dump(), plan_id, who, act)
 
 
 @router.get("/plans/{plan_id}/history", response_model=Page[HistoryEntry], tags=["plan"])

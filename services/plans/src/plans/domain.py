@@ -207,11 +207,14 @@ def accept(plan: dict, by: dict, topic: str, version: int, now: datetime) -> Cha
     return _change(plan, by, topic, item, new, "agreed" if agreed else "accepted", now)
 
 
-def mark_not_agreed(plan: dict, by: dict, topic: str, now: datetime) -> Change:
-    """Either party may set a topic aside for now; the last proposal stays, for later."""
+def mark_not_agreed(plan: dict, by: dict, topic: str, now: datetime, version: int | None = None) -> Change:
+    """Either party may set a topic aside for now; the last proposal stays, for later. With the
+    `version` the party read, a newer proposal (or its agreement) is not set aside unseen."""
     item = _item(plan, topic)
     if item["status"] == "not_agreed":
         raise Refused("already-not-agreed", topic=topic)
+    if version is not None and version != item["version"]:
+        raise Refused("proposal-changed", topic=topic, current_version=item["version"])
     new = {**item, "status": "not_agreed", "accepted_by": []}
     return _change(plan, by, topic, item, new, "not_agreed", now)
 

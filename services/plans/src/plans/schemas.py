@@ -94,6 +94,12 @@ class Acceptance(Request):
     model_config = examples({"version": 1})
 
 
+class SetAside(Request):
+    version: integer(ge=1, description="The version you read; a newer one is not set aside unread.") | None = None  # type: ignore[valid-type]
+
+    model_config = examples({"version": 2})
+
+
 class Share(Request):
     to: Literal["co_parent", "email", "fca"] = Field(
         "co_parent",

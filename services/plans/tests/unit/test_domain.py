@@ -55,6 +55,16 @@ def test_one_party_alone_agrees_nothing_and_a_topic_can_be_set_aside():
         domain.mark_not_agreed(apply(plan, aside), mum, "living", NOW)
 
 
+def test_a_proposal_is_not_set_aside_unread():
+    """Read at version 1 while the co-parent proposed version 2: setting 'version 1' aside refuses."""
+    plan, mum, dad = plan_of_two()
+    plan = apply(plan, domain.propose(plan, mum, "living", {"text": "x"}, NOW))
+    plan = apply(plan, domain.propose(plan, dad, "living", {"text": "y"}, NOW))
+    with pytest.raises(Refused, match="proposal-changed"):
+        domain.mark_not_agreed(plan, mum, "living", NOW, version=1)
+    assert domain.mark_not_agreed(plan, mum, "living", NOW, version=2).item["status"] == "not_agreed"
+
+
 def test_proposals_keep_to_the_topic_and_the_plans_children():
     plan, mum, _ = plan_of_two("living", "education")
     with pytest.raises(Refused, match="topic-not-chosen"):
