@@ -193,6 +193,9 @@ async def test_parents_make_a_plan_together(start_platform, browser, check):
         await expect(page.locator(".history")).to_contain_text("Ben left the plan")
         await page.goto(plan_url)
         await expect(page.locator("#topic-living")).to_contain_text(COUNTER)
+        await expect(page.get_by_text("Ben left the plan")).to_be_visible()
+        await expect(page.get_by_role("button", name=re.compile("Accept this"))).to_have_count(0)  # alone
+        await alex.seen("plan-co-parent-left")
 
 
 async def test_anyone_can_start_a_plan_without_an_account(start_platform, browser, check):

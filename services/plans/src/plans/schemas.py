@@ -155,7 +155,8 @@ class PlanView(BaseModel):
     status: Literal["open", "agreed"]
     revision: int = Field(description="Grows with every change: the plan's version.")
     children: list[dict[str, Any]]
-    parties: list[PartyView]
+    parties: list[PartyView] = Field(description="Those taking part now.")
+    left: list[str] = Field(description="The display names of those who left the plan.")
     items: list[ItemView]
     shared_with_fca: bool
     created_at: datetime

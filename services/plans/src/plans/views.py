@@ -32,6 +32,8 @@ def names(plan: dict) -> dict[str, str]:
 def plan_view(plan: dict, me: dict | None) -> PlanView:
     by = names(plan)
     mine = me["party_id"] if me else None
+    # Agreement takes both parents: alone in the plan, nobody is asked to accept anything.
+    answering = len(domain.active(plan)) >= domain.MAX_PARTIES
     items = []
     for key in plan["topics"]:
         item, t = plan["items"][key], content.topic(key, plan["language"])
@@ -45,7 +47,10 @@ def plan_view(plan: dict, me: dict | None) -> PlanView:
                 proposed_by=by.get(item["proposed_by"]),
                 proposed_at=item["proposed_at"],
                 accepted_by=[by[p] for p in item["accepted_by"]],
-                waiting_for_you=bool(mine) and item["status"] == "proposed" and mine not in item["accepted_by"],
+                waiting_for_you=answering
+                and bool(mine)
+                and item["status"] == "proposed"
+                and mine not in item["accepted_by"],
             )
         )
     parties = [
@@ -60,6 +65,7 @@ def plan_view(plan: dict, me: dict | None) -> PlanView:
         revision=plan["revision"],
         children=[{"name": c["name"], "age": c["age"]} for c in plan["children"]],
         parties=parties,
+        left=[p["display_name"] for p in plan["parties"] if p["left_at"] is not None],
         items=items,
         shared_with_fca=bool(plan["viewers"]),
         created_at=plan["created_at"],

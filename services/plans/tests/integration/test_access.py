@@ -64,7 +64,9 @@ async def test_a_party_who_leaves_stops_seeing_the_plan_and_its_history_stays(ki
     assert [h["action"] for h in history["items"]][-2:] == ["proposed", "left"]
     assert history["items"][-2]["content"] == {"text": "Weekends with Dad."}
     view = await kit.ok("GET", f"/plans/{plan_id}", owner)
-    assert [p["display_name"] for p in view["parties"]] == ["Mum"]
+    assert [p["display_name"] for p in view["parties"]] == ["Mum"] and view["left"] == ["Dad"]
+    living = next(i for i in view["items"] if i["topic"] == "living")
+    assert not living["waiting_for_you"]  # alone, Mum cannot agree anything: she is not asked to
     again = await kit.client.post("/invitations/accept", json={"token": token, "display_name": "Dad"})
     assert again.status_code == 409 and again.json()["type"].endswith("/invitation-used")
 
