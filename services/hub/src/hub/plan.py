@@ -209,6 +209,14 @@ async def _topic(request: Request, plan: dict, topic: str, text: str, errors: li
     return render(request, "plan_topic.html", status, plan=plan, item=item, guide=guide, text=text, errors=errors)
 
 
+async def _topic_again(request: Request, plan_id: str, topic: str, text: str, errors: list[str], status: int):
+    """The topic page once more, read afresh, after what was sent there was refused."""
+    answer = await _call(request, "GET", f"/plans/{plan_id}", plan_id)
+    if not answer.ok:  # gone meanwhile (the parent left it on another device)
+        return _problem(request, answer)
+    return await _topic(request, answer.body, topic, text, errors, status)
+
+
 @router.post("/plan/{plan_id}/topic/{topic}", dependencies=[Csrf])
 async def propose(
     request: Request, plan_id: PlanId, topic: TopicKey, text: Annotated[str, Form(max_length=5000)] = ""
@@ -221,8 +229,7 @@ async def propose(
             return redirect(f"/plan/{plan_id}#topic-{topic}")
         if answer.status not in (409, 422):
             return _problem(request, answer)
-    plan = (await _call(request, "GET", f"/plans/{plan_id}", plan_id)).body
-    return await _topic(request, plan, topic, text, ["text"] if not text.strip() else ["refused"], 422)
+    return await _topic_again(request, plan_id, topic, text, ["text"] if not text.strip() else ["refused"], 422)
 
 
 @router.post("/plan/{plan_id}/topic/{topic}/accept", dependencies=[Csrf])
@@ -246,8 +253,7 @@ async def set_aside(
         return redirect(f"/plan/{plan_id}#topic-{topic}")
     if answer.status != 409:
         return _problem(request, answer)
-    plan = (await _call(request, "GET", f"/plans/{plan_id}", plan_id)).body  # changed meanwhile: read it again
-    return await _topic(request, plan, topic, "", ["refused"], 409)
+    return await _topic_again(request, plan_id, topic, "", ["refused"], 409)  # it changed meanwhile
 
 
 @router.post("/plan/{plan_id}/topics", dependencies=[Csrf])
