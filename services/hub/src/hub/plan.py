@@ -103,7 +103,7 @@ async def start_plan(request: Request) -> Response:
     for i in range(CHILD_ROWS):
         child, age = str(form.get(f"child-{i}-name", "")).strip()[:60], str(form.get(f"child-{i}-age", "")).strip()
         if child or age:
-            children.append({"name": child, "age": int(age) if age.isdigit() else -1})
+            children.append({"name": child, "age": int(age) if age.isdecimal() else -1})
     topics = [str(t) for t in form.getlist("topics")]
     errors = []
     if not name:

@@ -205,6 +205,11 @@ async def test_anyone_can_start_a_plan_without_an_account(start_platform, browse
         await page.goto(f"{platform.hub}/plan")
         await expect(page.get_by_role("heading", level=1)).to_have_text("Our Child's Plan")
         await page.get_by_role("button", name="Start a new plan").click()
+        # An age no browser's number field sends, but a form can: "²" passes str.isdigit, not int().
+        csrf = await page.locator("input[name=csrf]").first.get_attribute("value")
+        form = {"csrf": csrf, "display_name": "Jo", "child-0-name": "Kai", "child-0-age": "²", "topics": "education"}
+        refused = await page.request.post(f"{platform.hub}/plan/new", form=form)
+        assert refused.status == 422 and "an age from 0 to 18" in await refused.text()
         await page.fill("#display_name", "Jo")
         await page.fill("#child-0-name", "Kai")
         await page.fill("#child-0-age", "12")
