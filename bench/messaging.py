@@ -29,7 +29,7 @@ from ptfc.testing.plugin import reset_streams, running
 async def bare_jetstream(nats_url: str, n: int) -> float:
     nc = await nats.connect(nats_url)
     js = nc.jetstream()
-    body = ReferralWithdrawn(referral_id="r", participant_ids=["p"], reason="bench").model_dump_json().encode()
+    body = ReferralWithdrawn(referral_id="r", participant_ids=["p"]).model_dump_json().encode()
     started = time.perf_counter()
     for i in range(n):
         await js.publish("referral.withdrawn", body, headers={"Nats-Msg-Id": f"bare-{i}"})
@@ -88,7 +88,7 @@ async def platform(settings: ServiceSettings, n: int) -> tuple[float, float]:
         for i in range(n):
             async with store.transaction() as tx:
                 await tx.db.state.insert_one({"i": i}, session=tx.session)
-                await tx.emit(ReferralWithdrawn(referral_id=f"r{i}", participant_ids=["p"], reason="bench"), f"r{i}")
+                await tx.emit(ReferralWithdrawn(referral_id=f"r{i}", participant_ids=["p"]), f"r{i}")
         committed = time.perf_counter() - started
         await asyncio.wait_for(handled.wait(), timeout=600)
         return committed, time.perf_counter() - started

@@ -52,7 +52,7 @@ def body(data, producer: str) -> bytes:
 ATTENDED = WorkshopAttended(
     referral_id="r-1", participant_id="p-1", booking_id="b-1", session_id="s-1", attended_at="2026-01-01T10:00:00Z"
 )
-WITHDRAWN = ReferralWithdrawn(referral_id="r-1", participant_ids=["p-1"], reason="test")
+WITHDRAWN = ReferralWithdrawn(referral_id="r-1", participant_ids=["p-1"])
 
 
 async def refused(action) -> bool:

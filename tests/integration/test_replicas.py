@@ -61,7 +61,7 @@ def referral_created(i: int) -> ReferralCreated:
 
 
 def referral_withdrawn(i: int) -> ReferralWithdrawn:
-    return ReferralWithdrawn(referral_id=f"r-{i}", participant_ids=[], reason="court_declined")
+    return ReferralWithdrawn(referral_id=f"r-{i}", participant_ids=[])
 
 
 def account_activated(i: int) -> AccountActivated:

@@ -195,9 +195,12 @@ class ReferralCreated(EventData):
 
 class ReferralWithdrawn(EventData):
     TYPE = "referral.withdrawn"
+    # v1 carried `reason`, the text the adviser typed, to every subscriber: free text can hold what no
+    # partner may read (a refuge's address, a parent's illness). It stays on the referral, for those
+    # who may read it. Retired before launch, as referral.created v1; no v1 consumer remains.
+    VERSION = 2
     referral_id: str
     participant_ids: list[str]
-    reason: str
 
 
 class ReferralReordered(EventData):
@@ -301,9 +304,9 @@ class DeadlineMissed(LearningEvent):
 
 class LearningExtended(LearningEvent):
     TYPE = "learning.extended"
+    VERSION = 2  # v1 carried `reason`, typed by the adviser (see referral.withdrawn v2); it stays on the enrolment
     deadline: datetime
     days: int
-    reason: str
 
 
 # ---- workshops ---------------------------------------------------------------------------

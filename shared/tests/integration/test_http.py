@@ -36,7 +36,7 @@ async def add_note(note: Note, rt: RuntimeDep, caller: CurrentCaller, key: Idemp
     async def work(tx):
         result = await tx.db.notes.insert_one({"text": note.text}, session=tx.session)
         await tx.emit(
-            ReferralWithdrawn(referral_id=str(result.inserted_id), participant_ids=[], reason="note"),
+            ReferralWithdrawn(referral_id=str(result.inserted_id), participant_ids=[]),
             str(result.inserted_id),
         )
         return 201, {"id": str(result.inserted_id)}

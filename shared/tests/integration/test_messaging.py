@@ -51,7 +51,7 @@ def settings(make_settings) -> ServiceSettings:
 
 
 def withdrawn(referral: str) -> ReferralWithdrawn:
-    return ReferralWithdrawn(referral_id=referral, participant_ids=["p1"], reason="test")
+    return ReferralWithdrawn(referral_id=referral, participant_ids=["p1"])
 
 
 async def effects(store: Store, referral: str) -> int:

@@ -445,7 +445,7 @@ async def extend(uow: UnitOfWork, rules: Rules, enrolment_id: str, days: int, re
     enrolment |= {"deadline": deadline, "reminder_due": next_reminder(deadline, rules.reminders, now)}
     enrolment["extensions"].append({"days": days, "reason": reason, "deadline": deadline, "at": now})
     await uow.save_enrolment(enrolment)
-    extended_ = LearningExtended(**event_ids(enrolment), deadline=deadline, days=days, reason=reason)
+    extended_ = LearningExtended(**event_ids(enrolment), deadline=deadline, days=days)
     await uow.emit(extended_, enrolment["referral_id"])
     return enrolment
 

@@ -165,7 +165,7 @@ async def test_withdrawal_closes_the_course_and_its_links(hub):
         await hub.refer("r-6", "pa", "pb")
         session = await hub.sign_in(client, "pa")
         pending = await hub.token("pb")
-        await hub.publish(ReferralWithdrawn(referral_id="r-6", participant_ids=[], reason="court-declined"))
+        await hub.publish(ReferralWithdrawn(referral_id="r-6", participant_ids=[]))
 
         async def withdrawn():
             return (await client.get("/me/course", headers=session)).json()["status"] == "withdrawn"
@@ -181,7 +181,7 @@ async def test_a_withdrawal_that_overtakes_the_referral_still_stops_the_course(h
     """Each event type has its own consumer: the withdrawal may be handled before what it withdraws."""
     async with running(create_app(hub.settings())) as client:
         late_referral = Envelope.of(hub.referral("r-7", ["pa"]), correlation_id="r-7", producer="referrals")
-        await hub.publish(ReferralWithdrawn(referral_id="r-7", participant_ids=[], reason="case closed"))
+        await hub.publish(ReferralWithdrawn(referral_id="r-7", participant_ids=[]))
         await eventually(hub.settled)
         await hub.publish(None, late_referral)  # made before the withdrawal, handled after it
         await eventually(hub.settled)
@@ -196,7 +196,7 @@ async def test_a_re_order_overtaken_by_a_withdrawal_opens_nothing(hub):
         await hub.wait("account.activation_issued", "pa")
         reorder = ReferralReordered(referral_id="r-8", participant_id="pa", cycle=2, provider="action-for-children")
         overtaken = Envelope.of(reorder, correlation_id="r-8", producer="referrals")
-        await hub.publish(ReferralWithdrawn(referral_id="r-8", participant_ids=["pa"], reason="moved to Wales"))
+        await hub.publish(ReferralWithdrawn(referral_id="r-8", participant_ids=["pa"]))
         await eventually(hub.settled)
         await hub.publish(None, overtaken)
         await eventually(hub.settled)
@@ -213,7 +213,7 @@ async def test_a_referral_and_its_withdrawal_handled_at_the_same_moment_leave_no
     by_subject = {r.subject: r.handler for r in make_handlers(settings).registrations}
     referral = Envelope.of(hub.referral("r-9", ["pa"]), correlation_id="r-9", producer="referrals")
     withdrawal = Envelope.of(
-        ReferralWithdrawn(referral_id="r-9", participant_ids=["pa"], reason="case closed"),
+        ReferralWithdrawn(referral_id="r-9", participant_ids=["pa"]),
         correlation_id="r-9",
         producer="referrals",
     )

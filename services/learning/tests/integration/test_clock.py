@@ -22,7 +22,7 @@ async def test_reminders_expiry_and_missed_deadline_fire_once_across_replicas_an
         await hub.refer("r-clock", "pc", "pd")
         await hub.refer("r-gone", "pw")
         await hub.wait("account.activation_issued", "pw")
-        await hub.publish(ReferralWithdrawn(referral_id="r-gone", participant_ids=["pw"], reason="withdrawn"))
+        await hub.publish(ReferralWithdrawn(referral_id="r-gone", participant_ids=["pw"]))
         me = await hub.sign_in(one, "pc")
         assert (await one.post("/me/modules/1/complete", json={"answers": ONE_QUIZ}, headers=me)).status_code == 200
         await hub.wait("learning.deadline_approaching", "pc")
@@ -87,6 +87,7 @@ async def test_an_extension_moves_the_deadline_and_rearms_the_reminders(hub):
     assert missed.data["modules_completed"] == 1
     [event] = await hub.events("learning.extended")
     assert event.data["days"] == 1 and event.correlation_id == "r-ext"
+    assert "hospital" not in event.model_dump_json()  # what the adviser typed stays on the enrolment
     same = {e.data["deadline"] for e in [event, missed, *await hub.events("learning.deadline_approaching", "pe")]}
     assert len(same) == 1  # the reminders were for the new deadline
     assert len(await hub.events("learning.deadline_approaching", "pe")) == 2

@@ -111,7 +111,7 @@ async def test_a_withdrawn_parent_gets_no_link_and_cannot_use_one(hub):
         await client.post("/sign-in", json={"email": "sf@parents.example"})
         [link] = await hub.wait("account.sign_in_link_issued", "sf")
 
-        await hub.publish(ReferralWithdrawn(referral_id="r-s4", participant_ids=[], reason="case closed"))
+        await hub.publish(ReferralWithdrawn(referral_id="r-s4", participant_ids=[]))
         await eventually(hub.settled)
         refused = await client.post("/sign-in/session", json={"token": token_of(link)})
         assert refused.status_code == 409 and refused.json()["type"].endswith("/course-withdrawn")

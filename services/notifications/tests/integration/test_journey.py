@@ -48,7 +48,7 @@ def journey() -> list:
         activation(R, ALEX.participant_id, reissue=True),
         AccountActivated(**LEARN),  # nothing to say to anyone
         DeadlineApproaching(**LEARN, deadline=soon(72), days_left=3, modules_completed=5),
-        LearningExtended(**LEARN, deadline=soon(120), days=5, reason="illness"),
+        LearningExtended(**LEARN, deadline=soon(120), days=5),
         LearningCompleted(**LEARN, completed_at=soon()),
         WorkshopBooked(**BOOKING, parts=EVENINGS, mode="online", video_link="https://video.example/w1"),
         WorkshopReminderDue(**BOOKING, starts_at=EVENINGS[0].starts_at),
@@ -166,7 +166,7 @@ async def test_withdrawal_stops_parent_reminders_but_the_court_still_hears(kit):
     app = create_app(kit.settings())
     async with running(app) as client:
         await kit.publish(referral(R, ALEX))
-        await kit.publish(ReferralWithdrawn(referral_id=R, participant_ids=[ALEX.participant_id], reason="court"))
+        await kit.publish(ReferralWithdrawn(referral_id=R, participant_ids=[ALEX.participant_id]))
         await kit.until_settled(app)
         await kit.publish(DeadlineApproaching(**LEARN, deadline=soon(24), days_left=1, modules_completed=2))
         await kit.publish(CourseIncomplete(**IDS, cycle=1, case_number="MA24P00123", reason="withdrawn"))

@@ -61,7 +61,7 @@ EVENTS = [
     ),
     ActivationExpired(**LEARN, expired_at=NOW),
     DeadlineApproaching(**LEARN, deadline=NOW + timedelta(days=1), days_left=1, modules_completed=7),
-    LearningExtended(**LEARN, deadline=NOW + timedelta(days=15), days=5, reason="illness"),
+    LearningExtended(**LEARN, deadline=NOW + timedelta(days=15), days=5),
     LearningCompleted(**LEARN, completed_at=NOW),
     WorkshopBooked(**BOOK, parts=PARTS, mode="in_person", venue="Family Hub, 1 High Street, Salford"),
     WorkshopReminderDue(**BOOK, starts_at=PARTS[0].starts_at),

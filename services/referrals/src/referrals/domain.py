@@ -530,7 +530,7 @@ async def withdraw(uow: UnitOfWork, referral_id: str, reason: str) -> dict[str, 
     await uow.save_referral(referral)
     parents = await uow.parents(referral_id)
     ids = [str(p["_id"]) for p in parents]
-    await uow.emit(ReferralWithdrawn(referral_id=referral_id, participant_ids=ids, reason=reason), referral_id)
+    await uow.emit(ReferralWithdrawn(referral_id=referral_id, participant_ids=ids), referral_id)
     for parent in parents:
         await settle(uow, parent, Outcome("incomplete", "withdrawn"))
         # Clocks stop: no contact call, no chaser for a withdrawn referral.

@@ -35,6 +35,7 @@ async def test_withdrawal_stops_everything_and_is_incomplete_only_for_the_undeci
 
     [withdrawn] = await tap.wait_for("referral.withdrawn")
     assert sorted(withdrawn.data["participant_ids"]) == sorted([alex, chris])
+    assert "reconciled" not in withdrawn.model_dump_json()  # what the adviser typed stays on the referral
     [incomplete] = await tap.wait_for("course.incomplete")
     assert incomplete.data["participant_id"] == chris and incomplete.data["reason"] == "withdrawn"
     assert len(await tap.of("course.completed")) == 1

@@ -131,7 +131,7 @@ async def test_a_withdrawal_frees_the_seat_for_the_next_parent(bus):
         full = await client.post("/me/booking", json={"session_id": sid}, headers=bus.me("v1"))
         assert full.status_code == 409
 
-        await bus.publish(ReferralWithdrawn(referral_id="r-w", participant_ids=[], reason="case_closed"), "referrals")
+        await bus.publish(ReferralWithdrawn(referral_id="r-w", participant_ids=[]), "referrals")
         [cancelled] = await bus.tap.wait_for("workshop.cancelled")
         assert cancelled.data["participant_id"] == "w1" and cancelled.data["reason"] == "referral_withdrawn"
         assert (await client.post("/me/booking", json={"session_id": sid}, headers=bus.me("v1"))).status_code == 201
