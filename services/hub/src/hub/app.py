@@ -6,8 +6,10 @@ from contextlib import asynccontextmanager
 
 import httpx
 from fastapi import FastAPI, Request, Response
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException
 
 from hub import course, elearning, plan, resources, signin, workshop
 from hub.backend import Backend, SignedOut, Unavailable
@@ -64,6 +66,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.exception_handler(CsrfRefused)
     async def csrf_refused(request: Request, _: CsrfRefused) -> Response:
         return render(request, "form_expired.html", 403)
+
+    # A parent reads pages: an unknown address, or one the routes refuse (a module 9, a link cut
+    # short), is "Page not found", and a form the hub cannot read is "could not be done". Never
+    # FastAPI's JSON, which would also show back what was sent.
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, error: HTTPException) -> Response:
+        return render(request, "page_problem.html", error.status_code, not_found=error.status_code == 404)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, _: RequestValidationError) -> Response:
+        read = request.method in ("GET", "HEAD")
+        return render(request, "page_problem.html", 404 if read else 400, not_found=read)
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> dict[str, str]:

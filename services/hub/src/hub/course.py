@@ -5,7 +5,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from hub.backend import Unavailable
-from hub.web import Token, language, render, services
+from hub.web import Token, course_of, language, render, services
 
 router = APIRouter()
 
@@ -28,7 +28,7 @@ async def booking_of(request: Request, token: str) -> dict | None:
 @router.get("/course")
 async def my_course(request: Request, token: Token) -> Response:
     learning = services(request)["learning"]
-    course = (await learning.get("/me/course", token)).body
+    course = await course_of(request, token)
     # Module titles in the language the parent reads the page in (they may have switched).
     titles = (await learning.get("/modules", params={"lang": language(request)})).body
     for progress, title in zip(course["modules"], titles, strict=True):

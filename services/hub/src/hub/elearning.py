@@ -8,20 +8,12 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import Response
 
-from hub.backend import SignedOut
 from hub.markdown import render as markdown
-from hub.web import Csrf, Token, language, redirect, render, services
+from hub.web import Csrf, Token, course_of, language, redirect, render, services
 
 router = APIRouter(prefix="/learning")
 ModuleNo = Annotated[int, Path(ge=1, le=8)]
 SectionNo = Annotated[int, Path(ge=1, le=50)]
-
-
-async def _course(request: Request, token: str) -> dict:
-    answer = await services(request)["learning"].get("/me/course", token)
-    if not answer.ok:
-        raise SignedOut()
-    return answer.body
 
 
 async def _module(request: Request, number: int) -> dict:
@@ -47,7 +39,7 @@ def _closed(request: Request, course: dict, number: int) -> Response | None:
 
 @router.get("")
 async def modules(request: Request, token: Token) -> Response:
-    course = await _course(request, token)
+    course = await course_of(request, token)
     titles = (await services(request)["learning"].get("/modules", params={"lang": language(request)})).body
     rows = [progress | {"title": title["title"]} for progress, title in zip(course["modules"], titles, strict=True)]
     return render(request, "modules.html", course=course, rows=rows)
@@ -55,7 +47,7 @@ async def modules(request: Request, token: Token) -> Response:
 
 @router.get("/{number}")
 async def module_start(request: Request, number: ModuleNo, token: Token) -> Response:
-    course = await _course(request, token)
+    course = await course_of(request, token)
     if closed := _closed(request, course, number):
         return closed
     module = await _module(request, number)
@@ -64,7 +56,7 @@ async def module_start(request: Request, number: ModuleNo, token: Token) -> Resp
 
 @router.get("/{number}/section/{section}")
 async def section(request: Request, number: ModuleNo, section: SectionNo, token: Token) -> Response:
-    course = await _course(request, token)
+    course = await course_of(request, token)
     if closed := _closed(request, course, number):
         return closed
     module = await _module(request, number)
@@ -85,7 +77,7 @@ async def section(request: Request, number: ModuleNo, section: SectionNo, token:
 @router.post("/{number}/section/{section}", dependencies=[Csrf])
 async def next_section(request: Request, number: ModuleNo, section: SectionNo, token: Token) -> Response:
     """Continue: remember that the parent reached the next section, then show it."""
-    course = await _course(request, token)
+    course = await course_of(request, token)
     if closed := _closed(request, course, number):
         return closed
     total = _progress(course, number)["sections"]
@@ -99,7 +91,7 @@ async def next_section(request: Request, number: ModuleNo, section: SectionNo, t
 
 @router.get("/{number}/activity")
 async def activity(request: Request, number: ModuleNo, token: Token) -> Response:
-    course = await _course(request, token)
+    course = await course_of(request, token)
     if closed := _closed(request, course, number):
         return closed
     module = await _module(request, number)
@@ -108,7 +100,7 @@ async def activity(request: Request, number: ModuleNo, token: Token) -> Response
 
 @router.post("/{number}/activity", dependencies=[Csrf])
 async def submit_activity(request: Request, number: ModuleNo, token: Token) -> Response:
-    course = await _course(request, token)
+    course = await course_of(request, token)
     if closed := _closed(request, course, number):
         return closed
     module = await _module(request, number)
@@ -136,4 +128,4 @@ async def submit_activity(request: Request, number: ModuleNo, token: Token) -> R
         errors = [(i, "missing") for i in missing] + [(i, "wrong") for i in wrong if i not in missing]
         errors.sort(key=lambda e: items.index(e[0]))
         return render(request, "activity.html", 422, module=module, answers=answers, feedback=feedback, errors=errors)
-    return render(request, "learning_closed.html", 409, course=await _course(request, token))
+    return render(request, "learning_closed.html", 409, course=await course_of(request, token))

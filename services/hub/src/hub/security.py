@@ -51,5 +51,5 @@ def token_expiry(token: str) -> datetime | None:
     try:
         claims = json.loads(urlsafe_b64decode(token.split(".")[1] + "=="))
         return datetime.fromtimestamp(int(claims["exp"]), UTC)
-    except (IndexError, ValueError, KeyError, TypeError):
+    except (IndexError, ValueError, KeyError, TypeError, OverflowError, OSError):  # OverflowError, OSError: a time past year 9999
         return None

@@ -68,6 +68,15 @@ def token(request: Request) -> str:
 Token = Annotated[str, Depends(token)]
 
 
+async def course_of(request: Request, token: str) -> dict:
+    """The parent's course from learning. Any refusal (no course for this token, a token that is
+    not a parent's) is treated as signed out: every personal page starts from the course."""
+    answer = await services(request)["learning"].get("/me/course", token)
+    if not answer.ok:
+        raise SignedOut()
+    return answer.body
+
+
 async def check_csrf(request: Request, csrf: Annotated[str | None, Form()] = None) -> None:
     if not csrf_ok(request.app.state.settings.hub_secret, request, csrf):
         raise CsrfRefused()

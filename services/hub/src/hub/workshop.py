@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
-from hub.web import HEADERS, Csrf, Token, redirect, render, services
+from hub.web import HEADERS, Csrf, Token, course_of, redirect, render, services
 
 router = APIRouter(prefix="/workshop")
 PATTERNS = ("daytime", "weekend", "two_evenings")
@@ -17,8 +17,8 @@ FORMATS = ("online", "in_person")
 
 async def _state(request: Request, token: str) -> dict:
     """What the workshop page needs: the course, and the booking, offers, wait and consent."""
-    learning, workshops = services(request)["learning"], services(request)["workshops"]
-    course = (await learning.get("/me/course", token)).body
+    workshops = services(request)["workshops"]
+    course = await course_of(request, token)
     booking = await workshops.get("/me/booking", token)
     consent = await workshops.get("/me/follow-up-consent", token)
     wait = await workshops.get("/me/waitlist", token)

@@ -284,3 +284,14 @@ async def test_pages_for_links_that_no_longer_work(start_platform, browser, chec
         for path in ("/", "/resources", "/accessibility", "/sign-in"):
             await page.goto(platform.hub + path)
             await visits.seen({"/": "start", "/resources": "resources"}.get(path))
+
+        # A session that is not a parent's (learning has no course for it) is signed out, not a 500.
+        staff = await browser.new_context()
+        for path in ("/course", "/learning", "/workshop"):
+            session = {"name": "ptfc_session", "value": FCA["Authorization"].split()[1], "url": platform.hub}
+            await staff.add_cookies([session])  # the answer before deleted it
+            answer = await staff.request.get(platform.hub + path, max_redirects=0)
+            assert (answer.status, answer.headers["location"]) == (303, "/sign-in?ended=1"), path
+        await page.goto(f"{platform.hub}/no-such-page")
+        await expect(page.get_by_role("heading", level=1)).to_have_text("Page not found")
+        await visits.seen("page-not-found")

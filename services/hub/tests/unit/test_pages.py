@@ -1,6 +1,7 @@
 """Page rules that need no platform: content Markdown is escaped, cookies are Secure except for a
 local development hub, every form needs its CSRF token."""
 
+import base64
 import re
 
 import pytest
@@ -79,3 +80,22 @@ def test_the_hub_is_not_ready_without_learning():
         answer = client.get("/readyz")  # nothing listens on learning's port here
         assert answer.status_code == 503 and answer.json()["checks"]["learning"] is False
         assert client.get("/healthz").status_code == 200
+
+
+def test_a_bad_address_or_form_is_a_page_not_json():
+    with TestClient(create_app(LOCAL), base_url="http://127.0.0.1:8000") as client:
+        for path in ("/no-such-page", "/activate?token=" + "a" * 201, "/sign-in?ended=abc", "/static/../app.py"):
+            page = client.get(path)
+            assert page.status_code == 404 and "Page not found" in page.text, path
+            assert page.headers["content-type"].startswith("text/html")
+        token = re.search(r'name="csrf" value="([^"]+)"', client.get("/activate?token=t").text).group(1)
+        refused = client.post("/activate", data={"csrf": token})  # no link in the form
+        assert refused.status_code == 400 and "Sorry, this could not be done" in refused.text
+
+
+def test_a_session_cookie_with_an_impossible_expiry_is_not_a_server_error():
+    with TestClient(create_app(LOCAL), base_url="http://127.0.0.1:8000") as client:
+        for exp in ("1e400", "99999999999999999", "-99999999999999999"):
+            claims = base64.urlsafe_b64encode(f'{{"exp": {exp}}}'.encode()).decode().rstrip("=")
+            client.cookies.set("ptfc_session", f"x.{claims}.y")
+            assert client.get("/resources").status_code == 200, exp
