@@ -51,5 +51,6 @@ def token_expiry(token: str) -> datetime | None:
     try:
         claims = json.loads(urlsafe_b64decode(token.split(".")[1] + "=="))
         return datetime.fromtimestamp(int(claims["exp"]), UTC)
-    except (IndexError, ValueError, KeyError, TypeError, OverflowError, OSError):  # OverflowError, OSError: a time past year 9999
+    # OverflowError, OSError: an expiry past year 9999, in a cookie someone made up.
+    except (IndexError, ValueError, KeyError, TypeError, OverflowError, OSError):
         return None
