@@ -21,6 +21,7 @@ COMMON = {
     "PTFC_STREAM_REPLICAS",
     "PTFC_JWT_PUBLIC_KEYS",
     "PTFC_DEAD_LETTER_SEAL_KEY",
+    "PTFC_TRUSTED_PROXY_HOPS",  # per-client limits count the parent (the ingress's or the hub's X-Forwarded-For)
 }
 REQUIRED_IN_PROD = {
     "referrals": COMMON
@@ -43,8 +44,16 @@ REQUIRED_IN_PROD = {
         "PTFC_SUPPORT_EMAIL",
         "PTFC_SUPPORT_PHONE",
     },
-    # the Parent Hub has no store and no bus; it keys its forms and calls three APIs
-    "hub": {"PTFC_HUB_SECRET", "PTFC_PUBLIC_URL", "PTFC_LEARNING_URL", "PTFC_WORKSHOPS_URL", "PTFC_PLANS_URL"},
+    # the Parent Hub has no store and no bus; it keys its forms and calls three APIs, each on behalf of
+    # the parent's address as the ingress saw it
+    "hub": {
+        "PTFC_HUB_SECRET",
+        "PTFC_PUBLIC_URL",
+        "PTFC_LEARNING_URL",
+        "PTFC_WORKSHOPS_URL",
+        "PTFC_PLANS_URL",
+        "PTFC_TRUSTED_PROXY_HOPS",
+    },
 }
 
 

@@ -33,13 +33,20 @@ class Answer:
 
 
 class Backend:
-    def __init__(self, client: httpx.AsyncClient, base_url: str) -> None:
-        self.client, self.base_url = client, base_url
+    def __init__(self, client: httpx.AsyncClient, base_url: str, forwarded_for: str | None = None) -> None:
+        self.client, self.base_url, self.forwarded_for = client, base_url, forwarded_for
+
+    def on_behalf_of(self, address: str) -> "Backend":
+        """The same service, told whose request this is (`X-Forwarded-For`): its per-client limits
+        then count each parent's address, not the hub's, which every parent would otherwise share."""
+        return Backend(self.client, self.base_url, address)
 
     async def call(
         self, method: str, path: str, token: str | None = None, *, raw: bool = False, **kwargs: Any
     ) -> Answer:
         headers = kwargs.pop("headers", {})
+        if self.forwarded_for:
+            headers["X-Forwarded-For"] = self.forwarded_for
         if token:
             headers["Authorization"] = f"Bearer {token}"
         try:

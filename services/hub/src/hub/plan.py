@@ -42,13 +42,8 @@ def _auth(request: Request, plan_id: str | None = None) -> dict[str, str]:
     return {}
 
 
-def _forwarded(request: Request) -> dict[str, str]:
-    """Plans limits calls without an account per client: it is told who the client is."""
-    return {"X-Forwarded-For": request.client.host} if request.client else {}
-
-
 async def _call(request: Request, method: str, path: str, plan_id: str | None = None, **kwargs) -> Answer:
-    headers = _auth(request, plan_id) | _forwarded(request) | kwargs.pop("headers", {})
+    headers = _auth(request, plan_id) | kwargs.pop("headers", {})
     return await services(request)["plans"].call(method, path, headers=headers, **kwargs)
 
 
@@ -82,7 +77,7 @@ async def plans_home(request: Request, left: int = 0) -> Response:
 async def blank_template(request: Request) -> Response:
     """The blank plan to fill in on paper, in the page's language."""
     answer = await services(request)["plans"].call(
-        "GET", "/plan-template.docx", params={"lang": language(request)}, headers=_forwarded(request), raw=True
+        "GET", "/plan-template.docx", params={"lang": language(request)}, raw=True
     )
     if not answer.ok:
         return render(request, "unavailable.html", 503)
@@ -345,7 +340,7 @@ async def for_children(
 @router.get("/plan/{plan_id}/export.{kind}")
 async def export(request: Request, plan_id: PlanId, kind: Annotated[str, Path(pattern="^(docx|pdf)$")]) -> Response:
     answer = await services(request)["plans"].call(
-        "GET", f"/plans/{plan_id}/export.{kind}", headers=_auth(request, plan_id) | _forwarded(request), raw=True
+        "GET", f"/plans/{plan_id}/export.{kind}", headers=_auth(request, plan_id), raw=True
     )
     if not answer.ok:
         return _problem(request, Answer(answer.status, answer.body.json() if answer.body.content else None))

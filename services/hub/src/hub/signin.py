@@ -74,7 +74,7 @@ async def _use(request: Request, path: str, token: str) -> Response:
 
 
 def _refused(request: Request, answer: Answer) -> Response:
-    page = LINK_PAGES.get(answer.reason, "unknown")
+    page = "busy" if answer.status == 429 else LINK_PAGES.get(answer.reason, "unknown")
     return render(request, "link_refused.html", status=answer.status if answer.status < 500 else 400, page=page)
 
 
@@ -85,6 +85,8 @@ async def ask_for_link(request: Request, email: Annotated[str, Form(max_length=3
         errors = {"email": "missing" if not email else "invalid"}
         return render(request, "sign_in.html", status=422, ended=False, email=email, errors=errors)
     answer = await services(request)["learning"].post("/sign-in", json={"email": email})
+    if answer.status == 429:  # too many tries from this connection, not a wrong address
+        return render(request, "sign_in.html", status=429, ended=False, email=email, errors={"email": "busy"})
     if not answer.ok:
         return render(request, "sign_in.html", status=422, ended=False, email=email, errors={"email": "invalid"})
     return render(request, "sign_in_sent.html")

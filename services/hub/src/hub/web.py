@@ -13,6 +13,7 @@ from markupsafe import Markup
 from hub import i18n
 from hub.backend import Backend, SignedOut
 from hub.security import LANG, SESSION, csrf_ok, csrf_seed, csrf_token, token_expiry
+from ptfc.limits import client_address
 
 HEADERS = {
     # Only the hub's own files; no inline script or style, no framing, forms post only here.
@@ -55,7 +56,10 @@ def gettext(request: Request) -> Any:
 
 
 def services(request: Request) -> dict[str, Backend]:
-    return request.app.state.backends
+    """The services, called on behalf of the parent at this address (behind the ingress, the one it
+    saw: `trusted_proxy_hops`, as in the services)."""
+    address = client_address(request.scope, request.app.state.settings.trusted_proxy_hops)
+    return {name: backend.on_behalf_of(address) for name, backend in request.app.state.backends.items()}
 
 
 def token(request: Request) -> str:

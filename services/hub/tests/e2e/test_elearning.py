@@ -295,3 +295,27 @@ async def test_pages_for_links_that_no_longer_work(start_platform, browser, chec
         await page.goto(f"{platform.hub}/no-such-page")
         await expect(page.get_by_role("heading", level=1)).to_have_text("Page not found")
         await visits.seen("page-not-found")
+
+
+async def test_each_parent_has_their_own_sign_in_limit_and_is_told_to_wait(start_platform):
+    # As in production: the ingress names the parent in X-Forwarded-For, the hub passes that on,
+    # and learning counts 10 sign-in requests a minute per parent, not per hub.
+    async with (
+        start_platform(hub={"trusted_proxy_hops": 1}, trusted_proxy_hops=1) as platform,
+        httpx.AsyncClient(base_url=platform.hub) as browser,
+    ):
+        csrf = re.search(r'name="csrf" value="([^"]+)"', (await browser.get("/sign-in")).text).group(1)
+
+        async def ask(address: str, n: int) -> httpx.Response:
+            form = {"csrf": csrf, "email": f"parent{n}@example.org"}
+            return await browser.post("/sign-in", data=form, headers={"X-Forwarded-For": address})
+
+        for n in range(12):  # twelve parents, each from their own connection
+            answer = await ask(f"203.0.113.{n + 1}", n)
+            assert answer.status_code == 200 and "Check your email" in answer.text, n
+        for n in range(10):  # one connection asking again and again
+            assert (await ask("198.51.100.7", 100 + n)).status_code == 200
+        busy = await ask("198.51.100.7", 110)
+        assert busy.status_code == 429 and "too many tries from your connection" in busy.text
+        assert "correct format" not in busy.text
+        assert (await ask("203.0.113.99", 111)).status_code == 200  # the others are not held back

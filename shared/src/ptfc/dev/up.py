@@ -104,6 +104,9 @@ def up(args: argparse.Namespace) -> int:
         }
         for name in SERVICES:
             extra = {"PTFC_PUBLIC_URL": f"http://127.0.0.1:{where[name]}", **_bus_identity(name, passwords)}
+            # As behind the ingress: the hub says which parent a call is for, so each parent has
+            # their own sign-in limit (a caller without the header is counted by its own address).
+            extra["PTFC_TRUSTED_PROXY_HOPS"] = "1"
             children[name] = _serve(name, where[name], {**env, **extra}, var)
         _wait_ready(children, {name: where[name] for name in SERVICES}, started)
         # Plain http on this machine only: the hub refuses insecure cookies anywhere else.
