@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Form, Path, Query, Request
 from fastapi.responses import Response
 
-from hub.backend import Answer, SignedOut
+from hub.backend import Answer
 from hub.security import PLAN_KEYS, SESSION, set_cookie
 from hub.web import HEADERS, Csrf, language, redirect, render, services
 
@@ -34,22 +34,17 @@ def _remember(response: Response, request: Request, plan_id: str, token: str | N
     set_cookie(response, request.app.state.settings.cookie_secure, PLAN_KEYS, value, max_age=YEAR)
 
 
-def _auth(request: Request, plan_id: str | None = None) -> dict[str, str]:
-    if session := request.cookies.get(SESSION):
-        return {"Authorization": f"Bearer {session}"}
-    if plan_id and (token := _keys(request).get(plan_id)):
-        return {"X-Plan-Token": token}
-    return {}
-
-
 async def _call(request: Request, method: str, path: str, plan_id: str | None = None, **kwargs) -> Answer:
-    headers = _auth(request, plan_id) | kwargs.pop("headers", {})
-    return await services(request)["plans"].call(method, path, headers=headers, **kwargs)
+    """Plans, called with the plan's own secret if this browser holds one (a plan started or joined
+    without an account is reached by it alone, also after the parent signs in); else with the
+    parent's sign-in, whose refusal (it ran out) signs them out as on every other page."""
+    headers = kwargs.pop("headers", {})
+    if plan_id and (key := _keys(request).get(plan_id)):
+        return await services(request)["plans"].call(method, path, headers={**headers, "X-Plan-Token": key}, **kwargs)
+    return await services(request)["plans"].call(method, path, request.cookies.get(SESSION), headers=headers, **kwargs)
 
 
 def _problem(request: Request, answer: Answer) -> Response:
-    if answer.status == 401 and request.cookies.get(SESSION):
-        raise SignedOut()
     return render(
         request,
         "plan_problem.html",
@@ -182,8 +177,9 @@ async def plan_page(request: Request, plan_id: PlanId, started: int = 0, shared:
 
 
 def _owner_link(request: Request, plan_id: str) -> str | None:
-    """For someone without an account: the link that opens this plan on another device."""
-    token = None if request.cookies.get(SESSION) else _keys(request).get(plan_id)
+    """For a plan this browser reaches by its secret (started or joined without an account): the
+    link that opens it on another device, where signing in would not."""
+    token = _keys(request).get(plan_id)
     public = request.app.state.settings.public_url.rstrip("/")
     return f"{public}/plans/open?{urlencode({'plan': plan_id, 'token': token})}" if token else None
 
@@ -339,9 +335,7 @@ async def for_children(
 
 @router.get("/plan/{plan_id}/export.{kind}")
 async def export(request: Request, plan_id: PlanId, kind: Annotated[str, Path(pattern="^(docx|pdf)$")]) -> Response:
-    answer = await services(request)["plans"].call(
-        "GET", f"/plans/{plan_id}/export.{kind}", headers=_auth(request, plan_id), raw=True
-    )
+    answer = await _call(request, "GET", f"/plans/{plan_id}/export.{kind}", plan_id, raw=True)
     if not answer.ok:
         return _problem(request, Answer(answer.status, answer.body.json() if answer.body.content else None))
     upstream = answer.body

@@ -13,6 +13,7 @@ from playwright.async_api import Page, expect
 from pypdf import PdfReader
 
 from plans import api as plans_api
+from ptfc.testing.plugin import bearer
 
 pytestmark = pytest.mark.skipif(
     not any(getattr(r, "path", "") == "/plans/{plan_id}/share" for r in plans_api.router.routes),
@@ -234,6 +235,12 @@ async def test_anyone_can_start_a_plan_without_an_account(start_platform, browse
         await check.shoot(page, "plan-anonymous")
         keys = next(c for c in await context.cookies() if c["name"] == "ptfc_plans")
         assert keys["httpOnly"]
+        # Jo signs in later on this browser: the plan is still theirs, reached by its secret.
+        session = {"name": "ptfc_session", "value": bearer("parent", "jo")["Authorization"].split()[1]}
+        await context.add_cookies([session | {"url": platform.hub}])
+        await page.reload()
+        await expect(page.get_by_role("heading", level=1)).to_have_text("Our Child's Plan")
+        await context.clear_cookies(name="ptfc_session")
         # The secret link back, for another device: it opens the plan in a fresh browser.
         await page.get_by_text("Open this plan on another device").click()
         owner_link = await page.locator(".secret-link a").get_attribute("href")
@@ -253,6 +260,10 @@ async def test_anyone_can_start_a_plan_without_an_account(start_platform, browse
         await expect(page.locator(f"a[href='{plan_path}']")).to_have_count(0)
         keys = [c["value"] for c in await context.cookies() if c["name"] == "ptfc_plans"]
         assert plan_path.rsplit("/", 1)[1] not in "".join(keys)
+        # A sign-in that ran out is signed out on the plan pages too (not an empty list of plans).
+        await context.add_cookies([{"name": "ptfc_session", "value": "ran.out.token", "url": platform.hub}])
+        await page.goto(f"{platform.hub}/plan")
+        await expect(page).to_have_url(f"{platform.hub}/sign-in?ended=1")
         async with httpx.AsyncClient() as client:
             blank = await client.get(f"{platform.hub}/plan/template.docx")
         assert blank.status_code == 200 and blank.content[:2] == b"PK"
