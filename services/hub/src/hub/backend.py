@@ -1,6 +1,8 @@
 """Calls to the services' APIs with the parent's token. The hub owns no data: every page is
 what learning, workshops and plans answer for this parent, at the moment they ask."""
 
+import hashlib
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,13 +35,18 @@ class Answer:
 
 
 class Backend:
-    def __init__(self, client: httpx.AsyncClient, base_url: str, forwarded_for: str | None = None) -> None:
-        self.client, self.base_url, self.forwarded_for = client, base_url, forwarded_for
+    def __init__(
+        self, client: httpx.AsyncClient, base_url: str, forwarded_for: str | None = None, form_key: str | None = None
+    ) -> None:
+        self.client, self.base_url = client, base_url
+        self.forwarded_for, self.form_key = forwarded_for, form_key
 
-    def on_behalf_of(self, address: str) -> "Backend":
+    def on_behalf_of(self, address: str, form_key: str | None = None) -> "Backend":
         """The same service, told whose request this is (`X-Forwarded-For`): its per-client limits
-        then count each parent's address, not the hub's, which every parent would otherwise share."""
-        return Backend(self.client, self.base_url, address)
+        then count each parent's address, not the hub's, which every parent would otherwise share.
+        With the key of the form posted, every change it asks for is an `Idempotency-Key` write: a
+        form pressed twice, or posted again from the Back button, is done once."""
+        return Backend(self.client, self.base_url, address, form_key)
 
     async def call(
         self, method: str, path: str, token: str | None = None, *, raw: bool = False, **kwargs: Any
@@ -47,6 +54,11 @@ class Backend:
         headers = kwargs.pop("headers", {})
         if self.forwarded_for:
             headers["X-Forwarded-For"] = self.forwarded_for
+        if self.form_key and method != "GET":
+            # The same form, sent again as it was, is the same write; changed (edited after Back),
+            # it is a new one, not a reused key.
+            asked = json.dumps([method, path, kwargs.get("json"), kwargs.get("params")], sort_keys=True, default=str)
+            headers.setdefault("Idempotency-Key", hashlib.sha256(f"{self.form_key} {asked}".encode()).hexdigest())
         if token:
             headers["Authorization"] = f"Bearer {token}"
         try:

@@ -42,7 +42,8 @@ def csrf_token(secret: str, seed: str) -> str:
 
 def csrf_ok(secret: str, request: Request, submitted: str | None) -> bool:
     seed = request.cookies.get(CSRF)
-    return bool(seed and submitted) and hmac.compare_digest(csrf_token(secret, seed), submitted)
+    token = (submitted or "").partition(".")[0]  # after the dot: the form's key (`web.render`)
+    return bool(seed and token) and hmac.compare_digest(csrf_token(secret, seed), token)
 
 
 def token_expiry(token: str) -> datetime | None:

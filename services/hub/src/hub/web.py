@@ -1,6 +1,7 @@
 """What every page shares: the language, the template environment for it, the CSRF token, the
 parent's sign-in, security headers, and the page shown for a refusal."""
 
+import secrets
 from datetime import UTC, datetime
 from typing import Annotated, Any
 from urllib.parse import urlencode
@@ -59,7 +60,8 @@ def services(request: Request) -> dict[str, Backend]:
     """The services, called on behalf of the parent at this address (behind the ingress, the one it
     saw: `trusted_proxy_hops`, as in the services)."""
     address = client_address(request.scope, request.app.state.settings.trusted_proxy_hops)
-    return {name: backend.on_behalf_of(address) for name, backend in request.app.state.backends.items()}
+    key = getattr(request.state, "form_key", None)
+    return {name: backend.on_behalf_of(address, key) for name, backend in request.app.state.backends.items()}
 
 
 def token(request: Request) -> str:
@@ -84,6 +86,9 @@ async def course_of(request: Request, token: str) -> dict:
 async def check_csrf(request: Request, csrf: Annotated[str | None, Form()] = None) -> None:
     if not csrf_ok(request.app.state.settings.hub_secret, request, csrf):
         raise CsrfRefused()
+    # The key of this rendering of the page: what the post asks the services to change is keyed by
+    # it (`Backend.on_behalf_of`), so the same form posted twice is answered as the first time.
+    request.state.form_key = csrf.partition(".")[2] or None
 
 
 class CsrfRefused(Exception):
@@ -109,7 +114,8 @@ def render(request: Request, template: str, status: int = 200, **context: Any) -
         fmt=fmt,
         languages=i18n.NATIVE_NAMES,
         switch_url=lambda to: _switch(request, to),
-        csrf=csrf_token(settings.hub_secret, csrf_seed(request)),
+        # The CSRF token, then a key for this rendering of the page's forms (`check_csrf`).
+        csrf=f"{csrf_token(settings.hub_secret, csrf_seed(request))}.{secrets.token_hex(16)}",
         signed_in=bool(session),
         session_expires=expires,
         warning_minutes=settings.session_warning_minutes,

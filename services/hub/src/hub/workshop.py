@@ -88,7 +88,7 @@ async def confirm_cancel(request: Request, token: Token) -> Response:
 @router.post("/cancel", dependencies=[Csrf])
 async def cancel(request: Request, token: Token) -> Response:
     answer = await services(request)["workshops"].call("DELETE", "/me/booking", token)
-    if answer.ok:
+    if answer.ok or answer.reason == "no-booking":  # pressed twice: the first press cancelled it
         return redirect("/workshop?cancelled=1")
     state = await _state(request, token)
     return render(request, "workshop_cancel.html", 409, booking=state["booking"], errors=[answer.reason])

@@ -35,7 +35,7 @@ def test_a_form_posted_without_its_csrf_token_is_refused():
         assert client.post("/activate", data={"token": "t"}).status_code == 403
         page = client.get("/activate?token=t")
         token = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
-        assert client.post("/activate", data={"token": "t", "csrf": token + "0"}).status_code == 403
+        assert client.post("/activate", data={"token": "t", "csrf": "0" + token}).status_code == 403
         other = TestClient(create_app(LOCAL), base_url="http://127.0.0.1:8000")  # another browser: no cookie
         assert other.post("/activate", data={"token": "t", "csrf": token}).status_code == 403
 
