@@ -4,6 +4,7 @@ it with the co-parent, its history, a child-friendly view, Word and PDF. Open to
 a programme parent acts with their sign-in, anyone else with the secret plan token plans gives
 them, kept in an HttpOnly cookie. Plans' emailed links open `/plans/join` and `/plans/open`."""
 
+from datetime import UTC, datetime
 from typing import Annotated
 from urllib.parse import urlencode
 
@@ -171,9 +172,14 @@ async def plan_page(request: Request, plan_id: PlanId, started: int = 0, shared:
         just_shared=bool(shared),
         on_programme=bool(request.cookies.get(SESSION)),
         owner_link=_owner_link(request, plan_id),
+        invitation_open=_still_open(answer.body.get("invited_until")),
         more_topics=[t for t in await _topics(request) if t["key"] not in {i["topic"] for i in answer.body["items"]}],
         errors=[],
     )
+
+
+def _still_open(until: str | None) -> bool:
+    return bool(until) and datetime.fromisoformat(until) > datetime.now(UTC)
 
 
 def _owner_link(request: Request, plan_id: str) -> str | None:

@@ -40,7 +40,8 @@ async def _offers(request: Request, token: str) -> list[dict]:
 async def workshop(request: Request, token: Token, booked: int = 0, cancelled: int = 0, waiting: int = 0) -> Response:
     state = await _state(request, token)
     live = state["booking"] and state["booking"]["status"] == "booked"
-    offers = [] if live or state["course"]["status"] != "completed" else await _offers(request, token)
+    course = state["course"]
+    offers = [] if live or course["status"] != "completed" or course["withdrawn"] else await _offers(request, token)
     return render(
         request,
         "workshop.html",

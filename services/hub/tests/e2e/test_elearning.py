@@ -11,7 +11,7 @@ import httpx
 from playwright.async_api import Page, expect
 
 from learning.content import module
-from ptfc.testing.plugin import bearer
+from ptfc.testing.plugin import bearer, eventually
 
 FCA = bearer("cafcass", "fca-sam-patel")
 
@@ -141,6 +141,24 @@ async def test_a_parent_from_the_welcome_link_through_all_eight_modules(start_pl
         await expect(page.locator("#part-2-status")).to_have_text("To do")
         await alex.seen("course-done")
         assert alex.count >= 8 * 5
+
+        # The court withdraws the referral: the e-learning stays done, and no workshop is offered.
+        async with httpx.AsyncClient(base_url=platform.referrals, headers=FCA) as fca:
+            referral_id = (await fca.get("/referrals")).json()["items"][0]["id"]
+            assert (await fca.post(f"/referrals/{referral_id}/withdraw", json={"reason": "case closed"})).is_success
+
+        async def told() -> bool:
+            await page.goto(f"{platform.hub}/course")
+            return await page.get_by_text("nothing more is needed from you").count() > 0
+
+        await eventually(told, timeout=20)
+        await expect(page.locator("#part-1-status")).to_have_text("Completed")
+        await expect(page.locator("#part-2-status")).to_have_text("Not needed")
+        await expect(page.get_by_role("link", name="Book a workshop")).to_have_count(0)
+        await alex.seen("course-withdrawn")
+        await page.goto(f"{platform.hub}/workshop")
+        await expect(page.get_by_text("nothing more is needed from you")).to_be_visible()
+        await expect(page.locator("input[name=session_id]")).to_have_count(0)
 
 
 async def _activity(page: Page, n: int, visits: Visits) -> None:

@@ -122,6 +122,8 @@ async def test_parents_make_a_plan_together(start_platform, browser, check):
         await alex.seen("plan-share")
         await page.get_by_role("button", name="Share the plan").click()
         await expect(page.get_by_text("Your plan is shared")).to_be_visible()
+        await expect(page.get_by_text(re.compile(r"Invited: the link works until \w+day"))).to_be_visible()
+        await expect(page.get_by_text("Not invited yet")).to_have_count(0)
         await alex.seen("plan")
 
         # Ben, signed in to his own course, opens the emailed invitation.

@@ -178,6 +178,9 @@ class Course(BaseModel):
     resume: Resume | None
     completed_at: datetime | None
     modules: list[ModuleProgress]
+    # The referral was withdrawn: nothing more is asked of this parent (also once the e-learning
+    # was completed, whose status stays).
+    withdrawn: bool = False
 
 
 class ItemFeedback(BaseModel):

@@ -95,8 +95,8 @@ class UnitOfWork:
         for the end of the work, one bulk write for the batch instead of one per parent."""
         return self.tx.memo.get(enrolments_key(participant_id))
 
-    async def active_enrolments_of(self, referral_id: str, participant_ids: list[str]) -> list[dict[str, Any]]:
-        query: dict[str, Any] = {"referral_id": referral_id, "status": "active"}
+    async def open_enrolments_of(self, referral_id: str, participant_ids: list[str]) -> list[dict[str, Any]]:
+        query: dict[str, Any] = {"referral_id": referral_id, "status": {"$in": ["active", "completed"]}}
         if participant_ids:
             query["participant_id"] = {"$in": participant_ids}
         return await self.db[ENROLMENTS].find(query, session=self.s).to_list()

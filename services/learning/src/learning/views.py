@@ -65,6 +65,7 @@ def course(e: dict[str, Any], now: datetime) -> Course:
         resume=Resume(module=resume[0], section=resume[1]) if resume else None,
         completed_at=e["learning_completed_at"],
         modules=[module_progress(e, m) for m in content.course(e["language"])],
+        withdrawn=e.get("withdrawn_at") is not None,
     )
 
 

@@ -171,6 +171,7 @@ async def test_withdrawal_closes_the_course_and_its_links(hub):
             return (await client.get("/me/course", headers=session)).json()["status"] == "withdrawn"
 
         await eventually(withdrawn)
+        assert (await client.get("/me/course", headers=session)).json()["withdrawn"] is True
         refused = await client.post("/me/modules/1/progress", json={"section": 1}, headers=session)
         assert refused.status_code == 409 and refused.json()["type"].endswith("/course-withdrawn")
         link = await client.post("/activate", json={"token": pending})

@@ -52,12 +52,12 @@ class FakeUnitOfWork:
     async def enrolments_of(self, participant_id: str) -> list[dict[str, Any]]:
         return [copy.deepcopy(e) for e in self.enrolments.values() if e["participant_id"] == participant_id]
 
-    async def active_enrolments_of(self, referral_id: str, participant_ids: list[str]) -> list[dict[str, Any]]:
+    async def open_enrolments_of(self, referral_id: str, participant_ids: list[str]) -> list[dict[str, Any]]:
         return [
             copy.deepcopy(e)
             for e in self.enrolments.values()
             if e["referral_id"] == referral_id
-            and e["status"] == "active"
+            and e["status"] in ("active", "completed")
             and (not participant_ids or e["participant_id"] in participant_ids)
         ]
 

@@ -484,7 +484,7 @@ async def invite(
         }
     )
     shared_with = "co_parent" if invitee_id else "email"
-    await _saved(uow, plan, history_entry(me, "shared", now, invitee=shared_with))
+    await _saved(uow, plan, history_entry(me, "shared", now, invitee=shared_with), invited_until=expires_at)
     event = PlanShared(
         plan_id=plan["_id"],
         invitation_id=invitation_id,

@@ -157,6 +157,9 @@ class PlanView(BaseModel):
     children: list[dict[str, Any]]
     parties: list[PartyView] = Field(description="Those taking part now.")
     left: list[str] = Field(description="The display names of those who left the plan.")
+    invited_until: datetime | None = Field(
+        None, description="While a parent is still to join: when the newest invitation runs out (it may have)."
+    )
     items: list[ItemView]
     shared_with_fca: bool
     created_at: datetime

@@ -66,6 +66,7 @@ def plan_view(plan: dict, me: dict | None) -> PlanView:
         children=[{"name": c["name"], "age": c["age"]} for c in plan["children"]],
         parties=parties,
         left=[p["display_name"] for p in plan["parties"] if p["left_at"] is not None],
+        invited_until=None if answering else plan.get("invited_until"),
         items=items,
         shared_with_fca=bool(plan["viewers"]),
         created_at=plan["created_at"],
