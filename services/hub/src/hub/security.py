@@ -43,7 +43,8 @@ def csrf_token(secret: str, seed: str) -> str:
 def csrf_ok(secret: str, request: Request, submitted: str | None) -> bool:
     seed = request.cookies.get(CSRF)
     token = (submitted or "").partition(".")[0]  # after the dot: the form's key (`web.render`)
-    return bool(seed and token) and hmac.compare_digest(csrf_token(secret, seed), token)
+    # As bytes: compare_digest refuses str with non-ASCII characters (a 500 for a made-up token).
+    return bool(seed and token) and hmac.compare_digest(csrf_token(secret, seed).encode(), token.encode())
 
 
 def token_expiry(token: str) -> datetime | None:

@@ -45,6 +45,35 @@ def mail_text(message: Any) -> str:
     return "\n".join(parts)
 
 
+def parent(given: str, family: str, email: str, phone: str, language: str, gender: str) -> dict[str, Any]:
+    return {
+        "given_name": given,
+        "family_name": family,
+        "email": email,
+        "phone": phone,
+        "preferred_language": language,
+        "gender": gender,
+        "adjustments": {"interpreter": None, "in_person": False, "support_needs": ""},
+        "availability": ["evening", "weekend", "daytime"],
+    }
+
+
+def referral(case_number: str, *parents: tuple) -> dict[str, Any]:
+    return {
+        "case_number": case_number,
+        "court": "Manchester Civil Justice Centre",
+        "court_email": "family.manchester@justice.example",
+        "source": "court_order",
+        "stage": "first_hearing",
+        "court_declined": False,
+        "safeguarding_concerns": False,
+        "region": "Greater Manchester",
+        "fca": {"name": "Sam Patel", "email": "sam.patel@cafcass.example"},
+        "parents": [parent(*p) for p in parents],
+        "children": [{"age": 6}, {"age": 9}],
+    }
+
+
 @dataclass
 class Platform:
     hub: str
@@ -62,6 +91,10 @@ class Platform:
             )
         assert answer.status_code == 201, answer.text
         return answer.json()
+
+    async def refer_parents(self, case_number: str, key: str, *parents: tuple) -> dict[str, Any]:
+        """A court's referral of these parents (given, family, email, phone, language, gender)."""
+        return await self.refer(referral(case_number, *parents), key)
 
     async def link(self, address: str, page: str = "activate", count: int = 1) -> str:
         """The newest `{hub}/{page}?token=…` link emailed to `address` (waits for the count-th)."""

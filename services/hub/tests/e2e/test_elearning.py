@@ -5,7 +5,6 @@ import asyncio
 import re
 import time
 from datetime import timedelta
-from typing import Any
 
 import httpx
 from playwright.async_api import Page, expect
@@ -19,35 +18,6 @@ ALEX = ("Alex", "Jones", "alex@example.org", "07700900001", "en", "female")
 CHRIS = ("Chris", "Rowe", "chris@example.org", "07700900002", "pl", "male")
 NADIA = ("Nadia", "Hussain", "nadia@example.org", "07700900003", "ur", "female")
 OMAR = ("Omar", "Hussain", "omar@example.org", "07700900004", "en", "male")
-
-
-def parent(given: str, family: str, email: str, phone: str, language: str, gender: str) -> dict[str, Any]:
-    return {
-        "given_name": given,
-        "family_name": family,
-        "email": email,
-        "phone": phone,
-        "preferred_language": language,
-        "gender": gender,
-        "adjustments": {"interpreter": None, "in_person": False, "support_needs": ""},
-        "availability": ["evening", "weekend", "daytime"],
-    }
-
-
-def referral(case_number: str, *parents: tuple) -> dict[str, Any]:
-    return {
-        "case_number": case_number,
-        "court": "Manchester Civil Justice Centre",
-        "court_email": "family.manchester@justice.example",
-        "source": "court_order",
-        "stage": "first_hearing",
-        "court_declined": False,
-        "safeguarding_concerns": False,
-        "region": "Greater Manchester",
-        "fca": {"name": "Sam Patel", "email": "sam.patel@cafcass.example"},
-        "parents": [parent(*p) for p in parents],
-        "children": [{"age": 6}, {"age": 9}],
-    }
 
 
 class Visits:
@@ -69,7 +39,7 @@ class Visits:
 
 async def test_a_parent_from_the_welcome_link_through_all_eight_modules(start_platform, browser, check):
     async with start_platform() as platform:
-        await platform.refer(referral("MA24P00123", ALEX, CHRIS), "hub-journey-1")
+        await platform.refer_parents("MA24P00123", "hub-journey-1", ALEX, CHRIS)
         link = await platform.link(ALEX[2])
         context = await browser.new_context(viewport={"width": 1280, "height": 900})
         page = await context.new_page()
@@ -220,8 +190,8 @@ NEXT = {"pl": "Rozpocznij następny moduł", "ur": "اگلا ماڈیول شرو
 async def test_polish_and_urdu_parents_see_their_language(start_platform, browser, check):
     # A warning window longer than the sign-in: the time-out warning shows at once.
     async with start_platform(hub={"session_warning_minutes": 24 * 60}) as platform:
-        await platform.refer(referral("MA24P00124", CHRIS, OMAR), "hub-languages-1")
-        await platform.refer(referral("MA24P00125", NADIA, ALEX), "hub-languages-2")
+        await platform.refer_parents("MA24P00124", "hub-languages-1", CHRIS, OMAR)
+        await platform.refer_parents("MA24P00125", "hub-languages-2", NADIA, ALEX)
         for who, other, lang, direction, heading, button in (
             (CHRIS, OMAR, "pl", "ltr", "Mój kurs", "Rozpocznij kurs"),
             (NADIA, ALEX, "ur", "rtl", "میرا کورس", "میرا کورس شروع کریں"),
@@ -271,7 +241,7 @@ async def test_pages_for_links_that_no_longer_work(start_platform, browser, chec
     ttl = 8  # seconds a welcome link works here
     async with start_platform(activation_ttl=timedelta(seconds=ttl)) as platform:
         sent = time.monotonic()
-        made = await platform.refer(referral("MA24P00126", ALEX, CHRIS), "hub-links-1")
+        made = await platform.refer_parents("MA24P00126", "hub-links-1", ALEX, CHRIS)
         link = await platform.link(ALEX[2])
         chris_first = await platform.link(CHRIS[2])
         page = await browser.new_page()
