@@ -23,6 +23,7 @@ from bson import ObjectId
 
 from learning.app import create_app as learning_app
 from learning.config import Settings as LearningSettings
+from learning.content import module
 from notifications.app import create_app as notifications_app
 from notifications.config import Settings as NotificationsSettings
 from plans.app import create_app as plans_app
@@ -68,7 +69,7 @@ EXPECTED: dict[str, dict[tuple[str, str], dict[str, str]]] = {
         ),
         ("POST", "/enrolments/{enrolment_id}/activation"): row(cafcass="A/H", provider="A/H"),
         ("POST", "/enrolments/{enrolment_id}/extensions"): row(cafcass="A/H"),
-        ("POST", "/me/modules/{number}/complete"): row(parent="V/H"),  # the owner's sample answers are wrong
+        ("POST", "/me/modules/{number}/complete"): row(parent="A/H"),
         ("POST", "/me/modules/{number}/progress"): row(parent="A/H"),
         ("POST", "/sign-in"): row(cafcass="A", court="A", facilitator="A", none="A", ops="A", parent="A", provider="A"),
         ("POST", "/sign-in/session"): row(
@@ -258,6 +259,10 @@ def referral_body(case: str) -> dict[str, Any]:
 BODIES: dict[tuple[str, str, str], Any] = {
     ("referrals", "POST", "/referrals"): lambda v: referral_body("MA24P00778"),
     ("learning", "POST", "/sign-in"): lambda v: {"email": "alex.matrix@example.org"},
+    # The right answers, so the owner's cell shows access, not a wrong-answer refusal.
+    ("learning", "POST", "/me/modules/{number}/complete"): lambda v: {
+        "answers": {q.id: q.answer for q in module(v["number"]).activity.questions}
+    },
     ("workshops", "POST", "/sessions"): lambda v: {**session_body(30), "facilitators": ["fac-owner"]},
     ("workshops", "PATCH", "/sessions/{session_id}"): lambda v: {"video_link": "https://video.example/n"},
     ("workshops", "POST", "/sessions/{session_id}/concerns"): lambda v: {

@@ -32,8 +32,9 @@ IdempotencyKey = Annotated[
 ]
 
 Work = Callable[[Tx], Awaitable[tuple[int, dict[str, Any]]]]
-# Answer fields kept out of the stored record: session tokens, and a webhook's signing secret.
-CREDENTIALS = ("access_token", "refresh_token", "secret")
+# Answer fields kept out of the stored record: session tokens, a webhook's signing secret, and a
+# plan's secret (alone, and in the link that carries it).
+CREDENTIALS = ("access_token", "refresh_token", "secret", "party_token", "owner_link")
 
 
 def fingerprint(payload: Any) -> str:
@@ -74,7 +75,7 @@ async def once(store: Store, key: str | None, scope: str, payload: Any, work: Wo
 
     async def work_once(tx: Tx) -> tuple[int, dict[str, Any]]:
         status, body = await work(tx)
-        withheld = [name for name in CREDENTIALS if name in body]
+        withheld = [name for name in CREDENTIALS if body.get(name)]  # a None (none issued) is kept
         kept = {k: v for k, v in body.items() if k not in withheld}
         record = {"_id": record_id, "fingerprint": print_, "status": status, "body": kept, "at": tx.clock.now()}
         await tx.db[IDEMPOTENCY].insert_one({**record, "withheld": withheld}, session=tx.session)

@@ -72,7 +72,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # FastAPI's JSON, which would also show back what was sent.
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, error: HTTPException) -> Response:
-        return render(request, "page_problem.html", error.status_code, not_found=error.status_code == 404)
+        page = render(request, "page_problem.html", error.status_code, not_found=error.status_code == 404)
+        page.headers.update(error.headers or {})  # a 405's Allow
+        return page
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, _: RequestValidationError) -> Response:

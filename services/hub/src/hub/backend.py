@@ -51,7 +51,7 @@ class Backend:
     async def call(
         self, method: str, path: str, token: str | None = None, *, raw: bool = False, **kwargs: Any
     ) -> Answer:
-        headers = kwargs.pop("headers", {})
+        headers = dict(kwargs.pop("headers", {}))  # a copy: the caller may send the same headers again
         if self.forwarded_for:
             headers["X-Forwarded-For"] = self.forwarded_for
         if self.form_key and method != "GET":

@@ -36,13 +36,24 @@ def _remember(response: Response, request: Request, plan_id: str, token: str | N
 
 
 async def _call(request: Request, method: str, path: str, plan_id: str | None = None, **kwargs) -> Answer:
-    """Plans, called with the plan's own secret if this browser holds one (a plan started or joined
-    without an account is reached by it alone, also after the parent signs in); else with the
-    parent's sign-in, whose refusal (it ran out) signs them out as on every other page."""
+    """Plans, called with the parent's sign-in, whose refusal (it ran out) signs them out as on every
+    other page. A plan this browser holds the secret of (started or joined without an account) is
+    reached by that secret when the sign-in is not one of its parties, also after signing in. The
+    sign-in goes first: a secret planted by someone else's link never makes a parent act as another."""
     headers = kwargs.pop("headers", {})
-    if plan_id and (key := _keys(request).get(plan_id)):
-        return await services(request)["plans"].call(method, path, headers={**headers, "X-Plan-Token": key}, **kwargs)
-    return await services(request)["plans"].call(method, path, request.cookies.get(SESSION), headers=headers, **kwargs)
+    plans, session = services(request)["plans"], request.cookies.get(SESSION)
+    key = _keys(request).get(plan_id) if plan_id else None
+    if session:
+        answer = await plans.call(method, path, session, headers=headers, **kwargs)
+        if not key or answer.status not in (403, 404):
+            return answer
+    return await plans.call(method, path, headers={**headers, **({"X-Plan-Token": key} if key else {})}, **kwargs)
+
+
+def _by_sign_in(request: Request, plan_id: str) -> bool:
+    """Whether the parent reaches this plan by their sign-in (so as a parent on the course, who may
+    share it with their co-parent or FCA), not by a secret this browser holds."""
+    return bool(request.cookies.get(SESSION)) and plan_id not in _keys(request)
 
 
 def _problem(request: Request, answer: Answer) -> Response:
@@ -116,6 +127,8 @@ async def start_plan(request: Request) -> Response:
             return response
         if answer.status == 202:  # the co-parent already shared one: plans emailed a link to it
             return render(request, "plan_co_parent.html")
+        if answer.reason == "credential-not-replayed":  # pressed twice: the first press started it
+            return redirect("/plan")
         errors = ["refused"]
     values = {"display_name": name, "children": children, "topics": topics}
     return render(
@@ -150,6 +163,8 @@ async def join(
     if not name:
         return render(request, "plan_join.html", 422, token=token, name=name, errors=["display_name"])
     answer = await _call(request, "POST", "/invitations/accept", json={"token": token, "display_name": name})
+    if answer.reason == "credential-not-replayed":  # pressed twice: the first press joined (its secret is not kept)
+        return redirect("/plan")
     if not answer.ok:
         return _problem(request, answer)
     plan_id = answer.body["plan_id"]
@@ -170,7 +185,7 @@ async def plan_page(request: Request, plan_id: PlanId, started: int = 0, shared:
         plan=answer.body,
         just_started=bool(started),
         just_shared=bool(shared),
-        on_programme=bool(request.cookies.get(SESSION)),
+        on_programme=_by_sign_in(request, plan_id),
         owner_link=_owner_link(request, plan_id),
         invitation_open=_still_open(answer.body.get("invited_until")),
         more_topics=[t for t in await _topics(request) if t["key"] not in {i["topic"] for i in answer.body["items"]}],
@@ -269,7 +284,7 @@ async def share_page(request: Request, plan_id: PlanId) -> Response:
         request,
         "plan_share.html",
         plan_id=plan_id,
-        on_programme=bool(request.cookies.get(SESSION)),
+        on_programme=_by_sign_in(request, plan_id),
         email="",
         errors=[],
     )
@@ -282,7 +297,7 @@ async def share(
     to: Annotated[str, Form(max_length=20)] = "",
     email: Annotated[str, Form(max_length=320)] = "",
 ) -> Response:
-    on_programme = bool(request.cookies.get(SESSION))
+    on_programme = _by_sign_in(request, plan_id)
     email = email.strip()
     if to not in ("co_parent", "email", "fca") or (to == "email" and ("@" not in email or " " in email)):
         error = "to" if to not in ("co_parent", "email", "fca") else "email"

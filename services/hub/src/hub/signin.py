@@ -18,6 +18,7 @@ LINK_PAGES = {
     "activation-link-expired": "expired",
     "sign-in-link-expired": "expired",
     "activation-link-used": "used",
+    "credential-not-replayed": "used",  # pressed again, after the first press signed in another browser
     "sign-in-link-used": "used",
     "activation-link-replaced": "replaced",
     "activation-link-unknown": "unknown",
@@ -61,6 +62,8 @@ async def sign_in_with_link(request: Request, token: Annotated[str, Form(max_len
 async def _use(request: Request, path: str, token: str) -> Response:
     learning = services(request)["learning"]
     answer = await learning.post(path, json={"token": token})
+    if answer.reason == "credential-not-replayed" and request.cookies.get(SESSION):
+        return redirect("/course")  # pressed twice: the first press signed the parent in
     if not answer.ok:
         return _refused(request, answer)
     session = answer.body

@@ -41,7 +41,7 @@ async def workshop(request: Request, token: Token, booked: int = 0, cancelled: i
     state = await _state(request, token)
     live = state["booking"] and state["booking"]["status"] == "booked"
     course = state["course"]
-    offers = [] if live or course["status"] != "completed" or course["withdrawn"] else await _offers(request, token)
+    offers = [] if live or course["status"] != "completed" or course.get("withdrawn") else await _offers(request, token)
     return render(
         request,
         "workshop.html",

@@ -50,7 +50,11 @@ async def test_a_parent_from_the_welcome_link_through_all_eight_modules(start_pl
         await page.goto(link)
         await expect(page.get_by_role("heading", level=1)).to_have_text("Welcome to the Parent Hub")
         await alex.seen("activate")
+        form = {n: await page.locator(f"input[name={n}]").first.get_attribute("value") for n in ("csrf", "token")}
         await page.get_by_role("button", name="Start my course").click()
+        # Pressed again (the form sent twice): the first press signed Alex in, so on to the course.
+        again = await page.request.post(f"{platform.hub}/activate", form=form, max_redirects=0)
+        assert (again.status, again.headers["location"]) == (303, "/course")
 
         # My course: three parts, the deadline in the parent's words and time zone.
         await expect(page).to_have_url(f"{platform.hub}/course")
@@ -301,9 +305,11 @@ async def test_each_parent_has_their_own_sign_in_limit_and_is_told_to_wait(start
         for n in range(12):  # twelve parents, each from their own connection
             answer = await ask(f"203.0.113.{n + 1}", n)
             assert answer.status_code == 200 and "Check your email" in answer.text, n
-        for n in range(10):  # one connection asking again and again
-            assert (await ask("198.51.100.7", 100 + n)).status_code == 200
-        busy = await ask("198.51.100.7", 110)
+        # One connection asking again and again is held back after 10 (one more may come back while it
+        # asks: a try returns every 6 s).
+        answers = [await ask("198.51.100.7", 100 + n) for n in range(13)]
+        assert [a.status_code for a in answers[:10]] == [200] * 10
+        busy = next(a for a in answers[10:] if a.status_code != 200)
         assert busy.status_code == 429 and "too many tries from your connection" in busy.text
         assert "correct format" not in busy.text
         assert (await ask("203.0.113.99", 111)).status_code == 200  # the others are not held back

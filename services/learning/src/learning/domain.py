@@ -353,7 +353,8 @@ async def withdraw(uow: UnitOfWork, referral_id: str, participant_ids: list[str]
     now = uow.now()
     for enrolment in await uow.open_enrolments_of(referral_id, participant_ids):
         if enrolment["status"] == "completed":  # the e-learning stays done; nothing more is asked (no workshop)
-            await uow.save_enrolment(enrolment | {"withdrawn_at": now})
+            if not enrolment.get("withdrawn_at"):  # a second withdrawal keeps the first's time
+                await uow.save_enrolment(enrolment | {"withdrawn_at": now})
             continue
         await uow.save_enrolment(enrolment | {"status": "withdrawn", "withdrawn_at": now, "reminder_due": None})
         for link in await uow.pending_links(ACTIVATIONS, {"enrolment_id": str(enrolment["_id"])}):

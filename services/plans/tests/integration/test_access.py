@@ -183,3 +183,20 @@ async def test_the_limit_counts_each_person_behind_a_trusted_proxy(kit):
     kit.app.state.settings.trusted_proxy_hops = 0  # no proxy: a forwarded address is not believed
     spoofed = {"X-Forwarded-For": "203.0.113.9"}
     assert [(await kit.client.post("/plans", json=body, headers=spoofed)).status_code for _ in range(3)][-1] == 429
+
+
+async def test_a_retried_start_keeps_no_copy_of_the_plans_secret(kit):
+    """Sent twice with one Idempotency-Key (a form pressed twice): one plan, and the stored answer
+    holds neither the secret nor the link carrying it, so the retry is told it is done instead."""
+    key = {"Idempotency-Key": "start-once-1"}
+    first = await kit.client.post("/plans", json=NEW_PLAN, headers=key)
+    again = await kit.client.post("/plans", json=NEW_PLAN, headers=key)
+    assert first.status_code == 201 and again.status_code == 409
+    assert again.json()["type"].endswith("/credential-not-replayed")
+    secret = first.json()["party_token"]
+    assert secret not in str(await kit.db.idempotency.find().to_list())
+    assert await kit.db.plans.count_documents({}) == 1
+    # A parent on the course gets no secret, so their retry is answered as the first time.
+    alex = bearer("parent", "p-alex")
+    mine = [await kit.client.post("/plans", json=NEW_PLAN, headers={**alex, "Idempotency-Key": "k2"}) for _ in "12"]
+    assert [a.status_code for a in mine] == [201, 201] and mine[0].json() == mine[1].json()
