@@ -26,30 +26,6 @@ ALEX = {"given_name": "Alex", "family_name": "Jones", "email": "alex@example.org
 BEN = {"given_name": "Ben", "family_name": "Okafor", "email": "ben@example.org", "phone": "07700900005"}
 
 
-def person(p: dict, gender: str) -> dict:
-    return p | {
-        "preferred_language": "en",
-        "gender": gender,
-        "adjustments": {"interpreter": None, "in_person": False, "support_needs": ""},
-        "availability": ["daytime"],
-    }
-
-
-REFERRAL = {
-    "case_number": "MA24P00160",
-    "court": "Manchester Civil Justice Centre",
-    "court_email": "family.manchester@justice.example",
-    "source": "court_order",
-    "stage": "first_hearing",
-    "court_declined": False,
-    "safeguarding_concerns": False,
-    "region": "Greater Manchester",
-    "fca": {"name": "Sam Patel", "email": "sam.patel@cafcass.example"},
-    "parents": [person(ALEX, "female"), person(BEN, "male")],
-    "children": [{"age": 7}],
-}
-
-
 class Seen:
     def __init__(self, page: Page, check, other: dict) -> None:
         self.page, self.check, self.other = page, check, other
@@ -100,7 +76,8 @@ async def eight_modules(page: Page, hub: str, seen: Seen) -> None:
 
 async def test_from_the_welcome_email_to_a_shared_plan(start_platform, browser, check):
     async with start_platform() as platform:
-        made = await platform.refer(REFERRAL, "hub-journey-1")
+        parents = (*ALEX.values(), "en", "female"), (*BEN.values(), "en", "male")
+        made = await platform.refer_parents("MA24P00160", "hub-journey-1", *parents)
         assert made["participants"][0]["participant_id"]
         async with httpx.AsyncClient(base_url=platform.workshops, headers=STAFF) as staff:
             ids = [

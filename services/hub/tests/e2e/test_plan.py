@@ -37,31 +37,6 @@ def pdf_text(content: bytes) -> str:
     return "\n".join(page.extract_text() or "" for page in PdfReader(io.BytesIO(content)).pages)
 
 
-def person(p: dict, gender: str) -> dict:
-    return p | {
-        "preferred_language": "en",
-        "gender": gender,
-        "adjustments": {"interpreter": None, "in_person": False, "support_needs": ""},
-        "availability": ["daytime"],
-    }
-
-
-def referral() -> dict:
-    return {
-        "case_number": "MA24P00150",
-        "court": "Manchester Civil Justice Centre",
-        "court_email": "family.manchester@justice.example",
-        "source": "court_order",
-        "stage": "first_hearing",
-        "court_declined": False,
-        "safeguarding_concerns": False,
-        "region": "Greater Manchester",
-        "fca": {"name": "Sam Patel", "email": "sam.patel@cafcass.example"},
-        "parents": [person(ALEX, "female"), person(BEN, "male")],
-        "children": [{"age": 6}, {"age": 9}],
-    }
-
-
 class Viewer:
     def __init__(self, page: Page, check, other: dict) -> None:
         self.page, self.check, self.other = page, check, other
@@ -86,7 +61,9 @@ async def signed_in(browser, platform, who: dict) -> Page:
 
 async def test_parents_make_a_plan_together(start_platform, browser, check):
     async with start_platform() as platform:
-        await platform.refer(referral(), "hub-plan-1")
+        await platform.refer_parents(
+            "MA24P00150", "hub-plan-1", (*ALEX.values(), "en", "female"), (*BEN.values(), "en", "male")
+        )
         page = await signed_in(browser, platform, ALEX)
         alex = Viewer(page, check, BEN)
 

@@ -24,31 +24,6 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-def person(p: dict, gender: str) -> dict:
-    return p | {
-        "preferred_language": "en",
-        "gender": gender,
-        "adjustments": {"interpreter": None, "in_person": False, "support_needs": ""},
-        "availability": ["daytime", "weekend", "evening"],
-    }
-
-
-def referral() -> dict:
-    return {
-        "case_number": "MA24P00140",
-        "court": "Manchester Civil Justice Centre",
-        "court_email": "family.manchester@justice.example",
-        "source": "court_order",
-        "stage": "first_hearing",
-        "court_declined": False,
-        "safeguarding_concerns": False,
-        "region": "Greater Manchester",
-        "fca": {"name": "Sam Patel", "email": "sam.patel@cafcass.example"},
-        "parents": [person(ALEX, "female"), person(BEN, "male")],
-        "children": [{"age": 6}, {"age": 9}],
-    }
-
-
 async def finish_learning(platform, token: str) -> None:
     async with httpx.AsyncClient(base_url=platform.learning, headers={"Authorization": f"Bearer {token}"}) as c:
         for n in range(1, 9):
@@ -58,7 +33,9 @@ async def finish_learning(platform, token: str) -> None:
 
 async def test_a_parent_books_sees_and_cancels_a_workshop_never_the_co_parents(start_platform, browser, check):
     async with start_platform() as platform:
-        await platform.refer(referral(), "hub-workshop-1")
+        await platform.refer_parents(
+            "MA24P00140", "hub-workshop-1", (*ALEX.values(), "en", "female"), (*BEN.values(), "en", "male")
+        )
         async with httpx.AsyncClient(base_url=platform.workshops, headers=STAFF) as staff:
             ids = []
             for days, link in (
