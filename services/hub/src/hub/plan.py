@@ -4,6 +4,7 @@ it with the co-parent, its history, a child-friendly view, Word and PDF. Open to
 a programme parent acts with their sign-in, anyone else with the secret plan token plans gives
 them, kept in an HttpOnly cookie. Plans' emailed links open `/plans/join` and `/plans/open`."""
 
+import secrets
 from datetime import UTC, datetime
 from typing import Annotated
 from urllib.parse import urlencode
@@ -119,6 +120,12 @@ async def start_plan(request: Request) -> Response:
     if not errors:
         body = {"display_name": name, "language": language(request), "children": children, "topics": topics}
         answer = await _call(request, "POST", "/plans", json=body)
+        if answer.reason == "credential-not-replayed":
+            # Sent again without an account: the first answer's secret (which plans does not keep)
+            # never reached this browser, so that plan is out of reach. Start it afresh instead.
+            answer = await _call(
+                request, "POST", "/plans", json=body, headers={"Idempotency-Key": secrets.token_hex(16)}
+            )
         if answer.status == 201:
             plan_id = answer.body["plan"]["id"]
             response = redirect(f"/plan/{plan_id}?started=1")
@@ -127,8 +134,6 @@ async def start_plan(request: Request) -> Response:
             return response
         if answer.status == 202:  # the co-parent already shared one: plans emailed a link to it
             return render(request, "plan_co_parent.html")
-        if answer.reason == "credential-not-replayed":  # pressed twice: the first press started it
-            return redirect("/plan")
         errors = ["refused"]
     values = {"display_name": name, "children": children, "topics": topics}
     return render(
