@@ -147,7 +147,7 @@ class Change:
     topic: str
     item: dict
     action: str
-    entry: dict
+    entry: dict | None  # None: nothing changed (nothing saved, nothing announced)
     item_agreed: bool = False
     plan_status: str = "open"
     plan_agreed: bool = False  # the plan has just become agreed
@@ -179,6 +179,9 @@ def propose(plan: dict, by: dict, topic: str, content: dict, now: datetime) -> C
     """A party proposes wording; it counts as their own acceptance of it."""
     item = _item(plan, topic)
     check_content(plan, topic, content)
+    if item["proposed_by"] == by["party_id"] and item["content"] == content and item["status"] != "not_agreed":
+        # The same words from the same parent (a form sent again after Back): already on the table.
+        return Change(topic, item, "unchanged", None, plan_status=plan["status"])
     new = {
         "status": "proposed",
         "version": item["version"] + 1,
@@ -414,6 +417,8 @@ async def negotiate(uow: UnitOfWork, plan_id: str, who: Who, act: Act) -> tuple[
     me = member(plan, who)
     now = uow.now()
     change = act(plan, me, now=now)
+    if change.entry is None:
+        return plan, me
     agreed_at = now if change.plan_agreed else None if change.plan_status != "agreed" else plan["agreed_at"]
     items = {**plan["items"], change.topic: change.item}
     plan = await _saved(uow, plan, change.entry, items=items, status=change.plan_status, agreed_at=agreed_at)

@@ -123,6 +123,24 @@ async def test_not_agreed_sets_a_topic_aside_and_reopens_an_agreed_plan():
     assert uow.emitted().count("plan.agreed") == 1
 
 
+async def test_the_same_words_sent_again_change_nothing_but_set_aside_they_are_raised_again():
+    """A proposal form sent again after Back: no second version, history entry or event. After the
+    topic was set aside, the same words are a new proposal."""
+    uow = FakeUnitOfWork()
+    plan_id = await plan_of_two(uow, "living")
+    for _ in range(2):
+        plan, _ = await domain.negotiate(uow, plan_id, MUM, propose("living", "Weekdays with Mum"))
+    assert plan["items"]["living"]["version"] == 1 and uow.emitted().count("plan.proposal_made") == 1
+    assert uow.actions(plan_id).count("proposed") == 1
+    plan, _ = await domain.negotiate(uow, plan_id, DAD, accept("living", 1))
+    plan, _ = await domain.negotiate(uow, plan_id, MUM, propose("living", "Weekdays with Mum"))
+    assert plan["items"]["living"]["status"] == "agreed"  # an agreement is not undone by a repeat
+    not_agreed = lambda plan, me, now: domain.mark_not_agreed(plan, me, "living", now)  # noqa: E731
+    await domain.negotiate(uow, plan_id, DAD, not_agreed)
+    plan, _ = await domain.negotiate(uow, plan_id, MUM, propose("living", "Weekdays with Mum"))
+    assert (plan["items"]["living"]["status"], plan["items"]["living"]["version"]) == ("proposed", 2)
+
+
 async def test_the_history_records_each_change_with_its_difference_in_order():
     uow = FakeUnitOfWork()
     plan_id = await plan_of_two(uow, "living")
