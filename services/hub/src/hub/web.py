@@ -128,8 +128,10 @@ def render(request: Request, template: str, status: int = 200, **context: Any) -
 
 
 def _switch(request: Request, to: str) -> str:
+    """This page in another language, as a query-only link: the path is never echoed, so an address
+    such as `//evil.example/..` cannot become a link to another site."""
     params = dict(request.query_params) | {"lang": to}
-    return request.url.path + "?" + urlencode(params)
+    return "?" + urlencode(params)
 
 
 def redirect(url: str) -> RedirectResponse:

@@ -99,3 +99,14 @@ def test_a_session_cookie_with_an_impossible_expiry_is_not_a_server_error():
             claims = base64.urlsafe_b64encode(f'{{"exp": {exp}}}'.encode()).decode().rstrip("=")
             client.cookies.set("ptfc_session", f"x.{claims}.y")
             assert client.get("/resources").status_code == 200, exp
+
+
+def test_language_links_never_lead_to_another_site():
+    """`//evil.example/x` is a path here; echoed into a link it would be another site's address."""
+    with TestClient(create_app(LOCAL), base_url="http://127.0.0.1:8000") as client:
+        paths = ("//evil.example/x", "/\\evil.example", "/%2F%2Fevil.example", "/%5Cevil.example", "///evil.example")
+        for path in paths:
+            page = client.get("http://127.0.0.1:8000" + path)
+            links = re.findall(r'href="([^"]*)" lang="(?:pl|ur|en)"', page.text)
+            assert len(links) == 2, path
+            assert all(link.startswith("?") and "evil" not in link for link in links), (path, links)
