@@ -165,8 +165,8 @@ def make_handlers(settings: Settings) -> Handlers:
                 "in_person": person.adjustments.in_person,
             }
             kept = await store.keep_contact(tx, person.participant_id, contact)
-            if kept is None:  # a parent of another referral: how to reach them is that one's
-                log.warning("referral %s names a participant of another referral: contact kept", data.referral_id)
+            if kept is None:  # a parent already known: how to reach them changes only by referral.contact_changed
+                log.warning("referral.created %s names a participant already known: contact kept", data.referral_id)
                 continue
             planned.append(provider_heads_up(known, kept, letters.inboxes, meta.occurred_at))
         await letters.plan(tx, meta, planned, data.fca_id, data.referral_id)

@@ -98,16 +98,19 @@ def attachments_of(doc: dict[str, Any]) -> list[Attachment]:
 
 
 async def keep_referral(tx: Tx, referral_id: str, referral: dict[str, Any]) -> None:
-    tx.later(REFERRALS, UpdateOne({"_id": referral_id}, {"$set": referral}, upsert=True))
+    """The first `referral.created` of a referral sets its professionals; another one with the same id
+    (a forged or replayed event, any cycle) changes nothing, so the court's and FCA's reports cannot
+    be redirected. A re-order changes the provider on its own (`resume_contact`)."""
+    tx.later(REFERRALS, UpdateOne({"_id": referral_id}, {"$setOnInsert": referral}, upsert=True))
 
 
 async def keep_contact(tx: Tx, participant_id: str, contact: dict[str, Any]) -> Contact | None:
-    """The contact as now stored (a withdrawal handled earlier is kept). Only the referral that
-    created a parent may change how to reach them: for a `contact` of another referral nothing
-    changes and the answer is None (a later referral.created naming the same participant must not
-    redirect their mail)."""
+    """The contact as now stored (a withdrawal handled earlier is kept), or None when this parent's
+    contact is already held: then nothing changes. No `referral.created` (of another referral, or of
+    the same one again with a new cycle) may re-point a parent's mail: a change of address is its own
+    explicit event, `referral.contact_changed` (`change_contact`), and the old address is told."""
     stored = (await tx.get(CONTACTS, [participant_id]))[participant_id]
-    if stored is not None and stored.get("referral_id") not in (None, contact["referral_id"]):
+    if stored is not None and ("email" in stored or stored.get("referral_id") not in (None, contact["referral_id"])):
         return None
     kept = {"_id": participant_id, "withdrawn": False} | (stored or {}) | contact
     tx.save(CONTACTS, kept)
