@@ -141,13 +141,28 @@ async def start_plan(request: Request) -> Response:
     )
 
 
+PLAN_ID_PATTERN, PLAN_TOKEN_PATTERN = r"^[A-Za-z0-9_-]{16,40}$", r"^[A-Za-z0-9_-]{1,200}$"
+
+
 @router.get("/plans/open")
+async def open_owner_link_page(
+    request: Request,
+    plan: Annotated[str, Query(pattern=PLAN_ID_PATTERN)],
+    token: Annotated[str, Query(pattern=PLAN_TOKEN_PATTERN)],
+) -> Response:
+    """The owner link (a plan's secret, for another device): opening it stores nothing. Anyone can
+    send such a link, and a plan kept silently would be listed as the parent's own, with what she
+    writes going to whoever made it; she is asked first, and a button (POST, CSRF) keeps it."""
+    return render(request, "plan_open.html", plan=plan, token=token)
+
+
+@router.post("/plans/open", dependencies=[Csrf])
 async def open_owner_link(
     request: Request,
-    plan: Annotated[str, Query(pattern=r"^[A-Za-z0-9_-]{16,40}$")],
-    token: Annotated[str, Query(pattern=r"^[A-Za-z0-9_-]{1,200}$")],
+    plan: Annotated[str, Form(pattern=PLAN_ID_PATTERN)],
+    token: Annotated[str, Form(pattern=PLAN_TOKEN_PATTERN)],
 ) -> Response:
-    """The owner link plans gives someone without an account: keep the token, leave the address."""
+    """Keep the plan's secret in this browser, and leave the address that carried it."""
     response = redirect(f"/plan/{plan}")
     _remember(response, request, plan, token)
     return response

@@ -110,3 +110,19 @@ def test_language_links_never_lead_to_another_site():
             links = re.findall(r'href="([^"]*)" lang="(?:pl|ur|en)"', page.text)
             assert len(links) == 2, path
             assert all(link.startswith("?") and "evil" not in link for link in links), (path, links)
+
+
+def test_opening_a_plan_link_stores_nothing_until_the_parent_says_so():
+    """A stranger's owner link, opened, must not make their plan hers (listed as her own, with what
+    she types going to them): the link asks first, and only the button (with its CSRF) keeps it."""
+    plan, secret = "p" * 20, "stranger-secret"
+    with TestClient(create_app(LOCAL), base_url="http://127.0.0.1:8000") as client:
+        page = client.get(f"/plans/open?plan={plan}&token={secret}", follow_redirects=False)
+        assert page.status_code == 200 and "Open a plan shared with you?" in page.text
+        assert "ptfc_plans" not in page.headers.get("set-cookie", "") and "ptfc_plans" not in client.cookies
+        assert plan not in client.get("/plan").text
+        csrf = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
+        assert client.post("/plans/open", data={"plan": plan, "token": secret}).status_code == 403  # no CSRF
+        kept = client.post("/plans/open", data={"plan": plan, "token": secret, "csrf": csrf}, follow_redirects=False)
+        assert kept.status_code == 303 and kept.headers["location"] == f"/plan/{plan}"
+        assert f"/plan/{plan}" in client.get("/plan").text
