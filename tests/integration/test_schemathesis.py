@@ -22,6 +22,7 @@ import pytest
 import uvicorn
 
 from ptfc.dev.servers import free_port
+from ptfc.serving import config as uvicorn_config
 from ptfc.testing.plugin import bearer
 
 # The caller each run uses: the role whose routes each service mostly serves. Routes for other
@@ -45,7 +46,7 @@ SEED = 20261125
 @contextmanager
 def serving(app, port: int) -> Iterator[str]:
     """The service over real HTTP (uvicorn in a thread of its own), lifespan included."""
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, lifespan="on"))
+    server = uvicorn.Server(uvicorn_config(app, "127.0.0.1", port, lifespan="on"))  # as `ptfc serve` runs it
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 60

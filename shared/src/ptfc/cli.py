@@ -30,12 +30,13 @@ def up(args: argparse.Namespace) -> int:
 def serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from ptfc import serving
     from ptfc.logs import configure
 
     configure(args.service)
     module = importlib.import_module(f"{args.service}.app")
     app = module.create_app()
-    uvicorn.run(app, host=args.host, port=args.port, log_config=None, timeout_graceful_shutdown=10)
+    uvicorn.Server(serving.config(app, args.host, args.port, timeout_graceful_shutdown=10)).run()
     return 0
 
 

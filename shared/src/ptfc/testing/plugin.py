@@ -18,6 +18,7 @@ import uvicorn
 from fastapi import FastAPI
 from nats.js.errors import NotFoundError
 
+from ptfc import serving
 from ptfc.auth import issue_token
 from ptfc.buspermissions import ADMIN
 from ptfc.dev.servers import free_port
@@ -103,9 +104,8 @@ async def serve(app: Any, port: int | None = None) -> AsyncIterator[str]:
     """One app under uvicorn on a (free) port of this machine, lifespan included: for tests where
     services call each other over real HTTP (the Parent Hub, the leak check). Yields its base URL."""
     port = port or free_port()
-    # As `ptfc serve` runs it: uvicorn leaves logging alone (its own config would route access lines
-    # past the platform's filters, and stay so for every later test in the process).
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None))
+    # As `ptfc serve` runs it (ptfc.serving): logging left alone, forwarded headers not believed.
+    server = uvicorn.Server(serving.config(app, "127.0.0.1", port))
     task = asyncio.create_task(server.serve())
     while not server.started:
         if task.done():
