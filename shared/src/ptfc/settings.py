@@ -25,6 +25,7 @@ DEV_DEAD_LETTER_SEAL_KEY = "ptfc-local-dead-letter-seal-key-never-use-in-product
 DEV_CONTACT_SEAL_KEY = "ptfc-local-contact-seal-key-never-use-in-production"
 DEV_WORKSHOPS_SEAL_KEY = "ptfc-local-workshops-seal-key-never-use-in-production"
 DEV_WEBHOOK_SEAL_KEY = "ptfc-local-webhook-seal-key-never-use-in-production"
+DEV_CO_PARENT_SPLIT_KEY = "ptfc-local-co-parent-split-key-never-use-in-production"
 
 DEV_KEYS = {
     DEV_JWT_PRIVATE_KEY,
@@ -35,6 +36,7 @@ DEV_KEYS = {
     DEV_CONTACT_SEAL_KEY,
     DEV_WORKSHOPS_SEAL_KEY,
     DEV_WEBHOOK_SEAL_KEY,
+    DEV_CO_PARENT_SPLIT_KEY,
 }
 # The secrets each service holds, beyond those every service holds (COMMON_SECRETS): only these
 # must be set outside development. A service not listed (a test probe) must set them all.
@@ -42,7 +44,7 @@ COMMON_SECRETS = ["jwt_public_keys", "dead_letter_seal_key", "nats_password"]
 SECRETS: dict[str, list[str]] = {
     "referrals": ["email_lookup_key", "contact_seal_key", "workshops_seal_key", "sign_in_lookup_key"],
     "learning": ["email_lookup_key", "link_seal_key", "link_seal_previous_keys", "jwt_private_key"],
-    "workshops": ["workshops_seal_key", "workshops_seal_previous_keys"],
+    "workshops": ["workshops_seal_key", "workshops_seal_previous_keys", "co_parent_split_key"],
     "plans": [],
     "notifications": [
         "link_seal_key",

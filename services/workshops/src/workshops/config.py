@@ -4,7 +4,9 @@ Every programme duration is an ISO 8601 duration, so tests shrink them."""
 
 from datetime import timedelta
 
-from ptfc.settings import ServiceSettings
+from pydantic import Field
+
+from ptfc.settings import DEV_CO_PARENT_SPLIT_KEY, ServiceSettings
 from workshops.domain import Rules
 
 
@@ -24,6 +26,10 @@ class Settings(ServiceSettings):
     followup_salt: str = "ptfc-followup-2026"  # keeps the sample reproducible; change it to draw anew
     followup_within: timedelta = timedelta(weeks=6)
     min_cell: int = 5  # follow-up aggregates show distributions only from this many answers
+    # Draws which sessions belong to which parent of a co-parent pair (domain.eligible). A secret:
+    # with it and the ids, one could tell which sessions the co-parent is offered. Drawn anew when
+    # it changes, so change it only with no booking open (docs/security.md, "Co-parent independence").
+    co_parent_split_key: str = Field(DEV_CO_PARENT_SPLIT_KEY, min_length=32)
 
     @property
     def rules(self) -> Rules:

@@ -7,6 +7,8 @@ documents through a `UnitOfWork` (store.py gives the MongoDB one, tests an in-me
 state change is here and tested without servers."""
 
 import hashlib
+import hmac
+import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -130,6 +132,10 @@ class Seeker:
     formats: frozenset[str] = frozenset({"online", "in_person"})
     co_parents: frozenset[str] = frozenset()
     since: datetime | None = None  # on the waitlist since: earlier first
+    split_key: str = ""  # the co-parent split's key (`co_parent_split_key`): see `eligible`
+
+    def eligible(self, session_id: str) -> bool:
+        return eligible(session_id, self.participant_id, self.co_parents, self.split_key)
 
 
 @dataclass
@@ -179,8 +185,32 @@ def suits(seeker: Seeker, slot: Slot) -> bool:
 
 
 def may_sit(seeker: Seeker, slot: Slot) -> bool:
-    """Every hard rule: fit, a free seat, and no co-parent in the group."""
-    return slot.free > 0 and suits(seeker, slot) and not (seeker.co_parents & slot.members)
+    """Every hard rule: the parent's half of the session (`eligible`), fit, a free seat, and no
+    co-parent in the group (implied by the halves; kept as a second guard)."""
+    return (
+        seeker.eligible(slot.session_id)
+        and slot.free > 0
+        and suits(seeker, slot)
+        and not (seeker.co_parents & slot.members)
+    )
+
+
+def eligible(session_id: str, participant_id: str, co_parents: Iterable[str], key: str) -> bool:
+    """Co-parent independence: every session belongs to one parent of each co-parent pair, drawn
+    by a keyed hash of the session and the pair, never by a booking. A parent may be offered,
+    book or be placed in a session only if it is theirs for every co-parent they have (one
+    without a co-parent: every session). So co-parents are never offered the same session, and
+    nothing one of them does (book, cancel, wait) can change what the other is offered, told or
+    kept waiting for. The key keeps the draw unpredictable to anyone who learns the ids."""
+    for other in co_parents:
+        if other == participant_id:
+            continue
+        pair = sorted((participant_id, other))
+        message = json.dumps([session_id, *pair]).encode()  # unambiguous whatever the ids hold
+        digest = hmac.new(key.encode(), message, hashlib.sha256).digest()
+        if pair[digest[0] & 1] != participant_id:
+            return False
+    return True
 
 
 def interpreters_of(names: Iterable[str]) -> frozenset[str]:
@@ -290,14 +320,16 @@ def allocate(seekers: list[Seeker], slots: list[Slot], aim: int = 5) -> dict[str
     cache: dict[tuple, list[Slot]] = {}
 
     def candidates(s: Seeker) -> list[Slot]:
+        # A parent with a co-parent has their own half of the sessions (`eligible`): their own list.
         key = (s.provider, s.in_person, s.formats, s.patterns, s.language, s.interpreter)
+        key += (s.participant_id, s.co_parents, s.split_key) if s.co_parents else ()
         if key not in cache:
             found = [
                 slot
                 for fmt in (("in_person",) if s.in_person else ("online",))
                 for pattern in s.patterns
                 for slot in by_key.get((s.provider, fmt, pattern), ())
-                if fmt in s.formats and speaks(s, slot.language, slot.interpreters)
+                if fmt in s.formats and speaks(s, slot.language, slot.interpreters) and s.eligible(slot.session_id)
             ]
             cache[key] = sorted(found, key=lambda x: x.starts_at)
         return cache[key]
@@ -406,6 +438,8 @@ def violations(assignment: dict[str, str], seekers: list[Seeker], slots: list[Sl
         slot = by_id[sid]
         if not suits(who[pid], slot):
             broken.append(f"{pid} does not fit {sid}")
+        if not who[pid].eligible(sid):
+            broken.append(f"{pid} placed outside their half in {sid}")
         groups[sid].add(pid)
     for sid, group in groups.items():
         if len(group) > by_id[sid].capacity:
@@ -467,6 +501,7 @@ class Timings(Protocol):
     followup_one_in: int
     followup_salt: str
     followup_within: timedelta
+    co_parent_split_key: str
 
 
 def _utc(value: datetime) -> datetime:
@@ -477,9 +512,10 @@ def _utc(value: datetime) -> datetime:
 # ---- documents as the rules see them -----------------------------------------------------------
 
 
-def seeker_of(parent: dict, wish: dict | None = None, chosen: bool = False) -> Seeker:
+def seeker_of(parent: dict, split_key: str, wish: dict | None = None, chosen: bool = False) -> Seeker:
     """`chosen`: the parent picks the session themselves, so their availability does not filter
-    (it guides the allocator, which chooses for them)."""
+    (it guides the allocator, which chooses for them). `split_key` is `co_parent_split_key`: the
+    list, a booking and the allocator must draw the same halves."""
     patterns = frozenset(wish["patterns"]) if wish and wish.get("patterns") else None
     if chosen:
         patterns = frozenset(PATTERNS)
@@ -495,6 +531,7 @@ def seeker_of(parent: dict, wish: dict | None = None, chosen: bool = False) -> S
         formats=formats or frozenset({"online", "in_person"}),
         co_parents=frozenset(parent.get("co_parents", [])),
         since=_utc(wish["since"]) if wish else None,
+        split_key=split_key,
     )
 
 
@@ -663,7 +700,7 @@ async def cancel_session(uow: UnitOfWork, session_id: str) -> dict:
     for booking in await uow.all_bookings_in(session_id, ["booked"]):
         await cancel_booking(uow, str(booking["_id"]), "session_cancelled")
         parent = await uow.parent(booking["participant_id"])
-        patterns = sorted(seeker_of(parent).patterns) if parent else [session["pattern"]]
+        patterns = sorted(patterns_for(parent.get("availability", []))) if parent else [session["pattern"]]
         await join_waitlist(uow, booking["participant_id"], patterns, [session["format"]])
     return await uow.session(session_id)  # type: ignore[return-value]
 
@@ -686,7 +723,12 @@ async def book(uow: UnitOfWork, participant_id: str, session_id: str, t: Timings
     """Book this parent into this session, or refuse. Every way a session cannot be booked is the
     same `session-unavailable`, so a refusal never tells where a co-parent is. The seat is the
     session's `booked` counter: two bookings of one session save the same document, so the later
-    transaction conflicts, runs again and sees the first."""
+    transaction conflicts, runs again and sees the first.
+
+    A session outside the parent's half (`eligible`) is refused before anything about bookings
+    is read, so the refusal does the same work whatever the co-parent did. The co-parent guard
+    after it never refuses a session of the parent's half (the co-parent cannot be in it); it is
+    there in case the halves were ever drawn anew."""
     now = uow.now()
     parent = await uow.parent(participant_id)
     check_may_book(course_of(parent), t.max_misses)
@@ -694,12 +736,13 @@ async def book(uow: UnitOfWork, participant_id: str, session_id: str, t: Timings
     session = await uow.session(session_id)
     if not session or session["status"] != "scheduled":
         raise Refused("session-unavailable")
+    session_id = str(session["_id"])  # as stored: the id as sent may differ in case
+    seeker = seeker_of(parent, t.co_parent_split_key, chosen=True)
+    if not seeker.eligible(session_id):
+        raise Refused("session-unavailable")
     together = await uow.bookings_in(session_id, TAKEN, parent.get("co_parents", []))
     slot = slot_of(session, {b["participant_id"] for b in together})
-    if (
-        not bookable(slot, seeker_of(parent, chosen=True), now, t.cancel_cutoff)
-        or session["booked"] >= session["capacity"]
-    ):
+    if not bookable(slot, seeker, now, t.cancel_cutoff) or session["booked"] >= session["capacity"]:
         raise Refused("session-unavailable")
     session = {**session, "booked": session["booked"] + 1}
     await uow.save_session(session)

@@ -213,12 +213,6 @@ async def wish(db: AsyncDatabase, participant_id: str) -> dict | None:
     return await db[WAITLIST].find_one({"_id": participant_id})
 
 
-async def co_parent_sessions(db: AsyncDatabase, parent: dict) -> set[str]:
-    """The sessions a co-parent is booked in or has sat in (never shown: only used to exclude)."""
-    query = {"participant_id": {"$in": parent.get("co_parents", [])}, "status": {"$in": list(TAKEN)}}
-    return {b["session_id"] for b in await db[BOOKINGS].find(query, {"session_id": 1}).to_list()}
-
-
 async def offered_sessions(
     db: AsyncDatabase,
     settings: Settings,
@@ -228,9 +222,10 @@ async def offered_sessions(
     format: str | None,
     pattern: str | None,
 ) -> tuple[list[dict], str | None]:
-    """The sessions `domain.book` would accept for this parent now, a page at a time."""
-    seeker = domain.seeker_of(parent, chosen=True)
-    avoid = await co_parent_sessions(db, parent)
+    """The sessions `domain.book` would accept for this parent now, a page at a time. Nothing
+    about the co-parent is read: their sessions are outside this parent's half (`domain.eligible`),
+    so what they book or cancel never changes this list, its order or its pages."""
+    seeker = domain.seeker_of(parent, settings.co_parent_split_key, chosen=True)
     query = {"provider": parent["provider"], "status": "scheduled", "starts_at": {"$gt": now + settings.cancel_cutoff}}
     query |= session_filters(None, None, format=format, pattern=pattern)
     found: list[dict] = []
@@ -245,9 +240,7 @@ async def offered_sessions(
         )
         for doc in batch:
             after = doc["_id"]
-            if str(doc["_id"]) not in avoid and domain.bookable(
-                domain.slot_of(doc), seeker, now, settings.cancel_cutoff
-            ):
+            if domain.bookable(domain.slot_of(doc), seeker, now, settings.cancel_cutoff):
                 found.append(doc)
                 if len(found) == paging.limit:
                     return found, str(after)
@@ -304,7 +297,7 @@ async def waiting(
         return [], []
     parents = {p["_id"]: p for p in await db[PARENTS].find({"_id": {"$in": [w["_id"] for w in wishes]}}).to_list()}
     seekers = [
-        domain.seeker_of(parents[w["_id"]], w)
+        domain.seeker_of(parents[w["_id"]], settings.co_parent_split_key, w)
         for w in wishes
         if w["_id"] in parents and domain.may_book(parents[w["_id"]], settings.max_misses)
     ]

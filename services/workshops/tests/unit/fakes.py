@@ -23,6 +23,7 @@ class Timings:
     followup_one_in: int = 1  # everyone consenting is in the sample, unless a test says otherwise
     followup_salt: str = "test"
     followup_within: timedelta = timedelta(weeks=6)
+    co_parent_split_key: str = "a-test-key-for-the-co-parent-split-of-32-characters"
 
 
 class FakeUnitOfWork:

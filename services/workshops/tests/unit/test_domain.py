@@ -72,6 +72,64 @@ def test_a_co_parent_or_a_full_group_rules_a_session_out():
     assert domain.may_sit(seeker("a"), slot("s", capacity=3, others=2))
 
 
+KEY = "a-test-key-for-the-co-parent-split-of-32-characters"
+SESSIONS = [f"{i:024x}" for i in range(1000)]
+
+
+def half(pid: str, co_parents: set[str], key: str = KEY) -> set[str]:
+    return {sid for sid in SESSIONS if domain.eligible(sid, pid, co_parents, key)}
+
+
+@pytest.mark.parametrize(
+    ("who", "co_parents"),
+    [
+        ("alex", {"chris"}),
+        ("chris", {"alex"}),
+        ("a", {"b"}),
+        ("p|1", {"p"}),  # ids that would run together in a plain concatenation
+    ],
+)
+def test_each_session_is_one_parent_of_a_pair_and_about_half_of_them(who, co_parents):
+    [other] = co_parents
+    mine, theirs = half(who, co_parents), half(other, {who})
+    assert not mine & theirs and mine | theirs == set(SESSIONS)  # exactly one of the two, every session
+    assert 430 < len(mine) < 570  # about half (binomial, 1000 draws: 4.4 standard deviations)
+    assert mine == half(who, co_parents)  # the same every time: no booking, no clock, no state
+
+
+def test_the_split_is_by_pair_and_key_and_a_parent_without_a_co_parent_has_every_session():
+    alex, sam = half("alex", {"chris"}), half("sam", {"kim"})
+    assert 190 < len(alex & sam) < 310  # another pair splits independently: about a quarter in both halves
+    assert half("alex", {"chris"}, key="another-key-for-the-co-parent-split-of-32-chars") != alex
+    assert half("alex", set()) == set(SESSIONS) == half("alex", {"alex"})
+    # Three parents of one referral: each session is at most one of theirs.
+    three = [half(p, {"a", "b", "c"} - {p}) for p in "abc"]
+    assert not (three[0] & three[1] or three[0] & three[2] or three[1] & three[2])
+
+
+def test_a_session_outside_the_parents_half_is_never_theirs_to_sit_in():
+    a = seeker("a", co_parents=frozenset({"b"}), split_key=KEY)
+    theirs = next(sid for sid in SESSIONS if not a.eligible(sid))
+    mine = next(sid for sid in SESSIONS if a.eligible(sid))
+    assert not domain.may_sit(a, slot(theirs)) and domain.may_sit(a, slot(mine))
+
+
+def test_the_allocator_places_each_co_parent_only_in_their_half():
+    slots = [slot(sid, starts_at=MON + timedelta(hours=i)) for i, sid in enumerate(SESSIONS[:12])]
+    pairs = [(f"m{i}", f"f{i}") for i in range(12)]
+    people = [
+        seeker(p, co_parents=frozenset(pair) - {p}, split_key=KEY, since=NOW + timedelta(minutes=n))
+        for n, pair in enumerate(pairs)
+        for p in pair
+    ]
+    result = domain.allocate(people, slots)
+    assert len(result) == 24
+    by_id = {p.participant_id: p for p in people}
+    assert all(by_id[pid].eligible(sid) for pid, sid in result.items())
+    fresh = [slot(s.session_id, starts_at=s.starts_at) for s in slots]
+    assert domain.violations(result, people, fresh) == []
+
+
 def test_booking_rules_in_order():
     ok = domain.Course(learning_completed=True, withdrawn=False, booked=False, attended=False, misses=0)
     domain.check_may_book(ok)

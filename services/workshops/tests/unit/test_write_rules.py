@@ -61,10 +61,19 @@ async def new_session(uow: FakeUnitOfWork, start: datetime = MON, capacity: int 
     return str((await domain.add_session(uow, fields, "family-action", "staff-1", T))["_id"])
 
 
+async def session_for(uow: FakeUnitOfWork, pid: str, start: datetime = MON, capacity: int = 6) -> str:
+    """A new session in `pid`'s half of the sessions (a parent with a co-parent has half of them:
+    `domain.eligible`); the sessions made on the way stay, in the co-parent's half."""
+    while True:
+        sid = await new_session(uow, start, capacity)
+        if domain.eligible(sid, pid, uow.parents[pid]["co_parents"], T.co_parent_split_key):
+            return sid
+
+
 async def test_a_booking_takes_a_seat_and_tells_the_parent_where_to_join():
     uow = FakeUnitOfWork()
     await refer(uow, "r-1", "alex", "chris")
-    sid = await new_session(uow)
+    sid = await session_for(uow, "alex")
     await domain.join_waitlist(uow, "alex", ["daytime"], ["online"])
     booking, session = await domain.book(uow, "alex", sid, T)
     assert uow.sessions[sid]["booked"] == 1 == session["booked"]
@@ -79,20 +88,43 @@ async def test_a_booking_takes_a_seat_and_tells_the_parent_where_to_join():
 async def test_co_parents_are_never_booked_into_the_same_session_and_are_told_nothing_about_why():
     uow = FakeUnitOfWork()
     await refer(uow, "r-1", "alex", "chris")
-    sid = await new_session(uow)
+    sid = await session_for(uow, "alex")
+    before = await refused(domain.book(uow, "chris", sid, T))  # Alex's half: never Chris's, booked or not
     await domain.book(uow, "alex", sid, T)
-    assert await refused(domain.book(uow, "chris", sid, T)) == "session-unavailable"
+    assert await refused(domain.book(uow, "chris", sid, T)) == before == "session-unavailable"
     assert uow.sessions[sid]["booked"] == 1 and uow.parents["chris"]["booking_id"] is None
-    other = await new_session(uow, MON + timedelta(days=1))
+    other = await session_for(uow, "chris", MON + timedelta(days=1))
     await domain.book(uow, "chris", other, T)
     assert uow.sessions[other]["booked"] == 1
+
+
+async def test_a_session_outside_the_parents_half_is_refused_before_any_booking_is_read():
+    """The refusal does the same work whether or not the co-parent is booked: no booking is read."""
+    uow = FakeUnitOfWork()
+    await refer(uow, "r-1", "alex", "chris")
+    sid = await session_for(uow, "alex")
+    read: list[str] = []
+    for name in ("bookings_in", "all_bookings_in", "bookings_of", "booking"):
+        original = getattr(uow, name)
+
+        async def spy(*args, _original=original, _name=name):
+            read.append(_name)
+            return await _original(*args)
+
+        setattr(uow, name, spy)
+    assert await refused(domain.book(uow, "chris", sid, T)) == "session-unavailable"
+    assert read == []
+    await domain.book(uow, "alex", sid, T)
+    read.clear()
+    assert await refused(domain.book(uow, "chris", sid, T)) == "session-unavailable"
+    assert read == []
 
 
 async def test_a_full_session_refuses_the_next_parent_the_same_way():
     uow = FakeUnitOfWork()
     await refer(uow, "r-1", "a1", "a2")
     await refer(uow, "r-2", "b1")
-    sid = await new_session(uow, capacity=2)
+    sid = await session_for(uow, "a1", capacity=2)
     await domain.book(uow, "a1", sid, T)
     await refer(uow, "r-3", "c1")
     await domain.book(uow, "c1", sid, T)
@@ -231,7 +263,7 @@ async def test_a_concern_about_a_booked_parent_alerts_the_fca_without_its_detail
 async def test_a_withdrawal_cancels_the_booking_and_the_waiting():
     uow = FakeUnitOfWork()
     await refer(uow, "r-1", "alex", "chris")
-    sid = await new_session(uow)
+    sid = await session_for(uow, "alex")
     await domain.book(uow, "alex", sid, T)
     await domain.join_waitlist(uow, "chris", ["daytime"], ["online"])
     await domain.withdraw(uow, "r-1", [])
