@@ -16,6 +16,7 @@ from urllib.parse import urlencode
 
 from plans.content import ADULTS_ONLY, TOPICS
 from ptfc.events import EventData, PlanAgreed, PlanCreated, PlanItemAgreed, PlanProposalMade, PlanShared
+from ptfc.lookup import email_key
 from ptfc.sealing import seal
 
 MAX_PARTIES = 2  # the two parents
@@ -303,6 +304,7 @@ class UnitOfWork(Protocol):
     async def pending_invitation_for(self, participant_id: str) -> dict | None: ...
     async def add_invitation(self, invitation: dict) -> None: ...
     async def save_invitation(self, invitation: dict) -> None: ...
+    async def invitations_to(self, recipient: str, since: datetime) -> list[dict]: ...
     async def emit(self, event: EventData, correlation_id: str) -> None: ...
 
 
@@ -312,6 +314,9 @@ class Rules(Protocol):
     hub_url: str
     link_seal_key: str
     invitation_ttl: timedelta
+    email_lookup_key: str
+    invitation_quiet_period: timedelta
+    invitation_emails_per_recipient: int
 
 
 class Who(Protocol):
@@ -335,6 +340,7 @@ class Invitation:
     shared_with: str  # "co_parent", "email" or "fca"
     invitation_id: str | None = None
     expires_at: datetime | None = None
+    emailed: bool = False  # False: an invitation sent recently still works, and no email went now
 
 
 @dataclass
@@ -404,7 +410,7 @@ async def _co_parent_started(uow: UnitOfWork, participant_id: str, rules: Rules)
     inviter = plan and next((p for p in active(plan) if p["party_id"] == waiting["created_by"]), None)
     if not inviter or len(active(plan)) >= MAX_PARTIES:
         return None
-    return await invite(uow, plan, inviter, participant_id, None, rules)
+    return await invite(uow, plan, inviter, participant_id, None, rules, asked_by_invitee=True)
 
 
 Act = Callable[..., Change]  # called as act(plan, party, now=now)
@@ -466,15 +472,47 @@ async def share(uow: UnitOfWork, plan_id: str, who: Who, to: str, email: str | N
         return await invite(uow, plan, me, known["co_parents"][0], None, rules)
     if not email:
         raise Refused("email-needed")
-    return await invite(uow, plan, me, None, seal(rules.link_seal_key, email), rules)
+    return await invite(uow, plan, me, None, email, rules)
+
+
+def recipient_of(invitee_id: str | None, email: str | None, rules: Rules) -> str:
+    """Whom an invitation reaches, as plans counts them: a programme parent by id, anyone else by a
+    keyed hash of the address (ptfc.lookup), which reaches nobody and cannot be tested against guesses."""
+    if invitee_id:
+        return f"participant:{invitee_id}"
+    return f"email:{email_key(rules.email_lookup_key, email or '')}"
 
 
 async def invite(
-    uow: UnitOfWork, plan: dict, me: dict, invitee_id: str | None, sealed_email: str | None, rules: Rules
+    uow: UnitOfWork,
+    plan: dict,
+    me: dict,
+    invitee_id: str | None,
+    email: str | None,
+    rules: Rules,
+    asked_by_invitee: bool = False,
 ) -> Invitation:
     """A single-use, expiring link (a plan has one open invitation: a new one replaces the older),
-    sealed on the bus with the address (if any) for notifications."""
-    now, token, invitation_id = uow.now(), new_token(), new_id()
+    sealed on the bus with the address (if any) for notifications.
+
+    Whoever asks, one person is sent at most `invitation_emails_per_recipient` invitations in
+    `invitation_quiet_period`, so that a parent cannot flood the other's inbox, nor a stranger any
+    address. Within that period, sharing the same plan with the same person again keeps the invitation
+    already sent (it still works): replacing it without an email would leave them a dead link. The
+    invitee asking again for their own (starting a plan of their own) is sent a new one, within the cap."""
+    now = uow.now()
+    shared_with = "co_parent" if invitee_id else "email"
+    recipient = recipient_of(invitee_id, email, rules)
+    recent = await uow.invitations_to(recipient, now - rules.invitation_quiet_period)
+    capped = len(recent) >= rules.invitation_emails_per_recipient
+    current = next(
+        (i for i in recent if i["plan_id"] == plan["_id"] and i["state"] == "pending" and i["expires_at"] > now), None
+    )
+    if current and (capped or not asked_by_invitee):
+        return Invitation(shared_with, current["invitation_id"], current["expires_at"], emailed=False)
+    if capped:
+        raise Refused("invitation-limit", retry_after=int(rules.invitation_quiet_period.total_seconds()))
+    token, invitation_id = new_token(), new_id()
     expires_at = now + rules.invitation_ttl
     await uow.add_invitation(
         {
@@ -482,25 +520,25 @@ async def invite(
             "invitation_id": invitation_id,
             "plan_id": plan["_id"],
             "invitee_participant_id": invitee_id,
+            "recipient": recipient,
             "state": "pending",
             "created_by": me["party_id"],
             "created_at": now,
             "expires_at": expires_at,
         }
     )
-    shared_with = "co_parent" if invitee_id else "email"
     await _saved(uow, plan, history_entry(me, "shared", now, invitee=shared_with), invited_until=expires_at)
     event = PlanShared(
         plan_id=plan["_id"],
         invitation_id=invitation_id,
         invitee_participant_id=invitee_id,
-        sealed_invitee_email=sealed_email,
+        sealed_invitee_email=seal(rules.link_seal_key, email) if email else None,
         sealed_invite_url=seal(rules.link_seal_key, link(rules, "join", token=token)),
         expires_at=expires_at,
         preferred_language=plan["language"],
     )
     await uow.emit(event, plan["_id"])
-    return Invitation(shared_with=shared_with, invitation_id=invitation_id, expires_at=expires_at)
+    return Invitation(shared_with=shared_with, invitation_id=invitation_id, expires_at=expires_at, emailed=True)
 
 
 async def join(uow: UnitOfWork, who: Who, token: str, display_name: str) -> Joined:

@@ -37,6 +37,12 @@ PROBLEMS: dict[str, tuple[int, str, str]] = {
         "Sign in to the Parent Hub as the parent this invitation was sent to.",
     ),
     "already-a-party": (409, "You are already in this plan", "Open the plan from your list of plans."),
+    # Worded alike whoever used up the day's invitations: it says nothing about the person invited.
+    "invitation-limit": (
+        429,
+        "No more invitations to this person today",
+        "We send a person only a few invitations a day, whoever asks. Please try again tomorrow.",
+    ),
 }
 
 

@@ -174,14 +174,25 @@ class Started(BaseModel):
     owner_link: str | None = None
 
 
+CO_PARENT_PLAN_EMAILED = (
+    "Your co-parent has already started a plan and shared it with you. We have emailed you a new "
+    "link to see what they proposed: open it to reply to each proposal."
+)
+CO_PARENT_PLAN_KEPT = (
+    "Your co-parent has already started a plan and shared it with you. The link we emailed you "
+    "recently still works until the time given: open it to reply to each proposal."
+)
+INVITATION_EMAILED = "We have emailed the invitation. Its link works until the time given."
+INVITATION_KEPT = (
+    "An invitation was sent recently; it still works until the time given. We do not send another within a day."
+)
+
+
 class CoParentPlan(BaseModel):
     """Answered (202) instead of a new plan when the co-parent already started one and shared it."""
 
     co_parent_plan: Literal[True] = True
-    message: str = (
-        "Your co-parent has already started a plan and shared it with you. We have emailed you a new "
-        "link to see what they proposed: open it to reply to each proposal."
-    )
+    message: str = CO_PARENT_PLAN_EMAILED
     expires_at: datetime
 
 
@@ -189,6 +200,12 @@ class Invited(BaseModel):
     invitation_id: str | None = None
     expires_at: datetime | None = None
     shared_with: Literal["co_parent", "email", "fca"]
+    emailed: bool = Field(
+        False,
+        description="False when an invitation sent recently to the same person for this plan still works: "
+        "it is kept, and no other email is sent within a day",
+    )
+    message: str = ""
 
 
 class Joined(BaseModel):

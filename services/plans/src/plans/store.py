@@ -6,6 +6,8 @@
 - `history`: append-only, one entry per change, `(plan_id, seq)` unique (seq = the revision the
   change made). Nothing updates or deletes an entry.
 - `invitations`: `_id` = SHA-256 of the single-use token; swept by nobody, refused once expired.
+  `recipient` (a participant id, or a keyed hash of the address typed in) counts the invitations one
+  person was sent in a day, whoever asked.
 - `participants`: programme parents from `referral.created`: ids, co-parents' ids, the FCA's id and
   the language. Never an email or phone.
 """
@@ -31,6 +33,7 @@ INDEXES: dict[str, list[IndexModel]] = {
     INVITATIONS: [
         IndexModel("invitation_id", unique=True),
         IndexModel([("plan_id", ASCENDING), ("state", ASCENDING)]),
+        IndexModel([("recipient", ASCENDING), ("created_at", DESCENDING)]),
     ],
     PARTICIPANTS: [IndexModel([("referral_id", ASCENDING)])],
 }
@@ -89,6 +92,12 @@ class UnitOfWork:
 
     async def save_invitation(self, invitation: dict) -> None:
         await self.db[INVITATIONS].replace_one({"_id": invitation["_id"]}, invitation, session=self.session)
+
+    async def invitations_to(self, recipient: str, since: datetime) -> list[dict]:
+        """The invitations sent to one person (domain.recipient_of) since then, newest first."""
+        query = {"recipient": recipient, "created_at": {"$gt": since}}
+        found = self.db[INVITATIONS].find(query, session=self.session).sort("created_at", DESCENDING)
+        return await found.to_list()
 
     async def emit(self, event: EventData, correlation_id: str) -> None:
         await self.tx.emit(event, correlation_id)

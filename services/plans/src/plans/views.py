@@ -2,7 +2,7 @@
 
 from html import escape
 
-from plans import content, domain
+from plans import content, domain, schemas
 from plans.schemas import (
     ChildSection,
     ChildView,
@@ -77,12 +77,22 @@ def plan_view(plan: dict, me: dict | None) -> PlanView:
 def started(done: domain.Started | domain.Invitation) -> tuple[int, Started | CoParentPlan]:
     """201 and the new plan, or 202 when the co-parent's plan was shared again instead."""
     if isinstance(done, domain.Invitation):
-        return 202, CoParentPlan(expires_at=done.expires_at)  # type: ignore[arg-type]
+        message = schemas.CO_PARENT_PLAN_EMAILED if done.emailed else schemas.CO_PARENT_PLAN_KEPT
+        return 202, CoParentPlan(expires_at=done.expires_at, message=message)  # type: ignore[arg-type]
     return 201, Started(plan=plan_view(done.plan, done.owner), party_token=done.party_token, owner_link=done.owner_link)
 
 
 def invited(done: domain.Invitation) -> Invited:
-    return Invited(invitation_id=done.invitation_id, expires_at=done.expires_at, shared_with=done.shared_with)  # type: ignore[arg-type]
+    if done.shared_with == "fca":
+        return Invited(shared_with="fca")
+    message = schemas.INVITATION_EMAILED if done.emailed else schemas.INVITATION_KEPT
+    return Invited(
+        invitation_id=done.invitation_id,
+        expires_at=done.expires_at,
+        shared_with=done.shared_with,  # type: ignore[arg-type]
+        emailed=done.emailed,
+        message=message,
+    )
 
 
 def joined(done: domain.Joined) -> Joined:

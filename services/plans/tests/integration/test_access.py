@@ -1,6 +1,7 @@
 """Who may read a plan, and what nobody may learn: strangers, guessed tokens, a party who left,
 programme co-parents sharing through the referral, an FCA, and contact details everywhere."""
 
+import asyncio
 from datetime import timedelta
 
 from ptfc.limits import PerClient
@@ -77,6 +78,7 @@ async def test_an_invitation_works_once_and_expires_and_a_newer_one_replaces_it(
     share = {"to": "email", "email": "friend@elsewhere.example"}
     await kit.ok("POST", f"/plans/{plan_id}/share", owner, json=share)
     first = await kit.invitation_token()
+    kit.clock.advance(settings.invitation_quiet_period)  # within it, the first is kept (test below)
     await kit.ok("POST", f"/plans/{plan_id}/share", owner, json=share)
     second = await kit.invitation_token(2)
     replaced = await kit.client.post("/invitations/accept", json={"token": first, "display_name": "Dad"})
@@ -200,3 +202,48 @@ async def test_a_retried_start_keeps_no_copy_of_the_plans_secret(kit):
     alex = bearer("parent", "p-alex")
     mine = [await kit.client.post("/plans", json=NEW_PLAN, headers={**alex, "Idempotency-Key": "k2"}) for _ in "12"]
     assert [a.status_code for a in mine] == [201, 201] and mine[0].json() == mine[1].json()
+
+
+async def test_ten_shares_to_the_co_parent_in_a_day_send_at_most_the_cap_and_the_latest_link_works(kit, settings):
+    """The alleged abuser shares again and again, one plan and many: the other parent is sent at most
+    `invitation_emails_per_recipient` invitations a day, and the link last sent opens the plan."""
+    await kit.refer(ALEX, CHRIS)
+    alex = parent(ALEX)
+    answers, plan_ids = [], []
+    for _ in range(10):
+        plan_id = (await kit.start(alex, display_name="Alex"))["plan"]["id"]
+        plan_ids.append(plan_id)
+        answers.append(await kit.client.post(f"/plans/{plan_id}/share", json={"to": "co_parent"}, headers=alex))
+        answers.append(await kit.client.post(f"/plans/{plan_id}/share", json={"to": "co_parent"}, headers=alex))
+    cap = settings.invitation_emails_per_recipient
+    statuses = [a.status_code for a in answers]
+    assert statuses == [202] * (2 * cap) + [429] * (20 - 2 * cap), statuses
+    kept = answers[1].json()
+    assert kept["emailed"] is False and kept["expires_at"] == answers[0].json()["expires_at"]
+    assert kept["message"].startswith("An invitation was sent recently; it still works")
+    limited = answers[-1].json()
+    assert limited["type"].endswith("/invitation-limit") and "Chris" not in answers[-1].text
+    await asyncio.sleep(1)  # anything more the relay had to publish
+    shared = await kit.tap.wait_for("plan.shared", cap)
+    assert len(shared) == cap
+    latest = await kit.invitation_token(cap)
+    joined = await kit.ok("POST", "/invitations/accept", parent(CHRIS), json={"token": latest, "display_name": "Chris"})
+    assert joined["plan_id"] == plan_ids[cap - 1]
+
+
+async def test_strangers_from_many_addresses_email_one_address_only_a_few_times_a_day(kit, settings):
+    """Sharing without an account is limited per destination address (its keyed hash, counted by
+    plans), not only per client: many client addresses cannot flood one inbox."""
+    kit.app.state.settings.trusted_proxy_hops = 1
+    answers = []
+    for n in range(8):
+        client = {"X-Forwarded-For": f"203.0.113.{n + 1}"}
+        started = (await kit.client.post("/plans", json=NEW_PLAN, headers=client)).json()
+        owner = {**client, **token_auth(started["party_token"])}
+        share = {"to": "email", "email": "Target@Example.org" if n % 2 else "target@example.org "}
+        answers.append(await kit.client.post(f"/plans/{started['plan']['id']}/share", json=share, headers=owner))
+    cap = settings.invitation_emails_per_recipient
+    assert [a.status_code for a in answers] == [202] * cap + [429] * (8 - cap)
+    assert answers[-1].json()["type"].endswith("/invitation-limit")
+    stored = str(await kit.db.invitations.find().to_list()).lower()
+    assert "target" not in stored and "example.org" not in stored

@@ -15,6 +15,9 @@ class Rules:
     hub_url: str = "https://hub.example"
     link_seal_key: str = "k" * 43 + "="
     invitation_ttl: timedelta = timedelta(days=7)
+    email_lookup_key: str = "l" * 43
+    invitation_quiet_period: timedelta = timedelta(days=1)
+    invitation_emails_per_recipient: int = 3
 
 
 @dataclass(frozen=True)
@@ -75,6 +78,10 @@ class FakeUnitOfWork:
 
     async def save_invitation(self, invitation: dict) -> None:
         self.invitations[invitation["_id"]] = copy.deepcopy(invitation)
+
+    async def invitations_to(self, recipient: str, since: datetime) -> list[dict]:
+        found = [i for i in self.invitations.values() if i["recipient"] == recipient and i["created_at"] > since]
+        return copy.deepcopy(sorted(found, key=lambda i: i["created_at"], reverse=True))
 
     async def emit(self, event: EventData, correlation_id: str) -> None:
         self.events.append((event, correlation_id))

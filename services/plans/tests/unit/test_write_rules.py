@@ -198,6 +198,7 @@ async def test_a_new_invitation_replaces_the_older_and_a_full_plan_invites_nobod
     plan = await started(uow)
     await domain.share(uow, plan["_id"], MUM, "co_parent", None, RULES)
     first = token_of(uow.events[-1][0])
+    uow.clock += RULES.invitation_quiet_period  # within it, sharing again keeps the first (test below)
     await domain.share(uow, plan["_id"], MUM, "co_parent", None, RULES)
     second = uow.events[-1][0]
     assert second.invitee_participant_id == "p-dad" and second.sealed_invitee_email is None
@@ -205,6 +206,60 @@ async def test_a_new_invitation_replaces_the_older_and_a_full_plan_invites_nobod
     assert await refused(domain.join(uow, MUM, token_of(second), "Mum")) == "invitation-for-someone-else"
     await domain.join(uow, DAD, token_of(second), "Dad")
     assert await refused(domain.share(uow, plan["_id"], MUM, "co_parent", None, RULES)) == "plan-full"
+
+
+async def test_ten_shares_to_the_co_parent_in_a_day_email_at_most_the_cap_and_the_link_sent_works():
+    uow = FakeUnitOfWork()
+    await referred(uow)
+    answers = []
+    for _ in range(10):  # the same plan shared again and again, then a new plan each time
+        plan = await started(uow)
+        answers.append(await domain.share(uow, plan["_id"], MUM, "co_parent", None, RULES))
+        answers.append(await domain.share(uow, plan["_id"], MUM, "co_parent", None, RULES))
+        if len([e for e in uow.emitted() if e == "plan.shared"]) == RULES.invitation_emails_per_recipient:
+            break
+    # The same plan again within the day: the invitation sent still works, and no email goes.
+    assert [a.emailed for a in answers] == [True, False] * RULES.invitation_emails_per_recipient
+    assert answers[1].invitation_id == answers[0].invitation_id and answers[1].expires_at == answers[0].expires_at
+    another = await started(uow)
+    assert await refused(domain.share(uow, another["_id"], MUM, "co_parent", None, RULES)) == "invitation-limit"
+    kept = await domain.share(uow, plan["_id"], MUM, "co_parent", None, RULES)
+    assert not kept.emailed
+    assert uow.emitted().count("plan.shared") == RULES.invitation_emails_per_recipient
+    newest = [e for e, _ in uow.events if isinstance(e, PlanShared)][-1]
+    assert newest.plan_id == plan["_id"]
+    await domain.join(uow, DAD, token_of(newest), "Dad")  # the newest link sent works
+    uow.clock += RULES.invitation_quiet_period  # a day on, the next one goes
+    assert (await domain.share(uow, another["_id"], MUM, "co_parent", None, RULES)).emailed
+
+
+async def test_an_address_is_sent_few_invitations_a_day_whoever_asks_and_is_counted_by_a_keyed_hash():
+    uow = FakeUnitOfWork()
+    sent = []
+    for _ in range(RULES.invitation_emails_per_recipient):
+        plan, owner = await started_by_someone(uow)  # each stranger from anywhere: a new plan, a new token
+        address = f" Target@Example.org{' ' * len(sent)}"  # one address, however it is typed
+        sent.append(await domain.share(uow, plan["_id"], owner, "email", address, RULES))
+    plan, owner = await started_by_someone(uow)
+    limited = domain.share(uow, plan["_id"], owner, "email", "target@example.org", RULES)
+    assert await refused(limited) == "invitation-limit"
+    assert all(a.emailed for a in sent) and uow.emitted().count("plan.shared") == len(sent)
+    assert (await domain.share(uow, plan["_id"], owner, "email", "someone@example.org", RULES)).emailed
+    kept = str(list(uow.invitations.values())).lower()
+    assert "target" not in kept and "example.org" not in kept  # counted by a keyed hash, never the address
+
+
+async def test_the_invitee_asking_again_gets_a_new_link_within_the_cap_and_then_the_one_sent_still_works():
+    uow = FakeUnitOfWork()
+    await referred(uow)
+    plan = await started(uow)
+    await domain.share(uow, plan["_id"], MUM, "co_parent", None, RULES)
+    for _ in range(RULES.invitation_emails_per_recipient - 1):  # Dad lost the link and starts a plan himself
+        again = await domain.start(uow, DAD, "Dad", "en", CHILDREN, ["living"], RULES)
+        assert isinstance(again, domain.Invitation) and again.emailed
+    kept = await domain.start(uow, DAD, "Dad", "en", CHILDREN, ["living"], RULES)
+    assert isinstance(kept, domain.Invitation) and not kept.emailed
+    await domain.join(uow, DAD, token_of(uow.events[-1][0]), "Dad")
 
 
 async def test_a_parent_whose_co_parent_shared_a_plan_is_sent_to_it_instead_of_starting_another():
