@@ -8,6 +8,7 @@ other participants are never passed to a template, so no message can name the co
 import base64
 import hashlib
 import hmac
+import re
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -447,6 +448,26 @@ def after_attempt(
         return retry_later(attempts, backoff, now, error)
     reason = f"attempts exhausted: {error}" if transient else error
     return Attempt({"status": "failed", "failed_at": now, "last_error": reason}, reason)
+
+
+FAILURE_STATUS = re.compile(r"\b(smtp|notify)\s+([2-5][0-9]{2})\b")
+FIXED_FAILURES = {"attempts exhausted", "endpoint disabled", "the event expired before it was sent"}
+
+
+def failure_summary(error: str) -> str:
+    """What partners read of a failure (`notification.failed`'s `reason`): a fixed vocabulary (the
+    transport and its status code, `smtp no answer`, `delivery error`), never a server's own words,
+    which may echo the recipient however well the delivery log's copy is scrubbed (issue 24, finding 10)."""
+    if error in FIXED_FAILURES:
+        return error
+    exhausted = error.startswith("attempts exhausted")
+    if found := FAILURE_STATUS.search(error):
+        what = f"{found[1]} {found[2]}"
+    elif (transport := error.removeprefix("attempts exhausted: ").split(" ", 1)[0]) in ("smtp", "notify"):
+        what = f"{transport} no answer"  # refused or dropped connections, timeouts
+    else:
+        what = "delivery error"
+    return f"attempts exhausted: {what}" if exhausted else what
 
 
 def retry_later(attempts: int, backoff: timedelta, now: datetime, error: str) -> Attempt:

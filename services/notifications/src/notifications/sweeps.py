@@ -43,7 +43,9 @@ def outcome_event(row: dict[str, Any], reason: str | None) -> NotificationSent |
         "referral_id": row.get("referral_id"),
         "participant_id": row.get("participant_id"),
     }
-    return NotificationFailed(**ids, reason=reason) if reason is not None else NotificationSent(**ids)
+    if reason is None:
+        return NotificationSent(**ids)
+    return NotificationFailed(**ids, reason=domain.failure_summary(reason))  # partners read it: no server words
 
 
 Settled = tuple[dict[str, Any], Attempt]  # a claimed row and the outcome of its attempt

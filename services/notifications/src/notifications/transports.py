@@ -50,9 +50,30 @@ class Transport(Protocol):
 EMAIL_SHAPED = re.compile(r"[^\s<>\"'(),;:\[\]]+(?:@|%40)[^\s<>\"'(),;:\[\]]+", re.IGNORECASE)
 
 
+# How servers write the "@" of an echoed address besides itself: URL-escaped, quoted-printable,
+# an HTML entity. Read as "@" before scrubbing, so each is found as an address.
+ENCODED_AT = re.compile(r"%40|=40|&#0*64;|&#x0*40;", re.IGNORECASE)
+# "@" spelled out between the recipient's local part and domain: ` at `, `(at)`, `[at]`, `{at}`, `<at>`.
+SPELLED_AT = r"\s*(?:@|[(\[{<]\s*at\s*[)\]}>]|\bat\b)\s*"
+
+
+def _bounded(text: str) -> str:
+    """`text` as a whole token: not inside a longer name or address."""
+    return rf"(?<![\w.+-]){re.escape(text)}(?![\w+-]|\.\w)"
+
+
 def scrub(reason: str, address: str) -> str:
-    """An error as the delivery log keeps it: servers often echo the address; operations must not see it."""
-    return EMAIL_SHAPED.sub("<address>", reason.replace(address, "<recipient>"))[:500]
+    """An error as the delivery log keeps it. Servers echo the recipient in many forms (the address in
+    any case, its bare local part, `local at domain`, `local(at)domain`, `=40`, `%40`); operations,
+    FCAs and partners must see none of them (issue 24, finding 10)."""
+    text = EMAIL_SHAPED.sub("<address>", ENCODED_AT.sub("@", reason.replace(address, "<recipient>")))
+    local, _, domain = address.strip().rpartition("@")
+    if local and domain:
+        whole = re.compile(re.escape(local) + SPELLED_AT + re.escape(domain), re.IGNORECASE)
+        text = whole.sub("<recipient>", text)
+    for part in (p for p in (local, domain) if len(p) > 1):
+        text = re.sub(_bounded(part), "<recipient>", text, flags=re.IGNORECASE)
+    return text[:500]
 
 
 # A connection idle longer than this is closed rather than reused: servers drop idle clients

@@ -139,3 +139,22 @@ async def test_a_shutdown_records_the_letters_already_sent_so_they_are_not_sent_
     assert rows[SAMIRA.participant_id]["status"] == "sending"  # its lease ends, then it goes
     [sent] = await tap.wait_for("notification.sent")
     assert sent.data["participant_id"] == ALEX.participant_id
+
+
+async def test_a_refusal_echoing_the_recipient_in_any_form_reaches_neither_the_log_nor_partners(kit, tap):
+    """Issue 24 finding 10: the bare local part, `at` and `=40` forms leaked into the delivery log
+    and `notification.failed`, which partners read."""
+    local, domain = ALEX.email.split("@")
+    echo = f"550 5.1.1 {local} unknown; {local.upper()} at {domain}; {local}=40{domain}; {local}(at){domain}"
+    kit.mailbox.refuse(ALEX.email, echo)
+    app = create_app(kit.settings())
+    async with running(app) as client:
+        await kit.publish(referral("r-echo", ALEX))
+        await kit.publish(activation("r-echo", ALEX.participant_id))
+        [failed] = await tap.wait_for("notification.failed")
+        await kit.until_settled(app)
+        [entry] = await welcome_log(client, "r-echo")
+    assert failed.data["reason"] == "smtp 550"  # a fixed vocabulary: no server words at all
+    assert "550" in entry["error"] and "unknown" in entry["error"]
+    for leaked in (local, domain):
+        assert leaked.lower() not in entry["error"].lower()
