@@ -119,6 +119,7 @@ EXPECTED: dict[str, dict[tuple[str, str], dict[str, str]]] = {
         ("GET", "/referrals/{referral_id}"): row(cafcass="A/H", court="A/H", provider="A/H"),
         ("POST", "/providers/{provider}/contacts/{participant_id}"): row(provider="A/D"),
         ("POST", "/referrals"): row(cafcass="A"),
+        ("POST", "/referrals/{referral_id}/participants/{participant_id}/contact"): row(cafcass="A/H"),
         ("POST", "/referrals/{referral_id}/participants/{participant_id}/reorder"): row(cafcass="A/H", court="A/H"),
         ("POST", "/referrals/{referral_id}/withdraw"): row(cafcass="A/H", court="A/H"),
         **PROBES,

@@ -193,6 +193,39 @@ class ReferralCreated(EventData):
         return [WorkshopProfile.model_validate_json(unseal(key, p.sealed_profile, previous)) for p in self.participants]
 
 
+ContactChangeReason = Literal["parent_asked", "address_wrong", "undeliverable", "safety"]
+
+
+class ContactChange(BaseModel):
+    """A parent's new email and/or phone: it travels sealed for notifications alone, with
+    `contact_seal_key`, as `ParticipantContact` does in `referral.created`."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+    participant_id: str
+    email: str | None = None
+    phone: str | None = None
+
+
+class ReferralContactChanged(EventData):
+    """The FCA changed how to reach a parent of their referral (an audited request to referrals).
+    The only event that may change a known parent's contact (notifications) or sign-in key
+    (learning): a `referral.created` never re-points a parent who is already known."""
+
+    TYPE = "referral.contact_changed"
+    referral_id: str
+    participant_id: str
+    reason: ContactChangeReason
+    email_changed: bool
+    phone_changed: bool
+    # The new email's keyed hash for learning's sign-in (as `ReferredParticipant.sign_in_key`), if it changed.
+    sign_in_key: str | None = None
+    sealed_contact: str  # a ContactChange, sealed with `contact_seal_key` (notifications)
+
+    def contact(self, key: str, previous: Sequence[str] = ()) -> ContactChange:
+        """For notifications: the new details (raises InvalidToken without the key)."""
+        return ContactChange.model_validate_json(unseal(key, self.sealed_contact, previous))
+
+
 class ReferralWithdrawn(EventData):
     TYPE = "referral.withdrawn"
     # v1 carried `reason`, the text the adviser typed, to every subscriber: free text can hold what no

@@ -21,6 +21,8 @@ from referrals import domain, store, views
 from referrals.access import cafcass_only, provider_staff, visible_referral, visible_to
 from referrals.refusals import named_for, problem
 from referrals.schemas import (
+    ContactChanged,
+    ContactChangeRequest,
     ContactDue,
     Contacted,
     Created,
@@ -147,6 +149,34 @@ async def reorder(
     parent = await store.participant(rt.store.db, participant_id)  # for naming a clash, if any
     clash = (parent["case_number"], [parent["email_key"]]) if parent else None
     return await write(rt, caller, key, f"{caller.sub}:reorder:{participant_id}", body.model_dump(), change, clash)
+
+
+# ---- how to reach a parent -----------------------------------------------------------------------
+
+
+@router.post("/referrals/{referral_id}/participants/{participant_id}/contact", response_model=ContactChanged)
+async def change_contact(
+    referral_id: Id,
+    participant_id: Id,
+    body: ContactChangeRequest,
+    rt: RuntimeDep,
+    caller: Annotated[Caller, Depends(cafcass_only)],
+    key: IdempotencyKey = None,
+) -> Any:
+    """The FCA who made the referral changes a parent's email or phone: audited, told to the old
+    address (notifications), and the only way a known parent's contact or sign-in changes."""
+    await visible_referral(rt.store.db, caller, referral_id)
+    new_key = email_key(rt.settings.email_lookup_key, body.email) if body.email else None
+
+    async def change(uow: store.UnitOfWork) -> tuple[int, BaseModel]:
+        keys = ReferralKeys.of(rt.settings)
+        audit = await domain.change_contact(uow, referral_id, participant_id, body, caller.sub, new_key, keys)
+        return 200, views.contact_changed(audit)
+
+    parent = await store.participant(rt.store.db, participant_id)  # for naming a clash, if any
+    clash = (parent["case_number"], [new_key]) if parent and new_key else None
+    scope = f"{caller.sub}:contact:{participant_id}"
+    return await write(rt, caller, key, scope, body.model_dump(mode="json"), change, clash)
 
 
 # ---- the provider's worklist --------------------------------------------------------------------

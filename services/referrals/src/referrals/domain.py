@@ -10,17 +10,21 @@ from typing import Any, Literal, Protocol
 
 from ptfc.events import (
     ActivationOverdue,
+    ContactChange,
     CourseCompleted,
     CourseIncomplete,
     EventData,
     ParticipantContact,
+    ReferralContactChanged,
     ReferralCreated,
     ReferralKeys,
     ReferralReordered,
     ReferralWithdrawn,
     seal_participants,
 )
+from ptfc.lookup import email_key as email_key_of
 from ptfc.programme import MODULES, PROVIDERS
+from ptfc.sealing import seal
 
 ACTION_FOR_CHILDREN, FAMILY_ACTION_SLUG = PROVIDERS
 CASE_NUMBER = re.compile(r"^[A-Z]{2}[0-9]{2}[A-Z][0-9]{5}$")  # ASCII only: \d matches any script's digits
@@ -592,6 +596,62 @@ async def mark_contacted(uow: UnitOfWork, provider: str, participant_id: str) ->
         parent["timeline"].append(entry("provider.contacted", parent["cycle"], now))
         await uow.save_parent(parent)
     return parent
+
+
+async def change_contact(
+    uow: UnitOfWork,
+    referral_id: str,
+    participant_id: str,
+    change: Any,
+    by: str,
+    email_key: str | None,
+    keys: ReferralKeys,
+) -> dict[str, Any]:
+    """The FCA changes how to reach a parent of their referral (`change`, a validated
+    `schemas.ContactChangeRequest`; `email_key` the new email's lookup key here). Audited on the
+    referral (who, when, the reason code), and told by `referral.contact_changed`: the new details
+    sealed for notifications, which tells the old address, and the new email's sign-in key for
+    learning. The only way a known parent's contact or sign-in changes: no `referral.created` does."""
+    referral = await uow.referral(referral_id)
+    parent = await uow.parent(participant_id)
+    if referral is None:
+        raise Unknown("referral")
+    if parent is None or parent["referral_id"] != referral_id:
+        raise Unknown("participant")
+    if referral.get("withdrawn_at"):
+        raise Refused(
+            "referral-withdrawn", "Referral withdrawn", "Nothing more is sent to a withdrawn referral's parents."
+        )
+    email_changed = email_key is not None and email_key != parent["email_key"]
+    if not email_changed and change.phone is None:
+        raise Refused("contact-unchanged", "Nothing to change", "This is already the parent's email address.")
+    if email_key is not None and email_changed:
+        others = [p for p in await uow.parents(referral_id) if p["_id"] != parent["_id"]]
+        if any(p["email_key"] == email_key for p in others):
+            raise Refused("same-parent-twice", "The same parent twice", "Each parent needs their own email address.")
+        if parent["active"]:  # one active cycle per parent and case, as at intake
+            await refuse_active_parent(uow, parent["case_number"], [email_key], except_id=parent["_id"])
+        parent["email_key"] = email_key
+    now, reason = uow.now(), change.reason
+    audit = {"participant_id": participant_id, "by": by, "at": now, "reason": reason}
+    audit |= {"email_changed": email_changed, "phone_changed": change.phone is not None}
+    referral.setdefault("contact_changes", []).append(audit)
+    await uow.save_referral(referral)
+    detail = {"reason": reason, "email_changed": email_changed, "phone_changed": change.phone is not None}
+    parent["timeline"].append(entry("referral.contact_changed", parent["cycle"], now, **detail))
+    await uow.save_parent(parent)
+    new = ContactChange(
+        participant_id=participant_id, email=change.email if email_changed else None, phone=change.phone
+    )
+    changed = ReferralContactChanged(
+        referral_id=referral_id,
+        participant_id=participant_id,
+        **detail,
+        sign_in_key=email_key_of(keys.sign_in_lookup_key, change.email) if email_changed else None,
+        sealed_contact=seal(keys.contact_seal_key, new.model_dump_json()),
+    )
+    await uow.emit(changed, referral_id)
+    return audit
 
 
 # What of each event of another service goes on the timeline: ids, counts and dates, never links

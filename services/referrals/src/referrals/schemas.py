@@ -5,9 +5,9 @@ heads-up email from notifications carries them); the provider's worklist holds o
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field, StrictBool, field_validator
+from pydantic import BaseModel, Field, StrictBool, field_validator, model_validator
 
-from ptfc.events import Availability, Language
+from ptfc.events import Availability, ContactChangeReason, Language
 from ptfc.models import Request, examples, integer
 from referrals.domain import ROUTABLE_REGIONS, ParticipantStatus, ReferralStatus
 
@@ -122,6 +122,22 @@ class Reorder(Request):
     model_config = examples({"reason": "Ordered again at the hearing on 2 March."})
 
 
+class ContactChangeRequest(Request):
+    """A parent's new email and/or phone, with why: the FCA's explicit, audited change."""
+
+    email: Email | None = None
+    phone: Phone | None = None
+    reason: ContactChangeReason
+
+    @model_validator(mode="after")
+    def something(self) -> "ContactChangeRequest":
+        if self.email is None and self.phone is None:
+            raise ValueError("give the new email, the new phone, or both")
+        return self
+
+    model_config = examples({"email": "alex.new@example.org", "reason": "parent_asked"})
+
+
 # ---- answers -------------------------------------------------------------------------------
 
 
@@ -173,6 +189,17 @@ class ParticipantView(BaseModel):
     timeline: list[TimelineEntry]
 
 
+class ContactChanged(BaseModel):
+    """The audit record of a contact change: who, when, why, and what changed (never the details)."""
+
+    participant_id: str
+    by: str
+    at: datetime
+    reason: ContactChangeReason
+    email_changed: bool
+    phone_changed: bool
+
+
 class ReferralView(BaseModel):
     id: str
     case_number: str
@@ -188,6 +215,7 @@ class ReferralView(BaseModel):
     withdrawal_reason: str | None = None
     children_ages: list[int]
     participants: list[ParticipantView]
+    contact_changes: list[ContactChanged] = []
 
 
 class ParticipantSummary(BaseModel):

@@ -5,6 +5,7 @@ from typing import Any
 from ptfc.programme import MODULES
 from referrals.domain import participant_status, progress_of
 from referrals.schemas import (
+    ContactChanged,
     ContactDue,
     Contacted,
     Created,
@@ -49,7 +50,12 @@ def referral(doc: dict[str, Any], parents: list[dict[str, Any]]) -> ReferralView
         withdrawal_reason=doc.get("withdrawal_reason"),
         children_ages=doc.get("children_ages", []),
         participants=[participant(p) for p in parents],
+        contact_changes=[contact_changed(c) for c in doc.get("contact_changes", [])],
     )
+
+
+def contact_changed(audit: dict[str, Any]) -> ContactChanged:
+    return ContactChanged(**audit)
 
 
 def summary(doc: dict[str, Any], parents: list[dict[str, Any]]) -> ReferralSummary:
