@@ -14,6 +14,7 @@
 Writes that belong to an event or a request take the caller's `Tx`, so they commit with its
 inbox mark or idempotency record."""
 
+import asyncio
 from datetime import datetime, timedelta
 from typing import Any
 from uuid import uuid4
@@ -31,6 +32,14 @@ CONTACTS, REFERRALS, BOOKINGS, INVITEES, DELIVERIES = "contacts", "referrals", "
 ENDPOINTS, PARTNER_EVENTS, WEBHOOK_DELIVERIES = "webhook_endpoints", "partner_events", "webhook_deliveries"
 PARTNER_EVENTS_KEPT = timedelta(days=30)  # as long as the streams keep them: a replay reaches as far back
 
+# The sender's lanes, each one equality-and-range query on a partial index of its own (one query
+# with `$in` on the status and a sort by rank read every live delivery, and sorted them, every 200 ms):
+# rows whose sender's lease ran out, then one lane per `domain.rank`. `claim_due_many` merges them.
+LANES: dict[str, dict[str, Any]] = {
+    "leased": {"status": "sending"},
+    **{f"pending_rank_{rank}": {"status": "pending", "rank": rank} for rank in (0, 1, 2)},
+}
+
 INDEXES: dict[str, list[IndexModel]] = {
     CONTACTS: [IndexModel("referral_id")],
     REFERRALS: [],
@@ -38,7 +47,9 @@ INDEXES: dict[str, list[IndexModel]] = {
     INVITEES: [],
     DELIVERIES: [
         IndexModel("key", unique=True),  # one message per source event, template and recipient
-        IndexModel([("status", ASCENDING), ("rank", ASCENDING), ("due_at", ASCENDING)]),  # the sender's sweep
+        # The sender's lanes (`claim_due_many`): each holds only the live rows of its kind, by due time,
+        # so a sent letter leaves them and a claim reads what is due, never the delivery log.
+        *[IndexModel("due_at", name=name, partialFilterExpression=lane) for name, lane in LANES.items()],
         IndexModel([("correlation_id", ASCENDING), ("_id", ASCENDING)]),  # the delivery log
     ],
     ENDPOINTS: [IndexModel([("event_types", ASCENDING), ("enabled", ASCENDING)])],
@@ -48,7 +59,9 @@ INDEXES: dict[str, list[IndexModel]] = {
     ],
     WEBHOOK_DELIVERIES: [
         IndexModel("key", unique=True),  # one POST per endpoint, event and replay
-        IndexModel([("status", ASCENDING), ("due_at", ASCENDING)]),  # the webhook sweep
+        # The webhook sweep's two lanes, as the sender's: waiting POSTs, and those whose sender's lease ran out.
+        IndexModel("due_at", name="pending", partialFilterExpression={"status": "pending"}),
+        IndexModel("due_at", name="leased", partialFilterExpression={"status": "sending"}),
         IndexModel([("endpoint_id", ASCENDING), ("status", ASCENDING), ("_id", ASCENDING)]),
     ],
 }
@@ -212,33 +225,60 @@ async def deliveries_page(db: AsyncDatabase, query: dict[str, Any], paging: Page
     return await db[DELIVERIES].find({**query, **paging.filter()}).sort("_id", 1).to_list(paging.limit)
 
 
-async def claim_due(
-    db: AsyncDatabase, now: datetime, lease: timedelta, collection: str = DELIVERIES
-) -> dict[str, Any] | None:
-    """One due row, marked `sending` with a lease token, its `due_at` moved to the lease's end: two
-    replicas never send the same row, and the row of a sender that died becomes due again. The same
-    for messages (`deliveries`) and webhook POSTs (`webhook_deliveries`)."""
-    return await db[collection].find_one_and_update(
-        # `sending` rows are due only once their lease has run out: their sender is gone.
-        {"status": {"$in": ["pending", "sending"]}, "due_at": {"$lte": now}},
-        {"$set": {"status": "sending", "lease": uuid4().hex, "due_at": now + lease}, "$inc": {"attempts": 1}},
-        sort=[("due_at", 1)],
-        return_document=ReturnDocument.AFTER,
-    )
+async def claim_due(db: AsyncDatabase, now: datetime, lease: timedelta, collection: str) -> dict[str, Any] | None:
+    """One due row of `webhook_deliveries` (or a collection with its `pending` and `leased` indexes),
+    marked `sending` with a lease token, its `due_at` moved to the lease's end: two replicas never
+    send the same row, and the row of a sender that died becomes due again. Rows whose lease ran out
+    (their sender is gone) go first, then the oldest waiting one: one indexed equality-and-range
+    query for each."""
+    claim = {"$set": {"status": "sending", "lease": uuid4().hex, "due_at": now + lease}, "$inc": {"attempts": 1}}
+    for status in ("sending", "pending"):
+        if row := await db[collection].find_one_and_update(
+            {"status": status, "due_at": {"$lte": now}},
+            claim,
+            sort=[("due_at", 1)],
+            return_document=ReturnDocument.AFTER,
+        ):
+            return row
+    return None
+
+
+def fair_order(lanes: dict[str, list[dict[str, Any]]], limit: int) -> list[dict[str, Any]]:
+    """Which of the lanes' due rows (each oldest first) a claim of `limit` takes: every row whose
+    lease ran out and every safeguarding alert first (they are few and pressing), then a parent's
+    own letters and the professionals' copies in turn, the parent's first. A backlog of one kind
+    then takes at most every other place: a heads-up due behind a thousand welcome letters goes in
+    the next claim, not after them (a strict order by rank starved the heads-ups of a surge)."""
+    first = lanes.get("leased", []) + lanes.get("pending_rank_0", [])
+    parents, professionals = lanes.get("pending_rank_1", []), lanes.get("pending_rank_2", [])
+    taken = first[:limit]
+    turns = [parents, professionals]
+    while len(taken) < limit and any(turns):
+        for lane in turns:
+            if lane and len(taken) < limit:
+                taken.append(lane.pop(0))
+    return taken
 
 
 async def claim_due_many(db: AsyncDatabase, now: datetime, lease: timedelta, limit: int) -> list[dict[str, Any]]:
-    """Up to `limit` due rows claimed together, as `claim_due` claims one, under one lease token: a
-    read and one write for the lot (a second read only when another replica took some in between).
-    The write checks each row is still due, so a row another replica claimed is not taken twice."""
-    due = {"status": {"$in": ["pending", "sending"]}, "due_at": {"$lte": now}}
-    # Most pressing first (`domain.rank`), then oldest: rows planned before ranks existed count as most pressing.
-    rows = await db[DELIVERIES].find(due).sort([("rank", 1), ("due_at", 1)]).to_list(limit)
+    """Up to `limit` due rows claimed together, as `claim_due` claims one, under one lease token: one
+    indexed read per lane (`LANES`), merged by `fair_order`, and one write for the lot (a second read
+    only when another replica took some in between). The write checks each row is still due, so a
+    row another replica claimed is not taken twice."""
+
+    async def due(lane: dict[str, Any]) -> list[dict[str, Any]]:
+        return await db[DELIVERIES].find({**lane, "due_at": {"$lte": now}}).sort("due_at", 1).to_list(limit)
+
+    found = await asyncio.gather(*(due(lane) for lane in LANES.values()))
+    rows = fair_order(dict(zip(LANES, found, strict=True)), limit)
     if not rows:
         return []
     ids, token = [row["_id"] for row in rows], uuid4().hex
     claim = {"status": "sending", "lease": token, "due_at": now + lease}
-    claimed = await db[DELIVERIES].update_many({"_id": {"$in": ids}, **due}, {"$set": claim, "$inc": {"attempts": 1}})
+    still_due = {"status": {"$in": ["pending", "sending"]}, "due_at": {"$lte": now}}
+    claimed = await db[DELIVERIES].update_many(
+        {"_id": {"$in": ids}, **still_due}, {"$set": claim, "$inc": {"attempts": 1}}
+    )
     if claimed.modified_count == len(rows):  # all of them: as read, with the claim
         return [row | claim | {"attempts": row.get("attempts", 0) + 1} for row in rows]
     return await db[DELIVERIES].find({"_id": {"$in": ids}, "lease": token}).to_list(limit)

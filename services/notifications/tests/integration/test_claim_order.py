@@ -33,3 +33,43 @@ async def test_a_parents_letter_due_later_is_claimed_before_a_heads_up_due_earli
             assert {**row, "due_at": None} == {**stored[row["_id"]], "due_at": None}  # the store keeps milliseconds
     finally:
         await db_store.close()
+
+
+async def test_a_heads_up_due_behind_a_backlog_of_welcome_letters_goes_in_the_next_claim(kit):
+    """Fair delivery: 200 welcome letters waiting (a surge) do not hold back a provider's heads-up
+    that became due after all of them: it goes in the first claim, and the welcome letters still
+    take most places. By rank alone it waited 25 claims of 8."""
+    s = kit.settings()
+    db_store = Store(s.mongodb_uri, s.db_name, "claims", SystemClock())
+    await db_store.ensure_indexes(store.INDEXES)
+    now = datetime.now(UTC)
+    welcomes = [
+        {"_id": f"welcome-{i:03}", "key": i, "status": "pending", "rank": 1, "due_at": now - timedelta(seconds=300 - i)}
+        for i in range(200)
+    ]
+    heads_up = {
+        "_id": "heads-up",
+        "key": -1,
+        "status": "pending",
+        "rank": 2,
+        "due_at": now - timedelta(milliseconds=10),
+    }
+    await db_store.db[store.DELIVERIES].insert_many([*welcomes, heads_up])
+    try:
+        first = [r["_id"] for r in await store.claim_due_many(db_store.db, now, timedelta(seconds=30), 8)]
+        assert "heads-up" in first
+        assert [i for i in first if i != "heads-up"] == [f"welcome-{i:03}" for i in range(7)]  # oldest first
+    finally:
+        await db_store.close()
+
+
+def test_every_rank_has_a_lane():
+    """A rank with no lane would never be claimed."""
+    from notifications import domain
+
+    ranks = {
+        domain.rank(t, r)
+        for t in domain.PARENT_TEMPLATES + domain.PROFESSIONAL_TEMPLATES
+        for r in ("parent", "co_parent", "fca", "court", "provider")
+    }
+    assert {f"pending_rank_{rank}" for rank in ranks} <= set(store.LANES)

@@ -1,0 +1,186 @@
+"""The hot queries, as the code sends them, each served from an index: no statement on a timed
+path reads in proportion to the data a year of referrals leaves behind.
+
+Each timed path (the sender's claim, the webhook sweep, the outbox relay, every service's sweeps)
+runs against a store holding a few thousand finished records; the commands it sends are recorded
+(PyMongo command monitoring) and each filter is run again through the store's `explain`. A query
+fails on a collection scan, or on a blocking sort over anything but an exact index scan (a sort of
+the rows the query matches, the live ones, never of the finished ones). A filter that names `_id`
+reads only those documents (SecantusDB's explain calls a lookup by `_id` with other fields a
+collection scan; it, as mongod, looks the ids up)."""
+
+import importlib
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from bson import ObjectId
+from pymongo import AsyncMongoClient, monitoring
+
+from ptfc.clock import SystemClock
+from ptfc.settings import ServiceSettings
+from ptfc.store import OUTBOX, PLATFORM_INDEXES, Store
+
+FINISHED = 3000  # records that no timed query may read
+READS = {"find": "filter", "findAndModify": "query", "count": "query"}
+
+
+class Recorder(monitoring.CommandListener):
+    def __init__(self) -> None:
+        self.commands: list[dict[str, Any]] = []
+
+    def started(self, event: monitoring.CommandStartedEvent) -> None:
+        self.commands.append(dict(event.command))
+
+    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
+        pass
+
+    def failed(self, event: monitoring.CommandFailedEvent) -> None:
+        pass
+
+
+def reads(command: dict[str, Any]) -> list[tuple[str, dict[str, Any], dict[str, Any] | None]]:
+    """(collection, filter, sort and hint) of each read a command makes, an update's and a delete's too."""
+    name = next(iter(command))
+    if name in READS:
+        order = {k: command[k] for k in ("sort", "hint") if command.get(k)}
+        return [(command[name], command.get(READS[name]) or {}, order or None)]
+    if name == "update":
+        return [(command[name], u["q"], None) for u in command["updates"]]
+    if name == "delete":
+        return [(command[name], d["q"], None) for d in command["deletes"]]
+    if name == "aggregate" and command["pipeline"] and "$match" in command["pipeline"][0]:
+        return [(command[name], command["pipeline"][0]["$match"], None)]
+    return []
+
+
+def stages(plan: dict[str, Any]) -> list[dict[str, Any]]:
+    found = [plan]
+    while "inputStage" in plan:
+        plan = plan["inputStage"]
+        found.append(plan)
+    return found
+
+
+async def shape_faults(db: Any, collection: str, query: dict[str, Any], order: dict[str, Any] | None) -> list[str]:
+    """What is wrong with this read's plan; empty when it reads only what it matches."""
+    if "_id" in query and (not isinstance(query["_id"], dict) or set(query["_id"]) <= {"$in", "$eq"}):
+        return []  # the documents named, looked up by `_id`
+    explained = await db.command(
+        "explain", {"find": collection, "filter": query, **(order or {})}, verbosity="executionStats"
+    )
+    plan = stages(explained["queryPlanner"]["winningPlan"])
+    names = [s["stage"] for s in plan]
+    if "COLLSCAN" in names:
+        return [f"collection scan ({explained['executionStats']['totalDocsExamined']} documents examined)"]
+    scan = next(s for s in plan if s["stage"] == "IXSCAN")
+    fetch = next((s for s in plan if s["stage"] == "FETCH"), {})
+    indexes = await (await db[collection].list_indexes()).to_list()
+    partial = next((i.get("partialFilterExpression", {}) for i in indexes if i["name"] == scan["indexName"]), {})
+    loose = [f for f in residual_fields(fetch.get("filter")) if f not in partial]
+    if "SORT" in names and loose:
+        return [f"in-memory sort of an index scan that reads beyond the query (fields {loose} checked after)"]
+    return []
+
+
+def residual_fields(match: dict[str, Any] | None) -> list[str]:
+    if not match:
+        return []
+    clauses = match.get("$and", [match])
+    return sorted({field for clause in clauses for field in clause if not field.startswith("$")})
+
+
+@pytest.fixture
+async def store_for(make_settings):
+    opened: list[tuple[Store, AsyncMongoClient]] = []
+
+    async def open_store(service: str) -> tuple[Store, Recorder]:
+        s = make_settings(ServiceSettings, service=service)
+        store = Store(s.mongodb_uri, s.db_name, service, SystemClock())
+        await store.ensure_indexes(importlib.import_module(f"{service}.store").INDEXES)
+        recorder = Recorder()
+        client: AsyncMongoClient = AsyncMongoClient(s.mongodb_uri, tz_aware=True, event_listeners=[recorder])
+        store.db = client[s.db_name]  # the store's own calls, recorded
+        opened.append((store, client))
+        return store, recorder
+
+    yield open_store
+    for store, client in opened:
+        await client.close()
+        await store.close()
+
+
+async def fill(db: Any, collection: str, finished: Callable[[int], dict[str, Any]], live: list[dict[str, Any]]) -> None:
+    await db[collection].insert_many([{"_id": ObjectId(), **finished(i)} for i in range(FINISHED)] + live)
+
+
+async def check(store: Store, recorder: Recorder, path: Callable[[], Awaitable[Any]]) -> None:
+    recorder.commands.clear()
+    await path()
+    sent = [r for command in recorder.commands for r in reads(command)]
+    assert sent, "the path sent no query"
+    faults = {f"{c} {q} sort={s}: {f}" for c, q, s in sent for f in await shape_faults(store.db, c, q, s)}
+    assert not faults, "\n".join(sorted(faults))
+
+
+NOW = datetime.now(UTC)
+PAST = NOW - timedelta(days=200)
+
+
+async def test_the_senders_claim_reads_only_what_is_due(store_for):
+    from notifications import store as notifications
+
+    store, recorder = await store_for("notifications")
+    db = store.db
+    sent = {"status": "sent", "rank": 1, "due_at": PAST, "attempts": 1}
+    live = [
+        {"key": f"k{i}", "status": "pending", "rank": i % 3, "due_at": NOW - timedelta(seconds=i)} for i in range(6)
+    ]
+    await fill(db, notifications.DELIVERIES, lambda i: {**sent, "key": i}, live)
+    await check(store, recorder, lambda: notifications.claim_due_many(db, NOW, timedelta(seconds=30), 8))
+    hooks = {"status": "sent", "due_at": PAST, "attempts": 1}
+    await fill(db, notifications.WEBHOOK_DELIVERIES, lambda i: {**hooks, "key": i}, [])
+    claim = notifications.claim_due(db, NOW, timedelta(seconds=30), notifications.WEBHOOK_DELIVERIES)
+    await check(store, recorder, lambda: claim)
+
+
+async def test_the_outbox_relay_reads_only_the_unsent_rows(store_for):
+    store, recorder = await store_for("referrals")
+    await fill(store.db, OUTBOX, lambda i: {"sent": True, "sent_at": PAST}, [])
+    unsent = store.db[OUTBOX].find({"sent": False}).sort("_id", 1).to_list(50)  # as `Outbox.publish_pending`
+    await check(store, recorder, lambda: unsent)
+    assert "unsent" in {m.document["name"] for m in PLATFORM_INDEXES[OUTBOX]}
+
+
+async def test_referrals_chaser_sweep(store_for):
+    from referrals import store as referrals
+
+    store, recorder = await store_for("referrals")
+    await fill(store.db, referrals.PARTICIPANTS, lambda i: {"referral_id": str(i), "chaser_due_at": None}, [])
+    await check(store, recorder, lambda: referrals.chasers_due(store.db, NOW, 500))
+
+
+async def test_learning_sweeps(store_for):
+    from learning import store as learning
+
+    store, recorder = await store_for("learning")
+    db = store.db
+    finished = {"status": "completed", "deadline": PAST, "reminder_due": None}
+    await fill(db, learning.ENROLMENTS, lambda i: {**finished, "participant_id": str(i), "cycle": 1}, [])
+    await fill(db, learning.ACTIVATIONS, lambda i: {"state": "used", "expires_at": PAST, "enrolment_id": str(i)}, [])
+    for sweep in (learning.expired_links, learning.reminders_due, learning.deadlines_passed):
+        await check(store, recorder, lambda sweep=sweep: sweep(db, NOW, 100))
+
+
+async def test_workshops_sweeps(store_for):
+    from workshops import store as workshops
+
+    store, recorder = await store_for("workshops")
+    db = store.db
+    await fill(
+        db, workshops.BOOKINGS, lambda i: {"status": "attended", "participant_id": str(i), "reminder_due": None}, []
+    )
+    await fill(db, workshops.SESSIONS, lambda i: {"status": "closed", "closes_at": PAST, "provider": "afc"}, [])
+    await check(store, recorder, lambda: workshops.reminders_due(db, NOW, 100))
+    await check(store, recorder, lambda: workshops.sessions_closing(db, NOW, 100))
