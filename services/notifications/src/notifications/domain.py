@@ -51,6 +51,8 @@ PARENT_TEMPLATES = (
     "course_completed",
     "followup_scheduled",
     "plan_invitation",
+    "contact_changed",
+    "contact_confirmed",
 )
 PROFESSIONAL_TEMPLATES = (
     "provider_heads_up",
@@ -193,6 +195,17 @@ def provider_heads_up(referral: Referral, contact: Contact, inboxes: Inboxes, at
     }
     to = inboxes.providers[referral.provider]
     return Planned("provider_heads_up", "provider", to, "en", contact.participant_id, context)
+
+
+def contact_change_letters(old: Contact, new: Contact, email_changed: bool, phone_changed: bool) -> list[Planned]:
+    """`referral.contact_changed`: the address held until now is told its details were changed, without
+    the new ones (whoever reads it may not be the parent now); a new address is told it is the one we
+    write to from now on, without the old one."""
+    what = "both" if email_changed and phone_changed else "email" if email_changed else "phone"
+    letters = [to_parent(old, "contact_changed", what=what)]
+    if email_changed:
+        letters.append(to_parent(new, "contact_confirmed", phone_changed=phone_changed))
+    return letters
 
 
 def to_fca_and_court(referral: Referral, contact: Contact, inboxes: Inboxes, template: str, **context: Any):
@@ -490,7 +503,13 @@ def given_up(now: datetime) -> Attempt:
 # Events that carry sealed material (contact details, sign-in and invitation links): never sent to
 # a partner's endpoint. Every other catalogue event may be, as it is on the stream.
 SEALED_EVENTS = frozenset(
-    {"referral.created", "account.activation_issued", "account.sign_in_link_issued", "plan.shared"}
+    {
+        "referral.created",
+        "referral.contact_changed",
+        "account.activation_issued",
+        "account.sign_in_link_issued",
+        "plan.shared",
+    }
 )
 WEBHOOK_EVENTS = tuple(sorted(t for t in EVENTS if t not in SEALED_EVENTS))
 SECRET_PREFIX = "whsec_"

@@ -37,6 +37,7 @@ from ptfc.events import (
     LearningExtended,
     NotYetKnown,
     PlanShared,
+    ReferralContactChanged,
     ReferralCreated,
     ReferralReordered,
     ReferralWithdrawn,
@@ -170,6 +171,23 @@ def make_handlers(settings: Settings) -> Handlers:
                 continue
             planned.append(provider_heads_up(known, kept, letters.inboxes, meta.occurred_at))
         await letters.plan(tx, meta, planned, data.fca_id, data.referral_id)
+
+    @handlers.on
+    async def change_contact(data: ReferralContactChanged, meta: Meta, tx: Tx) -> None:
+        """The FCA changed how to reach a parent: the held contact changes, the old address is told
+        (without the new one) and a new address is told it is now the one we use."""
+        old = await store.contact(tx, data.participant_id)
+        if old is None:
+            raise NotYetKnown(f"participant {data.participant_id} not known yet")
+        if old.referral_id != data.referral_id:  # how to reach a parent is their own referral's
+            log.warning("referral.contact_changed %s names a parent of another referral: ignored", data.referral_id)
+            return
+        new = data.contact(settings.contact_seal_key, settings.contact_seal_previous_keys)
+        changes = {k: v for k, v in (("email", new.email), ("phone", new.phone)) if v is not None}
+        changed = await store.change_contact(tx, data.participant_id, changes)
+        planned = domain.contact_change_letters(old, changed, data.email_changed, data.phone_changed)
+        found = await store.known(tx, data.referral_id, data.participant_id)
+        await letters.plan(tx, meta, planned, found[0].fca_id if found else None, data.referral_id)
 
     @handlers.on
     async def stop_parent_messages(data: ReferralWithdrawn, meta: Meta, tx: Tx) -> None:

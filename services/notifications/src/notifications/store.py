@@ -200,6 +200,14 @@ async def contact(tx: Tx, participant_id: str) -> Contact | None:
     return contact_of(doc) if doc and "email" in doc else None
 
 
+async def change_contact(tx: Tx, participant_id: str, changes: dict[str, Any]) -> Contact:
+    """A parent's new email and/or phone (`referral.contact_changed`, the only way they change)."""
+    doc = await tx.db[CONTACTS].find_one_and_update(
+        {"_id": participant_id}, {"$set": changes}, return_document=ReturnDocument.AFTER, session=tx.session
+    )
+    return contact_of(doc)
+
+
 async def keep_invitee(tx: Tx, invitation_id: str, invitee: dict[str, Any]) -> None:
     await tx.db[INVITEES].update_one({"_id": invitation_id}, {"$set": invitee}, upsert=True, session=tx.session)
 

@@ -2,6 +2,10 @@
 or mistaken referral.created reusing a participant id redirected the parent's sign-in links)."""
 
 from notifications.app import create_app
+from ptfc.events import ContactChange, ReferralContactChanged
+from ptfc.sealing import seal
+from ptfc.settings import DEV_CONTACT_SEAL_KEY
+from ptfc.testing.events import publish
 from ptfc.testing.mailbox import text_of
 from ptfc.testing.plugin import running
 
@@ -44,3 +48,43 @@ async def test_the_same_referral_again_with_a_new_cycle_cannot_replace_a_known_p
     assert kit.mailbox.to(impostor.email) == []
     # Nor does the provider get a heads-up naming the impostor's address.
     assert not [m for _, m in kit.mailbox.received if impostor.email in text_of(m)]
+
+
+def moved(referral_id: str, who, email: str, *, phone: str | None = None) -> ReferralContactChanged:
+    """`referral.contact_changed` as referrals publishes it: the new details sealed for notifications."""
+    new = ContactChange(participant_id=who.participant_id, email=email, phone=phone)
+    return ReferralContactChanged(
+        referral_id=referral_id,
+        participant_id=who.participant_id,
+        reason="parent_asked",
+        email_changed=True,
+        phone_changed=phone is not None,
+        sign_in_key="k",
+        sealed_contact=seal(DEV_CONTACT_SEAL_KEY, new.model_dump_json()),
+    )
+
+
+async def test_a_contact_change_tells_the_old_address_and_later_letters_go_to_the_new_one(kit, tap):
+    new_email = "alex.elsewhere@parents.example"
+    app = create_app(kit.settings())
+    async with running(app):
+        await kit.publish(referral("r-1", ALEX, SAMIRA))
+        await kit.until_settled(app)
+        # From anyone but referrals (here: learning's identity, as a compromised pod would), it is parked.
+        await publish(kit.nats_url, moved("r-1", ALEX, "mallory@evil.example"), producer="learning")
+        await kit.publish(moved("r-1", ALEX, new_email, phone="07700900777"))
+        [told] = await kit.mail_to(ALEX.email)
+        [confirmed] = await kit.mail_to(new_email)
+        await kit.publish(activation("r-1", ALEX.participant_id))
+        await kit.mail_to(new_email, count=2)
+        await kit.until_settled(app)
+        stored = await app.state.rt.store.db.contacts.find_one({"_id": ALEX.participant_id})
+    assert "contact details" in str(told["Subject"]) and "email address and phone number" in text_of(told)
+    assert new_email not in text_of(told) and "07700900777" not in text_of(told)  # the old address learns nothing new
+    assert ALEX.email not in text_of(confirmed) and str(confirmed["Subject"]).startswith("We will now write")
+    welcome = [m for m in kit.mailbox.to(new_email) if "Welcome" in str(m["Subject"])]
+    assert len(welcome) == 1 and len(kit.mailbox.to(ALEX.email)) == 1  # the welcome went to the new address only
+    assert (stored["email"], stored["phone"]) == (new_email, "07700900777")
+    assert kit.mailbox.to("mallory@evil.example") == []
+    sent = {e.data["template"] for e in await tap.of("notification.sent")}
+    assert {"contact_changed", "contact_confirmed"} <= sent

@@ -1,6 +1,7 @@
 """Every message renders in every language it is sent in, reads in the right direction, and never
 names the other parent."""
 
+from dataclasses import replace
 from importlib.resources import files
 
 import pytest
@@ -9,6 +10,7 @@ from notifications.attachments import calendar, certificate
 from notifications.domain import (
     PARENT_TEMPLATES,
     PROFESSIONAL_TEMPLATES,
+    contact_change_letters,
     plan_invitation,
     plan_messages,
     provider_heads_up,
@@ -28,7 +30,9 @@ def all_planned(contact):
         for p in plan_messages(e, NOW, referral=REFERRAL, contact=contact, inboxes=INBOXES, booking=BOOKING, link=LINK)
     ]
     invite = plan_invitation("i", "x@y.example", "en", "https://p/i")
-    return [provider_heads_up(REFERRAL, contact, INBOXES, NOW), *found, invite]
+    moved = replace(contact, email="new." + contact.email)
+    changed = contact_change_letters(contact, moved, email_changed=True, phone_changed=True)
+    return [provider_heads_up(REFERRAL, contact, INBOXES, NOW), *found, invite, *changed]
 
 
 def render(p, lang=None):
