@@ -1,5 +1,8 @@
 """Who may see and do what with a session: provider staff their provider's sessions, a
-facilitator the sessions they run. A record the caller may not see is answered as not found."""
+facilitator the sessions they run for their own provider. A facilitator is known by the pair
+(provider, subject): a subject is only unique within the organisation whose identity provider
+issued it, so a token of another provider naming the same subject is a stranger here. A record
+the caller may not see is answered as not found."""
 
 from ptfc.auth import Caller
 from ptfc.problems import not_found
@@ -10,7 +13,12 @@ def manages(caller: Caller, session: dict) -> bool:
 
 
 def runs(caller: Caller, session: dict) -> bool:
-    return caller.role == "facilitator" and caller.sub in session.get("facilitators", [])
+    return (
+        caller.role == "facilitator"
+        and caller.provider is not None
+        and caller.provider == session["provider"]
+        and caller.sub in session.get("facilitators", [])
+    )
 
 
 def visible(caller: Caller, session: dict | None) -> dict:
@@ -24,4 +32,12 @@ def session_scope(caller: Caller) -> dict:
     caller.require("provider", "facilitator")
     if caller.role == "provider":
         return {"provider": caller.provider or "-"}
-    return {"facilitators": caller.sub}
+    return {"facilitators": caller.sub, "provider": caller.provider or "-"}
+
+
+def followup_scope(caller: Caller) -> dict:
+    """The follow-up calls a staff list may show: a facilitator's own (of their provider), or the provider's."""
+    caller.require("facilitator", "provider")
+    if caller.role == "facilitator":
+        return {"facilitator": caller.sub, "provider": caller.provider or "-"}
+    return {"provider": caller.provider or "-"}

@@ -240,9 +240,7 @@ async def my_consent(rt: RuntimeDep, caller: CurrentCaller) -> views.ConsentView
 
 @router.get("/follow-ups", response_model=Page[views.FollowupView], tags=["follow-up"])
 async def list_followups(rt: RuntimeDep, caller: CurrentCaller, paging: Paging) -> Page[views.FollowupView]:
-    caller.require("facilitator", "provider")
-    scope = {"facilitator": caller.sub} if caller.role == "facilitator" else {"provider": caller.provider or "-"}
-    rows = await store.followups_page(rt.store.db, scope, paging)
+    rows = await store.followups_page(rt.store.db, access.followup_scope(caller), paging)
     cursor = paging.next_cursor([r for r, _ in rows])
     return Page(items=[views.followup_view(r, name) for r, name in rows], next_cursor=cursor)
 
@@ -255,7 +253,8 @@ async def record_call(
     caller.require("facilitator")
 
     async def change(uow: UnitOfWork) -> tuple[int, BaseModel]:
-        doc, name = await domain.record_call(uow, followup_id, caller.sub, body.reached, body.answers)
+        who = (caller.provider, caller.sub)  # a facilitator is known by provider and subject
+        doc, name = await domain.record_call(uow, followup_id, who, body.reached, body.answers)
         return 200, views.followup_view(doc, name)
 
     return await write(rt, key, f"{caller.sub}:call:{followup_id}", body.model_dump(), change)

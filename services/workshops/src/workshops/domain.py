@@ -924,16 +924,21 @@ async def schedule_followup(uow: UnitOfWork, session: dict, booking: dict, atten
 
 
 async def record_call(
-    uow: UnitOfWork, followup_id: str, facilitator: str, reached: bool, answers: dict[str, int] | None
+    uow: UnitOfWork,
+    followup_id: str,
+    facilitator: tuple[str | None, str],
+    reached: bool,
+    answers: dict[str, int] | None,
 ) -> tuple[dict, str]:
-    """The outcome of a ~10-minute call, by the facilitator it is assigned to: reached or not, and
-    the measure's answers if reached. Answers the call and the parent's first name."""
+    """The outcome of a ~10-minute call, by the facilitator it is assigned to, known by (provider,
+    subject): reached or not, and the measure's answers if reached. Answers the call and the
+    parent's first name."""
     if reached:
         check_measure(answers or {})
     elif answers:
         raise Refused("answers-without-reach", "Send answers only for a call that reached the parent.")
     followup = await uow.followup(followup_id)
-    if not followup or followup["facilitator"] != facilitator:
+    if not followup or (followup["provider"], followup["facilitator"]) != facilitator:
         raise Unknown("follow-up")
     if followup["status"] != "scheduled":
         raise Refused("followup-recorded" if followup["status"] == "completed" else "followup-closed")

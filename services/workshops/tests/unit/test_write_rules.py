@@ -220,11 +220,14 @@ async def test_the_follow_up_call_is_only_for_consenting_parents_and_is_recorded
     [call] = uow.followups.values()
     assert call["facilitator"] == "ann"
     with pytest.raises(domain.Unknown):
-        await domain.record_call(uow, call["_id"], "bob", False, None)
-    assert await refused(domain.record_call(uow, call["_id"], "ann", False, {"money": 1})) == "answers-without-reach"
-    done, name = await domain.record_call(uow, call["_id"], "ann", False, None)
+        await domain.record_call(uow, call["_id"], ("family-action", "bob"), False, None)
+    with pytest.raises(domain.Unknown):  # Ann's subject, from another provider's identity provider
+        await domain.record_call(uow, call["_id"], ("action-for-children", "ann"), False, None)
+    ann = ("family-action", "ann")
+    assert await refused(domain.record_call(uow, call["_id"], ann, False, {"money": 1})) == "answers-without-reach"
+    done, name = await domain.record_call(uow, call["_id"], ann, False, None)
     assert done["status"] == "completed" and name == "Given-yes" and uow.emitted()[-1] == "followup.completed"
-    assert await refused(domain.record_call(uow, call["_id"], "ann", False, None)) == "followup-recorded"
+    assert await refused(domain.record_call(uow, call["_id"], ann, False, None)) == "followup-recorded"
 
 
 async def test_withdrawing_consent_withdraws_a_scheduled_call():
