@@ -21,6 +21,7 @@ from ptfc.events import (
     seal_participants,
 )
 from ptfc.testing.plugin import EventTap, bearer, eventually
+from workshops import domain
 from workshops.config import Settings
 
 PROVIDER = "action-for-children"
@@ -70,6 +71,7 @@ class Bus:
         self.nats_url = nats_url
         self.tap = tap
         self.clock = MovingClock()
+        self.co_parents: dict[str, set[str]] = {}  # as referred: who is whose co-parent
 
     def settings(self, **overrides: Any) -> Settings:
         return self.make_settings(Settings, **overrides)
@@ -94,7 +96,24 @@ class Bus:
             await nc.close()
         return envelope
 
+    def eligible(self, session_id: str, pid: str) -> bool:
+        """Whether the session is in `pid`'s half (a parent with a co-parent has half of them)."""
+        key = self.settings().co_parent_split_key
+        return domain.eligible(session_id, pid, self.co_parents.get(pid, set()), key)
+
+    async def session_for(self, client: Any, pid: str, start: datetime | None = None, **kw: Any) -> str:
+        """A new session in `pid`'s half. Those made on the way (in the co-parent's half) are
+        cancelled, so nobody is offered them: call it while nobody waits for a seat."""
+        while True:
+            created = await client.post("/sessions", json=session_body(start, **kw), headers=STAFF)
+            assert created.status_code == 201, created.text
+            if self.eligible(sid := created.json()["id"], pid):
+                return sid
+            assert (await client.post(f"/sessions/{sid}/cancel", headers=STAFF)).status_code == 200
+
     async def refer(self, referral_id: str, *parents: ParticipantContact, provider: str = PROVIDER) -> None:
+        for p in parents:
+            self.co_parents[p.participant_id] = {o.participant_id for o in parents} - {p.participant_id}
         await self.publish(
             ReferralCreated(
                 referral_id=referral_id,

@@ -18,9 +18,7 @@ def start_after(bus, days: int):
 
 async def book_new(bus, client, pid: str, days: int = 5) -> tuple[str, object]:
     start = start_after(bus, days)
-    created = await client.post("/sessions", json=bus.session_body(start), headers=bus.STAFF)
-    assert created.status_code == 201, created.text
-    sid = created.json()["id"]
+    sid = await bus.session_for(client, pid, start)
     booked = await client.post("/me/booking", json={"session_id": sid}, headers=bus.me(pid))
     assert booked.status_code == 201, booked.text
     return sid, start
@@ -126,7 +124,8 @@ async def test_a_first_miss_offers_a_rebooking_and_a_second_ends_the_course(bus)
         created = await ref.post("/referrals", json=REFERRAL, headers=FCA)
         assert created.status_code == 201, created.text
         rid = created.json()["id"]
-        alex = created.json()["participants"][0]["participant_id"]
+        alex, chris = (p["participant_id"] for p in created.json()["participants"])
+        bus.co_parents[alex] = {chris}  # referred by the referrals service, not by bus.refer
         await bus.learned(rid, alex)
         await bus.ready(app, alex)
 

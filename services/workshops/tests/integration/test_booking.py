@@ -68,11 +68,12 @@ async def test_a_co_parents_session_is_not_offered_and_refused_exactly_like_a_fu
         await bus.learned("r-co", "alex", "chris")
         await bus.learned("r-x", "sam")
         await bus.ready(app, "alex", "chris", "sam")
-        theirs, full, free = (
-            await new_session(bus, client),
-            await new_session(bus, client, capacity=1),
-            await new_session(bus, client),
-        )
+        # Each session is one co-parent's (domain.eligible): Alex's, and two of Chris's.
+        theirs = await bus.session_for(client, "alex")
+        full = await bus.session_for(client, "chris", capacity=1)
+        free = await bus.session_for(client, "chris")
+        before = await client.get("/me/sessions", headers=bus.me("chris"))
+        co_before = await client.post("/me/booking", json={"session_id": theirs}, headers=bus.me("chris"))
         assert (
             await client.post("/me/booking", json={"session_id": theirs}, headers=bus.me("alex"))
         ).status_code == 201
@@ -81,8 +82,13 @@ async def test_a_co_parents_session_is_not_offered_and_refused_exactly_like_a_fu
         offered = (await client.get("/me/sessions", headers=bus.me("chris"))).json()["items"]
         assert [s["id"] for s in offered] == [free]
         assert all("video_link" not in s and "booked" not in s for s in offered)
+        # Alex's booking changed nothing Chris sees: the list lost only the session Sam filled ...
+        assert [s["id"] for s in before.json()["items"]] == [full, free]
 
         co = await client.post("/me/booking", json={"session_id": theirs}, headers=bus.me("chris"))
+        assert (co.status_code, co.content) == (co_before.status_code, co_before.content)  # ... nor the refusal
+        upper = await client.post("/me/booking", json={"session_id": theirs.upper()}, headers=bus.me("chris"))
+        assert (upper.status_code, upper.content) == (co.status_code, co.content)  # the id in capitals too
         packed = await client.post("/me/booking", json={"session_id": full}, headers=bus.me("chris"))
         unknown = await client.post("/me/booking", json={"session_id": "0" * 24}, headers=bus.me("chris"))
         assert co.status_code == packed.status_code == unknown.status_code == 409
