@@ -14,7 +14,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ValidationError
 
 from ptfc.problems import Problem, forbidden
-from ptfc.settings import DEV_STAFF_ISSUER, PARENT_TOKEN_ISSUER, ServiceSettings
+from ptfc.settings import DEV_STAFF_ISSUER, PARENT_TOKEN_ISSUER, PARENT_TOKEN_LIFETIME, ServiceSettings
 
 Role = Literal["cafcass", "court", "provider", "facilitator", "parent", "ops", "public"]
 ROLES: tuple[str, ...] = Role.__args__  # type: ignore[attr-defined]
@@ -38,7 +38,7 @@ def issue_token(
     sub: str,
     provider: str | None = None,
     court: str | None = None,
-    ttl: timedelta = timedelta(hours=8),
+    ttl: timedelta | None = None,
     *,
     issuer: str | None = None,
     audience: str = "ptfc",
@@ -48,6 +48,8 @@ def issue_token(
     if role not in ROLES:
         raise ValueError(f"unknown role {role!r}; one of {', '.join(ROLES)}")
     now = datetime.now(UTC)
+    # A parent's token lives a minute at most, as learning's (every service refuses a longer one).
+    ttl = ttl if ttl is not None else PARENT_TOKEN_LIFETIME if role == "parent" else timedelta(hours=8)
     iss = issuer or (PARENT_TOKEN_ISSUER if role == "parent" else DEV_STAFF_ISSUER)
     claims = {"sub": sub, "role": role, "iat": now, "exp": now + ttl, "iss": iss, "aud": audience}
     if provider:
@@ -81,6 +83,9 @@ def decode_token(settings: ServiceSettings, token: str) -> Caller:
         caller = Caller.model_validate(claims, strict=False)
         if claims["exp"] - claims["iat"] > settings.jwt_max_lifetime.total_seconds():
             raise _invalid("The bearer token lives longer than allowed.")
+        parent_limit = settings.parent_token_max_lifetime.total_seconds()
+        if caller.role == "parent" and claims["exp"] - claims["iat"] > parent_limit:
+            raise _invalid("A parent's bearer token lives longer than allowed.")
         if (caller.role == "parent") != (issuer == settings.parent_token_issuer):
             raise _invalid("This issuer may not grant that role.")
         return caller

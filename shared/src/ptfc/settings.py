@@ -18,6 +18,7 @@ DEV_JWT_PUBLIC_KEY = (
     "-----END PUBLIC KEY-----\n"
 )
 PARENT_TOKEN_ISSUER = "ptfc-learning"  # learning signs parents' sessions as this issuer
+PARENT_TOKEN_LIFETIME = timedelta(seconds=60)  # the longest a parent's bearer token may live
 DEV_STAFF_ISSUER = "ptfc-dev-idp"  # stands in locally for the partners' identity provider
 DEV_LINK_SEAL_KEY = "ptfc-local-link-seal-key-never-use-in-production"
 DEV_EMAIL_LOOKUP_KEY = "ptfc-local-email-lookup-key-never-use-in-production"
@@ -81,6 +82,9 @@ class ServiceSettings(BaseSettings):
     parent_token_issuer: str = PARENT_TOKEN_ISSUER  # the only issuer whose `parent` tokens are accepted
     jwt_audience: str = "ptfc"
     jwt_max_lifetime: timedelta = timedelta(hours=12)  # a token valid for longer (exp - iat) is refused
+    # A parent's token is refused past this lifetime (exp - iat): learning's sessions end at sign-out or
+    # withdrawal, and the short tokens refreshed from them stop working everywhere within it.
+    parent_token_max_lifetime: timedelta = PARENT_TOKEN_LIFETIME
     public_url: str = "http://127.0.0.1:8000"
     # Seals single-use links in events (ptfc.sealing); learning and notifications share it.
     link_seal_key: str = Field(DEV_LINK_SEAL_KEY, min_length=32)

@@ -95,3 +95,9 @@ def test_a_unique_index_refusal_is_known_alone_or_inside_the_bulk_write_that_end
     assert not duplicate_key(BulkWriteError({"writeErrors": [{"index": 0, "code": 2, "errmsg": "bad"}]}))
     assert not duplicate_key(WriteError("bad", 2))
     assert object_id(None) is None and object_id("nope") is None  # never a new id for a missing one
+
+
+def test_ptfc_token_for_a_parent_lives_a_minute_as_learning_s_do(capsys):
+    cli.main(["token", "--role", "parent", "--sub", "p-1"])
+    claims = jwt.decode(capsys.readouterr().out.strip(), DEV_JWT_PUBLIC_KEY, algorithms=["EdDSA"], audience="ptfc")
+    assert claims["exp"] - claims["iat"] <= 60

@@ -7,13 +7,14 @@ from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 
 from learning import content, domain, store, views
 from learning.access import my_enrolment, staff_scope, visible_enrolment
 from learning.refusals import problem
 from learning.schemas import (
+    AccessToken,
     Activate,
     Completion,
     CompletionResult,
@@ -27,6 +28,7 @@ from learning.schemas import (
     ModuleView,
     Progress,
     Session,
+    SessionSecret,
     SignIn,
     SignInRequested,
 )
@@ -82,7 +84,7 @@ async def activate(body: Activate, rt: RuntimeDep, key: IdempotencyKey = None) -
     """Use a single-use link from the welcome letter; answers a parent session token."""
 
     async def change(uow: store.UnitOfWork) -> tuple[int, BaseModel]:
-        return 200, views.session(rt.settings, await domain.activate(uow, body.token))
+        return 200, await _signed_in(uow, rt, await domain.activate(uow, body.token))
 
     return await write(rt, key, "activate", {"token": domain.hash_token(body.token)}, change)
 
@@ -113,9 +115,34 @@ async def sign_in(body: Activate, rt: RuntimeDep, key: IdempotencyKey = None) ->
     """Use a sign-in link from the email; answers a parent session token, like activation."""
 
     async def change(uow: store.UnitOfWork) -> tuple[int, BaseModel]:
-        return 200, views.session(rt.settings, await domain.sign_in(uow, body.token))
+        return 200, await _signed_in(uow, rt, await domain.sign_in(uow, body.token))
 
     return await write(rt, key, "sign-in-session", {"token": domain.hash_token(body.token)}, change)
+
+
+async def _signed_in(uow: store.UnitOfWork, rt: Runtime, enrolment: dict[str, Any]) -> BaseModel:
+    """A new session for the parent of this enrolment, in the same unit of work as the link's use."""
+    secret, record = await domain.open_session(uow, rt.settings, enrolment)
+    return views.session(rt.settings, enrolment, secret, record)
+
+
+@router.post("/sessions/refresh", response_model=AccessToken, tags=["parent"])
+async def refresh_session(body: SessionSecret, rt: RuntimeDep) -> JSONResponse:
+    """A fresh short token (a minute) from the session's secret, which the hub holds; refused (401
+    `session-ended`) once the session has ended: signed out, withdrawn, re-ordered, or past its time."""
+
+    async def change(uow: store.UnitOfWork) -> tuple[int, BaseModel]:
+        return 200, views.access_token(rt.settings, await domain.current_session(uow, body.refresh_token))
+
+    return await write(rt, None, "refresh", {}, change)
+
+
+@router.post("/sessions/end", status_code=204, tags=["parent"])
+async def end_session(body: SessionSecret, rt: RuntimeDep) -> Response:
+    """Sign-out: the session ends, so its token stops working everywhere within a minute. The same
+    answer for a session already ended or unknown."""
+    await rt.store.run(lambda tx: domain.end_session(store.UnitOfWork(tx), body.refresh_token))
+    return Response(status_code=204)
 
 
 # ---- the parent's own course -------------------------------------------------------------------

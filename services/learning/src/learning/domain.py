@@ -133,7 +133,8 @@ class Refused(Exception):
     """A rule says no; refusals.py words it for the person who asked. `kind` says which rule:
     `course` (the parent's course is closed: `reason` is a `Refusal`), `enrolment` (staff acting on
     a closed one: `reason` is its status), `activation`/`sign_in` (a link that does not work:
-    `reason` is its state, None for unknown), `activation-needed`, `answers` (the module's activity)."""
+    `reason` is its state, None for unknown), `activation-needed`, `answers` (the module's activity),
+    `session` (a parent's session that ended: `reason` why, None for unknown)."""
 
     def __init__(self, kind: str, reason: str | None = None, **extra: Any) -> None:
         super().__init__(f"{kind}: {reason}")
@@ -190,6 +191,9 @@ class UnitOfWork(Protocol):
     async def save_link(self, kind: str, link: dict[str, Any]) -> None: ...
     async def links_issued_since(self, kind: str, owner: dict[str, str], since: datetime) -> int: ...
     async def record_withdrawal(self, referral_id: str, participant_ids: list[str], at: datetime) -> None: ...
+    async def session(self, session_id: str) -> dict[str, Any] | None: ...
+    async def save_session(self, session: dict[str, Any]) -> None: ...
+    async def end_sessions(self, at: datetime, reason: str, referral_id: str, participant_ids: list[str]) -> None: ...
     async def withdrawn(self, referral_id: str, participant_id: str) -> bool: ...
     async def emit(self, event: EventData, correlation_id: str) -> None: ...
 
@@ -206,6 +210,7 @@ class Rules(Protocol):
     sign_in_link_ttl: timedelta
     sign_in_cooldown: timedelta
     sign_in_daily_cap: int
+    parent_session_ttl: timedelta
 
 
 def event_ids(enrolment: dict[str, Any]) -> dict[str, Any]:
@@ -351,6 +356,7 @@ async def withdraw(uow: UnitOfWork, referral_id: str, participant_ids: list[str]
     # `referral.reordered` it withdraws: remembered, an older one arriving later opens nothing.
     await uow.record_withdrawal(referral_id, participant_ids, at)
     now = uow.now()
+    await uow.end_sessions(now, "withdrawn", referral_id, participant_ids)  # signed out everywhere within a minute
     for enrolment in await uow.open_enrolments_of(referral_id, participant_ids):
         if enrolment["status"] == "completed":  # the e-learning stays done; nothing more is asked (no workshop)
             if not enrolment.get("withdrawn_at"):  # a second withdrawal keeps the first's time
@@ -359,6 +365,50 @@ async def withdraw(uow: UnitOfWork, referral_id: str, participant_ids: list[str]
         await uow.save_enrolment(enrolment | {"status": "withdrawn", "withdrawn_at": now, "reminder_due": None})
         for link in await uow.pending_links(ACTIVATIONS, {"enrolment_id": str(enrolment["_id"])}):
             await uow.save_link(ACTIVATIONS, link | {"state": "withdrawn", "closed_at": now})
+
+
+# -- sessions: what activation and sign-in open, what the hub refreshes a parent's short token from
+
+
+async def open_session(uow: UnitOfWork, rules: Rules, enrolment: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """A session for the parent of this enrolment: its secret (the hub holds it, we keep only its
+    hash) and the record. It ends at sign-out, a withdrawal, a re-order, or `parent_session_ttl`."""
+    secret, now = new_token(), uow.now()
+    session = {
+        "_id": hash_token(secret),
+        "participant_id": enrolment["participant_id"],
+        "referral_id": enrolment["referral_id"],
+        "created_at": now,
+        "expires_at": now + rules.parent_session_ttl,
+        "ended_at": None,
+        "end_reason": None,
+    }
+    await uow.save_session(session)
+    return secret, session
+
+
+async def current_session(uow: UnitOfWork, secret: str) -> dict[str, Any]:
+    """The session this secret opens, if it has not ended; else refused (the hub signs the parent out)."""
+    session = await uow.session(hash_token(secret))
+    if session is None or session["ended_at"] is not None or uow.now() >= session["expires_at"]:
+        raise Refused("session", session and (session["end_reason"] or "expired"))
+    return session
+
+
+async def reorder(uow: UnitOfWork, rules: Rules, **enrolment: Any) -> bool:
+    """The court re-ordered the course: a new enrolment (`open_enrolment`), and the parent's sessions
+    end, so the next sign-in starts from the new course's welcome letter."""
+    opened = await open_enrolment(uow, rules, **enrolment)
+    if opened:
+        await uow.end_sessions(uow.now(), "reordered", enrolment["referral_id"], [enrolment["participant_id"]])
+    return opened
+
+
+async def end_session(uow: UnitOfWork, secret: str) -> None:
+    """Sign-out: the session ends, and with it every refresh. Ending one already ended changes nothing."""
+    session = await uow.session(hash_token(secret))
+    if session is not None and session["ended_at"] is None:
+        await uow.save_session(session | {"ended_at": uow.now(), "end_reason": "signed-out"})
 
 
 # -- what a parent does

@@ -32,11 +32,12 @@ def make_handlers(settings: Settings) -> Handlers:
 
     @handlers.on
     async def enrol_again(data: ReferralReordered, meta: Meta, tx: Tx) -> None:
-        """The court re-ordered the course: a new enrolment and a fresh 10-day window for this cycle."""
+        """The court re-ordered the course: a new enrolment and a fresh 10-day window for this cycle; the
+        parent's sessions end."""
         uow = UnitOfWork(tx)
         # The re-order names no FCA: the one who followed the earlier cycle keeps following this one.
         earlier = await uow.enrolment_of(data.participant_id)
-        await domain.open_enrolment(
+        await domain.reorder(
             uow,
             settings,
             referral_id=data.referral_id,
@@ -49,7 +50,8 @@ def make_handlers(settings: Settings) -> Handlers:
 
     @handlers.on
     async def stop_clock(data: ReferralWithdrawn, meta: Meta, tx: Tx) -> None:
-        """A withdrawn referral stops the clock: no reminders, no missed deadline, no sign-in."""
+        """A withdrawn referral stops the clock: no reminders, no missed deadline, no sign-in, and the
+        parents' sessions end."""
         await domain.withdraw(UnitOfWork(tx), data.referral_id, data.participant_ids, meta.occurred_at)
 
     return handlers

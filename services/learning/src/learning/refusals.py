@@ -75,6 +75,12 @@ def activation_needed() -> Problem:
     )
 
 
+def session_ended(reason: str | None) -> Problem:
+    """401: the hub signs the parent out. Why it ended (signed out elsewhere, withdrawn) is not told:
+    the secret's holder may not be the parent."""
+    return Problem(401, "session-ended", "Please sign in again", "This sign-in has ended. Sign in again to carry on.")
+
+
 def course_closed(reason: str, deadline: datetime | None = None) -> Problem:
     if reason == "withdrawn":
         return Problem(
@@ -158,6 +164,8 @@ def problem(refusal: Refused | Unknown) -> Problem:
         return activation_needed()
     if kind == "enrolment":
         return enrolment_closed(str(reason))
+    if kind == "session":
+        return session_ended(reason)
     if kind == "answers":
         return answers_refused(str(reason), extra.get("unknown"), extra.get("verdict"))
     return course_closed(str(reason), extra.get("deadline"))

@@ -22,6 +22,14 @@ class Activate(Request):
     model_config = examples({"token": "the-token-from-the-link"})
 
 
+class SessionSecret(Request):
+    """The hub's hold on a parent's session: it gets a fresh short token with it, or ends it."""
+
+    refresh_token: str = Field(min_length=1, max_length=200)
+
+    model_config = examples({"refresh_token": "the-refresh-token-from-activation-or-sign-in"})
+
+
 class SignIn(Request):
     email: str = Field(
         min_length=3,
@@ -139,10 +147,22 @@ class ModuleView(ModuleSummary):
 # ---- the parent's own course -------------------------------------------------------------------
 
 
-class Session(BaseModel):
+class AccessToken(BaseModel):
+    """A parent's bearer token: short-lived (`expires_in` seconds, a minute at most), refreshed from
+    the session until it ends (`session_expires_at` at the latest)."""
+
     access_token: str
     token_type: Literal["bearer"] = "bearer"
     expires_in: int
+    session_expires_at: datetime
+
+
+class Session(AccessToken):
+    """What activation and sign-in answer: the token, and the session's secret to refresh it with
+    (`POST /sessions/refresh`) and to end it at sign-out (`POST /sessions/end`). Neither is ever
+    kept with an Idempotency-Key's answer."""
+
+    refresh_token: str
     enrolment_id: str
 
 

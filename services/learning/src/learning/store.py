@@ -6,6 +6,8 @@
 - `activations`: single-use links, `_id` = SHA-256 of the token; swept by `(state, expires_at)`.
 - `sign_ins`: single-use links an activated parent asks for to come back; deleted a day after expiry.
 - `sign_in_requests`: "email me a link" requests, one pending per email hash (`_id`), for the sign-in sweep.
+- `sessions`: a parent's session, `_id` = SHA-256 of its secret (the hub holds the secret); it ends at
+  sign-out, a withdrawal or a re-order (`ended_at`), or at `expires_at`; deleted a day after that.
 - `withdrawals`: when each referral (`<referral_id>:*`) or parent (`<referral_id>:<participant_id>`)
   was withdrawn, so a referral event the withdrawal overtook opens nothing when it arrives.
 """
@@ -23,7 +25,7 @@ from ptfc.events import EventData
 from ptfc.pagination import PageParams
 from ptfc.store import DAY, Tx, object_id
 
-ACCOUNTS, ENROLMENTS = "accounts", "enrolments"
+ACCOUNTS, ENROLMENTS, SESSIONS = "accounts", "enrolments", "sessions"
 SIGN_IN_REQUESTS = "sign_in_requests"
 
 INDEXES: dict[str, list[IndexModel]] = {
@@ -39,6 +41,11 @@ INDEXES: dict[str, list[IndexModel]] = {
         IndexModel([("state", ASCENDING), ("expires_at", ASCENDING)]),
     ],
     SIGN_IN_REQUESTS: [IndexModel([("requested_at", ASCENDING)])],
+    SESSIONS: [
+        IndexModel([("participant_id", ASCENDING), ("ended_at", ASCENDING)]),
+        IndexModel([("referral_id", ASCENDING), ("ended_at", ASCENDING)]),
+        IndexModel("expires_at", expireAfterSeconds=DAY),
+    ],
     SIGN_INS: [
         IndexModel([("participant_id", ASCENDING), ("state", ASCENDING)]),
         IndexModel("expires_at", expireAfterSeconds=DAY),
@@ -154,6 +161,19 @@ class UnitOfWork:
 
     async def withdrawn(self, referral_id: str, participant_id: str) -> bool:
         return await withdrawals.withdrawn(self.tx, referral_id, participant_id)
+
+    async def session(self, session_id: str) -> dict[str, Any] | None:
+        return await self.db[SESSIONS].find_one({"_id": session_id}, session=self.s)
+
+    async def save_session(self, session: dict[str, Any]) -> None:
+        await self.db[SESSIONS].replace_one({"_id": session["_id"]}, session, upsert=True, session=self.s)
+
+    async def end_sessions(self, at: datetime, reason: str, referral_id: str, participant_ids: list[str]) -> None:
+        """End these parents' sessions (without ids: every parent's of the referral)."""
+        who = {"participant_id": {"$in": participant_ids}} if participant_ids else {"referral_id": referral_id}
+        await self.db[SESSIONS].update_many(
+            {**who, "ended_at": None}, {"$set": {"ended_at": at, "end_reason": reason}}, session=self.s
+        )
 
     async def emit(self, event: EventData, correlation_id: str) -> None:
         await self.tx.emit(event, correlation_id)

@@ -5,6 +5,7 @@ from typing import Any
 
 from learning import content, domain
 from learning.schemas import (
+    AccessToken,
     CompletedModule,
     CompletionResult,
     Course,
@@ -20,20 +21,26 @@ from learning.schemas import (
 from ptfc.auth import issue_token
 
 
-def session(settings: Any, enrolment: dict[str, Any]) -> Session:
-    """A parent's session token, as activation and sign-in answer."""
-    ttl = settings.parent_session_ttl
-    return Session(
+def access_token(settings: Any, session: dict[str, Any]) -> AccessToken:
+    """A short bearer token for the parent of this session, never outliving it."""
+    ttl = settings.parent_access_ttl
+    return AccessToken(
         access_token=issue_token(
             settings.jwt_private_key,
             "parent",
-            enrolment["participant_id"],
+            session["participant_id"],
             ttl=ttl,
             issuer=settings.parent_token_issuer,
         ),
         expires_in=int(ttl.total_seconds()),
-        enrolment_id=str(enrolment["_id"]),
+        session_expires_at=session["expires_at"],
     )
+
+
+def session(settings: Any, enrolment: dict[str, Any], secret: str, record: dict[str, Any]) -> Session:
+    """What activation and sign-in answer: a token, and the session's secret for the hub to keep."""
+    token = access_token(settings, record)
+    return Session(**token.model_dump(), refresh_token=secret, enrolment_id=str(enrolment["_id"]))
 
 
 def module_progress(enrolment: dict[str, Any], m: content.Module) -> ModuleProgress:

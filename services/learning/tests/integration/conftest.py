@@ -12,7 +12,7 @@ from ptfc.events import Envelope, EventData
 from ptfc.sealing import unseal
 from ptfc.settings import DEV_LINK_SEAL_KEY
 from ptfc.testing.events import all_handled, participant, publish, referral_created
-from ptfc.testing.plugin import EventTap, eventually
+from ptfc.testing.plugin import EventTap, ParentBearer, eventually
 
 
 def referral(referral_id: str, pids: list[str], fca_id: str = "fca-1", provider: str = "action-for-children"):
@@ -56,10 +56,10 @@ class Hub:
         assert url.startswith("https://hub.example/activate?token=")
         return parse_qs(urlparse(url).query)["token"][0]
 
-    async def sign_in(self, client: Any, participant_id: str, nth: int = 1) -> dict[str, str]:
+    async def sign_in(self, client: Any, participant_id: str, nth: int = 1) -> ParentBearer:
         answer = await client.post("/activate", json={"token": await self.token(participant_id, nth)})
         assert answer.status_code == 200, answer.text
-        return {"Authorization": f"Bearer {answer.json()['access_token']}"}
+        return ParentBearer.of(answer.json())  # learning's token, then signed afresh: tokens live a minute
 
     async def settled(self) -> bool:
         """Every event the learning service consumes has been handled and acknowledged."""

@@ -23,6 +23,7 @@ class Rules:
     sign_in_link_ttl: timedelta = timedelta(minutes=30)
     sign_in_cooldown: timedelta = timedelta(minutes=1)
     sign_in_daily_cap: int = 5
+    parent_session_ttl: timedelta = timedelta(hours=8)
 
 
 class FakeUnitOfWork:
@@ -32,6 +33,7 @@ class FakeUnitOfWork:
         self.accounts: dict[str, dict[str, Any]] = {}
         self.links: dict[str, dict[str, dict[str, Any]]] = {"activations": {}, "sign_ins": {}}
         self.withdrawals: dict[str, datetime] = {}
+        self.sessions: dict[str, dict[str, Any]] = {}
         self.events: list[EventData] = []
         self._ids = itertools.count(1)
 
@@ -107,6 +109,18 @@ class FakeUnitOfWork:
     async def record_withdrawal(self, referral_id: str, participant_ids: list[str], at: datetime) -> None:
         for who in participant_ids or ["*"]:
             self.withdrawals.setdefault(f"{referral_id}:{who}", at)
+
+    async def session(self, session_id: str) -> dict[str, Any] | None:
+        return copy.deepcopy(self.sessions.get(session_id))
+
+    async def save_session(self, session: dict[str, Any]) -> None:
+        self.sessions[session["_id"]] = copy.deepcopy(session)
+
+    async def end_sessions(self, at: datetime, reason: str, referral_id: str, participant_ids: list[str]) -> None:
+        for s in self.sessions.values():
+            mine = s["participant_id"] in participant_ids if participant_ids else s["referral_id"] == referral_id
+            if mine and s["ended_at"] is None:
+                s |= {"ended_at": at, "end_reason": reason}
 
     async def withdrawn(self, referral_id: str, participant_id: str) -> bool:
         return any(f"{referral_id}:{who}" in self.withdrawals for who in ("*", participant_id))

@@ -158,3 +158,32 @@ async def test_a_sign_in_link_goes_only_to_an_activated_parent_at_most_once_a_mi
     assert uow.emitted().count("account.sign_in_link_issued") == 1
     enrolment = await domain.sign_in(uow, token_of(uow))
     assert enrolment["participant_id"] == "p1"
+
+
+async def test_a_session_ends_at_sign_out_withdrawal_re_order_and_its_time():
+    """Each way a parent's session ends: after it, the hub can no longer refresh their token."""
+    uow = FakeUnitOfWork()
+    e = await opened(uow)
+    secret, _ = await domain.open_session(uow, RULES, e)
+    assert secret not in repr(uow.sessions)  # only its hash is kept
+    assert (await domain.current_session(uow, secret))["participant_id"] == "p1"
+    await domain.end_session(uow, secret)
+    assert await refused(domain.current_session(uow, secret)) == ("session", "signed-out")
+    assert await refused(domain.current_session(uow, "made-up")) == ("session", None)
+
+    other, _ = await domain.open_session(uow, RULES, e)
+    uow.clock += timedelta(hours=8)
+    assert await refused(domain.current_session(uow, other)) == ("session", "expired")
+
+    withdrawn, _ = await domain.open_session(uow, RULES, e)
+    await domain.withdraw(uow, "r1", [], uow.clock)  # the whole referral
+    assert await refused(domain.current_session(uow, withdrawn)) == ("session", "withdrawn")
+
+    uow2 = FakeUnitOfWork()
+    first = await opened(uow2)
+    kept_by_co_parent, _ = await domain.open_session(uow2, RULES, await opened(uow2, participant="p2"))
+    old, _ = await domain.open_session(uow2, RULES, first)
+    ids = {"referral_id": "r1", "provider": "family-action", "fca_id": None, "language": "en"}
+    assert await domain.reorder(uow2, RULES, participant_id="p1", cycle=2, **ids)
+    assert await refused(domain.current_session(uow2, old)) == ("session", "reordered")
+    assert await domain.current_session(uow2, kept_by_co_parent)  # only the re-ordered parent's

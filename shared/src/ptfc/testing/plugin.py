@@ -4,7 +4,7 @@ and a database of its own for every test, services run in-process, and an event 
 import asyncio
 import os
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
 from contextlib import asynccontextmanager, suppress
 from datetime import timedelta
 from pathlib import Path
@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 from uuid import uuid4
 
 import httpx
+import jwt
 import nats
 import pytest
 import uvicorn
@@ -118,8 +119,47 @@ async def serve(app: Any, port: int | None = None) -> AsyncIterator[str]:
         await task
 
 
-def bearer(role: str, sub: str, provider: str | None = None, court: str | None = None) -> dict[str, str]:
+def bearer(role: str, sub: str, provider: str | None = None, court: str | None = None) -> Mapping[str, str]:
+    if role == "parent":
+        return ParentBearer(sub)
     return {"Authorization": f"Bearer {issue_token(DEV_JWT_PRIVATE_KEY, role, sub, provider, court)}"}
+
+
+class ParentBearer(Mapping[str, str]):
+    """`Authorization` for a parent. A parent's token lives a minute at most (every service refuses a
+    longer one), so headers a test holds longer are signed afresh each time they are sent, as the hub
+    refreshes them from the parent's session. Given `first` (learning's own token, from activation or
+    sign-in), that one is sent while it is current."""
+
+    def __init__(self, sub: str, first: str | None = None) -> None:
+        self.sub, self.first = sub, first
+
+    @classmethod
+    def of(cls, session: dict[str, Any]) -> "ParentBearer":
+        """From learning's answer to an activation or a sign-in."""
+        token = session["access_token"]
+        return cls(jwt.decode(token, options={"verify_signature": False})["sub"], token)
+
+    def token(self) -> str:
+        if self.first:
+            expires = jwt.decode(self.first, options={"verify_signature": False})["exp"]
+            if expires - time.time() > 10:
+                return self.first
+        return issue_token(DEV_JWT_PRIVATE_KEY, "parent", self.sub)
+
+    def __getitem__(self, key: str) -> str:
+        if key != "Authorization":
+            raise KeyError(key)
+        return f"Bearer {self.token()}"
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(["Authorization"])
+
+    def __len__(self) -> int:
+        return 1
+
+    def __or__(self, other: Mapping[str, str]) -> dict[str, str]:
+        return {**self, **other}
 
 
 T = TypeVar("T")
