@@ -9,6 +9,7 @@ state change is here and tested without servers."""
 import hashlib
 import hmac
 import json
+import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -28,6 +29,8 @@ from ptfc.events import (
     WorkshopMissed,
     WorkshopReminderDue,
 )
+
+log = logging.getLogger(__name__)
 
 Format = Literal["online", "in_person"]
 Pattern = Literal["daytime", "weekend", "two_evenings"]
@@ -462,6 +465,7 @@ class UnitOfWork(Protocol):
     def now(self) -> datetime: ...
     def new_id(self) -> Any: ...
     async def parent(self, participant_id: str) -> dict | None: ...
+    async def referral_of(self, participant_id: str) -> str | None: ...
     async def parents_of(self, referral_id: str, participant_ids: list[str] | None) -> list[dict]: ...
     async def save_parent(self, parent: dict) -> None: ...
     async def merge_parent(self, participant_id: str, fields: dict, if_new: dict) -> None: ...
@@ -1011,7 +1015,20 @@ async def read_concern(uow: UnitOfWork, concern_id: str, reader: str, role: str)
 async def know_parent(uow: UnitOfWork, participant_id: str, referral_id: str, kept: dict) -> None:
     """Remember a parent's needs, provider and co-parents from `referral.created`: who may sit with
     whom. Merged into the record field by field, first thing, since `learning.completed` may be
-    creating it at the same moment. A withdrawal that arrived first is remembered: never bookable."""
+    creating it at the same moment. A withdrawal that arrived first is remembered: never bookable.
+
+    A parent already known from a referral keeps what they were referred with: a later
+    `referral.created` naming them (another referral id: a compromised or mistaken producer, since
+    referrals gives every referral new participant ids) never re-points their provider, co-parents
+    or profile. It is logged, not acted on; a new course for the same parent is `referral.reordered`."""
+    known = await uow.referral_of(participant_id)
+    if known is not None:
+        if known != referral_id:
+            log.warning(
+                "referral.created names a parent known from another referral: kept as it was",
+                extra={"participant_id": participant_id, "referral_id": referral_id, "known_referral_id": known},
+            )
+        return
     fresh = {"learning_completed_at": None, "withdrawn": False, "misses": 0, "attended_at": None}
     fresh |= {"booking_id": None, "consent": None}
     await uow.merge_parent(participant_id, {"referral_id": referral_id, **kept}, fresh)

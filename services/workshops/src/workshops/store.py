@@ -89,6 +89,15 @@ class UnitOfWork:
     async def parent(self, participant_id: str) -> dict | None:
         return await self._by_id(PARENTS, participant_id)
 
+    async def referral_of(self, participant_id: str) -> str | None:
+        """The referral a parent is known from: as stored, or as merged earlier in this unit of
+        work (merges are written at its end, so a batch's second event would not see the first's)."""
+        merged = self.tx.memo.setdefault("referral_of", {})
+        if participant_id not in merged:
+            found = await self.db[PARENTS].find_one({"_id": participant_id}, {"referral_id": 1}, session=self.s)
+            merged[participant_id] = (found or {}).get("referral_id")
+        return merged[participant_id]
+
     async def parents_of(self, referral_id: str, participant_ids: list[str] | None) -> list[dict]:
         query: dict[str, Any] = {"referral_id": referral_id}
         if participant_ids is not None:
@@ -99,6 +108,8 @@ class UnitOfWork:
         await self._replace(PARENTS, parent)
 
     async def merge_parent(self, participant_id: str, fields: dict, if_new: dict) -> None:
+        if "referral_id" in fields:
+            self.tx.memo.setdefault("referral_of", {})[participant_id] = fields["referral_id"]
         changes = {"$set": fields} | ({"$setOnInsert": if_new} if if_new else {})
         # Never read back by the work that merges: a batch's parents go in one write at its end.
         self.tx.later(PARENTS, UpdateOne({"_id": participant_id}, changes, upsert=True))

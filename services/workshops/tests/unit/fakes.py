@@ -50,6 +50,9 @@ class FakeUnitOfWork:
     async def parent(self, participant_id: str) -> dict | None:
         return copy.deepcopy(self.parents.get(participant_id))
 
+    async def referral_of(self, participant_id: str) -> str | None:
+        return self.parents.get(participant_id, {}).get("referral_id")
+
     async def parents_of(self, referral_id: str, participant_ids: list[str] | None) -> list[dict]:
         found = [
             p

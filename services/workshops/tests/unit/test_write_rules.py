@@ -367,5 +367,33 @@ async def test_a_new_video_link_after_booking_is_sent_to_each_booked_parent():
     assert len(uow.of("workshop.booked")) == 2
     await domain.change_session(uow, sid, {"video_link": "https://video.example/room-2"}, T)
     [again] = uow.of("workshop.booked")[2:]
-    assert (again.participant_id, again.changed, again.video_link) == ("a", True, "https://video.example/room-2")
+    assert (again.participant_id, again.changed) == ("a", True)
+    assert unseal(T.link_seal_key, again.sealed_video_link) == "https://video.example/room-2"
     assert again.booking_id == uow.parents["a"]["booking_id"]
+
+
+async def test_a_second_referral_naming_a_known_parent_re_points_nothing(caplog):
+    """Referrals gives every referral new participant ids: another referral naming Alex is a
+    compromised or mistaken producer. Her provider, co-parent and profile stay as first referred."""
+    uow = FakeUnitOfWork()
+    await refer(uow, "r-1", "alex", "chris")
+    before = {pid: dict(p) for pid, p in uow.parents.items()}
+    forged = {
+        "cycle": 1,
+        "provider": "action-for-children",
+        "fca_id": "fca-mallory",
+        "given_name": "Mallory",
+        "gender": "male",
+        "language": "pl",
+        "interpreter": None,
+        "in_person": True,
+        "support_needs": "",
+        "availability": ["weekend"],
+        "co_parents": ["mallory"],
+    }
+    await domain.know_parent(uow, "alex", "r-forged", forged)
+    await domain.know_parent(uow, "alex", "r-1", forged)  # the same referral again: nothing either
+    assert uow.parents == before
+    assert "known from another referral" in caplog.text
+    await domain.reorder(uow, "alex", 2, "action-for-children", "en")  # a re-order still moves her on
+    assert (uow.parents["alex"]["cycle"], uow.parents["alex"]["provider"]) == (2, "action-for-children")
