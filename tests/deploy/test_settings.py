@@ -27,8 +27,9 @@ REQUIRED_IN_PROD = {
     "referrals": COMMON
     | {"PTFC_EMAIL_LOOKUP_KEY", "PTFC_SIGN_IN_LOOKUP_KEY", "PTFC_CONTACT_SEAL_KEY", "PTFC_WORKSHOPS_SEAL_KEY"},
     "learning": COMMON | {"PTFC_EMAIL_LOOKUP_KEY", "PTFC_LINK_SEAL_KEY", "PTFC_JWT_PRIVATE_KEY", "PTFC_HUB_URL"},
-    "workshops": COMMON | {"PTFC_WORKSHOPS_SEAL_KEY", "PTFC_CO_PARENT_SPLIT_KEY"},
-    "plans": COMMON | {"PTFC_HUB_URL"},
+    # link_seal_key: the video link in workshop.booked; plans: invitation links, and the hash counting them
+    "workshops": COMMON | {"PTFC_WORKSHOPS_SEAL_KEY", "PTFC_CO_PARENT_SPLIT_KEY", "PTFC_LINK_SEAL_KEY"},
+    "plans": COMMON | {"PTFC_HUB_URL", "PTFC_LINK_SEAL_KEY", "PTFC_EMAIL_LOOKUP_KEY"},
     "notifications": COMMON
     | {
         "PTFC_LINK_SEAL_KEY",

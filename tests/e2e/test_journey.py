@@ -12,6 +12,8 @@ from learning.content import passing_answers
 from notifications.app import create_app as notifications_app
 from notifications.config import Settings as NotificationsSettings
 from ptfc.events import Envelope, SessionPart, WorkshopAttended, WorkshopBooked
+from ptfc.sealing import seal
+from ptfc.settings import DEV_LINK_SEAL_KEY
 from ptfc.testing.events import publish
 from ptfc.testing.mailbox import Mailbox, text_of
 from ptfc.testing.plugin import bearer, eventually, running
@@ -111,7 +113,8 @@ async def test_a_parent_completes_and_the_court_is_told(make_settings, infra, ta
                 **booking,
                 parts=[SessionPart(starts_at=start, ends_at=start + timedelta(hours=2.5))],
                 mode="online",
-                video_link="https://video.example/s-1",
+                has_video_link=True,
+                sealed_video_link=seal(DEV_LINK_SEAL_KEY, "https://video.example/s-1"),  # as workshops seals it
             ),
             WorkshopAttended(**booking, attended_at=start + timedelta(hours=2.5)),
         ):
@@ -155,6 +158,8 @@ async def test_a_parent_completes_and_the_court_is_told(make_settings, infra, ta
     to_alex = [text_of(m) for m in mailbox.to("alex@example.org")]
     to_chris = [text_of(m) for m in mailbox.to("chris@example.org")]
     assert len(to_alex) >= 3 and to_chris  # welcome, e-learning done, booking, certificate…; Chris's welcome
+    # The video link travelled sealed (workshop.booked v2); Alex's booking letter holds it opened.
+    assert any("https://video.example/s-1" in text for text in to_alex)
     for text in to_alex:
         for detail in ("chris@example.org", "07700900002", "Chris", "Rowe"):
             assert detail not in text

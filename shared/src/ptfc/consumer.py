@@ -7,6 +7,12 @@ delay; after `max_deliver` attempts the message is parked in `dead_letters` and
 terminated, to be replayed by operations once the cause is fixed. JetStream's own
 delivery limit is off: a message leaves the stream only once handled or parked.
 
+Early is not failure: a delivery that finds what the event follows not yet arrived (`NotYetKnown`)
+is counted apart (`early_arrivals`, and in memory), comes again soon, and has a budget of its own
+(twice `max_deliver`); the failures' budget counts only the deliveries that failed. JetStream's
+delivery count holds both, so an event early six times that then met a store outage was parked
+on its first real failure.
+
 The messages of one fetch are handled together (group commit, `ptfc.batching.Batch`): one inbox read, the
 marks and every handler's effects in one transaction, one commit. A handler that fails takes
 only its own event out: the rest are handled again without it, so one bad event never holds
@@ -18,11 +24,13 @@ import logging
 import types
 import typing
 from collections.abc import Awaitable, Callable
+from contextlib import suppress
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
+import pymongo
 from faststream import AckPolicy
 from faststream.nats import ConsumerConfig, JStream, NatsBroker, NatsMessage, PullSub
 from faststream.nats.annotations import NatsMessage as MessageDep
@@ -38,10 +46,11 @@ from ptfc.logs import bind
 from ptfc.metrics import EVENTS_HANDLED
 from ptfc.sealing import seal, unseal
 from ptfc.settings import ServiceSettings
-from ptfc.store import DEAD_LETTERS, INBOX, Store, Tx
+from ptfc.store import DEAD_LETTERS, EARLY, INBOX, Store, Tx
 
 log = logging.getLogger("ptfc.consumer")
 MAX_RETRY_DELAY = 300.0  # seconds
+STORE_ASIDE = 2.0  # seconds for the early count's read or write: without it, the message goes on
 
 
 @dataclass(frozen=True)
@@ -159,6 +168,33 @@ class Consumer:
             durable: Batch(lambda envelopes, r=r, d=durable: self.handle_each(r, d, envelopes))
             for durable, r in self.by_durable.items()
         }
+        self.early: dict[str, int] = {}  # `<durable>:<event_id>` -> its early deliveries, as counted
+
+    async def early_seen(self, durable: str, envelope: Envelope, attempt: int) -> int:
+        """How many of this message's deliveries were early. Looked up only once its deliveries
+        reach the failures' budget (before, they cannot have spent it); unknown (the store away,
+        after a restart) counts as none."""
+        key = f"{durable}:{envelope.event_id}"
+        if key not in self.early and attempt >= self.settings.max_deliver:
+            with suppress(PyMongoError), pymongo.timeout(STORE_ASIDE):
+                doc = await self.store.db[EARLY].find_one({"_id": key})
+                self.early[key] = doc["times"] if doc else 0
+        return self.early.get(key, 0)
+
+    async def count_early(self, durable: str, envelope: Envelope) -> int:
+        """One more early delivery; how many so far (kept in memory too, so a store outage that
+        follows still knows them)."""
+        key = f"{durable}:{envelope.event_id}"
+        self.early[key] = self.early.get(key, 0) + 1
+        with suppress(PyMongoError), pymongo.timeout(STORE_ASIDE):
+            doc = await self.store.db[EARLY].find_one_and_update(
+                {"_id": key},
+                {"$inc": {"times": 1}, "$set": {"at": datetime.now(UTC)}},
+                upsert=True,
+                return_document=True,
+            )
+            self.early[key] = max(self.early[key], doc["times"])
+        return self.early[key]
 
     def subscribe_all(self, broker: NatsBroker) -> None:
         for registration in self.by_durable.values():
@@ -207,7 +243,9 @@ class Consumer:
                 log.warning("%s parked: %s", envelope.type, untrusted)
                 await self.give_up(msg, durable, registration, body, untrusted, attempt, envelope)
                 return
-            if attempt > 2 * self.settings.max_deliver:
+            early = await self.early_seen(durable, envelope, attempt)
+            failures = attempt - early  # this delivery counted as one
+            if failures > 2 * self.settings.max_deliver:
                 # Far past the limit without being parked: the handler keeps taking the process
                 # down. Park it without running it again. (Just past the limit, after an outage
                 # that also stopped the parking, it runs again: the outage may be over.)
@@ -222,21 +260,23 @@ class Consumer:
             except Exception as error:
                 # A validation error's text holds the event's data, contact details included: log its shape only.
                 trace = not isinstance(error, (ValidationError, NotYetKnown))
-                early = isinstance(error, NotYetKnown) and attempt < 2 * self.settings.max_deliver
-                if early:  # what it follows is on its way: soon again, and not yet a failure
-                    delay = self.retry_delay(attempt, self.settings.out_of_order_backoff.total_seconds())
+                if isinstance(error, NotYetKnown) and early + 1 < 2 * self.settings.max_deliver:
+                    # What it follows is on its way: soon again, on its own budget, not yet a failure.
+                    early = await self.count_early(durable, envelope)
+                    delay = self.retry_delay(early, self.settings.out_of_order_backoff.total_seconds())
                     log.info("%s came before what it follows (try %d); again in %.1fs", envelope.type, attempt, delay)
                     await msg.nack(delay=delay)
                     EVENTS_HANDLED.labels(self.service, registration.name, "early").inc()
-                elif attempt >= self.settings.max_deliver:
+                elif failures >= self.settings.max_deliver or isinstance(error, NotYetKnown):
                     log.error("%s failed %d times: %s", envelope.type, attempt, describe(error), exc_info=trace)
                     await self.give_up(msg, durable, registration, body, describe(error), attempt, envelope)
                 else:
-                    delay = self.retry_delay(attempt)
+                    delay = self.retry_delay(failures)
                     log.warning("%s failed (attempt %d); retry in %.1fs", envelope.type, attempt, delay, exc_info=trace)
                     await msg.nack(delay=delay)
                     EVENTS_HANDLED.labels(self.service, registration.name, "retried").inc()
                 return
+            self.early.pop(f"{durable}:{envelope.event_id}", None)
             await msg.ack()
             EVENTS_HANDLED.labels(self.service, registration.name, "handled" if handled else "duplicate").inc()
 

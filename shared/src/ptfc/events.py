@@ -360,9 +360,15 @@ class WorkshopEvent(EventData):
 
 class WorkshopBooked(WorkshopEvent):
     TYPE = "workshop.booked"
+    # v1 carried the session's `video_link` in clear to every subscriber, partners and webhooks
+    # included: whoever held a partner credential could join any online group. Now it travels sealed
+    # for notifications alone (ptfc.sealing, `link_seal_key`); partners see only that there is one.
+    # Retired before launch, as referral.created v1; no v1 consumer remains.
+    VERSION = 2
     parts: list[SessionPart]
     mode: Literal["online", "in_person"]
-    video_link: str | None = None
+    has_video_link: bool = False
+    sealed_video_link: str | None = None  # the session's video link, sealed for notifications
     venue: str | None = None
     rebooking: bool = False
     # Sent again for the same booking when the session's video link or venue changed after it was

@@ -45,8 +45,10 @@ COMMON_SECRETS = ["jwt_public_keys", "dead_letter_seal_key", "nats_password"]
 SECRETS: dict[str, list[str]] = {
     "referrals": ["email_lookup_key", "contact_seal_key", "workshops_seal_key", "sign_in_lookup_key"],
     "learning": ["email_lookup_key", "link_seal_key", "link_seal_previous_keys", "jwt_private_key"],
-    "workshops": ["workshops_seal_key", "workshops_seal_previous_keys", "co_parent_split_key"],
-    "plans": [],
+    # link_seal_key: seals the video link in workshop.booked for notifications
+    "workshops": ["workshops_seal_key", "workshops_seal_previous_keys", "co_parent_split_key", "link_seal_key"],
+    # link_seal_key: seals invitation links and typed-in addresses; email_lookup_key: counts invitations per address
+    "plans": ["link_seal_key", "email_lookup_key"],
     "notifications": [
         "link_seal_key",
         "link_seal_previous_keys",

@@ -27,6 +27,7 @@ log = logging.getLogger("ptfc.store")
 
 # Collections the platform owns in every service's database.
 OUTBOX, INBOX, DEAD_LETTERS, IDEMPOTENCY = "outbox", "inbox", "dead_letters", "idempotency"
+EARLY = "early_arrivals"  # per consumer and event: deliveries that came before what they follow
 
 DAY = 24 * 3600
 REPLAYED_KEPT = timedelta(days=30)
@@ -40,6 +41,7 @@ PLATFORM_INDEXES: dict[str, list[IndexModel]] = {
     ],
     INBOX: [IndexModel("handled_at", expireAfterSeconds=90 * DAY)],
     IDEMPOTENCY: [IndexModel("at", expireAfterSeconds=7 * DAY)],
+    EARLY: [IndexModel("at", expireAfterSeconds=7 * DAY)],
     # A parked message waits for a person (its body is what replays it) until `expires_at`:
     # `dead_letter_ttl` after parking if never replayed, REPLAYED_KEPT after a replay.
     DEAD_LETTERS: [IndexModel([("parked_at", ASCENDING)]), IndexModel("expires_at", expireAfterSeconds=0)],

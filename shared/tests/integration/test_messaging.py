@@ -11,7 +11,7 @@ from ptfc.consumer import Handlers, Meta
 from ptfc.events import Envelope, NotYetKnown, ReferralWithdrawn
 from ptfc.service import build_app
 from ptfc.settings import ServiceSettings
-from ptfc.store import Store, Tx
+from ptfc.store import Store, StoreUnavailable, Tx
 from ptfc.streams import ensure_streams
 from ptfc.testing.events import publish_bytes
 from ptfc.testing.plugin import bearer, eventually, running
@@ -25,6 +25,7 @@ class Probe:
         self.failing_for: set[str] = set()  # correlation ids whose events always fail
         self.early: dict[str, int] = {}  # correlation id -> deliveries that find what it follows missing
         self.unstorable: set[str] = set()  # correlation ids whose effect the store cannot take (at the end of the work)
+        self.outage: dict[str, int] = {}  # correlation id -> deliveries, once no longer early, that find the store away
         self.runs = 0
         self.handlers = Handlers()
 
@@ -34,6 +35,9 @@ class Probe:
             if self.early.get(meta.correlation_id, 0) > 0:
                 self.early[meta.correlation_id] -= 1
                 raise NotYetKnown(f"{meta.correlation_id} not known yet")
+            if self.outage.get(meta.correlation_id, 0) > 0:
+                self.outage[meta.correlation_id] -= 1
+                raise StoreUnavailable("no transaction could complete within 20s")
             if self.failing or meta.correlation_id in self.failing_for:
                 raise RuntimeError("downstream is broken")
             if meta.correlation_id in self.unstorable:  # fails only when the batch's writes go, after every handler
@@ -187,6 +191,25 @@ async def test_an_event_that_comes_before_what_it_follows_is_retried_soon_and_pa
         [letter] = await eventually(lambda: parked(client), timeout=15)
         assert letter["attempts"] == 2 * s.max_deliver and "r-never not known yet" in letter["error"]
         assert await effects(store, "r-never") == 0
+        await store.close()
+
+
+async def test_an_event_early_many_times_that_then_meets_a_store_outage_is_not_parked(make_settings, tap):
+    """The lost letter of issue 30: account.activation_issued came before referral.created and was
+    redelivered as early six times; its next delivery met a 20 s store outage and, early deliveries
+    and failures sharing JetStream's one count, it was parked on its first real failure. Early
+    deliveries have their own budget now: the failures' budget is whole when the outage comes."""
+    s = settings(make_settings)
+    probe = Probe()
+    probe.early = {"r-late-letter": 2 * s.max_deliver - 2}
+    probe.outage = {"r-late-letter": s.max_deliver - 1}  # one fewer than the failures' budget
+    async with running(probe.app(s)) as client:
+        store = Store(s.mongodb_uri, s.db_name, s.service, probe_clock())
+        async with store.transaction() as tx:
+            await tx.emit(withdrawn("r-late-letter"), correlation_id="r-late-letter")
+        assert await eventually(lambda: effects(store, "r-late-letter"), timeout=30) == 1
+        assert probe.runs == 2 * s.max_deliver - 2 + s.max_deliver
+        assert await parked(client) == []
         await store.close()
 
 

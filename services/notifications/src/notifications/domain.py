@@ -273,6 +273,7 @@ def plan_messages(
             return [to_parent(contact, "learning_complete", completed_at=data.completed_at)]
         case WorkshopBooked():
             parts = [{"starts_at": p.starts_at, "ends_at": p.ends_at} for p in data.parts]
+            video_link = booking.video_link if booking else None  # opened from `sealed_video_link`
             return [
                 to_parent(
                     contact,
@@ -281,7 +282,7 @@ def plan_messages(
                     booking_id=data.booking_id,
                     parts=parts,
                     mode=data.mode,
-                    video_link=data.video_link,
+                    video_link=video_link,
                     venue=data.venue,
                     rebooking=data.rebooking,
                     changed=data.changed,
@@ -545,7 +546,11 @@ def partner_view(envelope: dict[str, Any]) -> dict[str, Any]:
     if envelope["type"] in SEALED_EVENTS:
         raise ValueError(f"{envelope['type']} is not sent to partners")
     keys = ("event_id", "type", "version", "occurred_at", "correlation_id", "producer", "data")
-    return {k: envelope[k] for k in keys}
+    view = {k: envelope[k] for k in keys}
+    # A sealed field of an event partners may have (workshop.booked's video link) is for notifications:
+    # the endpoint sees only that there is one (`has_video_link`).
+    view["data"] = {k: v for k, v in view["data"].items() if not k.startswith("sealed_")}
+    return view
 
 
 def webhook_delivery(endpoint: dict[str, Any], event: dict[str, Any], now: datetime, replay: str | None) -> dict:

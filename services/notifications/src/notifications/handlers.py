@@ -5,6 +5,7 @@ Which event becomes which letter is `domain.plan_messages`; every write is in st
 
 import json
 import logging
+from dataclasses import asdict
 from typing import Any, Union
 
 from notifications import domain, store
@@ -216,8 +217,11 @@ def make_handlers(settings: Settings) -> Handlers:
         referral, contact = found
         booking = None
         if isinstance(data, WorkshopBooked):
-            where = {"mode": data.mode, "video_link": data.video_link, "venue": data.venue}
-            await store.keep_booking(tx, data.booking_id, where)
+            # The video link travels sealed for notifications alone (partners read this event too).
+            keys = (settings.link_seal_key, settings.link_seal_previous_keys)
+            video_link = unseal(keys[0], data.sealed_video_link, keys[1]) if data.sealed_video_link else None
+            booking = domain.Booking(mode=data.mode, video_link=video_link, venue=data.venue)
+            await store.keep_booking(tx, data.booking_id, asdict(booking))
         if isinstance(data, WorkshopReminderDue):
             booking = await store.booking(tx, data.booking_id)
         sealed = getattr(data, "sealed_activation_url", None) or getattr(data, "sealed_sign_in_url", None)

@@ -50,7 +50,13 @@ def journey() -> list:
         DeadlineApproaching(**LEARN, deadline=soon(72), days_left=3, modules_completed=5),
         LearningExtended(**LEARN, deadline=soon(120), days=5),
         LearningCompleted(**LEARN, completed_at=soon()),
-        WorkshopBooked(**BOOKING, parts=EVENINGS, mode="online", video_link="https://video.example/w1"),
+        WorkshopBooked(
+            **BOOKING,
+            parts=EVENINGS,
+            mode="online",
+            has_video_link=True,
+            sealed_video_link=seal(DEV_LINK_SEAL_KEY, "https://video.example/w1"),  # as workshops seals it
+        ),
         WorkshopReminderDue(**BOOKING, starts_at=EVENINGS[0].starts_at),
         WorkshopCancelled(**BOOKING, reason="facilitator_ill"),
         WorkshopMissed(**BOOKING, misses=1, rebooking_offered=True),
@@ -135,7 +141,7 @@ async def test_every_event_yields_its_messages_once_even_when_delivered_twice(ki
     events = [c for c in calendar.walk("VEVENT")]
     assert [e.decoded("dtstart") for e in events] == [p.starts_at for p in EVENINGS]
     assert all(str(e["location"]) == "https://video.example/w1" for e in events)
-    assert "Part 2:" in text_of(booked)
+    assert "Part 2:" in text_of(booked) and "https://video.example/w1" in text_of(booked)
 
     [certificate] = kit.mailbox.with_subject("You have completed")
     assert files_of(certificate)["certificate.pdf"].startswith(b"%PDF")

@@ -29,6 +29,7 @@ from ptfc.events import (
     WorkshopMissed,
     WorkshopReminderDue,
 )
+from ptfc.sealing import seal
 
 log = logging.getLogger(__name__)
 
@@ -506,6 +507,7 @@ class Timings(Protocol):
     followup_salt: str
     followup_within: timedelta
     co_parent_split_key: str
+    link_seal_key: str  # seals the video link in `workshop.booked` for notifications
 
 
 def _utc(value: datetime) -> datetime:
@@ -585,10 +587,11 @@ def booking_ids(booking: dict) -> dict:
     }
 
 
-def booked_event(parent: dict, session: dict, booking_id: str, changed: bool = False) -> WorkshopBooked:
+def booked_event(parent: dict, session: dict, booking_id: str, seal_key: str, changed: bool = False) -> WorkshopBooked:
     """What the parent needs to come: sent when they book, and again (`changed`) when the session's
-    link or venue changes."""
-    venue = session.get("venue")
+    link or venue changes. The video link is sealed with `seal_key` (`link_seal_key`) for
+    notifications alone: partners read this event too, and the link lets anyone into the group."""
+    venue, video_link = session.get("venue"), session.get("video_link")
     return WorkshopBooked(
         referral_id=parent["referral_id"],
         participant_id=parent["_id"],
@@ -596,7 +599,8 @@ def booked_event(parent: dict, session: dict, booking_id: str, changed: bool = F
         session_id=str(session["_id"]),
         parts=[SessionPart(starts_at=p["starts_at"], ends_at=p["ends_at"]) for p in session["parts"]],
         mode=session["format"],
-        video_link=session.get("video_link"),
+        has_video_link=bool(video_link),
+        sealed_video_link=seal(seal_key, video_link) if video_link else None,
         venue=", ".join(venue[k] for k in ("name", "address", "postcode")) if venue else None,
         rebooking=parent.get("misses", 0) > 0,
         changed=changed,
@@ -685,7 +689,7 @@ async def change_session(uow: UnitOfWork, session_id: str, changes: dict, t: Tim
         for booking in await uow.all_bookings_in(session_id, ["booked"]):
             parent = await uow.parent(booking["participant_id"])
             if parent is not None:
-                event = booked_event(parent, session, str(booking["_id"]), changed=True)
+                event = booked_event(parent, session, str(booking["_id"]), t.link_seal_key, changed=True)
                 await uow.emit(event, parent["referral_id"])
     return session
 
@@ -764,7 +768,7 @@ async def book(uow: UnitOfWork, participant_id: str, session_id: str, t: Timings
     await uow.add_booking(booking)
     await uow.save_parent({**parent, "booking_id": str(booking["_id"])})
     await uow.drop_wishes([participant_id])
-    await uow.emit(booked_event(parent, session, str(booking["_id"])), parent["referral_id"])
+    await uow.emit(booked_event(parent, session, str(booking["_id"]), t.link_seal_key), parent["referral_id"])
     return booking, session
 
 

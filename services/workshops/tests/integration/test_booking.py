@@ -4,6 +4,7 @@ co-parent, and a refusal that never tells where the co-parent is."""
 import asyncio
 
 from ptfc.events import ReferralWithdrawn
+from ptfc.sealing import unseal
 from ptfc.testing.plugin import bearer, eventually, running
 from workshops.app import create_app
 
@@ -36,7 +37,10 @@ async def test_booking_waits_for_the_e_learning_and_holds_one_booking_at_a_time(
         assert second.status_code == 409 and second.json()["type"].endswith("/already-booked")
         [event] = await bus.tap.wait_for("workshop.booked")
         assert event.data["participant_id"] == "p1" and event.data["session_id"] == s1
-        assert event.data["video_link"] == "https://video.example/abc" and len(event.data["parts"]) == 2
+        assert event.version == 2 and event.data["has_video_link"] is True and len(event.data["parts"]) == 2
+        # Partners read this event: the link travels sealed for notifications, never in clear.
+        assert "video.example" not in event.model_dump_json() and "video_link" not in event.data
+        assert unseal(bus.settings().link_seal_key, event.data["sealed_video_link"]) == "https://video.example/abc"
 
         # A parent sees only their own booking; another parent has none, and staff see seats, not names.
         assert (await client.get("/me/booking", headers=bus.me("p1"))).json()["id"] == booked.json()["id"]

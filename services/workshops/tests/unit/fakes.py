@@ -24,6 +24,7 @@ class Timings:
     followup_salt: str = "test"
     followup_within: timedelta = timedelta(weeks=6)
     co_parent_split_key: str = "a-test-key-for-the-co-parent-split-of-32-characters"
+    link_seal_key: str = "a-test-key-sealing-video-links-for-notifications"
 
 
 class FakeUnitOfWork:

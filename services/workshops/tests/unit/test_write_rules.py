@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from ptfc.sealing import unseal
 from workshops import domain
 
 from .fakes import FakeUnitOfWork, Timings
@@ -81,7 +82,8 @@ async def test_a_booking_takes_a_seat_and_tells_the_parent_where_to_join():
     assert uow.parents["alex"]["booking_id"] == booking["_id"] and "alex" not in uow.waitlist
     assert booking["reminder_due"] == MON - timedelta(days=1)
     [booked] = uow.of("workshop.booked")
-    assert (booked.session_id, booked.video_link, booked.rebooking) == (sid, LINK, False)
+    assert (booked.session_id, booked.has_video_link, booked.rebooking) == (sid, True, False)
+    assert LINK not in booked.model_dump_json() and unseal(T.link_seal_key, booked.sealed_video_link) == LINK
     assert await refused(domain.book(uow, "alex", sid, T)) == "already-booked"
 
 
