@@ -6,7 +6,7 @@ from learning import domain
 from learning.config import Settings
 from learning.store import UnitOfWork, load_enrolments
 from ptfc.consumer import Handlers, Meta
-from ptfc.events import ReferralCreated, ReferralReordered, ReferralWithdrawn
+from ptfc.events import NotYetKnown, ReferralContactChanged, ReferralCreated, ReferralReordered, ReferralWithdrawn
 from ptfc.store import Tx
 
 
@@ -47,6 +47,13 @@ def make_handlers(settings: Settings) -> Handlers:
             fca_id=earlier.get("fca_id") if earlier and earlier["referral_id"] == data.referral_id else None,
             language=data.preferred_language,
         )
+
+    @handlers.on
+    async def change_sign_in_email(data: ReferralContactChanged, meta: Meta, tx: Tx) -> None:
+        """The FCA changed a parent's email (referrals, audited): the one way their sign-in email
+        changes; no `referral.created` replaces it."""
+        if data.sign_in_key and not await UnitOfWork(tx).change_email_key(data.participant_id, data.sign_in_key):
+            raise NotYetKnown(f"participant {data.participant_id} has no account yet")
 
     @handlers.on
     async def stop_clock(data: ReferralWithdrawn, meta: Meta, tx: Tx) -> None:

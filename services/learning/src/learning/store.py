@@ -120,10 +120,22 @@ class UnitOfWork:
         return [row["_id"] for row in rows]
 
     async def keep_account(self, participant_id: str, language: str, email_key: str | None) -> None:
-        latest: dict[str, Any] = {"language": language} | ({"email_key": email_key} if email_key else {})
         new = {"created_at": self.now(), "activated_at": None, "sign_in_sent_at": None}
         # Never read back by the work that opens an account: a batch's accounts go in one write.
-        self.tx.later(ACCOUNTS, UpdateOne({"_id": participant_id}, {"$setOnInsert": new, "$set": latest}, upsert=True))
+        self.tx.later(
+            ACCOUNTS,
+            UpdateOne({"_id": participant_id}, {"$setOnInsert": new, "$set": {"language": language}}, upsert=True),
+        )
+        if email_key:  # set once (a re-order may have opened the account first): never replaced by a referral
+            first = UpdateOne({"_id": participant_id, "email_key": None}, {"$set": {"email_key": email_key}})
+            self.tx.later(ACCOUNTS, first)
+
+    async def change_email_key(self, participant_id: str, email_key: str) -> bool:
+        """`referral.contact_changed`: the FCA's explicit change, the only one that replaces it."""
+        changed = await self.db[ACCOUNTS].update_one(
+            {"_id": participant_id}, {"$set": {"email_key": email_key}}, session=self.s
+        )
+        return changed.matched_count > 0
 
     async def mark_account_activated(self, participant_id: str) -> None:
         await self.db[ACCOUNTS].update_one(

@@ -72,7 +72,7 @@ class FakeUnitOfWork:
     async def keep_account(self, participant_id: str, language: str, email_key: str | None) -> None:
         account = self.accounts.setdefault(participant_id, {"activated_at": None, "sign_in_sent_at": None})
         account["language"] = language
-        if email_key:
+        if email_key and not account.get("email_key"):  # set once: never replaced by a referral
             account["email_key"] = email_key
 
     async def mark_account_activated(self, participant_id: str) -> None:
