@@ -32,7 +32,7 @@ from ptfc.dev.servers import free_port
 from ptfc.testing.mailbox import Mailbox
 from ptfc.testing.mailbox import text_of as letter_text
 from ptfc.testing.plugin import bearer, eventually, serve
-from ptfc.testing.workshops import online_session
+from ptfc.testing.workshops import one_each, online_session
 from referrals.app import create_app as referrals_app
 from referrals.config import Settings as ReferralsSettings
 from workshops.app import create_app as workshops_app
@@ -152,13 +152,12 @@ async def test_nothing_chris_can_reach_reveals_alexs_details(make_settings, tap,
         alex, chris = tokens["alex"], tokens["chris"]
 
         start = (datetime.now(UTC) + timedelta(days=5)).replace(hour=10, minute=0, second=0, microsecond=0)
-        first = await api.post(
-            f"{work}/sessions", json=online_session(start, "https://video.example/alex", "fac-leak"), headers=STAFF
+        alex_id, chris_id = (p["participant_id"] for p in created.json()["participants"])
+        links = {alex_id: "https://video.example/alex", chris_id: "https://video.example/chris"}
+        made = await one_each(
+            api, work, STAFF, [alex_id, chris_id], lambda pid: online_session(start, links[pid], "fac-leak")
         )
-        second = await api.post(
-            f"{work}/sessions", json=online_session(start, "https://video.example/chris", "fac-leak"), headers=STAFF
-        )
-        first_id, second_id = first.json()["id"], second.json()["id"]
+        first_id, second_id = made[alex_id], made[chris_id]  # each in that parent's half of the sessions
 
         async def book(who, sid):
             answer = await api.post(f"{work}/me/booking", json={"session_id": sid}, headers=who)

@@ -14,7 +14,7 @@ from notifications.config import Settings as NotificationsSettings
 from ptfc.clock import MovingClock
 from ptfc.testing.mailbox import Mailbox, text_of
 from ptfc.testing.plugin import bearer, eventually, running
-from ptfc.testing.workshops import online_session
+from ptfc.testing.workshops import one_each, online_session
 from referrals.app import create_app as referrals_app
 from referrals.config import Settings as ReferralsSettings
 from workshops.app import create_app as workshops_app
@@ -81,9 +81,9 @@ async def test_two_co_parents_complete_the_course_in_different_workshops(make_se
                 assert done.status_code == 200, done.text
 
         start = (clock.now() + timedelta(days=5)).replace(hour=10, minute=0, second=0, microsecond=0)
-        first = await ws.post("/sessions", json=online_session(start, "https://video.example/first"), headers=STAFF)
-        second = await ws.post("/sessions", json=online_session(start, "https://video.example/second"), headers=STAFF)
-        first_id, second_id = first.json()["id"], second.json()["id"]
+        links = {alex_id: "https://video.example/first", chris_id: "https://video.example/second"}
+        made = await one_each(ws, "", STAFF, [alex_id, chris_id], lambda pid: online_session(start, links[pid]))
+        first_id, second_id = made[alex_id], made[chris_id]  # each in that parent's half of the sessions
 
         async def book(who: str, sid: str):
             answer = await ws.post("/me/booking", json={"session_id": sid}, headers=tokens[who])
