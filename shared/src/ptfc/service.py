@@ -152,10 +152,11 @@ def _platform_router(service: str, broker: NatsBroker) -> APIRouter:
 
     @router.get("/readyz")
     async def readyz(rt: RuntimeDep) -> JSONResponse:
-        # Each check answers within a second: a store that does not answer that fast is not ready,
-        # even while the driver would still wait out its server-selection timeout.
+        # Each check answers within a second or two: a store that does not answer that fast is not
+        # ready, even while the driver would still wait out its server-selection timeout; and one
+        # that answers pings but holds writes (wedged by a killed client's transaction) is not either.
         checks = {
-            "store": await _within(1.0, rt.store.ping()),
+            "store": await _within(1.0, rt.store.ping()) and await _within(2.5, rt.store.write_answers(2.0)),
             "broker": await _within(1.0, rt.broker.ping(timeout=1.0)),
         }
         ready = all(checks.values())

@@ -4,6 +4,8 @@ one transaction, so a crash can never keep one without the others."""
 
 import asyncio
 import logging
+import os
+import socket
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager
@@ -28,6 +30,7 @@ log = logging.getLogger("ptfc.store")
 # Collections the platform owns in every service's database.
 OUTBOX, INBOX, DEAD_LETTERS, IDEMPOTENCY = "outbox", "inbox", "dead_letters", "idempotency"
 EARLY = "early_arrivals"  # per consumer and event: deliveries that came before what they follow
+READINESS = "readiness"  # one row per process, written by its readiness probe
 
 DAY = 24 * 3600
 REPLAYED_KEPT = timedelta(days=30)
@@ -42,6 +45,7 @@ PLATFORM_INDEXES: dict[str, list[IndexModel]] = {
     INBOX: [IndexModel("handled_at", expireAfterSeconds=90 * DAY)],
     IDEMPOTENCY: [IndexModel("at", expireAfterSeconds=7 * DAY)],
     EARLY: [IndexModel("at", expireAfterSeconds=7 * DAY)],
+    READINESS: [IndexModel("at", expireAfterSeconds=DAY)],
     # A parked message waits for a person (its body is what replays it) until `expires_at`:
     # `dead_letter_ttl` after parking if never replayed, REPLAYED_KEPT after a replay.
     DEAD_LETTERS: [IndexModel([("parked_at", ASCENDING)]), IndexModel("expires_at", expireAfterSeconds=0)],
@@ -169,6 +173,7 @@ class Store:
         # What this process committed to the outbox: the relay publishes it without reading it back.
         self.committed_rows: list[dict[str, Any]] = []
         self.timeout = timeout  # seconds for a unit of work, its retries included
+        self.probe_id = f"{producer}:{socket.gethostname()}:{os.getpid()}"  # `write_answers`' row
 
     async def ensure_indexes(self, indexes: dict[str, list[IndexModel]]) -> list[str]:
         """Makes each collection's indexes what the code declares: builds the missing ones, then drops
@@ -209,6 +214,18 @@ class Store:
                     raise
             dropped.append(f"{collection.name}.{index}")
         return dropped
+
+    async def write_answers(self, within: float) -> bool:
+        """Whether a short write completes in time. A store can answer pings while it holds every
+        write (a killed client's transaction wedged the embedded one: writes waited 10 minutes
+        while readiness said yes), so readiness writes this process's own row."""
+        try:
+            with pymongo.timeout(within):
+                at = {"$set": {"at": self.clock.now()}}
+                await self.db[READINESS].update_one({"_id": self.probe_id}, at, upsert=True)
+            return True
+        except PyMongoError:
+            return False
 
     async def ping(self) -> bool:
         try:
