@@ -10,6 +10,8 @@ import pytest
 from k8s_render import BACKENDS, SERVICES, container_env, find, one, pod_spec, render, secret_value
 from pydantic import AliasChoices
 
+from ptfc.testing.keys import another_key, public_half
+
 # Every backend service: its stores and the keys every service holds; then the keys each holds
 # (ptfc.settings.SECRETS in the security branch: a service outside PTFC_ENV=dev refuses to
 # start while one of them is missing or its public development value), where it links parents
@@ -19,7 +21,7 @@ COMMON = {
     "MONGODB_URI",
     "PTFC_ENV",
     "PTFC_STREAM_REPLICAS",
-    "PTFC_JWT_PUBLIC_KEYS",
+    "PTFC_JWT_ISSUERS",
     "PTFC_DEAD_LETTER_SEAL_KEY",
     "PTFC_TRUSTED_PROXY_HOPS",  # per-client limits count the parent (the ingress's or the hub's X-Forwarded-For)
 }
@@ -88,6 +90,9 @@ def placeholder(cls: Any, env_name: str) -> str:
     """A value of the field's shape for a Secret operations create (JSON for a map or a list)."""
     secret = "a-secret-operations-create-of-at-least-32-characters"
     field = env_names(cls).get(env_name.upper())
+    if field == "jwt_issuers":  # each issuer with its public key and what it may grant (ptfc.issuers)
+        grant = {"public_key": public_half(another_key()), "roles": ["provider"], "providers": ["family-action"]}
+        return json.dumps({"https://idp.family-action.example": grant})
     shape = typing.get_origin(cls.model_fields[field].annotation) if field else None
     return json.dumps({"issuer": secret}) if shape is dict else json.dumps([secret]) if shape is list else secret
 

@@ -397,7 +397,7 @@ async def seed_workshops(client: httpx.AsyncClient, spec: dict, nats_url: str) -
     await eventually(booked, timeout=20)
     concern = {"participant_id": pid, "category": "other", "details": "fuzz"}
     raised = await client.post(
-        f"/sessions/{sid}/concerns", json=concern, headers=bearer("facilitator", "facilitator-fuzz")
+        f"/sessions/{sid}/concerns", json=concern, headers=bearer("facilitator", "facilitator-fuzz", provider=PROVIDER)
     )
     assert raised.status_code == 201, raised.text
     ids = {"session_id": sid, "concern_id": raised.json()["id"], "participant_id": pid, "followup_id": sid}

@@ -6,18 +6,17 @@ Handlers take `Caller` and check object-level access themselves: a role alone ne
 grants a record."""
 
 from datetime import UTC, datetime, timedelta
-from typing import Annotated, Literal
+from typing import Annotated
 
 import jwt
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ValidationError
 
+from ptfc.issuers import ROLES as ROLES  # re-exported: the roles live with what issuers may grant
+from ptfc.issuers import Role as Role
 from ptfc.problems import Problem, forbidden
 from ptfc.settings import DEV_STAFF_ISSUER, PARENT_TOKEN_ISSUER, PARENT_TOKEN_LIFETIME, ServiceSettings
-
-Role = Literal["cafcass", "court", "provider", "facilitator", "parent", "ops", "public"]
-ROLES: tuple[str, ...] = Role.__args__  # type: ignore[attr-defined]
 
 
 class Caller(BaseModel):
@@ -65,16 +64,17 @@ def _invalid(detail: str = "The bearer token is not valid.") -> Problem:
 
 def decode_token(settings: ServiceSettings, token: str) -> Caller:
     """The caller a token names, if its issuer is one we trust, its signature that issuer's, it is
-    meant for us (`aud`), current, not longer-lived than `jwt_max_lifetime`, and its role one
-    that issuer may grant: parents only from learning, staff only from the others."""
+    meant for us (`aud`), current, not longer-lived than `jwt_max_lifetime`, and its role,
+    organisation (`provider`, `court`) and subject within what that issuer may grant (ptfc.issuers):
+    parents only from learning, staff only from the others."""
     try:
         issuer = jwt.decode(token, options={"verify_signature": False}).get("iss")
-        key = settings.jwt_public_keys.get(issuer) if isinstance(issuer, str) else None
-        if key is None:
+        grant = settings.jwt_issuers.get(issuer) if isinstance(issuer, str) else None
+        if grant is None:
             raise _invalid("The bearer token's issuer is not trusted.")
         claims = jwt.decode(
             token,
-            key,
+            grant.public_key,
             algorithms=["EdDSA"],
             audience=settings.jwt_audience,
             issuer=issuer,
@@ -88,6 +88,8 @@ def decode_token(settings: ServiceSettings, token: str) -> Caller:
             raise _invalid("A parent's bearer token lives longer than allowed.")
         if (caller.role == "parent") != (issuer == settings.parent_token_issuer):
             raise _invalid("This issuer may not grant that role.")
+        if beyond := grant.refusal(caller.role, caller.sub, caller.provider, caller.court):
+            raise _invalid(f"The bearer token claims more than its issuer may grant. {beyond}")
         return caller
     except jwt.ExpiredSignatureError as error:
         raise Problem(401, "token-expired", "Authentication required", "The bearer token has expired.") from error

@@ -2,11 +2,15 @@
 
 from datetime import timedelta
 
-from pydantic import AliasChoices, Field, SecretStr
+from pydantic import AliasChoices, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from ptfc import keys
+from ptfc.issuers import EVERY, STAFF_ROLES, Issuer
+
 # The development token key pair (Ed25519) is public, like every DEV_ key here: `ptfc token`
-# and the tests sign with it; outside PTFC_ENV=dev a service holding it refuses to start.
+# and the tests sign with it; outside PTFC_ENV=dev a service holding it, in any form, refuses to
+# start (ptfc.keys compares key material, not text).
 DEV_JWT_PRIVATE_KEY = (
     "-----BEGIN PRIVATE KEY-----\n"
     "MC4CAQAwBQYDK2VwBCIEIEX1CaFThZ0bCjQczPJ0CeMTDq/JfnedERB8nEgI5PLt\n"
@@ -41,7 +45,7 @@ DEV_KEYS = {
 }
 # The secrets each service holds, beyond those every service holds (COMMON_SECRETS): only these
 # must be set outside development. A service not listed (a test probe) must set them all.
-COMMON_SECRETS = ["jwt_public_keys", "dead_letter_seal_key", "nats_password"]
+COMMON_SECRETS = ["jwt_issuers", "dead_letter_seal_key", "nats_password"]
 SECRETS: dict[str, list[str]] = {
     "referrals": ["email_lookup_key", "contact_seal_key", "workshops_seal_key", "sign_in_lookup_key"],
     "learning": ["email_lookup_key", "link_seal_key", "link_seal_previous_keys", "jwt_private_key"],
@@ -77,9 +81,14 @@ class ServiceSettings(BaseSettings):
     nats_ca_file: str | None = None  # TLS to NATS (production), trusting this CA (PEM)
     database: str = ""  # defaults to the service name: each service owns its own database
     # Bearer tokens (ptfc.auth, EdDSA): every service verifies against the public key of the
-    # token's issuer; only learning signs (parents' sessions), partners' identity provider signs
-    # staff tokens. No service can mint another's tokens.
-    jwt_public_keys: dict[str, str] = {PARENT_TOKEN_ISSUER: DEV_JWT_PUBLIC_KEY, DEV_STAFF_ISSUER: DEV_JWT_PUBLIC_KEY}
+    # token's issuer, and holds the token to what that issuer may grant (ptfc.issuers); only
+    # learning signs (parents' sessions), partners' identity providers sign staff tokens. No
+    # service can mint another's tokens. Locally: the development identity provider, every staff
+    # role and organisation (`*`, refused outside PTFC_ENV=dev).
+    jwt_issuers: dict[str, Issuer] = {
+        PARENT_TOKEN_ISSUER: Issuer(public_key=DEV_JWT_PUBLIC_KEY, roles=["parent"]),
+        DEV_STAFF_ISSUER: Issuer(public_key=DEV_JWT_PUBLIC_KEY, roles=STAFF_ROLES, providers=[EVERY], courts=[EVERY]),
+    }
     jwt_private_key: str = DEV_JWT_PRIVATE_KEY  # learning only: signs parents' sessions
     parent_token_issuer: str = PARENT_TOKEN_ISSUER  # the only issuer whose `parent` tokens are accepted
     jwt_audience: str = "ptfc"
@@ -141,16 +150,29 @@ class ServiceSettings(BaseSettings):
     dead_letter_seal_key: str = Field(DEV_DEAD_LETTER_SEAL_KEY, min_length=32)
     dead_letter_ttl: timedelta = timedelta(days=30)
 
+    @model_validator(mode="after")
+    def _parents_only_from_learning(self) -> "ServiceSettings":
+        for name, issuer in self.jwt_issuers.items():
+            if (name == self.parent_token_issuer) != ("parent" in issuer.roles) or (
+                name == self.parent_token_issuer and issuer.roles != ["parent"]
+            ):
+                raise ValueError(f"jwt_issuers: only {self.parent_token_issuer} grants parent, and only parent")
+        return self
+
     def development_keys(self) -> list[str]:
-        """The secrets this service holds that are still a public development key, or missing."""
+        """The secrets this service holds that are still a public development key, in whatever
+        form (ptfc.keys.is_one_of), or missing."""
         held = SECRETS.get(self.service)
         found = []
         for name, value in self:
             if held is not None and name not in held and name not in COMMON_SECRETS:
                 continue
             values = value.values() if isinstance(value, dict) else value if isinstance(value, list) else [value]
-            if any(isinstance(v, str) and v in DEV_KEYS for v in values):
+            texts = [v.public_key if isinstance(v, Issuer) else v for v in values]
+            if any(isinstance(v, str) and keys.is_one_of(v, DEV_KEYS) for v in texts):
                 found.append(name)
+        if "jwt_issuers" not in found and any(i.grants_every_organisation for i in self.jwt_issuers.values()):
+            found.append("jwt_issuers (an issuer that may grant every organisation, '*': list them)")
         if self.nats_password is None and "@" not in self.nats_url:
             found.append("nats_password")
         return found

@@ -10,7 +10,9 @@ import pytest
 
 from ptfc import cli, logs
 from ptfc.consumer import MAX_RETRY_DELAY, Consumer, Handlers
+from ptfc.issuers import Issuer
 from ptfc.settings import DEV_JWT_PUBLIC_KEY, DEV_LINK_SEAL_KEY, ServiceSettings
+from ptfc.testing.keys import another_key, public_half
 
 
 def test_durations_are_iso_8601_in_the_environment(monkeypatch):
@@ -58,7 +60,7 @@ def test_ptfc_token_never_signs_with_the_environments_secret(monkeypatch, capsys
 
 def test_outside_dev_a_development_or_missing_key_stops_the_start():
     keys = {
-        "jwt_public_keys": {"https://idp.example": "a real public key"},
+        "jwt_issuers": {"https://idp.example": Issuer(public_key=public_half(another_key()), roles=["cafcass"])},
         "link_seal_key": "l" * 40,
         "email_lookup_key": "e" * 40,
         "dead_letter_seal_key": "d" * 40,
@@ -66,7 +68,7 @@ def test_outside_dev_a_development_or_missing_key_stops_the_start():
         "contact_seal_key": "c" * 40,
         "workshops_seal_key": "w" * 40,
         "sign_in_lookup_key": "s" * 40,
-        "jwt_private_key": "a real private key",
+        "jwt_private_key": another_key(),
     }
     ServiceSettings(env="production", **keys).refuse_development_keys()  # real keys: it starts
     ServiceSettings(env="dev").refuse_development_keys()  # development: the public keys are fine
@@ -78,7 +80,7 @@ def test_outside_dev_a_development_or_missing_key_stops_the_start():
         old = {**keys, "link_seal_previous_keys": [DEV_LINK_SEAL_KEY]}
         ServiceSettings(env="production", **old).refuse_development_keys()
     # a service needs only the secrets it holds: plans opens no contact details
-    plans = {k: keys[k] for k in ("jwt_public_keys", "dead_letter_seal_key", "nats_password")}
+    plans = {k: keys[k] for k in ("jwt_issuers", "dead_letter_seal_key", "nats_password")}
     ServiceSettings(env="production", service="plans", **plans).refuse_development_keys()
     with pytest.raises(RuntimeError, match="contact_seal_key"):
         ServiceSettings(env="production", service="notifications", **plans).refuse_development_keys()

@@ -3,6 +3,7 @@ the services are, how to set its cookies, and what to tell parents about who to 
 
 from pydantic import Field, model_validator
 
+from ptfc import keys
 from ptfc.settings import ServiceSettings
 
 DEV_HUB_SECRET = "ptfc-local-hub-csrf-key-never-use-in-production"
@@ -26,7 +27,7 @@ class Settings(ServiceSettings):
     def development_keys(self) -> list[str]:
         """The hub holds one secret of its own (no bus, no store, no token keys: it forwards the
         parent's token to the services, which verify it)."""
-        return ["hub_secret"] if self.hub_secret == DEV_HUB_SECRET else []
+        return ["hub_secret"] if keys.is_one_of(self.hub_secret, [DEV_HUB_SECRET]) else []  # in any form
 
     @model_validator(mode="after")
     def _secure_unless_local(self) -> "Settings":

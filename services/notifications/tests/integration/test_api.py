@@ -48,8 +48,11 @@ async def test_fca_reads_their_referrals_log_and_operations_see_no_personal_data
         assert others.status_code == 200 and others.json()["items"] == []
         hidden = await client.get(f"/notifications/{welcome['id']}", headers=OTHER_FCA)
         assert hidden.status_code == 404 and hidden.headers["content-type"] == "application/problem+json"
+        organisation = {"provider": {"provider": "family-action"}, "court": {"court": "Leeds"}}
         for role in ("parent", "provider", "court", "public"):
-            denied = await client.get(f"/notifications/{welcome['id']}", headers=bearer(role, "x"))
+            denied = await client.get(
+                f"/notifications/{welcome['id']}", headers=bearer(role, "x", **organisation.get(role, {}))
+            )
             assert denied.status_code == 403
 
 

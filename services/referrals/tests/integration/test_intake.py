@@ -138,7 +138,11 @@ async def test_each_refusal_has_its_reason_and_nothing_is_kept(kit, changes, sta
 
 
 async def test_only_cafcass_refers(kit):
-    for headers in (bearer("parent", "alex"), bearer("provider", "p1", provider="family-action"), bearer("court", "c")):
+    for headers in (
+        bearer("parent", "alex"),
+        bearer("provider", "p1", provider="family-action"),
+        bearer("court", "c", court="Leeds"),
+    ):
         answer = await kit.refer(headers=headers)
         assert answer.status_code == 403 and answer.json()["type"].endswith("/referral-by-cafcass-only")
     assert (await kit.client.post("/referrals", json=REQUEST)).status_code == 401

@@ -9,3 +9,13 @@ def another_key() -> str:
     key = Ed25519PrivateKey.generate()
     pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
     return pem.decode()
+
+
+def public_half(private_pem: str) -> str:
+    """The PEM public key of a private key from `another_key`, for an issuer that trusts it."""
+    key = serialization.load_pem_private_key(private_pem.encode(), None)
+    return (
+        key.public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode()
+    )
