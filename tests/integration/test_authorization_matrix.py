@@ -30,12 +30,14 @@ from plans.app import create_app as plans_app
 from plans.config import Settings as PlansSettings
 from ptfc.dev.servers import free_port
 from ptfc.events import Envelope, LearningCompleted, owner_of
+from ptfc.settings import DEV_CO_PARENT_SPLIT_KEY
 from ptfc.testing.events import publish, publish_bytes
 from ptfc.testing.plugin import bearer, eventually, running
 from referrals.app import create_app as referrals_app
 from referrals.config import Settings as ReferralsSettings
 from workshops.app import create_app as workshops_app
 from workshops.config import Settings as WorkshopsSettings
+from workshops.domain import eligible
 
 pytestmark = pytest.mark.timeout(240)
 
@@ -327,11 +329,16 @@ async def seed(clients: dict, infra, mailbox) -> dict[str, Any]:
         {"starts_at": b.isoformat(), "ends_at": (b + half).isoformat()} for b in (start, start + timedelta(minutes=90))
     ]
     session = {"format": "online", "video_link": "https://video.example/m", "pattern": "daytime", "parts": parts}
-    answer = await clients["workshops"].post(
-        "/sessions", json={**session, "facilitators": ["fac-owner"]}, headers=staff
-    )
-    assert answer.status_code == 201, answer.text
-    sid = answer.json()["id"]
+    co_parents = {p["participant_id"] for p in created.json()["participants"]} - {alex}
+    while True:  # a session in Alex's half (workshops gives each co-parent half of the sessions)
+        answer = await clients["workshops"].post(
+            "/sessions", json={**session, "facilitators": ["fac-owner"]}, headers=staff
+        )
+        assert answer.status_code == 201, answer.text
+        sid = answer.json()["id"]
+        if eligible(sid, alex, co_parents, DEV_CO_PARENT_SPLIT_KEY):
+            break
+        assert (await clients["workshops"].post(f"/sessions/{sid}/cancel", headers=staff)).status_code == 200
 
     async def booked():
         answer = await clients["workshops"].post("/me/booking", json={"session_id": sid}, headers=parent)
