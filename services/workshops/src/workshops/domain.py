@@ -335,7 +335,7 @@ def allocate(seekers: list[Seeker], slots: list[Slot], aim: int = 5) -> dict[str
                 for slot in by_key.get((s.provider, fmt, pattern), ())
                 if fmt in s.formats and speaks(s, slot.language, slot.interpreters) and s.eligible(slot.session_id)
             ]
-            cache[key] = sorted(found, key=lambda x: x.starts_at)
+            cache[key] = sorted(found, key=lambda x: (x.starts_at, x.session_id))  # ties: not by set order
         return cache[key]
 
     placed: dict[str, Slot] = {}
