@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query
 from fastapi.responses import JSONResponse
 
-from notifications import domain, store
+from notifications import domain, endpoints, store
 from notifications.access import visible, visible_notification, webhook_endpoint
 from notifications.refusals import problem
 from notifications.schemas import (
@@ -81,10 +81,14 @@ async def resend(rt: RuntimeDep, caller: CurrentCaller, notification_id: Notific
 async def register_webhook(rt: RuntimeDep, caller: CurrentCaller, body: WebhookIn, key: IdempotencyKey = None):
     """Register a partner's endpoint and the events it wants. The answer holds its signing secret, once."""
     caller.require("ops")
-    if refused := domain.webhook_url_refusal(body.url, rt.settings.webhook_allow_local_http):
-        raise problem(refused)
+    try:  # https, no credentials, and every address the name has now public (endpoints.py)
+        await endpoints.check(body.url, rt.settings.webhook_allow_local_http)
+    except domain.Refused as refused:
+        raise problem(refused) from None
 
     async def work(tx: Tx) -> tuple[int, dict[str, Any]]:
+        if existing := await store.enabled_endpoint_at(tx, body.partner, body.url):
+            raise problem(domain.already_registered(str(existing["_id"])))
         secret = domain.new_webhook_secret()
         endpoint = {"_id": store.new_id(), **body.model_dump(), "enabled": True, "created_at": tx.clock.now()}
         sealed = seal(rt.settings.webhook_seal_key, secret)

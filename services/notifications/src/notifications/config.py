@@ -59,7 +59,9 @@ class Settings(ServiceSettings):
     webhook_timeout: float = 10.0  # seconds for the endpoint to answer
     webhook_lease: timedelta = timedelta(minutes=2)  # well above webhook_timeout
     webhook_replay_max: int = 10_000  # events one replay request may queue
-    # Plain http:// to this machine's own address, for development and tests only; never in production.
+    # Endpoints on this machine (loopback addresses, and plain http:// to them), for development and
+    # tests only: refused outside PTFC_ENV=dev, as the development keys are. Every other endpoint must
+    # be https and resolve to public addresses only (endpoints.py).
     webhook_allow_local_http: bool = False
     # Seals each endpoint's signing secret at rest (ptfc.sealing): a copy of the database cannot sign.
     webhook_seal_key: str = Field(DEV_WEBHOOK_SEAL_KEY, min_length=32)
@@ -75,6 +77,8 @@ class Settings(ServiceSettings):
             raise ValueError("send_concurrency must be at least 1")
         if self.send_attempts < 1:
             raise ValueError("send_attempts must be at least 1")
+        if self.webhook_allow_local_http and self.env != "dev":
+            raise ValueError(f"webhook_allow_local_http is for development and tests only (PTFC_ENV={self.env})")
         if self.webhook_lease.total_seconds() <= self.webhook_timeout:
             raise ValueError("webhook_lease must be longer than webhook_timeout")
         if self.send_lease.total_seconds() <= self.smtp_timeout:

@@ -8,6 +8,7 @@ other participants are never passed to a template, so no message can name the co
 import base64
 import hashlib
 import hmac
+import ipaddress
 import re
 import secrets
 from dataclasses import dataclass, field
@@ -371,9 +372,9 @@ def retry_delay(backoff: timedelta, attempts: int) -> timedelta:
 class Refused(Exception):
     """A rule says no; refusals.py gives it an HTTP status."""
 
-    def __init__(self, reason: str, title: str, detail: str) -> None:
+    def __init__(self, reason: str, title: str, detail: str, **extra: Any) -> None:
         super().__init__(f"{reason}: {detail}")
-        self.reason, self.title, self.detail = reason, title, detail
+        self.reason, self.title, self.detail, self.extra = reason, title, detail, extra
 
 
 @dataclass(frozen=True)
@@ -516,16 +517,92 @@ WEBHOOK_EVENTS = tuple(sorted(t for t in EVENTS if t not in SEALED_EVENTS))
 SECRET_PREFIX = "whsec_"
 
 
-def webhook_url_refusal(url: str, allow_local_http: bool) -> Refused | None:
-    """Endpoints are HTTPS; plain HTTP only to this machine, and only where a setting allows it."""
+# Names reserved for documentation and testing (RFC 2606, RFC 6761): never an endpoint, and never
+# looked up (a test's example address causes no DNS query).
+RESERVED_NAMES = (".example", ".invalid", ".test", ".local")
+
+
+def webhook_url_refusal(url: str, allow_loopback: bool) -> Refused | None:
+    """What an endpoint address must be before its name is resolved: https (plain http only to this
+    machine, and only where `allow_loopback`, a development and test setting), a host, a port, no
+    user or password (a URL's userinfo is a credential, and `GET /webhooks` shows the URL again)."""
+    not_https = Refused("webhook-url-not-https", "Endpoint must use HTTPS", "Give an https:// address to post to.")
     try:
         parts = urlsplit(url)
-        local = parts.scheme == "http" and parts.hostname in ("127.0.0.1", "localhost", "::1")
-        if (parts.scheme == "https" and parts.hostname) or (local and allow_local_http):
-            return None
+        host, _ = parts.hostname or "", parts.port  # a port out of range raises ValueError
     except ValueError:  # not an address at all
-        pass
-    return Refused("webhook-url-not-https", "Endpoint must use HTTPS", "Give an https:// address for the endpoint.")
+        return not_https
+    local = parts.scheme == "http" and host in LOOPBACK_NAMES
+    if not host or not (parts.scheme == "https" or (local and allow_loopback)):
+        return not_https
+    if parts.username is not None or parts.password is not None:
+        return Refused(
+            "webhook-url-has-credentials",
+            "Endpoint address holds credentials",
+            "Give the address without a user name or password: each POST is signed with the endpoint's secret.",
+        )
+    if host.rstrip(".").endswith(RESERVED_NAMES):
+        return unresolvable()
+    return None
+
+
+LOOPBACK_NAMES = ("127.0.0.1", "localhost", "::1")
+
+
+def unresolvable() -> Refused:
+    return Refused("webhook-url-unresolvable", "Endpoint name not found", "The endpoint's host name has no address.")
+
+
+def address_refused(address: str, allow_loopback: bool) -> bool:
+    """Whether an endpoint may not be at this IP address: only public unicast addresses are. Refused:
+    loopback (unless `allow_loopback`), private (10/8, 172.16/12, 192.168/16, fc00::/7), link-local and
+    cloud metadata (169.254/16, fe80::/10), CGNAT (100.64/10), 0/8, multicast, reserved and
+    documentation ranges, and any of these inside IPv6 (IPv4-mapped, 6to4, NAT64, Teredo)."""
+    try:
+        ip = ipaddress.ip_address(address.split("%", 1)[0])  # an IPv6 zone (`fe80::1%eth0`) is link-local anyway
+    except ValueError:
+        return True
+    inner = [ip]
+    if isinstance(ip, ipaddress.IPv6Address):
+        inner += [v4 for v4 in (ip.ipv4_mapped, ip.sixtofour, ip.teredo and ip.teredo[1]) if v4]
+        if ip in NAT64:
+            inner.append(ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF))
+    for each in inner:
+        if each.is_loopback and allow_loopback:
+            continue
+        if each.is_multicast or not each.is_global:
+            return True
+    return False
+
+
+NAT64 = ipaddress.ip_network("64:ff9b::/96")
+
+
+def addresses_refusal(addresses: list[str], allow_loopback: bool) -> Refused | None:
+    """An endpoint is refused if its name has no address or any of them is refused (a name with one
+    public and one private address could be answered either way, at registration or at a POST)."""
+    if not addresses:
+        return unresolvable()
+    if any(address_refused(a, allow_loopback) for a in addresses):
+        return Refused(
+            "webhook-url-address-not-allowed",
+            "Endpoint address not allowed",
+            "The endpoint's host resolves to an address that is not public (loopback, private, link-local, "
+            "CGNAT, metadata or multicast).",
+        )
+    return None
+
+
+def already_registered(endpoint_id: str) -> Refused:
+    """One endpoint per partner and URL: registering it again (without the first request's
+    Idempotency-Key) is refused and names the one registered, rather than adding a second that
+    would get every event twice."""
+    return Refused(
+        "webhook-already-registered",
+        "Endpoint already registered",
+        f"This partner's endpoint at this address is registered as {endpoint_id}; disable it first to replace it.",
+        existing_webhook_id=endpoint_id,
+    )
 
 
 def new_webhook_secret() -> str:

@@ -6,5 +6,5 @@ from ptfc.problems import Problem
 
 
 def problem(refused: Refused) -> Problem:
-    status = 422 if refused.reason == "webhook-url-not-https" else 409
-    return Problem(status, refused.reason, refused.title, refused.detail)
+    status = 422 if refused.reason.startswith("webhook-url-") else 409
+    return Problem(status, refused.reason, refused.title, refused.detail, **refused.extra)

@@ -55,7 +55,12 @@ class WebhookIn(Request):
             min_length=9,
             max_length=2000,
             pattern=r"^https?://[^\s]+$",
-            description="An https:// address (http:// only to 127.0.0.1 where the service allows it, for tests).",
+            description=(
+                "An https:// address with no user or password, whose host resolves to public addresses only "
+                "(422 `webhook-url-not-https`, `webhook-url-has-credentials`, `webhook-url-unresolvable`, "
+                "`webhook-url-address-not-allowed`); one per partner and address (409 `webhook-already-registered`). "
+                "Loopback and http:// to it only where the service allows it, in development and tests."
+            ),
         ),
     ]
     event_types: Annotated[list[WebhookEvent], Field(min_length=1, max_length=len(WEBHOOK_EVENTS))]

@@ -338,6 +338,10 @@ async def add_endpoint(tx: Tx, endpoint: dict[str, Any]) -> None:
     await tx.db[ENDPOINTS].insert_one(endpoint, session=tx.session)
 
 
+async def enabled_endpoint_at(tx: Tx, partner: str, url: str) -> dict[str, Any] | None:
+    return await tx.db[ENDPOINTS].find_one({"partner": partner, "url": url, "enabled": True}, session=tx.session)
+
+
 async def disable_endpoint(tx: Tx, endpoint_id: ObjectId, now: datetime) -> dict[str, Any] | None:
     return await tx.db[ENDPOINTS].find_one_and_update(
         {"_id": endpoint_id},

@@ -15,8 +15,10 @@ from typing import Any, Protocol
 import aiosmtplib
 import httpx
 
+from notifications import endpoints
 from notifications.attachments import Attachment
 from notifications.config import Settings
+from notifications.domain import Refused
 
 # Notify sends these file types as a download link; others (the .ics) are left to the body text.
 NOTIFY_FILE_TYPES = {"application/pdf", "text/csv", "text/plain", "application/json", "application/rtf"}
@@ -207,11 +209,18 @@ class WebhookPoster:
 
     def __init__(self, settings: Settings) -> None:
         self.timeout = settings.webhook_timeout
+        self.allow_loopback = settings.webhook_allow_local_http
 
     async def post(self, url: str, body: bytes, headers: dict[str, str]) -> None:
+        try:  # resolved and checked again at each POST, and sent to the address checked (endpoints.py)
+            target = await endpoints.check(url, self.allow_loopback)
+        except Refused as refused:
+            raise Transient(f"endpoint refused: {refused.reason}") from None
+        headers = {"content-type": "application/json", **headers, "host": target.host}
         try:
             async with httpx.AsyncClient(timeout=self.timeout, follow_redirects=False) as client:
-                answer = await client.post(url, content=body, headers={"content-type": "application/json", **headers})
+                sni = {"sni_hostname": target.server_name}
+                answer = await client.post(target.url, content=body, headers=headers, extensions=sni)
         except httpx.HTTPError as error:
             raise Transient(f"endpoint unreachable: {type(error).__name__}") from error
         if not 200 <= answer.status_code < 300:

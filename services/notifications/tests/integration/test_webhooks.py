@@ -151,17 +151,100 @@ async def test_a_dead_endpoint_fails_visibly_after_its_attempts_and_a_disabled_o
         assert len(endpoint.posts) == 4 and len(await deliveries(client, hook["id"])) == 1
 
 
-async def test_only_operations_register_only_https_and_never_an_event_with_sealed_material(kit, settings):
+async def test_only_operations_register_only_https_and_never_an_event_with_sealed_material(kit, settings, names):
     async with running(create_app(settings.model_copy(update={"webhook_allow_local_http": False}))) as client:
         body = {"partner": "p", "url": "http://127.0.0.1:9/x", "event_types": ["course.completed"]}
         refused = await client.post("/webhooks", json=body, headers=OPS)
         assert refused.status_code == 422 and refused.json()["type"].endswith("/webhook-url-not-https")
-        body["url"] = "https://cms.partner.example/hooks"
+        body["url"] = "https://hooks.partner.org.uk/hooks"
         assert (await client.post("/webhooks", json=body, headers=bearer("cafcass", "fca-1"))).status_code == 403
         for sealed in ("referral.created", "account.activation_issued", "account.sign_in_link_issued", "plan.shared"):
             answer = await client.post("/webhooks", json={**body, "event_types": [sealed]}, headers=OPS)
             assert answer.status_code == 422, sealed
         assert (await client.post("/webhooks", json=body, headers=OPS)).status_code == 201
+
+
+# Issue 24 finding 11: endpoint addresses were checked by pattern only. Names are resolved by a
+# stand-in here (`names`): no test looks a name up or sends anything beyond this machine.
+PUBLIC = "81.2.69.160"
+NAMES = {
+    "hooks.partner.org.uk": [PUBLIC],
+    "inside.partner.org.uk": ["10.1.2.3"],
+    "both.partner.org.uk": [PUBLIC, "192.168.1.9"],
+    "metadata.partner.org.uk": ["169.254.169.254"],
+    "rebinding.partner.org.uk": [PUBLIC],
+}
+REFUSED = {
+    "https://169.254.169.254/latest/meta-data/": "webhook-url-address-not-allowed",
+    "https://127.0.0.1:8443/hooks": "webhook-url-address-not-allowed",
+    "https://localhost/hooks": "webhook-url-address-not-allowed",
+    "https://10.0.0.1/": "webhook-url-address-not-allowed",
+    "https://172.16.5.4/": "webhook-url-address-not-allowed",
+    "https://100.64.0.1/": "webhook-url-address-not-allowed",
+    "https://0.0.0.0/": "webhook-url-address-not-allowed",
+    "https://224.0.0.251/": "webhook-url-address-not-allowed",
+    "https://[::1]/": "webhook-url-address-not-allowed",
+    "https://[fd12:3456::1]/": "webhook-url-address-not-allowed",
+    "https://[fe80::1]/": "webhook-url-address-not-allowed",
+    "https://[::ffff:10.0.0.1]/": "webhook-url-address-not-allowed",
+    "https://[64:ff9b::a9fe:a9fe]/": "webhook-url-address-not-allowed",
+    "https://inside.partner.org.uk/hooks": "webhook-url-address-not-allowed",
+    "https://both.partner.org.uk/hooks": "webhook-url-address-not-allowed",
+    "https://metadata.partner.org.uk/hooks": "webhook-url-address-not-allowed",
+    "https://user:pw@hooks.partner.org.uk/hooks": "webhook-url-has-credentials",
+    "https://nowhere.partner.org.uk/hooks": "webhook-url-unresolvable",
+    "https://cms.partner.example/hooks": "webhook-url-unresolvable",
+    "http://hooks.partner.org.uk/hooks": "webhook-url-not-https",
+    "https://hooks.partner.org.uk:99999/hooks": "webhook-url-not-https",
+}
+
+
+@pytest.fixture
+def names(monkeypatch):
+    """Resolves the names above (an IP address resolves to itself, `localhost` to loopback)."""
+    import ipaddress
+
+    from notifications import endpoints
+
+    looked_up: list[str] = []
+
+    async def resolve(host: str, port: int) -> list[str]:
+        looked_up.append(host)
+        try:
+            return [str(ipaddress.ip_address(host))]
+        except ValueError:
+            return ["127.0.0.1", "::1"] if host == "localhost" else NAMES.get(host, [])
+
+    monkeypatch.setattr(endpoints, "resolve", resolve)
+    return NAMES
+
+
+async def test_every_refused_endpoint_address_answers_422_with_its_problem_type_and_duplicates_409(
+    kit, settings, names
+):
+    async with running(create_app(settings.model_copy(update={"webhook_allow_local_http": False}))) as client:
+        for url, kind in REFUSED.items():
+            body = {"partner": "cafcass-cms", "url": url, "event_types": ["course.completed"]}
+            answer = await client.post("/webhooks", json=body, headers=OPS)
+            assert answer.status_code == 422, (url, answer.text)
+            assert answer.json()["type"].endswith(f"/{kind}"), (url, answer.json())
+        assert (await client.get("/webhooks", headers=OPS)).json()["items"] == []
+
+        first = await register(client, "https://hooks.partner.org.uk/hooks", ["course.completed"])
+        same = {"partner": "cafcass-cms", "url": "https://hooks.partner.org.uk/hooks", "event_types": ["plan.agreed"]}
+        again = await client.post("/webhooks", json=same, headers=OPS)
+        assert again.status_code == 409 and again.json()["type"].endswith("/webhook-already-registered")
+        assert again.json()["existing_webhook_id"] == first["id"]
+        await client.post(f"/webhooks/{first['id']}/disable", headers=OPS)
+        await register(client, "https://hooks.partner.org.uk/hooks", ["course.completed"])  # a disabled one is replaced
+
+
+async def test_loopback_endpoints_are_for_development_and_tests_only(kit):
+    from notifications.config import Settings
+
+    with pytest.raises(ValueError, match="webhook_allow_local_http"):
+        inboxes = {"action-for-children": "afc@afc.example", "family-action": "fa@fa.example"}
+        Settings(env="production", webhook_allow_local_http=True, provider_inboxes=inboxes)
 
 
 async def _with_status(client, endpoint_id: str, status: str) -> list[dict]:
