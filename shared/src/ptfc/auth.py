@@ -5,13 +5,18 @@ verified by every service against that issuer's public key.
 Handlers take `Caller` and check object-level access themselves: a role alone never
 grants a record."""
 
+from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
 import jwt
 from fastapi import Depends, Request
+from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ValidationError
+from starlette.datastructures import Headers
+from starlette.routing import BaseRoute, Match
+from starlette.types import Scope
 
 from ptfc.issuers import ROLES as ROLES  # re-exported: the roles live with what issuers may grant
 from ptfc.issuers import Role as Role
@@ -100,12 +105,73 @@ def decode_token(settings: ServiceSettings, token: str) -> Caller:
 _bearer = HTTPBearer(auto_error=False)
 
 
+def _unauthenticated() -> Problem:
+    return Problem(401, "unauthenticated", "Authentication required", "Send `Authorization: Bearer <token>`.")
+
+
 async def current_caller(
     request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 ) -> Caller:
     if credentials is None:
-        raise Problem(401, "unauthenticated", "Authentication required", "Send `Authorization: Bearer <token>`.")
+        raise _unauthenticated()
     return decode_token(request.app.state.settings, credentials.credentials)
+
+
+def bearer_use(route: BaseRoute) -> str | None:
+    """How a route reads a bearer token: "required" (it depends on `current_caller`), "optional" (it
+    reads one if sent, as plans does, and refuses a bad one), or None."""
+    found: str | None = None
+    pending = [route.dependant] if isinstance(route, APIRoute) else []
+    while pending:
+        dependant = pending.pop()
+        for dependency in dependant.dependencies:
+            if dependency.call is current_caller:
+                return "required"
+            if isinstance(dependency.call, HTTPBearer):
+                found = "optional"
+            pending.append(dependency)
+    return found
+
+
+def _route_for(routes: Iterable[BaseRoute], scope: Scope, prefix: str = "") -> BaseRoute | None:
+    """The endpoint route a request reaches, looking inside included routers (FastAPI keeps them
+    as routers of their own, with their prefix)."""
+    path = scope["path"]
+    for route in routes:
+        inner = getattr(route, "original_router", None)
+        if inner is not None:
+            more = getattr(getattr(route, "include_context", None), "prefix", "") or ""
+            if (found := _route_for(inner.routes, scope, prefix + more)) is not None:
+                return found
+        elif path.startswith(prefix) and route.matches({**scope, "path": path[len(prefix) :]})[0] == Match.FULL:
+            return route
+    return None
+
+
+def admission(scope: Scope, uses: dict[int, str | None]) -> Problem | bool:
+    """Whether a write request needs a write turn (ptfc.limits.WriteTurns), decided before it waits
+    for one, so that a flood of writes with junk or no tokens takes no turn from genuine ones:
+    the 401 it is going to get (a route that needs a token and has none, or any route that reads a
+    token and is sent a bad one), answered at once; False for a request no route matches (the
+    router answers 404 or 405, doing nothing); else True. Anonymous writes take turns and are
+    limited per client by their routes. `uses` caches `bearer_use` per route."""
+    app = scope.get("app")
+    route = _route_for(getattr(app, "routes", ()), scope)
+    if route is None:
+        return False
+    if id(route) not in uses:
+        uses[id(route)] = bearer_use(route)
+    use = uses[id(route)]
+    if use is None:
+        return True
+    scheme, _, token = (Headers(scope=scope).get("authorization") or "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():  # as HTTPBearer reads it: no credentials
+        return _unauthenticated() if use == "required" else True
+    try:
+        decode_token(app.state.settings, token.strip())
+    except Problem as refused:
+        return refused
+    return True
 
 
 CurrentCaller = Annotated[Caller, Depends(current_caller)]

@@ -9,6 +9,7 @@ import asyncio
 import math
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 
 from fastapi import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -140,19 +141,38 @@ class WriteTurns:
     once; up to `queue` more wait their turn, each for at most `wait` seconds, and the rest are
     answered 503 with Retry-After.
 
+    `admit` (ptfc.auth.admission) is asked first: a write it refuses (no token where one is needed,
+    or a bad one) is answered at once, and one no route matches goes on, both without a turn:
+    otherwise a flood of writes with junk tokens fills the queue and genuine writes are told 503.
+
     A store serves its clients about equally per unit of work in flight. Unbounded, a burst of
     partners' writes (8 posting referrals at once) crowds out the work that follows from them, the
     letters those referrals lead to, which then lag the burst by seconds. Consumers and sweeps need
     no turn: each already runs one batch or item at a time."""
 
-    def __init__(self, app: ASGIApp, concurrency: int, wait: float, service: str, queue: int = 64) -> None:
-        self.app, self.wait, self.queue, self.service = app, wait, queue, service
+    def __init__(
+        self,
+        app: ASGIApp,
+        concurrency: int,
+        wait: float,
+        service: str,
+        queue: int = 64,
+        admit: Callable[[Scope, dict], Problem | bool] | None = None,
+    ) -> None:
+        self.app, self.wait, self.queue, self.service, self.admit = app, wait, queue, service, admit
         self.turns = asyncio.Semaphore(concurrency)
         self.waiting = HTTP_WAITING.labels(service)
         self.queued = 0
+        self.routes: dict = {}  # what `admit` learns of each route, once
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):
+            return await self.app(scope, receive, send)
+        admitted = self.admit(scope, self.routes) if self.admit else True
+        if isinstance(admitted, Problem):
+            HTTP_REQUESTS.labels(self.service, scope["method"], admitted.status).inc()  # `measure` is inside
+            return await respond(admitted, Request(scope))(scope, receive, send)
+        if not admitted:
             return await self.app(scope, receive, send)
         if self.queued >= self.queue:
             return await self._busy(scope, receive, send)

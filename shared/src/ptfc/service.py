@@ -18,6 +18,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pymongo import IndexModel
 
 from ptfc import bus, openapi, problems
+from ptfc.auth import admission
 from ptfc.clock import Clock, SystemClock
 from ptfc.consumer import Consumer, Handlers
 from ptfc.contracts import envelope_model, published_by
@@ -107,9 +108,11 @@ def build_app(
         return response
 
     # Outermost last: a flood is refused before its body is read, a huge body before it is parsed.
-    # Inside BodyLimit, so a request that waits for its turn holds a body of bounded size.
+    # Inside BodyLimit, so a request that waits for its turn holds a body of bounded size; a write
+    # whose bearer token will be refused is answered 401 before it waits for a turn.
     wait = settings.write_wait.total_seconds()
-    app.add_middleware(WriteTurns, concurrency=settings.write_concurrency, wait=wait, service=settings.service)
+    turns = {"concurrency": settings.write_concurrency, "wait": wait, "service": settings.service}
+    app.add_middleware(WriteTurns, **turns, admit=admission)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     concurrency = settings.rate_limit_concurrency
     limits = {"limits": settings.rate_limits, "proxy_hops": settings.trusted_proxy_hops}

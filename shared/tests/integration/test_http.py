@@ -4,11 +4,14 @@ turns for writes."""
 import asyncio
 import time
 from datetime import timedelta
+from typing import Annotated
 
 import httpx
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
+from fastapi import Request as HTTPRequest
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from ptfc.auth import CurrentCaller, issue_token
+from ptfc.auth import CurrentCaller, decode_token, issue_token
 from ptfc.consumer import Handlers
 from ptfc.dev.servers import start_mongodb
 from ptfc.events import ReferralWithdrawn
@@ -189,3 +192,55 @@ async def test_writes_beyond_their_turns_wait_for_one_and_reads_never_wait(make_
             assert (await client.post("/held")).status_code == 200  # the turns are all back
         finally:
             go.set()  # a failed assertion must not leave the server waiting on held requests
+
+
+async def test_writes_with_junk_or_no_tokens_take_no_turn_from_genuine_ones(make_settings):
+    """300 writes with a junk token made 3 of 10 genuine parents' writes answer 503 (issue 24,
+    finding 7): a write whose token will be refused is answered 401 before it waits for a turn."""
+    go, inside = asyncio.Event(), 0
+    held = APIRouter()
+    optional = HTTPBearer(auto_error=False)
+
+    @held.post("/held")
+    async def hold(caller: CurrentCaller) -> dict:
+        nonlocal inside
+        inside += 1
+        await go.wait()
+        return {"sub": caller.sub}
+
+    @held.post("/maybe")  # reads a token if one is sent, as plans does
+    async def maybe(
+        request: HTTPRequest, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(optional)]
+    ):
+        if credentials is not None:
+            decode_token(request.app.state.settings, credentials.credentials)
+        return {"done": True}
+
+    # One turn and a queue of 64: today 64 junk writes queue behind the held one and the rest are told 503.
+    settings = make_settings(
+        ServiceSettings, service="turns-probe", write_concurrency=1, write_wait=timedelta(seconds=3)
+    )
+    service = build_app(settings, title="turns-probe", router=held, handlers=Handlers(), indexes={})
+    waiting = HTTP_WAITING.labels("turns-probe")._value.get
+    junk = {"Authorization": "Bearer junk"}
+    limits = httpx.Limits(max_connections=200)
+    async with serve(service) as url, httpx.AsyncClient(base_url=url, timeout=30, limits=limits) as client:
+        try:
+            first = asyncio.create_task(client.post("/held", headers=bearer("parent", "p-0")))
+            await eventually(async_true(lambda: inside == 1))  # the only turn is taken
+            flood = await asyncio.gather(  # today: 64 wait out their turn, then all are told 503
+                *(client.post("/held", headers=junk) for _ in range(100)),
+                *(client.post("/held") for _ in range(25)),
+                *(client.post("/maybe", headers=junk) for _ in range(25)),
+            )
+            assert [r.status_code for r in flood] == [401] * 150
+            assert {r.json()["type"].rsplit("/", 1)[-1] for r in flood} == {"invalid-token", "unauthenticated"}
+            assert waiting() == 0
+            genuine = [asyncio.create_task(client.post("/held", headers=bearer("parent", f"p-{n}"))) for n in range(10)]
+            await eventually(async_true(lambda: waiting() == 10))  # they wait their turn
+            go.set()
+            answers = await asyncio.gather(first, *genuine)
+            assert [r.status_code for r in answers] == [200] * 11
+            assert (await client.post("/maybe")).status_code == 200  # an anonymous write still goes, in turn
+        finally:
+            go.set()
