@@ -15,8 +15,8 @@ from hub import course, elearning, plan, resources, signin, workshop
 from hub.backend import Backend, SignedOut, Unavailable
 from hub.config import Settings
 from hub.i18n import LANGUAGES
-from hub.security import CSRF, LANG, SESSION, set_cookie
-from hub.web import CsrfRefused, redirect, render
+from hub.security import CSRF, LANG, SESSION, set_cookie, write_session
+from hub.web import CsrfRefused, redirect, render, session_of
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -45,6 +45,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         chosen = request.query_params.get("lang")
         if chosen in LANGUAGES:
             set_cookie(response, settings.cookie_secure, LANG, chosen, max_age=365 * 24 * 3600)
+        if refreshed := getattr(request.state, "session", None):  # a new token from learning's session
+            write_session(response, settings, refreshed)
         seed = getattr(request.state, "csrf_seed", None)
         if seed and not request.cookies.get(CSRF):
             # Lax, not Strict: a page opened from an email link must not mint a new seed (and so
@@ -57,6 +59,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # "You have been signed out" only to someone who was signed in.
         response = redirect("/sign-in?ended=1" if request.cookies.get(SESSION) else "/sign-in")
         response.delete_cookie(SESSION, path="/")
+        request.state.session = None  # a token refreshed earlier in this request is not written back
         return response
 
     @app.exception_handler(Unavailable)
@@ -65,6 +68,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.exception_handler(CsrfRefused)
     async def csrf_refused(request: Request, _: CsrfRefused) -> Response:
+        if request.url.path in ("/activate", "/sign-in/session") and session_of(request):
+            # The button pressed twice: the first press signed the parent in, and the form's token was
+            # made before that sign-in (so it is refused now). Nothing is done: on to the course.
+            return redirect("/course")
         return render(request, "form_expired.html", 403)
 
     # A parent reads pages: an unknown address, or one the routes refuse (a module 9, a link cut

@@ -1,6 +1,8 @@
 """Settings of the Parent Hub (environment variables `PTFC_*`). It keeps no data: it knows where
 the services are, how to set its cookies, and what to tell parents about who to contact."""
 
+from datetime import timedelta
+
 from pydantic import Field, model_validator
 
 from ptfc import keys
@@ -21,6 +23,8 @@ class Settings(ServiceSettings):
     cookie_secure: bool = True
     timezone: str = "Europe/London"  # parents read times as people in England do
     session_warning_minutes: int = 5  # warn this long before the sign-in runs out
+    # A parent's bearer token (a minute long) is refreshed from learning's session when this close to its end.
+    session_refresh_margin: timedelta = timedelta(seconds=15)
     support_email: str = "support@ptfc.example"
     support_phone: str = "0300 123 4567"
 

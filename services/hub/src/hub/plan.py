@@ -14,7 +14,7 @@ from fastapi.responses import Response
 
 from hub.backend import Answer
 from hub.security import PLAN_KEYS, SESSION, set_cookie
-from hub.web import HEADERS, Csrf, language, redirect, render, services
+from hub.web import HEADERS, Csrf, fresh_token, language, redirect, render, services
 
 router = APIRouter()
 PlanId = Annotated[str, Path(min_length=16, max_length=40, pattern=r"^[A-Za-z0-9_-]+$")]
@@ -42,7 +42,7 @@ async def _call(request: Request, method: str, path: str, plan_id: str | None = 
     reached by that secret when the sign-in is not one of its parties, also after signing in. The
     sign-in goes first: a secret planted by someone else's link never makes a parent act as another."""
     headers = kwargs.pop("headers", {})
-    plans, session = services(request)["plans"], request.cookies.get(SESSION)
+    plans, session = services(request)["plans"], await fresh_token(request)
     key = _keys(request).get(plan_id) if plan_id else None
     if session:
         answer = await plans.call(method, path, session, headers=headers, **kwargs)

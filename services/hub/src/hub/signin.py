@@ -2,14 +2,16 @@
 them never uses the token (mail scanners open links): the parent presses the button, which
 posts it. After that the token lives only in an HttpOnly cookie."""
 
+from contextlib import suppress
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import Response
 
-from hub.backend import Answer
-from hub.security import LANG, SESSION, set_cookie
-from hub.web import Csrf, redirect, render, services
+from hub.backend import Answer, Unavailable
+from hub.security import LANG, SESSION, HubSession, set_cookie, write_session
+from hub.web import Csrf, redirect, render, services, session_of
 
 router = APIRouter()
 Link = Annotated[str | None, Query(max_length=200)]
@@ -69,7 +71,8 @@ async def _use(request: Request, path: str, token: str) -> Response:
     session = answer.body
     settings = request.app.state.settings
     response = redirect("/course")
-    set_cookie(response, settings.cookie_secure, SESSION, session["access_token"], max_age=session["expires_in"])
+    ends = datetime.fromisoformat(session["session_expires_at"])
+    write_session(response, settings, HubSession.new(session["refresh_token"], session["access_token"], ends))
     course = await learning.get("/me/course", session["access_token"])
     if course.ok and course.body.get("language"):  # the parent's language, from the referral
         set_cookie(response, settings.cookie_secure, LANG, course.body["language"], max_age=365 * 24 * 3600)
@@ -97,6 +100,12 @@ async def ask_for_link(request: Request, email: Annotated[str, Form(max_length=3
 
 @router.post("/sign-out", dependencies=[Csrf])
 async def sign_out(request: Request) -> Response:
+    """The session ends in learning, so its token stops working in every service within a minute,
+    not only in this browser."""
+    if session := session_of(request):
+        with suppress(Unavailable):  # the cookie goes all the same; the session then ends with its time
+            await services(request)["learning"].post("/sessions/end", json={"refresh_token": session.secret})
+    request.state.session = None
     response = render(request, "signed_out.html")
     response.delete_cookie(SESSION, path="/")
     return response

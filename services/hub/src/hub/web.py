@@ -2,6 +2,7 @@
 parent's sign-in, security headers, and the page shown for a refusal."""
 
 import secrets
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Annotated, Any
 from urllib.parse import urlencode
@@ -13,7 +14,7 @@ from markupsafe import Markup
 
 from hub import i18n
 from hub.backend import Backend, SignedOut
-from hub.security import LANG, SESSION, csrf_ok, csrf_seed, csrf_token, token_expiry
+from hub.security import LANG, SESSION, HubSession, csrf_ok, csrf_value, read_session, token_expiry
 from ptfc.limits import client_address
 
 HEADERS = {
@@ -64,9 +65,35 @@ def services(request: Request) -> dict[str, Backend]:
     return {name: backend.on_behalf_of(address, key) for name, backend in request.app.state.backends.items()}
 
 
-def token(request: Request) -> str:
-    value = request.cookies.get(SESSION)
-    if not value:
+def session_of(request: Request) -> HubSession | None:
+    """The parent's session: as refreshed during this request, or as the signed cookie holds it."""
+    refreshed = getattr(request.state, "session", None)
+    return refreshed or read_session(request.app.state.settings.hub_secret, request.cookies.get(SESSION))
+
+
+async def fresh_token(request: Request) -> str | None:
+    """The parent's bearer token, None without a sign-in. Tokens live a minute: one missing or about to
+    run out is replaced from learning's session (the cookie is rewritten on the way out, `app.cookies`).
+    Once learning refuses (signed out elsewhere, withdrawn, re-ordered, past its time), or the cookie is
+    not one the hub signed, the parent is signed out."""
+    session = session_of(request)
+    if session is None:
+        if request.cookies.get(SESSION):
+            raise SignedOut()
+        return None
+    expires = token_expiry(session.token)
+    margin = request.app.state.settings.session_refresh_margin
+    if expires is not None and expires - margin > datetime.now(UTC):
+        return session.token
+    answer = await services(request)["learning"].post("/sessions/refresh", json={"refresh_token": session.secret})
+    if not answer.ok:
+        raise SignedOut()
+    request.state.session = replace(session, token=answer.body["access_token"])
+    return request.state.session.token
+
+
+async def token(request: Request) -> str:
+    if (value := await fresh_token(request)) is None:
         raise SignedOut()
     return value
 
@@ -102,8 +129,8 @@ def render(request: Request, template: str, status: int = 200, **context: Any) -
     settings = request.app.state.settings
     lang = language(request)
     fmt = i18n.Formats(lang, settings.timezone)
-    session = request.cookies.get(SESSION)
-    expires = token_expiry(session) if session else None
+    session = session_of(request)
+    expires = session.ends_at if session else None
     if expires and expires <= datetime.now(UTC):
         session, expires = None, None
     page = ENVIRONMENTS[lang].get_template(template)
@@ -115,7 +142,7 @@ def render(request: Request, template: str, status: int = 200, **context: Any) -
         languages=i18n.NATIVE_NAMES,
         switch_url=lambda to: _switch(request, to),
         # The CSRF token, then a key for this rendering of the page's forms (`check_csrf`).
-        csrf=f"{csrf_token(settings.hub_secret, csrf_seed(request))}.{secrets.token_hex(16)}",
+        csrf=f"{csrf_value(settings.hub_secret, request)}.{secrets.token_hex(16)}",
         signed_in=bool(session),
         session_expires=expires,
         warning_minutes=settings.session_warning_minutes,

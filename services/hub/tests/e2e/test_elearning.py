@@ -9,6 +9,8 @@ from datetime import timedelta
 import httpx
 from playwright.async_api import Page, expect
 
+from hub.config import DEV_HUB_SECRET
+from hub.security import cookie_for
 from learning.content import module
 from ptfc.testing.plugin import bearer, eventually
 
@@ -280,7 +282,8 @@ async def test_pages_for_links_that_no_longer_work(start_platform, browser, chec
         # A session that is not a parent's (learning has no course for it) is signed out, not a 500.
         staff = await browser.new_context()
         for path in ("/course", "/learning", "/workshop"):
-            session = {"name": "ptfc_session", "value": FCA["Authorization"].split()[1], "url": platform.hub}
+            staff_token = FCA["Authorization"].split()[1]
+            session = {"name": "ptfc_session", "value": cookie_for(DEV_HUB_SECRET, staff_token), "url": platform.hub}
             await staff.add_cookies([session])  # the answer before deleted it
             answer = await staff.request.get(platform.hub + path, max_redirects=0)
             assert (answer.status, answer.headers["location"]) == (303, "/sign-in?ended=1"), path

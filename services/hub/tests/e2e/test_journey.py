@@ -11,7 +11,7 @@ from playwright.async_api import Page, expect
 
 from learning.content import module
 from plans import api as plans_api
-from ptfc.testing.plugin import bearer, eventually
+from ptfc.testing.plugin import ParentBearer, bearer, eventually
 from ptfc.testing.workshops import weekday_session
 from workshops import api as workshops_api
 
@@ -86,13 +86,10 @@ async def test_from_the_welcome_email_to_a_shared_plan(start_platform, browser, 
             ]
 
         # Ben books the first session through the APIs.
-        ben_token = None
         async with httpx.AsyncClient() as c:
             link = await platform.link(BEN["email"])
-            ben_token = (await c.post(f"{platform.learning}/activate", json={"token": link.split("token=")[1]})).json()[
-                "access_token"
-            ]
-            auth = {"Authorization": f"Bearer {ben_token}"}
+            ben = await c.post(f"{platform.learning}/activate", json={"token": link.split("token=")[1]})
+            auth = ParentBearer.of(ben.json())  # a parent's token lives a minute: signed afresh after that
             for n in range(1, 9):
                 a = module(n).activity
                 answers = {q.id: q.answer for q in a.questions} or {p.id: "Calm handovers." for p in a.prompts}

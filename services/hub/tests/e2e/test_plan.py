@@ -12,6 +12,8 @@ from docx import Document
 from playwright.async_api import Page, expect
 from pypdf import PdfReader
 
+from hub.config import DEV_HUB_SECRET
+from hub.security import cookie_for
 from plans import api as plans_api
 from ptfc.testing.plugin import bearer
 
@@ -235,7 +237,8 @@ async def test_anyone_can_start_a_plan_without_an_account(start_platform, browse
         keys = next(c for c in await context.cookies() if c["name"] == "ptfc_plans")
         assert keys["httpOnly"]
         # Jo signs in later on this browser: the plan is still theirs, reached by its secret.
-        session = {"name": "ptfc_session", "value": bearer("parent", "jo")["Authorization"].split()[1]}
+        jo = bearer("parent", "jo")["Authorization"].split()[1]
+        session = {"name": "ptfc_session", "value": cookie_for(DEV_HUB_SECRET, jo)}
         await context.add_cookies([session | {"url": platform.hub}])
         await page.reload()
         await expect(page.get_by_role("heading", level=1)).to_have_text("Our Child's Plan")
@@ -244,7 +247,11 @@ async def test_anyone_can_start_a_plan_without_an_account(start_platform, browse
         await page.get_by_text("Open this plan on another device").click()
         owner_link = await page.locator(".secret-link a").get_attribute("href")
         other = await (await browser.new_context()).new_page()
-        await other.goto(owner_link)
+        await other.goto(owner_link)  # asks first: a link alone stores no one's plan (issue 24, finding 6)
+        await expect(other.get_by_role("heading", level=1)).to_have_text("Open a plan shared with you?")
+        await check.axe_ok(other)
+        await check.shoot(other, "plan-open")
+        await other.get_by_role("button", name="Open the plan on this device").click()
         await expect(other.get_by_role("heading", level=1)).to_have_text("Our Child's Plan")
         await expect(other).to_have_url(page.url.split("?")[0])
         # Another browser, without the secret, is told the plan does not exist.

@@ -3,6 +3,7 @@ local development hub, every form needs its CSRF token."""
 
 import base64
 import re
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
@@ -11,7 +12,9 @@ from pydantic import ValidationError
 from hub.app import create_app
 from hub.config import Settings
 from hub.markdown import render
-from hub.security import token_expiry
+from hub.security import HubSession, csrf_token, seal_session, token_expiry
+from ptfc.auth import issue_token
+from ptfc.settings import DEV_JWT_PRIVATE_KEY
 
 LOCAL = Settings(public_url="http://127.0.0.1:8000", cookie_secure=False, learning_url="http://127.0.0.1:9")
 
@@ -126,3 +129,37 @@ def test_opening_a_plan_link_stores_nothing_until_the_parent_says_so():
         kept = client.post("/plans/open", data={"plan": plan, "token": secret, "csrf": csrf}, follow_redirects=False)
         assert kept.status_code == 303 and kept.headers["location"] == f"/plan/{plan}"
         assert f"/plan/{plan}" in client.get("/plan").text
+
+
+def _signed_in(client: TestClient, secret: str) -> None:
+    """A browser holding a session the hub signed (its token far from running out: no refresh)."""
+    token = issue_token(DEV_JWT_PRIVATE_KEY, "parent", "p-1", ttl=timedelta(hours=1))
+    session = HubSession.new(secret, token, datetime.now(UTC) + timedelta(hours=8))
+    client.cookies.set("ptfc_session", seal_session(LOCAL.hub_secret, session))
+
+
+def test_a_csrf_token_works_only_in_the_sign_in_it_was_made_for():
+    """A CSRF cookie planted from a sibling domain (cookie tossing) gives its planter a token they
+    can compute; signed in, the token is bound to the signed session, which they cannot plant."""
+    planted = "seed-the-attacker-knows"
+    with TestClient(create_app(LOCAL), base_url="http://127.0.0.1:8000") as victim:
+        _signed_in(victim, "victim-session")
+        victim.cookies.set("ptfc_csrf", planted)
+        forged = csrf_token(LOCAL.hub_secret, planted)
+        assert victim.post("/sign-in", data={"email": "a@b.example", "csrf": forged}).status_code == 403
+        page = victim.get("/resources")
+        mine = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
+        assert victim.post("/sign-in", data={"email": "a@b.example", "csrf": mine}).status_code != 403
+        with TestClient(create_app(LOCAL), base_url="http://127.0.0.1:8000") as other:  # same seed, another sign-in
+            _signed_in(other, "another-session")
+            other.cookies.set("ptfc_csrf", planted)
+            assert other.post("/sign-in", data={"email": "a@b.example", "csrf": mine}).status_code == 403
+
+
+def test_a_session_cookie_the_hub_did_not_sign_is_signed_out():
+    with TestClient(create_app(LOCAL), base_url="http://127.0.0.1:8000") as client:
+        _signed_in(client, "s")
+        payload, _, mac = client.cookies["ptfc_session"].partition(".")
+        client.cookies.set("ptfc_session", payload[:-2] + "xx." + mac)  # altered
+        answer = client.get("/course", follow_redirects=False)
+        assert (answer.status_code, answer.headers["location"]) == (303, "/sign-in?ended=1")
