@@ -73,6 +73,11 @@ EXPECTED: dict[str, dict[tuple[str, str], dict[str, str]]] = {
         ("POST", "/enrolments/{enrolment_id}/extensions"): row(cafcass="A/H"),
         ("POST", "/me/modules/{number}/complete"): row(parent="A/H"),
         ("POST", "/me/modules/{number}/progress"): row(parent="A/H"),
+        # A session's secret, not a bearer token, is what counts: without it (the example's), no refresh.
+        ("POST", "/sessions/end"): row(
+            cafcass="A", court="A", facilitator="A", none="A", ops="A", parent="A", provider="A"
+        ),
+        ("POST", "/sessions/refresh"): row(),
         ("POST", "/sign-in"): row(cafcass="A", court="A", facilitator="A", none="A", ops="A", parent="A", provider="A"),
         ("POST", "/sign-in/session"): row(
             cafcass="H", court="H", facilitator="H", none="H", ops="H", parent="H", provider="H"
