@@ -14,6 +14,7 @@ from pathlib import Path
 
 import nats
 from fastapi import APIRouter
+from measure import bare_transactions
 from nats.js.api import ConsumerConfig
 
 from ptfc.clock import SystemClock
@@ -49,19 +50,6 @@ async def bare_store(uri: str, n: int) -> float:
     started = time.perf_counter()
     for i in range(n):
         await store.db.effects.insert_one({"i": i})
-    elapsed = time.perf_counter() - started
-    await store.close()
-    return elapsed
-
-
-async def bare_transactions(uri: str, n: int) -> float:
-    """Two inserts per transaction, as the platform does (state + outbox row), with no relay or consumer."""
-    store = Store(uri, "bench_tx", "bench", SystemClock())
-    started = time.perf_counter()
-    for i in range(n):
-        async with store.client.start_session() as session, await session.start_transaction():
-            await store.db.state.insert_one({"i": i}, session=session)
-            await store.db.rows.insert_one({"i": i}, session=session)
     elapsed = time.perf_counter() - started
     await store.close()
     return elapsed
