@@ -218,11 +218,17 @@ class Store:
     async def write_answers(self, within: float) -> bool:
         """Whether a short write completes in time. A store can answer pings while it holds every
         write (a killed client's transaction wedged the embedded one: writes waited 10 minutes
-        while readiness said yes), so readiness writes this process's own row."""
+        while readiness said yes), so readiness writes this process's own row. In a transaction, as
+        every unit of work writes: the embedded store's wedge freezes its transaction registry (each
+        transaction command first reaps idle ones, and waits on a live one stuck behind the write
+        that retries against the killed client's), while plain writes elsewhere still pass. And a
+        transaction command is what lets that store abort a killed client's transaction once it has
+        been idle 60 s, before anything is stuck behind it (docs/operations.md, "store watchdog")."""
         try:
             with pymongo.timeout(within):
                 at = {"$set": {"at": self.clock.now()}}
-                await self.db[READINESS].update_one({"_id": self.probe_id}, at, upsert=True)
+                async with self.client.start_session() as session, await session.start_transaction():
+                    await self.db[READINESS].update_one({"_id": self.probe_id}, at, upsert=True, session=session)
             return True
         except PyMongoError:
             return False

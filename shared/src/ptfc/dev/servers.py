@@ -7,6 +7,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -53,6 +54,7 @@ class Server:
     name: str
     url: str
     process: subprocess.Popen
+    start_again: Callable[[], subprocess.Popen] | None = None  # the same command, port and data
 
     def stop(self) -> None:
         if self.process.poll() is None:
@@ -67,6 +69,12 @@ class Server:
         """Stop at once, as a crash would."""
         self.process.kill()
         self.process.wait()
+
+    def restart(self) -> None:
+        """Kill and start again on the same port with the same data: what clears a wedged store."""
+        assert self.start_again is not None, f"{self.name} cannot be restarted"
+        self.kill()
+        self.process = self.start_again()
 
 
 def start_nats(data_dir: Path, port: int | None = None, log: Path | None = None, config: Path | None = None) -> Server:
@@ -87,24 +95,16 @@ def start_nats(data_dir: Path, port: int | None = None, log: Path | None = None,
 
 def start_mongodb(data_dir: Path, port: int | None = None, log: Path | None = None) -> Server:
     port = port or free_port()
-    ensure_free(port)
     data_dir.mkdir(parents=True, exist_ok=True)
-    out = open(log or data_dir.parent / "mongodb.log", "ab")  # noqa: SIM115 - lives as long as the server
-    process = subprocess.Popen(
-        [
-            _binary("secantusd-py"),
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--storage-path",
-            str(data_dir),
-            "--log-level",
-            "WARNING",
-            "--sync-on-commit",
-        ],
-        stdout=out,
-        stderr=subprocess.STDOUT,
-    )
-    wait_for_port(port, 60, process)
-    return Server("mongodb", f"mongodb://127.0.0.1:{port}/?directConnection=true", process)
+    log = log or data_dir.parent / "mongodb.log"
+
+    def start() -> subprocess.Popen:
+        ensure_free(port)
+        out = open(log, "ab")  # noqa: SIM115 - lives as long as the server
+        command = [_binary("secantusd-py"), "--host", "127.0.0.1", "--port", str(port)]
+        command += ["--storage-path", str(data_dir), "--log-level", "WARNING", "--sync-on-commit"]
+        process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)
+        wait_for_port(port, 60, process)
+        return process
+
+    return Server("mongodb", f"mongodb://127.0.0.1:{port}/?directConnection=true", start(), start_again=start)

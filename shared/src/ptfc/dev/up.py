@@ -15,6 +15,7 @@ import httpx
 
 from ptfc import buspermissions
 from ptfc.dev.servers import Server, ensure_free, start_mongodb, start_nats, wait_for_port
+from ptfc.dev.watchdog import StoreWatchdog
 from ptfc.events import STREAMS
 from ptfc.programme import SERVICES
 from ptfc.streams import declare_all
@@ -38,6 +39,7 @@ def up(args: argparse.Namespace) -> int:
     (var / "log").mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
     servers: list[Server] = []
+    watchdogs: list[StoreWatchdog] = []
     children: dict[str, subprocess.Popen] = {}
     where = ports(args.base_port)
     hub_url = f"http://127.0.0.1:{where[HUB]}"
@@ -46,6 +48,8 @@ def up(args: argparse.Namespace) -> int:
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not cut the clean stop short
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
         _say("\nstopping…")
+        for watchdog in watchdogs:
+            watchdog.stop()
         # All at once, each with the same deadline: services stop in parallel, well under 10 s.
         for child in children.values():
             if child.poll() is None:
@@ -81,6 +85,8 @@ def up(args: argparse.Namespace) -> int:
             _say("[infra] starting the MongoDB server (SecantusDB)…")
             servers.append(start_mongodb(var / "mongodb", port=args.mongodb_port, log=var / "log" / "mongodb.log"))
             mongodb_uri = servers[-1].url
+            # An embedded store that stops taking writes (a killed client's transaction) is restarted.
+            watchdogs.append(StoreWatchdog(servers[-1], _say).start())
         _say(f"[infra] NATS at {nats_url}, MongoDB at {mongodb_uri.split('?')[0]}")
         for port in [args.mail_port, *where.values()]:
             ensure_free(port)
