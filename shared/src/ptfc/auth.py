@@ -1,6 +1,7 @@
 """Bearer JWTs carrying the caller's role, subject and, for provider staff, provider: signed
-with EdDSA by their issuer (learning for parents, the partners' identity provider for staff),
-verified by every service against that issuer's public key.
+by their issuer (learning for parents, with EdDSA; the organisations' identity providers for
+staff), verified by every service against that issuer's public key or the keys it publishes
+(its JWKS, ptfc.jwks), with the claims read where that issuer puts them (ptfc.issuers).
 
 Handlers take `Caller` and check object-level access themselves: a role alone never
 grants a record."""
@@ -18,6 +19,7 @@ from starlette.datastructures import Headers
 from starlette.routing import BaseRoute, Match
 from starlette.types import Scope
 
+from ptfc import jwks
 from ptfc.issuers import ROLES as ROLES  # re-exported: the roles live with what issuers may grant
 from ptfc.issuers import Role as Role
 from ptfc.problems import Problem, forbidden
@@ -77,13 +79,22 @@ def decode_token(settings: ServiceSettings, token: str) -> Caller:
         grant = settings.jwt_issuers.get(issuer) if isinstance(issuer, str) else None
         if grant is None:
             raise _invalid("The bearer token's issuer is not trusted.")
-        claims = jwt.decode(
-            token,
-            grant.public_key,
-            algorithms=["EdDSA"],
-            audience=settings.jwt_audience,
-            issuer=issuer,
-            options={"require": ["sub", "exp", "iat", "iss", "aud"]},
+        key: object = grant.public_key
+        algorithms = ["EdDSA"]
+        if grant.publishes_keys:  # only a key it publishes, and only with that key's own algorithm
+            published = jwks.key_for(issuer, jwt.get_unverified_header(token).get("kid"))
+            if published is None:
+                raise _invalid("The bearer token is not signed with a key its issuer publishes.")
+            key, algorithms = published.key, [published.algorithm_name]
+        claims = grant.ours(
+            jwt.decode(
+                token,
+                key,  # type: ignore[arg-type]
+                algorithms=algorithms,
+                audience=grant.audience or settings.jwt_audience,
+                issuer=issuer,
+                options={"require": ["sub", "exp", "iat", "iss", "aud"]},
+            )
         )
         caller = Caller.model_validate(claims, strict=False)
         if claims["exp"] - claims["iat"] > settings.jwt_max_lifetime.total_seconds():
@@ -102,6 +113,35 @@ def decode_token(settings: ServiceSettings, token: str) -> Caller:
         raise _invalid() from error
 
 
+def _publishing(settings: ServiceSettings, token: str) -> tuple[str, str | None, str | None] | None:
+    """(issuer, its jwks_uri, the token's kid) if the token names a trusted issuer that publishes its keys."""
+    try:
+        issuer = jwt.decode(token, options={"verify_signature": False}).get("iss")
+        kid = jwt.get_unverified_header(token).get("kid")
+    except jwt.InvalidTokenError:
+        return None  # decode_token says why
+    grant = settings.jwt_issuers.get(issuer) if isinstance(issuer, str) else None
+    if grant is None or not grant.publishes_keys or not (kid is None or isinstance(kid, str)):
+        return None
+    return issuer, grant.jwks_uri, kid
+
+
+async def fetch_keys(settings: ServiceSettings, token: str) -> None:
+    """Fetch the signing keys this token's issuer publishes, when it is a trusted issuer that
+    publishes them and they are not at hand (ptfc.jwks); then `decode_token` can verify it."""
+    if found := _publishing(settings, token):
+        issuer, uri, kid = found
+        await jwks.ensure(
+            issuer, uri, kid, settings.jwks_max_age.total_seconds(), settings.jwks_min_refetch.total_seconds()
+        )
+
+
+async def verified_caller(settings: ServiceSettings, token: str) -> Caller:
+    """`decode_token`, after fetching the issuer's published keys when needed."""
+    await fetch_keys(settings, token)
+    return decode_token(settings, token)
+
+
 _bearer = HTTPBearer(auto_error=False)
 
 
@@ -114,7 +154,7 @@ async def current_caller(
 ) -> Caller:
     if credentials is None:
         raise _unauthenticated()
-    return decode_token(request.app.state.settings, credentials.credentials)
+    return await verified_caller(request.app.state.settings, credentials.credentials)
 
 
 def bearer_use(route: BaseRoute) -> str | None:
@@ -167,11 +207,22 @@ def admission(scope: Scope, uses: dict[int, str | None]) -> Problem | bool:
     scheme, _, token = (Headers(scope=scope).get("authorization") or "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():  # as HTTPBearer reads it: no credentials
         return _unauthenticated() if use == "required" else True
+    if _keys_to_fetch(app.state.settings, token.strip()):
+        return True  # the route fetches them (awaited, throttled: ptfc.jwks) and then decides
     try:
         decode_token(app.state.settings, token.strip())
     except Problem as refused:
         return refused
     return True
+
+
+def _keys_to_fetch(settings: ServiceSettings, token: str) -> bool:
+    if (found := _publishing(settings, token)) is None:
+        return False
+    issuer, _, kid = found
+    return jwks.needs_fetch(
+        issuer, kid, settings.jwks_max_age.total_seconds(), settings.jwks_min_refetch.total_seconds()
+    )
 
 
 CurrentCaller = Annotated[Caller, Depends(current_caller)]

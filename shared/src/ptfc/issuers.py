@@ -12,12 +12,24 @@ staff.
                                             "providers": ["family-action"], "subject_prefix": "fa:"}
     }'
 
+An organisation's OpenID Connect provider is configured by its published keys instead of a
+static one: `"jwks_uri": "https://idp.example/jwks"`, or `"discover": true` to find them from the
+issuer URL (`/.well-known/openid-configuration`); they are fetched, cached and rotated by `kid`
+(ptfc.jwks). Its tokens carry our claims under its own names, mapped per issuer (`claims`, and
+`role_values` for its own words for our roles), and name their own audience (`audience`: the
+console's client id for the ID tokens the staff console forwards):
+
+    "http://127.0.0.1:9400": {"discover": true, "audience": "ptfc-console",
+        "roles": ["provider", "facilitator", "cafcass", "ops"], "providers": ["action-for-children"],
+        "claims": {"role": "ptfc_role", "provider": "ptfc_provider"},
+        "role_values": {"coordinator": "provider"}}
+
 `"*"` in `providers` or `courts` grants every organisation; only `PTFC_ENV=dev` accepts it (the
 development identity provider, for `ptfc token` and tests)."""
 
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from ptfc import keys
 
@@ -32,16 +44,46 @@ NEEDS = {"provider": "provider", "facilitator": "provider", "court": "court"}
 class Issuer(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    public_key: str  # Ed25519 (or Ed448), in any form ptfc.keys reads; kept as PEM
+    # Its key: exactly one of a static public key, the address of its JWKS, or discovery.
+    public_key: str | None = None  # Ed25519 (or Ed448), in any form ptfc.keys reads; kept as PEM
+    jwks_uri: str | None = None
+    discover: bool = False  # the JWKS found from `<issuer>/.well-known/openid-configuration`
+    audience: str | None = None  # the `aud` its tokens carry for us; default: the service's jwt_audience
     roles: list[Role] = Field(min_length=1)
     providers: list[str] = []  # provider slugs its `provider` claims may name
     courts: list[str] = []  # court names its `court` claims may name
     subject_prefix: str = ""  # every `sub` it grants starts with this
+    # Where its tokens hold our claims, when not under our names: {"role": "ptfc_role", ...}.
+    claims: dict[Literal["sub", "role", "provider", "court"], str] = {}
+    role_values: dict[str, Role] = {}  # its words for our roles ({"coordinator": "provider"})
 
     @field_validator("public_key")
     @classmethod
-    def _a_public_key(cls, value: str) -> str:
-        return keys.verification_key(value)
+    def _a_public_key(cls, value: str | None) -> str | None:
+        return None if value is None else keys.verification_key(value)
+
+    @model_validator(mode="after")
+    def _one_source_of_keys(self) -> "Issuer":
+        if [self.public_key is not None, self.jwks_uri is not None, self.discover].count(True) != 1:
+            raise ValueError("an issuer has exactly one of public_key, jwks_uri or discover: true")
+        if self.jwks_uri is not None and not self.jwks_uri.startswith(("https://", "http://127.0.0.1")):
+            raise ValueError("jwks_uri must be https (http only on 127.0.0.1, for development)")
+        return self
+
+    @property
+    def publishes_keys(self) -> bool:
+        return self.public_key is None
+
+    def ours(self, claims: dict[str, Any]) -> dict[str, Any]:
+        """The token's claims with ours (sub, role, provider, court) read where this issuer puts them."""
+        mapped = dict(claims)
+        for ours, theirs in self.claims.items():
+            mapped[ours] = claims.get(theirs)
+            if mapped[ours] is None:
+                del mapped[ours]
+        if isinstance(role := mapped.get("role"), str) and role in self.role_values:
+            mapped["role"] = self.role_values[role]
+        return mapped
 
     @property
     def grants_every_organisation(self) -> bool:

@@ -89,6 +89,10 @@ class ServiceSettings(BaseSettings):
         PARENT_TOKEN_ISSUER: Issuer(public_key=DEV_JWT_PUBLIC_KEY, roles=["parent"]),
         DEV_STAFF_ISSUER: Issuer(public_key=DEV_JWT_PUBLIC_KEY, roles=STAFF_ROLES, providers=[EVERY], courts=[EVERY]),
     }
+    # Issuers that publish their keys (ptfc.jwks): kept this long, and fetched again for an unknown
+    # `kid` (a rotation) at most this often.
+    jwks_max_age: timedelta = timedelta(hours=1)
+    jwks_min_refetch: timedelta = timedelta(seconds=30)
     jwt_private_key: str = DEV_JWT_PRIVATE_KEY  # learning only: signs parents' sessions
     parent_token_issuer: str = PARENT_TOKEN_ISSUER  # the only issuer whose `parent` tokens are accepted
     jwt_audience: str = "ptfc"
@@ -157,6 +161,8 @@ class ServiceSettings(BaseSettings):
                 name == self.parent_token_issuer and issuer.roles != ["parent"]
             ):
                 raise ValueError(f"jwt_issuers: only {self.parent_token_issuer} grants parent, and only parent")
+            if issuer.discover and not name.startswith(("https://", "http://127.0.0.1")):
+                raise ValueError(f"jwt_issuers: {name} is discovered from its URL, which must be https")
         return self
 
     def development_keys(self) -> list[str]:

@@ -10,7 +10,7 @@ from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBea
 
 from plans import domain, store
 from plans.refusals import problem
-from ptfc.auth import decode_token
+from ptfc.auth import verified_caller
 from ptfc.limits import client_address
 from ptfc.problems import Problem, forbidden
 
@@ -55,7 +55,7 @@ async def identity(
 ) -> Identity:
     """Who is calling, if anyone: a bearer token, or a plan token (rate limited: tokens are guessed)."""
     if credentials is not None:
-        caller = decode_token(request.app.state.settings, credentials.credentials)
+        caller = await verified_caller(request.app.state.settings, credentials.credentials)
         if caller.role == "parent":
             return Identity(participant_id=caller.sub)
         if caller.role == "cafcass":
