@@ -20,7 +20,9 @@ from docx import Document
 from pypdf import PdfReader
 
 from hub.app import create_app as hub_app
+from hub.config import DEV_HUB_SECRET
 from hub.config import Settings as HubSettings
+from hub.security import cookie_for
 from learning.app import create_app as learning_app
 from learning.config import Settings as LearningSettings
 from learning.content import passing_answers
@@ -231,7 +233,7 @@ async def test_nothing_chris_can_reach_reveals_alexs_details(make_settings, tap,
         assert "Sam lives with Mum" in text_of(reached[f"{plans}/plans/{plan_id}/export.pdf"])
 
         # …through the Parent Hub's pages, signed in as Chris…
-        cookie = {"ptfc_session": chris["Authorization"].removeprefix("Bearer ")}
+        cookie = {"ptfc_session": cookie_for(DEV_HUB_SECRET, chris["Authorization"].removeprefix("Bearer "))}
         async with httpx.AsyncClient(base_url=hub_url, cookies=cookie, timeout=30) as page:
             for path in (
                 "/course",
