@@ -1,0 +1,37 @@
+"""Operations: each service's health and its dead letters (list, replay). No personal data:
+a dead letter shows its event type, handler, error and time, never its body."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Request
+from fastapi.responses import Response
+
+from console.backend import Unavailable
+from console.web import Csrf, Staff, needs, redirect, render, services
+
+router = APIRouter()
+OPS = needs("ops")
+SERVICES = ("referrals", "learning", "workshops", "plans", "notifications")
+Id = Annotated[str, Path(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
+Service = Annotated[str, Path(pattern="^(" + "|".join(SERVICES) + ")$")]
+
+
+@router.get("/operations")
+async def operations(request: Request, staff: Staff = OPS, done: str = "") -> Response:
+    backends = services(request)
+    health, letters = {}, {}
+    for name in SERVICES:
+        try:
+            ready = await backends[name].get("/readyz")
+            health[name] = "ready" if ready.ok else "not ready"
+            found = await backends[name].get("/ops/dead-letters", staff.token, params={"limit": 50})
+            letters[name] = found.body["items"] if found.ok else []
+        except Unavailable:
+            health[name], letters[name] = "not answering", []
+    return render(request, "operations.html", health=health, letters=letters, done=done)
+
+
+@router.post("/operations/{service}/dead-letters/{letter_id}/replay", dependencies=[Csrf])
+async def replay(request: Request, service: Service, letter_id: Id, staff: Staff = OPS) -> Response:
+    answer = await services(request)[service].post(f"/ops/dead-letters/{letter_id}/replay", staff.token)
+    return redirect("/operations?done=" + ("replayed" if answer.ok else "not-replayed"))

@@ -1,0 +1,98 @@
+"""Family court advisers: my referrals with each parent's progress, extend a deadline, withdraw.
+What they see is what referrals and learning answer for their token: only their own referrals."""
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Path, Request
+from fastapi.responses import Response
+
+from console.web import Csrf, Staff, needs, redirect, render, services
+
+router = APIRouter()
+FCA = needs("cafcass")
+Id = Annotated[str, Path(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
+
+
+@router.get("/referrals")
+async def my_referrals(request: Request, staff: Staff = FCA) -> Response:
+    answer = await services(request)["referrals"].get("/referrals", staff.token, params={"limit": 50})
+    return render(request, "referrals.html", referrals=answer.body["items"] if answer.ok else [])
+
+
+async def _progress(request: Request, staff: Staff, referral_id: str) -> dict[str, Any] | None:
+    """The referral (referrals) with each parent's e-learning (learning), or None if not theirs."""
+    backends = services(request)
+    referral = await backends["referrals"].get(f"/referrals/{referral_id}", staff.token)
+    if not referral.ok:
+        return None
+    enrolments = await backends["learning"].get("/enrolments", staff.token, params={"referral_id": referral_id})
+    current = {e["participant_id"]: e for e in (enrolments.body["items"] if enrolments.ok else [])}
+    for parent in referral.body["participants"]:
+        parent["enrolment"] = current.get(parent["participant_id"])
+    return referral.body
+
+
+@router.get("/referrals/{referral_id}")
+async def referral(request: Request, referral_id: Id, staff: Staff = FCA, done: str = "") -> Response:
+    found = await _progress(request, staff, referral_id)
+    if found is None:
+        return render(request, "not_found.html", 404)
+    return render(request, "referral.html", referral=found, done=done, errors={})
+
+
+@router.post("/referrals/{referral_id}/extend", dependencies=[Csrf])
+async def extend(
+    request: Request,
+    referral_id: Id,
+    enrolment_id: Annotated[str, Form(max_length=64)],
+    days: Annotated[str, Form(max_length=4)] = "",
+    reason: Annotated[str, Form(max_length=2000)] = "",
+    staff: Staff = FCA,
+) -> Response:
+    errors = {}
+    if not days.isdigit() or not 1 <= int(days) <= 30:
+        errors["days"] = "Enter a number of days from 1 to 30."
+    if not reason.strip():
+        errors["reason"] = "Say why the parent needs more time (the court may read it)."
+    elif len(reason) > 500:
+        errors["reason"] = "The reason must be 500 characters or fewer."
+    if not errors:
+        body = {"days": int(days), "reason": reason.strip()}
+        answer = await services(request)["learning"].post(
+            f"/enrolments/{enrolment_id}/extensions", staff.token, json=body
+        )
+        if answer.ok:
+            return redirect(f"/referrals/{referral_id}?done=extended")
+        errors["days"] = (
+            answer.body.get("detail", "The deadline could not be extended.")
+            if isinstance(answer.body, dict)
+            else "The deadline could not be extended."
+        )
+    found = await _progress(request, staff, referral_id)
+    if found is None:
+        return render(request, "not_found.html", 404)
+    return render(
+        request,
+        "referral.html",
+        400,
+        referral=found,
+        errors=errors,
+        form={"enrolment_id": enrolment_id, "days": days, "reason": reason},
+    )
+
+
+@router.post("/referrals/{referral_id}/withdraw", dependencies=[Csrf])
+async def withdraw(
+    request: Request, referral_id: Id, reason: Annotated[str, Form(max_length=2000)] = "", staff: Staff = FCA
+) -> Response:
+    if reason.strip() and len(reason) <= 500:
+        answer = await services(request)["referrals"].post(
+            f"/referrals/{referral_id}/withdraw", staff.token, json={"reason": reason.strip()}
+        )
+        if answer.ok:
+            return redirect(f"/referrals/{referral_id}?done=withdrawn")
+    found = await _progress(request, staff, referral_id)
+    if found is None:
+        return render(request, "not_found.html", 404)
+    error = "Say why the referral is withdrawn (500 characters or fewer)."
+    return render(request, "referral.html", 400, referral=found, errors={"withdraw": error}, form={"withdraw": reason})

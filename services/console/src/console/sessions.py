@@ -1,0 +1,166 @@
+"""Workshop sessions. Coordinators: schedule one (a refusal explained by the programme's rule it
+breaks), see their provider's sessions with seats and rosters. Facilitators: my sessions, the
+roster with needs, attendance per part. All as workshops answers for the person's token."""
+
+from datetime import datetime
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Form, Path, Request
+from fastapi.responses import Response
+
+from console.web import Csrf, Staff, needs, redirect, render, services
+
+router = APIRouter()
+COORDINATOR = needs("provider")
+STAFF = needs("provider", "facilitator")
+FACILITATOR = needs("facilitator")
+Id = Annotated[str, Path(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
+
+# Why each rule exists, shown beside workshops' own words when it refuses a session.
+RULES = {
+    "capacity-too-large": "Never more than 6 parents in a group (around 5 is the aim).",
+    "parts-not-two-halves": "A workshop is 2 hours 30 minutes of content in two halves with a break.",
+    "parts-overlap": "Part 2 starts after part 1 ends.",
+    "parts-in-past": "Sessions are scheduled for parents to book: both parts in the future.",
+    "evenings-not-consecutive": "A two-evening session is two parts on two consecutive evenings.",
+    "weekend-not-on-weekend": "A weekend session is on a Saturday or a Sunday.",
+    "video-link-required": "Online sessions need the link parents will join with.",
+    "venue-required": "In-person sessions need the venue's name, address and postcode.",
+}
+FIELD_NAMES = {"format": "format", "pattern": "pattern", "video_link": "video link", "capacity": "group size"}
+
+
+@router.get("/sessions")
+async def provider_sessions(request: Request, staff: Staff = COORDINATOR, done: str = "") -> Response:
+    answer = await services(request)["workshops"].get("/sessions", staff.token, params={"limit": 50})
+    return render(request, "sessions.html", sessions=answer.body["items"] if answer.ok else [], done=done)
+
+
+@router.get("/my-sessions")
+async def my_sessions(request: Request, staff: Staff = FACILITATOR) -> Response:
+    answer = await services(request)["workshops"].get("/sessions", staff.token, params={"limit": 50})
+    return render(request, "my_sessions.html", sessions=answer.body["items"] if answer.ok else [])
+
+
+@router.get("/sessions/new")
+async def new_session(request: Request, staff: Staff = COORDINATOR) -> Response:
+    return render(
+        request, "session_new.html", form={"format": "online", "pattern": "daytime", "capacity": "6"}, errors={}
+    )
+
+
+def _local(value: str, timezone: str) -> str | None:
+    """A datetime-local value as a UTC ISO time (times are entered as in England)."""
+    try:
+        return datetime.fromisoformat(value).replace(tzinfo=ZoneInfo(timezone)).isoformat()
+    except ValueError:
+        return None
+
+
+@router.post("/sessions/new", dependencies=[Csrf])
+async def schedule(
+    request: Request,
+    format: Annotated[str, Form(max_length=20)] = "online",
+    pattern: Annotated[str, Form(max_length=20)] = "daytime",
+    video_link: Annotated[str, Form(max_length=500)] = "",
+    venue_name: Annotated[str, Form(max_length=200)] = "",
+    venue_address: Annotated[str, Form(max_length=400)] = "",
+    venue_postcode: Annotated[str, Form(max_length=10)] = "",
+    part1_start: Annotated[str, Form(max_length=30)] = "",
+    part1_end: Annotated[str, Form(max_length=30)] = "",
+    part2_start: Annotated[str, Form(max_length=30)] = "",
+    part2_end: Annotated[str, Form(max_length=30)] = "",
+    capacity: Annotated[str, Form(max_length=4)] = "6",
+    facilitators: Annotated[str, Form(max_length=500)] = "",
+    staff: Staff = COORDINATOR,
+) -> Response:
+    form = dict(await request.form())
+    zone = request.app.state.settings.timezone
+    errors: dict[str, str] = {}
+    times = {
+        name: _local(form.get(name, ""), zone) for name in ("part1_start", "part1_end", "part2_start", "part2_end")
+    }
+    for name, value in times.items():
+        if value is None:
+            errors[name] = "Enter a date and time."
+    people = [p.strip() for p in facilitators.replace("\n", ",").split(",") if p.strip()]
+    if not people:
+        errors["facilitators"] = "Name at least one facilitator (their sign-in id)."
+    if not capacity.isdigit():
+        errors["capacity"] = "Enter the number of places, at most 6."
+    if errors:
+        return render(request, "session_new.html", 400, form=form, errors=errors)
+    body: dict[str, Any] = {
+        "format": format,
+        "pattern": pattern,
+        "parts": [
+            {"starts_at": times["part1_start"], "ends_at": times["part1_end"]},
+            {"starts_at": times["part2_start"], "ends_at": times["part2_end"]},
+        ],
+        "capacity": int(capacity),
+        "facilitators": people,
+    }
+    if format == "online":
+        body["video_link"] = video_link.strip() or None
+    else:
+        body["venue"] = {"name": venue_name, "address": venue_address, "postcode": venue_postcode}
+    answer = await services(request)["workshops"].post("/sessions", staff.token, json=body)
+    if answer.ok:
+        return redirect(f"/sessions/{answer.body['id']}?done=scheduled")
+    return render(request, "session_new.html", 400, form=form, errors={}, refusal=_refusal(answer.body))
+
+
+def _refusal(problem: Any) -> dict[str, str]:
+    """Workshops' refusal, with the programme's rule behind it."""
+    if not isinstance(problem, dict):
+        return {"detail": "The session could not be scheduled.", "rule": ""}
+    reason = str(problem.get("type", "")).rsplit("/", 1)[-1]
+    detail = str(problem.get("detail") or problem.get("title") or "The session could not be scheduled.")
+    if problem.get("errors"):  # validation: which fields
+        fields = sorted(
+            {
+                FIELD_NAMES.get(str(e.get("loc", ["", ""])[-1]), str(e.get("loc", [""])[-1]))
+                for e in problem["errors"]
+                if isinstance(e, dict)
+            }
+        )
+        detail = "Check these answers: " + ", ".join(fields) + "."
+    return {"detail": detail, "rule": RULES.get(reason, "")}
+
+
+async def _session(request: Request, staff: Staff, session_id: str) -> tuple[dict | None, list[dict]]:
+    backends = services(request)
+    session = await backends["workshops"].get(f"/sessions/{session_id}", staff.token)
+    if not session.ok:
+        return None, []
+    roster = await backends["workshops"].get(f"/sessions/{session_id}/participants", staff.token)
+    return session.body, roster.body if roster.ok else []
+
+
+@router.get("/sessions/{session_id}")
+async def session(request: Request, session_id: Id, staff: Staff = STAFF, done: str = "") -> Response:
+    found, roster = await _session(request, staff, session_id)
+    if found is None:
+        return render(request, "not_found.html", 404)
+    return render(request, "session.html", session=found, roster=roster, done=done, error="")
+
+
+@router.post("/sessions/{session_id}/attendance", dependencies=[Csrf])
+async def attendance(
+    request: Request,
+    session_id: Id,
+    participant_id: Annotated[str, Form(max_length=64)],
+    part: Annotated[int, Form(ge=1, le=2)],
+    status: Annotated[str, Form(max_length=20)],
+    staff: Staff = FACILITATOR,
+) -> Response:
+    body = {"participant_id": participant_id, "part": part, "status": status}
+    answer = await services(request)["workshops"].post(f"/sessions/{session_id}/attendance", staff.token, json=body)
+    if answer.ok:
+        return redirect(f"/sessions/{session_id}?done=recorded#p-{participant_id}")
+    found, roster = await _session(request, staff, session_id)
+    if found is None:
+        return render(request, "not_found.html", 404)
+    detail = answer.body.get("detail", "") if isinstance(answer.body, dict) else ""
+    return render(request, "session.html", 400, session=found, roster=roster, done="", error=detail or "Not recorded.")
