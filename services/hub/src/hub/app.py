@@ -15,7 +15,7 @@ from hub import course, elearning, plan, resources, signin, workshop
 from hub.backend import Backend, SignedOut, Unavailable
 from hub.config import Settings
 from hub.i18n import LANGUAGES
-from hub.security import CSRF, LANG, SESSION, set_cookie, write_session
+from hub.security import CSRF, LANG, SESSION, cookie, delete_cookie, set_cookie, write_session
 from hub.web import CsrfRefused, redirect, render, session_of
 
 
@@ -48,7 +48,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if refreshed := getattr(request.state, "session", None):  # a new token from learning's session
             write_session(response, settings, refreshed)
         seed = getattr(request.state, "csrf_seed", None)
-        if seed and not request.cookies.get(CSRF):
+        if seed and not cookie(request, CSRF):
             # Lax, not Strict: a page opened from an email link must not mint a new seed (and so
             # void the forms in the parent's other tabs). The token in the form is what protects.
             set_cookie(response, settings.cookie_secure, CSRF, seed)
@@ -57,8 +57,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.exception_handler(SignedOut)
     async def signed_out(request: Request, _: SignedOut) -> Response:
         # "You have been signed out" only to someone who was signed in.
-        response = redirect("/sign-in?ended=1" if request.cookies.get(SESSION) else "/sign-in")
-        response.delete_cookie(SESSION, path="/")
+        response = redirect("/sign-in?ended=1" if cookie(request, SESSION) else "/sign-in")
+        delete_cookie(response, settings.cookie_secure, SESSION)
         request.state.session = None  # a token refreshed earlier in this request is not written back
         return response
 

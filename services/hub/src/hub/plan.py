@@ -13,7 +13,7 @@ from fastapi import APIRouter, Form, Path, Query, Request
 from fastapi.responses import Response
 
 from hub.backend import Answer
-from hub.security import PLAN_KEYS, SESSION, set_cookie
+from hub.security import PLAN_KEYS, SESSION, cookie, set_cookie
 from hub.web import HEADERS, Csrf, fresh_token, language, redirect, render, services
 
 router = APIRouter()
@@ -25,7 +25,7 @@ YEAR = 365 * 24 * 3600
 
 def _keys(request: Request) -> dict[str, str]:
     """Secret plan tokens this browser holds, by plan id (`id:token` pairs)."""
-    raw = request.cookies.get(PLAN_KEYS, "")
+    raw = cookie(request, PLAN_KEYS) or ""
     return dict(pair.split(":", 1) for pair in raw.split(",") if ":" in pair)
 
 
@@ -54,7 +54,7 @@ async def _call(request: Request, method: str, path: str, plan_id: str | None = 
 def _by_sign_in(request: Request, plan_id: str) -> bool:
     """Whether the parent reaches this plan by their sign-in (so as a parent on the course, who may
     share it with their co-parent or FCA), not by a secret this browser holds."""
-    return bool(request.cookies.get(SESSION)) and plan_id not in _keys(request)
+    return bool(cookie(request, SESSION)) and plan_id not in _keys(request)
 
 
 def _problem(request: Request, answer: Answer) -> Response:
@@ -74,7 +74,7 @@ async def _topics(request: Request) -> list[dict]:
 @router.get("/plan")
 async def plans_home(request: Request, left: int = 0) -> Response:
     mine: list[dict] = []
-    if request.cookies.get(SESSION):
+    if cookie(request, SESSION):
         answer = await _call(request, "GET", "/plans")
         mine = answer.body["items"] if answer.ok else []
     held = [{"id": k} for k in _keys(request) if k not in {p["id"] for p in mine}]

@@ -27,15 +27,32 @@ LANG = "ptfc_lang"
 PLAN_KEYS = "ptfc_plans"  # anonymous plan owners' secret tokens, by plan id
 
 
+def cookie_name(name: str, secure: bool) -> str:
+    """`__Host-` wherever cookies are Secure: a browser then takes such a cookie only from this very
+    host over https, with Path=/ and no Domain, so a sibling domain cannot plant one (cookie tossing:
+    a CSRF value it knows, a plan's secret, its own sign-in)."""
+    return f"__Host-{name}" if secure else name
+
+
+def cookie(request: Request, name: str) -> str | None:
+    return request.cookies.get(cookie_name(name, request.app.state.settings.cookie_secure))
+
+
 def set_cookie(
     response: Response, secure: bool, name: str, value: str, max_age: int | None = None, same_site: str = "lax"
 ) -> None:
-    response.set_cookie(name, value, max_age=max_age, httponly=True, secure=secure, samesite=same_site, path="/")
+    response.set_cookie(
+        cookie_name(name, secure), value, max_age=max_age, httponly=True, secure=secure, samesite=same_site, path="/"
+    )
+
+
+def delete_cookie(response: Response, secure: bool, name: str) -> None:
+    response.delete_cookie(cookie_name(name, secure), path="/", secure=secure, httponly=True, samesite="lax")
 
 
 def csrf_seed(request: Request) -> str:
     """This browser's random CSRF value; made on first sight and set by the `remember_seed` middleware."""
-    seed = request.cookies.get(CSRF) or getattr(request.state, "csrf_seed", None)
+    seed = cookie(request, CSRF) or getattr(request.state, "csrf_seed", None)
     if not seed:
         seed = secrets.token_urlsafe(24)
         request.state.csrf_seed = seed
@@ -48,13 +65,13 @@ def csrf_token(secret: str, seed: str) -> str:
 
 def csrf_value(secret: str, request: Request) -> str:
     """The CSRF token for this browser's forms: bound to its sign-in when it has one."""
-    session = read_session(secret, request.cookies.get(SESSION))
+    session = read_session(secret, cookie(request, SESSION))
     return csrf_token(secret, "session:" + session.csrf) if session else csrf_token(secret, csrf_seed(request))
 
 
 def csrf_ok(secret: str, request: Request, submitted: str | None) -> bool:
-    session = read_session(secret, request.cookies.get(SESSION))
-    seed = "session:" + session.csrf if session else request.cookies.get(CSRF)
+    session = read_session(secret, cookie(request, SESSION))
+    seed = "session:" + session.csrf if session else cookie(request, CSRF)
     token = (submitted or "").partition(".")[0]  # after the dot: the form's key (`web.render`)
     # As bytes: compare_digest refuses str with non-ASCII characters (a 500 for a made-up token).
     return bool(seed and token) and hmac.compare_digest(csrf_token(secret, seed).encode(), token.encode())

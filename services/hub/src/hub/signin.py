@@ -10,7 +10,7 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import Response
 
 from hub.backend import Answer, Unavailable
-from hub.security import LANG, SESSION, HubSession, set_cookie, write_session
+from hub.security import LANG, SESSION, HubSession, cookie, delete_cookie, set_cookie, write_session
 from hub.web import Csrf, redirect, render, services, session_of
 
 router = APIRouter()
@@ -34,7 +34,7 @@ LINK_PAGES = {
 
 @router.get("/")
 async def home(request: Request) -> Response:
-    if request.cookies.get(SESSION):
+    if cookie(request, SESSION):
         return redirect("/course")
     return render(request, "start.html")
 
@@ -64,7 +64,7 @@ async def sign_in_with_link(request: Request, token: Annotated[str, Form(max_len
 async def _use(request: Request, path: str, token: str) -> Response:
     learning = services(request)["learning"]
     answer = await learning.post(path, json={"token": token})
-    if answer.reason == "credential-not-replayed" and request.cookies.get(SESSION):
+    if answer.reason == "credential-not-replayed" and cookie(request, SESSION):
         return redirect("/course")  # pressed twice: the first press signed the parent in
     if not answer.ok:
         return _refused(request, answer)
@@ -107,5 +107,5 @@ async def sign_out(request: Request) -> Response:
             await services(request)["learning"].post("/sessions/end", json={"refresh_token": session.secret})
     request.state.session = None
     response = render(request, "signed_out.html")
-    response.delete_cookie(SESSION, path="/")
+    delete_cookie(response, request.app.state.settings.cookie_secure, SESSION)
     return response

@@ -14,7 +14,7 @@ from markupsafe import Markup
 
 from hub import i18n
 from hub.backend import Backend, SignedOut
-from hub.security import LANG, SESSION, HubSession, csrf_ok, csrf_value, read_session, token_expiry
+from hub.security import LANG, SESSION, HubSession, cookie, csrf_ok, csrf_value, read_session, token_expiry
 from ptfc.limits import client_address
 
 HEADERS = {
@@ -48,7 +48,7 @@ ENVIRONMENTS = {lang: _environment(lang) for lang in i18n.LANGUAGES}
 def language(request: Request) -> str:
     return i18n.pick(
         request.query_params.get("lang"),
-        request.cookies.get(LANG),
+        cookie(request, LANG),
         i18n.from_accept_language(request.headers.get("accept-language", "")),
     )
 
@@ -68,7 +68,7 @@ def services(request: Request) -> dict[str, Backend]:
 def session_of(request: Request) -> HubSession | None:
     """The parent's session: as refreshed during this request, or as the signed cookie holds it."""
     refreshed = getattr(request.state, "session", None)
-    return refreshed or read_session(request.app.state.settings.hub_secret, request.cookies.get(SESSION))
+    return refreshed or read_session(request.app.state.settings.hub_secret, cookie(request, SESSION))
 
 
 async def fresh_token(request: Request) -> str | None:
@@ -78,7 +78,7 @@ async def fresh_token(request: Request) -> str | None:
     not one the hub signed, the parent is signed out."""
     session = session_of(request)
     if session is None:
-        if request.cookies.get(SESSION):
+        if cookie(request, SESSION):
             raise SignedOut()
         return None
     expires = token_expiry(session.token)

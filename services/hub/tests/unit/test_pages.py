@@ -163,3 +163,21 @@ def test_a_session_cookie_the_hub_did_not_sign_is_signed_out():
         client.cookies.set("ptfc_session", payload[:-2] + "xx." + mac)  # altered
         answer = client.get("/course", follow_redirects=False)
         assert (answer.status_code, answer.headers["location"]) == (303, "/sign-in?ended=1")
+
+
+def test_in_production_cookies_cannot_be_planted_from_a_sibling_domain():
+    """Over https every cookie is `__Host-`: a browser takes it only from the hub's own host, so a
+    sibling domain cannot plant a CSRF value it knows (forging a signed-out post) or a plan's secret."""
+    live = Settings(public_url="https://hub.example", learning_url="http://127.0.0.1:9")
+    with TestClient(create_app(live), base_url="https://hub.example") as client:
+        page = client.get("/activate?token=t")
+        set_cookie = page.headers["set-cookie"]
+        assert set_cookie.startswith("__Host-ptfc_csrf=") and "Secure" in set_cookie and "Path=/" in set_cookie
+        assert "domain" not in set_cookie.lower()
+        planted = "seed-the-attacker-knows"
+        client.cookies.clear()
+        client.cookies.set("ptfc_csrf", planted)  # what a sibling domain can set: no __Host- prefix
+        client.cookies.set("ptfc_plans", f"{'p' * 20}:stranger-secret")
+        forged = csrf_token(live.hub_secret, planted)
+        assert client.post("/activate", data={"token": "t", "csrf": forged}).status_code == 403
+        assert "p" * 20 not in client.get("/plan").text
