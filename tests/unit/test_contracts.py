@@ -79,3 +79,20 @@ def test_every_request_body_has_examples_that_its_schema_accepts(service):
             validator = Draft202012Validator({"$ref": ref, "components": doc["components"]})
             for example in found:
                 assert not list(validator.iter_errors(example)), (method, path, example)
+
+
+# Example bodies shipped beside a service for partners to copy, and the operation each is for.
+EXAMPLE_FILES = {ROOT / "services" / "referrals" / "example-referral.json": ("referrals", "post", "/referrals")}
+
+
+@pytest.mark.parametrize("path", list(EXAMPLE_FILES), ids=lambda p: p.name)
+def test_every_example_file_is_accepted_by_its_operations_published_schema(path):
+    from jsonschema import Draft202012Validator
+
+    service, method, route = EXAMPLE_FILES[path]
+    doc = importlib.import_module(f"{service}.app").create_app().openapi()
+    schema = doc["paths"][route][method]["requestBody"]["content"]["application/json"]["schema"]
+    validator = Draft202012Validator({**schema, "components": doc["components"]})
+    errors = [f"{list(e.absolute_path)}: {e.message}" for e in validator.iter_errors(json.loads(path.read_text()))]
+    assert not errors, errors
+    assert sorted(p.name for p in ROOT.glob("services/*/example*.json")) == sorted(p.name for p in EXAMPLE_FILES)

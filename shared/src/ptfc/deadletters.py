@@ -17,6 +17,8 @@ from ptfc.runtime import RuntimeDep
 from ptfc.store import DEAD_LETTERS, REPLAYED_KEPT, find_or_404
 
 router = APIRouter(prefix="/ops/dead-letters", tags=["operations"])
+# The problems these routes answer besides those of every route (ptfc.openapi).
+PROBLEMS = {"POST /ops/dead-letters/{letter_id}/replay": {409: ("already-replayed", "not-replayable", "replay-failed")}}
 
 
 class DeadLetter(BaseModel):

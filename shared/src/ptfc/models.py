@@ -32,6 +32,16 @@ def integer(**constraints: Any) -> Any:
 
 Integer = integer()
 
+# No control characters (C0, DEL, C1): a NUL or an escape code in a name would reach letters,
+# documents and other systems' logs. JSON Schema, Python and pydantic read the pattern alike.
+NO_CONTROLS = r"^[^\u0000-\u001f\u007f-\u009f]*$"
+
+
+def line(min_length: int, max_length: int) -> Any:
+    """One line of text (a name, a court, a language): no control characters."""
+    return Annotated[str, Field(min_length=min_length, max_length=max_length, pattern=NO_CONTROLS)]
+
+
 # RFC 3339 `date-time` as JSON Schema's `format` means it: date, time and offset. Pydantic alone
 # would also take a bare date or a number of seconds since 1970.
 RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$")

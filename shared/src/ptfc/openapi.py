@@ -9,7 +9,7 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
-from ptfc.problems import MEDIA_TYPE, PROBLEM_BASE
+from ptfc.problems import MALFORMED_JSON, MEDIA_TYPE, NOT_JSON, PROBLEM_BASE
 
 PROBLEM_SCHEMA = {
     "type": "object",
@@ -37,7 +37,8 @@ PROBLEM_SCHEMA = {
     "additionalProperties": True,
 }
 
-# status → (when, the problem types it may carry)
+# status → (when, the problem types any operation may carry). A route adds its own (its domain's
+# refusals) in its service's table of problems by operation (`build_app(problems=...)`).
 GENERAL = {
     400: ("The request could not be read.", ["bad-request"]),
     401: (
@@ -46,9 +47,10 @@ GENERAL = {
     ),
     403: ("The caller's role may not do this.", ["forbidden"]),
     404: ("No such record visible to the caller (records of others answer the same).", ["not-found"]),
-    409: ("The request conflicts with the record's state.", ["conflict"]),
+    409: ("The request conflicts with the record's state.", []),
+    410: ("What the request names is gone for good.", []),
     413: ("The body is larger than the service accepts.", ["body-too-large"]),
-    415: ("The body is not JSON.", ["unsupported-media-type"]),
+    415: ("The body is not JSON: send it with `Content-Type: application/json`.", [NOT_JSON]),
     422: (
         "The request is not valid (see `errors`), or its `Idempotency-Key` was sent before with another body.",
         ["invalid-request", "idempotency-key-reused"],
@@ -62,11 +64,20 @@ GENERAL = {
     ),
 }
 PLATFORM_PATHS = {"/healthz", "/readyz"}
+REPLAYED = {
+    "description": "`true` when this is the stored answer to an earlier request with the same `Idempotency-Key`: "
+    "the write was done once, by that request.",
+    "schema": {"type": "string", "enum": ["true"]},
+}
+
+# A table of the problems each operation adds: "METHOD /path" → status → problem types.
+Declared = dict[str, dict[int, tuple[str, ...]]]
 
 
-def statuses(path: str, method: str, operation: dict[str, Any]) -> list[int]:
+def problem_types(path: str, method: str, operation: dict[str, Any], declared: Declared) -> dict[int, list[str]]:
+    """Every problem type the operation may answer, by status."""
     if path in PLATFORM_PATHS:
-        return [503] if path == "/readyz" else []
+        return {503: ["unavailable"]} if path == "/readyz" else {}
     found = [400, 404, 413, 429, 500, 503]
     if operation.get("security"):
         found += [401, 403]
@@ -74,20 +85,43 @@ def statuses(path: str, method: str, operation: dict[str, Any]) -> list[int]:
         found += [422]
     if operation.get("requestBody"):
         found += [415]
-    if method in ("post", "put", "patch", "delete"):
-        found += [409]
-    return sorted(found)
+    types = {status: list(GENERAL[status][1]) for status in found}
+    if operation.get("requestBody"):
+        types[400].append(MALFORMED_JSON)
+    if any(p.get("name") == "cursor" and p.get("in") == "query" for p in operation.get("parameters", [])):
+        types[400].append("invalid-cursor")
+    for status, more in declared.get(f"{method.upper()} {path}", {}).items():
+        types.setdefault(status, list(GENERAL.get(status, ("", []))[1]))
+        types[status] += [t for t in more if t not in types[status]]
+    return {status: found for status, found in sorted(types.items()) if found}
 
 
-def problem_response(status: int, existing: dict[str, Any] | None) -> dict[str, Any]:
-    when, types = GENERAL[status]
+def problem_response(status: int, existing: dict[str, Any] | None, types: list[str]) -> dict[str, Any]:
+    when = GENERAL.get(status, ("The request was refused.", []))[0]
     response = dict(existing or {})
     described = response.get("description")
     if not described or described in ("Validation Error", "Successful Response"):
         described = when
     response["description"] = f"{described} Problem types: {', '.join('`' + t + '`' for t in types)}."
-    response["content"] = {MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}
+    # The types as data too: a client (or schemathesis) can check an answer's `type` against them.
+    schema = {
+        "allOf": [
+            {"$ref": "#/components/schemas/Problem"},
+            {"properties": {"type": {"enum": [PROBLEM_BASE + t for t in types]}}},
+        ]
+    }
+    response["content"] = {MEDIA_TYPE: {"schema": schema}}
+    response["x-problem-types"] = types
     return response
+
+
+def document_replays(operation: dict[str, Any]) -> None:
+    """A write that takes an `Idempotency-Key` says how a retry's answer is told from the first."""
+    if not any(p.get("name") == "Idempotency-Key" for p in operation.get("parameters", [])):
+        return
+    for status, response in operation.get("responses", {}).items():
+        if status.startswith("2"):
+            response.setdefault("headers", {})["Idempotent-Replayed"] = REPLAYED
 
 
 def _properties(schema: dict[str, Any], response: dict[str, Any]) -> tuple[str | None, set[str]]:
@@ -136,22 +170,28 @@ def add_links(schema: dict[str, Any]) -> None:
                     response.setdefault("links", {}).setdefault(read["operationId"], link)
 
 
-def document(app: FastAPI) -> dict[str, Any]:
+def document(app: FastAPI, declared: Declared) -> dict[str, Any]:
     if app.openapi_schema:
         return app.openapi_schema
-    schema = get_openapi(title=app.title, version=app.version, routes=app.routes, description=app.description)
+    description = app.description or (
+        "Errors are RFC 9457 problem details (`application/problem+json`); each operation lists the "
+        "problem types it may answer. A method a path does not serve is answered 405 `method-not-allowed` "
+        "with `Allow` naming the methods it does."
+    )
+    schema = get_openapi(title=app.title, version=app.version, routes=app.routes, description=description)
     schema.setdefault("components", {}).setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
     for name in ("HTTPValidationError", "ValidationError"):
         schema["components"]["schemas"].pop(name, None)
     for path, item in schema.get("paths", {}).items():
         for method, operation in item.items():
             responses = operation.setdefault("responses", {})
-            for status in statuses(path, method, operation):
-                responses[str(status)] = problem_response(status, responses.get(str(status)))
+            for status, types in problem_types(path, method, operation, declared).items():
+                responses[str(status)] = problem_response(status, responses.get(str(status)), types)
+            document_replays(operation)
     add_links(schema)
     app.openapi_schema = schema
     return schema
 
 
-def install(app: FastAPI) -> None:
-    app.openapi = lambda: document(app)  # type: ignore[method-assign]
+def install(app: FastAPI, declared: Declared | None = None) -> None:
+    app.openapi = lambda: document(app, declared or {})  # type: ignore[method-assign]

@@ -4,6 +4,7 @@
 Validation errors never echo the input back, so a problem cannot carry personal data."""
 
 import logging
+from collections.abc import Iterator
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -11,7 +12,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pymongo.errors import ConnectionFailure, PyMongoError
 from starlette.exceptions import HTTPException
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Match, Route
 
 log = logging.getLogger("ptfc.problems")
 
@@ -46,6 +47,7 @@ def forbidden(detail: str) -> Problem:
 
 
 def respond(problem: Problem, request: Request, headers: dict[str, str] | None = None) -> JSONResponse:
+    check_documented(problem, request)
     headers = dict(headers or {})
     if problem.status == 401:
         headers["WWW-Authenticate"] = "Bearer"
@@ -62,6 +64,15 @@ _STATUS_REASONS = {
     415: ("unsupported-media-type", "Unsupported media type"),
 }
 
+# Problems answered for a request's form, not its content: any route with a JSON body may give them.
+MALFORMED_JSON = "malformed-json"
+NOT_JSON = "unsupported-media-type"
+
+# Problem types answered where no operation documents them (a path, not an operation: 404, 405),
+# or answered by an operation's OpenAPI but not listed there: a contract bug, logged, and failed
+# by the test plugin (ptfc.testing.plugin) for every test that meets one.
+UNDOCUMENTED: list[str] = []
+
 
 RETRY_AFTER = 5  # seconds: about one server-selection timeout
 
@@ -71,14 +82,57 @@ def unavailable(error: Exception) -> bool:
     return isinstance(error, ConnectionFailure) or (isinstance(error, PyMongoError) and error.timeout)
 
 
+def endpoints(routes: list[BaseRoute], prefix: str = "") -> Iterator[tuple[str, BaseRoute]]:
+    """Every endpoint route with the prefix it is served under, looking inside included routers
+    (FastAPI keeps them as routers of their own, with their prefix)."""
+    for route in routes:
+        inner = getattr(route, "original_router", None)
+        if inner is not None:
+            more = getattr(getattr(route, "include_context", None), "prefix", "") or ""
+            yield from endpoints(inner.routes, prefix + more)
+        else:
+            yield prefix, route
+
+
 def allowed_methods(request: Request) -> str:
     """Every method some route serves on this path. Starlette's own `Allow` names only the methods
     of the first route matching the path, when a path has one route per method."""
-    methods: set[str] = set()
-    for route in request.app.router.routes:
-        if isinstance(route, Route) and route.methods and route.path_regex.match(request.url.path):
+    path, methods = request.url.path, set[str]()
+    for prefix, route in endpoints(request.app.router.routes):
+        inside = path.startswith(prefix) and isinstance(route, Route)
+        if inside and route.methods and route.path_regex.match(path[len(prefix) :]):
             methods |= route.methods
     return ", ".join(sorted(methods))
+
+
+def operation_of(request: Request) -> str | None:
+    """The operation a request reached, as `POST /referrals/{referral_id}/withdraw`."""
+    path = request.url.path
+    for prefix, route in endpoints(request.app.router.routes):
+        inside = path.startswith(prefix) and isinstance(route, Route)
+        if inside and route.matches({**request.scope, "path": path[len(prefix) :]})[0] == Match.FULL:
+            return f"{request.method} {prefix}{route.path}"
+    return None
+
+
+def check_documented(problem: "Problem", request: Request) -> None:
+    """Record (and log) a problem type the operation's OpenAPI responses do not list."""
+    operation = operation_of(request)
+    if operation is None or not hasattr(request.app, "openapi"):
+        return
+    method, path = operation.split(" ", 1)
+    try:
+        responses = request.app.openapi()["paths"][path][method.lower()]["responses"]
+    except KeyError:  # not in the document (HEAD, or a route kept out of it)
+        return
+    if problem.reason not in responses.get(str(problem.status), {}).get("x-problem-types", []):
+        UNDOCUMENTED.append(f"{operation} answered {problem.status} {problem.reason}")
+        log.error("undocumented problem: %s answered %s %s", operation, problem.status, problem.reason)
+
+
+def is_json(content_type: str | None) -> bool:
+    main, _, sub = (content_type or "").partition(";")[0].strip().lower().partition("/")
+    return main == "application" and (sub == "json" or sub.endswith("+json"))
 
 
 def install(app: FastAPI) -> None:
@@ -88,6 +142,15 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def on_invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        # FastAPI parses a body as JSON only when its Content-Type says so, and answers a body it
+        # did not or could not parse as a validation error: these are the request's form, not its fields.
+        in_body = [e for e in exc.errors() if e["loc"][:1] == ("body",)]
+        if in_body and await request.body() and not is_json(request.headers.get("content-type")):
+            detail = "Send the body as JSON, with `Content-Type: application/json`."
+            return respond(Problem(415, NOT_JSON, "Unsupported media type", detail), request)
+        if any(e["type"] == "json_invalid" for e in in_body):
+            detail = "The body is not well-formed JSON."
+            return respond(Problem(400, MALFORMED_JSON, "Malformed JSON", detail), request)
         errors = [
             {"location": ".".join(str(p) for p in e["loc"]), "reason": e["type"], "message": e["msg"]}
             for e in exc.errors()

@@ -17,11 +17,13 @@ from faststream.specification.asyncapi.site import get_asyncapi_html
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pymongo import IndexModel
 
-from ptfc import bus, openapi, problems
+from ptfc import bus, openapi
+from ptfc import problems as problem_details
 from ptfc.auth import admission
 from ptfc.clock import Clock, SystemClock
 from ptfc.consumer import Consumer, Handlers
 from ptfc.contracts import envelope_model, published_by
+from ptfc.deadletters import PROBLEMS as DEAD_LETTER_PROBLEMS
 from ptfc.deadletters import router as dead_letters
 from ptfc.events import stream_for
 from ptfc.limits import BodyLimit, RateLimit, WriteTurns
@@ -57,6 +59,7 @@ def build_app(
     sweeps: list[Sweep] = (),  # type: ignore[assignment]
     clock: Clock | None = None,
     on_start: Callable[[Runtime], Awaitable[None]] | None = None,
+    problems: openapi.Declared | None = None,
 ) -> FastAPI:
     clock = clock or SystemClock()
     timeout = settings.transaction_timeout.total_seconds()
@@ -96,8 +99,10 @@ def build_app(
     app = FastAPI(title=title, version="1.0.0", lifespan=lifespan, redirect_slashes=False)
     app.state.settings = settings
     app.state.rt = rt
-    problems.install(app)
-    openapi.install(app)
+    problem_details.install(app)
+    # Each operation's OpenAPI lists the problem types it may answer: the service's refusals by
+    # operation (its refusals.ROUTES), the dead-letter routes' own, and those every route may give.
+    openapi.install(app, {**DEAD_LETTER_PROBLEMS, **(problems or {})})
 
     @app.middleware("http")
     async def measure(request: Request, call_next: Callable) -> Response:

@@ -96,7 +96,11 @@ async def test_bad_input_gets_problem_details_without_echoing_it(make_settings):
 
         json_type = {"content-type": "application/json"}
         not_json = await client.post("/notes", content=b"{not json", headers={**fca, **json_type})
-        assert not_json.status_code == 422
+        assert not_json.status_code == 400 and not_json.json()["type"].endswith("/malformed-json")
+        a_form = await client.post("/notes", data={"text": "x", "days": "1"}, headers=fca)
+        assert a_form.status_code == 415 and a_form.json()["type"].endswith("/unsupported-media-type")
+        text = await client.post("/notes", content=b"x", headers={**fca, "content-type": "text/plain"})
+        assert text.status_code == 415 and text.json()["type"].endswith("/unsupported-media-type")
 
         missing = await client.get("/nowhere")
         assert missing.status_code == 404 and missing.json()["type"].endswith("/not-found")

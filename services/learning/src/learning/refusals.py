@@ -5,6 +5,7 @@ from datetime import datetime
 
 from learning.domain import ACTIVATIONS, SIGN_INS, Refused, Unknown, Verdict
 from learning.views import feedback
+from ptfc.openapi import Declared
 from ptfc.problems import Problem, not_found
 
 ASK_FOR_LINK = "Please ask your Cafcass family court adviser (FCA) or your course provider to send you a new link."
@@ -169,3 +170,31 @@ def problem(refusal: Refused | Unknown) -> Problem:
     if kind == "answers":
         return answers_refused(str(reason), extra.get("unknown"), extra.get("verdict"))
     return course_closed(str(reason), extra.get("deadline"))
+
+
+# The problems each operation answers besides those of every route (ptfc.openapi): its OpenAPI
+# lists them, and a test fails on any other (ptfc.testing.plugin).
+CLOSED = ("course-withdrawn", "course-replaced", "deadline-passed")  # course_closed, as a link is used
+OPEN_MODULE = {404: ("no-course",), 409: (*CLOSED, "module-locked")}
+ROUTES: Declared = {
+    "POST /activate": {
+        404: ("activation-link-unknown",),
+        409: ("activation-link-used", *CLOSED, "credential-not-replayed"),
+        410: ("activation-link-replaced", "course-withdrawn", "activation-link-expired"),
+    },
+    "POST /sign-in/session": {
+        404: ("sign-in-link-unknown",),
+        409: ("sign-in-link-used", *CLOSED, "activation-needed", "credential-not-replayed"),
+        410: ("sign-in-link-expired",),
+    },
+    # session-ended: signed out, withdrawn, re-ordered or past its time
+    "POST /sessions/refresh": {401: ("session-ended",), 409: ("credential-not-replayed",)},
+    "GET /me/course": {404: ("no-course",)},
+    "POST /me/modules/{number}/progress": {**OPEN_MODULE, 422: ("no-such-section",)},
+    "POST /me/modules/{number}/complete": {
+        **OPEN_MODULE,
+        422: ("answers-unknown", "answers-missing", "answers-incorrect"),
+    },
+    "POST /enrolments/{enrolment_id}/activation": {409: ("enrolment-closed",)},
+    "POST /enrolments/{enrolment_id}/extensions": {409: ("enrolment-closed",)},
+}

@@ -7,7 +7,7 @@ from plans.api import router
 from plans.config import Settings
 from plans.domain import Refused
 from plans.handlers import handlers
-from plans.refusals import problem
+from plans.refusals import ROUTES, problem
 from plans.store import INDEXES
 from ptfc.clock import Clock
 from ptfc.limits import PerClient
@@ -17,7 +17,9 @@ from ptfc.service import build_app
 
 def create_app(settings: Settings | None = None, clock: Clock | None = None) -> FastAPI:
     settings = settings or Settings()
-    app = build_app(settings, title="PTfC plans", router=router, handlers=handlers, indexes=INDEXES, clock=clock)
+    app = build_app(
+        settings, title="PTfC plans", router=router, handlers=handlers, indexes=INDEXES, clock=clock, problems=ROUTES
+    )
     app.state.rate_limit = PerClient(settings.public_rate_limit)
 
     @app.exception_handler(Refused)

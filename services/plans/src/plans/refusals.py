@@ -1,6 +1,7 @@
 """Each domain refusal as an RFC 9457 problem, worded for a parent: what happened, what to do."""
 
 from plans.domain import Refused, Unknown
+from ptfc.openapi import Declared
 from ptfc.problems import Problem, forbidden, not_found
 
 ASK_AGAIN = "Ask the person who invited you to share the plan with you again."
@@ -60,3 +61,34 @@ def problem(refused: Refused | Unknown) -> Problem:
         return forbidden("An FCA may read a plan shared with them, not change it.")
     status, title, detail = PROBLEMS[refused.reason]
     return Problem(status, refused.reason, title, detail, **refused.facts)
+
+
+# The problems each operation answers besides those of every route (ptfc.openapi): its OpenAPI
+# lists them, and a test fails on any other (ptfc.testing.plugin).
+CHANGED = "plan-changed"  # any write to a plan, when another saved first
+ROUTES: Declared = {
+    "POST /plans": {409: ("credential-not-replayed",), 422: ("unknown-topic", "duplicate-child")},
+    "POST /plans/{plan_id}/topics": {409: ("topics-already-chosen", CHANGED), 422: ("unknown-topic",)},
+    "POST /plans/{plan_id}/topics/{topic}/proposals": {
+        409: ("topic-not-chosen", CHANGED),
+        422: ("field-not-for-topic", "empty-proposal", "unknown-child"),
+    },
+    "POST /plans/{plan_id}/topics/{topic}/acceptance": {
+        409: ("topic-not-chosen", "nothing-to-accept", "proposal-changed", "already-accepted", CHANGED),
+    },
+    "POST /plans/{plan_id}/topics/{topic}/not-agreed": {
+        409: ("topic-not-chosen", "already-not-agreed", "proposal-changed", CHANGED),
+    },
+    "POST /plans/{plan_id}/share": {
+        409: ("plan-full", "not-on-programme", "no-co-parent", CHANGED),
+        422: ("email-needed",),
+        429: ("invitation-limit",),
+    },
+    "POST /invitations/accept": {
+        403: ("invitation-for-someone-else",),
+        404: ("invitation-unknown",),
+        409: ("invitation-used", "already-a-party", "plan-full", "credential-not-replayed", CHANGED),
+        410: ("invitation-expired", "invitation-replaced"),
+    },
+    "POST /plans/{plan_id}/leave": {409: (CHANGED,)},
+}

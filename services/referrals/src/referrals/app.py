@@ -7,6 +7,7 @@ from ptfc.service import build_app
 from referrals.api import router
 from referrals.config import Settings
 from referrals.handlers import handlers
+from referrals.refusals import ROUTES
 from referrals.store import INDEXES
 from referrals.sweeps import SWEEPS
 
@@ -21,4 +22,5 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         indexes=INDEXES,
         sweeps=SWEEPS,
         clock=clock,
+        problems=ROUTES,
     )

@@ -4,6 +4,7 @@ The write rules at the end work on stored documents through a `UnitOfWork` (stor
 MongoDB one, tests an in-memory one), so every state change is here and tested without servers."""
 
 import re
+import unicodedata
 from dataclasses import asdict, dataclass, fields, replace
 from datetime import datetime, timedelta
 from typing import Any, Literal, Protocol
@@ -98,12 +99,18 @@ WELSH_REGIONS = _places(
     |swansea|newport|wrexham|anglesey|isle of anglesey|ynys mon|conwy|denbighshire|flintshire|ceredigion
     |pembrokeshire|carmarthenshire|monmouthshire|torfaen|blaenau gwent|caerphilly|merthyr tydfil
     |rhondda cynon taf|bridgend|neath port talbot|llanelli|aberystwyth"""
+    # The same places in Welsh, as a caseworker in Wales writes them (accents are folded by place_key).
+    """|gogledd cymru|de cymru|canolbarth cymru|gorllewin cymru|de ddwyrain cymru|de orllewin cymru|morgannwg
+    |morgannwg ganol|de morgannwg|gorllewin morgannwg|bro morgannwg|caerdydd|abertawe|casnewydd|wrecsam
+    |ynys mon|sir fon|sir ddinbych|sir y fflint|sir benfro|sir gaerfyrddin|sir fynwy|caerffili|merthyr tudful
+    |pen y bont ar ogwr|castell nedd port talbot|llanelli|aberystwyth|sir ceredigion|sir conwy|sir powys"""
 )
 # Words that put a court in Wales (`Newport (Gwent)` by `gwent`: a bare Newport may be the Isle of Wight's).
 WELSH_COURT_WORDS = (
     WELSH_REGIONS - {"newport"}
     | {"caernarfon", "llandudno", "haverfordwest", "carmarthen", "port talbot", "mold", "prestatyn", "welshpool"}
     | {"blackwood", "pontypridd", "cwmbran", "brecon", "llandrindod wells", "dolgellau", "rhyl", "neath"}
+    | {"caerfyrddin", "hwlffordd", "yr wyddgrug", "y trallwng", "aberhonddu", "castell nedd", "cwmbran", "y rhyl"}
 )
 
 NOT_ENGLAND = _places(
@@ -146,6 +153,8 @@ def case_number(raw: str) -> str:
 def place_key(text: str) -> str:
     """`Cheshire West & Chester`, `cheshire-west and chester` → `cheshire west and chester`."""
     text = text.lower().replace("&", " and ").replace("'", "").replace("\u2019", "")
+    # `Ynys Môn` → `ynys mon`: accents folded, so a Welsh name is known whatever the keyboard.
+    text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
     return " ".join(re.sub(r"[^a-z0-9]+", " ", text).split())
 
 
@@ -155,7 +164,7 @@ def _in_wales(court: str, region: str) -> bool:
 
 
 def refuse_wales(court: str, region: str) -> None:
-    if _in_wales(court, region) or " wales " in f" {place_key(region)} ":
+    if _in_wales(court, region) or {"wales", "cymru"} & set(place_key(region).split()):
         raise Refused(
             "wales-out-of-scope",
             "Referrals in Wales are out of scope",

@@ -6,6 +6,7 @@ from typing import Any
 from pymongo.asynchronous.database import AsyncDatabase
 
 from ptfc.auth import Caller
+from ptfc.openapi import Declared
 from ptfc.problems import Problem, not_found
 from referrals.access import may_read
 from referrals.domain import Refused, Unknown, already_referred
@@ -34,3 +35,32 @@ async def named_for(caller: Caller, refusal: Refused, db: AsyncDatabase, session
     if refusal.reason != "parent-already-referred" or referral_id is None:
         return refusal
     return refusal if await may_read(db, caller, referral_id, session) else already_referred(None)
+
+
+# The problems each operation answers besides those of every route (ptfc.openapi): its OpenAPI
+# lists them, and a test fails on any other (ptfc.testing.plugin).
+ROUTES: Declared = {
+    "POST /referrals": {
+        403: ("referral-by-cafcass-only",),
+        409: ("parent-already-referred",),
+        422: (
+            "invalid-case-number",
+            "wales-out-of-scope",
+            "region-ambiguous",
+            "region-not-in-england",
+            "region-unknown",
+            "safeguarding-concerns",
+            "court-declined",
+            "same-parent-twice",
+        ),
+    },
+    "POST /referrals/{referral_id}/withdraw": {409: ("already-withdrawn",)},
+    "POST /referrals/{referral_id}/participants/{participant_id}/reorder": {
+        409: ("referral-withdrawn", "course-completed", "cycle-in-progress", "parent-already-referred"),
+    },
+    "POST /referrals/{referral_id}/participants/{participant_id}/contact": {
+        403: ("referral-by-cafcass-only",),
+        409: ("referral-withdrawn", "parent-already-referred"),
+        422: ("contact-unchanged", "same-parent-twice"),
+    },
+}

@@ -8,16 +8,16 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, Field, StrictBool, field_validator, model_validator
 
 from ptfc.events import Availability, ContactChangeReason, Language
-from ptfc.models import Request, examples, integer
+from ptfc.models import NO_CONTROLS, Request, examples, integer, line
 from referrals.domain import ROUTABLE_REGIONS, ParticipantStatus, ReferralStatus
 
 Email = Annotated[str, Field(min_length=3, max_length=254, pattern=r"^[^@\s<>,;:\"]+@[^@\s<>,;:\"]+\.[^@\s<>,;:\"]+$")]
-Name = Annotated[str, Field(min_length=1, max_length=100)]
+Name = line(1, 100)
 Phone = Annotated[str, Field(min_length=7, max_length=20, pattern=r"^\+?[0-9 ()-]{7,20}$")]
 
 
 class Adjustments(Request):
-    interpreter: Annotated[str, Field(min_length=1, max_length=60)] | None = None  # a language, or BSL
+    interpreter: line(1, 60) | None = None  # type: ignore[valid-type]  # a language, or BSL
     in_person: StrictBool = False
     support_needs: Annotated[str, Field(max_length=1000)] = ""
 
@@ -28,7 +28,7 @@ class Parent(Request):
     email: Email
     phone: Phone
     preferred_language: Language = "en"
-    gender: Annotated[str, Field(min_length=1, max_length=40)] | None = None
+    gender: line(1, 40) | None = None  # type: ignore[valid-type]
     adjustments: Adjustments = Adjustments()
     availability: Annotated[list[Availability], Field(max_length=3)] = []
 
@@ -39,7 +39,7 @@ class Parent(Request):
 
 
 class Fca(Request):
-    name: Annotated[str, Field(min_length=1, max_length=200)]
+    name: line(1, 200)  # type: ignore[valid-type]
     email: Email
 
 
@@ -52,7 +52,7 @@ class NewReferral(Request):
     case_number: Annotated[
         str, Field(min_length=1, max_length=20, json_schema_extra={"pattern": "^[A-Za-z]{2}[0-9]{2}[A-Za-z][0-9]{5}$"})
     ]
-    court: Annotated[str, Field(min_length=2, max_length=200)]
+    court: line(2, 200)  # type: ignore[valid-type]
     court_email: Email | None = None
     source: Literal["court_order", "fca_request"]
     stage: Literal["before_first_hearing", "first_hearing", "after_first_hearing"]
@@ -65,20 +65,25 @@ class NewReferral(Request):
         StrictBool,
         Field(description="`true` is refused: 422 `safeguarding-concerns`.", json_schema_extra={"enum": [False]}),
     ]
-    # The places the rules route; they also accept other capitals, punctuation and `&` for `and`,
-    # and refuse the rest with their own problem types (Welsh, ambiguous, outside England, unknown).
+    # The places the rules route, compared without case, punctuation or accents (`&` is `and`):
+    # published as such, with the routable places listed (not an `enum`, which would be a promise to
+    # refuse `Greater Manchester`); the rest is refused with its own problem type.
     region: Annotated[
         str,
         Field(
             min_length=2,
             max_length=100,
+            pattern=NO_CONTROLS,
             description=(
-                "An English region, county or city the course is routed by (case and punctuation do not matter). "
-                "Refused: Welsh places (422 `wales-out-of-scope`), areas two providers share (422 "
+                "An English region, county or city the course is routed by, compared without case, punctuation "
+                "or accents (`Greater Manchester`, `greater-manchester` and `greater manchester` are one place; "
+                "`&` reads as `and`). The places routed are listed in `x-routable-regions`. Refused: Welsh "
+                "places, in English or Welsh (422 `wales-out-of-scope`), areas two providers share (422 "
                 "`region-ambiguous`), places outside England (422 `region-not-in-england`), others (422 "
                 "`region-unknown`)."
             ),
-            json_schema_extra={"enum": list(ROUTABLE_REGIONS)},
+            examples=["greater manchester", "Kent", "Birmingham"],
+            json_schema_extra={"x-routable-regions": list(ROUTABLE_REGIONS)},
         ),
     ]
     fca: Fca

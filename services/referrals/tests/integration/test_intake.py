@@ -91,6 +91,12 @@ async def test_a_region_outside_family_action_areas_goes_to_action_for_children(
     assert answer.json()["provider"] == "action-for-children"
 
 
+@pytest.mark.parametrize("region", ["greater manchester", "GREATER-MANCHESTER", "Greater  Manchester."])
+async def test_a_region_is_read_as_its_schema_says_without_case_or_punctuation(kit, region):
+    answer = await kit.refer(referral(region=region))
+    assert answer.status_code == 201 and answer.json()["provider"] == "family-action"
+
+
 PARENT = REQUEST["parents"][0]
 
 
@@ -99,6 +105,15 @@ PARENT = REQUEST["parents"][0]
     [
         ({"court": "Cardiff Civil and Family Justice Centre"}, 422, "wales-out-of-scope"),
         ({"region": "South Wales"}, 422, "wales-out-of-scope"),
+        ({"region": "Caerdydd"}, 422, "wales-out-of-scope"),
+        ({"region": "Ynys Môn"}, 422, "wales-out-of-scope"),
+        ({"region": "Abertawe"}, 422, "wales-out-of-scope"),
+        ({"region": "Gogledd Cymru"}, 422, "wales-out-of-scope"),
+        ({"court": "Llys Teulu Caerdydd"}, 422, "wales-out-of-scope"),
+        ({"parents": [{**PARENT, "given_name": "Al\u0000ex"}]}, 422, "invalid-request"),
+        ({"parents": [{**PARENT, "family_name": "Jones\u001b[2J"}]}, 422, "invalid-request"),
+        ({"fca": {"name": "Sa\u0085m", "email": "sam@cafcass.example"}}, 422, "invalid-request"),
+        ({"court": "Manchester\u0000"}, 422, "invalid-request"),
         ({"safeguarding_concerns": True}, 422, "safeguarding-concerns"),
         ({"court_declined": True}, 422, "court-declined"),
         ({"region": "Scotland"}, 422, "region-not-in-england"),
@@ -153,7 +168,9 @@ async def test_only_cafcass_refers(kit):
 async def test_malformed_bodies_and_ids_get_problems_not_errors(kit):
     json_header = {**FCA, "content-type": "application/json"}
     broken = await kit.client.post("/referrals", content=b"{not json", headers=json_header)
-    assert broken.status_code == 422
+    assert broken.status_code == 400 and broken.json()["type"].endswith("/malformed-json")
+    form = await kit.client.post("/referrals", data={"case_number": "MA24P00123"}, headers=FCA)
+    assert form.status_code == 415 and form.json()["type"].endswith("/unsupported-media-type")
     assert (await kit.client.post("/referrals", json=[1, 2], headers=FCA)).status_code == 422
     for path in ("/referrals/nope", "/referrals/0123456789abcdef01234567", "/referrals/" + "9" * 64):
         answer = await kit.client.get(path, headers=FCA)

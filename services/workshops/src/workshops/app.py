@@ -10,7 +10,7 @@ from workshops.api import router
 from workshops.config import Settings
 from workshops.domain import Refused, Unknown
 from workshops.handlers import make_handlers
-from workshops.refusals import problem
+from workshops.refusals import ROUTES, problem
 from workshops.store import INDEXES
 from workshops.sweeps import SWEEPS
 
@@ -25,6 +25,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         indexes=INDEXES,
         sweeps=SWEEPS,
         clock=clock,
+        problems=ROUTES,
     )
 
     @app.exception_handler(Refused)

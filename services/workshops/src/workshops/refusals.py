@@ -1,6 +1,7 @@
 """Domain refusals as RFC 9457 problems, worded for the person who meets them. Reasons (`type`)
 are stable; the words may improve."""
 
+from ptfc.openapi import Declared
 from ptfc.problems import Problem, not_found
 from workshops.domain import Refused, Unknown
 
@@ -51,3 +52,45 @@ def problem(refused: Refused | Unknown) -> Problem:
         return Problem(UNAVAILABLE[0], refused.reason, UNAVAILABLE[1], UNAVAILABLE[2])
     status, title = WORDS.get(refused.reason, (409, "Not possible"))
     return Problem(status, refused.reason, title, refused.detail)
+
+
+# The problems each operation answers besides those of every route (ptfc.openapi): its OpenAPI
+# lists them, and a test fails on any other (ptfc.testing.plugin).
+SHAPE = (
+    "capacity-too-large",
+    "parts-not-two-halves",
+    "parts-overlap",
+    "parts-in-past",
+    "evenings-not-consecutive",
+    "weekend-not-on-weekend",
+    "video-link-required",
+    "venue-required",
+)
+MAY_BOOK = ("course-closed", "workshop-attended", "no-more-rebooking", "learning-not-complete", "already-booked")
+NOT_REFERRED = {404: ("not-referred",)}
+ROUTES: Declared = {
+    "POST /sessions": {422: SHAPE},
+    "PATCH /sessions/{session_id}": {
+        409: ("session-closed", "session-has-bookings", "capacity-below-bookings"),
+        422: SHAPE,
+    },
+    "POST /sessions/{session_id}/cancel": {409: ("session-closed",)},
+    "POST /sessions/{session_id}/attendance": {
+        409: ("session-closed", "part-not-started", "attendance-final"),
+        422: ("not-in-session",),
+    },
+    "GET /me/sessions": NOT_REFERRED,
+    "POST /me/booking": {404: ("not-referred",), 409: ("session-unavailable", *MAY_BOOK)},
+    "GET /me/booking": {404: ("not-referred", "no-booking")},
+    "DELETE /me/booking": {404: ("not-referred", "no-booking"), 409: ("too-late-to-cancel",)},
+    "POST /me/waitlist": {404: ("not-referred",), 409: MAY_BOOK},
+    "GET /me/waitlist": NOT_REFERRED,
+    "DELETE /me/waitlist": NOT_REFERRED,
+    "PUT /me/follow-up-consent": NOT_REFERRED,
+    "GET /me/follow-up-consent": NOT_REFERRED,
+    "POST /follow-ups/{followup_id}/outcome": {
+        409: ("followup-recorded", "followup-closed"),
+        422: ("answers-without-reach", "measure-incomplete", "measure-out-of-range"),
+    },
+    "POST /sessions/{session_id}/concerns": {422: ("not-in-session",)},
+}

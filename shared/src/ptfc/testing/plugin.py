@@ -19,7 +19,7 @@ import uvicorn
 from fastapi import FastAPI
 from nats.js.errors import NotFoundError
 
-from ptfc import serving
+from ptfc import problems, serving
 from ptfc.auth import issue_token
 from ptfc.buspermissions import ADMIN
 from ptfc.dev.servers import free_port
@@ -50,6 +50,18 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         for kind in ("unit", "integration", "e2e", "faults"):
             if kind in parts:
                 item.add_marker(getattr(pytest.mark, kind))
+
+
+@pytest.fixture(autouse=True)
+def problems_documented() -> Iterator[None]:
+    """Every problem a service answers in a test is one its OpenAPI lists for that operation."""
+    problems.UNDOCUMENTED.clear()
+    yield
+    found = sorted(set(problems.UNDOCUMENTED))
+    assert not found, (
+        "problem types the OpenAPI document does not list for the operation: add each to the service's "
+        f"refusals.ROUTES (or ptfc.openapi for every route): {found}"
+    )
 
 
 @pytest.fixture(scope="session")
