@@ -267,6 +267,11 @@ def referral_body(case: str) -> dict[str, Any]:
 BODIES: dict[tuple[str, str, str], Any] = {
     ("referrals", "POST", "/referrals"): lambda v: referral_body("MA24P00778"),
     ("learning", "POST", "/sign-in"): lambda v: {"email": "alex.matrix@example.org"},
+    # A new phone only: the parent's sign-in email stays as the other cells expect it.
+    ("referrals", "POST", "/referrals/{referral_id}/participants/{participant_id}/contact"): lambda v: {
+        "phone": "07700900999",
+        "reason": "parent_asked",
+    },
     # The right answers, so the owner's cell shows access, not a wrong-answer refusal.
     ("learning", "POST", "/me/modules/{number}/complete"): lambda v: {
         "answers": {q.id: q.answer for q in module(v["number"]).activity.questions}
