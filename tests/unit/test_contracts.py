@@ -96,3 +96,25 @@ def test_every_example_file_is_accepted_by_its_operations_published_schema(path)
     errors = [f"{list(e.absolute_path)}: {e.message}" for e in validator.iter_errors(json.loads(path.read_text()))]
     assert not errors, errors
     assert sorted(p.name for p in ROOT.glob("services/*/example*.json")) == sorted(p.name for p in EXAMPLE_FILES)
+
+
+def test_event_schemas_require_the_whole_envelope_and_name_the_producer():
+    from ptfc.events import EVENTS, owner_of
+
+    for name in schema_files():
+        schema = json.loads((ROOT / "docs" / "events" / name).read_text())
+        event_type = schema["properties"]["type"]["const"]
+        assert {"event_id", "type", "version", "occurred_at", "correlation_id", "producer", "data"} <= set(
+            schema["required"]
+        ), name
+        assert schema["properties"]["producer"]["const"] == owner_of(event_type), name
+        assert schema["properties"]["version"]["const"] == EVENTS[event_type].VERSION, name
+
+
+@pytest.mark.parametrize("service", list(SERVICES))
+async def test_asyncapi_correlation_ids_are_the_envelopes(service):
+    doc = await asyncapi_of(service)
+    messages = doc["components"]["messages"].values()
+    assert messages
+    for message in messages:
+        assert message["correlationId"]["location"] == "$message.payload#/correlation_id", message["title"]

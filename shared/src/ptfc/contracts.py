@@ -5,10 +5,11 @@ import json
 import sys
 from pathlib import Path
 from typing import Any, Literal
+from uuid import UUID
 
 from pydantic import BaseModel, create_model
 
-from ptfc.events import EVENTS, STREAMS, Envelope, EventData
+from ptfc.events import EVENTS, STREAMS, Envelope, EventData, owner_of
 
 
 def envelope_model(model: type[EventData]) -> type[BaseModel]:
@@ -19,14 +20,37 @@ def envelope_model(model: type[EventData]) -> type[BaseModel]:
         __base__=Envelope,
         __config__=None,
         __doc__=(model.__doc__ or "").strip() or f"The `{model.TYPE}` event, version {model.VERSION}.",
-        type=(Literal[model.TYPE], model.TYPE),  # type: ignore[valid-type]
-        version=(Literal[model.VERSION], model.VERSION),  # type: ignore[valid-type]
+        # Every field of the envelope is there in every event: the schema requires them all, and
+        # names the one service that publishes the type (a consumer trusts no other producer).
+        event_id=(UUID, ...),
+        type=(Literal[model.TYPE], ...),  # type: ignore[valid-type]
+        version=(Literal[model.VERSION], ...),  # type: ignore[valid-type]
+        producer=(Literal[owner_of(model.TYPE)], ...),  # type: ignore[valid-type]
         data=(model, ...),
     )
 
 
 def event_schema(model: type[EventData]) -> dict[str, Any]:
     return envelope_model(model).model_json_schema()
+
+
+CORRELATION = "$message.payload#/correlation_id"
+
+
+def correlated(document: dict[str, Any]) -> dict[str, Any]:
+    """An AsyncAPI document whose messages say where their correlation id is: the envelope's
+    `correlation_id` (FastStream names a header of its own, which our events do not carry)."""
+    schemas = document.get("components", {}).get("schemas", {})
+    for message in document.get("components", {}).get("messages", {}).values():
+        ref = message.get("payload", {}).get("$ref", "").rsplit("/", 1)[-1]
+        if "correlation_id" in schemas.get(ref, {}).get("properties", {}):
+            message["correlationId"] = {
+                "location": CORRELATION,
+                "description": "The referral or plan the event belongs to.",
+            }
+        else:
+            message.pop("correlationId", None)
+    return document
 
 
 def published_by(service: str) -> list[type[EventData]]:

@@ -22,7 +22,7 @@ from ptfc import problems as problem_details
 from ptfc.auth import admission
 from ptfc.clock import Clock, SystemClock
 from ptfc.consumer import Consumer, Handlers
-from ptfc.contracts import envelope_model, published_by
+from ptfc.contracts import correlated, envelope_model, published_by
 from ptfc.deadletters import PROBLEMS as DEAD_LETTER_PROBLEMS
 from ptfc.deadletters import router as dead_letters
 from ptfc.events import stream_for
@@ -182,7 +182,7 @@ def _platform_router(service: str, broker: NatsBroker) -> APIRouter:
 
     @router.get("/asyncapi.json", include_in_schema=False)
     async def asyncapi_json() -> JSONResponse:
-        return JSONResponse(spec.to_specification().to_jsonable())
+        return JSONResponse(correlated(spec.to_specification().to_jsonable()))
 
     @router.get("/asyncapi", include_in_schema=False)
     async def asyncapi_page() -> HTMLResponse:

@@ -16,6 +16,8 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
+from pydantic import AwareDatetime, TypeAdapter
+
 from ptfc.events import (
     EVENTS,
     ActivationExpired,
@@ -617,6 +619,9 @@ def sign_webhook(secret: str, message_id: str, timestamp: int, body: bytes) -> s
     return "v1," + base64.b64encode(hmac.new(key, signed, hashlib.sha256).digest()).decode()
 
 
+_INSTANT = TypeAdapter(AwareDatetime)
+
+
 def partner_view(envelope: dict[str, Any]) -> dict[str, Any]:
     """What a partner's endpoint receives: the envelope and the data as the event's model has it,
     only for events without sealed material."""
@@ -624,6 +629,8 @@ def partner_view(envelope: dict[str, Any]) -> dict[str, Any]:
         raise ValueError(f"{envelope['type']} is not sent to partners")
     keys = ("event_id", "type", "version", "occurred_at", "correlation_id", "producer", "data")
     view = {k: envelope[k] for k in keys}
+    # The time as the stream has it (pydantic's JSON: `...Z`), not Python's `+00:00`.
+    view["occurred_at"] = _INSTANT.dump_python(_INSTANT.validate_python(view["occurred_at"]), mode="json")
     # A sealed field of an event partners may have (workshop.booked's video link) is for notifications:
     # the endpoint sees only that there is one (`has_video_link`).
     view["data"] = {k: v for k, v in view["data"].items() if not k.startswith("sealed_")}

@@ -126,7 +126,7 @@ PartnerEvent = Union[tuple(EVENTS[t] for t in WEBHOOK_EVENTS)]  # type: ignore[v
 
 async def for_partner_webhooks(data: PartnerEvent, meta: Meta, tx: Tx) -> None:  # type: ignore[valid-type]
     """Keeps the event as partners may see it (for replays) and plans a POST to each endpoint that wants it."""
-    envelope = {**meta.__dict__, "event_id": str(meta.event_id), "occurred_at": meta.occurred_at.isoformat()}
+    envelope = {**meta.__dict__, "event_id": str(meta.event_id)}  # partner_view writes the time as the stream does
     body = json.dumps(partner_view({**envelope, "data": data.model_dump(mode="json")}), separators=(",", ":"))
     event = {"_id": str(meta.event_id), "type": meta.type, "occurred_at": meta.occurred_at, "body": body}
     await store.keep_partner_event(tx, {**event, "received_at": tx.clock.now()})
