@@ -37,9 +37,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for module in (signin, referrals, sessions, operations):
         app.include_router(module.router)
 
+    # Sign-out is a form whose answer redirects to the provider's end-session page: CSP's
+    # form-action covers that redirect, so it names the providers' origins, and no other.
+    origins = " ".join(sorted({"/".join(issuer.split("/")[:3]) for issuer in settings.oidc_issuers}))
+
     @app.middleware("http")
     async def cookies(request: Request, call_next: Callable) -> Response:
         response = await call_next(request)
+        if origins and (policy := response.headers.get("Content-Security-Policy")):
+            response.headers["Content-Security-Policy"] = policy.replace(
+                "form-action 'self'", f"form-action 'self' {origins}"
+            )
         seed = getattr(request.state, "csrf_seed", None)
         if seed and not request.cookies.get(CSRF):
             set_cookie(response, settings.cookie_secure, CSRF, seed)

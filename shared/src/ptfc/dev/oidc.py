@@ -35,8 +35,8 @@ def issuer_grant() -> dict[str, Any]:
 
 
 def login() -> dict[str, Any]:
-    """Its entry in PTFC_OIDC_ISSUERS (the console's sign-in button)."""
-    return {"name": "the development identity provider", "client_id": CLIENT_ID}
+    """Its entry in PTFC_OIDC_ISSUERS (the console's sign-in button). It takes any client secret, but one."""
+    return {"name": "the development identity provider", "client_id": CLIENT_ID, "client_secret": "ptfc-dev-console"}
 
 
 def start_oidc(port: int, log: Path | None = None) -> Popen:
@@ -46,4 +46,4 @@ def start_oidc(port: int, log: Path | None = None) -> Popen:
     for person in STAFF:
         command += ["--user-claims", json.dumps(person)]
     out = open(log, "ab") if log else None  # noqa: SIM115 - the child keeps it
-    return Popen(command, stdout=out, stderr=out, start_new_session=True)  # noqa: S603 - our own command
+    return Popen(command, stdout=out, stderr=out, start_new_session=True)

@@ -1,0 +1,170 @@
+"""The staff console against the real platform: referrals, learning, notifications and workshops
+under uvicorn on free ports over real NATS JetStream and the MongoDB server, a real OpenID Connect
+provider (oidc-provider-mock, ptfc.dev.oidc) trusted by every service through its published keys,
+the console in front, and Debian's chromium driven by Playwright. Axe checks pages; screenshots go
+to var/screenshots/console/."""
+
+import os
+import socket
+import time
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from axe_playwright_python.async_playwright import Axe
+from playwright.async_api import Page, async_playwright
+
+from console.app import create_app as console_app
+from console.config import Settings as ConsoleSettings
+from learning.app import create_app as learning_app
+from learning.config import Settings as LearningSettings
+from notifications.app import create_app as notifications_app
+from notifications.config import Settings as NotificationsSettings
+from ptfc.clock import MovingClock
+from ptfc.dev import oidc
+from ptfc.infra import free_port
+from ptfc.issuers import Issuer
+from ptfc.settings import ServiceSettings
+from ptfc.testing.mailbox import Mailbox
+from ptfc.testing.plugin import serve
+from referrals.app import create_app as referrals_app
+from referrals.config import Settings as ReferralsSettings
+from workshops.app import create_app as workshops_app
+from workshops.config import Settings as WorkshopsSettings
+
+CHROMIUM = "/usr/bin/chromium"
+SCREENSHOTS = Path(__file__).resolve().parents[4] / "var" / "screenshots" / "console"
+PHONE, DESKTOP = {"width": 390, "height": 844}, {"width": 1280, "height": 900}
+
+
+@dataclass
+class Platform:
+    console: str
+    issuer: str
+    referrals: str
+    learning: str
+    workshops: str
+    mailbox: Mailbox
+    clock: MovingClock
+
+
+@pytest.fixture(scope="module")
+def identity_provider():
+    """The development OpenID Connect provider, on a free port, for the module."""
+    port = free_port()
+    process = oidc.start_oidc(port)
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            break
+        except OSError:
+            if time.monotonic() > deadline or process.poll() is not None:
+                process.kill()
+                pytest.fail("the OpenID Connect provider did not start")
+            time.sleep(0.2)
+    yield f"http://127.0.0.1:{port}"
+    process.terminate()
+    process.wait(10)
+
+
+@pytest.fixture
+def mailbox():
+    box = Mailbox()
+    box.start()
+    yield box
+    box.stop()
+
+
+@pytest.fixture
+def start_platform(make_settings, mailbox, identity_provider):
+    @asynccontextmanager
+    async def start() -> AsyncIterator[Platform]:
+        issuers = {**ServiceSettings().jwt_issuers, identity_provider: Issuer(**oidc.issuer_grant())}
+        trust: dict[str, Any] = {"jwt_issuers": issuers}
+        clock = MovingClock()
+        async with AsyncExitStack() as stack:
+            ref = await stack.enter_async_context(serve(referrals_app(make_settings(ReferralsSettings, **trust))))
+            hub = "https://hub.example"
+            learn = await stack.enter_async_context(
+                serve(learning_app(make_settings(LearningSettings, hub_url=hub, **trust)))
+            )
+            fast = {"sweep_interval": timedelta(milliseconds=200), "send_backoff": timedelta(milliseconds=100)}
+            notifications = make_settings(NotificationsSettings, smtp_port=mailbox.port, hub_url=hub, **fast, **trust)
+            await stack.enter_async_context(serve(notifications_app(notifications)))
+            work = await stack.enter_async_context(
+                serve(workshops_app(make_settings(WorkshopsSettings, attendance_window="PT1H", **trust), clock=clock))
+            )
+            port = free_port()
+            url = f"http://127.0.0.1:{port}"
+            settings = ConsoleSettings(
+                env="dev",
+                public_url=url,
+                cookie_secure=False,
+                referrals_url=ref,
+                learning_url=learn,
+                workshops_url=work,
+                plans_url="http://127.0.0.1:9",  # not started: its pages are not in these tests
+                notifications_url="http://127.0.0.1:9",
+                jwt_issuers=issuers,
+                oidc_issuers={identity_provider: oidc.login()},
+            )
+            await stack.enter_async_context(serve(console_app(settings), port))
+            yield Platform(url, identity_provider, ref, learn, work, mailbox, clock)
+
+    return start
+
+
+def chromium_path() -> str:
+    if not os.path.exists(CHROMIUM):
+        pytest.fail(f"{CHROMIUM} is missing: `make test` installs Debian's chromium")
+    return CHROMIUM
+
+
+@pytest.fixture
+async def browser():
+    async with async_playwright() as p:
+        chromium = await p.chromium.launch(
+            executable_path=chromium_path(), args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+        )
+        try:
+            yield chromium
+        finally:
+            await chromium.close()
+
+
+class Checker:
+    """Axe on each page (no serious or critical violation) and screenshots at 390 px and desktop."""
+
+    def __init__(self) -> None:
+        self.axe = Axe()
+
+    async def check(self, page: Page, name: str) -> None:
+        results = await self.axe.run(page)
+        bad = [v for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
+        assert not bad, f"{page.url}: {[(v['id'], [n['target'] for n in v['nodes']][:3]) for v in bad]}"
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        for label, viewport in (("phone", PHONE), ("desktop", DESKTOP)):
+            await page.set_viewport_size(viewport)
+            await page.screenshot(path=str(SCREENSHOTS / f"{name}-{label}.png"), full_page=True)
+        await page.set_viewport_size(PHONE)
+
+
+@pytest.fixture
+def checker() -> Checker:
+    return Checker()
+
+
+async def sign_in(browser: Any, platform: Platform, sub: str) -> Page:
+    """A new browser signed in through the provider as `sub` (one of ptfc.dev.oidc.STAFF)."""
+    context = await browser.new_context(viewport=PHONE)
+    page = await context.new_page()
+    await page.goto(platform.console + "/")
+    await page.get_by_role("link", name="Sign in with the development identity provider").click()
+    await page.get_by_role("button", name=sub, exact=True).click()  # the provider's form: a seeded person
+    await page.wait_for_url(platform.console + "/**")
+    return page
