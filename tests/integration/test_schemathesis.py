@@ -15,23 +15,29 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 from pathlib import Path
 
 import httpx
 import pytest
 import uvicorn
 
+from ptfc.auth import issue_token
 from ptfc.dev.servers import free_port
 from ptfc.serving import config as uvicorn_config
+from ptfc.settings import DEV_JWT_PRIVATE_KEY
 from ptfc.testing.plugin import bearer
 
 # The caller each run uses: the role whose routes each service mostly serves. Routes for other
 # roles then answer their documented 403, which the checks also hold to the document.
+RUN = timedelta(minutes=10)  # the longest a run takes
 CALLERS = {
     "referrals": bearer("cafcass", "fca-schemathesis"),
     "learning": bearer("cafcass", "fca-schemathesis"),
     "workshops": bearer("provider", "staff-schemathesis", provider="family-action"),
-    "plans": bearer("parent", "parent-schemathesis"),
+    # One header for the whole run, which may outlast a parent token's minute: a longer one, which
+    # plans is told to accept below (the limit itself: shared/tests/unit/test_parent_tokens.py).
+    "plans": {"Authorization": f"Bearer {issue_token(DEV_JWT_PRIVATE_KEY, 'parent', 'parent-schemathesis', ttl=RUN)}"},
     "notifications": bearer("ops", "ops-schemathesis"),
 }
 HERE = Path(__file__).parent
@@ -39,7 +45,7 @@ MAX_EXAMPLES = 12
 # Schemathesis is one client sending hundreds of requests a minute: the per-client rate limits
 # (documented 429s, tested in tests/integration/test_limits.py and plans' own tests) are lifted so
 # that its checks reach the routes behind them.
-SETTINGS = {"*": {"rate_limits": {}}, "plans": {"public_rate_limit": 100_000}}
+SETTINGS = {"*": {"rate_limits": {}}, "plans": {"public_rate_limit": 100_000, "parent_token_max_lifetime": RUN}}
 SEED = 20261125
 
 
