@@ -10,14 +10,13 @@ from contextlib import asynccontextmanager, suppress
 from datetime import timedelta
 
 from fastapi import APIRouter, FastAPI, Request, Response
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import JSONResponse
 from faststream.nats import JStream, NatsBroker
 from faststream.specification import AsyncAPI
-from faststream.specification.asyncapi.site import get_asyncapi_html
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pymongo import IndexModel
 
-from ptfc import bus, openapi
+from ptfc import apidocs, bus, openapi
 from ptfc import problems as problem_details
 from ptfc.auth import admission
 from ptfc.clock import Clock, SystemClock
@@ -96,7 +95,10 @@ def build_app(
 
     # No trailing-slash redirects: `/referrals/%2F` would otherwise answer an empty 307 to another
     # route (built from the caller's Host header) instead of a 404 problem.
-    app = FastAPI(title=title, version="1.0.0", lifespan=lifespan, redirect_slashes=False)
+    # /docs and /asyncapi are ptfc.apidocs' pages, on vendored assets; no /redoc (it loads from a CDN).
+    app = FastAPI(
+        title=title, version="1.0.0", lifespan=lifespan, redirect_slashes=False, docs_url=None, redoc_url=None
+    )
     app.state.settings = settings
     app.state.rt = rt
     problem_details.install(app)
@@ -126,6 +128,7 @@ def build_app(
     app.include_router(router)
     app.include_router(_platform_router(settings.service, broker))
     app.include_router(dead_letters)
+    app.include_router(apidocs.router(title))
     return app
 
 
@@ -183,9 +186,5 @@ def _platform_router(service: str, broker: NatsBroker) -> APIRouter:
     @router.get("/asyncapi.json", include_in_schema=False)
     async def asyncapi_json() -> JSONResponse:
         return JSONResponse(correlated(spec.to_specification().to_jsonable()))
-
-    @router.get("/asyncapi", include_in_schema=False)
-    async def asyncapi_page() -> HTMLResponse:
-        return HTMLResponse(get_asyncapi_html(spec.to_specification()))
 
     return router
