@@ -14,7 +14,7 @@ import yaml
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
 SERVICES = sorted(p.parent.name for p in (ROOT / "services").glob("*/pyproject.toml"))
-FRONT_ENDS = ["hub"]  # no store, no bus: it calls the other services' APIs
+FRONT_ENDS = ["hub", "console"]  # no store, no bus: they call the other services' APIs
 BACKENDS = [s for s in SERVICES if s not in FRONT_ENDS]
 OVERLAYS = ["dev", "prod"]
 KUSTOMIZATIONS = sorted(str(p.parent.relative_to(DEPLOY)) for p in DEPLOY.rglob("kustomization.yaml"))

@@ -23,6 +23,8 @@ from kubernetes_validate import utils as kv
 
 KUBERNETES = "1.32.0"  # the cluster version the manifests target (kubectl's own)
 EVERY_SERVICE = sorted({*SERVICES, *FRONT_ENDS})  # the hub's manifests exist before its code reaches this branch
+BACKENDS_CALLED = ["referrals", "learning", "workshops", "plans", "notifications"]  # by the console
+PUBLIC_ADDRESSES = {"cidr": "0.0.0.0/0", "except": ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16"]}
 PINNED_IMAGE = re.compile(r"^[\w./-]+(:(?!latest$)[\w][\w.-]*|@sha256:[0-9a-f]{64})$")
 
 
@@ -119,6 +121,7 @@ def test_each_service_is_reached_only_from_the_ingress_and_reaches_only_its_stor
     assert sources == [
         {"kubernetes.io/metadata.name": "ingress-nginx"},
         {"app": "hub"},
+        {"app": "console"},
         {"kubernetes.io/metadata.name": "monitoring"},
     ]
     reached = {}
@@ -129,12 +132,14 @@ def test_each_service_is_reached_only_from_the_ingress_and_reaches_only_its_stor
     assert reached[(53, 53)] == {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "kube-system"}}}
     assert reached[(27017,)] == {"podSelector": {"matchLabels": {"app": "mongo"}}}
     assert reached[(4222,)] == {"podSelector": {"matchLabels": {"app": "nats"}}}
+    # the staff identity providers' discovery documents and published keys (ptfc.jwks), outside the cluster
+    assert reached[(443,)] == {"ipBlock": PUBLIC_ADDRESSES}
     smtp = (25, 443, 465, 587)
     if service == "notifications":
         assert "ipBlock" in reached[smtp]
-        assert set(reached) == {(53, 53), (27017,), (4222,), smtp}
+        assert set(reached) == {(53, 53), (27017,), (4222,), (443,), smtp}
     else:
-        assert set(reached) == {(53, 53), (27017,), (4222,)}
+        assert set(reached) == {(53, 53), (27017,), (4222,), (443,)}
 
 
 def test_the_hub_is_reached_only_from_the_ingress_and_reaches_only_the_apis_it_calls():
@@ -149,10 +154,30 @@ def test_the_hub_is_reached_only_from_the_ingress_and_reaches_only_the_apis_it_c
     assert not any(e["name"] in ("NATS_URL", "MONGODB_URI") for e in container.get("env", []))
 
 
+def test_the_console_is_reached_only_from_the_ingress_and_reaches_the_apis_and_the_identity_providers():
+    policy = one(render("console"), "NetworkPolicy", "console")["spec"]
+    assert set(policy["policyTypes"]) == {"Ingress", "Egress"}
+    [inbound] = policy["ingress"]
+    assert inbound["from"] == [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "ingress-nginx"}}}]
+    dns, apis, providers = policy["egress"]
+    assert dns["to"] == [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "kube-system"}}}]
+    assert apis["ports"] == [{"protocol": "TCP", "port": 8000}]
+    assert [p["podSelector"]["matchLabels"]["app"] for p in apis["to"]] == BACKENDS_CALLED
+    # sign-in: discovery, the token endpoint and the published keys, on public addresses only
+    assert providers == {"ports": [{"protocol": "TCP", "port": 443}], "to": [{"ipBlock": PUBLIC_ADDRESSES}]}
+    container = pod_spec(one(render("console"), "Deployment", "console"))["containers"][0]
+    assert not any(e["name"] in ("NATS_URL", "MONGODB_URI") for e in container.get("env", []))
+    # and every service it calls lets it in
+    for service in BACKENDS_CALLED:
+        [inbound] = one(render(service), "NetworkPolicy", service)["spec"]["ingress"]
+        assert {"podSelector": {"matchLabels": {"app": "console"}}} in inbound["from"], service
+
+
 def test_the_ingress_serves_the_hub_and_every_api_over_tls():
     ingress = one(render("ingress"), "Ingress", "ptfc")["spec"]
     backends = {rule["host"]: rule["http"]["paths"][0]["backend"]["service"]["name"] for rule in ingress["rules"]}
     assert backends["hub.ptfc.example"] == "hub"
+    assert backends["console.ptfc.example"] == "console"
     assert {b for h, b in backends.items() if h.endswith(".api.ptfc.example")} == set(BACKENDS)
     assert set(ingress["tls"][0]["hosts"]) == set(backends)
 

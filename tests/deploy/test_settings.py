@@ -57,6 +57,20 @@ REQUIRED_IN_PROD = {
         "PTFC_PLANS_URL",
         "PTFC_TRUSTED_PROXY_HOPS",
     },
+    # the staff console: no store and no bus either; it keys its cookies, signs staff in with their
+    # organisations' identity providers, verifies their ID tokens as the services do, and calls all five
+    "console": {
+        "PTFC_CONSOLE_SECRET",
+        "PTFC_PUBLIC_URL",
+        "PTFC_OIDC_ISSUERS",
+        "PTFC_JWT_ISSUERS",
+        "PTFC_REFERRALS_URL",
+        "PTFC_LEARNING_URL",
+        "PTFC_WORKSHOPS_URL",
+        "PTFC_PLANS_URL",
+        "PTFC_NOTIFICATIONS_URL",
+        "PTFC_TRUSTED_PROXY_HOPS",
+    },
 }
 
 
@@ -93,6 +107,8 @@ def placeholder(cls: Any, env_name: str) -> str:
     if field == "jwt_issuers":  # each issuer with its public key and what it may grant (ptfc.issuers)
         grant = {"public_key": public_half(another_key()), "roles": ["provider"], "providers": ["family-action"]}
         return json.dumps({"https://idp.family-action.example": grant})
+    if field == "oidc_issuers":  # the console's sign-in with that issuer; its audience is the default (ptfc)
+        return json.dumps({"https://idp.family-action.example": {"name": "Family Action", "client_id": "ptfc"}})
     shape = typing.get_origin(cls.model_fields[field].annotation) if field else None
     return json.dumps({"issuer": secret}) if shape is dict else json.dumps([secret]) if shape is list else secret
 
