@@ -12,7 +12,7 @@ from playwright.async_api import Page, expect
 from learning.content import module
 from plans import api as plans_api
 from ptfc.testing.plugin import ParentBearer, bearer, eventually
-from ptfc.testing.workshops import weekday_session
+from ptfc.testing.workshops import one_each, weekday_session
 from workshops import api as workshops_api
 
 pytestmark = pytest.mark.skipif(
@@ -78,12 +78,15 @@ async def test_from_the_welcome_email_to_a_shared_plan(start_platform, browser, 
     async with start_platform() as platform:
         parents = (*ALEX.values(), "en", "female"), (*BEN.values(), "en", "male")
         made = await platform.refer_parents("MA24P00160", "hub-journey-1", *parents)
-        assert made["participants"][0]["participant_id"]
-        async with httpx.AsyncClient(base_url=platform.workshops, headers=STAFF) as staff:
-            ids = [
-                (await staff.post("/sessions", json=weekday_session(d, f"https://video.example/{d}"))).json()["id"]
-                for d in (4, 5)
-            ]
+        alex_id, ben_id = (p["participant_id"] for p in made["participants"])
+        # One session in each parent's half (workshops offers each co-parent half of the sessions).
+        days = {ben_id: 4, alex_id: 5}
+        async with httpx.AsyncClient() as staff:
+            halves = await one_each(
+                staff, platform.workshops, STAFF, [ben_id, alex_id],
+                lambda pid: weekday_session(days[pid], f"https://video.example/{days[pid]}"),
+            )  # fmt: skip
+        ids = [halves[ben_id], halves[alex_id]]
 
         # Ben books the first session through the APIs.
         async with httpx.AsyncClient() as c:
