@@ -20,7 +20,7 @@ from notifications.config import Settings as NotificationsSettings
 from ptfc.clock import MovingClock
 from ptfc.testing.mailbox import Mailbox, text_of
 from ptfc.testing.plugin import bearer, eventually, running
-from ptfc.testing.workshops import online_session
+from ptfc.testing.workshops import online_session, session_for
 from referrals.app import create_app as referrals_app
 from referrals.config import Settings as ReferralsSettings
 from workshops.app import create_app as workshops_app
@@ -97,13 +97,13 @@ class Journey:
             )
             assert done.status_code == 200, done.text
 
-    async def book_new_session(self, parent: dict[str, str], name: str) -> tuple[str, datetime]:
+    async def book_new_session(
+        self, parent: dict[str, str], name: str, who: str, pair: list[str]
+    ) -> tuple[str, datetime]:
+        """Books `parent` (participant `who`, of the co-parents `pair`) on a new session in their half."""
         start = (self.clock.now() + timedelta(days=3)).replace(hour=10, minute=0, second=0, microsecond=0)
-        made = await self.ws.post(
-            "/sessions", json=online_session(start, f"https://video.example/{name}"), headers=STAFF
-        )
-        assert made.status_code == 201, made.text
-        sid = made.json()["id"]
+        body = online_session(start, f"https://video.example/{name}")
+        sid = await session_for(self.ws, "", STAFF, who, pair, lambda _: body)
 
         async def booked():
             answer = await self.ws.post("/me/booking", json={"session_id": sid}, headers=parent)
@@ -178,7 +178,7 @@ async def test_a_missed_deadline_is_reported_then_the_re_ordered_course_complete
         [learned] = await tap.wait_for("learning.completed")
         assert learned.data["participant_id"] == alex_id
 
-        sid, start = await journey.book_new_session(alex, "second-cycle")
+        sid, start = await journey.book_new_session(alex, "second-cycle", alex_id, [alex_id, chris_id])
         clock.advance(start + timedelta(hours=2, minutes=50) - clock.now())
         await journey.mark(sid, alex_id, "attended")
         [completed] = await tap.wait_for("course.completed", timeout=30)
@@ -204,11 +204,12 @@ async def test_a_workshop_missed_twice_ends_the_course_and_the_court_is_told(mak
         journey = Journey(ref, hub, ws, mailbox, tap, clock)
         created = await ref.post("/referrals", json=REFERRAL, headers=FCA)
         assert created.status_code == 201, created.text
-        alex_id = created.json()["participants"][0]["participant_id"]
+        pair = [p["participant_id"] for p in created.json()["participants"]]
+        alex_id = pair[0]
         alex = await journey.activate(ALEX["email"])
         await journey.modules(alex, range(1, 9))
 
-        first, start = await journey.book_new_session(alex, "first")
+        first, start = await journey.book_new_session(alex, "first", alex_id, pair)
         clock.advance(start + timedelta(hours=2, minutes=50) - clock.now())
         await journey.mark(first, alex_id, "missed")
         clock.advance(timedelta(hours=2))  # the attendance window closes: a miss is final then
@@ -217,7 +218,7 @@ async def test_a_workshop_missed_twice_ends_the_course_and_the_court_is_told(mak
         await with_subject(mailbox, ALEX["email"], "We missed you")
         assert await journey.outcomes(alex_id) == []  # one rebooking is offered: no outcome yet
 
-        second, start = await journey.book_new_session(alex, "second")
+        second, start = await journey.book_new_session(alex, "second", alex_id, pair)
         [rebooked] = [e for e in await tap.of("workshop.booked") if e.data["session_id"] == second]
         assert rebooked.data["rebooking"] is True
         clock.advance(start + timedelta(hours=2, minutes=50) - clock.now())

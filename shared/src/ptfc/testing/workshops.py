@@ -33,16 +33,21 @@ async def one_each(
 ) -> dict[str, str]:
     """A session in each co-parent's half (workshops gives each parent of a pair half of the
     sessions: `workshops.domain.eligible`, with the development split key): `make(pid)` is the
-    body for `pid`'s; one that falls in the other half is cancelled and made again."""
+    body for `pid`'s."""
+    return {pid: await session_for(client, url, headers, pid, pair, make) for pid in pair}
+
+
+async def session_for(
+    client: Any, url: str, headers: dict[str, str], pid: str, pair: list[str], make: Callable[[str], dict[str, Any]]
+) -> str:
+    """A new session in `pid`'s half of the sessions shared with their co-parents (`pair` holds
+    them all): one that falls in another's half is cancelled and made again."""
     from workshops.domain import eligible  # the service's own rule (tests only)
 
-    found: dict[str, str] = {}
-    while missing := [p for p in pair if p not in found]:
-        created = await client.post(f"{url}/sessions", json=make(missing[0]), headers=headers)
+    while True:
+        created = await client.post(f"{url}/sessions", json=make(pid), headers=headers)
         assert created.status_code == 201, created.text
         sid = created.json()["id"]
-        if eligible(sid, missing[0], set(pair) - {missing[0]}, DEV_CO_PARENT_SPLIT_KEY):
-            found[missing[0]] = sid
-        else:
-            assert (await client.post(f"{url}/sessions/{sid}/cancel", headers=headers)).status_code == 200
-    return found
+        if eligible(sid, pid, set(pair) - {pid}, DEV_CO_PARENT_SPLIT_KEY):
+            return sid
+        assert (await client.post(f"{url}/sessions/{sid}/cancel", headers=headers)).status_code == 200
