@@ -788,16 +788,23 @@ async def cancel_booking(uow: UnitOfWork, booking_id: str, reason: str) -> None:
 
 
 async def my_booking(uow: UnitOfWork, participant_id: str) -> tuple[dict, dict]:
+    """The live booking; else, in this cycle, the last one attended or missed (the parent's page
+    then says "attended" or "one rebooking left", not "book a workshop")."""
     parent = await me(uow, participant_id)
-    booking = parent.get("booking_id") and await uow.booking(parent["booking_id"])
+    booking_id = parent.get("booking_id") or parent.get("last_booking_id")
+    booking = booking_id and await uow.booking(booking_id)
     if not booking:
         raise Refused("no-booking", "You have no workshop booked.")
-    return booking, await uow.session(booking["session_id"])  # type: ignore[return-value]
+    # The parent's misses in this cycle go with it: after one, one rebooking is left.
+    session = await uow.session(booking["session_id"])
+    return {**booking, "misses": parent.get("misses", 0)}, session  # type: ignore[return-value]
 
 
 async def cancel_my_booking(uow: UnitOfWork, participant_id: str, t: Timings) -> tuple[dict, dict]:
     """Allowed until the cut-off before the first part; the seat goes to the next parent waiting."""
     booking, session = await my_booking(uow, participant_id)
+    if booking["status"] != "booked":  # attended or missed: nothing left to cancel
+        raise Refused("no-booking", "You have no workshop booked.")
     check_may_cancel(_utc(session["starts_at"]), uow.now(), t.cancel_cutoff)
     await cancel_booking(uow, str(booking["_id"]), "parent_cancelled")
     return {**booking, "status": "cancelled"}, session
@@ -855,7 +862,8 @@ async def record_mark(uow: UnitOfWork, session_id: str, participant_id: str, par
         booking |= {"status": "attended", "reminder_due": None, "attended_at": now}
         parent = await uow.parent(participant_id)
         if parent is not None:
-            await uow.save_parent({**parent, "attended_at": now, "booking_id": None})
+            last = str(booking["_id"])
+            await uow.save_parent({**parent, "attended_at": now, "booking_id": None, "last_booking_id": last})
         await uow.emit(WorkshopAttended(**booking_ids(booking), attended_at=now), booking["referral_id"])
         await schedule_followup(uow, session, booking, now, t)
     await uow.save_booking(booking)
@@ -867,7 +875,8 @@ async def mark_missed(uow: UnitOfWork, booking: dict, t: Timings) -> None:
     parent = await uow.parent(booking["participant_id"])
     misses = parent.get("misses", 0) + 1 if parent else 1
     if parent is not None:
-        await uow.save_parent({**parent, "misses": misses, "booking_id": None})
+        last = str(booking["_id"])
+        await uow.save_parent({**parent, "misses": misses, "booking_id": None, "last_booking_id": last})
     await uow.save_booking({**booking, "status": "missed", "reminder_due": None})
     offered = rebooking_offered(misses, t.max_misses)
     event = WorkshopMissed(**booking_ids(booking), misses=misses, rebooking_offered=offered)
@@ -1034,7 +1043,7 @@ async def know_parent(uow: UnitOfWork, participant_id: str, referral_id: str, ke
             )
         return
     fresh = {"learning_completed_at": None, "withdrawn": False, "misses": 0, "attended_at": None}
-    fresh |= {"booking_id": None, "consent": None}
+    fresh |= {"booking_id": None, "last_booking_id": None, "consent": None}
     await uow.merge_parent(participant_id, {"referral_id": referral_id, **kept}, fresh)
     if await uow.withdrawn(referral_id, participant_id):
         await uow.merge_parent(participant_id, {"withdrawn": True}, {})
@@ -1076,4 +1085,5 @@ async def reorder(uow: UnitOfWork, participant_id: str, cycle: int, provider: st
     if cycle <= parent.get("cycle", 1):
         return
     fresh = {"cycle": cycle, "provider": provider, "language": language}
-    await uow.save_parent({**parent, **fresh, "learning_completed_at": None, "misses": 0, "attended_at": None})
+    fresh |= {"learning_completed_at": None, "misses": 0, "attended_at": None, "last_booking_id": None}
+    await uow.save_parent({**parent, **fresh})

@@ -57,6 +57,9 @@ class BookingView(BaseModel):
     video_link: str | None  # only to the booked parent, for an online session
     booked_at: datetime
     cancellable_until: datetime
+    # The parent's own workshops missed in this course (a second miss ends it): a booking after one
+    # is their last rebooking, and a missed booking with one says one rebooking is left.
+    misses: int = 0
 
 
 class WaitlistView(BaseModel):
@@ -168,6 +171,7 @@ def booking_view(booking: dict, session: dict, cutoff) -> BookingView:
         video_link=session.get("video_link") if session["format"] == "online" else None,
         booked_at=utc(booking["created_at"]),
         cancellable_until=utc(session["starts_at"]) - cutoff,
+        misses=booking.get("misses", 0),
     )
 
 

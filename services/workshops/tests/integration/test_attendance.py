@@ -56,6 +56,11 @@ async def test_both_parts_attended_is_sent_once_then_final_and_consent_gates_the
         assert (await mark(bus, client, sid, "yes", 2, "attended")).status_code == 200  # the same again: once
         late = await mark(bus, client, sid, "yes", 1, "missed")
         assert late.status_code == 409 and late.json()["type"].endswith("/attendance-final")
+        # The parent's own page: attended (it was a 404, and the hub offered a booking again).
+        mine = await client.get("/me/booking", headers=bus.me("yes"))
+        assert mine.status_code == 200 and mine.json()["status"] == "attended" and mine.json()["misses"] == 0
+        gone = await client.delete("/me/booking", headers=bus.me("yes"))
+        assert gone.status_code == 404 and gone.json()["type"].endswith("/no-booking")
         [attended] = await bus.tap.wait_for("workshop.attended")
         assert attended.data["participant_id"] == "yes"
 
@@ -139,6 +144,8 @@ async def test_a_first_miss_offers_a_rebooking_and_a_second_ends_the_course(bus)
         assert first.data["misses"] == 1 and first.data["rebooking_offered"] is True
         closed = await mark(bus, client, sid, alex, 2, "attended")
         assert closed.status_code == 409 and closed.json()["type"].endswith("/session-closed")
+        mine = (await client.get("/me/booking", headers=bus.me(alex))).json()  # one rebooking left
+        assert mine["status"] == "missed" and mine["misses"] == 1
 
         sid2, start2 = await book_new(bus, client, alex)  # the one rebooking
 
@@ -157,6 +164,8 @@ async def test_a_first_miss_offers_a_rebooking_and_a_second_ends_the_course(bus)
         assert len(await bus.events("workshop.missed")) == 2
         third = await client.post("/me/booking", json={"session_id": sid2}, headers=bus.me(alex))
         assert third.status_code == 409 and third.json()["type"].endswith("/no-more-rebooking")
+        mine = (await client.get("/me/booking", headers=bus.me(alex))).json()
+        assert mine["status"] == "missed" and mine["misses"] == 2 and mine["id"] == rebooked.data["booking_id"]
 
         # The court re-orders the course: after the e-learning again, the parent may book again.
         again = ReferralReordered(referral_id=rid, participant_id=alex, cycle=2, provider="action-for-children")
@@ -167,6 +176,7 @@ async def test_a_first_miss_offers_a_rebooking_and_a_second_ends_the_course(bus)
             return answer.json()["type"].endswith("/learning-not-complete")
 
         await eventually(reopened, timeout=20)
+        assert (await client.get("/me/booking", headers=bus.me(alex))).status_code == 404  # a new cycle
         done = LearningCompleted(
             referral_id=rid, participant_id=alex, enrolment_id="e-2", cycle=2, completed_at=bus.clock.now()
         )
