@@ -20,7 +20,7 @@ from pymongo import AsyncMongoClient, monitoring
 
 from ptfc.clock import SystemClock
 from ptfc.settings import ServiceSettings
-from ptfc.store import OUTBOX, PLATFORM_INDEXES, Store
+from ptfc.store import OUTBOX, PLATFORM_INDEXES, Store, Tx
 
 FINISHED = 3000  # records that no timed query may read
 READS = {"find": "filter", "findAndModify": "query", "count": "query"}
@@ -184,3 +184,44 @@ async def test_workshops_sweeps(store_for):
     await fill(db, workshops.SESSIONS, lambda i: {"status": "closed", "closes_at": PAST, "provider": "afc"}, [])
     await check(store, recorder, lambda: workshops.reminders_due(db, NOW, 100))
     await check(store, recorder, lambda: workshops.sessions_closing(db, NOW, 100))
+
+
+async def test_a_withdrawal_skips_the_parents_queued_letters_without_reading_the_delivery_log(store_for):
+    """`referral.withdrawn`, per event: the parents' pending letters, not every delivery ever planned."""
+    from notifications import store as notifications
+
+    store, recorder = await store_for("notifications")
+    sent = {"status": "sent", "rank": 1, "due_at": PAST, "attempts": 1, "recipient_role": "parent"}
+    live = [{"key": "w1", "participant_id": "p-w", "recipient_role": "parent", "status": "pending", "attempts": 0}]
+    await fill(store.db, notifications.DELIVERIES, lambda i: {**sent, "key": i, "participant_id": f"p{i}"}, live)
+    async with store.db.client.start_session() as session:
+        tx = Tx(store.db, session, "notifications", SystemClock())
+        await check(store, recorder, lambda: notifications.withdraw_contacts(tx, "r-w", ["p-w"]))
+    skipped = await store.db[notifications.DELIVERIES].find_one({"key": "w1"})
+    assert skipped["status"] == "skipped"
+
+
+async def test_the_allocators_reads_leave_past_sessions_and_bookings_alone(store_for):
+    """Workshops' allocation sweep: the waiting list, the sessions still open to them, and who of
+    their co-parents is in those sessions; never the sessions and bookings of past cohorts."""
+    from workshops import store as workshops
+    from workshops.config import Settings
+
+    store, recorder = await store_for("workshops")
+    db = store.db
+    past = {"status": "closed", "provider": "afc", "starts_at": PAST, "closes_at": PAST, "booked": 5, "capacity": 6}
+    await fill(db, workshops.SESSIONS, lambda i: past, [])
+    await fill(
+        db, workshops.BOOKINGS, lambda i: {"status": "attended", "participant_id": str(i), "session_id": "x"}, []
+    )
+    parent = {"_id": "p-wait", "provider": "afc", "co_parents": ["p-co"], "referral_id": "r-1", "language": "en"}
+    parent["learning_completed_at"] = NOW
+    await db[workshops.PARENTS].insert_one(parent)
+    await db[workshops.WAITLIST].insert_one({"_id": "p-wait", "since": NOW, "patterns": ["daytime"]})
+    soon = {"status": "scheduled", "provider": "afc", "starts_at": NOW + timedelta(days=9), "booked": 1, "capacity": 6}
+    soon |= {"format": "online", "pattern": "daytime", "language": "en"}
+    await db[workshops.SESSIONS].insert_one(soon)
+    settings = Settings()
+    await check(store, recorder, lambda: workshops.waiting(db, settings, NOW))
+    sent = {c.get("find") for c in recorder.commands}
+    assert {workshops.WAITLIST, workshops.PARENTS, workshops.SESSIONS, workshops.BOOKINGS} <= sent, sent

@@ -40,6 +40,8 @@ LANES: dict[str, dict[str, Any]] = {
     **{f"pending_rank_{rank}": {"status": "pending", "rank": rank} for rank in (0, 1, 2)},
 }
 
+UNTRIED_PARENT_LETTERS = {"recipient_role": "parent", "status": "pending", "attempts": 0}
+
 INDEXES: dict[str, list[IndexModel]] = {
     CONTACTS: [IndexModel("referral_id")],
     REFERRALS: [],
@@ -51,6 +53,10 @@ INDEXES: dict[str, list[IndexModel]] = {
         # so a sent letter leaves them and a claim reads what is due, never the delivery log.
         *[IndexModel("due_at", name=name, partialFilterExpression=lane) for name, lane in LANES.items()],
         IndexModel([("correlation_id", ASCENDING), ("_id", ASCENDING)]),  # the delivery log
+        # `withdraw_contacts` (each `referral.withdrawn`): a parent's letters not yet tried, not the log. Its
+        # filter is every field of that query: the embedded store plans an index only for a query whose
+        # fields the index holds all of (keys or filter), and scans the collection otherwise.
+        IndexModel("participant_id", name="untried_parent_letters", partialFilterExpression=UNTRIED_PARENT_LETTERS),
     ],
     ENDPOINTS: [IndexModel([("event_types", ASCENDING), ("enabled", ASCENDING)])],
     PARTNER_EVENTS: [
@@ -151,7 +157,7 @@ async def withdraw_contacts(tx: Tx, referral_id: str, participant_ids: list[str]
             session=tx.session,
         )
     await tx.db[DELIVERIES].update_many(
-        {"participant_id": {"$in": participant_ids}, "recipient_role": "parent", "status": "pending", "attempts": 0},
+        {"participant_id": {"$in": participant_ids}, **UNTRIED_PARENT_LETTERS},
         {"$set": {"status": "skipped", "skip_reason": "referral_withdrawn"}},
         session=tx.session,
     )

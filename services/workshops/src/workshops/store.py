@@ -314,19 +314,21 @@ async def waiting(
     ]
     if not seekers:
         return [], []
-    query = {
-        "provider": {"$in": sorted({s.provider for s in seekers})},
-        "status": "scheduled",
-        "starts_at": {"$gt": now + settings.cancel_cutoff},
-        "$expr": {"$lt": ["$booked", "$capacity"]},
-    }
-    sessions = await db[SESSIONS].find(query).sort("starts_at", 1).limit(5000).to_list()
-    taken = {
-        "session_id": {"$in": [str(s["_id"]) for s in sessions]},
-        "participant_id": {"$in": sorted({c for s in seekers for c in s.co_parents})},
-        "status": {"$in": list(TAKEN)},
-    }
+    # Each read is one the embedded store serves from an index: equality on an index's leading
+    # fields, `$in` or a range only on the last one it uses (anything else, an `$in` on the provider,
+    # an `$expr` on the seats, a session id beside the parents, scans the whole collection). So one
+    # read per provider; full sessions, and the co-parents' bookings elsewhere, are dropped here.
+    after = now + settings.cancel_cutoff
+    sessions: list[dict] = []
+    for provider in sorted({s.provider for s in seekers}):
+        query = {"provider": provider, "status": "scheduled", "starts_at": {"$gt": after}}
+        found = await db[SESSIONS].find(query).sort("starts_at", 1).limit(5000).to_list()
+        sessions += [s for s in found if s["booked"] < s["capacity"]]
+    sessions.sort(key=lambda s: (s["starts_at"], str(s["_id"])))
+    open_ids = {str(s["_id"]) for s in sessions}
+    co_parents = {"participant_id": {"$in": sorted({c for s in seekers for c in s.co_parents})}}
     members: dict[str, set[str]] = {}
-    for b in await db[BOOKINGS].find(taken, {"session_id": 1, "participant_id": 1}).to_list():
-        members.setdefault(b["session_id"], set()).add(b["participant_id"])
+    for b in await db[BOOKINGS].find(co_parents, {"session_id": 1, "participant_id": 1, "status": 1}).to_list():
+        if b["status"] in TAKEN and b["session_id"] in open_ids:
+            members.setdefault(b["session_id"], set()).add(b["participant_id"])
     return seekers, [domain.slot_of(s, members.get(str(s["_id"]))) for s in sessions]
