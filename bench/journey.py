@@ -30,6 +30,7 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from email import message_from_bytes, policy
 from pathlib import Path
 
@@ -334,6 +335,63 @@ async def hub_pages(platform: Platform, run: Run, parents: int, rounds: int) -> 
     }
 
 
+def shape(command: dict) -> str:
+    """A statement without its values: the command, its collection, the fields it filters and sorts on."""
+    name = next(iter(command), "?")
+    query = command.get("filter") or command.get("query") or {}
+    for many in ("updates", "deletes"):
+        if isinstance(command.get(many), list) and command[many]:
+            query = command[many][0].get("q", {})
+    fields = sorted(query) if isinstance(query, dict) else []
+    order = list(command.get("sort") or {})
+    return f"{name} {command.get(name)} {fields}" + (f" sort {order}" if order else "")
+
+
+async def profile(platform: Platform, slowms: int) -> None:
+    """Asks the store to note every statement slower than `slowms` in each service's system.profile."""
+    for name in SERVICES:
+        await platform.mongodb[name].command({"profile": 1, "slowms": slowms})
+
+
+async def slow_statements(platform: Platform, since: datetime, top: int = 8) -> list[list[object]]:
+    """The statements the store noted as slow since `since`, by shape, the most time first."""
+    seen: dict[tuple[str, str], list[float]] = {}
+    sample: dict[tuple[str, str], dict] = {}
+    for name in SERVICES:
+        async for entry in platform.mongodb[name]["system.profile"].find({"ts": {"$gte": since}}):
+            key = (name, shape(entry.get("command", {})))
+            seen.setdefault(key, []).append(entry.get("millis", 0))
+            sample.setdefault(key, entry.get("command", {}))
+    ranked = sorted(seen.items(), key=lambda kv: -sum(kv[1]))[:top]
+    return [
+        [db, what, len(ms), f"{sum(ms) / 1000:.1f}", f"{pct(ms, 50):.0f}", f"{max(ms):.0f}",
+         await explained(platform, db, sample[db, what])]
+        for (db, what), ms in ranked
+    ]  # fmt: skip
+
+
+async def explained(platform: Platform, database: str, command: dict) -> str:
+    """What the store's explain says of a find or an update's query: its plan's stages and what it examined."""
+    name = next(iter(command), "")
+    if name == "find":
+        asked = {k: v for k, v in command.items() if k in ("find", "filter", "sort", "limit", "hint", "projection")}
+    elif name in ("update", "delete") and command.get(name + "s"):
+        asked = {"find": command[name], "filter": command[name + "s"][0].get("q", {})}
+    else:
+        return ""
+    try:
+        plan = await platform.mongodb[database].command({"explain": asked, "verbosity": "executionStats"})
+    except Exception as error:  # a bench figure, not a failure
+        return f"explain failed: {error}"[:80]
+    stages, node = [], plan.get("queryPlanner", {}).get("winningPlan", {})
+    while node:
+        stages.append(node.get("stage", "?") + (f"({node['indexName']})" if node.get("indexName") else ""))
+        node = node.get("inputStage") or (node.get("inputStages") or [None])[0]
+    stats = plan.get("executionStats", {})
+    examined = f"{stats.get('totalDocsExamined', '?')} docs, {stats.get('totalKeysExamined', '?')} keys"
+    return f"{' < '.join(stages)}; examined {examined}"
+
+
 @dataclass
 class Stage:
     name: str
@@ -347,10 +405,12 @@ class Stage:
     commands: dict[str, dict[str, float]] = field(default_factory=dict)  # per referral, likewise
     rss: dict[str, float] = field(default_factory=dict)  # MB at the stage's end
     load: str = ""
+    slow: list[list[object]] = field(default_factory=list)  # the store's slow statements, by shape
 
 
 async def measure(platform: Platform, stage: Stage, args: argparse.Namespace) -> None:
     stage.load = load_average()
+    since = datetime.now(UTC)
     cpu: dict[str, float] = {}
     sent: dict[str, dict[str, float]] = {}
     posted = 0
@@ -374,6 +434,8 @@ async def measure(platform: Platform, stage: Stage, args: argparse.Namespace) ->
     stage.cpu = {name: seconds / posted for name, seconds in cpu.items()}
     stage.commands = {name: {c: n / posted for c, n in counts.items()} for name, counts in sent.items()}
     stage.rss = {name: rss_mb(pid) for name, pid in platform.pids.items()}
+    if args.slowms:
+        stage.slow = await slow_statements(platform, since)
 
 
 async def fill(platform: Platform, n: int, templates: int, clients: int) -> dict[str, float]:
@@ -443,6 +505,8 @@ async def main(args: argparse.Namespace) -> int:
         try:
             platform = await start(var, box, servers, children)
             floor = args.floor / await bare_transactions(servers[1].url, args.floor)
+            if args.slowms:
+                await profile(platform, args.slowms)
             warm = Run("warm", [next(SERIALS) for _ in range(5)])  # connections, caches, consumers
             await burst(platform.url, warm, 5)
             if not await wait_letters(box, warm, time.monotonic() + 120):
@@ -548,6 +612,10 @@ def report(args, floor, load, stages: list[Stage], loaded, handled, started_rss,
             cells.append(f"{sum(counts.values()):.1f}: " + ", ".join(f"{c} {n:.1f}" for c, n in top))
         rows.append([name, *cells])
     table(["service", *(s.name for s in stages)], rows)
+    for s in stages:
+        if s.slow:
+            print(f"\nthe store's statements slower than {args.slowms} ms, {s.name}, the most time first:\n")
+            table(["database", "statement", "count", "total s", "p50 ms", "max ms", "explain (now)"], s.slow)
     print(
         "\nevents consumed, by outcome, over the run: " + ", ".join(f"{k} {n:.0f}" for k, n in sorted(handled.items()))
     )
@@ -594,6 +662,7 @@ if __name__ == "__main__":
     parser.add_argument("--templates", type=int, default=20, help="referrals posted for the preload to copy")
     parser.add_argument("--hub-parents", type=int, default=50, help="signed-in parents asking for hub pages at once")
     parser.add_argument("--hub-rounds", type=int, default=4, help="times each parent asks for each page")
+    parser.add_argument("--slowms", type=int, default=100, help="note the store's statements slower than this (0: off)")
     parser.add_argument("--floor", type=int, default=300, help="bare transactions for the store's floor")
     signal.signal(signal.SIGTERM, _stop)
     sys.exit(asyncio.run(main(parser.parse_args())))
