@@ -1,6 +1,7 @@
-"""`make up` from nothing: infrastructure, streams, five services and the Parent Hub, over real HTTP;
-then Ctrl-C typed at its terminal (a pseudo-terminal here): clean, quick, not reported as a crash,
-and `make` itself exits 0."""
+"""`make up` from nothing: infrastructure, streams, five services, the Parent Hub, the development
+OpenID Connect provider and the staff console (an FCA signs in through it), over real HTTP; then
+Ctrl-C typed at its terminal (a pseudo-terminal here): clean, quick, not reported as a crash, and
+`make` itself exits 0."""
 
 import asyncio
 import fcntl
@@ -18,7 +19,7 @@ import nats
 import pytest
 
 from ptfc.dev.servers import free_port
-from ptfc.dev.up import HUB, ports
+from ptfc.dev.up import CONSOLE, HUB, OIDC, ports
 from ptfc.programme import SERVICES
 from ptfc.testing.servers import free_base_port
 
@@ -34,6 +35,19 @@ async def refused_without_credentials(port: int, var) -> None:
 
 
 ROOT = Path(__file__).resolve().parents[2]
+
+
+def sign_in_as(console: str, issuer: str, sub: str) -> httpx.Client:
+    """The console's sign-in as a browser does it, without one: to the provider (its authorisation
+    form, a seeded person's button), back to the console's callback, signed in."""
+    client = httpx.Client(timeout=10)
+    start = client.get(f"{console}/sign-in/start", params={"issuer": issuer})
+    assert start.status_code in (302, 303) and start.headers["location"].startswith(issuer), start.text
+    chosen = client.post(start.headers["location"], data={"sub": sub})
+    assert chosen.status_code in (302, 303), chosen.text
+    back = client.get(chosen.headers["location"])
+    assert back.status_code in (302, 303), back.text
+    return client
 
 
 class Terminal:
@@ -119,6 +133,17 @@ def test_make_up_brings_every_service_to_ready_and_stops_cleanly_on_ctrl_c(tmp_p
         assert any(f"{hub}/" in line for line in lines), "\n".join(lines)
         assert "Parent Hub" in httpx.get(f"{hub}/", timeout=5).text
         assert httpx.get(f"{hub}/readyz", timeout=5).status_code == 200
+        # the staff console is shown; an FCA signs in through the development provider, and referrals
+        # (which verifies the ID token the console forwards by the provider's published keys) answers
+        console, issuer = f"http://127.0.0.1:{where[CONSOLE]}", f"http://127.0.0.1:{where[OIDC]}"
+        assert any(f"Staff console  {console}/" in line for line in lines), "\n".join(lines)
+        fca = sign_in_as(console, issuer, "fca-sam-patel")
+        try:
+            page = fca.get(f"{console}/referrals")
+        finally:
+            fca.close()
+        assert page.status_code == 200 and "My referrals" in page.text, page.text
+        assert "fca-sam-patel" in page.text
     finally:
         stopping = time.monotonic()
         up.type_ctrl_c()

@@ -1,6 +1,6 @@
 """`ptfc`: run the platform on one machine, mint development tokens, declare streams.
 
-ptfc up                      NATS, MongoDB, a mailbox, the five services and the Parent Hub, until Ctrl-C
+ptfc up                      NATS, MongoDB, a mailbox, the five services, the hub and the staff console, until Ctrl-C
 ptfc serve SERVICE           one service under uvicorn (what a container runs)
 ptfc token --role R --sub S  a bearer token signed with the local development key
 ptfc streams                 declare every stream (deploy tooling, as `streams-admin`)
@@ -78,10 +78,15 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--nats-port", type=int, default=4222)
     p.add_argument("--mongodb-port", type=int, default=27017)
     p.add_argument("--mail-port", type=int, default=1025)
-    p.add_argument("--base-port", type=int, default=8000, help="the Parent Hub's port; the services follow it")
+    p.add_argument(
+        "--base-port",
+        type=int,
+        default=8000,
+        help="the Parent Hub's port; the services, the console and the identity provider follow it",
+    )
     p.set_defaults(run=up)
     p = commands.add_parser("serve", help="run one service")
-    p.add_argument("service", choices=[*SERVICES, "hub"])
+    p.add_argument("service", choices=[*SERVICES, "hub", "console"])
     p.add_argument("--host", default="0.0.0.0")  # noqa: S104 - a container's service listens on all interfaces
     p.add_argument("--port", type=int, default=8000)
     p.set_defaults(run=serve)

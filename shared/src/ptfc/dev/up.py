@@ -1,8 +1,11 @@
-"""`ptfc up`: NATS, MongoDB, a local mailbox, the five services and the Parent Hub on one machine,
-with progress shown while they start, until Ctrl-C."""
+"""`ptfc up`: NATS, MongoDB, a local mailbox, the five services, the Parent Hub, a development
+OpenID Connect provider and the staff console on one machine, with progress shown while they
+start, until Ctrl-C. With `PTFC_OIDC_ISSUERS` set, staff sign in with those providers instead
+(each also in `PTFC_JWT_ISSUERS`, as services/console/README.md says)."""
 
 import argparse
 import asyncio
+import json
 import os
 import signal
 import subprocess
@@ -14,10 +17,12 @@ from pathlib import Path
 import httpx
 
 from ptfc import buspermissions
+from ptfc.dev import oidc
 from ptfc.dev.servers import Server, ensure_free, start_mongodb, start_nats, wait_for_port
 from ptfc.dev.watchdog import StoreWatchdog
 from ptfc.events import STREAMS
 from ptfc.programme import SERVICES
+from ptfc.settings import ServiceSettings
 from ptfc.streams import declare_all
 
 
@@ -26,12 +31,37 @@ def _say(text: str) -> None:
 
 
 HUB = "hub"
+CONSOLE = "console"
+OIDC = "oidc"  # the development OpenID Connect provider staff sign in with
 
 
 def ports(base: int) -> dict[str, int]:
-    """The Parent Hub on `base`, then the services in their usual order (8000, 8001… by default)."""
+    """The Parent Hub on `base`, then the services in their usual order (8000, 8001… by default),
+    then the staff console and the development identity provider (8006, 8007)."""
     first = min(SERVICES.values())
-    return {HUB: base} | {name: base + port - first + 1 for name, port in SERVICES.items()}
+    services = {name: base + port - first + 1 for name, port in SERVICES.items()}
+    after = base + len(SERVICES) + 1
+    return {HUB: base} | services | {CONSOLE: after, OIDC: after + 1}
+
+
+def staff_sign_in(issuer: str | None) -> dict[str, str]:
+    """The variables that make every service trust the staff's identity provider and the console
+    sign in with it: the development one at `issuer` (its claim mapping and grant, ptfc.dev.oidc),
+    added to the issuers already trusted (`ptfc token`'s and learning's stay), or, with
+    `issuer` None, what the environment says (`PTFC_OIDC_ISSUERS`, `PTFC_JWT_ISSUERS`) as it is."""
+    if issuer is None:
+        return {}
+    trusted = os.environ.get("PTFC_JWT_ISSUERS")
+    issuers = (
+        json.loads(trusted)
+        if trusted
+        else {
+            name: grant.model_dump(mode="json", exclude_defaults=True)
+            for name, grant in ServiceSettings.model_fields["jwt_issuers"].default.items()
+        }
+    )
+    issuers[issuer] = oidc.issuer_grant()
+    return {"PTFC_JWT_ISSUERS": json.dumps(issuers), "PTFC_OIDC_ISSUERS": json.dumps({issuer: oidc.login()})}
 
 
 def up(args: argparse.Namespace) -> int:
@@ -43,6 +73,9 @@ def up(args: argparse.Namespace) -> int:
     children: dict[str, subprocess.Popen] = {}
     where = ports(args.base_port)
     hub_url = f"http://127.0.0.1:{where[HUB]}"
+    console_url = f"http://127.0.0.1:{where[CONSOLE]}"
+    # Real identity providers when PTFC_OIDC_ISSUERS names them; the development one otherwise.
+    issuer = None if os.environ.get("PTFC_OIDC_ISSUERS") else f"http://127.0.0.1:{where[OIDC]}"
 
     def shutdown() -> None:
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not cut the clean stop short
@@ -88,13 +121,21 @@ def up(args: argparse.Namespace) -> int:
             # An embedded store that stops taking writes (a killed client's transaction) is restarted.
             watchdogs.append(StoreWatchdog(servers[-1], _say).start())
         _say(f"[infra] NATS at {nats_url}, MongoDB at {mongodb_uri.split('?')[0]}")
-        for port in [args.mail_port, *where.values()]:
-            ensure_free(port)
+        for name, port in [("mail", args.mail_port), *where.items()]:
+            if name != OIDC or issuer:
+                ensure_free(port)
         children["mailbox"] = _spawn(
             [sys.executable, "-m", "ptfc.dev.mailbox", "--port", str(args.mail_port), "--dir", str(var / "mail")]
         )
         wait_for_port(args.mail_port, 10, children["mailbox"])
         _say(f"[infra] mailbox on 127.0.0.1:{args.mail_port}, messages kept in {var / 'mail'}")
+        if issuer:
+            children[OIDC] = oidc.start_oidc(where[OIDC], log=var / "log" / "oidc.log")
+            wait_for_port(where[OIDC], 30, children[OIDC])
+            _say(f"[infra] OpenID Connect provider at {issuer} (the development one: a person per staff role)")
+        else:
+            named = ", ".join(json.loads(os.environ["PTFC_OIDC_ISSUERS"]))
+            _say(f"[infra] staff sign in with the providers PTFC_OIDC_ISSUERS names: {named}")
         asyncio.run(declare_all(nats_url, passwords.get(buspermissions.ADMIN)))
         _say(f"[infra] streams declared: {', '.join(name for name, _ in STREAMS.values())}")
 
@@ -107,6 +148,7 @@ def up(args: argparse.Namespace) -> int:
             "PTFC_ENV": "dev",  # the public development keys are allowed here, and only here
             "PTFC_HUB_URL": hub_url,  # links in letters open the Parent Hub
             **{f"PTFC_{name.upper()}_URL": f"http://127.0.0.1:{where[name]}" for name in SERVICES},
+            **staff_sign_in(issuer),  # every service verifies the staff's ID tokens the console forwards
         }
         for name in SERVICES:
             extra = {"PTFC_PUBLIC_URL": f"http://127.0.0.1:{where[name]}", **_bus_identity(name, passwords)}
@@ -119,11 +161,18 @@ def up(args: argparse.Namespace) -> int:
         hub_env = {**env, "PTFC_PUBLIC_URL": hub_url, "PTFC_COOKIE_SECURE": "false"}
         children[HUB] = _serve(HUB, where[HUB], hub_env, var)
         _wait_ready(children, {HUB: where[HUB]}, started)
+        console_env = {**env, "PTFC_PUBLIC_URL": console_url, "PTFC_COOKIE_SECURE": "false"}
+        children[CONSOLE] = _serve(CONSOLE, where[CONSOLE], console_env, var)
+        _wait_ready(children, {CONSOLE: where[CONSOLE]}, started)
         _say("")
         for name in SERVICES:
             port = where[name]
             _say(f"  {name:<14} http://127.0.0.1:{port}/docs   events: http://127.0.0.1:{port}/asyncapi")
         _say(f"\n  Parent Hub     {hub_url}/   (parents' pages; the links in letters open here)")
+        _say(f"  Staff console  {console_url}/   (coordinators, facilitators, FCAs, operations)")
+        if issuer:
+            people = ", ".join(person["sub"] for person in oidc.STAFF)
+            _say(f"                 sign in at the development identity provider ({issuer}) as one of: {people}")
         _say(f"\nall five services ready in {time.monotonic() - started:.1f}s; logs in {var / 'log'}")
         _say("try: ptfc token --role cafcass --sub fca-1   (then send it as 'Authorization: Bearer …')")
         _say("Ctrl-C stops everything.")
