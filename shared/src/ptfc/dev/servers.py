@@ -93,7 +93,9 @@ def start_nats(data_dir: Path, port: int | None = None, log: Path | None = None,
     return Server("nats", f"nats://127.0.0.1:{port}", process)
 
 
-def start_mongodb(data_dir: Path, port: int | None = None, log: Path | None = None) -> Server:
+def start_mongodb(data_dir: Path, port: int | None = None, log: Path | None = None, failpoints: bool = False) -> Server:
+    """`failpoints`: the fault tests' `configureFailPoint` (off otherwise, as mongod: anyone reaching the
+    port could arm one)."""
     port = port or free_port()
     data_dir.mkdir(parents=True, exist_ok=True)
     log = log or data_dir.parent / "mongodb.log"
@@ -103,6 +105,7 @@ def start_mongodb(data_dir: Path, port: int | None = None, log: Path | None = No
         out = open(log, "ab")  # noqa: SIM115 - lives as long as the server
         command = [_binary("secantusd-py"), "--host", "127.0.0.1", "--port", str(port)]
         command += ["--storage-path", str(data_dir), "--log-level", "WARNING", "--sync-on-commit"]
+        command += ["--enable-test-commands"] if failpoints else []
         process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)
         wait_for_port(port, 60, process)
         return process
