@@ -89,6 +89,7 @@ EXPECTED: dict[str, dict[tuple[str, str], dict[str, str]]] = {
         ("GET", "/notifications"): row(cafcass="A", ops="A"),
         ("GET", "/notifications/{notification_id}"): row(cafcass="A/H", ops="A"),
         ("POST", "/notifications/{notification_id}/resend"): row(cafcass="A/H", ops="A"),
+        ("GET", "/me/certificate.pdf"): row(parent="A/H"),  # the parent's own, once complete
         # partners' webhooks: operations only
         ("GET", "/webhooks"): OPS_ONLY,
         ("POST", "/webhooks"): OPS_ONLY,

@@ -2,13 +2,14 @@
 webhook endpoints for operations (register, list, disable, deliveries, replay).
 Who may see what is in access.py; what a resend copies, and when, in domain.py."""
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
 from notifications import domain, endpoints, store
 from notifications.access import visible, visible_notification, webhook_endpoint
+from notifications.attachments import certificate
 from notifications.refusals import problem
 from notifications.schemas import (
     Notification,
@@ -20,10 +21,12 @@ from notifications.schemas import (
     WebhookIn,
     WebhookStatus,
 )
+from notifications.templates import Renderer
 from notifications.views import view, webhook_created, webhook_delivery_view, webhook_view
 from ptfc.auth import CurrentCaller
 from ptfc.idempotency import IdempotencyKey, once
 from ptfc.pagination import Page, Paging
+from ptfc.problems import not_found
 from ptfc.runtime import RuntimeDep
 from ptfc.sealing import seal
 from ptfc.store import Tx
@@ -31,6 +34,7 @@ from ptfc.store import Tx
 router = APIRouter()
 deliveries = APIRouter(prefix="/notifications", tags=["notifications"])
 webhooks = APIRouter(prefix="/webhooks", tags=["webhooks"])
+me = APIRouter(prefix="/me", tags=["parent"])
 NotificationId = Annotated[str, Path(min_length=24, max_length=24, pattern=r"^[0-9a-f]{24}$")]
 EndpointId = Annotated[str, Path(min_length=24, max_length=24, pattern=r"^[0-9a-f]{24}$")]
 
@@ -148,3 +152,30 @@ async def replay_webhooks(
 
 router.include_router(deliveries)
 router.include_router(webhooks)
+
+
+@me.get(
+    "/certificate.pdf",
+    response_class=Response,
+    responses={200: {"content": {"application/pdf": {}}, "description": "the parent's certificate"}},
+)
+async def my_certificate(
+    rt: RuntimeDep, caller: CurrentCaller, lang: Annotated[Literal["en", "pl", "ur"] | None, Query()] = None
+) -> Response:
+    """The parent's own certificate, once their course is complete: the PDF emailed with the
+    completion letter, made again here (in `lang`, else the parent's language) so it can be
+    downloaded. Only the parent's own record (their token's subject); 404 before completion."""
+    caller.require("parent")
+    found = await store.certificate_of(rt.store.db, caller.sub)
+    if found is None:
+        raise not_found("certificate")
+    facts, contact = found
+    language = lang or contact.language
+    renderer = Renderer(rt.settings.local_timezone)
+    context = {**facts, "full_name": contact.full_name}
+    pdf = certificate(context, lambda v: renderer.day(v, language), language)
+    disposition = 'attachment; filename="ptfc-certificate.pdf"'
+    return Response(pdf.data, media_type=pdf.content_type, headers={"Content-Disposition": disposition})
+
+
+router.include_router(me)

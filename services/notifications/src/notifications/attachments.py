@@ -1,5 +1,6 @@
 """Files attached to a message: the workshop's calendar invitation and the parent's certificate."""
 
+import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
@@ -55,32 +56,80 @@ def _latin1(text: str) -> str:
     return plain or "?"
 
 
-def certificate(context: dict[str, Any], day: Any) -> Attachment:
-    """A one-page certificate naming the parent and the dates they completed each part."""
+# Urdu needs Arabic-script glyphs shaped right to left by HarfBuzz (`uharfbuzz`), as plans' PDF:
+# Noto Naskh Arabic (fonts-noto-core), whose joins fit a PDF line where Nastaliq's do not.
+ARABIC_FONTS = (
+    Path("/usr/share/fonts/truetype/noto/NotoNaskhArabic-Regular.ttf"),
+    Path("/usr/share/fonts/noto/NotoNaskhArabic-Regular.ttf"),
+)
+ARABIC_SCRIPT = re.compile("[\u0600-\u06ff\u0750-\u077f\ufb50-\ufdff\ufe70-\ufeff]")
+
+# The certificate's words in the parent's language (drafts: Polish and Urdu for native review).
+CERTIFICATE_WORDS = {
+    "en": (
+        "Certificate of completion",
+        "This is to certify that",
+        "has completed the Planning Together for Children course",
+        "E-learning completed: {day}",
+        "Group workshop attended: {day}",
+    ),
+    "pl": (
+        "Zaświadczenie o ukończeniu kursu",
+        "Zaświadcza się, że Pan/Pani",
+        "ukończył(a) kurs Planning Together for Children",
+        "E-learning ukończony: {day}",
+        "Udział w warsztacie grupowym: {day}",
+    ),
+    "ur": (
+        "تکمیل کا سرٹیفکیٹ",
+        "تصدیق کی جاتی ہے کہ",
+        "نے پلاننگ ٹوگیدر فار چلڈرن کورس مکمل کر لیا ہے",
+        "ای لرننگ مکمل: {day}",
+        "گروپ ورکشاپ میں شرکت: {day}",
+    ),
+}
+
+
+def certificate(context: dict[str, Any], day: Any, lang: str = "en") -> Attachment:
+    """A one-page certificate naming the parent and the dates they completed each part, in the
+    parent's language (`day(value)` writes a date in it). Emailed with the completion letter and
+    downloaded from the hub (`GET /me/certificate.pdf`): the same file."""
+    title, certify, completed, learning, workshop = CERTIFICATE_WORDS.get(lang, CERTIFICATE_WORDS["en"])
     pdf = FPDF(orientation="landscape", format="A4")
-    pdf.set_title("Certificate of completion")
+    pdf.set_title(title)
+    pdf.set_lang({"en": "en-GB", "pl": "pl", "ur": "ur"}.get(lang, "en-GB"))
     pdf.set_author("Planning Together for Children")
     font = next((f for f in FONT_CANDIDATES if f.exists()), None)
+    arabic = next((f for f in ARABIC_FONTS if f.exists()), None)
     if font:
         pdf.add_font("body", fname=str(font))
         family, clean = "body", str
     else:
         family, clean = "helvetica", _latin1
+    if arabic:
+        pdf.add_font("arabic", fname=str(arabic))
     pdf.add_page()
     pdf.set_line_width(1.5)
     pdf.rect(10, 10, 277, 190)
     pdf.set_y(35)
     lines = [
         (14, "Planning Together for Children"),
-        (28, "Certificate of completion"),
-        (14, "This is to certify that"),
+        (28, title),
+        (14, certify),
         (26, context["full_name"]),
-        (14, "has completed the Planning Together for Children course"),
-        (12, f"E-learning completed: {day(context['elearning_completed_at'])}"),
-        (12, f"Group workshop attended: {day(context['workshop_attended_at'])}"),
+        (14, completed),
+        (12, learning.format(day=day(context["elearning_completed_at"]))),
+        (12, workshop.format(day=day(context["workshop_attended_at"]))),
     ]
     for size, text in lines:
-        pdf.set_font(family, size=size)
-        pdf.cell(0, size * 0.9, clean(text), align="C", new_x="LMARGIN", new_y="NEXT")
+        rtl = arabic is not None and ARABIC_SCRIPT.search(text) is not None
+        if rtl:  # each line in the direction of its own script (a Latin name stays left to right)
+            pdf.set_text_shaping(use_shaping_engine=True, direction="rtl", script="arab", language="urd")
+            pdf.set_font("arabic", size=size)
+        else:
+            pdf.set_text_shaping(False)
+            pdf.set_font(family, size=size)
+        height = size * (1.2 if rtl else 0.9)
+        pdf.cell(0, height, text if rtl else clean(text), align="C", new_x="LMARGIN", new_y="NEXT")
         pdf.ln(4)
     return Attachment("certificate.pdf", "application/pdf", bytes(pdf.output()))

@@ -6,6 +6,7 @@ Which event becomes which letter is `domain.plan_messages`; every write is in st
 import json
 import logging
 from dataclasses import asdict
+from functools import partial
 from typing import Any, Union
 
 from notifications import domain, store
@@ -92,7 +93,9 @@ class Letters:
             if kind == "ics":
                 files.append(calendar(planned.context, now))
             elif kind == "certificate":
-                files.append(certificate(planned.context, lambda v: self.renderer.day(v, "en")))
+                files.append(
+                    certificate(planned.context, partial(self.renderer.day, lang=planned.language), planned.language)
+                )
         return files
 
     async def plan(
@@ -224,6 +227,9 @@ def make_handlers(settings: Settings) -> Handlers:
             await store.keep_booking(tx, data.booking_id, asdict(booking))
         if isinstance(data, WorkshopReminderDue):
             booking = await store.booking(tx, data.booking_id)
+        if isinstance(data, CourseCompleted):  # the parent downloads it from the hub too (`/me/certificate.pdf`)
+            facts = data.model_dump(include={"referral_id", "cycle", "elearning_completed_at", "workshop_attended_at"})
+            await store.keep_certificate(tx, data.participant_id, facts)
         sealed = getattr(data, "sealed_activation_url", None) or getattr(data, "sealed_sign_in_url", None)
         planned = plan_messages(
             data,

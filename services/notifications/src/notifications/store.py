@@ -29,6 +29,7 @@ from ptfc.pagination import PageParams
 from ptfc.store import Tx
 
 CONTACTS, REFERRALS, BOOKINGS, INVITEES, DELIVERIES = "contacts", "referrals", "bookings", "invitees", "deliveries"
+CERTIFICATES = "certificates"  # a parent's latest completed course: the dates their certificate states
 ENDPOINTS, PARTNER_EVENTS, WEBHOOK_DELIVERIES = "webhook_endpoints", "partner_events", "webhook_deliveries"
 PARTNER_EVENTS_KEPT = timedelta(days=30)  # as long as the streams keep them: a replay reaches as far back
 
@@ -47,6 +48,7 @@ INDEXES: dict[str, list[IndexModel]] = {
     REFERRALS: [],
     BOOKINGS: [],
     INVITEES: [],
+    CERTIFICATES: [],
     DELIVERIES: [
         IndexModel("key", unique=True),  # one message per source event, template and recipient
         # The sender's lanes (`claim_due_many`): each holds only the live rows of its kind, by due time,
@@ -377,3 +379,19 @@ async def partner_events_since(tx: Tx, types: list[str], since: datetime, limit:
 async def endpoint_and_event(db: AsyncDatabase, row: dict[str, Any]) -> tuple[dict | None, dict | None]:
     endpoint = await db[ENDPOINTS].find_one({"_id": row["endpoint_id"]})
     return endpoint, await db[PARTNER_EVENTS].find_one({"_id": row["event_id"]})
+
+
+async def keep_certificate(tx: Tx, participant_id: str, facts: dict[str, Any]) -> None:
+    """The dates of a parent's completed course (`course.completed`); a later cycle's replaces it."""
+    known = await tx.db[CERTIFICATES].find_one({"_id": participant_id}, session=tx.session)
+    if known is None or known["cycle"] <= facts["cycle"]:
+        await tx.db[CERTIFICATES].replace_one({"_id": participant_id}, facts, upsert=True, session=tx.session)
+
+
+async def certificate_of(db: AsyncDatabase, participant_id: str) -> tuple[dict[str, Any], Contact] | None:
+    """What a parent's certificate states, with their contact (name, language); None before completion."""
+    facts = await db[CERTIFICATES].find_one({"_id": participant_id})
+    doc = await db[CONTACTS].find_one({"_id": participant_id})
+    if facts is None or doc is None or "email" not in doc:
+        return None
+    return facts, contact_of(doc)
