@@ -1,0 +1,180 @@
+"""The authorisation matrix through the staff console: every page and form behind sign-in, for every
+staff role, as the seeded record's owner or not (the same seeded case and people as
+test_authorization_matrix.py), each cell asserted against the table below.
+
+The console is signed in as a person by its own session cookie holding that person's token, as after
+sign-in (the token the console forwards to the services is the one the matrix's services are asked
+with). A facilitator never reaches another's session or a session of another provider, an FCA only
+their own referrals, a coordinator only their provider's sessions; no page answered to someone else
+names the seeded case's records.
+
+Cells, as in the service matrix: `A` answered (a page, a form refused for its content, or done and
+redirected), `D` denied (a page for another role, or signed out), `H` hidden (404)."""
+
+import re
+import secrets
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from console.app import create_app as console_app
+from console.config import Settings as ConsoleSettings
+from console.security import SESSION, csrf_token, seal
+from learning.app import create_app as learning_app
+from learning.config import Settings as LearningSettings
+from notifications.app import create_app as notifications_app
+from notifications.config import Settings as NotificationsSettings
+from plans.app import create_app as plans_app
+from plans.config import Settings as PlansSettings
+from ptfc.testing.plugin import serve
+from referrals.app import create_app as referrals_app
+from referrals.config import Settings as ReferralsSettings
+from workshops.app import create_app as workshops_app
+from workshops.config import Settings as WorkshopsSettings
+
+sys.path.insert(0, str(Path(__file__).parent))  # --import-mode=importlib puts no test folder on the path
+from test_authorization_matrix import SECRET_IDS, order, park, seed, tokens
+
+pytestmark = pytest.mark.timeout(240)
+
+ROLES = ("cafcass", "court", "provider", "facilitator", "ops", "none")
+# Pages anyone reaches, signed in or not: the sign-in itself and the probes.
+OPEN = {
+    ("GET", "/"),
+    ("GET", "/sign-in"),
+    ("GET", "/sign-in/start"),
+    ("GET", "/auth/callback"),
+    ("GET", "/signed-in"),
+    ("GET", "/signed-out"),
+    ("POST", "/sign-out"),
+    ("GET", "/healthz"),
+    ("GET", "/readyz"),
+}
+
+
+def row(cafcass="D", court="D", provider="D", facilitator="D", ops="D", none="D") -> dict[str, str]:
+    return dict(cafcass=cafcass, court=court, provider=provider, facilitator=facilitator, ops=ops, none=none)
+
+
+EXPECTED: dict[tuple[str, str], dict[str, str]] = {
+    ("GET", "/referrals"): row(cafcass="A"),
+    ("GET", "/referrals/{referral_id}"): row(cafcass="A/H"),
+    ("POST", "/referrals/{referral_id}/extend"): row(cafcass="A/H"),
+    ("POST", "/referrals/{referral_id}/withdraw"): row(cafcass="A/H"),
+    ("GET", "/sessions"): row(provider="A"),
+    ("GET", "/sessions/new"): row(provider="A"),
+    ("POST", "/sessions/new"): row(provider="A"),
+    ("GET", "/my-sessions"): row(facilitator="A"),
+    ("GET", "/sessions/{session_id}"): row(provider="A/H", facilitator="A/H"),
+    ("POST", "/sessions/{session_id}/attendance"): row(facilitator="A/H"),
+    ("GET", "/operations"): row(ops="A"),
+    ("POST", "/operations/{service}/dead-letters/{letter_id}/replay"): row(ops="A"),
+}
+
+FORMS: dict[tuple[str, str], Any] = {
+    ("POST", "/referrals/{referral_id}/extend"): lambda v: {
+        "enrolment_id": v["enrolment_id"],
+        "days": "3",
+        "reason": "matrix",
+    },
+    ("POST", "/referrals/{referral_id}/withdraw"): lambda v: {"reason": "matrix"},
+    ("POST", "/sessions/{session_id}/attendance"): lambda v: {
+        "participant_id": v["participant_id"],
+        "part": "1",
+        "status": "attended",
+    },
+    ("POST", "/sessions/new"): lambda v: {"format": "online", "video_link": "https://video.example/c"},
+}
+
+
+def cookie(secret: str, headers: dict[str, str]) -> tuple[dict[str, str], str]:
+    """The console's session cookie for the person these headers' token is, and a CSRF token for its forms."""
+    if not headers:
+        return {}, "none." + secrets.token_hex(16)
+    token = headers["Authorization"].removeprefix("Bearer ")
+    fields = {"token": token, "issuer": "ptfc-dev-idp", "name": "matrix", "ends": int(time.time()) + 3600}
+    fields["csrf"] = secrets.token_urlsafe(24)
+    return {SESSION: seal(secret, SESSION, fields)}, f"{csrf_token(secret, 'session:' + fields['csrf'])}.x"
+
+
+def classify(answer: httpx.Response) -> str:
+    if answer.status_code in (401, 403) or answer.headers.get("location", "").startswith("/sign-in"):
+        return "D"
+    return "H" if answer.status_code == 404 else "A"
+
+
+async def test_every_console_page_every_staff_role_owner_and_not(make_settings, infra, mailbox):
+    apps = {
+        "referrals": referrals_app(make_settings(ReferralsSettings)),
+        "learning": learning_app(make_settings(LearningSettings)),
+        "workshops": workshops_app(make_settings(WorkshopsSettings)),
+        "plans": plans_app(make_settings(PlansSettings)),
+        "notifications": notifications_app(
+            make_settings(NotificationsSettings, smtp_port=mailbox.port, webhook_allow_local_http=True)
+        ),
+    }
+    urls = {}
+    async with (
+        serve(apps["referrals"]) as urls["referrals"],
+        serve(apps["learning"]) as urls["learning"],
+        serve(apps["workshops"]) as urls["workshops"],
+        serve(apps["plans"]) as urls["plans"],
+        serve(apps["notifications"]) as urls["notifications"],
+    ):
+        settings = ConsoleSettings(
+            env="dev", public_url="http://127.0.0.1:9", cookie_secure=False, **{f"{s}_url": u for s, u in urls.items()}
+        )
+        console = console_app(settings)
+        clients = {s: httpx.AsyncClient(base_url=u, timeout=30) for s, u in urls.items()}
+        async with (
+            serve(console) as base,
+            httpx.AsyncClient(base_url=base, timeout=30, follow_redirects=False) as browser,
+        ):
+            values = await seed(clients, infra, mailbox)
+            values["service"] = "workshops"
+            values["letter_id"] = await park(apps["workshops"], clients["workshops"], infra)
+            who = tokens(values)
+            # every page and form the console has (its OpenAPI document is not served, but is made)
+            routes = {(m.upper(), p) for p, item in console.openapi()["paths"].items() for m in item}
+            assert routes - OPEN == set(EXPECTED), (
+                f"pages not in the table: {sorted(routes - OPEN - set(EXPECTED))}; "
+                f"in the table but gone: {sorted(set(EXPECTED) - routes)}"
+            )
+            wrong, observed = [], {}
+            for method, path in sorted(EXPECTED, key=order):
+                url = re.sub(r"\{(\w+)\}", lambda m: str(values[m.group(1)]), path)
+                cells = {}
+                for role in ROLES:  # not the owner first: a refused write leaves the record for the owner
+                    answers = []
+                    for subject in ("other", "owner"):
+                        jar, csrf = cookie(settings.console_secret, dict(who[(role, subject)]))
+                        browser.cookies.clear()
+                        form = {**FORMS.get((method, path), lambda v: {})(values), "csrf": csrf}
+                        if method == "GET":
+                            answer = await browser.get(url, cookies=jar)
+                        else:
+                            answer = await browser.post(url, data=form, cookies=jar)
+                        assert answer.status_code < 500, (method, path, role, subject, answer.text[:500])
+                        answers.append(classify(answer))
+                        if subject == "other" and role != "ops":
+                            text = answer.text + answer.headers.get("location", "")
+                            seen = [k for k in SECRET_IDS if str(values[k]) in text and str(values[k]) not in url]
+                            assert not seen, (method, path, role, seen, answer.text[:500])
+                            assert "Alex" not in answer.text, (method, path, role, answer.text[:500])
+                    other, owner = answers
+                    cells[role] = owner if owner == other else f"{owner}/{other}"
+                observed[(method, path)] = cells
+                for role in ROLES:
+                    if cells[role] != EXPECTED[(method, path)][role]:
+                        wrong.append(
+                            f"{method} {path} as {role}: {cells[role]}, expected {EXPECTED[(method, path)][role]}"
+                        )
+            for (method, path), cells in observed.items():
+                print(f"  {method:6} {path:55} " + " ".join(f"{r}={c}" for r, c in cells.items()))
+            assert not wrong, "\n".join(wrong)
+        for client in clients.values():
+            await client.aclose()
