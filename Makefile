@@ -2,7 +2,7 @@
 # Each installs what it needs on first use: uv (from PyPI, as a Python module), then the locked workspace.
 UV := python3 -m uv
 
-.PHONY: up test lint bench sync browser
+.PHONY: up test lint bench sync browser nats-config
 
 sync:
 	@$(UV) --version >/dev/null 2>&1 || python3 -m pip install --quiet --user uv || python3 -m pip install --quiet uv
@@ -30,3 +30,9 @@ bench: sync
 	$(UV) run python bench/allocation.py
 	@# The platform's journey with the store empty and holding a year's referrals (24,000 parents), side by side.
 	$(UV) run python bench/journey.py --preload 12000
+
+# deploy/nats/auth.conf from the release's services and deploy/nats/partners.json. It refuses to drop a
+# partner the current auth.conf has: to remove one on purpose, `make nats-config REMOVE="--remove NAME"`.
+nats-config: sync
+	$(UV) run ptfc nats-config --env-passwords --partners deploy/nats/partners.json --previous deploy/nats/auth.conf $(REMOVE) > deploy/nats/auth.conf.new
+	mv deploy/nats/auth.conf.new deploy/nats/auth.conf

@@ -3,12 +3,17 @@
     python examples/partner_consumer.py --url nats://127.0.0.1:4222 \\
         --user partner --password "$PARTNER_NATS_PASSWORD" \\
         --stream REFERRALS --subject referral.created [--since 2026-11-01T00:00:00Z] [--count 1]
+    # a replay into a second consumer of your own, leaving `partner-<user>` where it was:
+    python examples/partner_consumer.py ... --durable partner-<user>-1 --since 2026-11-01T00:00:00Z
+    # from outside the cluster: TLS, checked against the CA operations send you
+    python examples/partner_consumer.py --url tls://nats.ptfc.example:4222 --ca ptfc-nats-ca.crt ...
 
 What it shows (docs/partners.md explains each):
 - it connects as the partner's own bus identity, with replies on that identity's own inbox prefix;
 - it binds (or creates, the first time) its durable consumer `partner-<user>` on the stream, filtered
   to the subject it wants; the server remembers where it got to, so a restart carries on;
-- `--since` starts a new consumer at a point in time (deliver policy "by start time"): a replay;
+- `--since` starts a new consumer at a point in time (deliver policy "by start time"): a replay,
+  best into `--durable partner-<user>-1` (`-2`, `-3`), so the live consumer keeps its place;
 - every event is acknowledged after it was handled; one not acknowledged within `ack_wait` comes
   again, so handling must be idempotent: keep the `event_id`s you have handled;
 - events of one referral come in order (one subject, one stream); versions it does not know it skips.
@@ -19,6 +24,7 @@ import argparse
 import asyncio
 import json
 import os
+import ssl
 import sys
 from datetime import datetime
 
@@ -52,6 +58,7 @@ async def consume(args: argparse.Namespace) -> int:
         user=args.user,
         password=args.password,
         inbox_prefix=f"_INBOX_{identity}",  # replies come to the partner's own inbox prefix
+        tls=ssl.create_default_context(cafile=args.ca) if args.ca else None,
         connect_timeout=5,
         max_reconnect_attempts=5,
     )
@@ -65,7 +72,7 @@ async def consume(args: argparse.Namespace) -> int:
     )
     subscription = await js.pull_subscribe(
         args.subject,
-        durable=f"partner-{identity}",  # the one consumer name this identity may use
+        durable=args.durable or f"partner-{identity}",  # partner-<user>, or partner-<user>-1..3
         stream=args.stream,
         config=config,
         inbox_prefix=f"_INBOX_{identity}.".encode(),
@@ -100,6 +107,8 @@ def main() -> int:
     parser.add_argument("--stream", default="REFERRALS")
     parser.add_argument("--subject", default="referral.created", help="a subject of the stream, or e.g. referral.>")
     parser.add_argument("--since", type=datetime.fromisoformat, help="start a new consumer at this time (replay)")
+    parser.add_argument("--durable", help="your consumer: partner-<user> (default) or partner-<user>-1, -2, -3")
+    parser.add_argument("--ca", help="the CA certificate that signed the server's (tls:// URLs)")
     parser.add_argument("--count", type=int, default=0, help="stop after this many events (0: run until Ctrl-C)")
     parser.add_argument("--timeout", type=float, default=0, help="give up after this many seconds (0: never)")
     args = parser.parse_args()

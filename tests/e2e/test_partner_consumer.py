@@ -84,6 +84,15 @@ def test_the_example_consumer_receives_referral_created_from_a_running_platform(
         assert event["producer"] == "referrals"
         for parent in body["parents"]:  # the example prints ids, never contact details
             assert parent["email"] not in run.stdout and parent["phone"] not in run.stdout
+
+        # the guide's replay: a second consumer of the partner's own reads it again from a point in
+        # time, and the live consumer keeps its place (nothing new for it)
+        replay = [*consumer, "--durable", "partner-partner-1", "--since", event["occurred_at"].replace("Z", "+00:00")]
+        again = subprocess.run(replay, capture_output=True, text=True, timeout=120, env=env)
+        assert again.returncode == 0, again.stdout + again.stderr
+        assert [json.loads(line)["event_id"] for line in again.stdout.splitlines()] == [event["event_id"]]
+        live = [*consumer[:-4], "--count", "1", "--timeout", "5"]
+        assert subprocess.run(live, capture_output=True, text=True, timeout=120, env=env).stdout == ""
     finally:
         os.killpg(up.pid, signal.SIGINT)
         up.communicate(timeout=60)

@@ -229,3 +229,50 @@ async def test_with_tls_on_the_client_port_a_service_connects_only_over_tls(tmp_
         await nc.close()
     finally:
         server.stop()
+
+
+async def test_a_partner_replays_into_a_second_consumer_and_cannot_touch_another_partners(tmp_path):
+    """Two partners as deploy lists them (ptfc.buspermissions.load_partners): one replays from the
+    start into `partner-<name>-1` while its live consumer keeps its place; another's are out of reach."""
+    from ptfc import buspermissions
+    from ptfc.dev.servers import start_nats
+
+    partners = {"alpha": ["REFERRALS"], "beta": ["REFERRALS"]}
+    config, passwords = buspermissions.write_local_config(tmp_path / "auth", partners)
+    server = await asyncio.to_thread(start_nats, tmp_path / "nats", None, None, config)
+    await declare_all(server.url, passwords[ADMIN])
+    referrals = await connect(server.url, passwords, "referrals")
+    alpha = await connect(server.url, passwords, "alpha")
+    beta = await connect(server.url, passwords, "beta")
+    try:
+        for _ in range(3):
+            await referrals.jetstream().publish("referral.withdrawn", body(WITHDRAWN, "referrals"), timeout=2)
+        live = await alpha.jetstream().pull_subscribe(
+            "referral.>", durable="partner-alpha", stream="REFERRALS", inbox_prefix=b"_INBOX_alpha."
+        )
+        for msg in await live.fetch(3, timeout=2):
+            await msg.ack()
+        # the replay: a second consumer of its own reads everything again from the start
+        replay = await alpha.jetstream().pull_subscribe(
+            "referral.>", durable="partner-alpha-1", stream="REFERRALS", inbox_prefix=b"_INBOX_alpha."
+        )
+        assert len(await replay.fetch(3, timeout=2)) == 3
+        await alpha.jetstream().delete_consumer("REFERRALS", "partner-alpha-1")  # done with it
+        # and the live consumer kept its place: nothing is pending there
+        assert (await alpha.jetstream().consumer_info("REFERRALS", "partner-alpha", timeout=2)).num_pending == 0
+
+        # beta's consumers are beyond alpha's reach, and so is a name outside alpha's list
+        await beta.jetstream().pull_subscribe(
+            "referral.>", durable="partner-beta-1", stream="REFERRALS", inbox_prefix=b"_INBOX_beta."
+        )
+        assert await refused(alpha.jetstream().consumer_info("REFERRALS", "partner-beta-1", timeout=1))
+        assert await refused(alpha.jetstream().delete_consumer("REFERRALS", "partner-beta-1"))
+        taken = ConsumerConfig(durable_name="partner-beta-2", filter_subject="referral.>")
+        assert await refused(alpha.jetstream().add_consumer("REFERRALS", taken, timeout=1))
+        beyond = ConsumerConfig(durable_name="partner-alpha-replay", filter_subject="referral.>")
+        assert await refused(alpha.jetstream().add_consumer("REFERRALS", beyond, timeout=1))
+        assert (await beta.jetstream().consumer_info("REFERRALS", "partner-beta-1", timeout=2)).num_pending == 3
+    finally:
+        for nc in (referrals, alpha, beta):
+            await nc.close()
+        server.stop()

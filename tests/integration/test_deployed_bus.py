@@ -13,6 +13,7 @@ import pytest
 
 from learning.app import create_app
 from learning.config import Settings
+from ptfc.buspermissions import load_partners
 from ptfc.dev.servers import free_port, wait_for_port
 from ptfc.events import (
     STREAMS,
@@ -29,7 +30,7 @@ from ptfc.streams import ensure_streams
 from ptfc.testing.plugin import FAST, eventually, running
 
 DEPLOY = Path(__file__).resolve().parents[2] / "deploy" / "nats"
-USERS = [*STREAMS, "streams-admin", "partner"]
+USERS = [*STREAMS, "streams-admin", *load_partners(DEPLOY / "partners.json")]
 
 
 @pytest.fixture

@@ -5,29 +5,37 @@ Identities (NATS users in the server's `authorization` block):
 - one per service (its name): publishes only its own subjects (`ptfc.events.STREAMS`), and uses
   only its own durable pull consumers (`<service>-<handler>`, read from the service's handlers);
   replies reach it on its own inbox prefix (`_INBOX_<service>.>`), so it cannot read another's.
-- one per partner: read-only. It creates, reads and acks only its own durable consumer
-  (`partner-<name>`) on the streams it is granted; it publishes no event subject at all.
+- one per partner: read-only. It creates, reads, acks and deletes only its own durable consumers
+  (`consumer_names`: `partner-<name>` and `partner-<name>-1` .. `-<PARTNER_CONSUMERS>`, so it can
+  replay into a second consumer and keep its place in the first) on the streams it is granted; it
+  publishes no event subject at all. Deploy lists its partners as data (`load_partners`,
+  deploy/nats/partners.json).
 - `streams-admin`: creates, changes and deletes streams. Only deploy tooling (`ptfc streams`),
   `ptfc up` and the test harness use it; no service holds it.
 
-NATS wildcards match whole tokens, so `referrals-*` cannot name a service's consumers: each
-consumer is listed by name, taken from the service's own handlers (`durables`). A service added
-to or changed in a release therefore needs the configuration rendered from that release.
+NATS wildcards match whole tokens, and a consumer's name is one token of the JetStream API
+subjects (`$JS.API.CONSUMER.CREATE.<stream>.<consumer>...`), so neither `referrals-*` nor
+`partner-<name>-*` can name a set of consumers: each is listed by name, a service's taken from
+its own handlers (`durables`), a partner's from `consumer_names`. A service added to or changed
+in a release therefore needs the configuration rendered from that release.
 
 How each environment gets its configuration, all from `render`:
 
 - `ptfc up` writes `var/nats/auth.conf` with random passwords (`var/nats/credentials.json`,
   mode 0600) and hands each service its own password (`PTFC_NATS_PASSWORD`).
 - The test harness does the same in its temporary directory (`ptfc.testing.servers`).
-- Deploy runs `ptfc nats-config --env-passwords [--partner NAME=STREAM,STREAM]` from the release's
-  image and ships the output as the NATS server's `auth.conf`: each password is then written
-  `$NATS_PASSWORD_<IDENTITY>` (NATS resolves it from the server's environment, filled from a
-  Kubernetes Secret), and each service gets the same value as its `PTFC_NATS_PASSWORD`.
+- Deploy runs `ptfc nats-config --env-passwords --partners deploy/nats/partners.json --previous
+  deploy/nats/auth.conf` (`make nats-config`) from the release and ships the output as the NATS
+  server's `auth.conf`: each password is then written `$NATS_PASSWORD_<IDENTITY>` (NATS resolves it
+  from the server's environment, filled from Kubernetes Secrets), and each service gets the same
+  value as its `PTFC_NATS_PASSWORD`. `--previous` refuses to drop a partner the running
+  configuration has unless `--remove NAME` says so (`removed_partners`).
 """
 
 import importlib
 import json
 import os
+import re
 import secrets
 from collections.abc import Mapping
 from pathlib import Path
@@ -38,6 +46,44 @@ ADMIN = "streams-admin"
 SERVICES = tuple(STREAMS)
 # The local demo partner reads every stream; deploy names its partners and their streams.
 DEFAULT_PARTNERS: dict[str, list[str]] = {"partner": [name for name, _ in STREAMS.values()]}
+# Consumers a partner may hold besides `partner-<name>`: `partner-<name>-1` .. `-3` (a replay, a
+# backfill, a test). A fixed count because a wildcard cannot match part of a consumer's name.
+PARTNER_CONSUMERS = 3
+PARTNER_NAME = re.compile(r"^[a-z][a-z0-9-]{0,39}$")  # one NATS token, one Secret key, one env variable
+
+
+def consumer_names(partner: str) -> list[str]:
+    """The durable consumers a partner may create, read, ack and delete."""
+    return [f"partner-{partner}", *(f"partner-{partner}-{n}" for n in range(1, PARTNER_CONSUMERS + 1))]
+
+
+def load_partners(path: Path) -> dict[str, list[str]]:
+    """The partners file (deploy/nats/partners.json): `{"partners": [{"name", "streams", "webhooks"}]}`.
+    Refuses what would render a wrong configuration: a bad or taken name, an unknown stream."""
+    known = {name for name, _ in STREAMS.values()}
+    partners: dict[str, list[str]] = {}
+    for entry in json.loads(Path(path).read_text())["partners"]:
+        name, streams = entry["name"], entry["streams"]
+        if not PARTNER_NAME.match(name) or name in (*SERVICES, ADMIN) or name in partners:
+            raise ValueError(f"partner name {name!r}: lowercase letters, digits and '-', unique, not a service's")
+        if not streams or set(streams) - known:
+            raise ValueError(f"partner {name!r}: streams must be some of {sorted(known)}, not {streams}")
+        for hook in entry.get("webhooks", []):
+            if not str(hook.get("url", "")).startswith("https://") or not hook.get("event_types"):
+                raise ValueError(f"partner {name!r}: each webhook needs an https:// url and event_types")
+        partners[name] = list(streams)
+    return partners
+
+
+def rendered_users(config: str) -> set[str]:
+    """The users an `auth.conf` rendered by `render` holds."""
+    return set(re.findall(r'\{user: "([^"]+)"', config))
+
+
+def removed_partners(previous: str, partners: Mapping[str, list[str]], remove: set[str]) -> set[str]:
+    """Partners the running configuration has that the new one would drop without being told to:
+    regenerating must never delete a real partner's user by accident."""
+    return rendered_users(previous) - {*SERVICES, ADMIN, *partners} - remove
 
 
 def inbox_prefix(identity: str) -> str:
@@ -73,15 +119,15 @@ def service_permissions(service: str, consumes: Mapping[str, str]) -> dict:
 
 
 def partner_permissions(partner: str, streams: list[str]) -> dict:
-    durable = f"partner-{partner}"
     publish = ["$JS.API.INFO"]
     for stream in streams:
-        publish += [
-            f"$JS.API.STREAM.INFO.{stream}",
-            f"$JS.API.CONSUMER.DELETE.{stream}.{durable}",
-            f"$JS.API.CONSUMER.CREATE.{stream}.{durable}",  # no filter: the whole granted stream
-            *_consumer_rights(stream, durable),
-        ]
+        publish.append(f"$JS.API.STREAM.INFO.{stream}")
+        for durable in consumer_names(partner):
+            publish += [
+                f"$JS.API.CONSUMER.DELETE.{stream}.{durable}",
+                f"$JS.API.CONSUMER.CREATE.{stream}.{durable}",  # no filter: the whole granted stream
+                *_consumer_rights(stream, durable),
+            ]
     return {"publish": {"allow": sorted(set(publish))}, "subscribe": {"allow": [f"{inbox_prefix(partner)}.>"]}}
 
 

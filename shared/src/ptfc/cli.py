@@ -58,9 +58,20 @@ def streams(args: argparse.Namespace) -> int:
 
 
 def nats_config(args: argparse.Namespace) -> int:
-    partners = dict(buspermissions.DEFAULT_PARTNERS)
-    if args.partner:
-        partners = {name: streams.split(",") for name, streams in (p.split("=", 1) for p in args.partner)}
+    if args.env_passwords and not args.partners:
+        # Deploy: the demo partner would replace the real ones.
+        print("ptfc nats-config: --env-passwords needs --partners FILE (deploy/nats/partners.json)", file=sys.stderr)
+        return 2
+    partners = buspermissions.load_partners(Path(args.partners)) if args.partners else buspermissions.DEFAULT_PARTNERS
+    if args.previous and Path(args.previous).exists():
+        dropped = buspermissions.removed_partners(Path(args.previous).read_text(), partners, set(args.remove))
+        if dropped:
+            print(
+                f"ptfc nats-config: {', '.join(sorted(dropped))} would lose their bus user; add them to the "
+                "partners file, or say --remove NAME to remove a partner on purpose",
+                file=sys.stderr,
+            )
+            return 2
     if args.env_passwords:
         passwords = buspermissions.env_passwords(partners)
     else:
@@ -100,7 +111,9 @@ def main(argv: list[str] | None = None) -> int:
     p.set_defaults(run=streams)
     p = commands.add_parser("nats-config", help="print the NATS server's authorization block")
     p.add_argument("--env-passwords", action="store_true", help="$NATS_PASSWORD_<IDENTITY> instead of local ones")
-    p.add_argument("--partner", action="append", help="NAME=STREAM,STREAM (repeat; replaces the demo partner)")
+    p.add_argument("--partners", help="the partners file (deploy/nats/partners.json); without it, the demo partner")
+    p.add_argument("--previous", help="the auth.conf in use: refuse to drop a partner it has")
+    p.add_argument("--remove", action="append", default=[], help="a partner to drop on purpose (repeat)")
     p.add_argument("--var", default="var", help="where local credentials are kept")
     p.set_defaults(run=nats_config)
     args = parser.parse_args(argv)
