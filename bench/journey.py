@@ -318,7 +318,11 @@ async def hub_pages(platform: Platform, run: Run, parents: int, rounds: int) -> 
         for _ in range(rounds):
             for page in PAGES:
                 started = time.monotonic()
-                answer = await client.get(page)
+                try:
+                    answer = await client.get(page)
+                except httpx.TransportError:  # a dropped connection is a page the parent did not get
+                    errors += 1
+                    continue
                 took[page].append(time.monotonic() - started)
                 errors += answer.status_code != 200
 
