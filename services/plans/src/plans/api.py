@@ -45,6 +45,8 @@ router = APIRouter()
 
 PlanId = Annotated[str, Path(min_length=16, max_length=40, pattern=r"^[A-Za-z0-9_-]+$")]
 Lang = Annotated[Language, Query()]
+# The language the reader asks for (the hub passes the parent's); else the one they chose, else the plan's.
+ReadIn = Annotated[Language | None, Query(alias="lang", description="Answer in this language (else yours).")]
 Limit = Annotated[int, Query(ge=1, le=200)]
 Cursor = Annotated[str | None, Query(max_length=40, pattern=r"^[A-Za-z0-9_-]+$")]
 # Anyone may start a plan or accept an invitation: a credential is used when sent, not required.
@@ -70,11 +72,11 @@ async def write(rt: Runtime, key: str | None, scope: str, payload: Any, change: 
     return await change_once(rt.store, key, scope, payload, work, (domain.Refused, domain.Unknown), problem)
 
 
-async def step(rt: Runtime, key: str | None, scope: str, payload: Any, plan_id: str, who: Any, act: Any):
+async def step(rt: Runtime, key: str | None, scope: str, payload: Any, plan_id: str, who: Any, act: Any, lang=None):
     """One step of the negotiation (domain.negotiate), answered as the plan the caller now sees."""
 
     async def change(uow: store.UnitOfWork) -> tuple[int, BaseModel]:
-        return 200, plan_view(*await domain.negotiate(uow, plan_id, who, act))
+        return 200, plan_view(*await domain.negotiate(uow, plan_id, who, act), lang)
 
     return await write(rt, key, scope, payload, change)
 
@@ -136,17 +138,21 @@ async def my_plans(rt: RuntimeDep, who: Caller, limit: Limit = 50, cursor: Curso
 
 
 @router.get("/plans/{plan_id}", response_model=PlanView, tags=["plan"])
-async def get_plan(plan_id: PlanId, rt: RuntimeDep, who: Caller) -> PlanView:
+async def get_plan(plan_id: PlanId, rt: RuntimeDep, who: Caller, lang: ReadIn = None) -> PlanView:
+    """The plan in the reader's language: topic titles, statuses and counts in it; each parent's own
+    words as written, with the language they were written in (`content_language`, `written_in`)."""
     plan = await store.read_plan(rt.store.db, plan_id)
-    return plan_view(plan, reader_of(plan, who))  # type: ignore[arg-type]
+    return plan_view(plan, reader_of(plan, who), lang)  # type: ignore[arg-type]
 
 
 @router.post("/plans/{plan_id}/topics", response_model=PlanView, tags=["negotiation"])
-async def add_topics(plan_id: PlanId, body: MoreTopics, rt: RuntimeDep, who: Caller, key: IdempotencyKey = None):
+async def add_topics(
+    plan_id: PlanId, body: MoreTopics, rt: RuntimeDep, who: Caller, key: IdempotencyKey = None, lang: ReadIn = None
+):
     """Either parent may add topics to the plan; each starts with nothing proposed."""
 
     async def change(uow: store.UnitOfWork) -> tuple[int, BaseModel]:
-        return 200, plan_view(*await domain.more_topics(uow, plan_id, who, list(body.topics)))
+        return 200, plan_view(*await domain.more_topics(uow, plan_id, who, list(body.topics)), lang)
 
     return await write(rt, key, f"{who.key}:topics:{plan_id}", body.model_dump(), change)
 
@@ -155,8 +161,9 @@ async def add_topics(plan_id: PlanId, body: MoreTopics, rt: RuntimeDep, who: Cal
 async def propose(
     plan_id: PlanId, topic: TopicKey, body: Proposal, rt: RuntimeDep, who: Caller, key: IdempotencyKey = None
 ):
-    """Propose wording for a topic, or a counter-proposal to the other parent's."""
-    act = partial(domain.propose, topic=topic, content=body.content())
+    """Propose wording for a topic, or a counter-proposal to the other parent's (kept as written, with
+    the `language` it is written in: else yours)."""
+    act = partial(domain.propose, topic=topic, content=body.content(), language=body.language)
     return await step(rt, key, f"{who.key}:propose:{plan_id}:{topic}", body.model_dump(), plan_id, who, act)
 
 
@@ -185,12 +192,17 @@ async def not_agreed(
 
 
 @router.get("/plans/{plan_id}/history", response_model=Page[HistoryEntry], tags=["plan"])
-async def history(plan_id: PlanId, rt: RuntimeDep, who: Caller, limit: Limit = 50, cursor: Cursor = None):
-    """Every change, oldest first: who, when, what, and the difference from the version before."""
-    reader_of(await store.read_plan(rt.store.db, plan_id), who)
+async def history(
+    plan_id: PlanId, rt: RuntimeDep, who: Caller, limit: Limit = 50, cursor: Cursor = None, lang: ReadIn = None
+):
+    """Every change, oldest first: who, when, what, and the difference from the version before; topic
+    titles in the reader's language, the parents' words as written."""
+    plan = await store.read_plan(rt.store.db, plan_id)
+    lang = views.reading(plan, reader_of(plan, who), lang)  # type: ignore[arg-type]
     after = int(cursor) if cursor and cursor.isdigit() and len(cursor) < 10 else -1
     rows = await store.history(rt.store.db, plan_id, after, limit)
-    return Page(items=[history_view(r) for r in rows], next_cursor=str(rows[-1]["seq"]) if len(rows) == limit else None)
+    items = [history_view(r, lang) for r in rows]
+    return Page(items=items, next_cursor=str(rows[-1]["seq"]) if len(rows) == limit else None)
 
 
 @router.post("/plans/{plan_id}/share", status_code=202, response_model=Invited, tags=["sharing"])
@@ -213,10 +225,10 @@ async def share(plan_id: PlanId, body: Share, rt: RuntimeDep, who: Caller, key: 
 async def join(body: Join, rt: RuntimeDep, who: Caller, key: IdempotencyKey = None):
     """Use a single-use invitation link. A programme co-parent sends their Parent Hub token; anyone
     else gets their own secret plan token, shown this once."""
-    payload = {"display_name": body.display_name, "who": who.key}
+    payload = {"display_name": body.display_name, "who": who.key, "language": body.language}
 
     async def change(uow: store.UnitOfWork) -> tuple[int, BaseModel]:
-        return 200, views.joined(await domain.join(uow, who, body.token, body.display_name))
+        return 200, views.joined(await domain.join(uow, who, body.token, body.display_name, body.language))
 
     return await write(rt, key, f"join:{domain.hash_token(body.token)}", payload, change)
 
@@ -232,26 +244,46 @@ async def leave(plan_id: PlanId, rt: RuntimeDep, who: Caller, key: IdempotencyKe
     return await write(rt, key, f"{who.key}:leave:{plan_id}", {}, change)
 
 
+Age = Annotated[int, Query(ge=0, le=18)]
+
+
 @router.get("/plans/{plan_id}/for-children", response_model=ChildView, tags=["outputs"])
-async def for_children(
-    request: Request, plan_id: PlanId, rt: RuntimeDep, who: Caller, age: Annotated[int, Query(ge=0, le=18)]
-):
-    """The agreed arrangements in warm words for the child's age, in the plan's language. Only what is
-    agreed; nothing about the adults. `Accept: text/html` answers a page that prints well."""
+async def for_children(request: Request, plan_id: PlanId, rt: RuntimeDep, who: Caller, age: Age, lang: ReadIn = None):
+    """The agreed arrangements for the children, by name, in warm words for the child's age, in the
+    reader's language: a week per child of which home each night, pocket money, pets, handovers. Only
+    what is agreed; nothing about the adults. `Accept: text/html` answers a page that prints well."""
     plan = await store.read_plan(rt.store.db, plan_id)
-    reader_of(plan, who)
-    view = for_children_view(plan, age)  # type: ignore[arg-type]
+    view = for_children_view(plan, age, views.reading(plan, reader_of(plan, who), lang))  # type: ignore[arg-type]
     if "text/html" in request.headers.get("accept", ""):
         return HTMLResponse(for_children_html(view))
     return view
 
 
-@router.get("/plans/{plan_id}/export.{kind}", tags=["outputs"], response_class=Response)
-async def export(plan_id: PlanId, kind: Annotated[str, Path(pattern="^(docx|pdf)$")], rt: RuntimeDep, who: Caller):
-    """The whole plan as Word or PDF: agreed and not-yet-agreed topics, the date and the version."""
+@router.get("/plans/{plan_id}/for-children.pdf", tags=["outputs"], response_class=Response)
+async def for_children_pdf(plan_id: PlanId, rt: RuntimeDep, who: Caller, age: Age, lang: ReadIn = None) -> Response:
+    """The children's version to print (A4)."""
     plan = await store.read_plan(rt.store.db, plan_id)
-    reader_of(plan, who)
-    data = exports.plan_docx(plan, rt.clock.now()) if kind == "docx" else exports.plan_pdf(plan, rt.clock.now())  # type: ignore[arg-type]
+    view = for_children_view(plan, age, views.reading(plan, reader_of(plan, who), lang))  # type: ignore[arg-type]
+    headers = {"Content-Disposition": 'attachment; filename="our-plan-for-you.pdf"'}
+    return Response(exports.children_pdf(view), media_type="application/pdf", headers=headers)
+
+
+@router.get("/plans/{plan_id}/export.{kind}", tags=["outputs"], response_class=Response)
+async def export(
+    plan_id: PlanId,
+    kind: Annotated[str, Path(pattern="^(docx|pdf)$")],
+    rt: RuntimeDep,
+    who: Caller,
+    lang: ReadIn = None,
+):
+    """The whole plan as Word or PDF in the reader's language: agreed and not-yet-agreed topics, the
+    parents' words as written, who proposed and who accepted each version and when, the plan's
+    version and the date in words."""
+    plan = await store.read_plan(rt.store.db, plan_id)
+    lang = views.reading(plan, reader_of(plan, who), lang)  # type: ignore[arg-type]
+    rows = await store.history(rt.store.db, plan_id, -1, 0)  # 0: no limit; the record of every topic
+    make = exports.plan_docx if kind == "docx" else exports.plan_pdf
+    data = make(plan, rt.clock.now(), lang, rows)  # type: ignore[arg-type]
     name = f"our-childs-plan-v{plan['revision']}.{kind}"  # type: ignore[index]
     media = DOCX if kind == "docx" else "application/pdf"
     return Response(data, media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}"'})

@@ -73,11 +73,22 @@ def party(plan: dict, *, participant_id: str | None = None, token_hash: str | No
     return None
 
 
-def new_party(role: str, display_name: str, now: datetime, *, participant_id: str | None, token_hash: str | None):
+def new_party(
+    role: str,
+    display_name: str,
+    now: datetime,
+    *,
+    participant_id: str | None,
+    token_hash: str | None,
+    language: str | None = None,  # None: the plan's
+    invitation_id: str | None = None,
+):
     return {
         "party_id": new_id(),
         "role": role,  # "owner" (started the plan) or "invitee"
         "display_name": display_name,
+        "language": language,  # what they read the plan in, and write their words in
+        "invitation_id": invitation_id,  # how notifications reaches an invitee without an account
         "participant_id": participant_id,
         "token_hash": token_hash,
         "joined_at": now,
@@ -176,8 +187,14 @@ def check_content(plan: dict, topic: str, content: dict) -> None:
         raise Refused("unknown-child", children=strangers)
 
 
-def propose(plan: dict, by: dict, topic: str, content: dict, now: datetime) -> Change:
-    """A party proposes wording; it counts as their own acceptance of it."""
+def language_of(plan: dict, who: dict | None) -> str:
+    """The language a party reads and writes in (the plan's, for a party stored before it was kept)."""
+    return (who or {}).get("language") or plan["language"]
+
+
+def propose(plan: dict, by: dict, topic: str, content: dict, now: datetime, language: str | None = None) -> Change:
+    """A party proposes wording; it counts as their own acceptance of it. The words are kept as
+    written, with the language they were written in (`language`, else the party's)."""
     item = _item(plan, topic)
     check_content(plan, topic, content)
     if item["proposed_by"] == by["party_id"] and item["content"] == content and item["status"] != "not_agreed":
@@ -190,6 +207,7 @@ def propose(plan: dict, by: dict, topic: str, content: dict, now: datetime) -> C
         "proposed_by": by["party_id"],
         "proposed_at": now,
         "accepted_by": [by["party_id"]],
+        "language": language or language_of(plan, by),
     }
     action = "counter_proposed" if item["content"] is not None and item["proposed_by"] != by["party_id"] else "proposed"
     return _change(plan, by, topic, item, new, action, now, events=["plan.proposal_made"])
@@ -235,7 +253,11 @@ def _change(plan: dict, by: dict, topic: str, before: dict, after: dict, action:
         events.append("plan.agreed")
     entry = history_entry(by, action, now, topic=topic, version=after["version"], status=after["status"])
     if action in ("proposed", "counter_proposed"):
-        entry |= {"content": after["content"], "diff": diff(before["content"], after["content"])}
+        entry |= {
+            "content": after["content"],
+            "diff": diff(before["content"], after["content"]),
+            "language": after.get("language"),
+        }
     status = "agreed" if now_agreed else "open"
     return Change(topic, after, action, entry, item_agreed, status, now_agreed and not was_agreed, events)
 
@@ -393,10 +415,14 @@ async def start(
             extra = {"referral_id": known["referral_id"], "fca_id": known["fca_id"]}
         if (resent := await _co_parent_started(uow, who.participant_id, rules)) is not None:
             return resent
-        owner = new_party("owner", display_name, now, participant_id=who.participant_id, token_hash=None)
+        owner = new_party(
+            "owner", display_name, now, participant_id=who.participant_id, token_hash=None, language=language
+        )
     else:
         token = new_token()
-        owner = new_party("owner", display_name, now, participant_id=None, token_hash=hash_token(token))
+        owner = new_party(
+            "owner", display_name, now, participant_id=None, token_hash=hash_token(token), language=language
+        )
     plan = new_plan(owner, language, children, topics, now, **extra)
     await uow.add_plan(plan, history_entry(owner, "created", now, topics=plan["topics"]))
     await uow.emit(PlanCreated(plan_id=plan["_id"], owner_id=owner["party_id"]), plan["_id"])
@@ -541,7 +567,7 @@ async def invite(
     return Invitation(shared_with=shared_with, invitation_id=invitation_id, expires_at=expires_at, emailed=True)
 
 
-async def join(uow: UnitOfWork, who: Who, token: str, display_name: str) -> Joined:
+async def join(uow: UnitOfWork, who: Who, token: str, display_name: str, language: str | None = None) -> Joined:
     """Use an invitation, once and before it expires. Someone without an account gets their own
     secret plan token, shown this once."""
     now = uow.now()
@@ -562,7 +588,15 @@ async def join(uow: UnitOfWork, who: Who, token: str, display_name: str) -> Join
         raise Refused("already-a-party")
     secret = None if who.participant_id else new_token()
     hashed = hash_token(secret) if secret else None
-    joined = new_party("invitee", display_name, now, participant_id=who.participant_id, token_hash=hashed)
+    joined = new_party(
+        "invitee",
+        display_name,
+        now,
+        participant_id=who.participant_id,
+        token_hash=hashed,
+        language=language or plan["language"],
+        invitation_id=invitation["invitation_id"],
+    )
     await uow.save_invitation({**invitation, "state": "used", "used_at": now})
     await _saved(uow, plan, history_entry(joined, "joined", now), parties=[*plan["parties"], joined])
     return Joined(plan_id=plan["_id"], party_token=secret)

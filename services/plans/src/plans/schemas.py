@@ -76,9 +76,10 @@ class Proposal(Request):
     weekly_pattern: list[ChildWeek] | None = Field(None, max_length=10)
     pocket_money: list[PocketMoney] | None = Field(None, max_length=10)
     pets: list[Pet] | None = Field(None, max_length=20)
+    language: Language | None = Field(None, description="The language the words are written in (else yours).")
 
     def content(self) -> dict[str, Any]:
-        return self.model_dump(mode="json", exclude_none=True, exclude_defaults=False)
+        return self.model_dump(mode="json", exclude_none=True, exclude_defaults=False, exclude={"language"})
 
     model_config = examples(
         {
@@ -116,6 +117,7 @@ class Share(Request):
 class Join(Request):
     token: str = Field(min_length=1, max_length=200, description="The token from the invitation link.")
     display_name: Name
+    language: Language | None = Field(None, description="The language you read and write in (else the plan's).")
 
     model_config = examples({"token": "the-token-from-the-invitation-link", "display_name": "Chris"})
 
@@ -147,6 +149,12 @@ class ItemView(BaseModel):
     proposed_at: datetime | None
     accepted_by: list[str]
     waiting_for_you: bool
+    content_language: Language | None = Field(
+        None, description="The language the proposal's words were written in: they are shown as written."
+    )
+    written_in: str | None = Field(
+        None, description="'Written in Polish', in the reader's language, when the words are not in it."
+    )
 
 
 class PlanView(BaseModel):
@@ -164,6 +172,15 @@ class PlanView(BaseModel):
     shared_with_fca: bool
     created_at: datetime
     agreed_at: datetime | None
+    reading: Language = Field(description="The language this answer is written in (`?lang=`, else the reader's).")
+    in_words: dict[str, str | None] = Field(
+        default_factory=dict,
+        description="For people, in `reading`: `changes` ('Changed 3 times'), `agreed` ('2 of 6 topics "
+        "agreed'), `agreed_on` (the date in words, once agreed).",
+    )
+    reply_emails: bool | None = Field(
+        None, description="Whether you are emailed (at most once a day) when your co-parent replies; None for an FCA."
+    )
 
 
 class Started(BaseModel):
@@ -228,6 +245,9 @@ class HistoryEntry(BaseModel):
     content: dict[str, Any] | None = None
     diff: list[dict[str, Any]] | None = None
     topics: list[str] | None = Field(None, description="The topics a plan started with, or that were added.")
+    title: str | None = Field(None, description="The topic's title in the reader's language.")
+    language: Language | None = Field(None, description="The language a proposal's words were written in.")
+    written_in: str | None = None
     invitee: Literal["co_parent", "email"] | None = Field(None, description="Whom a share invited (never an address).")
 
 
@@ -245,9 +265,24 @@ class ChildSection(BaseModel):
     details: list[str] = Field(description="What was agreed, in simple lines.")
 
 
+class Night(BaseModel):
+    day: Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+    day_name: str
+    home: str = Field(description="Whose home, by the name the parent chose (or both parents).")
+    role: Where
+
+
+class ChildWeekView(BaseModel):
+    child: str
+    heading: str
+    nights: list[Night]
+
+
 class ChildView(BaseModel):
     title: str
     language: Language
     age_band: Literal["under_8", "8_12", "13_plus"]
+    children: list[str] = Field(description="The children's names, as the parents wrote them.")
+    weeks: list[ChildWeekView] = Field(description="Per child, which home each night (an agreed weekly pattern).")
     sections: list[ChildSection]
     note: str | None = None

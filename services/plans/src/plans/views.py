@@ -3,6 +3,7 @@
 from html import escape
 
 from plans import content, domain, schemas
+from plans.content import DAYS, Language
 from plans.schemas import (
     ChildSection,
     ChildView,
@@ -17,7 +18,7 @@ from plans.schemas import (
     Started,
     TopicView,
 )
-from plans.wording import structured
+from plans.wording import agreed_count, changes, day, money, who, written_in
 
 
 def topic_view(t: content.Topic) -> TopicView:
@@ -29,14 +30,21 @@ def names(plan: dict) -> dict[str, str]:
     return {p["party_id"]: p["display_name"] for p in plan["parties"]}
 
 
-def plan_view(plan: dict, me: dict | None) -> PlanView:
+def reading(plan: dict, me: dict | None, asked: Language | None) -> Language:
+    """Each party reads in their own language: the one asked for (the hub passes the parent's), else
+    the one they chose when they started or joined, else the plan's."""
+    return asked or domain.language_of(plan, me)  # type: ignore[return-value]
+
+
+def plan_view(plan: dict, me: dict | None, lang: Language | None = None) -> PlanView:
+    lang = reading(plan, me, lang)
     by = names(plan)
     mine = me["party_id"] if me else None
     # Agreement takes both parents: alone in the plan, nobody is asked to accept anything.
     answering = len(domain.active(plan)) >= domain.MAX_PARTIES
     items = []
     for key in plan["topics"]:
-        item, t = plan["items"][key], content.topic(key, plan["language"])
+        item, t = plan["items"][key], content.topic(key, lang)
         items.append(
             ItemView(
                 topic=key,
@@ -51,6 +59,8 @@ def plan_view(plan: dict, me: dict | None) -> PlanView:
                 and bool(mine)
                 and item["status"] == "proposed"
                 and mine not in item["accepted_by"],
+                content_language=item.get("language") if item["content"] else None,
+                written_in=written_in(item.get("language"), lang) if item["content"] else None,
             )
         )
     parties = [
@@ -71,6 +81,13 @@ def plan_view(plan: dict, me: dict | None) -> PlanView:
         shared_with_fca=bool(plan["viewers"]),
         created_at=plan["created_at"],
         agreed_at=plan["agreed_at"],
+        reading=lang,
+        in_words={
+            "changes": changes(plan["revision"], lang),
+            "agreed": agreed_count(list(plan["items"].values()), lang),
+            "agreed_on": day(plan["agreed_at"], lang) if plan["agreed_at"] else None,
+        },
+        reply_emails=me.get("reply_emails", True) if me else None,
     )
 
 
@@ -99,33 +116,85 @@ def joined(done: domain.Joined) -> Joined:
     return Joined(plan_id=done.plan_id, party_token=done.party_token)
 
 
-def history_view(row: dict) -> HistoryEntry:
-    return HistoryEntry(**{k: row.get(k) for k in HistoryEntry.model_fields})
+def history_view(row: dict, lang: Language) -> HistoryEntry:
+    entry = HistoryEntry(**{k: row.get(k) for k in HistoryEntry.model_fields})
+    entry.title = content.topic(row["topic"], lang).title if row.get("topic") in content.TOPICS else None
+    entry.written_in = written_in(row.get("language"), lang) if row.get("content") else None
+    return entry
 
 
 def summary(plan: dict) -> PlanSummary:
     return PlanSummary(id=plan["_id"], status=plan["status"], revision=plan["revision"], created_at=plan["created_at"])
 
 
-def for_children_view(plan: dict, age: int) -> ChildView:
-    """Only agreed topics a child may read (domain.for_children). Under 8: warm words and the
-    concrete arrangements; from 8 also the words the parents agreed."""
-    lang, band = plan["language"], content.age_band(age)
-    sections = []
+def child_names(plan: dict, lang: Language) -> str:
+    names = [c["name"] for c in plan["children"]]
+    joiner = f" {content.labels(lang)['and']} "
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + joiner + names[-1]
+
+
+def for_children_view(plan: dict, age: int, lang: Language | None = None) -> ChildView:
+    """Only agreed topics a child may read (domain.for_children), in the reader's language, naming
+    the children: a week per child of which home each night, pocket money, pets, handovers. Under 8:
+    warm words and the concrete arrangements; from 8 also the words the parents agreed."""
+    lang, band = lang or plan["language"], content.age_band(age)
+    words = content.labels(lang)
+    sections, weeks = [], []
     for key, agreed in domain.for_children(plan):
         t = content.topic(key, lang)
-        details = structured(plan, agreed, lang)
+        for row in agreed.get("weekly_pattern", []):
+            nights = [
+                schemas.Night(
+                    day=d, day_name=words["days"][d], home=who(plan, row["nights"][d], lang), role=row["nights"][d]
+                )
+                for d in DAYS
+            ]
+            weeks.append(
+                schemas.ChildWeekView(
+                    child=row["child"], heading=words["week_of"].format(child=row["child"]), nights=nights
+                )
+            )
+        details = _child_details(plan, agreed, lang)
         if band != "under_8" and agreed.get("text"):
             details.append(agreed["text"])
         sections.append(ChildSection(topic=key, title=t.title, words=t.child[band], details=details))
-    words = content.labels(lang)
     note = None if sections else words["for_children_nothing"]
-    return ChildView(title=words["for_children_title"], language=lang, age_band=band, sections=sections, note=note)
+    title = words["for_children_of"].format(names=child_names(plan, lang))
+    children = [c["name"] for c in plan["children"]]
+    return ChildView(
+        title=title, language=lang, age_band=band, children=children, weeks=weeks, sections=sections, note=note
+    )
+
+
+def _child_details(plan: dict, agreed: dict, lang: Language) -> list[str]:
+    """Pocket money and pets as sentences a child reads; the week is shown as a picture instead."""
+    words, lines = content.labels(lang), []
+    for row in agreed.get("pocket_money", []):
+        name = who(plan, row["paid_by"], lang)
+        lines.append(
+            words["pocket_money_line"].format(child=row["child"], amount=money(row["pence_per_week"]), name=name)
+        )
+    for row in agreed.get("pets", []):
+        lines.append(words["pet_line"].format(pet=row["name"], kind=row["kind"], name=who(plan, row["kept_by"], lang)))
+    return lines
 
 
 PRINT_CSS = """body{font:18px/1.5 sans-serif;max-width:40em;margin:2em auto;padding:0 1em;color:#0b0c0c}
 h1{font-size:2em}h2{font-size:1.3em;margin-top:1.5em}section{break-inside:avoid}
-@media print{body{margin:0;font-size:14pt}a{color:inherit}}"""
+table{border-collapse:collapse;width:100%;table-layout:fixed}th,td{border:2px solid #0b0c0c;padding:.3em;
+text-align:center;font-size:.8em;overflow-wrap:anywhere}.home--owner{background:#d2e2f1}.home--invitee{background:#fbe5c8}
+.home--both{background:#dff0d8}
+@media print{@page{size:A4}body{margin:0;font-size:14pt}a{color:inherit}}"""
+
+
+def week_html(week: schemas.ChildWeekView) -> str:
+    """One child's week: a column per night, naming whose home (coloured per parent, and in words)."""
+    head = "".join(f'<th scope="col">{escape(n.day_name)}</th>' for n in week.nights)
+    cells = "".join(f'<td class="home home--{n.role}">{escape(n.home)}</td>' for n in week.nights)
+    return (
+        f'<section class="week"><h2>{escape(week.heading)}</h2><table><thead><tr>{head}</tr></thead>'
+        f"<tbody><tr>{cells}</tr></tbody></table></section>"
+    )
 
 
 def for_children_html(view: ChildView) -> str:
@@ -133,6 +202,7 @@ def for_children_html(view: ChildView) -> str:
     parts = [f"<h1>{escape(view.title)}</h1>"]
     if view.note:
         parts.append(f"<p>{escape(view.note)}</p>")
+    parts.extend(week_html(w) for w in view.weeks)
     for s in view.sections:
         items = "".join(f"<li>{escape(d)}</li>" for d in s.details)
         parts.append(f"<section><h2>{escape(s.title)}</h2><p>{escape(s.words)}</p><ul>{items}</ul></section>")

@@ -31,9 +31,17 @@ def test_the_word_file_shows_each_topic_with_its_state_in_the_plans_language():
     mum = domain.new_party("owner", "Mum", NOW, participant_id="p", token_hash=None)
     plan = domain.new_plan(mum, "pl", [{"name": "Ola", "age": 9}], ["education"], NOW)
     plan["items"]["education"] = domain.propose(plan, mum, "education", {"text": "Szkoła nr 5"}, NOW).item
-    text = [p.text for p in Document(io.BytesIO(exports.plan_docx(plan, NOW))).paragraphs]
-    assert text[:3] == ["Plan dla naszego dziecka", "Wersja 0 · Data 2026-03-01", "Dzieci: Ola (wiek 9)"]
-    assert text[3:] == ["Edukacja", "Zaproponowane, jeszcze nieuzgodnione", "Szkoła nr 5"]
+    word = Document(io.BytesIO(exports.plan_docx(plan, NOW, "pl", [])))
+    text = [p.text for p in word.paragraphs]
+    assert text[:5] == [
+        "Plan dla naszego dziecka",
+        "Dzieci: Ola (9 lat)",
+        "Wersja planu 0 · Bez zmian od rozpoczęcia",
+        "Uzgodniono 0 z 1 tematu",
+        "Wydrukowano 1 marca 2026",
+    ]
+    assert text[5:] == ["Edukacja", "Zaproponowane, jeszcze nieuzgodnione", "Szkoła nr 5"]
+    assert word.core_properties.title == "Plan dla naszego dziecka" and word.core_properties.language == "pl-PL"
 
 
 @pytest.mark.skipif(
@@ -44,9 +52,9 @@ def test_the_urdu_pdf_is_set_in_an_arabic_script_font_and_its_words_can_be_read_
     mum = domain.new_party("owner", "Mum", NOW, participant_id="p", token_hash=None)
     plan = domain.new_plan(mum, "ur", [{"name": "Sam", "age": 9}], ["education"], NOW)
     plan["items"]["education"] = domain.propose(plan, mum, "education", {"text": "اسکول نمبر 5"}, NOW).item
-    page = PdfReader(io.BytesIO(exports.plan_pdf(plan, NOW))).pages[0]
+    page = PdfReader(io.BytesIO(exports.plan_pdf(plan, NOW, "ur", []))).pages[0]
     fonts = {str(f["/BaseFont"]) for f in page["/Resources"]["/Font"].get_object().values()}
     assert any("NotoNaskhArabic" in f for f in fonts), fonts
     text = page.extract_text()
-    title = exports.heading(plan, NOW)[0]
+    title = exports.heading(plan, NOW, "ur")[0]
     assert title in text and "تعلیم" in text and "اسکول نمبر" in text and "Sam" in text
