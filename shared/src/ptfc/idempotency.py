@@ -5,7 +5,9 @@ exist or neither does. A key reused with a different body is refused.
 
 A credential in an answer (a session token) is never stored: a copy of the database, or anyone
 replaying a used link with its key, must not get a usable session. The retry is told the
-request succeeded and that the credential cannot be given again."""
+request succeeded and that the credential cannot be given again, unless the route can give it
+from where it already keeps it (`restore`): a webhook's secret is kept sealed on its endpoint, so
+the same caller's retry of the same request gets the same secret while it is still the current one."""
 
 import hashlib
 import json
@@ -32,6 +34,9 @@ IdempotencyKey = Annotated[
 ]
 
 Work = Callable[[Tx], Awaitable[tuple[int, dict[str, Any]]]]
+# Given the stored answer (credentials left out), the credentials to put back, or None if they can
+# no longer be given (then the retry is 409 credential-not-replayed).
+Restore = Callable[[dict[str, Any]], Awaitable[dict[str, Any] | None]]
 # Answer fields kept out of the stored record: session tokens, a webhook's signing secret, and a
 # plan's secret (alone, and in the link that carries it).
 CREDENTIALS = ("access_token", "refresh_token", "secret", "party_token", "owner_link")
@@ -41,7 +46,9 @@ def fingerprint(payload: Any) -> str:
     return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
 
 
-async def once(store: Store, key: str | None, scope: str, payload: Any, work: Work) -> JSONResponse:
+async def once(
+    store: Store, key: str | None, scope: str, payload: Any, work: Work, restore: Restore | None = None
+) -> JSONResponse:
     """Run `work` (which returns status and body) once per key, scope and caller."""
     if key is None:
         status, body = await store.run(work)
@@ -61,6 +68,10 @@ async def once(store: Store, key: str | None, scope: str, payload: Any, work: Wo
                 "This Idempotency-Key was sent before with a different request body.",
             )
         if stored.get("withheld"):
+            given = await restore(stored["body"]) if restore else None
+            if given is not None and set(stored["withheld"]) <= set(given):
+                body = {**stored["body"], **given}
+                return JSONResponse(body, stored["status"], headers={"Idempotent-Replayed": "true"})
             raise Problem(
                 409,
                 "credential-not-replayed",

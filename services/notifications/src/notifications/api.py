@@ -1,7 +1,9 @@
 """HTTP routes: the delivery log for operations and FCAs, one notification, and resend; partners'
-webhook endpoints for operations (register, list, disable, deliveries, replay).
+webhook endpoints for operations (register, list, disable, enable, rotate the secret, deliveries,
+replay).
 Who may see what is in access.py; what a resend copies, and when, in domain.py."""
 
+from datetime import datetime, timedelta
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query
@@ -24,11 +26,12 @@ from notifications.schemas import (
 from notifications.templates import Renderer
 from notifications.views import view, webhook_created, webhook_delivery_view, webhook_view
 from ptfc.auth import CurrentCaller
+from ptfc.clock import utc
 from ptfc.idempotency import IdempotencyKey, once
 from ptfc.pagination import Page, Paging
 from ptfc.problems import not_found
 from ptfc.runtime import RuntimeDep
-from ptfc.sealing import seal
+from ptfc.sealing import seal, unseal
 from ptfc.store import Tx
 
 router = APIRouter()
@@ -83,7 +86,10 @@ async def resend(rt: RuntimeDep, caller: CurrentCaller, notification_id: Notific
 
 @webhooks.post("", status_code=201, response_model=WebhookCreated)
 async def register_webhook(rt: RuntimeDep, caller: CurrentCaller, body: WebhookIn, key: IdempotencyKey = None):
-    """Register a partner's endpoint and the events it wants. The answer holds its signing secret, once."""
+    """Register a partner's endpoint and the events it wants. The answer holds its signing secret. A
+    retry with the same Idempotency-Key and body, by the same caller, within the key's 7 days, gets
+    the same answer and secret again (`Idempotent-Replayed: true`) while that secret is current;
+    after a rotation it is 409 `credential-not-replayed`."""
     caller.require("ops")
     try:  # https, no credentials, and every address the name has now public (endpoints.py)
         await endpoints.check(body.url, rt.settings.webhook_allow_local_http)
@@ -94,12 +100,31 @@ async def register_webhook(rt: RuntimeDep, caller: CurrentCaller, body: WebhookI
         if existing := await store.enabled_endpoint_at(tx, body.partner, body.url):
             raise problem(domain.already_registered(str(existing["_id"])))
         secret = domain.new_webhook_secret()
-        endpoint = {"_id": store.new_id(), **body.model_dump(), "enabled": True, "created_at": tx.clock.now()}
+        now = tx.clock.now()
+        endpoint = {"_id": store.new_id(), **body.model_dump(), "enabled": True, "created_at": now}
         sealed = seal(rt.settings.webhook_seal_key, secret)
-        await store.add_endpoint(tx, {**endpoint, "sealed_secret": sealed, "by": caller.sub})
+        endpoint |= {"sealed_secret": sealed, "secret_created_at": now}
+        await store.add_endpoint(tx, {**endpoint, "by": caller.sub})
         return 201, webhook_created(endpoint, secret).model_dump(mode="json")
 
-    return await once(rt.store, key, f"webhook:{caller.sub}", body.model_dump(mode="json"), work)
+    scope = f"webhook:{caller.sub}"
+    return await once(rt.store, key, scope, body.model_dump(mode="json"), work, restore=current_secret(rt))
+
+
+def current_secret(rt: RuntimeDep):
+    """A retry's secret, from the endpoint's sealed copy, if it is still the one the first answer gave."""
+
+    async def restore(answer: dict[str, Any]) -> dict[str, Any] | None:
+        found = await store.endpoint_by_id(rt.store.db, answer["id"])
+        given = answer.get("secret_created_at")
+        if found is None or given is None:
+            return None
+        made = utc(found.get("secret_created_at", found["created_at"]))  # as MongoDB keeps it: milliseconds
+        if abs(made - datetime.fromisoformat(given)) >= timedelta(milliseconds=1):
+            return None  # rotated since: that secret is gone
+        return {"secret": unseal(rt.settings.webhook_seal_key, found["sealed_secret"])}
+
+    return restore
 
 
 @webhooks.get("", response_model=Page[Webhook])
@@ -121,6 +146,46 @@ async def disable_webhook(rt: RuntimeDep, caller: CurrentCaller, endpoint_id: En
     return webhook_view(await rt.store.run(lambda tx: store.disable_endpoint(tx, endpoint["_id"], tx.clock.now())))
 
 
+@webhooks.post("/{endpoint_id}/enable", response_model=Webhook)
+async def enable_webhook(rt: RuntimeDep, caller: CurrentCaller, endpoint_id: EndpointId) -> Webhook:
+    """Post to a disabled endpoint again, with the secret it had: new events from now on (what was
+    missed meanwhile: a replay). Its address is checked again as at registration."""
+    endpoint = await webhook_endpoint(rt.store.db, caller, endpoint_id)
+    try:
+        await endpoints.check(endpoint["url"], rt.settings.webhook_allow_local_http)
+    except domain.Refused as refused:
+        raise problem(refused) from None
+
+    async def work(tx: Tx) -> dict[str, Any] | None:
+        existing = await store.enabled_endpoint_at(tx, endpoint["partner"], endpoint["url"])
+        if existing is not None and existing["_id"] != endpoint["_id"]:  # registered anew meanwhile
+            raise problem(domain.already_registered(str(existing["_id"])))
+        return await store.enable_endpoint(tx, endpoint["_id"])
+
+    return webhook_view(await rt.store.run(work))
+
+
+@webhooks.post("/{endpoint_id}/rotate-secret", response_model=WebhookCreated)
+async def rotate_webhook_secret(
+    rt: RuntimeDep, caller: CurrentCaller, endpoint_id: EndpointId, key: IdempotencyKey = None
+) -> JSONResponse:
+    """A new signing secret for this endpoint, in the answer. For `webhook_secret_overlap` (7 days)
+    each POST carries two signatures, with the new secret and the old, so the partner switches
+    when ready; then the old one stops. A retry with the same key gets the same new secret."""
+    endpoint = await webhook_endpoint(rt.store.db, caller, endpoint_id)
+
+    async def work(tx: Tx) -> tuple[int, dict[str, Any]]:
+        secret, now = domain.new_webhook_secret(), tx.clock.now()
+        sealed = seal(rt.settings.webhook_seal_key, secret)
+        rotated = await store.rotate_secret(tx, endpoint, sealed, now, now + rt.settings.webhook_secret_overlap)
+        if rotated is None:
+            raise not_found()  # rotated by someone else in between: read it and ask again
+        return 200, webhook_created(rotated, secret).model_dump(mode="json")
+
+    scope = f"rotate:{caller.sub}:{endpoint_id}"
+    return await once(rt.store, key, scope, {"endpoint_id": endpoint_id}, work, restore=current_secret(rt))
+
+
 @webhooks.get("/{endpoint_id}/deliveries", response_model=Page[WebhookDelivery])
 async def webhook_deliveries(
     rt: RuntimeDep, caller: CurrentCaller, endpoint_id: EndpointId, paging: Paging, status: WebhookStatus | None = None
@@ -138,6 +203,8 @@ async def replay_webhooks(
     """Send again, in order, every event this endpoint wants that occurred since `since` (as far back
     as events are kept: 30 days), each with its own `webhook-id`: the event id."""
     endpoint = await webhook_endpoint(rt.store.db, caller, endpoint_id)
+    if not endpoint["enabled"]:
+        raise problem(domain.endpoint_disabled(endpoint_id))
 
     async def work(tx: Tx) -> tuple[int, dict[str, Any]]:
         replay = str(store.new_id())

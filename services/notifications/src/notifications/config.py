@@ -59,6 +59,9 @@ class Settings(ServiceSettings):
     webhook_timeout: float = 10.0  # seconds for the endpoint to answer
     webhook_lease: timedelta = timedelta(minutes=2)  # well above webhook_timeout
     webhook_replay_max: int = 10_000  # events one replay request may queue
+    # After a secret's rotation, POSTs carry a signature with the old secret too for this long: the
+    # partner deploys the new one within it (docs/partners.md, "Rotating the signing secret").
+    webhook_secret_overlap: timedelta = timedelta(days=7)
     # Endpoints on this machine (loopback addresses, and plain http:// to them), for development and
     # tests only: refused outside PTFC_ENV=dev, as the development keys are. Every other endpoint must
     # be https and resolve to public addresses only (endpoints.py).

@@ -607,6 +607,30 @@ def already_registered(endpoint_id: str) -> Refused:
     )
 
 
+def endpoint_disabled(endpoint_id: str) -> Refused:
+    """A replay to a disabled endpoint would only fail, event by event: refused at once instead."""
+    return Refused(
+        "webhook-endpoint-disabled",
+        "Endpoint disabled",
+        f"Endpoint {endpoint_id} is disabled: enable it (POST /webhooks/{endpoint_id}/enable) before replaying to it.",
+    )
+
+
+def signing_secrets(endpoint: dict[str, Any], now: datetime) -> list[str]:
+    """The sealed secrets an endpoint's POSTs are signed with: its current one, and during a
+    rotation's overlap (`previous_secret_until`) the one before, so the partner can switch when ready."""
+    sealed = [endpoint["sealed_secret"]]
+    if endpoint.get("previous_sealed_secret") and now < endpoint["previous_secret_until"]:
+        sealed.append(endpoint["previous_sealed_secret"])
+    return sealed
+
+
+def sign_webhook_with(secrets_: list[str], message_id: str, timestamp: int, body: bytes) -> str:
+    """Standard Webhooks allows several signatures, space-separated: one per secret; a receiver
+    accepts the POST if any of them verifies with the secret it holds."""
+    return " ".join(sign_webhook(secret, message_id, timestamp, body) for secret in secrets_)
+
+
 def new_webhook_secret() -> str:
     """A Standard Webhooks signing secret: `whsec_` and 32 random bytes in base64."""
     return SECRET_PREFIX + base64.b64encode(secrets.token_bytes(32)).decode()

@@ -22,4 +22,7 @@ URL = (
 ROUTES: Declared = {
     "POST /notifications/{notification_id}/resend": {409: ("not-finished",)},
     "POST /webhooks": {409: ("webhook-already-registered", "credential-not-replayed"), 422: URL},
+    "POST /webhooks/{endpoint_id}/enable": {409: ("webhook-already-registered",), 422: URL},
+    "POST /webhooks/{endpoint_id}/rotate-secret": {409: ("credential-not-replayed",)},
+    "POST /webhooks/{endpoint_id}/replay": {409: ("webhook-endpoint-disabled",)},
 }

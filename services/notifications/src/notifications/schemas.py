@@ -88,6 +88,10 @@ class Webhook(BaseModel):
     enabled: bool
     created_at: datetime
     disabled_at: datetime | None
+    secret_created_at: datetime = Field(description="When the current signing secret was made.")
+    previous_secret_until: datetime | None = Field(
+        description="After a rotation: until then each POST is also signed with the previous secret."
+    )
 
 
 class WebhookCreated(Webhook):

@@ -359,6 +359,39 @@ async def disable_endpoint(tx: Tx, endpoint_id: ObjectId, now: datetime) -> dict
     )
 
 
+async def endpoint_by_id(db: AsyncDatabase, endpoint_id: str) -> dict[str, Any] | None:
+    return await db[ENDPOINTS].find_one({"_id": ObjectId(endpoint_id)}) if ObjectId.is_valid(endpoint_id) else None
+
+
+async def enable_endpoint(tx: Tx, endpoint_id: ObjectId) -> dict[str, Any] | None:
+    return await tx.db[ENDPOINTS].find_one_and_update(
+        {"_id": endpoint_id},
+        {"$set": {"enabled": True}, "$unset": {"disabled_at": ""}},
+        return_document=ReturnDocument.AFTER,
+        session=tx.session,
+    )
+
+
+async def rotate_secret(
+    tx: Tx, endpoint: dict[str, Any], sealed: str, now: datetime, overlap_until: datetime
+) -> dict[str, Any] | None:
+    """The new sealed secret in place; the one it replaces kept until `overlap_until` to sign beside it
+    (a rotation within an overlap drops the oldest: two signatures at most)."""
+    return await tx.db[ENDPOINTS].find_one_and_update(
+        {"_id": endpoint["_id"], "sealed_secret": endpoint["sealed_secret"]},  # two rotations at once: one wins
+        {
+            "$set": {
+                "sealed_secret": sealed,
+                "secret_created_at": now,
+                "previous_sealed_secret": endpoint["sealed_secret"],
+                "previous_secret_until": overlap_until,
+            }
+        },
+        return_document=ReturnDocument.AFTER,
+        session=tx.session,
+    )
+
+
 async def endpoints_page(db: AsyncDatabase, paging: PageParams) -> list[dict[str, Any]]:
     return await db[ENDPOINTS].find(paging.filter()).sort("_id", 1).to_list(paging.limit)
 

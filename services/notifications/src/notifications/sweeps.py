@@ -17,6 +17,7 @@ the notification id so a receiving system can spot the repeat."""
 import asyncio
 import logging
 from contextlib import suppress
+from datetime import datetime
 from typing import Any
 
 from notifications import domain, store
@@ -161,8 +162,8 @@ def make_sender(transport: Transport) -> Sweep:
 # ---- webhooks ------------------------------------------------------------------------------------
 
 
-def secret_of(rt: Runtime, endpoint: dict[str, Any]) -> str:
-    return unseal(rt.settings.webhook_seal_key, endpoint["sealed_secret"])
+def secrets_of(rt: Runtime, endpoint: dict[str, Any], now: datetime) -> list[str]:
+    return [unseal(rt.settings.webhook_seal_key, s) for s in domain.signing_secrets(endpoint, now)]
 
 
 async def post_webhook(rt: Runtime, poster: WebhookPoster, row: dict[str, Any]) -> str:
@@ -183,7 +184,7 @@ async def post_webhook(rt: Runtime, poster: WebhookPoster, row: dict[str, Any]) 
         headers = {
             "webhook-id": event["_id"],
             "webhook-timestamp": str(timestamp),
-            "webhook-signature": domain.sign_webhook(secret_of(rt, endpoint), event["_id"], timestamp, body),
+            "webhook-signature": domain.sign_webhook_with(secrets_of(rt, endpoint, now), event["_id"], timestamp, body),
         }
         try:
             await poster.post(endpoint["url"], body, headers)

@@ -52,6 +52,8 @@ def webhook_view(doc: dict[str, Any]) -> Webhook:
         enabled=doc["enabled"],
         created_at=doc["created_at"],
         disabled_at=doc.get("disabled_at"),
+        secret_created_at=doc.get("secret_created_at", doc["created_at"]),
+        previous_secret_until=doc.get("previous_secret_until"),
     )
 
 

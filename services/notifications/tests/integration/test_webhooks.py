@@ -269,3 +269,70 @@ def _at(seconds: int):
     from datetime import UTC, datetime
 
     return datetime.fromtimestamp(seconds, UTC)
+
+
+async def test_a_disabled_endpoint_refuses_a_replay_until_it_is_enabled_again(kit, settings, endpoint):
+    async with running(create_app(settings)) as client:
+        hook = await register(client, endpoint.url, ["course.completed"])
+        await client.post(f"/webhooks/{hook['id']}/disable", headers=OPS)
+        since = {"since": "2020-01-01T00:00:00Z"}
+        refused = await client.post(f"/webhooks/{hook['id']}/replay", json=since, headers=OPS)
+        assert refused.status_code == 409 and refused.json()["type"].endswith("/webhook-endpoint-disabled")
+        assert await deliveries(client, hook["id"]) == []  # nothing queued to fail one by one
+
+        enabled = await client.post(f"/webhooks/{hook['id']}/enable", headers=OPS)
+        assert enabled.status_code == 200 and enabled.json()["enabled"] is True
+        assert enabled.json()["disabled_at"] is None
+        completed = await kit.publish(event("course.completed", "r-3", "p-3"))
+        await eventually(lambda: _posts(endpoint, 1), timeout=20)
+        assert verified(hook["secret"], endpoint.posts[0])["event_id"] == str(completed.event_id)  # the same secret
+        assert (await client.post(f"/webhooks/{hook['id']}/replay", json=since, headers=OPS)).status_code == 202
+        assert (await client.post(f"/webhooks/{hook['id']}/enable", headers=bearer("cafcass", "f"))).status_code == 403
+
+
+async def test_a_rotated_secret_signs_beside_the_old_one_until_the_overlap_ends(kit, settings, endpoint):
+    overlap = timedelta(seconds=3)
+    async with running(create_app(settings.model_copy(update={"webhook_secret_overlap": overlap}))) as client:
+        hook = await register(client, endpoint.url, ["course.completed"])
+        key = {"Idempotency-Key": "rotate-1"}
+        rotated = await client.post(f"/webhooks/{hook['id']}/rotate-secret", headers=OPS | key)
+        assert rotated.status_code == 200, rotated.text
+        new = rotated.json()["secret"]
+        assert new.startswith("whsec_") and new != hook["secret"] and rotated.json()["previous_secret_until"]
+        again = await client.post(f"/webhooks/{hook['id']}/rotate-secret", headers=OPS | key)  # a lost answer
+        assert again.json()["secret"] == new and again.headers["Idempotent-Replayed"] == "true"
+
+        await kit.publish(event("course.completed", "r-4", "p-4"))
+        await eventually(lambda: _posts(endpoint, 1), timeout=20)
+        during = endpoint.posts[0]
+        assert len(during.headers["webhook-signature"].split(" ")) == 2
+        assert verified(new, during) and verified(hook["secret"], during)  # a partner on either secret
+
+        await asyncio.sleep(overlap.total_seconds())
+        await kit.publish(event("course.completed", "r-5", "p-5"))
+        await eventually(lambda: _posts(endpoint, 2), timeout=20)
+        after = endpoint.posts[1]
+        assert verified(new, after)
+        with pytest.raises(Exception):  # the old secret no longer signs
+            verified(hook["secret"], after)
+
+
+async def test_a_retried_registration_gets_the_same_secret_while_it_is_current(kit, settings, endpoint):
+    app = create_app(settings)
+    async with running(app) as client:
+        body = {"partner": "cafcass-cms", "url": endpoint.url, "event_types": ["course.completed"]}
+        key = {"Idempotency-Key": "register-1"}
+        first = await client.post("/webhooks", json=body, headers=OPS | key)
+        retry = await client.post("/webhooks", json=body, headers=OPS | key)  # the first answer was lost
+        assert retry.status_code == 201 and retry.headers["Idempotent-Replayed"] == "true"
+        assert retry.json() == first.json() and retry.json()["secret"].startswith("whsec_")
+        stored = await app.state.rt.store.db.idempotency.find_one({"_id": "webhook:ops-1:register-1"})
+        assert stored is not None
+        assert first.json()["secret"] not in str(stored)  # the answer is kept without it
+        # another operator's retry with that key is their own request: it registers nothing twice
+        other = await client.post("/webhooks", json=body, headers=bearer("ops", "ops-2") | key)
+        assert other.status_code == 409 and other.json()["type"].endswith("/webhook-already-registered")
+        # once rotated, the first secret is not given out again
+        await client.post(f"/webhooks/{first.json()['id']}/rotate-secret", headers=OPS)
+        late = await client.post("/webhooks", json=body, headers=OPS | key)
+        assert late.status_code == 409 and late.json()["type"].endswith("/credential-not-replayed")
