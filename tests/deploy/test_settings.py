@@ -47,14 +47,15 @@ REQUIRED_IN_PROD = {
         "PTFC_SUPPORT_EMAIL",
         "PTFC_SUPPORT_PHONE",
     },
-    # the Parent Hub has no store and no bus; it keys its forms and calls three APIs, each on behalf of
-    # the parent's address as the ingress saw it
+    # the Parent Hub has no store and no bus; it keys its forms and calls four APIs (notifications for
+    # the parent's certificate), each on behalf of the parent's address as the ingress saw it
     "hub": {
         "PTFC_HUB_SECRET",
         "PTFC_PUBLIC_URL",
         "PTFC_LEARNING_URL",
         "PTFC_WORKSHOPS_URL",
         "PTFC_PLANS_URL",
+        "PTFC_NOTIFICATIONS_URL",
         "PTFC_TRUSTED_PROXY_HOPS",
     },
     # the staff console: no store and no bus either; it keys its cookies, signs staff in with their

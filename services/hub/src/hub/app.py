@@ -30,6 +30,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 "learning": Backend(client, settings.learning_url),
                 "workshops": Backend(client, settings.workshops_url),
                 "plans": Backend(client, settings.plans_url),
+                "notifications": Backend(client, settings.notifications_url),
             }
             yield
 

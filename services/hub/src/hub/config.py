@@ -16,6 +16,7 @@ class Settings(ServiceSettings):
     learning_url: str = "http://127.0.0.1:8002"
     workshops_url: str = "http://127.0.0.1:8003"
     plans_url: str = "http://127.0.0.1:8004"
+    notifications_url: str = "http://127.0.0.1:8005"  # the parent's certificate (it makes and emails it)
     backend_timeout: float = 10.0
     # Keys the CSRF tokens of forms; one per deployment, never the development one in production.
     hub_secret: str = Field(DEV_HUB_SECRET, min_length=32)

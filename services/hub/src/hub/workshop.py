@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
+from hub.state import decide
 from hub.web import HEADERS, Csrf, Token, course_of, redirect, render, services
 
 router = APIRouter(prefix="/workshop")
@@ -22,9 +23,13 @@ async def _state(request: Request, token: str) -> dict:
     booking = await workshops.get("/me/booking", token)
     consent = await workshops.get("/me/follow-up-consent", token)
     wait = await workshops.get("/me/waitlist", token)
+    mine = booking.body if booking.ok else None
+    until = mine and datetime.fromisoformat(mine["cancellable_until"])
     return {
+        "cancellable": bool(until and until > datetime.now(UTC)),  # after the cut-off: a number to call
         "course": course,
-        "booking": booking.body if booking.ok else None,
+        "state": decide(course, mine),
+        "booking": mine,
         "consent": consent.body["consent"] if consent.ok else None,
         "wait": wait.body if wait.ok else None,
         "not_referred": booking.reason == "not-referred",
@@ -39,9 +44,7 @@ async def _offers(request: Request, token: str) -> list[dict]:
 @router.get("")
 async def workshop(request: Request, token: Token, booked: int = 0, cancelled: int = 0, waiting: int = 0) -> Response:
     state = await _state(request, token)
-    live = state["booking"] and state["booking"]["status"] == "booked"
-    course = state["course"]
-    offers = [] if live or course["status"] != "completed" or course.get("withdrawn") else await _offers(request, token)
+    offers = await _offers(request, token) if state["state"].may_book else []  # never after attending
     return render(
         request,
         "workshop.html",
@@ -81,8 +84,8 @@ async def book(request: Request, token: Token, session_id: Annotated[str, Form(m
 @router.get("/cancel")
 async def confirm_cancel(request: Request, token: Token) -> Response:
     state = await _state(request, token)
-    if not state["booking"] or state["booking"]["status"] != "booked":
-        return redirect("/workshop")
+    if not state["booking"] or state["booking"]["status"] != "booked" or not state["cancellable"]:
+        return redirect("/workshop")  # after the cut-off the page says whom to call instead
     return render(request, "workshop_cancel.html", booking=state["booking"], errors=[])
 
 

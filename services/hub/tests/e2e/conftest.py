@@ -123,7 +123,9 @@ def start_platform(make_settings, mailbox):
     """Starts the platform with the hub in front; `hub` and `learning` override their settings."""
 
     @asynccontextmanager
-    async def start(hub: dict[str, Any] | None = None, **learning: Any) -> AsyncIterator[Platform]:
+    async def start(
+        hub: dict[str, Any] | None = None, workshops_clock: Any = None, **learning: Any
+    ) -> AsyncIterator[Platform]:
         hub_port = free_port()
         hub_url = f"http://127.0.0.1:{hub_port}"
         async with AsyncExitStack() as stack:
@@ -131,7 +133,7 @@ def start_platform(make_settings, mailbox):
             learn = await stack.enter_async_context(
                 serve(learning_app(make_settings(LearningSettings, hub_url=hub_url, **learning)))
             )
-            await stack.enter_async_context(
+            notify = await stack.enter_async_context(
                 serve(
                     notifications_app(
                         make_settings(
@@ -144,7 +146,10 @@ def start_platform(make_settings, mailbox):
                     )
                 )
             )
-            work = await stack.enter_async_context(serve(workshops_app(make_settings(WorkshopsSettings))))
+            # A clock of its own (`MovingClock`) lets a test move workshops to after a session has run.
+            work = await stack.enter_async_context(
+                serve(workshops_app(make_settings(WorkshopsSettings), clock=workshops_clock))
+            )
             plans = await stack.enter_async_context(serve(plans_app(make_settings(PlansSettings, hub_url=hub_url))))
             settings = HubSettings(
                 public_url=hub_url,
@@ -152,6 +157,7 @@ def start_platform(make_settings, mailbox):
                 learning_url=learn,
                 workshops_url=work,
                 plans_url=plans,
+                notifications_url=notify,
                 **(hub or {}),
             )
             await stack.enter_async_context(serve(hub_app(settings), hub_port))

@@ -128,7 +128,8 @@ async def test_from_the_welcome_email_to_a_shared_plan(start_platform, browser, 
         await seen()
         await page.goto(f"{platform.hub}/course")  # done / next: the workshop booked, the plan next
         await expect(page.locator("#part-1-status")).to_have_text("Completed")
-        await expect(page.locator("#part-2-status")).to_have_text("Booked")
+        await expect(page.locator("#part-2-status")).to_have_text("In progress")  # GOV.UK task list status
+        await expect(page.get_by_text(re.compile(r"Booked for \w+day"))).to_be_visible()
         await expect(page.get_by_text(re.compile(r"Your workshop starts on \w+day"))).to_be_visible()
         await seen()
         await check.shoot(page, "course-booked")
