@@ -563,11 +563,21 @@ async def answer_sign_in(uow: UnitOfWork, rules: Rules, email_key: str, requeste
     a day, so nobody can flood a parent's inbox through the form."""
     for participant_id in await uow.account_ids(email_key):
         enrolment = await uow.enrolment_of(participant_id)
-        # The welcome letter is the way in to a course not yet activated, a re-ordered one too.
-        if enrolment is None or enrolment["activated_at"] is None or enrolment["status"] not in OPEN:
+        if enrolment is None or enrolment["status"] not in OPEN or enrolment.get("withdrawn"):
             continue
-        owner, day_ago = {"participant_id": participant_id}, requested_at - timedelta(days=1)
-        if await uow.links_issued_since(SIGN_INS, owner, day_ago) >= rules.sign_in_daily_cap:
+        day_ago = requested_at - timedelta(days=1)
+        # Not activated yet (the welcome link unused, run out or lost; a re-ordered course too): the
+        # welcome link is issued again, to the address on file, under the same limits (issue 26).
+        kind, owner = (
+            (SIGN_INS, {"participant_id": participant_id})
+            if enrolment["activated_at"] is not None
+            else (ACTIVATIONS, {"enrolment_id": str(enrolment["_id"])})
+        )
+        if await uow.links_issued_since(kind, owner, day_ago) >= rules.sign_in_daily_cap:
             continue
-        if await uow.claim_sign_in(participant_id, requested_at, requested_at - rules.sign_in_cooldown):
+        if not await uow.claim_sign_in(participant_id, requested_at, requested_at - rules.sign_in_cooldown):
+            continue
+        if kind == SIGN_INS:
             await issue_sign_in(uow, rules, enrolment)
+        else:
+            await issue_activation(uow, rules, enrolment, reissue=True)

@@ -157,3 +157,30 @@ async def test_a_link_from_before_a_re_order_sends_the_parent_to_the_new_welcome
         refused = await client.post("/sign-in/session", json={"token": token_of(link)})
         assert refused.status_code == 409 and refused.json()["type"].endswith("/activation-needed")
         await hub.sign_in(client, "sj", nth=2)  # the new welcome letter works
+
+
+async def test_a_parent_who_never_activated_gets_the_welcome_link_again_by_email(hub):
+    """Issue 26: the welcome link unused, run out or lost, the parent had no way in (the form said
+    a link was sent, and nothing was). Now the welcome link is issued again to the address on file,
+    under the sign-in's cooldown and daily cap; the answer is the same as for anyone."""
+    clock = FakeClock()
+    async with running_hub(hub, clock) as client:
+        await hub.refer("r-s9", "sx", "sy")
+        await hub.wait("account.activation_issued", "sx")  # the welcome letter
+        asked = await client.post("/sign-in", json={"email": "sx@parents.example"})
+        assert asked.status_code == 202 and asked.json()["message"].startswith(SENT)
+        again = (await hub.wait("account.activation_issued", "sx", count=2))[-1]
+        assert again.data["reissue"] is True and again.correlation_id == "r-s9"
+        url = unseal(DEV_LINK_SEAL_KEY, again.data["sealed_activation_url"])
+        activated = await client.post("/activate", json={"token": parse_qs(urlparse(url).query)["token"][0]})
+        assert activated.status_code == 200, activated.text
+
+        # Asked again at once: held back by the cooldown (nobody can flood a parent's inbox).
+        await hub.refer("r-s10", "sz", "sw")
+        await hub.wait("account.activation_issued", "sz")
+        for _ in range(3):
+            assert (await client.post("/sign-in", json={"email": "sz@parents.example"})).status_code == 202
+        await hub.wait("account.activation_issued", "sz", count=2)
+        await eventually(hub.settled)
+        issued = [e for e in await hub.events("account.activation_issued") if e.data["participant_id"] == "sz"]
+        assert len(issued) == 2
