@@ -15,4 +15,9 @@ DEAD_LETTERS_EXPIRING = Gauge(
 STORE_COMMANDS = Counter("ptfc_store_commands_total", "Commands sent to the store", ["service", "command"])
 # Write requests waiting their turn (PTFC_WRITE_CONCURRENCY): always above zero, the replica gets more
 # writes than its share of the store lets it handle at once (add replicas if the store has room).
+BROKER_CONNECTED = Gauge(
+    "ptfc_broker_connected",
+    "1 if the service's last check reached NATS, 0 if not (writes wait in the outbox)",
+    ["service"],
+)
 HTTP_WAITING = Gauge("ptfc_http_waiting", "Write requests waiting their turn", ["service"])

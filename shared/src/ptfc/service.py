@@ -27,7 +27,7 @@ from ptfc.deadletters import router as dead_letters
 from ptfc.events import stream_for
 from ptfc.limits import BodyLimit, RateLimit, WriteTurns
 from ptfc.logs import BROKER_LOG
-from ptfc.metrics import DEAD_LETTERS_EXPIRING, HTTP_LATENCY, HTTP_REQUESTS
+from ptfc.metrics import BROKER_CONNECTED, DEAD_LETTERS_EXPIRING, HTTP_LATENCY, HTTP_REQUESTS
 from ptfc.outbox import Relay
 from ptfc.runtime import Runtime as Runtime  # re-exported: services import these from here
 from ptfc.runtime import RuntimeDep as RuntimeDep
@@ -90,7 +90,10 @@ def build_app(
                 with suppress(asyncio.CancelledError):
                     await task
             await relay.stop()
-            await broker.stop()
+            try:
+                await broker.stop()
+            except Exception as error:  # NATS away at shutdown: nothing to drain to; the store still closes
+                log.warning("broker not stopped cleanly: %r", error)
             await store.close()
 
     # No trailing-slash redirects: `/referrals/%2F` would otherwise answer an empty 307 to another
@@ -157,21 +160,35 @@ def _platform_router(service: str, broker: NatsBroker) -> APIRouter:
     router = APIRouter(tags=["operations"])
     spec = AsyncAPI(broker, title=f"PTfC {service} events", version="1.0.0")
 
+    async def broker_up(rt: Runtime) -> bool:
+        up = await _within(1.0, rt.broker.ping(timeout=1.0))
+        BROKER_CONNECTED.labels(service).set(1 if up else 0)
+        return up
+
     @router.get("/healthz")
     async def healthz() -> dict[str, str]:
+        """Liveness: the process answers. Nothing outside it is checked, so a store or broker outage
+        never gets a pod restarted (a restart would not bring either back)."""
         return {"status": "alive", "service": service}
 
     @router.get("/readyz")
     async def readyz(rt: RuntimeDep) -> JSONResponse:
+        """Readiness: the service can take requests, i.e. its store takes a write. The broker is
+        reported, not required: a write's events wait in the outbox and the relay publishes them
+        when NATS is back, so a broker blip must not take every API out of its Service."""
         # Each check answers within a second or two: a store that does not answer that fast is not
         # ready, even while the driver would still wait out its server-selection timeout; and one
         # that answers pings but holds writes (wedged by a killed client's transaction) is not either.
-        checks = {
-            "store": await _within(1.0, rt.store.ping()) and await _within(2.5, rt.store.write_answers(2.0)),
-            "broker": await _within(1.0, rt.broker.ping(timeout=1.0)),
-        }
+        checks = {"store": await _within(1.0, rt.store.ping()) and await _within(2.5, rt.store.write_answers(2.0))}
         ready = all(checks.values())
-        return JSONResponse({"ready": ready, "checks": checks}, 200 if ready else 503)
+        body = {"ready": ready, "checks": checks, "broker": await broker_up(rt)}
+        return JSONResponse(body, 200 if ready else 503)
+
+    @router.get("/readyz/broker")
+    async def broker_ready(rt: RuntimeDep) -> JSONResponse:
+        """NATS reachable (also the gauge ptfc_broker_connected): for alerts and dashboards, not a probe."""
+        up = await broker_up(rt)
+        return JSONResponse({"broker": up}, 200 if up else 503)
 
     @router.get("/metrics", include_in_schema=False)
     async def metrics(rt: RuntimeDep) -> Response:

@@ -148,6 +148,34 @@ async def test_a_store_outage_shows_on_readyz_at_once_and_writes_answer_503_with
         own_store.kill()
 
 
+async def test_with_nats_down_a_service_stays_ready_and_takes_writes_into_its_outbox(make_settings, tmp_path):
+    """Issue 29: `/readyz` required the broker, so a NATS blip took every API out of its Service though
+    the outbox would hold the events. Readiness is the store's; the broker is reported beside it."""
+    from ptfc.dev.servers import start_nats
+    from ptfc.store import OUTBOX
+    from ptfc.streams import declare_all
+
+    own_bus = start_nats(tmp_path / "nats")  # no authorization: this test's alone
+    await declare_all(own_bus.url)
+    settings = make_settings(ServiceSettings, service="referrals").model_copy(update={"nats_url": own_bus.url})
+    service = build_app(settings, title="broker-blip", router=router, handlers=Handlers(), indexes={})
+    try:
+        async with running(service) as client:
+            assert (await client.get("/readyz")).json()["broker"] is True
+            own_bus.kill()
+            ready = await client.get("/readyz")
+            assert ready.status_code == 200
+            assert ready.json() == {"ready": True, "checks": {"store": True}, "broker": False}
+            assert (await client.get("/readyz/broker")).status_code == 503
+            assert 'ptfc_broker_connected{service="referrals"} 0.0' in (await client.get("/metrics")).text
+            write = await client.post("/notes", json={"text": "a", "days": 1}, headers=bearer("cafcass", "fca-1"))
+            assert write.status_code == 201, write.text
+            rows = await service.state.rt.store.db[OUTBOX].find({"sent": False}).to_list(None)
+            assert [r["subject"] for r in rows if write.json()["id"] in r["body"]] == ["referral.withdrawn"]
+    finally:
+        own_bus.kill()
+
+
 def async_true(condition):
     async def check() -> bool:
         return condition()
