@@ -12,7 +12,7 @@ from hub.config import DEV_HUB_SECRET
 from hub.security import read_session
 from learning.content import passing_answers
 from ptfc.testing.plugin import bearer, eventually
-from ptfc.testing.workshops import weekday_session
+from ptfc.testing.workshops import session_for, weekday_session
 from workshops import api as workshops_api
 
 STAFF = bearer("provider", "staff-ann", "family-action")  # Greater Manchester is Family Action's
@@ -35,20 +35,21 @@ async def finish_learning(platform, token: str) -> None:
 
 async def test_a_parent_books_sees_and_cancels_a_workshop_never_the_co_parents(start_platform, browser, check):
     async with start_platform() as platform:
-        await platform.refer_parents(
+        made = await platform.refer_parents(
             "MA24P00140", "hub-workshop-1", (*ALEX.values(), "en", "female"), (*BEN.values(), "en", "male")
         )
-        async with httpx.AsyncClient(base_url=platform.workshops, headers=STAFF) as staff:
-            ids = []
-            for days, link in (
-                (4, "https://video.example/a"),
-                (5, "https://video.example/b"),
-                (6, "https://video.example/c"),
-            ):
-                made = await staff.post("/sessions", json=weekday_session(days, link))
-                assert made.status_code == 201, made.text
-                ids.append(made.json()["id"])
-        first, second, third = ids
+        alex_id, ben_id = (p["participant_id"] for p in made["participants"])
+        # Workshops offers each co-parent half of the sessions: Ben's in his half, Alex's two in hers.
+        pair = [alex_id, ben_id]
+        async with httpx.AsyncClient() as staff:
+            first, second, third = [
+                await session_for(staff, platform.workshops, STAFF, pid, pair, lambda _: weekday_session(days, link))
+                for pid, days, link in (
+                    (ben_id, 4, "https://video.example/a"),
+                    (alex_id, 5, "https://video.example/b"),
+                    (alex_id, 6, "https://video.example/c"),
+                )
+            ]
 
         # Ben, the co-parent, finishes the e-learning and books the first session (through the APIs).
         ben_link = await platform.link(BEN["email"])
