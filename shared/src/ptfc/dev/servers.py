@@ -93,17 +93,29 @@ def start_nats(data_dir: Path, port: int | None = None, log: Path | None = None,
     return Server("nats", f"nats://127.0.0.1:{port}", process)
 
 
-def start_mongodb(data_dir: Path, port: int | None = None, log: Path | None = None, failpoints: bool = False) -> Server:
+def start_mongodb(
+    data_dir: Path,
+    port: int | None = None,
+    log: Path | None = None,
+    failpoints: bool = False,
+    ttl_sweep_seconds: float = 0,
+) -> Server:
     """`failpoints`: the fault tests' `configureFailPoint` (off otherwise, as mongod: anyone reaching the
-    port could arm one)."""
+    port could arm one). `ttl_sweep_seconds`: SecantusDB's own TTL sweeper, off by default: each round
+    holds the store's lock while it decodes every document of every TTL collection (seconds, with a
+    few tens of thousands of rows; docs/platform.md "The embedded store"), so `ptfc up` expires
+    documents with `ptfc.dev.expiry` instead, reading only what is due."""
     port = port or free_port()
     data_dir.mkdir(parents=True, exist_ok=True)
     log = log or data_dir.parent / "mongodb.log"
+    config = data_dir.parent / f"{data_dir.name}.secantusd.toml"
+    config.write_text(f"[storage]\nttl_sweep_seconds = {float(ttl_sweep_seconds)}\n")
 
     def start() -> subprocess.Popen:
         ensure_free(port)
         out = open(log, "ab")  # noqa: SIM115 - lives as long as the server
-        command = [_binary("secantusd-py"), "--host", "127.0.0.1", "--port", str(port)]
+        command = [sys.executable, "-m", "ptfc.dev.secantusd", "--config", str(config)]
+        command += ["--host", "127.0.0.1", "--port", str(port)]
         command += ["--storage-path", str(data_dir), "--log-level", "WARNING", "--sync-on-commit"]
         command += ["--enable-test-commands"] if failpoints else []
         process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)

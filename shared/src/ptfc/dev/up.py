@@ -18,6 +18,7 @@ import httpx
 
 from ptfc import buspermissions
 from ptfc.dev import oidc
+from ptfc.dev.expiry import ExpirySweeper
 from ptfc.dev.servers import Server, ensure_free, start_mongodb, start_nats, wait_for_port
 from ptfc.dev.watchdog import StoreWatchdog
 from ptfc.events import STREAMS
@@ -69,7 +70,7 @@ def up(args: argparse.Namespace) -> int:
     (var / "log").mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
     servers: list[Server] = []
-    watchdogs: list[StoreWatchdog] = []
+    watchdogs: list[StoreWatchdog | ExpirySweeper] = []  # the embedded store's helpers, stopped before it
     children: dict[str, subprocess.Popen] = {}
     where = ports(args.base_port)
     hub_url = f"http://127.0.0.1:{where[HUB]}"
@@ -120,6 +121,8 @@ def up(args: argparse.Namespace) -> int:
             mongodb_uri = servers[-1].url
             # An embedded store that stops taking writes (a killed client's transaction) is restarted.
             watchdogs.append(StoreWatchdog(servers[-1], _say).start())
+            # Started without its own TTL sweeper (which froze every write for seconds): expiry reads only what is due.
+            watchdogs.append(ExpirySweeper(mongodb_uri, _say).start())
         _say(f"[infra] NATS at {nats_url}, MongoDB at {mongodb_uri.split('?')[0]}")
         for name, port in [("mail", args.mail_port), *where.items()]:
             if name != OIDC or issuer:
