@@ -136,6 +136,7 @@ EXPECTED: dict[str, dict[tuple[str, str], dict[str, str]]] = {
     "workshops": {
         ("DELETE", "/me/booking"): row(parent="A/H"),
         ("DELETE", "/me/waitlist"): row(parent="A/H"),
+        ("GET", "/concerns"): row(cafcass="A"),  # another FCA: an empty list (no concern of theirs)
         ("GET", "/concerns/{concern_id}"): row(
             cafcass="A/H", court="H", facilitator="H", ops="H", parent="H", provider="H"
         ),
@@ -295,6 +296,7 @@ BODIES: dict[tuple[str, str, str], Any] = {
 }
 QUERIES: dict[tuple[str, str, str], Any] = {
     ("learning", "GET", "/enrolments"): lambda v: {"referral_id": v["referral_id"]},
+    ("workshops", "GET", "/concerns"): lambda v: {"referral_id": v["referral_id"]},
     ("notifications", "GET", "/notifications"): lambda v: {"correlation_id": v["referral_id"]},
     ("plans", "GET", "/plans/{plan_id}/for-children"): lambda v: {"age": 6},
 }

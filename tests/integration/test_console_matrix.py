@@ -15,11 +15,13 @@ import re
 import secrets
 import sys
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from bson import ObjectId
 
 from console.app import create_app as console_app
 from console.config import Settings as ConsoleSettings
@@ -71,6 +73,12 @@ EXPECTED: dict[tuple[str, str], dict[str, str]] = {
     ("GET", "/my-sessions"): row(facilitator="A"),
     ("GET", "/sessions/{session_id}"): row(provider="A/H", facilitator="A/H"),
     ("POST", "/sessions/{session_id}/attendance"): row(facilitator="A/H"),
+    ("GET", "/contacts"): row(provider="A"),
+    ("POST", "/contacts/{participant_id}"): row(provider="A/H"),
+    ("GET", "/follow-ups"): row(provider="A", facilitator="A"),
+    ("POST", "/follow-ups/{followup_id}/outcome"): row(facilitator="A/H"),
+    ("GET", "/sessions/{session_id}/concerns/{participant_id}"): row(facilitator="A/H"),
+    ("POST", "/sessions/{session_id}/concerns/{participant_id}"): row(facilitator="A/H"),
     ("GET", "/operations"): row(ops="A"),
     ("POST", "/operations/{service}/dead-letters/{letter_id}/replay"): row(ops="A"),
 }
@@ -88,7 +96,27 @@ FORMS: dict[tuple[str, str], Any] = {
         "status": "attended",
     },
     ("POST", "/sessions/new"): lambda v: {"format": "online", "video_link": "https://video.example/c"},
+    ("POST", "/follow-ups/{followup_id}/outcome"): lambda v: {"reached": "no"},
+    ("POST", "/sessions/{session_id}/concerns/{participant_id}"): lambda v: {"category": "other", "details": "matrix"},
 }
+
+
+async def followup(app: Any, values: dict[str, Any]) -> str:
+    """A follow-up call for Alex, assigned to fac-owner, as workshops schedules one once a consenting
+    parent attended (a workshop cannot be attended before its time in this test)."""
+    call = {
+        "_id": ObjectId(),
+        "participant_id": values["participant_id"],
+        "referral_id": values["referral_id"],
+        "provider": values["provider"],
+        "session_id": values["session_id"],
+        "facilitator": "fac-owner",
+        "due_by": datetime.now(UTC) + timedelta(weeks=6),
+        "status": "scheduled",
+        "created_at": datetime.now(UTC),
+    }
+    await app.state.rt.store.db["followups"].insert_one(call)
+    return str(call["_id"])
 
 
 def cookie(secret: str, headers: dict[str, str]) -> tuple[dict[str, str], str]:
@@ -137,6 +165,7 @@ async def test_every_console_page_every_staff_role_owner_and_not(make_settings, 
             values = await seed(clients, infra, mailbox)
             values["service"] = "workshops"
             values["letter_id"] = await park(apps["workshops"], clients["workshops"], infra)
+            values["followup_id"] = await followup(apps["workshops"], values)
             who = tokens(values)
             # every page and form the console has (its OpenAPI document is not served, but is made)
             routes = {(m.upper(), p) for p, item in console.openapi()["paths"].items() for m in item}
@@ -176,5 +205,11 @@ async def test_every_console_page_every_staff_role_owner_and_not(make_settings, 
             for (method, path), cells in observed.items():
                 print(f"  {method:6} {path:55} " + " ".join(f"{r}={c}" for r, c in cells.items()))
             assert not wrong, "\n".join(wrong)
+            # The call the owner sees is theirs alone: another facilitator of the same provider has none.
+            for subject, shown in (("owner", True), ("other", False)):
+                jar, _ = cookie(settings.console_secret, dict(who[("facilitator", subject)]))
+                browser.cookies.clear()
+                page = await browser.get("/follow-ups", cookies=jar)
+                assert ("Alex" in page.text) is shown, (subject, page.text[:500])
         for client in clients.values():
             await client.aclose()

@@ -29,6 +29,9 @@ async def _progress(request: Request, staff: Staff, referral_id: str) -> dict[st
     current = {e["participant_id"]: e for e in (enrolments.body["items"] if enrolments.ok else [])}
     for parent in referral.body["participants"]:
         parent["enrolment"] = current.get(parent["participant_id"])
+    # Safeguarding concerns raised on it: ids, category and when; reading one is a recorded read.
+    concerns = await backends["workshops"].get("/concerns", staff.token, params={"referral_id": referral_id})
+    referral.body["concerns"] = concerns.body if concerns.ok else []
     return referral.body
 
 

@@ -24,6 +24,8 @@ from learning.app import create_app as learning_app
 from learning.config import Settings as LearningSettings
 from notifications.app import create_app as notifications_app
 from notifications.config import Settings as NotificationsSettings
+from plans.app import create_app as plans_app
+from plans.config import Settings as PlansSettings
 from ptfc.clock import MovingClock
 from ptfc.dev import oidc
 from ptfc.infra import free_port
@@ -48,8 +50,10 @@ class Platform:
     referrals: str
     learning: str
     workshops: str
+    plans: str
     mailbox: Mailbox
     clock: MovingClock
+    nats: str  # the bus, as deploy tooling reaches it: a test publishes as a service would
 
 
 @pytest.fixture(scope="module")
@@ -81,14 +85,16 @@ def mailbox():
 
 
 @pytest.fixture
-def start_platform(make_settings, mailbox, identity_provider):
+def start_platform(make_settings, mailbox, identity_provider, infra):
     @asynccontextmanager
     async def start() -> AsyncIterator[Platform]:
         issuers = {**ServiceSettings().jwt_issuers, identity_provider: Issuer(**oidc.issuer_grant())}
         trust: dict[str, Any] = {"jwt_issuers": issuers}
         clock = MovingClock()
         async with AsyncExitStack() as stack:
-            ref = await stack.enter_async_context(serve(referrals_app(make_settings(ReferralsSettings, **trust))))
+            # Due at once: the coordinator's list shows a parent to call without waiting for the next day.
+            referrals = make_settings(ReferralsSettings, contact_delay=timedelta(0), **trust)
+            ref = await stack.enter_async_context(serve(referrals_app(referrals)))
             hub = "https://hub.example"
             learn = await stack.enter_async_context(
                 serve(learning_app(make_settings(LearningSettings, hub_url=hub, **trust)))
@@ -97,8 +103,14 @@ def start_platform(make_settings, mailbox, identity_provider):
             notifications = make_settings(NotificationsSettings, smtp_port=mailbox.port, hub_url=hub, **fast, **trust)
             await stack.enter_async_context(serve(notifications_app(notifications)))
             work = await stack.enter_async_context(
-                serve(workshops_app(make_settings(WorkshopsSettings, attendance_window="PT1H", **trust), clock=clock))
+                serve(
+                    workshops_app(
+                        make_settings(WorkshopsSettings, attendance_window="PT1H", followup_one_in=1, **trust),
+                        clock=clock,
+                    )
+                )
             )
+            plan = await stack.enter_async_context(serve(plans_app(make_settings(PlansSettings, **trust))))
             port = free_port()
             url = f"http://127.0.0.1:{port}"
             settings = ConsoleSettings(
@@ -108,13 +120,13 @@ def start_platform(make_settings, mailbox, identity_provider):
                 referrals_url=ref,
                 learning_url=learn,
                 workshops_url=work,
-                plans_url="http://127.0.0.1:9",  # not started: its pages are not in these tests
+                plans_url=plan,
                 notifications_url="http://127.0.0.1:9",
                 jwt_issuers=issuers,
                 oidc_issuers={identity_provider: oidc.login()},
             )
             await stack.enter_async_context(serve(console_app(settings), port))
-            yield Platform(url, identity_provider, ref, learn, work, mailbox, clock)
+            yield Platform(url, identity_provider, ref, learn, work, plan, mailbox, clock, infra.nats_url)
 
     return start
 

@@ -10,6 +10,19 @@ from zoneinfo import ZoneInfo
 import httpx
 
 from learning.content import passing_answers
+from ptfc.events import (
+    ContactChange,
+    Envelope,
+    ParticipantContact,
+    Professional,
+    ReferralContactChanged,
+    ReferralCreated,
+    ReferralKeys,
+    seal_participants,
+)
+from ptfc.lookup import email_key
+from ptfc.sealing import seal
+from ptfc.testing.events import publish_bytes
 from ptfc.testing.mailbox import text_of
 from ptfc.testing.plugin import bearer, eventually
 
@@ -92,6 +105,15 @@ async def test_each_role_signs_in_and_does_its_main_task(start_platform, browser
         # The coordinator: schedule a session (first refused, with the rule said), then see Dana booked on it.
         coordinator = await sign_in(browser, platform, "afc-coordinator")
         assert coordinator.url.endswith("/sessions")
+        # New referrals to call: Dana, with her needs, then marked contacted.
+        await coordinator.get_by_role("link", name="To contact").click()
+        await coordinator.get_by_role("heading", name="Dana Price").wait_for()
+        assert "Due" in await coordinator.content() and "dana@example.org" not in await coordinator.content()
+        await checker.check(coordinator, "coordinator-contacts")
+        await coordinator.get_by_role("button", name=re.compile(r"^Mark as contacted\W+Dana Price$")).click()
+        await coordinator.get_by_text("Marked as contacted").wait_for()
+        assert "No parent is waiting for a call." in await coordinator.content()
+        await checker.check(coordinator, "coordinator-contacted")
         await coordinator.get_by_role("link", name="Schedule a session").first.click()
         start = (datetime.now(UTC) + timedelta(days=6)).astimezone(ZoneInfo("Europe/London"))
         start = start.replace(hour=10, minute=0, second=0, microsecond=0)
@@ -124,7 +146,13 @@ async def test_each_role_signs_in_and_does_its_main_task(start_platform, browser
             )
             return answer if answer.status_code == 201 else None
 
-        await eventually(booked, timeout=30)  # once workshops has heard that Dana finished the e-learning
+        answer = await eventually(booked, timeout=30)  # once workshops has heard that Dana finished the e-learning
+        consent = await client.put(
+            f"{platform.workshops}/me/follow-up-consent",
+            json={"consent": True},
+            headers={"Authorization": answer.request.headers["Authorization"]},
+        )
+        assert consent.status_code == 200, consent.text  # Dana agrees to a follow-up call
         await coordinator.reload()
         assert "1 of 6 booked" in await coordinator.content()
         await coordinator.get_by_role("heading", name="Dana").wait_for()
@@ -145,16 +173,92 @@ async def test_each_role_signs_in_and_does_its_main_task(start_platform, browser
         await facilitator.get_by_text("Attendance recorded").wait_for()
         await checker.check(facilitator, "facilitator-attendance")
 
+        # A safeguarding concern about Dana: an empty form explained, then raised; who is told is said.
+        await facilitator.get_by_role("link", name=re.compile(r"^Raise a safeguarding concern\W+about Dana$")).click()
+        await facilitator.get_by_role("button", name="Raise the concern").click()
+        assert "Choose what the concern is about." in await facilitator.content()
+        await checker.check(facilitator, "facilitator-concern-error")
+        await facilitator.get_by_label("A child may be at risk").check()
+        await facilitator.get_by_label("Details").fill("Dana said her son was left alone overnight.")
+        await facilitator.get_by_role("button", name="Raise the concern").click()
+        await facilitator.get_by_text("Concern raised").wait_for()
+        assert "family court adviser" in await facilitator.content()
+        await checker.check(facilitator, "facilitator-concern-raised")
+        # The FCA sees it on the referral without its details; opening it is a recorded read.
+        await fca.goto(f"{platform.console}/referrals/{referral_id}")
+        assert "left alone overnight" not in await fca.content()
+        await fca.get_by_role("link", name=re.compile(r"^Read the concern about Dana")).click()
+        await fca.get_by_text("Dana said her son was left alone overnight.").wait_for()
+        assert "fca-sam-patel (you)" in await fca.content()
+        await checker.check(fca, "fca-concern-read")
+
+        # Dana consented: her follow-up call is the facilitator's, with the outcome measure.
+        await facilitator.get_by_role("link", name="My follow-up calls").click()
+        await facilitator.get_by_role("heading", name="Dana").wait_for()
+        assert "agreed during the course to this call" in await facilitator.content()
+        await facilitator.get_by_role("button", name=re.compile(r"^Record the call")).click()
+        assert "Say whether you reached the parent." in await facilitator.content()
+        await checker.check(facilitator, "facilitator-followup-error")
+        await facilitator.get_by_label("Yes, and we went through the questions").check()
+        for group in await facilitator.get_by_role("group").all():
+            if await group.get_by_label("Rarely").count():
+                await group.get_by_label("Rarely").check()
+        await facilitator.get_by_role("button", name=re.compile(r"^Record the call")).click()
+        await facilitator.get_by_text("Call recorded").wait_for()
+        assert "Completed" in await facilitator.content()
+        await checker.check(facilitator, "facilitator-followup-recorded")
+
         # The FCA's page then shows Dana completed.
         await fca.goto(f"{platform.console}/referrals/{referral_id}")
         await eventually(lambda: _reload_until(fca, "Completed"), timeout=30)
         await checker.check(fca, "fca-referral-completed")
+
+        # Dana shares her parenting plan with the FCA, who reads it (topics, history) and downloads it.
+        token = await client.post(f"{platform.learning}/sessions/refresh", json={"refresh_token": refresh["refresh"]})
+        dana = {"Authorization": f"Bearer {token.json()['access_token']}"}
+        body = {"display_name": "Dana", "children": [{"name": "Sam", "age": 7}], "topics": ["pets"]}
+        made = await client.post(f"{platform.plans}/plans", json=body, headers=dana)
+        assert made.status_code == 201, made.text
+        plan_id = made.json()["plan"]["id"]
+        shared = await client.post(f"{platform.plans}/plans/{plan_id}/share", json={"to": "fca"}, headers=dana)
+        assert shared.status_code == 202, shared.text
+        await fca.get_by_role("link", name="Plans shared with me").click()
+        await fca.get_by_role("link", name=re.compile(r"^Plan started")).click()
+        await fca.get_by_role("heading", name="History").wait_for()
+        assert "Dana" in await fca.content() and "Read only" in await fca.content()
+        assert await fca.get_by_role("button", name=re.compile("Propose|Accept")).count() == 0  # read only
+        await checker.check(fca, "fca-plan")
+        async with fca.expect_download() as download:
+            await fca.get_by_role("link", name="Download as Word").click()
+        assert (await download.value).suggested_filename.endswith(".docx")
 
         # The operator: each service's health and the dead letters.
         ops = await sign_in(browser, platform, "ops-alex")
         assert ops.url.endswith("/operations")
         assert "No dead letters." in await ops.content()
         await checker.check(ops, "operations")
+
+        # A dead letter: a parent's contact change that came before the referral naming them (learning
+        # and notifications wait for it on their early budget, then park it). Replayed too soon, it
+        # stays parked; once the referral is in, the operator's replay has it handled.
+        await publish(platform, contact_changed(), producer="referrals")
+        await eventually(lambda: _reload_until(ops, "p-late-1"), timeout=60)
+        await ops.get_by_role("heading", name="Learning").wait_for()
+        assert "p-late-1 has no account yet" in await ops.content()
+        assert "alex.late@parents.example" not in await ops.content()  # operations see no personal data
+        await checker.check(ops, "operations-dead-letter")
+        await ops.get_by_role("button", name=re.compile(r"^Replay.*referral.contact_changed")).first.click()
+        await ops.get_by_text("could not be replayed").wait_for()
+        await checker.check(ops, "operations-replay-refused")
+
+        await publish(platform, late_referral(), producer="referrals")
+        await eventually(lambda: _replayed_all(ops), timeout=60)
+        await ops.get_by_text("No dead letters.").wait_for()
+        await checker.check(ops, "operations-replayed")
+        # Handled, not dropped: learning's letter is kept as replayed (its handler ran without an error).
+        ops_token = bearer("ops", "ops-alex")
+        kept = await client.get(f"{platform.learning}/ops/dead-letters?include_replayed=true", headers=ops_token)
+        assert [bool(d["replayed_at"]) for d in kept.json()["items"]] == [True], kept.text
 
         # Sign-out ends the console's session and goes through the provider's end-session page.
         await ops.get_by_role("button", name="Sign out").click()
@@ -165,6 +269,57 @@ async def test_each_role_signs_in_and_does_its_main_task(start_platform, browser
         # A facilitator's pages are not a coordinator's: the schedule form is refused.
         await facilitator.goto(platform.console + "/sessions/new")
         assert "This page is not for your role" in await facilitator.content()
+
+
+def late_referral() -> ReferralCreated:
+    contact = ParticipantContact(
+        participant_id="p-late-1", given_name="Alex", family_name="Late", email="alex.late@parents.example"
+    )
+    return ReferralCreated(
+        referral_id="referral-late-1",
+        case_number="MA24P00999",
+        court="Manchester Family Court",
+        source="court_order",
+        stage="first_hearing",
+        region="greater-manchester",
+        provider="family-action",
+        fca_id="fca-sam-patel",
+        fca=Professional(name="Sam Patel", email="sam.patel@cafcass.example"),
+        participants=seal_participants([contact], ReferralKeys.development()),
+    )
+
+
+def contact_changed() -> ReferralContactChanged:
+    keys = ReferralKeys.development()
+    return ReferralContactChanged(
+        referral_id="referral-late-1",
+        participant_id="p-late-1",
+        reason="parent_asked",
+        email_changed=True,
+        phone_changed=False,
+        sign_in_key=email_key(keys.sign_in_lookup_key, "alex.new@parents.example"),
+        sealed_contact=seal(
+            keys.contact_seal_key,
+            ContactChange(participant_id="p-late-1", email="alex.new@parents.example").model_dump_json(),
+        ),
+    )
+
+
+async def publish(platform, data, producer: str) -> None:
+    """As the owning service publishes (tests/faults and shared/tests do the same with ptfc.testing.events)."""
+    envelope = Envelope.of(data, correlation_id=data.referral_id, producer=producer)
+    await publish_bytes(platform.nats, envelope.type, envelope.model_dump_json().encode(), str(envelope.event_id))
+
+
+async def _replayed_all(page):
+    """Replay every parked letter on the page; done when none is left."""
+    await page.reload()
+    buttons = page.get_by_role("button", name=re.compile(r"^Replay"))
+    if await buttons.count() == 0:
+        return True
+    await buttons.first.click()
+    await page.wait_for_load_state()
+    return None
 
 
 async def _reload_until(page, text: str):

@@ -300,6 +300,17 @@ async def raise_concern(
     return await write(rt, key, f"{caller.sub}:concern:{session_id}", body.model_dump(), change)
 
 
+@router.get("/concerns", response_model=list[views.ConcernCreated], tags=["safeguarding"])
+async def list_concerns(
+    referral_id: Annotated[str, Query(max_length=64)], rt: RuntimeDep, caller: CurrentCaller
+) -> list[views.ConcernCreated]:
+    """The concerns raised on a referral, for its FCA alone: ids, category and when, never the
+    details (reading those is `GET /concerns/{id}`, and recorded). Anyone else gets an empty list."""
+    caller.require("cafcass")
+    rows = await store.concerns_of_referral(rt.store.db, referral_id)
+    return [views.concern_created(r) for r in rows if domain.may_read_concern(r, caller.sub, caller.role)]
+
+
 @router.get("/concerns/{concern_id}", response_model=views.ConcernView, tags=["safeguarding"])
 async def read_concern(concern_id: SessionId, rt: RuntimeDep, caller: CurrentCaller) -> views.ConcernView:
     """Only the FCA of that referral: not the facilitator, not the provider, not ops. Every read is

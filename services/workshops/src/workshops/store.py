@@ -127,20 +127,21 @@ class UnitOfWork:
         return await self._by_id(BOOKINGS, oid(booking_id))
 
     async def bookings_in(self, session_id: str, statuses: Iterable[str], participant_ids: list[str]) -> list[dict]:
-        query = {
-            "session_id": session_id,
-            "participant_id": {"$in": participant_ids},
-            "status": {"$in": list(statuses)},
-        }
-        return await self.db[BOOKINGS].find(query, session=self.s).to_list()
+        # The session's bookings in these states, from the (session_id, status) index (a session has
+        # a few); the parents are picked here: a third field made it a scan of every booking, per booking.
+        wanted = set(participant_ids)
+        return [b for b in await self.all_bookings_in(session_id, statuses) if b["participant_id"] in wanted]
 
     async def all_bookings_in(self, session_id: str, statuses: Iterable[str]) -> list[dict]:
         query = {"session_id": session_id, "status": {"$in": list(statuses)}}
         return await self.db[BOOKINGS].find(query, session=self.s).to_list()
 
     async def bookings_of(self, participant_ids: list[str], statuses: Iterable[str]) -> list[dict]:
-        query = {"participant_id": {"$in": participant_ids}, "status": {"$in": list(statuses)}}
-        return await self.db[BOOKINGS].find(query, session=self.s).to_list()
+        # By parent alone (an `$in` on the index's only key used); a parent has a few bookings. With the
+        # status too, the `$in` fell on a first key: a scan of every booking.
+        wanted = set(statuses)
+        found = await self.db[BOOKINGS].find({"participant_id": {"$in": participant_ids}}, session=self.s).to_list()
+        return [b for b in found if b["status"] in wanted]
 
     async def add_booking(self, booking: dict) -> None:
         await self.db[BOOKINGS].insert_one(booking, session=self.s)
@@ -161,8 +162,9 @@ class UnitOfWork:
         return await self._by_id(FOLLOWUPS, oid(followup_id))
 
     async def followups_of(self, participant_id: str, status: str) -> list[dict]:
-        query = {"participant_id": participant_id, "status": status}
-        return await self.db[FOLLOWUPS].find(query, session=self.s).to_list()
+        # By parent alone, which the `participant_id` index holds (the status, not in it, made a scan).
+        found = await self.db[FOLLOWUPS].find({"participant_id": participant_id}, session=self.s).to_list()
+        return [f for f in found if f["status"] == status]
 
     async def add_followup(self, followup: dict) -> None:
         await self.db[FOLLOWUPS].insert_one(followup, session=self.s)
@@ -276,6 +278,13 @@ async def completed_followups(db: AsyncDatabase, provider: str) -> list[dict]:
 async def concern(db: AsyncDatabase, concern_id: str) -> dict | None:
     cid = oid(concern_id)
     return cid and await db[CONCERNS].find_one({"_id": cid})
+
+
+async def concerns_of_referral(db: AsyncDatabase, referral_id: str) -> list[dict]:
+    """A referral's concerns, without their details (the list is not a read of them). Served by the
+    `referral_id` index; whose they are is checked by the caller (domain.may_read_concern)."""
+    fields = {"details": 0}
+    return await db[CONCERNS].find({"referral_id": referral_id}, fields).sort("raised_at", 1).to_list(200)
 
 
 async def concern_reads(db: AsyncDatabase, concern_id: str) -> list[dict]:

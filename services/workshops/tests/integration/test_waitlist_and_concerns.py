@@ -73,6 +73,15 @@ async def test_a_concern_alerts_by_ids_and_only_the_fca_reads_the_details_each_r
             assert (await client.get(f"/concerns/{cid}", headers=who)).status_code == 404
             assert (await client.get(f"/concerns/{cid}/reads", headers=who)).status_code == 404
         fca = bearer("cafcass", "fca-1")
+        # The FCA's list of the referral's concerns names this one without its details, and is not a read.
+        listed = await client.get("/concerns", params={"referral_id": "r-s"}, headers=fca)
+        assert [(c["id"], c["category"]) for c in listed.json()] == [(cid, "child_at_risk")]
+        assert "worries" not in listed.text
+        assert (
+            await client.get("/concerns", params={"referral_id": "r-s"}, headers=bearer("cafcass", "fca-2"))
+        ).json() == []
+        for who in (bus.ANN, bus.STAFF, bearer("ops", "ops-1"), bus.me("kim")):
+            assert (await client.get("/concerns", params={"referral_id": "r-s"}, headers=who)).status_code == 403
         assert (await client.get(f"/concerns/{cid}/reads", headers=fca)).json() == []
         read = await client.get(f"/concerns/{cid}", headers=fca)
         assert read.status_code == 200 and read.json()["details"] == details

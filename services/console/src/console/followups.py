@@ -1,0 +1,72 @@
+"""Follow-up calls. Facilitators: my calls, each with the outcome measure form (the parent consented
+to it during the course: workshops schedules a call for no one else, and withdraws it if they
+withdraw consent). Coordinators: their provider's calls and who makes each. As workshops answers
+`/follow-ups` for the person's token: a facilitator's own, a coordinator's provider's."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Request
+from fastapi.responses import Response
+
+from console.web import Csrf, Staff, needs, redirect, render, services
+
+router = APIRouter()
+STAFF = needs("provider", "facilitator")
+FACILITATOR = needs("facilitator")
+Id = Annotated[str, Path(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
+
+# workshops' outcome measure (workshops.domain.MEASURE): each answered 0 (never) to 4 (very often).
+MEASURE = {
+    "argue_in_front": "How often do you and the other parent argue in front of your child?",
+    "discipline": "How often do you disagree about discipline in front of your child?",
+    "verbal_hostility": "How often does your child hear you or the other parent speak with hostility about the other?",
+    "complaints": "How often do you complain about the other parent to your child or where they can hear?",
+    "money": "How often does your child hear you and the other parent argue about money?",
+}
+SCALE = ("Never", "Rarely", "Sometimes", "Often", "Very often")
+
+
+@router.get("/follow-ups")
+async def followups(request: Request, staff: Staff = STAFF, done: str = "") -> Response:
+    answer = await services(request)["workshops"].get("/follow-ups", staff.token, params={"limit": 50})
+    calls = answer.body["items"] if answer.ok else []
+    return render(request, "followups.html", calls=calls, done=done, errors={}, measure=MEASURE, scale=SCALE)
+
+
+@router.post("/follow-ups/{followup_id}/outcome", dependencies=[Csrf])
+async def record(request: Request, followup_id: Id, staff: Staff = FACILITATOR) -> Response:
+    form = await request.form()
+    reached = form.get("reached")
+    errors: dict[str, str] = {}
+    answers: dict[str, int] = {}
+    if reached not in ("yes", "no"):
+        errors["reached"] = "Say whether you reached the parent."
+    elif reached == "yes":
+        for item in MEASURE:
+            value = str(form.get(item, ""))
+            if value not in {str(n) for n in range(len(SCALE))}:
+                errors[item] = "Choose the parent's answer."
+            else:
+                answers[item] = int(value)
+    if not errors:
+        body = {"reached": reached == "yes", "answers": answers or None}
+        call = await services(request)["workshops"].post(f"/follow-ups/{followup_id}/outcome", staff.token, json=body)
+        if call.ok:
+            return redirect("/follow-ups?done=recorded")
+        if call.status == 404:  # another facilitator's call, or none: as if there were none
+            return render(request, "not_found.html", 404)
+        errors["reached"] = call.body.get("detail", "Not recorded.") if isinstance(call.body, dict) else "Not recorded."
+    answer = await services(request)["workshops"].get("/follow-ups", staff.token, params={"limit": 50})
+    calls = answer.body["items"] if answer.ok else []
+    return render(
+        request,
+        "followups.html",
+        400,
+        calls=calls,
+        done="",
+        errors=errors,
+        failed=followup_id,
+        form=dict(form),
+        measure=MEASURE,
+        scale=SCALE,
+    )
