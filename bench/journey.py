@@ -43,6 +43,7 @@ from pymongo import AsyncMongoClient
 from notifications.store import DELIVERIES, LANES
 from ptfc.bus import connect
 from ptfc.buspermissions import ADMIN
+from ptfc.dev.expiry import ExpirySweeper
 from ptfc.dev.servers import Server, free_port, start_mongodb
 from ptfc.dev.up import _bus_identity, _serve, _wait_ready, start_bus
 from ptfc.events import STREAMS
@@ -460,10 +461,11 @@ async def fill(platform: Platform, n: int, templates: int, clients: int) -> dict
     return {"referrals": templates * (times + 1), "documents": written, "seconds": time.monotonic() - started}
 
 
-async def start(var: Path, box: Arrivals, servers: list[Server], children: dict) -> Platform:
+async def start(var: Path, box: Arrivals, servers: list[Server], children: dict, helpers: list) -> Platform:
     bus, passwords = start_bus(var)
     servers.append(bus)
     servers.append(start_mongodb(var / "mongodb", log=var / "log" / "mongodb.log"))
+    helpers.append(ExpirySweeper(servers[1].url, print).start())  # as `ptfc up`: the store's own TTL sweep is off
     await declare_all(bus.url, passwords["streams-admin"])
     where = {name: free_port() for name in [*SERVICES, HUB]}
     hub_url = f"http://127.0.0.1:{where[HUB]}"
@@ -503,11 +505,12 @@ async def main(args: argparse.Namespace) -> int:
         (var / "log").mkdir()
         servers: list[Server] = []
         children: dict = {}
+        helpers: list[ExpirySweeper] = []
         box = Arrivals()
         smtp = Controller(box, hostname="127.0.0.1", port=box.port)
         smtp.start()
         try:
-            platform = await start(var, box, servers, children)
+            platform = await start(var, box, servers, children, helpers)
             floor = args.floor / await bare_transactions(servers[1].url, args.floor)
             if args.slowms:
                 await profile(platform, args.slowms)
@@ -540,6 +543,8 @@ async def main(args: argparse.Namespace) -> int:
                     child.wait(10)
                 except Exception:
                     child.kill()
+            for helper in helpers:
+                helper.stop()
             for server in reversed(servers):
                 server.stop()
             smtp.stop()
