@@ -225,3 +225,99 @@ async def test_the_allocators_reads_leave_past_sessions_and_bookings_alone(store
     await check(store, recorder, lambda: workshops.waiting(db, settings, NOW))
     sent = {c.get("find") for c in recorder.commands}
     assert {workshops.WAITLIST, workshops.PARENTS, workshops.SESSIONS, workshops.BOOKINGS} <= sent, sent
+
+
+async def test_learnings_withdrawal_and_sign_in_limit_read_one_referral_and_one_parent(store_for):
+    """`referral.withdrawn` (each event): the referral's open enrolments; a sign-in request (each
+    one): how many links this parent got in a day. Neither reads the other parents' records."""
+    from learning import store as learning
+    from learning.domain import ACTIVATIONS, SIGN_INS
+
+    store, recorder = await store_for("learning")
+    db = store.db
+    finished = {"status": "completed", "deadline": PAST, "reminder_due": None, "cycle": 1}
+    live = [
+        {"_id": ObjectId(), "referral_id": "r-w", "participant_id": p, "status": s, "cycle": 1}
+        for p, s in (("p-w", "active"), ("p-co", "active"), ("p-old", "withdrawn"))
+    ]
+    await fill(db, learning.ENROLMENTS, lambda i: {**finished, "referral_id": f"r{i}", "participant_id": str(i)}, live)
+    link = {"state": "used", "issued_at": PAST, "expires_at": PAST}
+    await fill(db, ACTIVATIONS, lambda i: {**link, "enrolment_id": str(i)}, [])
+    today = [{"_id": f"s{i}", **link, "participant_id": "p-w", "issued_at": NOW} for i in range(2)]
+    await fill(db, SIGN_INS, lambda i: {**link, "participant_id": str(i)}, today)
+    async with db.client.start_session() as session:
+        uow = learning.UnitOfWork(Tx(db, session, "learning", SystemClock()))
+        await check(store, recorder, lambda: uow.open_enrolments_of("r-w", ["p-w"]))
+        assert [e["participant_id"] for e in await uow.open_enrolments_of("r-w", ["p-w"])] == ["p-w"]
+        assert sorted(e["participant_id"] for e in await uow.open_enrolments_of("r-w", [])) == ["p-co", "p-w"]
+        day_ago = NOW - timedelta(days=1)
+        await check(store, recorder, lambda: uow.links_issued_since(ACTIVATIONS, {"enrolment_id": "e-w"}, day_ago))
+        await check(store, recorder, lambda: uow.links_issued_since(SIGN_INS, {"participant_id": "p-w"}, day_ago))
+        assert await uow.links_issued_since(SIGN_INS, {"participant_id": "p-w"}, day_ago) == 2
+
+
+async def test_the_embedded_stores_expiry_reads_only_what_is_due(store_for, make_settings):
+    """`ptfc up`'s expiry (the store's own sweeper, off, decoded every row of every TTL collection
+    under its lock): each round reads the rows past their time through their TTL index, no others."""
+    import asyncio
+
+    from pymongo import MongoClient
+
+    from ptfc.dev.expiry import expire_due
+
+    store, recorder = await store_for("referrals")
+    due = [{"_id": f"old{i}", "handled_at": NOW - timedelta(days=91)} for i in range(5)]
+    await fill(store.db, "inbox", lambda i: {"handled_at": NOW - timedelta(days=1)}, due)
+    uri = make_settings(ServiceSettings, service="referrals").mongodb_uri
+    client: MongoClient = MongoClient(uri, tz_aware=True, event_listeners=[recorder])
+    try:
+        deleted: list[int] = []
+
+        async def sweep() -> None:
+            deleted.append(await asyncio.to_thread(expire_due, client, NOW, [store.db.name]))
+
+        await check(store, recorder, sweep)
+    finally:
+        client.close()
+    assert deleted == [5]
+    assert await store.db["inbox"].count_documents({}) == FINISHED
+
+
+async def test_workshops_per_booking_and_per_event_reads_leave_other_parents_alone(store_for):
+    """A booking (is a co-parent in this session?), a withdrawal (the parents' live bookings) and an
+    attendance (the parent's scheduled calls): each reads one session's or one parent's records."""
+    from workshops import store as workshops
+
+    store, recorder = await store_for("workshops")
+    db = store.db
+    done = {"status": "attended", "session_id": "s-old"}
+    mine = [
+        {"_id": ObjectId(), "session_id": "s-1", "participant_id": p, "status": st}
+        for p, st in (("p-co", "booked"), ("p-other", "booked"), ("p-co", "cancelled"))
+    ]
+    await fill(db, workshops.BOOKINGS, lambda i: {**done, "participant_id": str(i)}, mine)
+    calls = [{"_id": ObjectId(), "participant_id": "p-1", "status": "scheduled", "provider": "afc"}]
+    await fill(db, workshops.FOLLOWUPS, lambda i: {"status": "completed", "participant_id": str(i)}, calls)
+    async with db.client.start_session() as session:
+        uow = workshops.UnitOfWork(Tx(db, session, "workshops", SystemClock()))
+        await check(store, recorder, lambda: uow.bookings_in("s-1", ["booked", "attended"], ["p-co"]))
+        assert [b["participant_id"] for b in await uow.bookings_in("s-1", ["booked"], ["p-co"])] == ["p-co"]
+        await check(store, recorder, lambda: uow.bookings_of(["p-co", "p-other"], ["booked"]))
+        assert len(await uow.bookings_of(["p-co", "p-other"], ["booked"])) == 2
+        await check(store, recorder, lambda: uow.followups_of("p-1", "scheduled"))
+        assert len(await uow.followups_of("p-1", "scheduled")) == 1
+
+
+async def test_plans_co_parents_waiting_invitation_is_read_from_an_index(store_for):
+    """Each co-parent's start in plans looks for the invitation waiting for them, newest first."""
+    from plans import store as plans
+
+    store, recorder = await store_for("plans")
+    db = store.db
+    old = {"state": "accepted", "created_at": PAST, "recipient": "x"}
+    waiting = [{"_id": "inv-w", "invitee_participant_id": "p-w", "state": "pending", "created_at": NOW}]
+    await fill(db, plans.INVITATIONS, lambda i: {**old, "invitee_participant_id": str(i), "invitation_id": i}, waiting)
+    async with db.client.start_session() as session:
+        uow = plans.UnitOfWork(Tx(db, session, "plans", SystemClock()))
+        await check(store, recorder, lambda: uow.pending_invitation_for("p-w"))
+        assert (await uow.pending_invitation_for("p-w"))["_id"] == "inv-w"

@@ -39,6 +39,7 @@ INDEXES: dict[str, list[IndexModel]] = {
     ACTIVATIONS: [
         IndexModel([("enrolment_id", ASCENDING), ("state", ASCENDING)]),
         IndexModel([("state", ASCENDING), ("expires_at", ASCENDING)]),
+        IndexModel([("enrolment_id", ASCENDING), ("issued_at", ASCENDING)]),  # links_issued_since
     ],
     SIGN_IN_REQUESTS: [IndexModel([("requested_at", ASCENDING)])],
     SESSIONS: [
@@ -48,6 +49,7 @@ INDEXES: dict[str, list[IndexModel]] = {
     ],
     SIGN_INS: [
         IndexModel([("participant_id", ASCENDING), ("state", ASCENDING)]),
+        IndexModel([("participant_id", ASCENDING), ("issued_at", ASCENDING)]),  # links_issued_since
         IndexModel("expires_at", expireAfterSeconds=DAY),
     ],
 }
@@ -103,10 +105,14 @@ class UnitOfWork:
         return self.tx.memo.get(enrolments_key(participant_id))
 
     async def open_enrolments_of(self, referral_id: str, participant_ids: list[str]) -> list[dict[str, Any]]:
-        query: dict[str, Any] = {"referral_id": referral_id, "status": {"$in": ["active", "completed"]}}
-        if participant_ids:
-            query["participant_id"] = {"$in": participant_ids}
-        return await self.db[ENROLMENTS].find(query, session=self.s).to_list()
+        # By referral alone, which the (referral_id, _id) index serves: a referral has a few enrolments
+        # (two parents, a cycle each re-order). With status and participant in the filter, fields the
+        # index lacks, the embedded store read every enrolment ever, on each `referral.withdrawn`.
+        found = await self.db[ENROLMENTS].find({"referral_id": referral_id}, session=self.s).to_list()
+        wanted = set(participant_ids)
+        return [
+            e for e in found if e["status"] in ("active", "completed") and (not wanted or e["participant_id"] in wanted)
+        ]
 
     async def save_enrolment(self, enrolment: dict[str, Any]) -> None:
         if (batch := self.batched(enrolment["participant_id"])) is not None:
@@ -166,6 +172,7 @@ class UnitOfWork:
         await self.db[kind].replace_one({"_id": link["_id"]}, link, upsert=True, session=self.s)
 
     async def links_issued_since(self, kind: str, owner: dict[str, str], since: datetime) -> int:
+        # Counts one parent's links of a day, from the (owner, issued_at) index of each kind.
         return await self.db[kind].count_documents({**owner, "issued_at": {"$gt": since}}, session=self.s)
 
     async def record_withdrawal(self, referral_id: str, participant_ids: list[str], at: datetime) -> None:

@@ -34,6 +34,8 @@ INDEXES: dict[str, list[IndexModel]] = {
         IndexModel("invitation_id", unique=True),
         IndexModel([("plan_id", ASCENDING), ("state", ASCENDING)]),
         IndexModel([("recipient", ASCENDING), ("created_at", DESCENDING)]),
+        # pending_invitation_for, at each sign-in to plans: served whole, the newest first.
+        IndexModel([("invitee_participant_id", ASCENDING), ("state", ASCENDING), ("created_at", DESCENDING)]),
     ],
     PARTICIPANTS: [IndexModel([("referral_id", ASCENDING)])],
 }
