@@ -8,6 +8,8 @@ from typing import Any
 import pytest
 from k8s_render import BACKENDS, FRONT_ENDS, OVERLAYS, find, render, workloads
 
+from ptfc.openapi import IN_CLUSTER
+
 INTERNAL_CLASS = "nginx-internal"  # operations' network only (deploy/ingress/internal.yaml)
 # What the internet must never reach, on any host: unauthenticated metrics, the dead-letter tools,
 # webhook registration (ops), and the API documents.
@@ -112,20 +114,46 @@ def test_the_reasoning_sees_a_catch_all_prefix():
     assert routes({"path": "/o", "pathType": "ImplementationSpecific"}, "/ops")
 
 
-def public_paths(service: str) -> list[str]:
-    """Each route a service documents, with a sample value for its parameters, but for the internal ones."""
+def documented_paths(service: str) -> dict[str, bool]:
+    """Each route a service documents, with a sample value for its parameters, but for the internal
+    prefixes → whether a browser or partner calls it: False when every operation on it is marked
+    `ptfc.openapi.IN_CLUSTER` (only the platform's own front ends call it, from inside the cluster)."""
     app = importlib.import_module(f"{service}.app").create_app()
-    paths = [p.replace("{", "").replace("}", "") for p in app.openapi()["paths"]]
-    return [p for p in paths if not p.startswith(INTERNAL_PREFIXES)]
+    paths = {}
+    for path, operations in app.openapi()["paths"].items():
+        url = path.replace("{", "").replace("}", "")
+        if not url.startswith(INTERNAL_PREFIXES):
+            paths[url] = not all(IN_CLUSTER.items() <= op.items() for op in operations.values())
+    return paths
+
+
+def public_rule(service: str) -> dict[str, Any]:
+    [ingress] = public_ingresses(render("ingress"))
+    [rule] = [r for r in ingress["spec"]["rules"] if r["host"].split(".")[0] == service]
+    return rule
 
 
 @pytest.mark.parametrize("service", [*BACKENDS, *FRONT_ENDS])
 def test_every_public_route_of_a_service_is_routed_on_its_host(service):
     """The allow-list stays whole: a new public route fails here until the ingress routes it."""
-    [ingress] = public_ingresses(render("ingress"))
-    [rule] = [r for r in ingress["spec"]["rules"] if r["host"].split(".")[0] == service]
-    for url in public_paths(service):
-        assert any(routes(p, url) for p in rule["http"]["paths"]), f"{rule['host']} does not route {url}"
+    rule = public_rule(service)
+    public = [url for url, is_public in documented_paths(service).items() if is_public]
+    missing = [url for url in public if not any(routes(p, url) for p in rule["http"]["paths"])]
+    assert not missing, (
+        f"{rule['host']} does not route {missing}: add each to deploy/ingress/ingress.yaml, or, if only the "
+        "platform's own front ends call it inside the cluster, give its route openapi_extra=ptfc.openapi.IN_CLUSTER"
+    )
+
+
+@pytest.mark.parametrize("service", BACKENDS)
+def test_a_route_only_the_cluster_calls_is_not_on_the_public_ingress(service):
+    """The other half of IN_CLUSTER: notifications' GET /me/certificate.pdf (the hub fetches it for
+    the parent) is reachable from the hub's pods (its NetworkPolicy), never from the internet."""
+    rule = public_rule(service)
+    inside = [url for url, is_public in documented_paths(service).items() if not is_public]
+    assert not [url for url in inside if any(routes(p, url) for p in rule["http"]["paths"])]
+    if service == "notifications":
+        assert "/me/certificate.pdf" in inside
 
 
 def test_operations_reach_ops_and_webhooks_on_the_internal_ingress_only():

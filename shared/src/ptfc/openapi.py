@@ -64,6 +64,11 @@ GENERAL = {
     ),
 }
 PLATFORM_PATHS = {"/healthz", "/readyz"}
+# An operation that only the platform's own front ends call, from inside the cluster (the Parent Hub,
+# with the parent's token it holds), never a browser or a partner: given as a route's `openapi_extra`,
+# it keeps the operation off the public ingress (tests/deploy/test_network.py checks both ways: every
+# other operation is routed on its host, one marked so is not).
+IN_CLUSTER = {"x-ptfc-audience": "in-cluster"}
 REPLAYED = {
     "description": "`true` when this is the stored answer to an earlier request with the same `Idempotency-Key`: "
     "the write was done once, by that request.",

@@ -28,6 +28,7 @@ from notifications.views import view, webhook_created, webhook_delivery_view, we
 from ptfc.auth import CurrentCaller
 from ptfc.clock import utc
 from ptfc.idempotency import IdempotencyKey, once
+from ptfc.openapi import IN_CLUSTER
 from ptfc.pagination import Page, Paging
 from ptfc.problems import not_found
 from ptfc.runtime import RuntimeDep
@@ -224,6 +225,7 @@ router.include_router(webhooks)
 @me.get(
     "/certificate.pdf",
     response_class=Response,
+    openapi_extra=IN_CLUSTER,  # parents download it from the hub (/course/certificate.pdf), which calls this
     responses={200: {"content": {"application/pdf": {}}, "description": "the parent's certificate"}},
 )
 async def my_certificate(

@@ -13,6 +13,7 @@ from notifications.domain import (
     contact_change_letters,
     plan_invitation,
     plan_messages,
+    plan_reply,
     provider_heads_up,
 )
 from notifications.templates import LANGUAGES, Renderer
@@ -30,9 +31,10 @@ def all_planned(contact):
         for p in plan_messages(e, NOW, referral=REFERRAL, contact=contact, inboxes=INBOXES, booking=BOOKING, link=LINK)
     ]
     invite = plan_invitation("i", "x@y.example", "en", "https://p/i")
+    reply = plan_reply("proposal", contact.language, contact)
     moved = replace(contact, email="new." + contact.email)
     changed = contact_change_letters(contact, moved, email_changed=True, phone_changed=True)
-    return [provider_heads_up(REFERRAL, contact, INBOXES, NOW), *found, invite, *changed]
+    return [provider_heads_up(REFERRAL, contact, INBOXES, NOW), *found, invite, reply, *changed]
 
 
 def render(p, lang=None):
