@@ -11,12 +11,25 @@ from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 
-from hub import course, elearning, plan, resources, signin, workshop
+from hub import course, elearning, flash, plan, resources, signin, workshop
 from hub.backend import Backend, SignedOut, Unavailable
 from hub.config import Settings
 from hub.i18n import LANGUAGES
 from hub.security import CSRF, LANG, SESSION, cookie, delete_cookie, set_cookie, write_session
 from hub.web import CsrfRefused, redirect, render, session_of
+
+# The pages a refused post is shown on: template and status.
+PROBLEMS = {
+    "form-expired": ("form_expired.html", 403),
+    "not-done": ("page_problem.html", 400),
+    "not-found": ("page_problem.html", 404),
+    "unavailable": ("unavailable.html", 503),
+}
+
+
+def after_post(request: Request, kind: str) -> Response | None:
+    """For a post, the 303 to the page that says why it was refused; None for a read."""
+    return redirect(f"/problem/{kind}") if request.method == "POST" else None
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -46,6 +59,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         chosen = request.query_params.get("lang")
         if chosen in LANGUAGES:
             set_cookie(response, settings.cookie_secure, LANG, chosen, max_age=365 * 24 * 3600)
+        flash.forget(request, response)  # a refused form's errors are shown once
         if refreshed := getattr(request.state, "session", None):  # a new token from learning's session
             write_session(response, settings, refreshed)
         seed = getattr(request.state, "csrf_seed", None)
@@ -65,7 +79,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.exception_handler(Unavailable)
     async def unavailable(request: Request, _: Unavailable) -> Response:
-        return render(request, "unavailable.html", 503)
+        return after_post(request, "unavailable") or render(request, "unavailable.html", 503)
 
     @app.exception_handler(CsrfRefused)
     async def csrf_refused(request: Request, _: CsrfRefused) -> Response:
@@ -73,13 +87,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             # The button pressed twice: the first press signed the parent in, and the form's token was
             # made before that sign-in (so it is refused now). Nothing is done: on to the course.
             return redirect("/course")
-        return render(request, "form_expired.html", 403)
+        return after_post(request, "form-expired") or render(request, "form_expired.html", 403)
 
     # A parent reads pages: an unknown address, or one the routes refuse (a module 9, a link cut
     # short), is "Page not found", and a form the hub cannot read is "could not be done". Never
     # FastAPI's JSON, which would also show back what was sent.
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, error: HTTPException) -> Response:
+        if moved := after_post(request, "not-found" if error.status_code == 404 else "not-done"):
+            return moved
         page = render(request, "page_problem.html", error.status_code, not_found=error.status_code == 404)
         page.headers.update(error.headers or {})  # a 405's Allow
         return page
@@ -87,7 +103,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, _: RequestValidationError) -> Response:
         read = request.method in ("GET", "HEAD")
+        if moved := after_post(request, "not-done"):
+            return moved
         return render(request, "page_problem.html", 404 if read else 400, not_found=read)
+
+    # Post/Redirect/Get for refusals too (`flash`): a form the hub could not take is answered with a
+    # 303 to its page here, so Back from it, or to it, never asks to send the form again.
+    @app.get("/problem/{kind}", include_in_schema=False)
+    async def problem(request: Request, kind: str) -> Response:
+        if kind not in PROBLEMS:
+            return render(request, "page_problem.html", 404, not_found=True)
+        template, status = PROBLEMS[kind]
+        return render(request, template, status, not_found=kind == "not-found")
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> dict[str, str]:

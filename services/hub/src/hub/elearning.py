@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import Response
 
+from hub.flash import fits, redirect_with, taken
 from hub.markdown import render as markdown
 from hub.web import Csrf, Token, course_of, language, redirect, render, services
 
@@ -78,8 +79,8 @@ async def section(request: Request, number: ModuleNo, section: SectionNo, token:
 async def next_section(request: Request, number: ModuleNo, section: SectionNo, token: Token) -> Response:
     """Continue: remember that the parent reached the next section, then show it."""
     course = await course_of(request, token)
-    if closed := _closed(request, course, number):
-        return closed
+    if _closed(request, course, number):
+        return redirect(f"/learning/{number}")  # that page says why it is closed
     total = _progress(course, number)["sections"]
     if _progress(course, number)["status"] != "completed":
         reached = min(section + 1, total)
@@ -95,14 +96,42 @@ async def activity(request: Request, number: ModuleNo, token: Token) -> Response
     if closed := _closed(request, course, number):
         return closed
     module = await _module(request, number)
-    return render(request, "activity.html", module=module, answers={}, feedback={}, errors=[])
+    refused = taken(request)  # answers sent back here (`submit_activity`), shown once
+    errors = [tuple(e) for e in refused.get("errors", [])]
+    answers, feedback = refused.get("answers", {}), refused.get("feedback", {})
+    return render(
+        request,
+        "activity.html",
+        422 if errors else 200,
+        module=module,
+        answers=answers,
+        feedback=feedback,
+        errors=errors,
+    )
+
+
+@router.get("/{number}/done")
+async def module_done(request: Request, number: ModuleNo, token: Token) -> Response:
+    """A finished module: what comes next. Read from the course, so it is the same page however
+    often it is shown, and in the language the page is read in."""
+    course = await course_of(request, token)
+    if _progress(course, number)["status"] != "completed":
+        return redirect(f"/learning/{number}")
+    module = await _module(request, number)
+    result = {
+        "modules_completed": course["modules_completed"],
+        "learning_completed": course["status"] == "completed",
+        "message": module["activity"]["closing"],
+    }
+    nxt = await _module(request, number + 1) if number < 8 and not result["learning_completed"] else None
+    return render(request, "module_done.html", module=module, result=result, next_module=nxt)
 
 
 @router.post("/{number}/activity", dependencies=[Csrf])
 async def submit_activity(request: Request, number: ModuleNo, token: Token) -> Response:
     course = await course_of(request, token)
-    if closed := _closed(request, course, number):
-        return closed
+    if _closed(request, course, number):
+        return redirect(f"/learning/{number}")
     module = await _module(request, number)
     form = await request.form()
     items = [q["id"] for q in module["activity"]["questions"]] or [p["id"] for p in module["activity"]["prompts"]]
@@ -115,11 +144,7 @@ async def submit_activity(request: Request, number: ModuleNo, token: Token) -> R
         headers={"Idempotency-Key": str(uuid.uuid4())},
     )
     if answer.ok:
-        result = answer.body
-        nxt = None
-        if result["next_module"]:
-            nxt = await _module(request, result["next_module"])
-        return render(request, "module_done.html", module=module, result=result, next_module=nxt)
+        return redirect(f"/learning/{number}/done")
     reason = answer.reason
     if reason in ("answers-incorrect", "answers-missing"):
         feedback = {f["id"]: f for f in answer.body.get("feedback", [])}
@@ -127,5 +152,9 @@ async def submit_activity(request: Request, number: ModuleNo, token: Token) -> R
         wrong = [i for i, f in feedback.items() if f["correct"] is False]
         errors = [(i, "missing") for i in missing] + [(i, "wrong") for i in wrong if i not in missing]
         errors.sort(key=lambda e: items.index(e[0]))
+        refused = {"answers": answers, "feedback": feedback, "errors": errors}
+        here = f"/learning/{number}/activity"
+        if fits(request, here, refused):
+            return redirect_with(request, here, **refused)
         return render(request, "activity.html", 422, module=module, answers=answers, feedback=feedback, errors=errors)
-    return render(request, "learning_closed.html", 409, course=await course_of(request, token))
+    return redirect(f"/learning/{number}")  # closed meanwhile: that page says so

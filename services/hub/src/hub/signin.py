@@ -10,6 +10,7 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import Response
 
 from hub.backend import Answer, Unavailable
+from hub.flash import redirect_with, taken
 from hub.security import LANG, SESSION, HubSession, cookie, delete_cookie, set_cookie, write_session
 from hub.web import Csrf, redirect, render, services, session_of
 
@@ -30,6 +31,17 @@ LINK_PAGES = {
     "activation-needed": "activation-needed",
     "deadline-passed": "closed",
 }
+# The status each page answers with (as learning answered the link).
+LINK_STATUS = {
+    "expired": 410,
+    "used": 409,
+    "replaced": 410,
+    "unknown": 404,
+    "withdrawn": 410,
+    "activation-needed": 409,
+    "closed": 409,
+    "busy": 429,
+}
 
 
 @router.get("/")
@@ -48,7 +60,23 @@ async def activation_page(request: Request, token: Link = None) -> Response:
 async def sign_in_page(request: Request, token: Link = None, ended: int = 0) -> Response:
     if token:
         return render(request, "use_link.html", token=token, kind="sign-in")
-    return render(request, "sign_in.html", ended=bool(ended), email="", errors={})
+    refused = taken(request)  # a refused address, sent back here (`ask_for_link`)
+    errors = refused.get("errors", {})
+    status = {"busy": 429}.get(errors.get("email", ""), 422) if errors else 200
+    return render(request, "sign_in.html", status, ended=bool(ended), email=refused.get("email", ""), errors=errors)
+
+
+@router.get("/sign-in/sent")
+async def link_sent(request: Request) -> Response:
+    return render(request, "sign_in_sent.html")
+
+
+@router.get("/link-refused")
+async def link_refused(request: Request, page: Annotated[str, Query(max_length=40)] = "unknown") -> Response:
+    """Why an emailed link did not work. The page key is one of `LINK_PAGES`' (the address holds
+    nothing else), so Back to it shows it again."""
+    page = page if page in LINK_STATUS else "unknown"
+    return render(request, "link_refused.html", status=LINK_STATUS[page], page=page)
 
 
 @router.post("/activate", dependencies=[Csrf])
@@ -81,21 +109,22 @@ async def _use(request: Request, path: str, token: str) -> Response:
 
 def _refused(request: Request, answer: Answer) -> Response:
     page = "busy" if answer.status == 429 else LINK_PAGES.get(answer.reason, "unknown")
-    return render(request, "link_refused.html", status=answer.status if answer.status < 500 else 400, page=page)
+    return redirect(f"/link-refused?page={page}")
 
 
 @router.post("/sign-in", dependencies=[Csrf])
 async def ask_for_link(request: Request, email: Annotated[str, Form(max_length=320)] = "") -> Response:
+    """Learning emails a sign-in link to a parent who has started, and the welcome link again to one
+    who never did; the answer is the same for every address."""
     email = email.strip()
     if not email or "@" not in email.strip("@") or " " in email:
-        errors = {"email": "missing" if not email else "invalid"}
-        return render(request, "sign_in.html", status=422, ended=False, email=email, errors=errors)
+        return redirect_with(request, "/sign-in", email=email, errors={"email": "missing" if not email else "invalid"})
     answer = await services(request)["learning"].post("/sign-in", json={"email": email})
     if answer.status == 429:  # too many tries from this connection, not a wrong address
-        return render(request, "sign_in.html", status=429, ended=False, email=email, errors={"email": "busy"})
+        return redirect_with(request, "/sign-in", email=email, errors={"email": "busy"})
     if not answer.ok:
-        return render(request, "sign_in.html", status=422, ended=False, email=email, errors={"email": "invalid"})
-    return render(request, "sign_in_sent.html")
+        return redirect_with(request, "/sign-in", email=email, errors={"email": "invalid"})
+    return redirect("/sign-in/sent")
 
 
 @router.post("/sign-out", dependencies=[Csrf])
@@ -106,6 +135,11 @@ async def sign_out(request: Request) -> Response:
         with suppress(Unavailable):  # the cookie goes all the same; the session then ends with its time
             await services(request)["learning"].post("/sessions/end", json={"refresh_token": session.secret})
     request.state.session = None
-    response = render(request, "signed_out.html")
+    response = redirect("/signed-out")  # shown without the cookie: no menu, no "signed out at"
     delete_cookie(response, request.app.state.settings.cookie_secure, SESSION)
     return response
+
+
+@router.get("/signed-out")
+async def signed_out(request: Request) -> Response:
+    return render(request, "signed_out.html")

@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
+from hub.flash import redirect_with, taken
 from hub.state import decide
 from hub.web import HEADERS, Csrf, Token, course_of, redirect, render, services
 
@@ -45,12 +46,15 @@ async def _offers(request: Request, token: str) -> list[dict]:
 async def workshop(request: Request, token: Token, booked: int = 0, cancelled: int = 0, waiting: int = 0) -> Response:
     state = await _state(request, token)
     offers = await _offers(request, token) if state["state"].may_book else []  # never after attending
+    errors = taken(request).get("errors", [])  # a refused booking or consent, sent back here
+    status = (422 if errors[0] in ("choose", "consent") else 409) if errors else 200
     return render(
         request,
         "workshop.html",
+        status,
         **state,
         offers=offers,
-        errors=[],
+        errors=errors,
         just_booked=bool(booked),
         just_cancelled=bool(cancelled),
         just_waiting=bool(waiting),
@@ -66,19 +70,7 @@ async def book(request: Request, token: Token, session_id: Annotated[str, Form(m
         error = answer.reason if answer.reason != "session-unavailable" else "unavailable"
     else:
         error = "choose"
-    state = await _state(request, token)
-    offers = await _offers(request, token)
-    return render(
-        request,
-        "workshop.html",
-        422 if error == "choose" else 409,
-        **state,
-        offers=offers,
-        errors=[error],
-        just_booked=False,
-        just_cancelled=False,
-        just_waiting=False,
-    )
+    return redirect_with(request, "/workshop", errors=[error])
 
 
 @router.get("/cancel")
@@ -86,7 +78,8 @@ async def confirm_cancel(request: Request, token: Token) -> Response:
     state = await _state(request, token)
     if not state["booking"] or state["booking"]["status"] != "booked" or not state["cancellable"]:
         return redirect("/workshop")  # after the cut-off the page says whom to call instead
-    return render(request, "workshop_cancel.html", booking=state["booking"], errors=[])
+    errors = taken(request).get("errors", [])
+    return render(request, "workshop_cancel.html", 409 if errors else 200, booking=state["booking"], errors=errors)
 
 
 @router.post("/cancel", dependencies=[Csrf])
@@ -94,14 +87,15 @@ async def cancel(request: Request, token: Token) -> Response:
     answer = await services(request)["workshops"].call("DELETE", "/me/booking", token)
     if answer.ok or answer.reason == "no-booking":  # pressed twice: the first press cancelled it
         return redirect("/workshop?cancelled=1")
-    state = await _state(request, token)
-    return render(request, "workshop_cancel.html", 409, booking=state["booking"], errors=[answer.reason])
+    return redirect_with(request, "/workshop/cancel", errors=[answer.reason])
 
 
 @router.get("/waitlist")
 async def waitlist_page(request: Request, token: Token) -> Response:
     state = await _state(request, token)
     wait = state["wait"] or {"patterns": [], "formats": []}
+    if refused := taken(request):  # what was chosen, sent back with what is missing
+        return render(request, "waitlist.html", 422, **refused)
     return render(request, "waitlist.html", patterns=wait["patterns"], formats=wait["formats"], errors=[])
 
 
@@ -118,7 +112,7 @@ async def join_waitlist(request: Request, token: Token) -> Response:
         if answer.ok:
             return redirect("/workshop?waiting=1")
         errors = [answer.reason or "refused"]
-    return render(request, "waitlist.html", 422, patterns=patterns, formats=formats, errors=errors)
+    return redirect_with(request, "/workshop/waitlist", patterns=patterns, formats=formats, errors=errors)
 
 
 @router.post("/waitlist/leave", dependencies=[Csrf])
@@ -130,18 +124,7 @@ async def leave_waitlist(request: Request, token: Token) -> Response:
 @router.post("/follow-up", dependencies=[Csrf])
 async def follow_up(request: Request, token: Token, consent: Annotated[str, Form(max_length=3)] = "") -> Response:
     if consent not in ("yes", "no"):
-        state = await _state(request, token)
-        return render(
-            request,
-            "workshop.html",
-            422,
-            **state,
-            offers=[],
-            errors=["consent"],
-            just_booked=False,
-            just_cancelled=False,
-            just_waiting=False,
-        )
+        return redirect_with(request, "/workshop#follow-up", errors=["consent"])
     await services(request)["workshops"].call("PUT", "/me/follow-up-consent", token, json={"consent": consent == "yes"})
     return redirect("/workshop#follow-up")
 

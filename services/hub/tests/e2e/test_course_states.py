@@ -97,6 +97,7 @@ async def test_complete_with_a_certificate_and_a_miss_with_one_rebooking_left(st
         clock.advance(starts(bodies[alex_id]) + timedelta(hours=3) - clock.now())
         await mark(platform, sessions[alex_id], alex_id, 1, "attended")
         await mark(platform, sessions[alex_id], alex_id, 2, "attended")
+
         async def certificate_emailed() -> list[str]:
             return [m for m in platform.mail_to(ALEX[2]) if "You have completed" in m]
 

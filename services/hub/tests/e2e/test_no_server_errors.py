@@ -50,6 +50,8 @@ async def test_no_route_of_the_hub_answers_500_to_any_input(start_platform):
             csrf = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
             token = link.split("token=")[1]
             assert (await parent.post("/activate", data={"csrf": csrf, "token": token})).status_code == 303
+            # Signed in, forms carry the session's token (the one above was the signed-out browser's).
+            csrf = re.search(r'name="csrf" value="([^"]+)"', (await parent.get("/course")).text).group(1)
             plan = {"display_name": "Alex", "child-0-name": "Sam", "child-0-age": "6", "topics": "living"}
             started = await parent.post("/plan/new", data={"csrf": csrf, **plan}, follow_redirects=True)
             assert (await parent.get(started.url.path)).status_code == 200  # the plan is the parent's

@@ -107,6 +107,7 @@ class ActivityView(BaseModel):
     intro: str
     questions: list[QuestionView]
     prompts: list[PromptView]
+    closing: str  # said once the module is complete, in the language asked for (the hub's "done" page)
 
 
 class SectionView(BaseModel):
@@ -140,6 +141,7 @@ class ModuleView(ModuleSummary):
                     for q in a.questions
                 ],
                 prompts=[PromptView(id=p.id, text=p.text, hint=p.hint) for p in a.prompts],
+                closing=a.closing,
             ),
         )
 
@@ -201,6 +203,8 @@ class Course(BaseModel):
     # The referral was withdrawn: nothing more is asked of this parent (also once the e-learning
     # was completed, whose status stays).
     withdrawn: bool = False
+    # The FCA gave more time: the deadline above is the extended one (the hub says so).
+    extended: bool = False
 
 
 class ItemFeedback(BaseModel):
