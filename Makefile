@@ -2,7 +2,7 @@
 # Each installs what it needs on first use: uv (from PyPI, as a Python module), then the locked workspace.
 UV := python3 -m uv
 
-.PHONY: up test lint bench sync browser nats-config
+.PHONY: up test lint bench sync browser nats-config pin-digests
 
 sync:
 	@$(UV) --version >/dev/null 2>&1 || python3 -m pip install --quiet --user uv || python3 -m pip install --quiet uv
@@ -36,3 +36,11 @@ bench: sync
 nats-config: sync
 	$(UV) run ptfc nats-config --env-passwords --partners deploy/nats/partners.json --previous deploy/nats/auth.conf $(REMOVE) > deploy/nats/auth.conf.new
 	mv deploy/nats/auth.conf.new deploy/nats/auth.conf
+
+# After a release's images are built and pushed (docs/operations.md, "Releasing"): every image the prod
+# overlay runs pinned to the digest the registry holds, in deploy/overlays/prod/images. Needs crane or
+# docker buildx. `make pin-digests TAG=0.2.0 REGISTRY=registry.example`
+REGISTRY ?= registry.example
+pin-digests: sync
+	@test -n "$(TAG)" || (echo "pin-digests: say which release, TAG=<version>" >&2; exit 2)
+	$(UV) run python deploy/pin_digests.py --registry $(REGISTRY) --tag $(TAG)

@@ -17,7 +17,12 @@ SERVICES = sorted(p.parent.name for p in (ROOT / "services").glob("*/pyproject.t
 FRONT_ENDS = ["hub", "console"]  # no store, no bus: they call the other services' APIs
 BACKENDS = [s for s in SERVICES if s not in FRONT_ENDS]
 OVERLAYS = ["dev", "prod"]
-KUSTOMIZATIONS = sorted(str(p.parent.relative_to(DEPLOY)) for p in DEPLOY.rglob("kustomization.yaml"))
+# Each folder that renders on its own (a Component, as the prod overlay's images/, renders inside its overlay).
+KUSTOMIZATIONS = sorted(
+    str(p.parent.relative_to(DEPLOY))
+    for p in DEPLOY.rglob("kustomization.yaml")
+    if "\nkind: Component" not in p.read_text()
+)
 
 
 @functools.cache

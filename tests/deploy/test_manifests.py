@@ -25,7 +25,8 @@ KUBERNETES = "1.32.0"  # the cluster version the manifests target (kubectl's own
 EVERY_SERVICE = sorted({*SERVICES, *FRONT_ENDS})  # the hub's manifests exist before its code reaches this branch
 BACKENDS_CALLED = ["referrals", "learning", "workshops", "plans", "notifications"]  # by the console
 PUBLIC_ADDRESSES = {"cidr": "0.0.0.0/0", "except": ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16"]}
-PINNED_IMAGE = re.compile(r"^[\w./-]+(:(?!latest$)[\w][\w.-]*|@sha256:[0-9a-f]{64})$")
+# name:tag, name@digest or name:tag@digest (prod: make pin-digests), never latest
+PINNED_IMAGE = re.compile(r"^[\w./-]+(:(?!latest(@|$))[\w][\w.-]*(@sha256:[0-9a-f]{64})?|@sha256:[0-9a-f]{64})$")
 
 
 def test_every_service_and_overlay_has_a_kustomization():
