@@ -125,6 +125,7 @@ EXPECTED: dict[str, dict[tuple[str, str], dict[str, str]]] = {
         ("GET", "/providers/{provider}/contacts-due"): row(provider="A/D"),
         ("GET", "/referrals"): row(cafcass="A", court="A", provider="A"),
         ("GET", "/referrals/{referral_id}"): row(cafcass="A/H", court="A/H", provider="A/H"),
+        ("GET", "/reports"): row(cafcass="A", provider="A"),  # counts only; a provider's staff: their provider's
         ("POST", "/providers/{provider}/contacts/{participant_id}"): row(provider="A/D"),
         ("POST", "/referrals"): row(cafcass="A"),
         ("POST", "/referrals/{referral_id}/participants/{participant_id}/contact"): row(cafcass="A/H"),
@@ -297,6 +298,7 @@ BODIES: dict[tuple[str, str, str], Any] = {
 QUERIES: dict[tuple[str, str, str], Any] = {
     ("learning", "GET", "/enrolments"): lambda v: {"referral_id": v["referral_id"]},
     ("workshops", "GET", "/concerns"): lambda v: {"referral_id": v["referral_id"]},
+    ("referrals", "GET", "/reports"): lambda v: dict.fromkeys(("since", "until"), datetime.now(UTC).strftime("%Y-%m")),
     ("notifications", "GET", "/notifications"): lambda v: {"correlation_id": v["referral_id"]},
     ("plans", "GET", "/plans/{plan_id}/for-children"): lambda v: {"age": 6},
 }

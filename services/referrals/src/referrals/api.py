@@ -3,6 +3,7 @@ provider's contact worklist. Each route checks who may see the record, then make
 `domain` in a unit of work and maps its answer (views) or its refusal (refusals)."""
 
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query
@@ -15,9 +16,10 @@ from ptfc.events import PROVIDERS, ReferralKeys
 from ptfc.idempotency import IdempotencyKey, change_once
 from ptfc.lookup import email_key
 from ptfc.pagination import Page, Paging
+from ptfc.problems import Problem
 from ptfc.runtime import Runtime, RuntimeDep
 from ptfc.store import Tx, duplicate_key
-from referrals import domain, store, views
+from referrals import domain, reports, store, views
 from referrals.access import cafcass_only, provider_staff, visible_referral, visible_to
 from referrals.refusals import named_for, problem
 from referrals.schemas import (
@@ -177,6 +179,37 @@ async def change_contact(
     clash = (parent["case_number"], [new_key]) if parent and new_key else None
     scope = f"{caller.sub}:contact:{participant_id}"
     return await write(rt, caller, key, scope, body.model_dump(mode="json"), change, clash)
+
+
+# ---- reports ------------------------------------------------------------------------------------
+
+Month = Annotated[str, Query(pattern=r"^20\d\d-(0[1-9]|1[0-2])$")]
+
+
+@router.get("/reports", response_model=reports.Report, tags=["reports"])
+async def report(rt: RuntimeDep, caller: CurrentCaller, since: Month, until: Month) -> reports.Report:
+    """Counts per provider, region and month (of the cycle's start), small cells suppressed: a
+    provider's staff see their provider's, Cafcass every provider's. No person is named."""
+    caller.require("provider", "cafcass")
+    providers = [caller.provider] if caller.role == "provider" else list(PROVIDERS)
+    start, end = month_start(since), month_start(until, after=True)
+    if end <= start or (end - start).days > 745:
+        raise Problem(
+            400, "bad-range", "Months out of range", "Ask for from 1 to 24 months, the first before the last."
+        )
+    parents = [
+        p for provider in providers for p in await store.report_parents(rt.store.db, provider or "-", start, end)
+    ]
+    regions = await store.regions_of(rt.store.db, {p["referral_id"] for p in parents})
+    return reports.report(parents, regions, rt.settings.report_min_cell)
+
+
+def month_start(month: str, after: bool = False) -> datetime:
+    """The first instant of a YYYY-MM month (UTC), or of the month after it."""
+    year, number = (int(x) for x in month.split("-"))
+    if after:
+        year, number = (year + 1, 1) if number == 12 else (year, number + 1)
+    return datetime(year, number, 1, tzinfo=UTC)
 
 
 # ---- the provider's worklist --------------------------------------------------------------------

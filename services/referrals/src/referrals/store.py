@@ -42,6 +42,8 @@ INDEXES: dict[str, list[IndexModel]] = {
             name="contacts_due",
         ),
         IndexModel("chaser_due_at", partialFilterExpression={"chaser_due_at": {"$type": "date"}}, name="chasers_due"),
+        # Reports: a provider's parents whose cycle started in a range of months (reports.py).
+        IndexModel([("provider", ASCENDING), ("cycle_started_at", ASCENDING)], name="reports"),
     ],
 }
 
@@ -134,6 +136,23 @@ async def contacts_due(db: AsyncDatabase, provider: str, now: datetime, paging: 
     # SecantusDB's still reads every participant without.
     query = {"provider": provider, "contact_due_at": {"$type": "date", "$lte": now}, **paging.filter()}
     return await db[PARTICIPANTS].find(query).sort("_id", 1).hint("contacts_due").to_list(paging.limit)
+
+
+# What a report reads of a parent: counts are made of these, and nothing naming a person.
+REPORT_FIELDS = {"provider": 1, "referral_id": 1, "cycle": 1, "cycle_started_at": 1, "outcome.result": 1, "progress": 1}
+
+
+async def report_parents(db: AsyncDatabase, provider: str, start: datetime, end: datetime) -> list[dict[str, Any]]:
+    """A provider's parents whose current cycle started in [start, end): equality on the provider
+    and a range on the start, which the `reports` index serves."""
+    query = {"provider": provider, "cycle_started_at": {"$gte": start, "$lt": end}}
+    return await db[PARTICIPANTS].find(query, REPORT_FIELDS).hint("reports").to_list(None)
+
+
+async def regions_of(db: AsyncDatabase, referral_ids: set[str]) -> dict[str, str]:
+    ids = [i for i in (object_id(r) for r in referral_ids) if i is not None]
+    rows = await db[REFERRALS].find({"_id": {"$in": ids}}, {"region": 1}).to_list(None)
+    return {str(r["_id"]): r.get("region", "unknown") for r in rows}
 
 
 async def chasers_due(db: AsyncDatabase, now: datetime, limit: int) -> list[str]:
