@@ -79,6 +79,12 @@ EXPECTED: dict[tuple[str, str], dict[str, str]] = {
     ("POST", "/follow-ups/{followup_id}/outcome"): row(facilitator="A/H"),
     ("GET", "/sessions/{session_id}/concerns/{participant_id}"): row(facilitator="A/H"),
     ("POST", "/sessions/{session_id}/concerns/{participant_id}"): row(facilitator="A/H"),
+    ("GET", "/plans"): row(cafcass="A"),
+    ("GET", "/plans/{plan_id}"): row(cafcass="A/H"),
+    ("GET", "/plans/{plan_id}/export.{kind}"): row(cafcass="A/H"),
+    ("GET", "/concerns/{concern_id}"): row(cafcass="A/H"),
+    ("GET", "/reports"): row(cafcass="A", provider="A"),
+    ("GET", "/reports.csv"): row(cafcass="A", provider="A"),
     ("GET", "/operations"): row(ops="A"),
     ("POST", "/operations/{service}/dead-letters/{letter_id}/replay"): row(ops="A"),
 }
@@ -166,6 +172,10 @@ async def test_every_console_page_every_staff_role_owner_and_not(make_settings, 
             values["service"] = "workshops"
             values["letter_id"] = await park(apps["workshops"], clients["workshops"], infra)
             values["followup_id"] = await followup(apps["workshops"], values)
+            # Alex shares the plan with fca-owner: their FCA reads it, another FCA never does.
+            plan = f"/plans/{values['plan_id']}/share"
+            shared = await clients["plans"].post(plan, json={"to": "fca"}, headers=values["parent"])
+            assert shared.status_code == 202, shared.text
             who = tokens(values)
             # every page and form the console has (its OpenAPI document is not served, but is made)
             routes = {(m.upper(), p) for p, item in console.openapi()["paths"].items() for m in item}

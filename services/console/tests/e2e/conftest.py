@@ -101,7 +101,7 @@ def start_platform(make_settings, mailbox, identity_provider, infra):
             )
             fast = {"sweep_interval": timedelta(milliseconds=200), "send_backoff": timedelta(milliseconds=100)}
             notifications = make_settings(NotificationsSettings, smtp_port=mailbox.port, hub_url=hub, **fast, **trust)
-            await stack.enter_async_context(serve(notifications_app(notifications)))
+            notes = await stack.enter_async_context(serve(notifications_app(notifications)))
             work = await stack.enter_async_context(
                 serve(
                     workshops_app(
@@ -121,7 +121,7 @@ def start_platform(make_settings, mailbox, identity_provider, infra):
                 learning_url=learn,
                 workshops_url=work,
                 plans_url=plan,
-                notifications_url="http://127.0.0.1:9",
+                notifications_url=notes,
                 jwt_issuers=issuers,
                 oidc_issuers={identity_provider: oidc.login()},
             )

@@ -3,8 +3,10 @@ platform: an FCA extends a deadline; a coordinator schedules a session and sees 
 it; the facilitator records both parts attended and the FCA's page then shows the parent completed;
 an operator sees each service's health and the dead letters. Then signs out of both."""
 
+import asyncio
 import re
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import httpx
@@ -160,6 +162,18 @@ async def test_each_role_signs_in_and_does_its_main_task(start_platform, browser
         await coordinator.goto(platform.console + "/sessions")
         await checker.check(coordinator, "coordinator-sessions")
 
+        # Reports: one parent this month, so every count is "fewer than 5"; a chart, and the table as CSV.
+        await coordinator.get_by_role("link", name="Reports").click()
+        await coordinator.get_by_role("heading", name="Completion rate").wait_for()
+        page = await coordinator.content()
+        assert "action-for-children, London" in page and "fewer than 5" in page and "Dana" not in page
+        assert await coordinator.locator("svg[role=img]").count() == 1
+        await checker.check(coordinator, "coordinator-reports")
+        async with coordinator.expect_download() as download:
+            await coordinator.get_by_role("link", name="Download this table as CSV").click()
+        table = await asyncio.to_thread(Path(await (await download.value).path()).read_text)
+        assert table.startswith("Provider,Region,Month,Parents referred") and "fewer than 5" in table
+
         # The facilitator, during the session: both parts attended.
         platform.clock.offset = start + timedelta(hours=2, minutes=50) - datetime.now(UTC)
         facilitator = await sign_in(browser, platform, "afc-facilitator")
@@ -242,13 +256,14 @@ async def test_each_role_signs_in_and_does_its_main_task(start_platform, browser
         # and notifications wait for it on their early budget, then park it). Replayed too soon, it
         # stays parked; once the referral is in, the operator's replay has it handled.
         await publish(platform, contact_changed(), producer="referrals")
-        await eventually(lambda: _reload_until(ops, "p-late-1"), timeout=60)
+        await eventually(lambda: _reload_until(ops, "learning-change_sign_in_email"), timeout=60)
+        await eventually(lambda: _reload_until(ops, "notifications-change_contact"), timeout=60)  # parked there too
         await ops.get_by_role("heading", name="Learning").wait_for()
         assert "p-late-1 has no account yet" in await ops.content()
         assert "alex.late@parents.example" not in await ops.content()  # operations see no personal data
         await checker.check(ops, "operations-dead-letter")
         await ops.get_by_role("button", name=re.compile(r"^Replay.*referral.contact_changed")).first.click()
-        await ops.get_by_text("could not be replayed").wait_for()
+        await ops.get_by_text("Its handler failed again, so it stays parked").wait_for()
         await checker.check(ops, "operations-replay-refused")
 
         await publish(platform, late_referral(), producer="referrals")

@@ -1,0 +1,121 @@
+"""Reports for providers and Cafcass: per provider, region and month, as referrals computes them
+(GET /reports: counts only, cells under 5 already suppressed there), with the follow-up outcome
+measure for a provider from workshops (its aggregate, small cells suppressed here for display). A
+table, the same as CSV, and a chart drawn here as SVG: bars with their values written beside them,
+so it reads without colour. Coordinators see their provider's; Cafcass every provider's."""
+
+import csv
+import io
+import re
+from datetime import UTC, datetime
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from markupsafe import Markup, escape
+
+from console.web import HEADERS, Staff, needs, render, services
+
+router = APIRouter()
+READERS = needs("provider", "cafcass")
+MONTH = re.compile(r"^20\d\d-(0[1-9]|1[0-2])$")
+COLUMNS = (
+    ("provider", "Provider"),
+    ("region", "Region"),
+    ("month", "Month"),
+    ("referred", "Parents referred"),
+    ("completed", "Completed"),
+    ("incomplete", "Not completed"),
+    ("completion_rate", "Completion rate"),
+    ("elearning_finished", "Finished the e-learning"),
+    ("median_elearning_days", "Median days to finish the e-learning"),
+    ("workshop_attended", "Attended a workshop"),
+    ("workshop_missed", "Missed a workshop"),
+    ("reordered", "Ordered again"),
+)
+SUPPRESSED = "fewer than 5"
+SCALE = ("Never", "Rarely", "Sometimes", "Often", "Very often")
+
+
+def _months(since: str, until: str) -> tuple[str, str]:
+    """The months asked for, or the last twelve (this one included)."""
+    if MONTH.match(since) and MONTH.match(until):
+        return since, until
+    now = datetime.now(UTC)
+    first = (now.year - 1, now.month + 1) if now.month < 12 else (now.year, 1)
+    return f"{first[0]}-{first[1]:02d}", now.strftime("%Y-%m")
+
+
+def cell(key: str, value: Any) -> str:
+    if value is None:
+        return SUPPRESSED if key not in ("completion_rate", "median_elearning_days") else "not shown"
+    if key == "completion_rate":
+        return f"{round(value * 100)}%"
+    return str(value)
+
+
+def chart(rows: list[dict]) -> Markup:
+    """Completion rate per row as horizontal bars, each labelled with its provider, region and month
+    and its value in words; a suppressed rate is written, not drawn."""
+    bar, left, width = 28, 260, 300
+    height = 40 + bar * len(rows)
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 {left + width + 90} {height}" '
+        f'role="img" aria-labelledby="chart-title"><title id="chart-title">Completion rate by provider, region '
+        f"and month (the table below has the same numbers)</title>",
+        f'<line x1="{left}" y1="10" x2="{left}" y2="{height - 10}" stroke="#0b0c0c"/>',
+    ]
+    for i, row in enumerate(rows):
+        y = 20 + i * bar
+        label = escape(f"{row['provider']}, {row['region']}, {row['month']}")
+        parts.append(f'<text x="{left - 8}" y="{y + 17}" text-anchor="end" font-size="13">{label}</text>')
+        rate = row.get("completion_rate")
+        if rate is None:
+            parts.append(f'<text x="{left + 8}" y="{y + 17}" font-size="13" font-style="italic">not shown</text>')
+        else:
+            parts.append(
+                f'<rect x="{left}" y="{y + 4}" width="{round(width * rate)}" height="{bar - 8}" fill="#1d70b8"/>'
+            )
+            parts.append(
+                f'<text x="{left + round(width * rate) + 6}" y="{y + 17}" font-size="13">{round(rate * 100)}%</text>'
+            )
+    parts.append("</svg>")
+    return Markup("".join(parts))  # noqa: S704 -- every text in it is escaped above, the rest are numbers
+
+
+async def _report(request: Request, staff: Staff, since: str, until: str) -> tuple[list[dict], dict | None]:
+    backends = services(request)
+    answer = await backends["referrals"].get("/reports", staff.token, params={"since": since, "until": until})
+    rows = answer.body["rows"] if answer.ok else []
+    outcomes = None
+    if staff.caller.role == "provider":
+        found = await backends["workshops"].get(
+            f"/providers/{staff.caller.provider or '-'}/follow-up-outcomes", staff.token
+        )
+        outcomes = found.body if found.ok else None
+    return rows, outcomes
+
+
+def _small(value: int | None) -> str:
+    return SUPPRESSED if value is None or 0 < value < 5 else str(value)
+
+
+@router.get("/reports")
+async def reports(request: Request, staff: Staff = READERS, since: str = "", until: str = "") -> Response:
+    since, until = _months(since, until)
+    rows, outcomes = await _report(request, staff, since, until)
+    page = dict(rows=rows, outcomes=outcomes, since=since, until=until, columns=COLUMNS, cell=cell, small=_small)
+    return render(request, "reports.html", chart=chart(rows) if rows else "", scale=SCALE, **page)
+
+
+@router.get("/reports.csv")
+async def reports_csv(request: Request, staff: Staff = READERS, since: str = "", until: str = "") -> Response:
+    since, until = _months(since, until)
+    rows, _ = await _report(request, staff, since, until)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([title for _, title in COLUMNS])
+    for row in rows:
+        writer.writerow([cell(key, row.get(key)) for key, _ in COLUMNS])
+    headers = {**HEADERS, "Content-Disposition": f'attachment; filename="ptfc-report-{since}-to-{until}.csv"'}
+    return Response(out.getvalue(), media_type="text/csv; charset=utf-8", headers=headers)
