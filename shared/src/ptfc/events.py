@@ -395,6 +395,9 @@ class WorkshopMissed(WorkshopEvent):
     TYPE = "workshop.missed"
     misses: int
     rebooking_offered: bool
+    # The parts the parent did attend (part 1 of a workshop left at the break): the letter then does
+    # not say "you were not at the workshop". Optional, so the version stays (a v2 reader sees []).
+    parts_attended: list[int] = []
 
 
 class FollowupScheduled(EventData):

@@ -73,6 +73,7 @@ def course(e: dict[str, Any], now: datetime) -> Course:
         completed_at=e["learning_completed_at"],
         modules=[module_progress(e, m) for m in content.course(e["language"])],
         withdrawn=e.get("withdrawn_at") is not None,
+        extended=bool(e.get("extensions")),
     )
 
 

@@ -310,7 +310,8 @@ def plan_messages(
                 return [to_parent(contact, "booking_cancelled")]  # a confirmation, not an apology
             return [to_parent(contact, "workshop_cancelled")]
         case WorkshopMissed():
-            return [to_parent(contact, "workshop_missed", rebooking_offered=data.rebooking_offered)]
+            missed = {"rebooking_offered": data.rebooking_offered, "parts_attended": data.parts_attended}
+            return [to_parent(contact, "workshop_missed", **missed)]
         case CourseCompleted():
             dates = {
                 "elearning_completed_at": data.elearning_completed_at,

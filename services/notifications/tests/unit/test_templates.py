@@ -156,3 +156,27 @@ def test_a_parent_who_cancelled_gets_no_apology():
     )
     assert "not because of anything you did" not in render(own, "en").text
     assert "cancelled" in render(own, "en").subject
+
+
+@pytest.mark.parametrize(
+    ("lang", "whole", "part"),
+    [
+        ("en", "We missed you at your", "Thank you for coming to part 1"),
+        ("pl", "Nie było Pani/Pana na warsztatach", "Dziękujemy za udział w części 1"),
+        ("ur", "ورکشاپ میں نہیں آ سکے", "حصہ 1 میں آنے کا شکریہ"),
+    ],
+)
+def test_a_parent_who_came_to_part_1_is_not_told_they_were_not_at_the_workshop(lang, whole, part):
+    from ptfc.events import WorkshopMissed
+
+    from .samples import BOOK
+
+    def letter(parts: list[int]):
+        event = WorkshopMissed(**BOOK, misses=1, rebooking_offered=True, parts_attended=parts)
+        planned = plan_messages(event, NOW, referral=REFERRAL, contact=A, inboxes=INBOXES)
+        [planned] = [p for p in planned if p.role == "parent"]
+        return render(planned, lang)
+
+    none, first = letter([]), letter([1])
+    assert whole in none.text and part not in none.text
+    assert part in first.text and whole not in first.text + first.subject

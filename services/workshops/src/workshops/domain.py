@@ -879,7 +879,8 @@ async def mark_missed(uow: UnitOfWork, booking: dict, t: Timings) -> None:
         await uow.save_parent({**parent, "misses": misses, "booking_id": None, "last_booking_id": last})
     await uow.save_booking({**booking, "status": "missed", "reminder_due": None})
     offered = rebooking_offered(misses, t.max_misses)
-    event = WorkshopMissed(**booking_ids(booking), misses=misses, rebooking_offered=offered)
+    attended = sorted(int(p) for p, m in booking["marks"].items() if m == "attended")
+    event = WorkshopMissed(**booking_ids(booking), misses=misses, rebooking_offered=offered, parts_attended=attended)
     await uow.emit(event, booking["referral_id"])
 
 

@@ -60,6 +60,9 @@ class BookingView(BaseModel):
     # The parent's own workshops missed in this course (a second miss ends it): a booking after one
     # is their last rebooking, and a missed booking with one says one rebooking is left.
     misses: int = 0
+    # Each part's attendance as recorded ("1": attended / missed / left_early): "part 1 done" before
+    # part 2 of a two-evening workshop, and which parts a missed workshop's parent did attend.
+    parts: dict[str, str] = {}
 
 
 class WaitlistView(BaseModel):
@@ -172,6 +175,7 @@ def booking_view(booking: dict, session: dict, cutoff) -> BookingView:
         booked_at=utc(booking["created_at"]),
         cancellable_until=utc(session["starts_at"]) - cutoff,
         misses=booking.get("misses", 0),
+        parts=booking.get("marks", {}),
     )
 
 

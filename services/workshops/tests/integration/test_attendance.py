@@ -51,6 +51,9 @@ async def test_both_parts_attended_is_sent_once_then_final_and_consent_gates_the
         )
         assert stranger.status_code == 404
         assert (await mark(bus, client, sid, "yes", 1, "attended")).json()["status"] == "booked"
+        # Part 1 done: the parent's own booking says which part (the hub's "part 1 attended").
+        mine = (await client.get("/me/booking", headers=bus.me("yes"))).json()
+        assert (mine["status"], mine["parts"]) == ("booked", {"1": "attended"})
         done = await mark(bus, client, sid, "yes", 2, "attended")
         assert done.status_code == 200 and done.json()["status"] == "attended"
         assert (await mark(bus, client, sid, "yes", 2, "attended")).status_code == 200  # the same again: once
@@ -59,6 +62,7 @@ async def test_both_parts_attended_is_sent_once_then_final_and_consent_gates_the
         # The parent's own page: attended (it was a 404, and the hub offered a booking again).
         mine = await client.get("/me/booking", headers=bus.me("yes"))
         assert mine.status_code == 200 and mine.json()["status"] == "attended" and mine.json()["misses"] == 0
+        assert mine.json()["parts"] == {"1": "attended", "2": "attended"}
         gone = await client.delete("/me/booking", headers=bus.me("yes"))
         assert gone.status_code == 404 and gone.json()["type"].endswith("/no-booking")
         [attended] = await bus.tap.wait_for("workshop.attended")
@@ -142,6 +146,7 @@ async def test_a_first_miss_offers_a_rebooking_and_a_second_ends_the_course(bus)
         bus.clock.advance(timedelta(hours=4))  # closes: part 2 never recorded either
         [first] = await bus.tap.wait_for("workshop.missed")
         assert first.data["misses"] == 1 and first.data["rebooking_offered"] is True
+        assert first.data["parts_attended"] == []  # part 1 left early: not attended
         closed = await mark(bus, client, sid, alex, 2, "attended")
         assert closed.status_code == 409 and closed.json()["type"].endswith("/session-closed")
         mine = (await client.get("/me/booking", headers=bus.me(alex))).json()  # one rebooking left
@@ -155,10 +160,12 @@ async def test_a_first_miss_offers_a_rebooking_and_a_second_ends_the_course(bus)
         [rebooked] = await eventually(rebooked_event)
         assert rebooked.data["rebooking"] is True
         bus.clock.advance(start2 + timedelta(hours=3) - bus.clock.now())
-        assert (await mark(bus, client, sid2, alex, 1, "missed")).status_code == 200
+        assert (await mark(bus, client, sid2, alex, 1, "attended")).status_code == 200
+        assert (await mark(bus, client, sid2, alex, 2, "missed")).status_code == 200
         bus.clock.advance(timedelta(hours=2))
         second = (await bus.tap.wait_for("workshop.missed", count=2))[1]
         assert second.data["misses"] == 2 and second.data["rebooking_offered"] is False
+        assert second.data["parts_attended"] == [1]  # the letter must not say she was not there at all
         [incomplete] = await bus.tap.wait_for("course.incomplete", timeout=20)
         assert incomplete.data["participant_id"] == alex and incomplete.data["reason"] == "workshop_missed"
         assert len(await bus.events("workshop.missed")) == 2
