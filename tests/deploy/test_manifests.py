@@ -204,3 +204,24 @@ def test_the_base_names_every_service():
     for service in EVERY_SERVICE:
         assert f"  - ../{service}\n" in base
     assert set(WORKLOADS) >= {w["kind"] for w in workloads(render("base"))}
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_every_deployment_and_statefulset_spreads_its_pods_across_zones(overlay):
+    """A zone lost takes at most its share: each service keeps replicas elsewhere, and NATS and
+    MongoDB (one member per zone, strictly) keep two of three, a majority."""
+    for workload in workloads(render(f"overlays/{overlay}")):
+        if workload["kind"] not in ("Deployment", "StatefulSet") or workload["metadata"]["name"] == "mailpit":
+            continue  # (dev's one mail catcher: nothing to spread)
+        labels = workload["spec"]["template"]["metadata"]["labels"]
+        zone = [
+            c
+            for c in pod_spec(workload).get("topologySpreadConstraints", [])
+            if c["topologyKey"] == "topology.kubernetes.io/zone"
+        ]
+        name = workload["metadata"]["name"]
+        assert len(zone) == 1, f"{name} is not spread across zones"
+        assert zone[0]["maxSkew"] == 1
+        assert zone[0]["labelSelector"]["matchLabels"].items() <= labels.items(), f"{name} counts other pods"
+        if workload["kind"] == "StatefulSet":
+            assert zone[0]["whenUnsatisfiable"] == "DoNotSchedule", name

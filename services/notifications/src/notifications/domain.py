@@ -11,7 +11,7 @@ import hmac
 import ipaddress
 import re
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
@@ -54,6 +54,7 @@ PARENT_TEMPLATES = (
     "course_completed",
     "followup_scheduled",
     "plan_invitation",
+    "plan_reply",
     "contact_changed",
     "contact_confirmed",
 )
@@ -362,6 +363,15 @@ def plan_messages(
 
 def plan_invitation(invitation_id: str, to: str, language: str, invite_url: str) -> Planned:
     return Planned("plan_invitation", "invitee", to, language, invitation_id, {"invite_url": invite_url})
+
+
+def plan_reply(reason: str, language: str, contact: Contact | None, invitation_id: str = "", to: str = "") -> Planned:
+    """Your co-parent has replied, sign in to see; in the language they read the plan in. No word of
+    the plan: an inbox may be read by others. A programme parent by their contact (a withdrawn referral
+    stops it, as every parent letter); someone invited by email at the address their invitation went to."""
+    if contact:
+        return replace(to_parent(contact, "plan_reply", agreed=reason == "agreed"), language=language)
+    return Planned("plan_reply", "invitee", to, language, invitation_id, {"agreed": reason == "agreed", "name": None})
 
 
 def retry_delay(backoff: timedelta, attempts: int) -> timedelta:
