@@ -23,6 +23,7 @@ class CourseState:
     booking: dict | None
     misses: int
     reordered: bool  # a new cycle of a course ordered again; the old one's record is kept
+    extended: bool = False  # the FCA gave more time: the deadline shown is the new one
 
     @property
     def may_book(self) -> bool:
@@ -35,25 +36,28 @@ class CourseState:
 
 def decide(course: dict, booking: dict | None) -> CourseState:
     """The state, in order of precedence: withdrawn; the e-learning (not started, in progress,
-    deadline near, missed); then the workshop (book, booked, missed once, rebooked, missed twice,
-    complete)."""
+    deadline near, extended, missed); then the workshop (book, booked, part 1 attended, missed once,
+    rebooked, missed twice, complete)."""
     misses = booking.get("misses", 0) if booking else 0
     live = booking if booking and booking["status"] in ("booked", "attended", "missed") else None
     learning_done = course["status"] == "completed"
     started = course["modules_completed"] > 0 or bool(course.get("resume") and course["resume"]["section"] > 1)
     reordered = course.get("cycle", 1) > 1
+    extended = bool(course.get("extended"))
     if course.get("withdrawn"):
         name = "withdrawn"
     elif not learning_done:
         if course["status"] == "active":
             near = course["seconds_left"] <= DEADLINE_NEAR.total_seconds()
-            name = "deadline_near" if near else "in_progress" if started else "not_started"
+            name = "deadline_near" if near else "extended" if extended else "in_progress" if started else "not_started"
         else:
             name = "learning_missed"  # the window closed: the court and the FCA are told
     elif live is None:
         name = "book"
     elif live["status"] == "attended":
         name = "complete"
+    elif live["status"] == "booked" and live.get("parts", {}) == {"1": "attended"}:
+        name = "part1_attended"  # part 2 still to come (the second evening, or after the break)
     elif live["status"] == "booked":
         name = "rebooked" if misses else "booked"
     else:
@@ -71,10 +75,11 @@ def decide(course: dict, booking: dict | None) -> CourseState:
         "complete": COMPLETED,
         "booked": IN_PROGRESS,
         "rebooked": IN_PROGRESS,
+        "part1_attended": IN_PROGRESS,
         "missed_once": IN_PROGRESS,
         "book": NOT_STARTED,
     }.get(name, CANNOT_START)
-    return CourseState(name, learning, workshop, live, misses, reordered)
+    return CourseState(name, learning, workshop, live, misses, reordered, extended)
 
 
 def plan_status(plans: list[dict]) -> str:

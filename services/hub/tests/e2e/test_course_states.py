@@ -17,6 +17,7 @@ from ptfc.testing.workshops import one_each, weekday_session
 
 STAFF = bearer("provider", "staff-ann", "family-action")  # Greater Manchester is Family Action's
 ANN = bearer("facilitator", "fac-ann", "family-action")
+FCA = bearer("cafcass", "fca-sam-patel")
 ALEX = ("Alex", "Jones", "alex@example.org", "07700900001", "en", "female")
 BEN = ("Ben", "Okafor", "ben@example.org", "07700900005", "pl", "male")
 
@@ -71,6 +72,18 @@ async def test_complete_with_a_certificate_and_a_miss_with_one_rebooking_left(st
 
         alex = await signed_in(browser, platform, ALEX[2], "en")
         ben = await signed_in(browser, platform, BEN[2], "pl")
+
+        # The FCA gives Alex more time: her course page says the date shown is the new deadline.
+        async with httpx.AsyncClient() as c:
+            enrolment = (await c.get(f"{platform.learning}/me/course", headers=ParentBearer(alex_id))).json()
+            more = {"days": 5, "reason": "The parent was in hospital."}
+            url = f"{platform.learning}/enrolments/{enrolment['enrolment_id']}/extensions"
+            assert (await c.post(url, json=more, headers=FCA)).status_code == 201
+        for lang, words in (("en", "has given you more time"), ("pl", "przedłużył termin"), ("ur", "مزید وقت")):
+            await alex.goto(f"{platform.hub}/course?lang={lang}")
+            await expect(alex.locator("#course-state")).to_contain_text(words)
+            await check.axe_ok(alex)
+            await check.shoot(alex, f"course-extended-{lang}")
         await learn_and_book(platform, alex_id, sessions[alex_id])
         await learn_and_book(platform, ben_id, sessions[ben_id])
 
@@ -82,7 +95,7 @@ async def test_complete_with_a_certificate_and_a_miss_with_one_rebooking_left(st
 
         async def missed() -> bool:
             await ben.goto(f"{platform.hub}/workshop?lang=en")
-            return await ben.locator("#workshop-state").count() > 0
+            return "one more workshop" in await ben.content()  # after part 1's notice, once the session closes
 
         await eventually(missed, timeout=30)
         await expect(ben.locator("#workshop-state")).to_contain_text("You can book one more workshop")
@@ -92,10 +105,21 @@ async def test_complete_with_a_certificate_and_a_miss_with_one_rebooking_left(st
         await expect(ben.get_by_role("button", name="Zarezerwuj warsztaty")).to_be_visible()
         await check.axe_ok(ben)
         await check.shoot(ben, "course-missed-once-pl")
+        # Ben came to part 1: his letter thanks him for it rather than say he was not there.
+        [letter] = [m for m in platform.mail_to(BEN[2]) if "Warsztaty nie zostały ukończone" in m]
+        assert "Dziękujemy za udział w części 1" in letter and "Nie było Pani/Pana" not in letter
 
         # Alex's session runs: both parts attended; referrals tells the court, the course is complete.
         clock.advance(starts(bodies[alex_id]) + timedelta(hours=3) - clock.now())
         await mark(platform, sessions[alex_id], alex_id, 1, "attended")
+        # Part 1 done, part 2 to come: said on the course and the workshop pages, in every language.
+        for lang, words in (("en", "You have done part 1"), ("pl", "Część 1 warsztatów"), ("ur", "حصہ 1 مکمل")):
+            await alex.goto(f"{platform.hub}/course?lang={lang}")
+            await expect(alex.locator("#course-state")).to_contain_text(words)
+            await check.axe_ok(alex)
+            await check.shoot(alex, f"course-part1-{lang}")
+        await alex.goto(f"{platform.hub}/workshop?lang=en")
+        await expect(alex.locator("#workshop-state")).to_contain_text("Part 2 is on")
         await mark(platform, sessions[alex_id], alex_id, 2, "attended")
 
         async def certificate_emailed() -> list[str]:
