@@ -469,6 +469,20 @@ class PlanAgreed(EventData):
     plan_id: str
 
 
+class PlanReplyWaiting(EventData):
+    """A parent's co-parent replied: a proposal waits for them, or the plan is agreed. Plans sends at
+    most one a day per plan per parent, none to a parent who turned these emails off; notifications
+    emails it with no words of the plan. The recipient by id only: a programme parent, or the
+    invitation they joined by (whose address notifications alone keeps)."""
+
+    TYPE = "plan.reply_waiting"
+    plan_id: str
+    reason: Literal["proposal", "agreed"]
+    recipient_participant_id: str | None = None
+    recipient_invitation_id: str | None = None
+    preferred_language: Language = "en"
+
+
 # ---- notifications -----------------------------------------------------------------------
 
 

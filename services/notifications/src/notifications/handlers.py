@@ -20,6 +20,7 @@ from notifications.domain import (
     partner_view,
     plan_invitation,
     plan_messages,
+    plan_reply,
     provider_heads_up,
     webhook_delivery,
 )
@@ -38,6 +39,7 @@ from ptfc.events import (
     LearningCompleted,
     LearningExtended,
     NotYetKnown,
+    PlanReplyWaiting,
     PlanShared,
     ReferralContactChanged,
     ReferralCreated,
@@ -263,5 +265,25 @@ def make_handlers(settings: Settings) -> Handlers:
         # The join link is single-use too: rendered with a stand-in, put in at send (links.py).
         planned = plan_invitation(data.invitation_id, to, invitee["language"], stand_in(invite_url))
         await letters.plan(tx, meta, [planned], None, None, sealed_link=data.sealed_invite_url)
+
+    @handlers.on
+    async def tell_of_plan_reply(data: PlanReplyWaiting, meta: Meta, tx: Tx) -> None:
+        """Tells a parent that their co-parent replied in a plan, or that it is agreed, with no words of
+        the plan: plans sends at most one a day per plan and parent, and none once they turned it off.
+        The address is the one kept here: the programme parent's, or the one their invitation went to."""
+        participant_id, to = data.recipient_participant_id, ""
+        if data.recipient_invitation_id:
+            invitee = await store.invitee(tx, data.recipient_invitation_id)
+            if invitee is None:
+                raise NotYetKnown(f"invitation {data.recipient_invitation_id} not known yet")
+            participant_id, to = invitee.get("participant_id"), invitee.get("email") or ""
+        contact = await store.contact(tx, participant_id) if participant_id else None
+        if participant_id and contact is None:
+            raise NotYetKnown(f"participant {participant_id} not known yet")
+        if not (contact or to):
+            raise ValueError("plan.reply_waiting names nobody notifications can write to")
+        invitation = data.recipient_invitation_id or ""
+        planned = plan_reply(data.reason, data.preferred_language, contact, invitation, to)
+        await letters.plan(tx, meta, [planned], None, None)
 
     return handlers

@@ -220,6 +220,11 @@ async def keep_invitee(tx: Tx, invitation_id: str, invitee: dict[str, Any]) -> N
     await tx.db[INVITEES].update_one({"_id": invitation_id}, {"$set": invitee}, upsert=True, session=tx.session)
 
 
+async def invitee(tx: Tx, invitation_id: str) -> dict[str, Any] | None:
+    """Whom a plan invitation went to (kept from `plan.shared`): a programme parent's id, or an address."""
+    return await tx.db[INVITEES].find_one({"_id": invitation_id}, session=tx.session)
+
+
 # ---- deliveries ----------------------------------------------------------------------------------
 
 

@@ -28,6 +28,7 @@ from plans.schemas import (
     PlanSummary,
     PlanView,
     Proposal,
+    ReplyEmails,
     SetAside,
     Share,
     Started,
@@ -76,7 +77,7 @@ async def step(rt: Runtime, key: str | None, scope: str, payload: Any, plan_id: 
     """One step of the negotiation (domain.negotiate), answered as the plan the caller now sees."""
 
     async def change(uow: store.UnitOfWork) -> tuple[int, BaseModel]:
-        return 200, plan_view(*await domain.negotiate(uow, plan_id, who, act), lang)
+        return 200, plan_view(*await domain.negotiate(uow, plan_id, who, act, rt.settings), lang)
 
     return await write(rt, key, scope, payload, change)
 
@@ -142,7 +143,9 @@ async def get_plan(plan_id: PlanId, rt: RuntimeDep, who: Caller, lang: ReadIn = 
     """The plan in the reader's language: topic titles, statuses and counts in it; each parent's own
     words as written, with the language they were written in (`content_language`, `written_in`)."""
     plan = await store.read_plan(rt.store.db, plan_id)
-    return plan_view(plan, reader_of(plan, who), lang)  # type: ignore[arg-type]
+    me = reader_of(plan, who)  # type: ignore[arg-type]
+    emails = not await store.reply_emails_off(rt.store.db, plan_id, me["party_id"]) if me else None
+    return plan_view(plan, me, lang, emails)  # type: ignore[arg-type]
 
 
 @router.post("/plans/{plan_id}/topics", response_model=PlanView, tags=["negotiation"])
@@ -203,6 +206,17 @@ async def history(
     rows = await store.history(rt.store.db, plan_id, after, limit)
     items = [history_view(r, lang) for r in rows]
     return Page(items=items, next_cursor=str(rows[-1]["seq"]) if len(rows) == limit else None)
+
+
+@router.put("/plans/{plan_id}/reply-emails", response_model=PlanView, tags=["sharing"])
+async def reply_emails(plan_id: PlanId, body: ReplyEmails, rt: RuntimeDep, who: Caller, lang: ReadIn = None):
+    """Turn on or off the email (at most one a day, no words of the plan) telling you that your
+    co-parent replied in this plan. It is yours alone: the other parent sees no change."""
+
+    async def change(uow: store.UnitOfWork) -> tuple[int, BaseModel]:
+        return 200, plan_view(*await domain.choose_reply_emails(uow, plan_id, who, body.on), lang, body.on)
+
+    return await write(rt, None, f"{who.key}:reply-emails:{plan_id}", body.model_dump(), change)
 
 
 @router.post("/plans/{plan_id}/share", status_code=202, response_model=Invited, tags=["sharing"])

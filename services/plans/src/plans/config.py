@@ -16,6 +16,9 @@ class Settings(ServiceSettings):
     # within it keeps the invitation already sent (domain.invite).
     invitation_emails_per_recipient: int = Field(3, ge=1)
     invitation_quiet_period: timedelta = timedelta(days=1)
+    # The other parent is emailed of a reply (a proposal waiting for them, the plan agreed) at most once
+    # in this period per plan (domain.tell_the_other).
+    reply_email_period: timedelta = timedelta(days=1)
     # Anyone may reach the routes that need no account: each client (by address, `trusted_proxy_hops`
     # as every service) this many calls a minute (ptfc.limits.PerClient). The body limit is every service's.
     public_rate_limit: int = 60

@@ -15,7 +15,15 @@ from typing import Any, Protocol
 from urllib.parse import urlencode
 
 from plans.content import ADULTS_ONLY, TOPICS
-from ptfc.events import EventData, PlanAgreed, PlanCreated, PlanItemAgreed, PlanProposalMade, PlanShared
+from ptfc.events import (
+    EventData,
+    PlanAgreed,
+    PlanCreated,
+    PlanItemAgreed,
+    PlanProposalMade,
+    PlanReplyWaiting,
+    PlanShared,
+)
 from ptfc.lookup import email_key
 from ptfc.sealing import seal
 
@@ -327,6 +335,8 @@ class UnitOfWork(Protocol):
     async def add_invitation(self, invitation: dict) -> None: ...
     async def save_invitation(self, invitation: dict) -> None: ...
     async def invitations_to(self, recipient: str, since: datetime) -> list[dict]: ...
+    async def reply_emails(self, plan_id: str, party_id: str) -> dict: ...
+    async def keep_reply_emails(self, plan_id: str, party_id: str, choice: dict) -> None: ...
     async def emit(self, event: EventData, correlation_id: str) -> None: ...
 
 
@@ -339,6 +349,7 @@ class Rules(Protocol):
     email_lookup_key: str
     invitation_quiet_period: timedelta
     invitation_emails_per_recipient: int
+    reply_email_period: timedelta
 
 
 class Who(Protocol):
@@ -440,11 +451,53 @@ async def _co_parent_started(uow: UnitOfWork, participant_id: str, rules: Rules)
 
 
 Act = Callable[..., Change]  # called as act(plan, party, now=now)
+REPLY_EMAIL_PERIOD = timedelta(days=1)
 
 
-async def negotiate(uow: UnitOfWork, plan_id: str, who: Who, act: Act) -> tuple[dict, dict]:
+def reply_reason(change: Change) -> str | None:
+    """What the other parent is told of: a proposal waiting for them, or the plan agreed."""
+    if change.plan_agreed:
+        return "agreed"
+    return "proposal" if "plan.proposal_made" in change.events else None
+
+
+async def tell_the_other(uow: UnitOfWork, plan: dict, me: dict, reason: str, period: timedelta) -> None:
+    """The other parent hears that there is a reply, without harassment: at most one email a day per
+    plan (the first reply of the day is sent; later ones are seen when they sign in), none once they
+    turned these emails off, and none to a parent nobody can write to (no account, not invited by
+    email). The event names them by id; notifications alone keeps the address."""
+    now = uow.now()
+    for other in (p for p in active(plan) if p["party_id"] != me["party_id"]):
+        if not (other.get("participant_id") or other.get("invitation_id")):
+            continue
+        choice = await uow.reply_emails(plan["_id"], other["party_id"])
+        if choice.get("off") or (choice.get("sent_at") and now - choice["sent_at"] < period):
+            continue
+        await uow.keep_reply_emails(plan["_id"], other["party_id"], {**choice, "sent_at": now})
+        event = PlanReplyWaiting(
+            plan_id=plan["_id"],
+            reason=reason,  # type: ignore[arg-type]
+            recipient_participant_id=other.get("participant_id"),
+            recipient_invitation_id=None if other.get("participant_id") else other.get("invitation_id"),
+            preferred_language=language_of(plan, other),  # type: ignore[arg-type]
+        )
+        await uow.emit(event, plan["_id"])
+
+
+async def choose_reply_emails(uow: UnitOfWork, plan_id: str, who: Who, on: bool) -> tuple[dict, dict]:
+    """A parent turns the reply emails on or off, for this plan. Kept apart from the plan, so that it
+    is no change the other parent sees (no new version, nothing in the history)."""
+    plan = await uow.plan(plan_id)
+    me = member(plan, who)
+    choice = await uow.reply_emails(plan_id, me["party_id"])
+    await uow.keep_reply_emails(plan_id, me["party_id"], {**choice, "off": not on})
+    return plan, me  # type: ignore[return-value]
+
+
+async def negotiate(uow: UnitOfWork, plan_id: str, who: Who, act: Act, rules: Rules | None = None) -> tuple[dict, dict]:
     """One step of the negotiation on one topic (`act` is propose, accept or mark_not_agreed, bound
-    to its topic): the plan saved with the step in its history, and the step announced."""
+    to its topic): the plan saved with the step in its history, the step announced, and the other
+    parent told of a reply (tell_the_other)."""
     plan = await uow.plan(plan_id)
     me = member(plan, who)
     now = uow.now()
@@ -462,6 +515,8 @@ async def negotiate(uow: UnitOfWork, plan_id: str, who: Who, act: Act) -> tuple[
             await uow.emit(PlanItemAgreed(plan_id=plan_id, topic=change.topic), plan_id)
         elif kind == "plan.agreed":
             await uow.emit(PlanAgreed(plan_id=plan_id), plan_id)
+    if reason := reply_reason(change):
+        await tell_the_other(uow, plan, me, reason, rules.reply_email_period if rules else REPLY_EMAIL_PERIOD)
     return plan, me
 
 

@@ -101,6 +101,12 @@ class SetAside(Request):
     model_config = examples({"version": 2})
 
 
+class ReplyEmails(Request):
+    on: bool = Field(description="Email me (at most once a day) when my co-parent replies in this plan.")
+
+    model_config = examples({"on": False})
+
+
 class Share(Request):
     to: Literal["co_parent", "email", "fca"] = Field(
         "co_parent",

@@ -22,6 +22,7 @@ from ptfc.events import EventData
 from ptfc.store import Tx
 
 PLANS, HISTORY, INVITATIONS, PARTICIPANTS = "plans", "history", "invitations", "participants"
+REPLY_EMAILS = "reply_emails"  # per plan and party: turned off, and when the last reply email went
 
 INDEXES: dict[str, list[IndexModel]] = {
     PLANS: [
@@ -101,6 +102,14 @@ class UnitOfWork:
         found = self.db[INVITATIONS].find(query, session=self.session).sort("created_at", DESCENDING)
         return await found.to_list()
 
+    async def reply_emails(self, plan_id: str, party_id: str) -> dict:
+        found = await self.db[REPLY_EMAILS].find_one({"_id": f"{plan_id}:{party_id}"}, session=self.session)
+        return {k: v for k, v in (found or {}).items() if k != "_id"}
+
+    async def keep_reply_emails(self, plan_id: str, party_id: str, choice: dict) -> None:
+        key = {"_id": f"{plan_id}:{party_id}"}
+        await self.db[REPLY_EMAILS].replace_one(key, {**key, **choice}, upsert=True, session=self.session)
+
     async def emit(self, event: EventData, correlation_id: str) -> None:
         await self.tx.emit(event, correlation_id)
 
@@ -122,6 +131,11 @@ async def plans_of(db: Any, who: Any, after: str | None, limit: int) -> list[dic
     if after:
         query["_id"] = {"$gt": after}
     return await db[PLANS].find(query).sort("_id", ASCENDING).limit(limit).to_list()
+
+
+async def reply_emails_off(db: Any, plan_id: str, party_id: str) -> bool:
+    found = await db[REPLY_EMAILS].find_one({"_id": f"{plan_id}:{party_id}"}, {"off": 1})
+    return bool(found and found.get("off"))
 
 
 async def plan_token_known(db: Any, token_hash: str) -> bool:

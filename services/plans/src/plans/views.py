@@ -36,7 +36,7 @@ def reading(plan: dict, me: dict | None, asked: Language | None) -> Language:
     return asked or domain.language_of(plan, me)  # type: ignore[return-value]
 
 
-def plan_view(plan: dict, me: dict | None, lang: Language | None = None) -> PlanView:
+def plan_view(plan: dict, me: dict | None, lang: Language | None = None, reply_emails: bool | None = None) -> PlanView:
     lang = reading(plan, me, lang)
     by = names(plan)
     mine = me["party_id"] if me else None
@@ -87,7 +87,7 @@ def plan_view(plan: dict, me: dict | None, lang: Language | None = None) -> Plan
             "agreed": agreed_count(list(plan["items"].values()), lang),
             "agreed_on": day(plan["agreed_at"], lang) if plan["agreed_at"] else None,
         },
-        reply_emails=me.get("reply_emails", True) if me else None,
+        reply_emails=reply_emails if me else None,
     )
 
 

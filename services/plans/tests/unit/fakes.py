@@ -18,6 +18,7 @@ class Rules:
     email_lookup_key: str = "l" * 43
     invitation_quiet_period: timedelta = timedelta(days=1)
     invitation_emails_per_recipient: int = 3
+    reply_email_period: timedelta = timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,7 @@ class FakeUnitOfWork:
         self.participants: dict[str, dict[str, Any]] = {}
         self.invitations: dict[str, dict[str, Any]] = {}
         self.events: list[tuple[EventData, str]] = []
+        self.replies: dict[str, dict[str, Any]] = {}
 
     def now(self) -> datetime:
         return self.clock
@@ -82,6 +84,12 @@ class FakeUnitOfWork:
     async def invitations_to(self, recipient: str, since: datetime) -> list[dict]:
         found = [i for i in self.invitations.values() if i["recipient"] == recipient and i["created_at"] > since]
         return copy.deepcopy(sorted(found, key=lambda i: i["created_at"], reverse=True))
+
+    async def reply_emails(self, plan_id: str, party_id: str) -> dict:
+        return copy.deepcopy(self.replies.get(f"{plan_id}:{party_id}", {}))
+
+    async def keep_reply_emails(self, plan_id: str, party_id: str, choice: dict) -> None:
+        self.replies[f"{plan_id}:{party_id}"] = copy.deepcopy(choice)
 
     async def emit(self, event: EventData, correlation_id: str) -> None:
         self.events.append((event, correlation_id))

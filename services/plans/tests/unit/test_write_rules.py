@@ -100,11 +100,13 @@ async def test_propose_counter_accept_agrees_a_topic_then_the_plan_once():
     assert uow.plans[plan_id] == plan  # what the rule answered is what was saved
     assert uow.emitted()[before:] == [
         "plan.proposal_made",
+        "plan.reply_waiting",  # to Dad
         "plan.proposal_made",
+        "plan.reply_waiting",  # to Mum
         "plan.item_agreed",
-        "plan.proposal_made",
+        "plan.proposal_made",  # Mum was told of a reply today already
         "plan.item_agreed",
-        "plan.agreed",
+        "plan.agreed",  # and so was Dad
     ]
     assert [e for e, _ in uow.events if isinstance(e, PlanAgreed)] == [PlanAgreed(plan_id=plan_id)]
 

@@ -81,6 +81,7 @@ DEFAULTS: dict[str, dict[str, Any]] = {
     "plan.proposal_made": {"plan_id": "plan-1", "proposal_id": "pr1", "topic": "holidays"},
     "plan.item_agreed": {"plan_id": "plan-1", "topic": "holidays"},
     "plan.agreed": {"plan_id": "plan-1"},
+    "plan.reply_waiting": {"plan_id": "plan-1", "reason": "proposal", "recipient_participant_id": "p-2"},
 }
 # The id of the record an event is about, by the producer's prefix.
 RECORD_IDS = {"account": "enrolment_id", "module": "enrolment_id", "learning": "enrolment_id", "workshop": "booking_id"}

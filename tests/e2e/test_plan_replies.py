@@ -1,0 +1,124 @@
+"""Replies are heard without harassment, across referrals, learning, plans and notifications on real
+NATS JetStream, the MongoDB server and SMTP. A "day" is `reply_email_period` (seconds here): over a
+day of back-and-forth each parent gets at most one reply email for the plan, in their language, with
+no words of the plan; a parent who turned them off gets none; the next day, one again."""
+
+import asyncio
+import re
+from datetime import timedelta
+
+from learning.app import create_app as learning_app
+from learning.config import Settings as LearningSettings
+from notifications.app import create_app as notifications_app
+from notifications.config import Settings as NotificationsSettings
+from plans.app import create_app as plans_app
+from plans.config import Settings as PlansSettings
+from ptfc.testing.mailbox import text_of
+from ptfc.testing.plugin import ParentBearer, eventually, running
+from referrals.app import create_app as referrals_app
+from referrals.config import Settings as ReferralsSettings
+
+from .test_journey import FCA, REFERRAL
+
+DAY = timedelta(seconds=6)
+WORDS = "Sam stays at the house by the canal"  # a parent's words: never in an email
+REPLY = ("co-parent has replied", "plan is agreed", "Drugi rodzic odpowiedział", "jest uzgodniony")
+
+
+def replies(mailbox, address: str) -> list:
+    return [m for m in mailbox.to(address) if any(r in str(m["Subject"]) for r in REPLY)]
+
+
+async def mail_with(mailbox, address: str, fragment: str) -> list:
+    return [m for m in mailbox.to(address) if fragment in text_of(m)]
+
+
+async def test_a_day_of_back_and_forth_sends_each_parent_at_most_one_reply_email(make_settings, infra, mailbox):
+    hub = "https://hub.example"
+    plans = plans_app(make_settings(PlansSettings, hub_url=hub, reply_email_period=DAY))
+    notifications = notifications_app(
+        make_settings(
+            NotificationsSettings,
+            smtp_port=mailbox.port,
+            hub_url=hub,
+            sweep_interval=timedelta(milliseconds=200),
+            send_backoff=timedelta(milliseconds=100),
+        )
+    )
+    async with (
+        running(referrals_app(make_settings(ReferralsSettings))) as ref,
+        running(learning_app(make_settings(LearningSettings, hub_url=hub))) as course,
+        running(plans) as api,
+        running(notifications),
+    ):
+        assert (await ref.post("/referrals", json=REFERRAL, headers=FCA)).status_code == 201
+
+        async def session(email: str) -> ParentBearer:
+            mail = await eventually(lambda: mail_with(mailbox, email, "activate?token="), 20)
+            token = re.search(r"activate\?token=([A-Za-z0-9_\-]+)", text_of(mail[0])).group(1)
+            return ParentBearer.of((await course.post("/activate", json={"token": token})).json())
+
+        alex, chris = await session("alex@example.org"), await session("chris@example.org")
+        body = {"display_name": "Mum", "children": [{"name": "Sam", "age": 6}], "topics": ["living", "pets"]}
+        plan_id = (await api.post("/plans", json=body, headers=alex)).json()["plan"]["id"]
+
+        async def shared() -> bool:
+            answer = await api.post(f"/plans/{plan_id}/share", json={"to": "co_parent"}, headers=alex)
+            return answer.status_code == 202
+
+        await eventually(shared, timeout=20)
+        mail = await eventually(lambda: mail_with(mailbox, "chris@example.org", "plans/join"), 20)
+        token = re.search(r"plans/join\?token=([A-Za-z0-9_\-]+)", text_of(mail[0])).group(1)
+        join = {"token": token, "display_name": "Tata", "language": "pl"}
+        assert (await api.post("/invitations/accept", json=join, headers=chris)).status_code == 200
+
+        base = f"/plans/{plan_id}/topics/living/proposals"
+
+        async def back_and_forth(rounds: int, start: int) -> None:
+            for n in range(start, start + rounds):
+                for who, words in ((alex, f"{WORDS}, {n}"), (chris, f"{WORDS}, not {n}")):
+                    assert (await api.post(base, json={"text": words}, headers=who)).status_code == 200
+
+        async def settled(alex_count: int, chris_count: int) -> None:
+            """Wait for the expected emails, then a little longer: no more may come."""
+
+            async def arrived() -> bool:
+                alex_mail, chris_mail = replies(mailbox, "alex@example.org"), replies(mailbox, "chris@example.org")
+                return len(alex_mail) >= alex_count and len(chris_mail) >= chris_count
+
+            await eventually(arrived, timeout=20)
+            await asyncio.sleep(2)
+            assert (len(replies(mailbox, "alex@example.org")), len(replies(mailbox, "chris@example.org"))) == (
+                alex_count,
+                chris_count,
+            )
+
+        # Day one: eight proposals, four each; each parent is told once.
+        await back_and_forth(4, 0)
+        await settled(1, 1)
+        polish = replies(mailbox, "chris@example.org")[0]
+        assert "Drugi rodzic odpowiedział" in str(polish["Subject"]) and f"{hub}/plan" in text_of(polish)
+
+        # Chris turns the emails off; the next day only Alex hears of his replies.
+        off = await api.put(f"/plans/{plan_id}/reply-emails", json={"on": False}, headers=chris)
+        assert off.status_code == 200 and off.json()["reply_emails"] is False
+        assert (await api.get(f"/plans/{plan_id}", headers=alex)).json()["reply_emails"] is True
+        await asyncio.sleep(DAY.total_seconds())
+        await back_and_forth(3, 4)
+        await settled(2, 1)
+
+        # The day after, the plan is agreed: Alex accepts, Chris (emails back on) is told.
+        assert (await api.put(f"/plans/{plan_id}/reply-emails", json={"on": True}, headers=chris)).status_code == 200
+        await asyncio.sleep(DAY.total_seconds())
+        version = (await api.get(f"/plans/{plan_id}", headers=alex)).json()["items"][0]["version"]
+        await api.post(f"/plans/{plan_id}/topics/pets/proposals", json={"text": "Rex stays"}, headers=chris)
+        await api.post(f"/plans/{plan_id}/topics/pets/acceptance", json={"version": 1}, headers=alex)
+        done = await api.post(f"/plans/{plan_id}/topics/living/acceptance", json={"version": version}, headers=alex)
+        assert done.json()["status"] == "agreed"
+        await settled(3, 2)
+        assert "jest uzgodniony" in str(replies(mailbox, "chris@example.org")[-1]["Subject"])
+
+    for address in ("alex@example.org", "chris@example.org"):
+        for message in replies(mailbox, address):
+            assert WORDS not in text_of(message) and "canal" not in text_of(message)
+            assert "Rex" not in text_of(message) and "Tata" not in text_of(message)
