@@ -57,6 +57,8 @@ def from_accept_language(header: str) -> str | None:
 
 
 CLDR = {"en": "en_GB", "pl": "pl_PL", "ur": "ur_PK"}
+# English language names to their codes, to say a name staff typed ("Polish") in the parent's language.
+_ENGLISH_NAMES = {name.lower(): code for code, name in Locale("en").languages.items() if "_" not in code}
 
 
 @dataclass(frozen=True)
@@ -79,7 +81,10 @@ class Formats:
         return format_date(self._local(moment), "full", locale=CLDR[self.lang])
 
     def time(self, moment: datetime | str) -> str:
-        return format_time(self._local(moment), "short", locale=CLDR[self.lang])
+        # CLDR's short Urdu time is "h:mm a" with "AM"/"PM" in Latin letters inside the Urdu sentence:
+        # the 24-hour clock, as the English pages use, reads the same in Urdu.
+        pattern = "HH:mm" if self.lang == "ur" else "short"
+        return format_time(self._local(moment), pattern, locale=CLDR[self.lang])
 
     def span(self, start: datetime | str, end: datetime | str) -> str:
         """A part of a workshop: its day, and from when to when (same day)."""
@@ -87,6 +92,12 @@ class Formats:
 
     def language_name(self, code: str) -> str:
         return Locale.parse(code).get_language_name(CLDR[self.lang]) or code
+
+    def spoken(self, name: str) -> str:
+        """A language as staff typed it in English ("Polish", for an interpreter), in the page's
+        language ("polski"); a name CLDR does not know (e.g. "BSL") stays as typed."""
+        code = _ENGLISH_NAMES.get(name.strip().lower())
+        return Locale.parse(code).get_language_name(CLDR[self.lang]) or name if code else name
 
     def when(self, moment: datetime | str) -> str:
         return translations(self.lang).gettext("%(day)s at %(time)s") % {

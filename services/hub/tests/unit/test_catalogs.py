@@ -85,6 +85,10 @@ def test_dates_read_as_in_england_in_each_language():
     assert i18n.Formats("en", "Europe/London").when(moment) == "Friday, 3 July 2026 at 17:00"
     assert i18n.Formats("pl", "Europe/London").when(moment) == "piątek, 3 lipca 2026, godz. 17:00"
     assert "جمعہ" in i18n.Formats("ur", "Europe/London").when(moment)
+    urdu = i18n.Formats("ur", "Europe/London").when(moment)
+    assert "17:00" in urdu and "PM" not in urdu and "AM" not in urdu  # no Latin letters in the Urdu time
+    assert i18n.Formats("pl", "Europe/London").spoken("Polish") == "polski"  # "tłumacz: polski", not "Polish"
+    assert i18n.Formats("ur", "Europe/London").spoken("BSL") == "BSL"
     assert i18n.Formats("ur", "Europe/London").direction == "rtl"
     assert i18n.Formats("pl", "Europe/London").direction == "ltr"
 
