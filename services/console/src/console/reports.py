@@ -55,30 +55,28 @@ def cell(key: str, value: Any) -> str:
 
 
 def chart(rows: list[dict]) -> Markup:
-    """Completion rate per row as horizontal bars, each labelled with its provider, region and month
-    and its value in words; a suppressed rate is written, not drawn."""
-    bar, left, width = 28, 260, 300
-    height = 40 + bar * len(rows)
+    """Completion rate per row as horizontal bars, each under its provider, region and month and
+    with its value in words beside it; a suppressed rate is written, not drawn. Narrow (360 wide) so
+    it reads at phone size without shrinking its text."""
+    step, width = 46, 270
+    height = 10 + step * len(rows)
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 {left + width + 90} {height}" '
-        f'role="img" aria-labelledby="chart-title"><title id="chart-title">Completion rate by provider, region '
-        f"and month (the table below has the same numbers)</title>",
-        f'<line x1="{left}" y1="10" x2="{left}" y2="{height - 10}" stroke="#0b0c0c"/>',
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 360 {height}" width="360" '
+        f'height="{height}" role="img" aria-labelledby="chart-title"><title id="chart-title">Completion rate '
+        f"by provider, region and month (the table below has the same numbers)</title>",
     ]
     for i, row in enumerate(rows):
-        y = 20 + i * bar
+        y = 4 + i * step
         label = escape(f"{row['provider']}, {row['region']}, {row['month']}")
-        parts.append(f'<text x="{left - 8}" y="{y + 17}" text-anchor="end" font-size="13">{label}</text>')
+        parts.append(f'<text x="0" y="{y + 14}" font-size="14">{label}</text>')
+        parts.append(f'<line x1="0" y1="{y + 20}" x2="0" y2="{y + 40}" stroke="#0b0c0c"/>')
         rate = row.get("completion_rate")
         if rate is None:
-            parts.append(f'<text x="{left + 8}" y="{y + 17}" font-size="13" font-style="italic">not shown</text>')
+            parts.append(f'<text x="6" y="{y + 35}" font-size="14" font-style="italic">not shown</text>')
         else:
-            parts.append(
-                f'<rect x="{left}" y="{y + 4}" width="{round(width * rate)}" height="{bar - 8}" fill="#1d70b8"/>'
-            )
-            parts.append(
-                f'<text x="{left + round(width * rate) + 6}" y="{y + 17}" font-size="13">{round(rate * 100)}%</text>'
-            )
+            bar = round(width * rate)
+            parts.append(f'<rect x="0" y="{y + 21}" width="{bar}" height="18" fill="#1d70b8"/>')
+            parts.append(f'<text x="{bar + 6}" y="{y + 35}" font-size="14">{round(rate * 100)}%</text>')
     parts.append("</svg>")
     return Markup("".join(parts))  # noqa: S704 -- every text in it is escaped above, the rest are numbers
 

@@ -10,7 +10,7 @@ def test_bars_carry_their_values_in_words_and_labels_are_escaped():
         {"provider": "family-action", "region": "<script>x</script>", "month": "2031-04", "completion_rate": None},
     ]
     svg = str(chart(rows))
-    assert svg.count("<rect") == 1 and 'width="150"' in svg and ">50%</text>" in svg
+    assert svg.count("<rect") == 1 and 'width="135"' in svg and ">50%</text>" in svg
     assert "not shown" in svg and "<script>" not in svg and "&lt;script&gt;" in svg
     assert 'role="img"' in svg and "<title" in svg
 
