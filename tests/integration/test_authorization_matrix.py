@@ -108,12 +108,14 @@ EXPECTED: dict[str, dict[tuple[str, str], dict[str, str]]] = {
         ("GET", "/plans/{plan_id}"): row(cafcass="H", parent="A/H"),
         ("GET", "/plans/{plan_id}/export.{kind}"): row(cafcass="H", parent="A/H"),
         ("GET", "/plans/{plan_id}/for-children"): row(cafcass="H", parent="A/H"),
+        ("GET", "/plans/{plan_id}/for-children.pdf"): row(cafcass="H", parent="A/H"),
         ("GET", "/plans/{plan_id}/history"): row(cafcass="H", parent="A/H"),
         ("GET", "/topics"): row(cafcass="A", court="A", facilitator="A", none="A", ops="A", parent="A", provider="A"),
         ("POST", "/invitations/accept"): row(cafcass="H", none="H", parent="H"),
         ("POST", "/plans"): row(none="A", parent="A"),
         ("POST", "/plans/{plan_id}/leave"): row(cafcass="H", parent="A/H"),
         ("POST", "/plans/{plan_id}/share"): row(cafcass="H", parent="A/H"),
+        ("PUT", "/plans/{plan_id}/reply-emails"): row(cafcass="H", parent="A/H"),
         ("POST", "/plans/{plan_id}/topics"): row(cafcass="H", parent="A/H"),
         ("POST", "/plans/{plan_id}/topics/{topic}/acceptance"): row(cafcass="H", parent="A/H"),
         ("POST", "/plans/{plan_id}/topics/{topic}/not-agreed"): row(cafcass="H", parent="A/H"),
@@ -150,6 +152,7 @@ EXPECTED: dict[str, dict[tuple[str, str], dict[str, str]]] = {
         ("GET", "/me/sessions"): row(parent="A/H"),
         ("GET", "/me/waitlist"): row(parent="H"),
         ("GET", "/providers/{provider}/follow-up-outcomes"): row(provider="A/H"),
+        ("GET", "/providers/{provider}/waitlist"): row(provider="A/H"),
         ("GET", "/sessions"): row(facilitator="A", provider="A"),
         ("GET", "/sessions/{session_id}"): row(
             cafcass="H", court="H", facilitator="A/H", ops="H", parent="H", provider="A/H"
@@ -287,6 +290,7 @@ BODIES: dict[tuple[str, str, str], Any] = {
         "details": "matrix",
     },
     ("plans", "POST", "/plans/{plan_id}/share"): lambda v: {"to": "email", "email": "friend@example.org"},
+    ("plans", "PUT", "/plans/{plan_id}/reply-emails"): lambda v: {"on": False},
     ("notifications", "POST", "/webhooks"): lambda v: {
         "partner": "matrix-two",
         "url": "http://127.0.0.1:9/hook",  # the discard port: nothing is ever delivered there
@@ -301,6 +305,7 @@ QUERIES: dict[tuple[str, str, str], Any] = {
     ("referrals", "GET", "/reports"): lambda v: dict.fromkeys(("since", "until"), datetime.now(UTC).strftime("%Y-%m")),
     ("notifications", "GET", "/notifications"): lambda v: {"correlation_id": v["referral_id"]},
     ("plans", "GET", "/plans/{plan_id}/for-children"): lambda v: {"age": 6},
+    ("plans", "GET", "/plans/{plan_id}/for-children.pdf"): lambda v: {"age": 6},
 }
 
 
