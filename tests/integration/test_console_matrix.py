@@ -74,6 +74,7 @@ EXPECTED: dict[tuple[str, str], dict[str, str]] = {
     ("GET", "/sessions/{session_id}"): row(provider="A/H", facilitator="A/H"),
     ("POST", "/sessions/{session_id}/attendance"): row(facilitator="A/H"),
     ("GET", "/contacts"): row(provider="A"),
+    ("GET", "/waiting-list"): row(provider="A"),
     ("POST", "/contacts/{participant_id}"): row(provider="A/H"),
     ("GET", "/follow-ups"): row(provider="A", facilitator="A"),
     ("POST", "/follow-ups/{followup_id}/outcome"): row(facilitator="A/H"),

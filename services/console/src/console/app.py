@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 
-from console import concerns, contacts, followups, operations, plans, referrals, reports, sessions, signin
+from console import concerns, contacts, followups, operations, plans, referrals, reports, sessions, signin, waiting
 from console.backend import Backend, SignedOut, Unavailable
 from console.config import Settings
 from console.security import CSRF, SESSION, set_cookie
@@ -34,7 +34,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(title="PTfC staff console", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
     app.state.settings = settings
     app.mount("/static", StaticFiles(packages=[("console", "static")]), name="static")
-    for module in (signin, referrals, plans, sessions, contacts, followups, concerns, reports, operations):
+    for module in (signin, referrals, plans, sessions, contacts, waiting, followups, concerns, reports, operations):
         app.include_router(module.router)
 
     # Sign-out is a form whose answer redirects to the provider's end-session page: CSP's

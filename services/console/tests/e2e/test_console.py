@@ -162,6 +162,11 @@ async def test_each_role_signs_in_and_does_its_main_task(start_platform, browser
         await coordinator.goto(platform.console + "/sessions")
         await checker.check(coordinator, "coordinator-sessions")
 
+        # The waiting list: Dana booked herself, so nobody waits.
+        await coordinator.get_by_role("link", name="Waiting list").click()
+        await coordinator.get_by_text("No parent is waiting.").wait_for()
+        await checker.check(coordinator, "coordinator-waiting-list")
+
         # Reports: one parent this month, so every count is "fewer than 5"; a chart, and the table as CSV.
         await coordinator.get_by_role("link", name="Reports").click()
         await coordinator.get_by_role("heading", name="Completion rate").wait_for()

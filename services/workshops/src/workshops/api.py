@@ -271,6 +271,21 @@ async def outcomes(
     return views.outcomes(provider, await store.completed_followups(rt.store.db, provider), rt.settings.min_cell)
 
 
+@router.get("/providers/{provider}/waitlist", response_model=list[views.Waiting], tags=["sessions"])
+async def waitlist(provider: Annotated[str, Path(max_length=60)], rt: RuntimeDep, caller: CurrentCaller) -> Any:
+    """The provider's parents waiting for a seat, earliest first, each with the seat the allocator
+    proposes now (the `offer_seats` sweep books those on its next run, through the same rules as a
+    parent's own booking) or none. Read only: nothing is booked by asking."""
+    caller.require("provider")
+    if caller.provider != provider:
+        raise not_found("provider")
+    seekers, slots = await store.waiting(rt.store.db, rt.settings, rt.clock.now())
+    proposal = domain.allocate(seekers, slots, rt.settings.aim_group)
+    mine = [s for s in seekers if s.provider == provider]
+    parents = await store.parents_by_id(rt.store.db, [s.participant_id for s in mine])
+    return [views.waiting_view(s, parents.get(s.participant_id, {}), proposal.get(s.participant_id)) for s in mine]
+
+
 # ---- safeguarding concerns -------------------------------------------------------------------------
 
 

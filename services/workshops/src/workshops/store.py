@@ -280,6 +280,10 @@ async def concern(db: AsyncDatabase, concern_id: str) -> dict | None:
     return cid and await db[CONCERNS].find_one({"_id": cid})
 
 
+async def parents_by_id(db: AsyncDatabase, ids: list[str]) -> dict[str, dict]:
+    return {p["_id"]: p for p in await db[PARENTS].find({"_id": {"$in": ids}}).to_list()}
+
+
 async def concerns_of_referral(db: AsyncDatabase, referral_id: str) -> list[dict]:
     """A referral's concerns, without their details (the list is not a read of them). Served by the
     `referral_id` index; whose they are is checked by the caller (domain.may_read_concern)."""

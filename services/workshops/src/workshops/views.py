@@ -2,6 +2,7 @@
 of a session never carries its bookings; nothing carries contact details)."""
 
 from datetime import datetime
+from typing import Any
 
 from pydantic import BaseModel
 
@@ -189,6 +190,37 @@ def participant_view(parent: dict, booking: dict) -> ParticipantView:
         support_needs=parent.get("support_needs", ""),
         attendance=booking["marks"],
         status=booking["status"],
+    )
+
+
+class Waiting(BaseModel):
+    """A parent on the waiting list, for their provider's coordinators: first name and needs (as the
+    roster shows them), what they wait for, and the seat the allocator would give them now."""
+
+    participant_id: str
+    given_name: str
+    language: str
+    interpreter: str | None
+    in_person: bool
+    support_needs: str
+    waiting_since: datetime | None
+    patterns: list[str]
+    formats: list[str]
+    proposed_session_id: str | None
+
+
+def waiting_view(seeker: Any, parent: dict, proposed: str | None) -> Waiting:
+    return Waiting(
+        participant_id=seeker.participant_id,
+        given_name=parent.get("given_name", ""),
+        language=parent.get("language", "en"),
+        interpreter=parent.get("interpreter"),
+        in_person=parent.get("in_person", False),
+        support_needs=parent.get("support_needs", ""),
+        waiting_since=seeker.since,
+        patterns=sorted(seeker.patterns),
+        formats=sorted(seeker.formats),
+        proposed_session_id=proposed,
     )
 
 

@@ -88,3 +88,29 @@ async def test_a_concern_alerts_by_ids_and_only_the_fca_reads_the_details_each_r
         await client.get(f"/concerns/{cid}", headers=fca)
         reads = (await client.get(f"/concerns/{cid}/reads", headers=fca)).json()
         assert [r["reader"] for r in reads] == ["fca-1", "fca-1"] and all(r["at"] for r in reads)
+
+
+async def test_the_coordinator_sees_who_waits_and_the_seat_the_allocator_would_give_before_it_books(bus):
+    app = create_app(bus.settings(sweep_interval=timedelta(hours=1)), clock=bus.clock)  # no booking sweep meanwhile
+    async with running(app) as client:
+        await bus.refer("r-w", bus.parent("wyn"))
+        await bus.learned("r-w", "wyn")
+        await bus.ready(app, "wyn")
+        wish = {"patterns": ["weekend"], "formats": ["online"]}
+        assert (await client.post("/me/waitlist", json=wish, headers=bus.me("wyn"))).status_code == 201
+        path = "/providers/action-for-children/waitlist"
+        [waiting] = (await client.get(path, headers=bus.STAFF)).json()
+        assert (waiting["given_name"], waiting["patterns"], waiting["proposed_session_id"]) == (
+            "Given-wyn",
+            ["weekend"],
+            None,  # no session yet
+        )
+        assert "wyn@parents.example" not in str(waiting)
+        sid = await bus.session_for(client, "wyn", weekend_start(bus), pattern="weekend")
+        [waiting] = (await client.get(path, headers=bus.STAFF)).json()
+        assert waiting["proposed_session_id"] == sid
+        assert await bus.events("workshop.booked") == []  # shown, not applied: asking books nothing
+        other = bearer("provider", "staff-fa", "family-action")
+        assert (await client.get(path, headers=other)).status_code == 404
+        for who in (bus.ANN, bus.me("wyn"), bearer("cafcass", "fca-1")):
+            assert (await client.get(path, headers=who)).status_code == 403
