@@ -81,8 +81,8 @@ Declared = dict[str, dict[int, tuple[str, ...]]]
 
 def problem_types(path: str, method: str, operation: dict[str, Any], declared: Declared) -> dict[int, list[str]]:
     """Every problem type the operation may answer, by status."""
-    if path in PLATFORM_PATHS:
-        return {503: ["unavailable"]} if path == "/readyz" else {}
+    if path in PLATFORM_PATHS:  # no route logic, but the body limit runs before routing for every path
+        return {413: ["body-too-large"]} | ({503: ["unavailable"]} if path == "/readyz" else {})
     found = [400, 404, 413, 429, 500, 503]
     if operation.get("security"):
         found += [401, 403]

@@ -11,7 +11,7 @@ import pytest
 from ptfc import cli, logs
 from ptfc.consumer import MAX_RETRY_DELAY, Consumer, Handlers
 from ptfc.issuers import Issuer
-from ptfc.settings import DEV_JWT_PUBLIC_KEY, DEV_LINK_SEAL_KEY, ServiceSettings
+from ptfc.settings import DEV_JWT_PUBLIC_KEY, DEV_LINK_SEAL_KEY, SECRETS, ServiceSettings
 from ptfc.testing.keys import another_key, public_half
 
 
@@ -80,7 +80,7 @@ def test_outside_dev_a_development_or_missing_key_stops_the_start():
         old = {**keys, "link_seal_previous_keys": [DEV_LINK_SEAL_KEY]}
         ServiceSettings(env="production", **old).refuse_development_keys()
     # a service needs only the secrets it holds: plans opens no contact details
-    plans = {k: keys[k] for k in ("jwt_issuers", "dead_letter_seal_key", "nats_password")}
+    plans = {k: keys[k] for k in ("jwt_issuers", "dead_letter_seal_key", "nats_password", *SECRETS["plans"])}
     ServiceSettings(env="production", service="plans", **plans).refuse_development_keys()
     with pytest.raises(RuntimeError, match="contact_seal_key"):
         ServiceSettings(env="production", service="notifications", **plans).refuse_development_keys()

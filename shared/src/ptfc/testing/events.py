@@ -28,6 +28,12 @@ from ptfc.events import (
 DEFAULTS: dict[str, dict[str, Any]] = {
     "referral.withdrawn": {"participant_ids": [], "reason": "case closed"},
     "referral.reordered": {"cycle": 2, "provider": "action-for-children"},
+    "referral.contact_changed": {
+        "reason": "parent_asked",
+        "email_changed": True,
+        "phone_changed": False,
+        "sealed_contact": "sealed",
+    },
     "referral.activation_overdue": {"provider": "action-for-children", "days_since_referral": 14},
     "course.completed": {
         "cycle": 1,
