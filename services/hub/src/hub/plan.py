@@ -51,6 +51,12 @@ async def _call(request: Request, method: str, path: str, plan_id: str | None = 
     return await plans.call(method, path, headers={**headers, **({"X-Plan-Token": key} if key else {})}, **kwargs)
 
 
+async def _read(request: Request, path: str, plan_id: str, **params) -> Answer:
+    """A plan's view in the parent's language (plans renders titles, counts and dates in it; each
+    parent's own words stay as written, marked with their language)."""
+    return await _call(request, "GET", path, plan_id, params={**params, "lang": language(request)})
+
+
 def _by_sign_in(request: Request, plan_id: str) -> bool:
     """Whether the parent reaches this plan by their sign-in (so as a parent on the course, who may
     share it with their co-parent or FCA), not by a secret this browser holds."""
@@ -182,7 +188,8 @@ async def join(
     name = display_name.strip()
     if not name:
         return render(request, "plan_join.html", 422, token=token, name=name, errors=["display_name"])
-    answer = await _call(request, "POST", "/invitations/accept", json={"token": token, "display_name": name})
+    body = {"token": token, "display_name": name, "language": language(request)}
+    answer = await _call(request, "POST", "/invitations/accept", json=body)
     if answer.reason == "credential-not-replayed":  # pressed twice: the first press joined (its secret is not kept)
         return redirect("/plan")
     if not answer.ok:
@@ -196,7 +203,7 @@ async def join(
 
 @router.get("/plan/{plan_id}")
 async def plan_page(request: Request, plan_id: PlanId, started: int = 0, shared: int = 0) -> Response:
-    answer = await _call(request, "GET", f"/plans/{plan_id}", plan_id)
+    answer = await _read(request, f"/plans/{plan_id}", plan_id)
     if not answer.ok:
         return _problem(request, answer)
     return render(
@@ -227,7 +234,7 @@ def _owner_link(request: Request, plan_id: str) -> str | None:
 
 @router.get("/plan/{plan_id}/topic/{topic}")
 async def topic_page(request: Request, plan_id: PlanId, topic: TopicKey) -> Response:
-    answer = await _call(request, "GET", f"/plans/{plan_id}", plan_id)
+    answer = await _read(request, f"/plans/{plan_id}", plan_id)
     if not answer.ok:
         return _problem(request, answer)
     return await _topic(request, answer.body, topic, "", [])
@@ -243,7 +250,7 @@ async def _topic(request: Request, plan: dict, topic: str, text: str, errors: li
 
 async def _topic_again(request: Request, plan_id: str, topic: str, text: str, errors: list[str], status: int):
     """The topic page once more, read afresh, after what was sent there was refused."""
-    answer = await _call(request, "GET", f"/plans/{plan_id}", plan_id)
+    answer = await _read(request, f"/plans/{plan_id}", plan_id)
     if not answer.ok:  # gone meanwhile (the parent left it on another device)
         return _problem(request, answer)
     return await _topic(request, answer.body, topic, text, errors, status)
@@ -255,7 +262,11 @@ async def propose(
 ) -> Response:
     if text.strip():
         answer = await _call(
-            request, "POST", f"/plans/{plan_id}/topics/{topic}/proposals", plan_id, json={"text": text.strip()}
+            request,
+            "POST",
+            f"/plans/{plan_id}/topics/{topic}/proposals",
+            plan_id,
+            json={"text": text.strip(), "language": language(request)},  # the words stay as written, in this
         )
         if answer.ok:
             return redirect(f"/plan/{plan_id}#topic-{topic}")
@@ -326,9 +337,32 @@ async def share(
         )
     body = {"to": to} | ({"email": email} if to == "email" else {})
     answer = await _call(request, "POST", f"/plans/{plan_id}/share", plan_id, json=body)
+    if answer.reason == "invitation-limit":  # 429: as many invitations as one person gets in a day
+        return render(
+            request, "plan_share.html", 429, plan_id=plan_id, on_programme=on_programme, email=email, errors=["limit"]
+        )
     if not answer.ok:
         return _problem(request, answer)
+    if answer.body.get("emailed") is False:  # one sent recently still works: said so, with until when
+        return render(
+            request,
+            "plan_share.html",
+            plan_id=plan_id,
+            on_programme=on_programme,
+            email="",
+            errors=[],
+            kept_until=answer.body.get("expires_at"),
+        )
     return redirect(f"/plan/{plan_id}?shared=1")
+
+
+@router.post("/plan/{plan_id}/emails", dependencies=[Csrf])
+async def reply_emails(request: Request, plan_id: PlanId, on: Annotated[int, Form(ge=0, le=1)]) -> Response:
+    """A parent turns off (or on) the email telling them their co-parent replied in this plan."""
+    answer = await _call(request, "PUT", f"/plans/{plan_id}/reply-emails", plan_id, json={"on": bool(on)})
+    if not answer.ok:
+        return _problem(request, answer)
+    return redirect(f"/plan/{plan_id}#emails")
 
 
 @router.get("/plan/{plan_id}/leave")
@@ -350,10 +384,10 @@ async def leave(request: Request, plan_id: PlanId) -> Response:
 
 @router.get("/plan/{plan_id}/history")
 async def history(request: Request, plan_id: PlanId) -> Response:
-    answer = await _call(request, "GET", f"/plans/{plan_id}/history", plan_id, params={"limit": 200})
+    answer = await _read(request, f"/plans/{plan_id}/history", plan_id, limit=200)
     if not answer.ok:
         return _problem(request, answer)
-    plan = (await _call(request, "GET", f"/plans/{plan_id}", plan_id)).body
+    plan = (await _read(request, f"/plans/{plan_id}", plan_id)).body
     titles = {i["topic"]: i["title"] for i in plan["items"]}
     return render(request, "plan_history.html", plan=plan, entries=answer.body["items"], titles=titles)
 
@@ -362,21 +396,40 @@ async def history(request: Request, plan_id: PlanId) -> Response:
 async def for_children(
     request: Request, plan_id: PlanId, age: Annotated[int | None, Query(ge=0, le=18)] = None
 ) -> Response:
-    plan = await _call(request, "GET", f"/plans/{plan_id}", plan_id)
+    plan = await _read(request, f"/plans/{plan_id}", plan_id)
     if not plan.ok:
         return _problem(request, plan)
     if age is None:
         ages = [c["age"] for c in plan.body["children"]]
         age = min(ages) if ages else 8
-    answer = await _call(request, "GET", f"/plans/{plan_id}/for-children", plan_id, params={"age": age})
+    answer = await _read(request, f"/plans/{plan_id}/for-children", plan_id, age=age)
     if not answer.ok:
         return _problem(request, answer)
     return render(request, "plan_children.html", plan=plan.body, view=answer.body, age=age)
 
 
+@router.get("/plan/{plan_id}/for-children.pdf")
+async def for_children_pdf(request: Request, plan_id: PlanId, age: Annotated[int, Query(ge=0, le=18)] = 8) -> Response:
+    """The children's version to print on A4, in the parent's language."""
+    answer = await _call(
+        request,
+        "GET",
+        f"/plans/{plan_id}/for-children.pdf",
+        plan_id,
+        raw=True,
+        params={"age": age, "lang": language(request)},
+    )
+    if not answer.ok:
+        return _problem(request, Answer(answer.status, answer.body.json() if answer.body.content else None))
+    headers = {**HEADERS, "Content-Disposition": 'attachment; filename="our-plan-for-you.pdf"'}
+    return Response(answer.body.content, media_type="application/pdf", headers=headers)
+
+
 @router.get("/plan/{plan_id}/export.{kind}")
 async def export(request: Request, plan_id: PlanId, kind: Annotated[str, Path(pattern="^(docx|pdf)$")]) -> Response:
-    answer = await _call(request, "GET", f"/plans/{plan_id}/export.{kind}", plan_id, raw=True)
+    answer = await _call(
+        request, "GET", f"/plans/{plan_id}/export.{kind}", plan_id, raw=True, params={"lang": language(request)}
+    )
     if not answer.ok:
         return _problem(request, Answer(answer.status, answer.body.json() if answer.body.content else None))
     upstream = answer.body

@@ -135,7 +135,7 @@ async def test_parents_make_a_plan_together(start_platform, browser, check):
         await expect(page.locator("#topic-living")).to_contain_text("Ben proposed:")
         await expect(page.locator("#topic-living")).to_contain_text(COUNTER)
         await expect(page.locator("#status-holidays")).to_have_text("Agreed")
-        await expect(page.get_by_text("1 of 3 topics agreed.")).to_be_visible()
+        await expect(page.get_by_text("1 of 3 topics agreed")).to_be_visible()
         await alex.seen("plan-counter-proposal")
         # Not ready to agree: Alex sets the topic aside; Ben's words stay, to come back to. What she
         # read is what she sets aside: Ben's newer wording, sent meanwhile, is not set aside unread.
@@ -155,7 +155,7 @@ async def test_parents_make_a_plan_together(start_platform, browser, check):
         await page.check("#add-pets")
         await page.get_by_role("button", name="Add these topics").click()
         await expect(page.locator("#status-pets")).to_have_text("Nothing proposed yet")
-        await expect(page.get_by_text("1 of 4 topics agreed.")).to_be_visible()
+        await expect(page.get_by_text("1 of 4 topics agreed")).to_be_visible()
         await page.goto(f"{plan_url}/history")
         # created, two proposals, shared, joined, agreed (holidays), two counter-proposals and set aside
         # (living), topic added

@@ -161,6 +161,10 @@ class ItemView(BaseModel):
     written_in: str | None = Field(
         None, description="'Written in Polish', in the reader's language, when the words are not in it."
     )
+    details: list[str] = Field(
+        default_factory=list,
+        description="The structured fields in the reader's language ('Rex (dog): kept by Dad').",
+    )
 
 
 class PlanView(BaseModel):
@@ -274,6 +278,7 @@ class ChildSection(BaseModel):
 class Night(BaseModel):
     day: Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
     day_name: str
+    day_short: str = Field(description="The day abbreviated (Babel), for a week on a phone.")
     home: str = Field(description="Whose home, by the name the parent chose (or both parents).")
     role: Where
 

@@ -18,7 +18,7 @@ from plans.schemas import (
     Started,
     TopicView,
 )
-from plans.wording import agreed_count, changes, day, money, who, written_in
+from plans.wording import agreed_count, changes, day, money, short_day, structured, who, written_in
 
 
 def topic_view(t: content.Topic) -> TopicView:
@@ -61,6 +61,7 @@ def plan_view(plan: dict, me: dict | None, lang: Language | None = None, reply_e
                 and mine not in item["accepted_by"],
                 content_language=item.get("language") if item["content"] else None,
                 written_in=written_in(item.get("language"), lang) if item["content"] else None,
+                details=structured(plan, item["content"], lang),
             )
         )
     parties = [
@@ -145,9 +146,13 @@ def for_children_view(plan: dict, age: int, lang: Language | None = None) -> Chi
         for row in agreed.get("weekly_pattern", []):
             nights = [
                 schemas.Night(
-                    day=d, day_name=words["days"][d], home=who(plan, row["nights"][d], lang), role=row["nights"][d]
+                    day=d,
+                    day_name=words["days"][d],
+                    day_short=short_day(i, lang),
+                    home=who(plan, row["nights"][d], lang),
+                    role=row["nights"][d],
                 )
-                for d in DAYS
+                for i, d in enumerate(DAYS)
             ]
             weeks.append(
                 schemas.ChildWeekView(
@@ -204,7 +209,7 @@ def for_children_html(view: ChildView) -> str:
         parts.append(f"<p>{escape(view.note)}</p>")
     parts.extend(week_html(w) for w in view.weeks)
     for s in view.sections:
-        items = "".join(f"<li>{escape(d)}</li>" for d in s.details)
+        items = "".join(f'<li dir="auto">{escape(d)}</li>' for d in s.details)
         parts.append(f"<section><h2>{escape(s.title)}</h2><p>{escape(s.words)}</p><ul>{items}</ul></section>")
     return (
         f'<!doctype html><html lang="{view.language}" dir="{direction}"><head><meta charset="utf-8">'

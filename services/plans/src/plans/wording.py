@@ -29,6 +29,11 @@ def moment(at: datetime, lang: Language) -> str:
     return f"{day(at, lang)}, {format_time(at.astimezone(HOME), 'HH:mm', locale=LOCALES[lang])}"
 
 
+def short_day(index: int, lang: Language) -> str:
+    """Monday is 0: "Mon", "pon.", as CLDR abbreviates it."""
+    return Locale.parse(LOCALES[lang]).days["format"]["abbreviated"][index]
+
+
 def language_name(code: str, lang: Language) -> str:
     """The name of the language `code`, in `lang` ("Polish", "polski", "پولش")."""
     return Locale.parse(LOCALES[lang]).languages.get(code, code)
