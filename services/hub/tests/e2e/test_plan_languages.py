@@ -138,6 +138,24 @@ async def test_each_parent_reads_the_plan_in_their_language_and_sees_it_agreed(s
         text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(await pdf.body())).pages)
         assert "Plan dla naszego dziecka" in text and ENGLISH in " ".join(text.split())
 
+        # Three invitations a day reach one person, whoever asks: the fourth is refused, and the page says so.
+        async with httpx.AsyncClient() as client:
+            others = []
+            for _ in range(3):
+                body = {"display_name": "Mum", "children": [{"name": "Sam", "age": 6}], "topics": ["pets"]}
+                started = await client.post(f"{platform.plans}/plans", json=body, headers=bearer("parent", alex_id))
+                others.append(started.json()["plan"]["id"])
+            for other in others[:2]:
+                shared = await client.post(
+                    f"{platform.plans}/plans/{other}/share", json={"to": "co_parent"}, headers=bearer("parent", alex_id)
+                )
+                assert shared.status_code == 202, shared.text
+        await page.goto(f"{platform.hub}/plan/{others[2]}/share")
+        await page.get_by_role("button", name="Share the plan").click()
+        await expect(page.locator("#error-summary")).to_contain_text("as many invitations as we send in a day")
+        await alex.seen()
+        await phone_shot(page, "plan-lang-share-limit-en")
+
 
 async def signed_in_polish(browser, platform) -> Page:
     context = await browser.new_context(viewport={"width": 1280, "height": 900})
