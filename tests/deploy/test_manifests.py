@@ -150,7 +150,8 @@ def test_the_hub_is_reached_only_from_the_ingress_and_reaches_only_the_apis_it_c
     dns, apis = policy["egress"]
     assert dns["to"] == [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "kube-system"}}}]
     assert apis["ports"] == [{"protocol": "TCP", "port": 8000}]
-    assert [p["podSelector"]["matchLabels"]["app"] for p in apis["to"]] == ["learning", "workshops", "plans", "notifications"]
+    called = [p["podSelector"]["matchLabels"]["app"] for p in apis["to"]]
+    assert called == ["learning", "workshops", "plans", "notifications"]
     container = pod_spec(one(render("hub"), "Deployment", "hub"))["containers"][0]
     assert not any(e["name"] in ("NATS_URL", "MONGODB_URI") for e in container.get("env", []))
 

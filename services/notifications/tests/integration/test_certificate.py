@@ -52,6 +52,9 @@ async def test_a_parent_downloads_their_own_certificate_in_their_language(kit):
         assert "Certificate of completion" in words and "Alex Morgan" in words and "Samira" not in words
         polish = text((await client.get("/me/certificate.pdf", params={"lang": "pl"}, headers=alex)).content)
         assert "Zaświadczenie o ukończeniu kursu" in polish and "Alex Morgan" in polish
+        # Samira's own is hers, in her language by default, and names nobody else.
+        hers = text((await client.get("/me/certificate.pdf", headers=samira)).content)
+        assert "تکمیل کا سرٹیفکیٹ" in hers and "Alex" not in hers
 
         # Staff and other roles get no parent's certificate; an unknown language is refused.
         assert (await client.get("/me/certificate.pdf", headers=bearer("ops", "ops-1"))).status_code == 403
