@@ -6,6 +6,7 @@ import io
 
 import pytest
 from docx import Document
+from docx.oxml.ns import qn
 from pypdf import PdfReader
 
 from plans import exports
@@ -93,6 +94,10 @@ async def test_each_parent_reads_every_view_in_their_own_language(kit, lang):
         assert expect[0] in text and expect[1] in text and other_words in text and mark in text, text
         assert props.language == ("en-GB" if reader is owner else {"pl": "pl-PL", "ur": "ur-PK"}[lang])
         assert props.title == text.splitlines()[0]
+        if lang == "ur" and reader is other:  # right to left, but Mum's English words left to right
+            doc = Document(io.BytesIO((await kit.client.get(f"/plans/{plan_id}/export.docx", headers=reader)).content))
+            bidi = {p.text: p._p.pPr.find(qn("w:bidi")).get(qn("w:val")) for p in doc.paragraphs}
+            assert bidi[children + ": Sam (6 سال), Jo (13 سال)"] is None and bidi[ENGLISH_WORDS] == "0"
         if lang == "pl" or reader is owner or any(f.exists() for f in exports.ARABIC_FONTS):
             pdf = pdf_text((await kit.client.get(f"/plans/{plan_id}/export.pdf", headers=reader)).content)
             flat = " ".join(pdf.split())
