@@ -43,6 +43,21 @@ LANES: dict[str, dict[str, Any]] = {
 
 UNTRIED_PARENT_LETTERS = {"recipient_role": "parent", "status": "pending", "attempts": 0}
 
+# The guarded writes by `_id` (the embedded store plans an `_id` with other fields as a collection
+# scan, as it plans any query no one index holds every field of): a claim's "still due" check, per
+# status, and a record's "still this sender's lease", each on an index of the live rows alone.
+STILL_DUE = [
+    IndexModel(
+        [("_id", ASCENDING), ("status", ASCENDING), ("due_at", ASCENDING)],
+        name=f"still_{s}",
+        partialFilterExpression={"status": s},
+    )
+    for s in ("pending", "sending")
+]
+LEASES = IndexModel(
+    [("_id", ASCENDING), ("lease", ASCENDING)], name="leases", partialFilterExpression={"status": "sending"}
+)
+
 INDEXES: dict[str, list[IndexModel]] = {
     CONTACTS: [IndexModel("referral_id")],
     REFERRALS: [],
@@ -59,6 +74,8 @@ INDEXES: dict[str, list[IndexModel]] = {
         # filter is every field of that query: the embedded store plans an index only for a query whose
         # fields the index holds all of (keys or filter), and scans the collection otherwise.
         IndexModel("participant_id", name="untried_parent_letters", partialFilterExpression=UNTRIED_PARENT_LETTERS),
+        *STILL_DUE,
+        LEASES,
     ],
     ENDPOINTS: [IndexModel([("event_types", ASCENDING), ("enabled", ASCENDING)])],
     PARTNER_EVENTS: [
@@ -71,6 +88,7 @@ INDEXES: dict[str, list[IndexModel]] = {
         IndexModel("due_at", name="pending", partialFilterExpression={"status": "pending"}),
         IndexModel("due_at", name="leased", partialFilterExpression={"status": "sending"}),
         IndexModel([("endpoint_id", ASCENDING), ("status", ASCENDING), ("_id", ASCENDING)]),
+        LEASES,
     ],
 }
 
@@ -285,7 +303,10 @@ async def claim_due_many(db: AsyncDatabase, now: datetime, lease: timedelta, lim
     """Up to `limit` due rows claimed together, as `claim_due` claims one, under one lease token: one
     indexed read per lane (`LANES`), merged by `fair_order`, and one write for the lot (a second read
     only when another replica took some in between). The write checks each row is still due, so a
-    row another replica claimed is not taken twice."""
+    row another replica claimed is not taken twice: per row, one update while `pending` and one while
+    `sending` (a lapsed lease), each due by now; the first to match moves `due_at` past now, so the
+    second cannot, and together they are the one condition `status in (pending, sending)`, each
+    served by its `STILL_DUE` index (the one `$in` update was planned as a scan of every delivery)."""
 
     async def due(lane: dict[str, Any]) -> list[dict[str, Any]]:
         return await db[DELIVERIES].find({**lane, "due_at": {"$lte": now}}).sort("due_at", 1).to_list(limit)
@@ -296,13 +317,15 @@ async def claim_due_many(db: AsyncDatabase, now: datetime, lease: timedelta, lim
         return []
     ids, token = [row["_id"] for row in rows], uuid4().hex
     claim = {"status": "sending", "lease": token, "due_at": now + lease}
-    still_due = {"status": {"$in": ["pending", "sending"]}, "due_at": {"$lte": now}}
-    claimed = await db[DELIVERIES].update_many(
-        {"_id": {"$in": ids}, **still_due}, {"$set": claim, "$inc": {"attempts": 1}}
-    )
+    writes = [
+        UpdateOne({"_id": i, "status": status, "due_at": {"$lte": now}}, {"$set": claim, "$inc": {"attempts": 1}})
+        for i in ids
+        for status in ("pending", "sending")
+    ]
+    claimed = await db[DELIVERIES].bulk_write(writes, ordered=True)
     if claimed.modified_count == len(rows):  # all of them: as read, with the claim
         return [row | claim | {"attempts": row.get("attempts", 0) + 1} for row in rows]
-    return await db[DELIVERIES].find({"_id": {"$in": ids}, "lease": token}).to_list(limit)
+    return [row for row in await db[DELIVERIES].find({"_id": {"$in": ids}}).to_list(limit) if row.get("lease") == token]
 
 
 async def record_attempts(
