@@ -9,6 +9,7 @@ from plans.domain import Refused
 from plans.handlers import handlers
 from plans.refusals import ROUTES, problem
 from plans.store import INDEXES
+from plans.sweeps import SWEEPS
 from ptfc.clock import Clock
 from ptfc.limits import PerClient
 from ptfc.problems import respond
@@ -18,7 +19,14 @@ from ptfc.service import build_app
 def create_app(settings: Settings | None = None, clock: Clock | None = None) -> FastAPI:
     settings = settings or Settings()
     app = build_app(
-        settings, title="PTfC plans", router=router, handlers=handlers, indexes=INDEXES, clock=clock, problems=ROUTES
+        settings,
+        title="PTfC plans",
+        router=router,
+        handlers=handlers,
+        indexes=INDEXES,
+        clock=clock,
+        problems=ROUTES,
+        sweeps=SWEEPS,
     )
     app.state.rate_limit = PerClient(settings.public_rate_limit)
 

@@ -39,6 +39,7 @@ INDEXES: dict[str, list[IndexModel]] = {
         IndexModel([("invitee_participant_id", ASCENDING), ("state", ASCENDING), ("created_at", DESCENDING)]),
     ],
     PARTICIPANTS: [IndexModel([("referral_id", ASCENDING)])],
+    REPLY_EMAILS: [IndexModel([("due_at", ASCENDING)], sparse=True)],  # the held digests, by when they are due
 }
 
 
@@ -108,7 +109,8 @@ class UnitOfWork:
 
     async def keep_reply_emails(self, plan_id: str, party_id: str, choice: dict) -> None:
         key = {"_id": f"{plan_id}:{party_id}"}
-        await self.db[REPLY_EMAILS].replace_one(key, {**key, **choice}, upsert=True, session=self.session)
+        doc = {**key, **choice, "plan_id": plan_id, "party_id": party_id}
+        await self.db[REPLY_EMAILS].replace_one(key, doc, upsert=True, session=self.session)
 
     async def emit(self, event: EventData, correlation_id: str) -> None:
         await self.tx.emit(event, correlation_id)
@@ -123,14 +125,33 @@ async def history(db: Any, plan_id: str, after: int, limit: int) -> list[dict]:
 
 
 async def plans_of(db: Any, who: Any, after: str | None, limit: int) -> list[dict]:
-    """A programme parent's plans (while a party), or those shared with an FCA."""
-    if who.participant_id:
-        query: dict[str, Any] = {"parties": {"$elemMatch": {"participant_id": who.participant_id, "left_at": None}}}
-    else:
-        query = {"viewers": who.fca_id}
-    if after:
-        query["_id"] = {"$gt": after}
-    return await db[PLANS].find(query).sort("_id", ASCENDING).limit(limit).to_list()
+    """A programme parent's plans (while a party), or those shared with an FCA. A parent's are read
+    by `parties.participant_id` and `_id` alone, the index's fields in its order (an `$elemMatch`
+    with `left_at` was planned as a scan of every plan and a sort), and the plans they left are
+    dropped here: a page reads on past them until it is full or their plans run out."""
+    if not who.participant_id:
+        query: dict[str, Any] = {"viewers": who.fca_id} | ({"_id": {"$gt": after}} if after else {})
+        return await db[PLANS].find(query).sort("_id", ASCENDING).limit(limit).to_list()
+    found: list[dict] = []
+    while len(found) < limit:
+        query = {"parties.participant_id": who.participant_id} | ({"_id": {"$gt": after}} if after else {})
+        batch = await db[PLANS].find(query).sort("_id", ASCENDING).limit(limit).to_list()
+        mine = (
+            p
+            for p in batch
+            if any(x.get("participant_id") == who.participant_id and x.get("left_at") is None for x in p["parties"])
+        )
+        found.extend(mine)
+        if len(batch) < limit:
+            break
+        after = batch[-1]["_id"]
+    return found[:limit]
+
+
+async def held_replies_due(db: Any, now: datetime, limit: int) -> list[tuple[str, str]]:
+    """(plan, party) whose held reply email is due: the digest of a day's replies after the first."""
+    rows = db[REPLY_EMAILS].find({"due_at": {"$lte": now}}, {"plan_id": 1, "party_id": 1}).sort("due_at", ASCENDING)
+    return [(r["plan_id"], r["party_id"]) for r in await rows.limit(limit).to_list()]
 
 
 async def reply_emails_off(db: Any, plan_id: str, party_id: str) -> bool:

@@ -74,3 +74,22 @@ async def test_an_invitee_by_email_is_named_by_their_invitation_and_a_parent_wit
     [told] = replies(uow)  # Mum started without an account: nobody holds an address for her
     assert told.recipient_invitation_id == shared.invitation_id and told.recipient_participant_id is None
     assert told.preferred_language == "pl"
+
+
+async def test_the_replies_after_the_first_of_the_day_go_as_one_email_when_the_day_is_over():
+    uow = FakeUnitOfWork()
+    plan_id = await plan_of_two(uow, "living")
+    mum, dad = (p["party_id"] for p in uow.plans[plan_id]["parties"])
+    await back_and_forth(uow, plan_id, rounds=3)  # 3 hours: one each at once, the rest held
+    assert len(replies(uow)) == 2
+    assert not await domain.send_held_reply(uow, plan_id, dad)  # not before the day is over
+    uow.clock += RULES.reply_email_period
+    assert await domain.send_held_reply(uow, plan_id, dad) and await domain.send_held_reply(uow, plan_id, mum)
+    assert [e.recipient_participant_id for e in replies(uow)][2:] == ["p-dad", "p-mum"]
+    assert not await domain.send_held_reply(uow, plan_id, dad)  # sent once
+    await domain.negotiate(uow, plan_id, MUM, propose("living", "One more"), RULES)  # within a day of the digest
+    assert len(replies(uow)) == 4
+    await domain.choose_reply_emails(uow, plan_id, DAD, on=False)
+    uow.clock += RULES.reply_email_period
+    assert not await domain.send_held_reply(uow, plan_id, dad)  # turned off meanwhile: dropped
+    assert len(replies(uow)) == 4
