@@ -5,9 +5,9 @@ Each timed path (the sender's claim, the webhook sweep, the outbox relay, every 
 runs against a store holding a few thousand finished records; the commands it sends are recorded
 (PyMongo command monitoring) and each filter is run again through the store's `explain`. A query
 fails on a collection scan, or on a blocking sort over anything but an exact index scan (a sort of
-the rows the query matches, the live ones, never of the finished ones). A filter that names `_id`
-reads only those documents (SecantusDB's explain calls a lookup by `_id` with other fields a
-collection scan; it, as mongod, looks the ids up)."""
+the rows the query matches, the live ones, never of the finished ones). A filter of `_id` alone
+reads only those documents; one that names `_id` and other fields (a write guarded by a lease or a
+status) must be served from an index too: the embedded store plans it as a collection scan."""
 
 import importlib
 from collections.abc import Awaitable, Callable
@@ -65,7 +65,7 @@ def stages(plan: dict[str, Any]) -> list[dict[str, Any]]:
 
 async def shape_faults(db: Any, collection: str, query: dict[str, Any], order: dict[str, Any] | None) -> list[str]:
     """What is wrong with this read's plan; empty when it reads only what it matches."""
-    if "_id" in query and (not isinstance(query["_id"], dict) or set(query["_id"]) <= {"$in", "$eq"}):
+    if set(query) == {"_id"} and (not isinstance(query["_id"], dict) or set(query["_id"]) <= {"$in", "$eq"}):
         return []  # the documents named, looked up by `_id`
     explained = await db.command(
         "explain", {"find": collection, "filter": query, **(order or {})}, verbosity="executionStats"
@@ -321,3 +321,73 @@ async def test_plans_co_parents_waiting_invitation_is_read_from_an_index(store_f
         uow = plans.UnitOfWork(Tx(db, session, "plans", SystemClock()))
         await check(store, recorder, lambda: uow.pending_invitation_for("p-w"))
         assert (await uow.pending_invitation_for("p-w"))["_id"] == "inv-w"
+
+
+async def test_recording_a_letter_and_claiming_leased_ones_read_only_those_rows(store_for):
+    """Every sent letter's record (its lease and status checked in the write) and every claim (each
+    row still due in the write), against a delivery log of thousands: each reads the rows named."""
+    from notifications import store as notifications
+
+    store, recorder = await store_for("notifications")
+    db = store.db
+    sent = {"status": "sent", "rank": 1, "due_at": PAST, "attempts": 1, "lease": None}
+    live = [
+        {"key": f"k{i}", "status": "pending", "rank": i % 3, "due_at": NOW - timedelta(seconds=i)} for i in range(4)
+    ]
+    lapsed = [{"key": "lapsed", "status": "sending", "rank": 1, "due_at": NOW - timedelta(seconds=9), "lease": "old"}]
+    await fill(db, notifications.DELIVERIES, lambda i: {**sent, "key": i}, live + lapsed)
+    claimed: list[dict[str, Any]] = []
+
+    async def claim() -> None:
+        claimed.extend(await notifications.claim_due_many(db, NOW, timedelta(seconds=30), 8))
+
+    await check(store, recorder, claim)
+    assert len(claimed) == 5 and {r["status"] for r in claimed} == {"sending"}
+    assert await db[notifications.DELIVERIES].count_documents({"status": "sending", "due_at": {"$gt": NOW}}) == 5
+    assert await notifications.claim_due_many(db, NOW, timedelta(seconds=30), 8) == []  # claimed once only
+    async with db.client.start_session() as session:
+        tx = Tx(db, session, "notifications", SystemClock())
+        outcomes = [(row, {"status": "sent"}) for row in claimed]
+        recorded: list[bool] = []
+
+        async def record() -> None:
+            recorded.extend(await notifications.record_attempts(tx, outcomes))
+
+        await check(store, recorder, record)
+        assert recorded == [True] * 5
+        stale = {**claimed[0], "lease": "someone-elses"}  # a lease lost: not recorded
+        assert await notifications.record_attempts(tx, [(stale, {"status": "failed"})]) == [False]
+    assert await db[notifications.DELIVERIES].count_documents({"status": "sent"}) == FINISHED + 5
+    hooks = {"status": "sent", "due_at": PAST, "attempts": 1, "lease": None}
+    due = [{"key": "h", "status": "pending", "due_at": NOW - timedelta(seconds=1)}]
+    await fill(db, notifications.WEBHOOK_DELIVERIES, lambda i: {**hooks, "key": i}, due)
+    row = await notifications.claim_due(db, NOW, timedelta(seconds=30), notifications.WEBHOOK_DELIVERIES)
+    async with db.client.start_session() as session:
+        tx = Tx(db, session, "notifications", SystemClock())
+        settle = notifications.record_attempts(tx, [(row, {"status": "sent"})], notifications.WEBHOOK_DELIVERIES)
+        await check(store, recorder, lambda: settle)
+
+
+async def test_a_parents_plan_list_reads_their_plans_in_order(store_for):
+    """The hub's /plan list (plans' `plans_of`), a page at a time: one parent's plans by id, none
+    they left, none of the thousands of other parents' plans read or sorted."""
+    from types import SimpleNamespace
+
+    from plans import store as plans
+
+    store, recorder = await store_for("plans")
+    db = store.db
+
+    def party(pid: str, left_at: datetime | None = None) -> dict[str, Any]:
+        return {"participant_id": pid, "party_id": f"{pid}-party", "left_at": left_at}
+
+    others = lambda i: {"parties": [party(f"p{i}"), party(f"q{i}")], "viewers": []}  # noqa: E731
+    mine = [{"_id": f"plan-{n}", "parties": [party("p-me"), party(f"co-{n}")], "viewers": []} for n in range(5)]
+    mine[2]["parties"][0]["left_at"] = NOW  # they left this one
+    await fill(db, plans.PLANS, others, mine)
+    me = SimpleNamespace(participant_id="p-me", fca_id=None, token_hash=None)
+    await check(store, recorder, lambda: plans.plans_of(db, me, None, 2))
+    assert [p["_id"] for p in await plans.plans_of(db, me, None, 2)] == ["plan-0", "plan-1"]
+    await check(store, recorder, lambda: plans.plans_of(db, me, "plan-1", 2))
+    assert [p["_id"] for p in await plans.plans_of(db, me, "plan-1", 2)] == ["plan-3", "plan-4"]
+    assert [p["_id"] for p in await plans.plans_of(db, me, "plan-3", 2)] == ["plan-4"]
