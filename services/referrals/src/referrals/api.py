@@ -195,7 +195,7 @@ async def report(rt: RuntimeDep, caller: CurrentCaller, since: Month, until: Mon
     start, end = month_start(since), month_start(until, after=True)
     if end <= start or (end - start).days > 745:
         raise Problem(
-            400, "bad-range", "Months out of range", "Ask for from 1 to 24 months, the first before the last."
+            422, "bad-range", "Months out of range", "Ask for from 1 to 24 months, the first before the last."
         )
     parents = [
         p for provider in providers for p in await store.report_parents(rt.store.db, provider or "-", start, end)

@@ -55,7 +55,7 @@ ROUTES: Declared = {
         ),
     },
     "POST /referrals/{referral_id}/withdraw": {409: ("already-withdrawn",)},
-    "GET /reports": {400: ("bad-range",)},
+    "GET /reports": {422: ("bad-range",)},
     "POST /referrals/{referral_id}/participants/{participant_id}/reorder": {
         409: ("referral-withdrawn", "course-completed", "cycle-in-progress", "parent-already-referred"),
     },

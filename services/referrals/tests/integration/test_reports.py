@@ -37,5 +37,5 @@ async def test_reports_count_per_provider_region_and_month_with_small_cells_supp
     for who in (bearer("parent", "alex"), bearer("court", "c", court="Central Family Court"), bearer("ops", "o")):
         assert (await kit.client.get("/reports", params=asked, headers=who)).status_code == 403
     backwards = await kit.client.get("/reports", params={"since": month, "until": "2020-01"}, headers=FCA)
-    assert backwards.status_code == 400 and backwards.json()["type"].endswith("/bad-range")
+    assert backwards.status_code == 422 and backwards.json()["type"].endswith("/bad-range")
     assert (await kit.client.get("/reports", params={"since": "May", "until": month}, headers=FCA)).status_code < 500
