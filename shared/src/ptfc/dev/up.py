@@ -5,6 +5,7 @@ start, until Ctrl-C. With `PTFC_OIDC_ISSUERS` set, staff sign in with those prov
 
 import argparse
 import asyncio
+import ctypes
 import json
 import os
 import signal
@@ -231,12 +232,29 @@ def _foreground(tty: int, group: int) -> None:
         signal.signal(signal.SIGTTOU, previous)
 
 
+# Looked up before any fork: the child may call only what is already loaded (watchdog threads run).
+_prctl = ctypes.CDLL(None, use_errno=True).prctl if sys.platform == "linux" else None
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent() -> None:
+    # A child in a session of its own outlives a `ptfc up` killed with -9 (a test's timeout, an OOM
+    # kill); such orphans kept their ports and spun on a vanished bus. The kernel kills them instead.
+    if _prctl is not None:
+        _prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
 def _spawn(command: list[str], env: dict[str, str] | None = None, log: Path | None = None) -> subprocess.Popen:
     # A session of its own: a terminal's Ctrl-C goes to `ptfc up` only, which stops the children
     # itself, in order, instead of every child dying at once and being reported as crashed.
     out = open(log, "ab") if log else None  # noqa: SIM115 - the child keeps it
     return subprocess.Popen(
-        command, env=env, stdout=out, stderr=subprocess.STDOUT if out else None, start_new_session=True
+        command,
+        env=env,
+        stdout=out,
+        stderr=subprocess.STDOUT if out else None,
+        start_new_session=True,
+        preexec_fn=_die_with_parent,  # only a preloaded libc call runs in the child
     )
 
 
