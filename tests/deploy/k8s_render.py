@@ -91,3 +91,24 @@ def container_env(resources: tuple[dict[str, Any], ...], container: dict[str, An
 def secret_value(resources: tuple[dict[str, Any], ...], name: str, key: str) -> str:
     [secret] = find(resources, "Secret", name)
     return base64.b64decode(secret["data"][key]).decode()
+
+
+def run_init_container(workload: dict[str, Any], name: str, env: dict[str, str], mounts: dict[str, Path]) -> None:
+    """Runs an init container's shell script here, as the pod would, with each of its mount paths
+    (`mountPath` → a local folder) replaced: what it writes is then read by the test."""
+    [container] = [c for c in pod_spec(workload).get("initContainers", []) if c["name"] == name]
+    assert container["command"] == ["/bin/sh", "-c"], container["command"]
+    script = container["args"][0]
+    for path, local in mounts.items():
+        script = script.replace(path, str(local))
+    done = subprocess.run(
+        ["/bin/sh", "-c", script], env={"PATH": "/usr/bin:/bin", **env}, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+
+
+def nats_routes(workload: dict[str, Any], password: str, directory: Path) -> str:
+    """routes.conf as the NATS pod's init container `routes` writes it into `directory`."""
+    directory.mkdir(parents=True, exist_ok=True)
+    run_init_container(workload, "routes", {"NATS_ROUTE_PASSWORD": password}, {"/etc/nats-routes": directory})
+    return (directory / "routes.conf").read_text()

@@ -31,7 +31,7 @@ def test_each_partner_gets_a_live_consumer_and_replay_consumers_of_its_own():
 
 def test_each_partners_password_comes_from_the_partners_secret():
     nats = one(render("nats"), "StatefulSet", "nats")
-    [container] = pod_spec(nats)["containers"]
+    container = pod_spec(nats)["containers"][0]
     assert {"secretRef": {"name": "nats-partners"}} in container["envFrom"]
     dev = render("overlays/dev")
     secret = by_prefix(dev, "Secret", "nats-partners")["metadata"]["name"]

@@ -8,7 +8,18 @@ import sys
 from pathlib import Path
 
 import pytest
-from k8s_render import BACKENDS, DEPLOY, ROOT, by_prefix, container_env, one, pod_spec, render, secret_value
+from k8s_render import (
+    BACKENDS,
+    DEPLOY,
+    ROOT,
+    by_prefix,
+    container_env,
+    nats_routes,
+    one,
+    pod_spec,
+    render,
+    secret_value,
+)
 
 from ptfc import buspermissions
 from ptfc.events import STREAMS
@@ -32,11 +43,12 @@ def test_jetstream_fsyncs_every_write_to_files_on_a_volume():
     assert mounts["data"] == "/data" and nats["spec"]["volumeClaimTemplates"][0]["metadata"]["name"] == "data"
 
 
-def test_three_servers_route_to_each_other_and_serve_monitoring_on_8222():
+def test_three_servers_route_to_each_other_and_serve_monitoring_on_8222(tmp_path):
     conf = nats_files()["nats.conf"]
     nats = one(render("nats"), "StatefulSet", "nats")
     assert nats["spec"]["replicas"] == 3
-    routes = re.findall(r"nats://(nats-\d)\.nats-headless:6222", conf)
+    # the routes, with the route user's credentials, as the init container writes them at start
+    routes = re.findall(r"nats://route:pw@(nats-\d)\.nats-headless:6222", nats_routes(nats, "pw", tmp_path))
     assert routes == [f"nats-{i}" for i in range(3)]
     assert re.search(r"^http: 8222\b", conf, re.M)
     ports = {p["name"]: p["containerPort"] for p in pod_spec(nats)["containers"][0]["ports"]}
@@ -44,18 +56,25 @@ def test_three_servers_route_to_each_other_and_serve_monitoring_on_8222():
     assert one(render("nats"), "PodDisruptionBudget", "nats")["spec"]["maxUnavailable"] == 1
 
 
-def test_the_real_nats_server_accepts_the_configuration(tmp_path):
-    for name, text in nats_files().items():
-        (tmp_path / name).write_text(text)
+def nats_env() -> dict[str, str]:
     users = [*BACKENDS, "streams-admin", *PARTNERS]
-    env = {"POD_NAME": "nats-0", **{"NATS_PASSWORD_" + u.upper().replace("-", "_"): "x" for u in users}}
+    env = {"POD_NAME": "nats-0", "NATS_ROUTE_PASSWORD": "x"}
+    return env | {"NATS_PASSWORD_" + u.upper().replace("-", "_"): "x" for u in users}
+
+
+def test_the_real_nats_server_accepts_the_configuration(tmp_path):
+    etc = tmp_path / "nats"  # nats.conf includes ../nats-routes/routes.conf, as mounted in the pod
+    etc.mkdir()
+    nats_routes(one(render("nats"), "StatefulSet", "nats"), "x", tmp_path / "nats-routes")
+    for name, text in nats_files().items():
+        (etc / name).write_text(text)
     done = subprocess.run(
-        [str(NATS_SERVER), "-c", str(tmp_path / "nats.conf"), "-t"], capture_output=True, text=True, env=env
+        [str(NATS_SERVER), "-c", str(etc / "nats.conf"), "-t"], capture_output=True, text=True, env=nats_env()
     )
     assert done.returncode == 0, done.stderr
     # and it would refuse a bad one: the check is not a formality
-    (tmp_path / "nats.conf").write_text(nats_files()["nats.conf"].replace("sync_interval: always", "sync_interval: x"))
-    assert subprocess.run([str(NATS_SERVER), "-c", str(tmp_path / "nats.conf"), "-t"], env=env).returncode != 0
+    (etc / "nats.conf").write_text(nats_files()["nats.conf"].replace("sync_interval: always", "sync_interval: x"))
+    assert subprocess.run([str(NATS_SERVER), "-c", str(etc / "nats.conf"), "-t"], env=nats_env()).returncode != 0
 
 
 def test_each_service_has_its_own_nats_user_allowed_its_own_events():
@@ -83,7 +102,7 @@ def test_each_service_has_its_own_nats_user_allowed_its_own_events():
 
 def test_the_nats_servers_have_every_password_the_users_need():
     wanted = set(re.findall(r"password: \$(\w+)", nats_files()["auth.conf"]))
-    [container] = pod_spec(one(render("nats"), "StatefulSet", "nats"))["containers"]
+    container = pod_spec(one(render("nats"), "StatefulSet", "nats"))["containers"][0]
     given = {e["name"]: e["valueFrom"].get("secretKeyRef", {}) for e in container["env"] if "valueFrom" in e}
     # partners' passwords come whole from the Secret nats-partners (tests/deploy/test_partners.py)
     partners = {"NATS_PASSWORD_" + p.upper().replace("-", "_") for p in PARTNERS}
@@ -196,11 +215,15 @@ def test_prod_serves_tls_on_the_nats_client_port_and_every_client_trusts_the_clu
     tls = files["tls.conf"]
     for key, name in (("cert_file", "server.pem"), ("key_file", "server-key.pem"), ("ca_file", "ca.pem")):
         tls = tls.replace(paths[key], str(tmp_path / name))
-    for name, text in {**files, "tls.conf": tls}.items():
-        (tmp_path / name).write_text(text)
-    users = [*BACKENDS, "streams-admin", *PARTNERS]
-    env = {"POD_NAME": "nats-0", **{"NATS_PASSWORD_" + u.upper().replace("-", "_"): "x" for u in users}}
+    cluster_tls = files["cluster-tls.conf"].replace("/etc/nats-route-tls/tls.crt", str(tmp_path / "server.pem"))
+    cluster_tls = cluster_tls.replace("/etc/nats-route-tls/tls.key", str(tmp_path / "server-key.pem"))
+    cluster_tls = cluster_tls.replace("/etc/nats-route-tls/ca.crt", str(tmp_path / "ca.pem"))
+    etc = tmp_path / "nats"
+    etc.mkdir()
+    nats_routes(one(prod, "StatefulSet", "nats"), "x", tmp_path / "nats-routes")
+    for name, text in {**files, "tls.conf": tls, "cluster-tls.conf": cluster_tls}.items():
+        (etc / name).write_text(text)
     done = subprocess.run(
-        [str(NATS_SERVER), "-c", str(tmp_path / "nats.conf"), "-t"], capture_output=True, text=True, env=env
+        [str(NATS_SERVER), "-c", str(etc / "nats.conf"), "-t"], capture_output=True, text=True, env=nats_env()
     )
     assert done.returncode == 0, done.stderr
