@@ -6,11 +6,11 @@ refusal (refusals)."""
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Header, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 
-from learning import content, domain, store, views
+from learning import content, domain, media, store, views
 from learning.access import my_enrolment, staff_scope, visible_enrolment
 from learning.refusals import problem
 from learning.schemas import (
@@ -36,7 +36,7 @@ from ptfc.auth import CurrentCaller
 from ptfc.idempotency import IdempotencyKey, change_once, once
 from ptfc.lookup import email_key
 from ptfc.pagination import Page, Paging
-from ptfc.problems import Problem
+from ptfc.problems import Problem, not_found
 from ptfc.programme import Language
 from ptfc.runtime import Runtime, RuntimeDep
 from ptfc.store import Tx
@@ -46,6 +46,7 @@ router = APIRouter()
 ModuleNo = Annotated[int, Path(ge=1, le=content.MODULE_COUNT, description="1 to 8")]
 EnrolmentId = Annotated[str, Path(max_length=24)]
 Lang = Annotated[Language, Query(description="Falls back to English where a module is not translated yet")]
+MediaName = Annotated[str, Path(pattern=r"^[a-z0-9][a-z0-9.]{0,39}$", description="e.g. video.webm, captions.pl.vtt")]
 Change = Callable[[store.UnitOfWork], Awaitable[tuple[int, BaseModel]]]
 REFUSALS = (domain.Refused, domain.Unknown)
 
@@ -74,6 +75,29 @@ async def list_modules(lang: Lang = "en") -> list[ModuleSummary]:
 @router.get("/modules/{number}", response_model=ModuleView, tags=["content"])
 async def get_module(number: ModuleNo, lang: Lang = "en") -> ModuleView:
     return ModuleView.of(content.module(number, lang))
+
+
+@router.get("/modules/{number}/media/{file}", tags=["content"], response_class=Response, responses=media.RESPONSES)
+async def module_media(
+    request: Request,
+    number: ModuleNo,
+    file: MediaName,
+    rt: RuntimeDep,
+    caller: CurrentCaller,
+    lang: Lang = "en",
+    range: Annotated[str | None, Header(description="`bytes=first-last`, `bytes=first-` or `bytes=-suffix`")] = None,
+    if_range: Annotated[str | None, Header()] = None,
+) -> Response:
+    """A file of the module's film (`video.sources`, `video.captions` of the module): a film as
+    `video/webm` or `video/mp4`, captions as `text/vtt`, in byte ranges. For a parent of an enrolment
+    only: the text of the course is public, but a provider's film may show its staff or be licensed
+    for the course alone, so it is not published."""
+    await my_enrolment(rt.store.db, caller)
+    video = content.module(number, lang).video
+    if video is None or file not in video.files:
+        raise not_found("media file")
+    path, media_type = video.files[file]
+    return media.serve(request, path, media_type, range, if_range)
 
 
 # ---- activation and signing in -----------------------------------------------------------------
@@ -150,7 +174,9 @@ async def end_session(body: SessionSecret, rt: RuntimeDep) -> Response:
 
 @router.get("/me/course", response_model=Course, tags=["parent"])
 async def my_course(rt: RuntimeDep, caller: CurrentCaller) -> Course:
-    return views.course(await my_enrolment(rt.store.db, caller), rt.clock.now())
+    e = await my_enrolment(rt.store.db, caller)
+    earlier = await store.earlier_enrolments(rt.store.db, caller.sub, e["cycle"]) if e["cycle"] > 1 else []
+    return views.course(e, rt.clock.now(), earlier)
 
 
 @router.post("/me/modules/{number}/progress", response_model=ModuleProgress, tags=["parent"])

@@ -8,11 +8,15 @@ from functools import cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationInfo, model_validator
 
-from ptfc.programme import MODULES
+from ptfc.programme import LANGUAGES, MODULES
 
 ROOT = Path(__file__).parent / "content"
+MEDIA = ROOT / "media"  # one folder per video: content/media/<name>/
+# A video's files, in the order a browser is offered them: WebM (open, smaller), then MP4 (H.264,
+# for browsers without WebM). A video has one or both.
+VIDEO_FILES = {"video.webm": "video/webm", "video.mp4": "video/mp4"}
 DEFAULT_LANGUAGE = "en"
 MODULE_COUNT = MODULES  # the course's eight modules: the files below must hold exactly these
 
@@ -71,6 +75,49 @@ class Section(_Strict):
     body: str  # Markdown
 
 
+class Video(_Strict):
+    """A short film in a module, in `content/media/<name>/`: the film (`video.webm` and/or
+    `video.mp4`), and WebVTT captions in every language of the course (`captions.<lang>.vtt`), so
+    no parent meets a film they cannot follow. The transcript is in each module file's own language.
+    A video without all of them is refused when the content is loaded."""
+
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,40}$")
+    title: str  # the player's accessible name
+    transcript: str  # Markdown: every word spoken, and what is shown on screen
+    _files: dict[str, Path] = PrivateAttr(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _has_its_media(self, info: ValidationInfo) -> "Video":
+        folder = (info.context or {}).get("media", MEDIA) / self.name
+        films = [f for f in VIDEO_FILES if (folder / f).is_file()]
+        if not films:
+            raise ValueError(f"video {self.name!r}: no {' or '.join(VIDEO_FILES)} in {folder}")
+        missing = [lang for lang in LANGUAGES if not _is_webvtt(folder / f"captions.{lang}.vtt")]
+        if missing:
+            raise ValueError(f"video {self.name!r}: no WebVTT captions in {', '.join(missing)} (captions.<lang>.vtt)")
+        self._files.update({f: folder / f for f in films})
+        self._files.update({f"captions.{lang}.vtt": folder / f"captions.{lang}.vtt" for lang in LANGUAGES})
+        return self
+
+    @property
+    def films(self) -> list[str]:
+        return [f for f in VIDEO_FILES if f in self._files]
+
+    @property
+    def files(self) -> dict[str, tuple[Path, str]]:
+        """Each file a parent's browser may ask for, by name: its path and content type."""
+        return {name: (path, VIDEO_FILES.get(name, "text/vtt")) for name, path in self._files.items()}
+
+
+def _is_webvtt(path: Path) -> bool:
+    """A WebVTT file starts with the line `WEBVTT` (a byte-order mark may come first)."""
+    if not path.is_file():
+        return False
+    with path.open("rb") as f:
+        head = f.read(16).removeprefix(b"\xef\xbb\xbf")
+    return head.startswith(b"WEBVTT") and head[6:7] in (b"", b" ", b"\t", b"\n", b"\r")
+
+
 class Module(_Strict):
     number: int = Field(ge=1, le=MODULE_COUNT)
     slug: str
@@ -80,6 +127,7 @@ class Module(_Strict):
     objectives: list[str] = Field(min_length=1)
     sections: list[Section] = Field(min_length=3, max_length=5)
     activity: Activity
+    video: Video | None = None
     language: str = DEFAULT_LANGUAGE
 
 
@@ -93,9 +141,15 @@ def _load(language: str) -> dict[int, Module]:
     found: dict[int, Module] = {}
     if folder.is_dir():
         for path in sorted(folder.glob("*.toml")):
-            module = Module.model_validate({**tomllib.loads(path.read_text("utf-8")), "language": language})
+            module = read(path, language)
             found[module.number] = module
     return found
+
+
+def read(path: Path, language: str, media: Path | None = None) -> Module:
+    """One module file, validated (with its video's files in `media`, by default `content/media`)."""
+    data = {**tomllib.loads(path.read_text("utf-8")), "language": language}
+    return Module.model_validate(data, context={"media": media or MEDIA})
 
 
 def module(number: int, language: str = DEFAULT_LANGUAGE) -> Module:

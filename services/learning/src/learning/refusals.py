@@ -190,6 +190,7 @@ ROUTES: Declared = {
     # session-ended: signed out, withdrawn, re-ordered or past its time
     "POST /sessions/refresh": {401: ("session-ended",), 409: ("credential-not-replayed",)},
     "GET /me/course": {404: ("no-course",)},
+    "GET /modules/{number}/media/{file}": {404: ("no-course",), 416: ("range-not-satisfiable",)},
     "POST /me/modules/{number}/progress": {**OPEN_MODULE, 422: ("no-such-section",)},
     "POST /me/modules/{number}/complete": {
         **OPEN_MODULE,

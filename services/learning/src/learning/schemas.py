@@ -6,9 +6,10 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, StringConstraints
 
-from learning.content import Module
+from learning.content import Module, Video
 from learning.domain import ModuleStatus
 from ptfc.models import Request, examples, integer
+from ptfc.programme import LANGUAGES
 from ptfc.programme import Language as Language  # the routes' `?lang=` and response fields use it
 
 Status = Literal["active", "completed", "withdrawn", "missed", "superseded"]
@@ -116,10 +117,40 @@ class SectionView(BaseModel):
     body: str
 
 
+class MediaFile(BaseModel):
+    file: str  # `GET /modules/{number}/media/{file}` serves it to a parent
+    type: str
+
+
+class Captions(MediaFile):
+    language: Language
+
+
+class VideoView(BaseModel):
+    """A module's film: its files (WebM and/or MP4, in the order to offer them), WebVTT captions in
+    every language of the course, and the transcript (Markdown) in the language asked for."""
+
+    title: str
+    sources: list[MediaFile]
+    captions: list[Captions]
+    transcript: str
+
+    @classmethod
+    def of(cls, v: Video) -> "VideoView":
+        files = v.files
+        return cls(
+            title=v.title,
+            sources=[MediaFile(file=f, type=files[f][1]) for f in v.films],
+            captions=[Captions(file=f"captions.{lang}.vtt", type="text/vtt", language=lang) for lang in LANGUAGES],
+            transcript=v.transcript,
+        )
+
+
 class ModuleView(ModuleSummary):
     objectives: list[str]
     sections: list[SectionView]
     activity: ActivityView
+    video: VideoView | None  # a short film with captions and transcript, where the module has one
 
     @classmethod
     def of(cls, m: Module) -> "ModuleView":
@@ -143,6 +174,7 @@ class ModuleView(ModuleSummary):
                 prompts=[PromptView(id=p.id, text=p.text, hint=p.hint) for p in a.prompts],
                 closing=a.closing,
             ),
+            video=VideoView.of(m.video) if m.video else None,
         )
 
 
@@ -187,6 +219,16 @@ class Resume(BaseModel):
     section: int
 
 
+class EarlierCycle(BaseModel):
+    """A course the court ordered before this one: its record is kept, and the parent sees it."""
+
+    cycle: int
+    status: Status  # how it ended: completed, missed (the deadline passed), withdrawn, superseded
+    modules_completed: int
+    deadline: datetime
+    completed_at: datetime | None
+
+
 class Course(BaseModel):
     enrolment_id: str
     cycle: int
@@ -205,6 +247,8 @@ class Course(BaseModel):
     withdrawn: bool = False
     # The FCA gave more time: the deadline above is the extended one (the hub says so).
     extended: bool = False
+    # The e-learning of the courses ordered before this one (a re-order), oldest first.
+    earlier: list[EarlierCycle] = []
 
 
 class ItemFeedback(BaseModel):
