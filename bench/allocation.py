@@ -11,10 +11,12 @@ from datetime import UTC, datetime, timedelta
 
 from ortools.sat.python import cp_model
 
+from workshops.config import Settings
 from workshops.domain import PATTERNS, Seeker, Slot, allocate, may_sit, suits, violations
 
 START = datetime(2027, 1, 4, 10, tzinfo=UTC)
 PROVIDERS = ("action-for-children", "family-action")
+AIM = Settings().aim_group  # the group size the allocator fills towards, as configured
 
 
 def instance(rng: random.Random, parents: int, sessions: int) -> tuple[list[Seeker], list[Slot]]:
@@ -100,7 +102,7 @@ def main() -> None:
     seekers, slots_ = instance(rng, args.parents, args.sessions)
     before = fresh(slots_)
     started = time.perf_counter()
-    result = allocate(seekers, slots_)
+    result = allocate(seekers, slots_, AIM)
     took = time.perf_counter() - started
     seats = sum(s.free for s in before)
     fit = sum(1 for p in seekers if any(suits(p, s) for s in before))
@@ -117,7 +119,7 @@ def main() -> None:
         best = optimum(seekers, fresh(slots_))
         before = fresh(slots_)
         started = time.perf_counter()
-        result = allocate(seekers, slots_)
+        result = allocate(seekers, slots_, AIM)
         took = time.perf_counter() - started
         ratio = len(result) / best if best else 1.0
         worst, total_a, total_o = min(worst, ratio), total_a + len(result), total_o + best

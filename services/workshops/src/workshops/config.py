@@ -1,13 +1,12 @@
-"""Settings of the workshops service (environment variables `PTFC_*`).
-
-Every programme duration is an ISO 8601 duration, so tests shrink them."""
+"""Settings of the workshops service (environment variables `PTFC_*`): every programme number is here
+and nowhere else (the rules read them through `domain.Programme`). Every programme duration is an
+ISO 8601 duration, so tests shrink them."""
 
 from datetime import timedelta
 
 from pydantic import Field
 
 from ptfc.settings import DEV_CO_PARENT_SPLIT_KEY, ServiceSettings
-from workshops.domain import Rules
 
 
 class Settings(ServiceSettings):
@@ -15,7 +14,7 @@ class Settings(ServiceSettings):
     content: timedelta = timedelta(hours=2, minutes=30)  # of a workshop, in two halves
     max_break: timedelta = timedelta(hours=1)  # between the halves of a one-day session
     max_group: int = 6
-    aim_group: int = 5
+    aim_group: int = 5  # the allocator fills groups towards this size before `max_group`
     evening_from: int = 17  # local hour from which an evening part may start
     local_timezone: str = "Europe/London"
     cancel_cutoff: timedelta = timedelta(days=1)  # a parent may cancel (and book) until this long before part 1
@@ -26,13 +25,7 @@ class Settings(ServiceSettings):
     followup_salt: str = "ptfc-followup-2026"  # keeps the sample reproducible; change it to draw anew
     followup_within: timedelta = timedelta(weeks=6)
     min_cell: int = 5  # follow-up aggregates show distributions only from this many answers
-    # Draws which sessions belong to which parent of a co-parent pair (domain.eligible). A secret:
+    # Draws which sessions belong to which parent of a co-parent pair (domain.seats.eligible). A secret:
     # with it and the ids, one could tell which sessions the co-parent is offered. Drawn anew when
     # it changes, so change it only with no booking open (docs/security.md, "Co-parent independence").
     co_parent_split_key: str = Field(DEV_CO_PARENT_SPLIT_KEY, min_length=32)
-
-    @property
-    def rules(self) -> Rules:
-        return Rules(
-            self.content, self.max_break, self.max_group, self.aim_group, self.evening_from, self.local_timezone
-        )

@@ -4,27 +4,19 @@ dicts, with no database, and the test reads what was saved and emitted."""
 import copy
 import itertools
 from collections.abc import Iterable
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from ptfc.events import EventData
-from workshops.domain import Rules
+from workshops.config import Settings
 
 
-@dataclass
-class Timings:
-    rules: Rules = field(default_factory=Rules)
-    max_group: int = 6
-    cancel_cutoff: timedelta = timedelta(days=1)
-    reminder_before: timedelta = timedelta(days=1)
-    attendance_window: timedelta = timedelta(hours=12)
-    max_misses: int = 2
-    followup_one_in: int = 1  # everyone consenting is in the sample, unless a test says otherwise
-    followup_salt: str = "test"
-    followup_within: timedelta = timedelta(weeks=6)
-    co_parent_split_key: str = "a-test-key-for-the-co-parent-split-of-32-characters"
-    link_seal_key: str = "a-test-key-sealing-video-links-for-notifications"
+def settings(**changes: Any) -> Settings:
+    """The service's own settings (every programme number as configured), with everyone consenting
+    in the follow-up sample unless a test says otherwise."""
+    keys = {"co_parent_split_key": "a-test-key-for-the-co-parent-split-of-32-characters"}
+    keys |= {"link_seal_key": "a-test-key-sealing-video-links-for-notifications"}
+    return Settings(**({"followup_one_in": 1, "followup_salt": "test"} | keys | changes))
 
 
 class FakeUnitOfWork:

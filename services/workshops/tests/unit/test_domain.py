@@ -6,11 +6,14 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from workshops import domain
-from workshops.domain import Refused, Rules, Seeker, Slot
+from workshops.domain import Refused, Seeker, Slot
+
+from .fakes import settings
 
 NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 MON = datetime(2026, 12, 7, 10, 0, tzinfo=UTC)  # a Monday, in GMT
 HALF = timedelta(minutes=75)
+T = settings()
 
 
 def parts(start: datetime, gap: timedelta = timedelta(minutes=15), second: datetime | None = None):
@@ -20,15 +23,15 @@ def parts(start: datetime, gap: timedelta = timedelta(minutes=15), second: datet
 
 def refused(pattern: str, shape, capacity: int = 6) -> str:
     with pytest.raises(Refused) as caught:
-        domain.check_shape(pattern, shape, capacity, NOW, Rules())
+        domain.check_shape(pattern, shape, capacity, NOW, T)
     return caught.value.reason
 
 
 def test_the_partners_example_and_each_pattern_fit():
-    domain.check_shape("daytime", parts(MON), 6, NOW, Rules())
-    domain.check_shape("weekend", parts(MON - timedelta(days=1)), 6, NOW, Rules())  # Sunday
+    domain.check_shape("daytime", parts(MON), 6, NOW, T)
+    domain.check_shape("weekend", parts(MON - timedelta(days=1)), 6, NOW, T)  # Sunday
     evening = MON.replace(hour=18)
-    domain.check_shape("two_evenings", parts(evening, second=evening + timedelta(days=1)), 4, NOW, Rules())
+    domain.check_shape("two_evenings", parts(evening, second=evening + timedelta(days=1)), 4, NOW, T)
 
 
 def test_each_impossible_shape_has_its_own_reason():
@@ -109,8 +112,8 @@ def test_the_split_is_by_pair_and_key_and_a_parent_without_a_co_parent_has_every
 
 def test_a_session_outside_the_parents_half_is_never_theirs_to_sit_in():
     a = seeker("a", co_parents=frozenset({"b"}), split_key=KEY)
-    theirs = next(sid for sid in SESSIONS if not a.eligible(sid))
-    mine = next(sid for sid in SESSIONS if a.eligible(sid))
+    theirs = next(sid for sid in SESSIONS if not domain.apart(a, sid))
+    mine = next(sid for sid in SESSIONS if domain.apart(a, sid))
     assert not domain.may_sit(a, slot(theirs)) and domain.may_sit(a, slot(mine))
 
 
@@ -122,18 +125,18 @@ def test_the_allocator_places_each_co_parent_only_in_their_half():
         for n, pair in enumerate(pairs)
         for p in pair
     ]
-    result = domain.allocate(people, slots)
+    result = domain.allocate(people, slots, T.aim_group)
     assert len(result) == 24
     by_id = {p.participant_id: p for p in people}
-    assert all(by_id[pid].eligible(sid) for pid, sid in result.items())
+    assert all(domain.apart(by_id[pid], sid) for pid, sid in result.items())
     fresh = [slot(s.session_id, starts_at=s.starts_at) for s in slots]
     assert domain.violations(result, people, fresh) == []
 
 
 def test_booking_rules_in_order():
     ok = domain.Course(learning_completed=True, withdrawn=False, booked=False, attended=False, misses=0)
-    domain.check_may_book(ok)
-    domain.check_may_book(domain.Course(True, False, False, False, 1))  # one rebooking
+    domain.check_may_book(ok, T.max_misses)
+    domain.check_may_book(domain.Course(True, False, False, False, 1), T.max_misses)  # one rebooking
     for course, reason in [
         (domain.Course(False, False, False, False, 0), "learning-not-complete"),
         (domain.Course(True, False, True, False, 0), "already-booked"),
@@ -142,7 +145,7 @@ def test_booking_rules_in_order():
         (domain.Course(True, False, False, True, 0), "workshop-attended"),
     ]:
         with pytest.raises(Refused) as caught:
-            domain.check_may_book(course)
+            domain.check_may_book(course, T.max_misses)
         assert caught.value.reason == reason
 
 
@@ -150,7 +153,7 @@ def test_attendance_outcome_and_rebooking():
     assert domain.outcome({"1": "attended"}) is None
     assert domain.outcome({"1": "attended", "2": "attended"}) == "attended"
     assert domain.outcome({"1": "left_early"}) == "missed"
-    assert domain.rebooking_offered(1) and not domain.rebooking_offered(2)
+    assert domain.rebooking_offered(1, T.max_misses) and not domain.rebooking_offered(2, T.max_misses)
 
 
 def test_the_follow_up_sample_is_reproducible_and_about_one_in_n():
@@ -174,7 +177,7 @@ def test_the_allocator_keeps_co_parents_apart_fills_towards_five_and_mixes():
     people = [seeker(f"p{i}", gender="female" if i % 2 else "male") for i in range(10)]
     people[0] = seeker("p0", co_parents=frozenset({"p1"}), gender="male")
     people[1] = seeker("p1", co_parents=frozenset({"p0"}), gender="female")
-    result = domain.allocate(people, [s1, s2])
+    result = domain.allocate(people, [s1, s2], T.aim_group)
     assert len(result) == 10 and result["p0"] != result["p1"]
     assert sorted(list(result.values()).count(s) for s in ("s1", "s2")) == [5, 5]  # towards 5, not 6 and 4
     assert domain.violations(result, people, [slot("s1"), slot("s2", starts_at=MON + timedelta(days=1))]) == []
@@ -187,7 +190,7 @@ def test_the_allocator_moves_earlier_picks_to_seat_more():
     b = seeker("b", patterns=frozenset({"daytime"}), since=NOW + timedelta(minutes=1))
     s2.pattern = "weekend"
     a = seeker("a", patterns=frozenset({"daytime", "weekend"}), since=NOW)
-    assert domain.allocate([a, b], [s1, s2]) == {"a": "s2", "b": "s1"}
+    assert domain.allocate([a, b], [s1, s2], T.aim_group) == {"a": "s2", "b": "s1"}
 
 
 def test_random_instances_never_break_a_hard_rule():
@@ -201,4 +204,4 @@ def test_random_instances_never_break_a_hard_rule():
             seeker(f"p{i}", language=rng.choice(["en", "pl"]), co_parents=frozenset({f"p{i ^ 1}"})) for i in range(40)
         ]
         fresh = [slot(s.session_id, pattern=s.pattern, language=s.language, capacity=s.capacity) for s in slots]
-        assert domain.violations(domain.allocate(people, slots), people, fresh) == []
+        assert domain.violations(domain.allocate(people, slots, T.aim_group), people, fresh) == []

@@ -7,12 +7,13 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from ptfc.events import NotYetKnown
 from ptfc.sealing import unseal
 from workshops import domain
 
-from .fakes import FakeUnitOfWork, Timings
+from .fakes import FakeUnitOfWork, settings
 
-T = Timings()
+T = settings()
 MON = datetime(2026, 12, 7, 10, 0, tzinfo=UTC)  # a Monday, in GMT; the fake's clock is 12 days before
 HALF = timedelta(minutes=75)
 LINK = "https://video.example/room-1"
@@ -300,7 +301,7 @@ async def test_learning_may_arrive_before_the_referral_and_both_are_kept():
 async def test_a_completion_of_a_re_ordered_course_that_overtakes_the_re_order_waits_for_it():
     uow = FakeUnitOfWork()
     await refer(uow, "r-1", "alex")  # the first cycle's e-learning done
-    with pytest.raises(domain.NotYetKnown):  # the second cycle's, before workshops hears of the re-order
+    with pytest.raises(NotYetKnown):  # the second cycle's, before workshops hears of the re-order
         await domain.learning_completed(uow, "alex", 2, uow.clock)
     await domain.reorder(uow, "alex", 2, "family-action", "en")
     assert uow.parents["alex"]["learning_completed_at"] is None  # the first completion no longer counts
