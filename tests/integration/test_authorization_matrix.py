@@ -167,7 +167,9 @@ EXPECTED: dict[str, dict[tuple[str, str], dict[str, str]]] = {
         ("PATCH", "/sessions/{session_id}"): row(
             cafcass="H", court="H", facilitator="H", ops="H", parent="H", provider="A/H"
         ),
+        ("POST", "/follow-ups/{followup_id}/facilitator"): row(provider="H"),  # no call exists: see test_coordinator
         ("POST", "/follow-ups/{followup_id}/outcome"): row(facilitator="H"),
+        ("POST", "/providers/{provider}/waitlist/{participant_id}/booking"): row(provider="H"),  # Alex is not waiting
         ("POST", "/me/booking"): row(parent="A"),
         ("POST", "/me/waitlist"): row(parent="A/H"),
         ("POST", "/sessions"): row(provider="A"),

@@ -73,10 +73,16 @@ EXPECTED: dict[tuple[str, str], dict[str, str]] = {
     ("GET", "/my-sessions"): row(facilitator="A"),
     ("GET", "/sessions/{session_id}"): row(provider="A/H", facilitator="A/H"),
     ("POST", "/sessions/{session_id}/attendance"): row(facilitator="A/H"),
+    ("GET", "/sessions/{session_id}/move"): row(provider="A/H"),
+    ("POST", "/sessions/{session_id}/move"): row(provider="A/H"),
+    ("GET", "/sessions/{session_id}/cancel"): row(provider="A/H"),
+    ("POST", "/sessions/{session_id}/cancel"): row(provider="A/H"),
     ("GET", "/contacts"): row(provider="A"),
     ("GET", "/waiting-list"): row(provider="A"),
+    ("POST", "/waiting-list/{participant_id}"): row(provider="H"),  # Alex is booked, not waiting: nobody's to approve
     ("POST", "/contacts/{participant_id}"): row(provider="A/H"),
     ("GET", "/follow-ups"): row(provider="A", facilitator="A"),
+    ("POST", "/follow-ups/{followup_id}/facilitator"): row(provider="A/H"),
     ("POST", "/follow-ups/{followup_id}/outcome"): row(facilitator="A/H"),
     ("GET", "/sessions/{session_id}/concerns/{participant_id}"): row(facilitator="A/H"),
     ("POST", "/sessions/{session_id}/concerns/{participant_id}"): row(facilitator="A/H"),
@@ -88,6 +94,11 @@ EXPECTED: dict[tuple[str, str], dict[str, str]] = {
     ("GET", "/reports.csv"): row(cafcass="A", provider="A"),
     ("GET", "/operations"): row(ops="A"),
     ("POST", "/operations/{service}/dead-letters/{letter_id}/replay"): row(ops="A"),
+    ("GET", "/operations/webhooks"): row(ops="A"),
+    ("POST", "/operations/webhooks"): row(ops="A"),
+    ("GET", "/operations/webhooks/{endpoint_id}"): row(ops="A"),
+    ("POST", "/operations/webhooks/{endpoint_id}/rotate"): row(ops="A"),
+    ("POST", "/operations/webhooks/{endpoint_id}/replay"): row(ops="A"),
 }
 
 FORMS: dict[tuple[str, str], Any] = {
@@ -104,6 +115,10 @@ FORMS: dict[tuple[str, str], Any] = {
     },
     ("POST", "/sessions/new"): lambda v: {"format": "online", "video_link": "https://video.example/c"},
     ("POST", "/follow-ups/{followup_id}/outcome"): lambda v: {"reached": "no"},
+    # The call stays fac-owner's (the check at the end reads it): given to the one it is with.
+    ("POST", "/follow-ups/{followup_id}/facilitator"): lambda v: {"facilitator": "fac-owner"},
+    ("POST", "/waiting-list/{participant_id}"): lambda v: {"session_id": v["session_id"]},
+    ("POST", "/operations/webhooks/{endpoint_id}/replay"): lambda v: {"since": "2026-01-01T00:00"},
     ("POST", "/sessions/{session_id}/concerns/{participant_id}"): lambda v: {"category": "other", "details": "matrix"},
 }
 

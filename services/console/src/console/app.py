@@ -11,7 +11,20 @@ from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 
-from console import concerns, contacts, followups, operations, plans, referrals, reports, sessions, signin, waiting
+from console import (
+    concerns,
+    contacts,
+    flash,
+    followups,
+    operations,
+    plans,
+    referrals,
+    reports,
+    sessions,
+    signin,
+    waiting,
+    webhooks,
+)
 from console.backend import Backend, SignedOut, Unavailable
 from console.config import Settings
 from console.security import CSRF, SESSION, set_cookie
@@ -34,7 +47,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(title="PTfC staff console", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
     app.state.settings = settings
     app.mount("/static", StaticFiles(packages=[("console", "static")]), name="static")
-    for module in (signin, referrals, plans, sessions, contacts, waiting, followups, concerns, reports, operations):
+    pages = (signin, referrals, plans, sessions, contacts, waiting, followups, concerns, reports, operations, webhooks)
+    for module in pages:
         app.include_router(module.router)
 
     # Sign-out is a form whose answer redirects to the provider's end-session page: CSP's
@@ -48,6 +62,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             response.headers["Content-Security-Policy"] = policy.replace(
                 "form-action 'self'", f"form-action 'self' {origins}"
             )
+        flash.forget(request, response)  # a refused form's words are shown once
         seed = getattr(request.state, "csrf_seed", None)
         if seed and not request.cookies.get(CSRF):
             set_cookie(response, settings.cookie_secure, CSRF, seed)

@@ -9,6 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Path, Request
 from fastapi.responses import Response
 
+from console.flash import redirect_with, taken
 from console.web import Csrf, Staff, needs, redirect, render, services
 
 router = APIRouter()
@@ -39,7 +40,9 @@ async def concern_form(
     parent = await _parent(request, staff, session_id, participant_id)
     if parent is None:
         return render(request, "not_found.html", 404)
-    page = dict(session_id=session_id, parent=parent, categories=CATEGORIES, errors={}, form={}, done=done)
+    shown = taken(request)  # a refused form's errors and words
+    errors, form = shown.get("errors", {}), shown.get("form", {})
+    page = dict(session_id=session_id, parent=parent, categories=CATEGORIES, errors=errors, form=form, done=done)
     return render(request, "concern.html", **page)
 
 
@@ -69,6 +72,8 @@ async def raise_concern(
             return redirect(f"/sessions/{session_id}/concerns/{participant_id}?done=raised")
         errors["details"] = answer.body.get("detail", "Not raised.") if isinstance(answer.body, dict) else "Not raised."
     form = {"category": category, "details": details}
+    if answer := redirect_with(request, f"/sessions/{session_id}/concerns/{participant_id}", errors=errors, form=form):
+        return answer
     page = dict(session_id=session_id, parent=parent, categories=CATEGORIES, errors=errors, form=form, done="")
     return render(request, "concern.html", 400, **page)
 

@@ -5,14 +5,16 @@ withdraw consent). Coordinators: their provider's calls and who makes each. As w
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Form, Path, Request
 from fastapi.responses import Response
 
+from console.flash import redirect_with, taken
 from console.web import Csrf, Staff, needs, redirect, render, services
 
 router = APIRouter()
 STAFF = needs("provider", "facilitator")
 FACILITATOR = needs("facilitator")
+COORDINATOR = needs("provider")
 Id = Annotated[str, Path(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
 
 # workshops' outcome measure (workshops.domain.MEASURE): each answered 0 (never) to 4 (very often).
@@ -28,9 +30,45 @@ SCALE = ("Never", "Rarely", "Sometimes", "Often", "Very often")
 
 @router.get("/follow-ups")
 async def followups(request: Request, staff: Staff = STAFF, done: str = "") -> Response:
-    answer = await services(request)["workshops"].get("/follow-ups", staff.token, params={"limit": 50})
+    backend = services(request)["workshops"]
+    answer = await backend.get("/follow-ups", staff.token, params={"limit": 50})
     calls = answer.body["items"] if answer.ok else []
-    return render(request, "followups.html", calls=calls, done=done, errors={}, measure=MEASURE, scale=SCALE)
+    shown = taken(request)  # a refused form: which call, its errors and what was chosen
+    page = dict(errors=shown.get("errors", {}), failed=shown.get("failed"), form=shown.get("form"))
+    if staff.caller.role == "provider":  # whom a call can go to: the facilitators their sessions name
+        page["facilitators"] = await _facilitators(request, staff, calls)
+    return render(request, "followups.html", calls=calls, done=done, measure=MEASURE, scale=SCALE, **page)
+
+
+async def _facilitators(request: Request, staff: Staff, calls: list[dict]) -> list[str]:
+    sessions = await services(request)["workshops"].get("/sessions", staff.token, params={"limit": 200})
+    named = {f for s in (sessions.body["items"] if sessions.ok else []) for f in s["facilitators"]}
+    return sorted(named | {c["facilitator"] for c in calls if c.get("facilitator")})
+
+
+@router.post("/follow-ups/{followup_id}/facilitator", dependencies=[Csrf])
+async def assign(
+    request: Request,
+    followup_id: Id,
+    facilitator: Annotated[str, Form(max_length=100)] = "",
+    staff: Staff = COORDINATOR,
+) -> Response:
+    """The call goes to another facilitator of the provider (workshops refuses a name none of its
+    sessions has, and a call already made)."""
+    if not facilitator:
+        errors = {"facilitator": "Choose who makes the call."}
+    else:
+        body = {"facilitator": facilitator}
+        call = await services(request)["workshops"].post(
+            f"/follow-ups/{followup_id}/facilitator", staff.token, json=body
+        )
+        if call.ok:
+            return redirect("/follow-ups?done=assigned")
+        if call.status == 404:  # another provider's call, or none: as if there were none
+            return render(request, "not_found.html", 404)
+        detail = call.body.get("detail", "Not given.") if isinstance(call.body, dict) else "Not given."
+        errors = {"facilitator": detail}
+    return redirect_with(request, "/follow-ups", errors=errors, failed=followup_id, form={}) or redirect("/follow-ups")
 
 
 @router.post("/follow-ups/{followup_id}/outcome", dependencies=[Csrf])
@@ -56,17 +94,7 @@ async def record(request: Request, followup_id: Id, staff: Staff = FACILITATOR) 
         if call.status == 404:  # another facilitator's call, or none: as if there were none
             return render(request, "not_found.html", 404)
         errors["reached"] = call.body.get("detail", "Not recorded.") if isinstance(call.body, dict) else "Not recorded."
-    answer = await services(request)["workshops"].get("/follow-ups", staff.token, params={"limit": 50})
-    calls = answer.body["items"] if answer.ok else []
-    return render(
-        request,
-        "followups.html",
-        400,
-        calls=calls,
-        done="",
-        errors=errors,
-        failed=followup_id,
-        form=dict(form),
-        measure=MEASURE,
-        scale=SCALE,
+    chosen = {k: v for k, v in form.items() if k != "csrf" and isinstance(v, str)}
+    return redirect_with(request, "/follow-ups", errors=errors, failed=followup_id, form=chosen) or redirect(
+        "/follow-ups"
     )

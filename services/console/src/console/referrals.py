@@ -6,6 +6,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Path, Request
 from fastapi.responses import Response
 
+from console.flash import redirect_with, taken
 from console.web import Csrf, Staff, needs, redirect, render, services
 
 router = APIRouter()
@@ -35,12 +36,20 @@ async def _progress(request: Request, staff: Staff, referral_id: str) -> dict[st
     return referral.body
 
 
+async def _theirs(request: Request, staff: Staff, referral_id: str) -> bool:
+    """Whether referrals shows this FCA the referral: a form about another's is answered as not found."""
+    return (await services(request)["referrals"].get(f"/referrals/{referral_id}", staff.token)).ok
+
+
 @router.get("/referrals/{referral_id}")
 async def referral(request: Request, referral_id: Id, staff: Staff = FCA, done: str = "") -> Response:
     found = await _progress(request, staff, referral_id)
     if found is None:
         return render(request, "not_found.html", 404)
-    return render(request, "referral.html", referral=found, done=done, errors={})
+    shown = taken(request)  # a refused form's errors and words
+    return render(
+        request, "referral.html", referral=found, done=done, errors=shown.get("errors", {}), form=shown.get("form")
+    )
 
 
 @router.post("/referrals/{referral_id}/extend", dependencies=[Csrf])
@@ -52,6 +61,8 @@ async def extend(
     reason: Annotated[str, Form(max_length=2000)] = "",
     staff: Staff = FCA,
 ) -> Response:
+    if not await _theirs(request, staff, referral_id):
+        return render(request, "not_found.html", 404)
     errors = {}
     if not days.isdigit() or not 1 <= int(days) <= 30:
         errors["days"] = "Enter a number of days from 1 to 30."
@@ -71,31 +82,31 @@ async def extend(
             if isinstance(answer.body, dict)
             else "The deadline could not be extended."
         )
+    form = {"enrolment_id": enrolment_id, "days": days, "reason": reason}
+    if answer := redirect_with(request, f"/referrals/{referral_id}", errors=errors, form=form):
+        return answer
     found = await _progress(request, staff, referral_id)
     if found is None:
         return render(request, "not_found.html", 404)
-    return render(
-        request,
-        "referral.html",
-        400,
-        referral=found,
-        errors=errors,
-        form={"enrolment_id": enrolment_id, "days": days, "reason": reason},
-    )
+    return render(request, "referral.html", 400, referral=found, errors=errors, form=form)
 
 
 @router.post("/referrals/{referral_id}/withdraw", dependencies=[Csrf])
 async def withdraw(
     request: Request, referral_id: Id, reason: Annotated[str, Form(max_length=2000)] = "", staff: Staff = FCA
 ) -> Response:
+    if not await _theirs(request, staff, referral_id):
+        return render(request, "not_found.html", 404)
     if reason.strip() and len(reason) <= 500:
         answer = await services(request)["referrals"].post(
             f"/referrals/{referral_id}/withdraw", staff.token, json={"reason": reason.strip()}
         )
         if answer.ok:
             return redirect(f"/referrals/{referral_id}?done=withdrawn")
+    errors, form = {"withdraw": "Say why the referral is withdrawn (500 characters or fewer)."}, {"withdraw": reason}
+    if answer := redirect_with(request, f"/referrals/{referral_id}", errors=errors, form=form):
+        return answer
     found = await _progress(request, staff, referral_id)
     if found is None:
         return render(request, "not_found.html", 404)
-    error = "Say why the referral is withdrawn (500 characters or fewer)."
-    return render(request, "referral.html", 400, referral=found, errors={"withdraw": error}, form={"withdraw": reason})
+    return render(request, "referral.html", 400, referral=found, errors=errors, form=form)

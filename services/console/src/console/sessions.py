@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Form, Path, Request
 from fastapi.responses import Response
 
+from console.flash import redirect_with, taken
 from console.web import Csrf, Staff, needs, redirect, render, services
 
 router = APIRouter()
@@ -27,6 +28,11 @@ RULES = {
     "weekend-not-on-weekend": "A weekend session is on a Saturday or a Sunday.",
     "video-link-required": "Online sessions need the link parents will join with.",
     "venue-required": "In-person sessions need the venue's name, address and postcode.",
+    "session-has-bookings": (
+        "Once a parent is booked, the times stay: cancel the session (each booked parent is told and "
+        "offered another seat) and schedule a new one."
+    ),
+    "session-closed": "Only a session still to come can change or be cancelled.",
 }
 FIELD_NAMES = {"format": "format", "pattern": "pattern", "video_link": "video link", "capacity": "group size"}
 
@@ -45,9 +51,9 @@ async def my_sessions(request: Request, staff: Staff = FACILITATOR) -> Response:
 
 @router.get("/sessions/new")
 async def new_session(request: Request, staff: Staff = COORDINATOR) -> Response:
-    return render(
-        request, "session_new.html", form={"format": "online", "pattern": "daytime", "capacity": "6"}, errors={}
-    )
+    shown = taken(request)  # a refused form: its errors or workshops' refusal, and what was typed
+    form = shown.get("form") or {"format": "online", "pattern": "daytime", "capacity": "6"}
+    return render(request, "session_new.html", form=form, errors=shown.get("errors", {}), refusal=shown.get("refusal"))
 
 
 def _local(value: str, timezone: str) -> str | None:
@@ -75,7 +81,7 @@ async def schedule(
     facilitators: Annotated[str, Form(max_length=500)] = "",
     staff: Staff = COORDINATOR,
 ) -> Response:
-    form = dict(await request.form())
+    form = {k: v for k, v in (await request.form()).items() if k != "csrf" and isinstance(v, str)}
     zone = request.app.state.settings.timezone
     errors: dict[str, str] = {}
     times = {
@@ -90,7 +96,9 @@ async def schedule(
     if not capacity.isdigit():
         errors["capacity"] = "Enter the number of places, at most 6."
     if errors:
-        return render(request, "session_new.html", 400, form=form, errors=errors)
+        return redirect_with(request, "/sessions/new", form=form, errors=errors) or render(
+            request, "session_new.html", 400, form=form, errors=errors
+        )
     body: dict[str, Any] = {
         "format": format,
         "pattern": pattern,
@@ -108,7 +116,10 @@ async def schedule(
     answer = await services(request)["workshops"].post("/sessions", staff.token, json=body)
     if answer.ok:
         return redirect(f"/sessions/{answer.body['id']}?done=scheduled")
-    return render(request, "session_new.html", 400, form=form, errors={}, refusal=_refusal(answer.body))
+    refusal = _refusal(answer.body)
+    return redirect_with(request, "/sessions/new", form=form, refusal=refusal) or render(
+        request, "session_new.html", 400, form=form, errors={}, refusal=refusal
+    )
 
 
 def _refusal(problem: Any) -> dict[str, str]:
@@ -143,7 +154,8 @@ async def session(request: Request, session_id: Id, staff: Staff = STAFF, done: 
     found, roster = await _session(request, staff, session_id)
     if found is None:
         return render(request, "not_found.html", 404)
-    return render(request, "session.html", session=found, roster=roster, done=done, error="")
+    error = taken(request).get("error", "")  # attendance not recorded, and why
+    return render(request, "session.html", session=found, roster=roster, done=done, error=error)
 
 
 @router.post("/sessions/{session_id}/attendance", dependencies=[Csrf])
@@ -159,8 +171,93 @@ async def attendance(
     answer = await services(request)["workshops"].post(f"/sessions/{session_id}/attendance", staff.token, json=body)
     if answer.ok:
         return redirect(f"/sessions/{session_id}?done=recorded#p-{participant_id}")
-    found, roster = await _session(request, staff, session_id)
-    if found is None:
+    if answer.status == 404:  # not a session of theirs: as if there were none
         return render(request, "not_found.html", 404)
     detail = answer.body.get("detail", "") if isinstance(answer.body, dict) else ""
-    return render(request, "session.html", 400, session=found, roster=roster, done="", error=detail or "Not recorded.")
+    return redirect_with(request, f"/sessions/{session_id}", error=detail or "Not recorded.") or redirect(
+        f"/sessions/{session_id}"
+    )
+
+
+def _as_local(value: str, timezone: str) -> str:
+    """A stored UTC time as a datetime-local field shows it (in England's time)."""
+    return datetime.fromisoformat(value).astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%dT%H:%M")
+
+
+@router.get("/sessions/{session_id}/move")
+async def move_form(request: Request, session_id: Id, staff: Staff = COORDINATOR) -> Response:
+    found = await services(request)["workshops"].get(f"/sessions/{session_id}", staff.token)
+    if not found.ok:
+        return render(request, "not_found.html", 404)
+    zone = request.app.state.settings.timezone
+    parts = found.body["parts"]
+    form = {
+        f"part{n}_{edge}": _as_local(parts[n - 1][f"{edge}s_at"], zone) for n in (1, 2) for edge in ("start", "end")
+    }
+    form["video_link"] = found.body.get("video_link") or ""
+    shown = taken(request)  # a refused change: what was typed and workshops' reason
+    page = dict(session=found.body, form=shown.get("form") or form, errors=shown.get("errors", {}))
+    return render(request, "session_move.html", refusal=shown.get("refusal"), **page)
+
+
+@router.post("/sessions/{session_id}/move", dependencies=[Csrf])
+async def move(request: Request, session_id: Id, staff: Staff = COORDINATOR) -> Response:
+    """New times (only while nobody is booked: workshops says so otherwise) or a new video link
+    (each booked parent is sent it)."""
+    backend = services(request)["workshops"]
+    current = await backend.get(f"/sessions/{session_id}", staff.token)
+    if not current.ok:  # not their provider's: as if there were none
+        return render(request, "not_found.html", 404)
+    form = {k: v for k, v in (await request.form()).items() if k != "csrf" and isinstance(v, str)}
+    zone = request.app.state.settings.timezone
+    names = ("part1_start", "part1_end", "part2_start", "part2_end")
+    times = {name: _local(form.get(name, "")[:30], zone) for name in names}
+    errors = {name: "Enter a date and time." for name, value in times.items() if value is None}
+    back = f"/sessions/{session_id}/move"
+    if errors:
+        return redirect_with(request, back, form=form, errors=errors) or redirect(back)
+    body: dict[str, Any] = {
+        "parts": [
+            {"starts_at": times["part1_start"], "ends_at": times["part1_end"]},
+            {"starts_at": times["part2_start"], "ends_at": times["part2_end"]},
+        ]
+    }
+    link = form.get("video_link", "").strip()[:500]
+    if link:
+        body["video_link"] = link
+    if _same_times(current.body["parts"], body["parts"]):
+        del body["parts"]  # only the link changes: allowed with parents booked
+    answer = await backend.call("PATCH", f"/sessions/{session_id}", staff.token, json=body)
+    if answer.ok:
+        return redirect(f"/sessions/{session_id}?done=moved")
+    if answer.status == 404:
+        return render(request, "not_found.html", 404)
+    refusal = _refusal(answer.body)
+    return redirect_with(request, back, form=form, refusal=refusal) or redirect(back)
+
+
+def _same_times(stored: list[dict], asked: list[dict]) -> bool:
+    def moments(parts: list[dict]) -> list[tuple[datetime, datetime]]:
+        return [(datetime.fromisoformat(p["starts_at"]), datetime.fromisoformat(p["ends_at"])) for p in parts]
+
+    return moments(stored) == moments(asked)
+
+
+@router.get("/sessions/{session_id}/cancel")
+async def cancel_form(request: Request, session_id: Id, staff: Staff = COORDINATOR) -> Response:
+    found = await services(request)["workshops"].get(f"/sessions/{session_id}", staff.token)
+    if not found.ok:
+        return render(request, "not_found.html", 404)
+    return render(request, "session_cancel.html", session=found.body, refusal=taken(request).get("refusal"))
+
+
+@router.post("/sessions/{session_id}/cancel", dependencies=[Csrf])
+async def cancel(request: Request, session_id: Id, staff: Staff = COORDINATOR) -> Response:
+    """Every booking is cancelled; each parent is told and put on the waiting list for another seat."""
+    answer = await services(request)["workshops"].post(f"/sessions/{session_id}/cancel", staff.token)
+    if answer.ok:
+        return redirect(f"/sessions/{session_id}?done=cancelled")
+    if answer.status == 404:
+        return render(request, "not_found.html", 404)
+    back = f"/sessions/{session_id}/cancel"
+    return redirect_with(request, back, refusal=_refusal(answer.body)) or redirect(back)

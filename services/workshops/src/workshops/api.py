@@ -17,9 +17,10 @@ from ptfc.pagination import Page, Paging
 from ptfc.problems import Problem, not_found
 from ptfc.runtime import Runtime, RuntimeDep
 from ptfc.store import Tx
-from workshops import access, domain, store, views
+from workshops import access, assignment, domain, store, views
 from workshops.refusals import problem
 from workshops.schemas import (
+    AssignIn,
     AttendanceIn,
     BookIn,
     ConcernIn,
@@ -260,6 +261,22 @@ async def record_call(
     return await write(rt, key, f"{caller.sub}:call:{followup_id}", body.model_dump(), change)
 
 
+@router.post("/follow-ups/{followup_id}/facilitator", response_model=views.FollowupView, tags=["follow-up"])
+async def assign_call(
+    followup_id: SessionId, body: AssignIn, rt: RuntimeDep, caller: CurrentCaller, key: IdempotencyKey = None
+) -> JSONResponse:
+    """A coordinator gives a call not made yet to another facilitator of their provider (one its
+    sessions name); another provider's call is not found."""
+    caller.require("provider")
+    known = await store.facilitators_of(rt.store.db, caller.provider or "-")
+
+    async def change(uow: UnitOfWork) -> tuple[int, BaseModel]:
+        doc, name = await assignment.assign_call(uow, followup_id, caller.provider, body.facilitator, known)
+        return 200, views.followup_view(doc, name)
+
+    return await write(rt, key, f"{caller.sub}:assign:{followup_id}", body.model_dump(), change)
+
+
 @router.get("/providers/{provider}/follow-up-outcomes", response_model=views.FollowupOutcomes, tags=["follow-up"])
 async def outcomes(
     provider: Annotated[str, Path(max_length=60)], rt: RuntimeDep, caller: CurrentCaller
@@ -284,6 +301,38 @@ async def waitlist(provider: Annotated[str, Path(max_length=60)], rt: RuntimeDep
     mine = [s for s in seekers if s.provider == provider]
     parents = await store.parents_by_id(rt.store.db, [s.participant_id for s in mine])
     return [views.waiting_view(s, parents.get(s.participant_id, {}), proposal.get(s.participant_id)) for s in mine]
+
+
+@router.post(
+    "/providers/{provider}/waitlist/{participant_id}/booking",
+    status_code=201,
+    response_model=views.BookingView,
+    tags=["sessions"],
+)
+async def approve_seat(
+    provider: Annotated[str, Path(max_length=60)],
+    participant_id: SessionId,
+    body: BookIn,
+    rt: RuntimeDep,
+    caller: CurrentCaller,
+    key: IdempotencyKey = None,
+) -> JSONResponse:
+    """The coordinator approves the seat the allocator proposes for a waiting parent: booked now,
+    through the same rules as a parent's own booking (the parent gets the booking letter). A seat it
+    no longer proposes is 409 `proposal-changed`; a parent not waiting, or another provider's, 404."""
+    caller.require("provider")
+    if caller.provider != provider:
+        raise not_found("provider")
+    seekers, slots = await store.waiting(rt.store.db, rt.settings, rt.clock.now())
+    proposal = domain.allocate(seekers, slots, rt.settings.aim_group)
+    mine = {s.participant_id for s in seekers if s.provider == provider}
+
+    async def change(uow: UnitOfWork) -> tuple[int, BaseModel]:
+        args = (participant_id, body.session_id, mine, proposal, rt.settings)
+        booking, session = await assignment.approve_seat(uow, *args)
+        return 201, views.booking_view(booking, session, rt.settings.cancel_cutoff)
+
+    return await write(rt, key, f"{caller.sub}:approve:{participant_id}", body.model_dump(), change)
 
 
 # ---- safeguarding concerns -------------------------------------------------------------------------

@@ -42,6 +42,8 @@ WORDS: dict[str, tuple[int, str]] = {
     "followup-recorded": (409, "This call is already recorded"),
     "followup-closed": (409, "This call is no longer scheduled"),
     "not-referred": (404, "No workshop course found"),
+    "not-a-facilitator": (422, "Not a facilitator of your provider"),
+    "proposal-changed": (409, "The allocator proposes another seat now"),
 }
 
 
@@ -93,4 +95,8 @@ ROUTES: Declared = {
         422: ("answers-without-reach", "measure-incomplete", "measure-out-of-range"),
     },
     "POST /sessions/{session_id}/concerns": {422: ("not-in-session",)},
+    "POST /follow-ups/{followup_id}/facilitator": {409: ("followup-closed",), 422: ("not-a-facilitator",)},
+    "POST /providers/{provider}/waitlist/{participant_id}/booking": {
+        409: ("proposal-changed", "session-unavailable", *MAY_BOOK)
+    },
 }

@@ -120,6 +120,12 @@ class ConcernIn(Strict):
     )
 
 
+class AssignIn(Strict):
+    facilitator: Id  # a facilitator named on one of the provider's sessions
+
+    model_config = examples({"facilitator": "fac-jo"})
+
+
 class FollowupOutcomeIn(Strict):
     reached: StrictBool
     answers: dict[Annotated[str, Field(max_length=40)], Integer] | None = Field(default=None, max_length=20)

@@ -284,6 +284,13 @@ async def parents_by_id(db: AsyncDatabase, ids: list[str]) -> dict[str, dict]:
     return {p["_id"]: p for p in await db[PARENTS].find({"_id": {"$in": ids}}).to_list()}
 
 
+async def facilitators_of(db: AsyncDatabase, provider: str) -> set[str]:
+    """Every facilitator a provider's sessions name (workshops knows facilitators only so); read on
+    the sessions' (provider, status, starts_at) index by its leading field."""
+    rows = await db[SESSIONS].find({"provider": provider}, {"facilitators": 1}).to_list()
+    return {name for row in rows for name in row.get("facilitators", [])}
+
+
 async def concerns_of_referral(db: AsyncDatabase, referral_id: str) -> list[dict]:
     """A referral's concerns, without their details (the list is not a read of them). Served by the
     `referral_id` index; whose they are is checked by the caller (domain.may_read_concern)."""
