@@ -140,6 +140,7 @@ async def submit_activity(request: Request, number: ModuleNo, token: Token) -> R
     answer = await services(request)["learning"].post(
         f"/me/modules/{number}/complete",
         token,
+        params={"lang": language(request)},  # feedback in the page's language, not the referral's
         json={"answers": given},
         headers={"Idempotency-Key": str(uuid.uuid4())},
     )

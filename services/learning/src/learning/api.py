@@ -194,13 +194,20 @@ async def save_progress(number: ModuleNo, body: Progress, rt: RuntimeDep, caller
 
 @router.post("/me/modules/{number}/complete", response_model=CompletionResult, tags=["parent"])
 async def complete_module(
-    number: ModuleNo, body: Completion, rt: RuntimeDep, caller: CurrentCaller, key: IdempotencyKey = None
+    number: ModuleNo,
+    body: Completion,
+    rt: RuntimeDep,
+    caller: CurrentCaller,
+    key: IdempotencyKey = None,
+    lang: Annotated[Language | None, Query(description="The page's language; default the referral's")] = None,
 ) -> JSONResponse:
     """Complete a module with its activity. A quiz needs every answer right: a wrong one gets
-    feedback and the parent tries again, as often as they like. Completing twice acts once."""
+    feedback and the parent tries again, as often as they like. Completing twice acts once.
+    The feedback and closing words are in the language the parent reads the module in (`lang`), which
+    may not be the referral's: ids and answers are the same in every language."""
     e = await my_enrolment(rt.store.db, caller)
     refused(lambda: domain.refuse_unless_open(e, number, rt.clock.now()))
-    m = content.module(number, e["language"])
+    m = content.module(number, lang or e["language"])
     verdict = refused(lambda: domain.grade(m.activity, body.answers))
 
     async def change(uow: store.UnitOfWork) -> tuple[int, BaseModel]:

@@ -111,6 +111,24 @@ async def test_a_quiz_gives_feedback_until_it_is_right(hub):
         assert empty.status_code == 422 and empty.json()["missing"] == ["r1"]
 
 
+async def test_feedback_is_in_the_language_the_module_is_read_in(hub):
+    # An English referral; the parent switched the hub to Polish in the middle of module 1 (issue 26:
+    # the feedback came in the referral's language, one English sentence on a Polish page).
+    async with running(create_app(hub.settings())) as client:
+        await hub.refer("r-lang", "pl-reader")
+        me = await hub.sign_in(client, "pl-reader")
+        url = "/me/modules/1/complete"
+        polish = content.module(1, "pl").activity
+        answers = {"q1": "a", "q2": "a", "q3": "c"}
+        wrong = await client.post(url, params={"lang": "pl"}, json={"answers": answers}, headers=me)
+        assert wrong.status_code == 422
+        assert wrong.json()["feedback"][0]["feedback"] == polish.questions[0].options[0].feedback
+        right = await client.post(url, params={"lang": "pl"}, json={"answers": right_answers(1)}, headers=me)
+        assert right.status_code == 200 and right.json()["message"] == polish.closing
+        english = await client.post(url, json={"answers": right_answers(1)}, headers=me)  # no lang: the referral's
+        assert english.json()["message"] == content.module(1, "en").activity.closing
+
+
 async def test_no_parent_reaches_another_parents_progress_and_hostile_input_gets_problems(hub):
     async with running(create_app(hub.settings())) as client:
         await hub.refer("r-h", "pa", "pb")
