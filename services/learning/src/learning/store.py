@@ -205,6 +205,12 @@ async def latest_enrolment(db: AsyncDatabase, participant_id: str) -> dict[str, 
     return await db[ENROLMENTS].find_one({"participant_id": participant_id}, sort=[("cycle", -1)])
 
 
+async def earlier_enrolments(db: AsyncDatabase, participant_id: str, cycle: int) -> list[dict[str, Any]]:
+    """The parent's enrolments of the cycles before `cycle`, oldest first (on the unique index)."""
+    query = {"participant_id": participant_id, "cycle": {"$lt": cycle}}
+    return await db[ENROLMENTS].find(query).sort([("participant_id", 1), ("cycle", 1)]).to_list()
+
+
 async def enrolments_page(db: AsyncDatabase, query: dict[str, Any], paging: PageParams) -> list[dict[str, Any]]:
     return await db[ENROLMENTS].find({**query, **paging.filter()}).sort("_id", 1).limit(paging.limit).to_list()
 

@@ -9,6 +9,7 @@ from learning.schemas import (
     CompletedModule,
     CompletionResult,
     Course,
+    EarlierCycle,
     EnrolmentView,
     Extended,
     ExtensionView,
@@ -56,7 +57,7 @@ def module_progress(enrolment: dict[str, Any], m: content.Module) -> ModuleProgr
     )
 
 
-def course(e: dict[str, Any], now: datetime) -> Course:
+def course(e: dict[str, Any], now: datetime, earlier: list[dict[str, Any]] | None = None) -> Course:
     deadline = e["deadline"]
     resume = domain.resume_point(e["modules_completed"], e["positions"]) if e["status"] == "active" else None
     return Course(
@@ -74,6 +75,16 @@ def course(e: dict[str, Any], now: datetime) -> Course:
         modules=[module_progress(e, m) for m in content.course(e["language"])],
         withdrawn=e.get("withdrawn_at") is not None,
         extended=bool(e.get("extensions")),
+        earlier=[
+            EarlierCycle(
+                cycle=o["cycle"],
+                status=o["status"],
+                modules_completed=o["modules_completed"],
+                deadline=o["deadline"],
+                completed_at=o["learning_completed_at"],
+            )
+            for o in earlier or []
+        ],
     )
 
 

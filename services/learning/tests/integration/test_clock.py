@@ -109,4 +109,7 @@ async def test_a_reorder_opens_one_new_cycle_with_a_fresh_link(hub):
         page = (await client.get("/enrolments", params={"referral_id": "r-re"}, headers=FCA)).json()
         assert [(e["cycle"], e["status"]) for e in page["items"]] == [(1, "superseded"), (2, "active")]
         await hub.sign_in(client, "pa", nth=2)
-        assert (await client.get("/me/course", headers=me)).json()["cycle"] == 2
+        course = (await client.get("/me/course", headers=me)).json()
+        assert course["cycle"] == 2
+        # The first cycle's record is kept and the parent is shown it (the hub's "Your earlier course").
+        assert [(o["cycle"], o["status"], o["modules_completed"]) for o in course["earlier"]] == [(1, "superseded", 0)]
