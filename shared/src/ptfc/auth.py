@@ -6,6 +6,7 @@ staff), verified by every service against that issuer's public key or the keys i
 Handlers take `Caller` and check object-level access themselves: a role alone never
 grants a record."""
 
+import contextlib
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Annotated
@@ -19,7 +20,7 @@ from starlette.datastructures import Headers
 from starlette.routing import BaseRoute, Match
 from starlette.types import Scope
 
-from ptfc import jwks
+from ptfc import jwks, keys
 from ptfc.issuers import ROLES as ROLES  # re-exported: the roles live with what issuers may grant
 from ptfc.issuers import Role as Role
 from ptfc.problems import Problem, forbidden
@@ -62,7 +63,8 @@ def issue_token(
         claims["provider"] = provider
     if court:
         claims["court"] = court
-    return jwt.encode(claims, private_key, algorithm="EdDSA")
+    # `kid` names the key (ptfc.keys.key_id): while an issuer's key changes, verifiers hold both.
+    return jwt.encode(claims, private_key, algorithm="EdDSA", headers={"kid": keys.key_id(private_key)})
 
 
 def _invalid(detail: str = "The bearer token is not valid.") -> Problem:
@@ -79,23 +81,15 @@ def decode_token(settings: ServiceSettings, token: str) -> Caller:
         grant = settings.jwt_issuers.get(issuer) if isinstance(issuer, str) else None
         if grant is None:
             raise _invalid("The bearer token's issuer is not trusted.")
-        key: object = grant.public_key
+        header = jwt.get_unverified_header(token)
+        candidates: list[object] = list(_static_candidates(grant.static_keys, header.get("kid")))
         algorithms = ["EdDSA"]
         if grant.publishes_keys:  # only a key it publishes, and only with that key's own algorithm
-            published = jwks.key_for(issuer, jwt.get_unverified_header(token).get("kid"))
+            published = jwks.key_for(issuer, header.get("kid"))
             if published is None:
                 raise _invalid("The bearer token is not signed with a key its issuer publishes.")
-            key, algorithms = published.key, [published.algorithm_name]
-        claims = grant.ours(
-            jwt.decode(
-                token,
-                key,  # type: ignore[arg-type]
-                algorithms=algorithms,
-                audience=grant.audience or settings.jwt_audience,
-                issuer=issuer,
-                options={"require": ["sub", "exp", "iat", "iss", "aud"]},
-            )
-        )
+            candidates, algorithms = [published.key], [published.algorithm_name]
+        claims = grant.ours(_verified(token, candidates, algorithms, grant.audience or settings.jwt_audience, issuer))
         caller = Caller.model_validate(claims, strict=False)
         if claims["exp"] - claims["iat"] > settings.jwt_max_lifetime.total_seconds():
             raise _invalid("The bearer token lives longer than allowed.")
@@ -111,6 +105,31 @@ def decode_token(settings: ServiceSettings, token: str) -> Caller:
         raise Problem(401, "token-expired", "Authentication required", "The bearer token has expired.") from error
     except (jwt.InvalidTokenError, ValidationError, TypeError) as error:
         raise _invalid() from error
+
+
+def _static_candidates(held: dict[str, str], kid: object) -> list[str]:
+    """The configured keys to verify with: the one the token's `kid` names, else each (a partner's
+    identity provider given by `public_key` may name its key its own way)."""
+    return [held[kid]] if isinstance(kid, str) and kid in held else list(held.values())
+
+
+def _verified(token: str, candidates: list[object], algorithms: list[str], audience: str, issuer: str) -> dict:
+    """The token's claims, verified with the candidate key that signed it."""
+
+    def decode(key: object) -> dict:
+        return jwt.decode(
+            token,
+            key,  # type: ignore[arg-type]
+            algorithms=algorithms,
+            audience=audience,
+            issuer=issuer,
+            options={"require": ["sub", "exp", "iat", "iss", "aud"]},
+        )
+
+    for key in candidates[:-1]:
+        with contextlib.suppress(jwt.InvalidSignatureError):
+            return decode(key)
+    return decode(candidates[-1])
 
 
 def _publishing(settings: ServiceSettings, token: str) -> tuple[str, str | None, str | None] | None:

@@ -24,9 +24,14 @@ console's client id for the ID tokens the staff console forwards):
         "claims": {"role": "ptfc_role", "provider": "ptfc_provider"},
         "role_values": {"coordinator": "provider"}}
 
+While learning's key changes, its issuer holds both keys, `"public_keys": ["<old PEM>", "<new PEM>"]`:
+a token verifies with the key its `kid` names (the key's RFC 7638 thumbprint, ptfc.keys.key_id),
+or, without a known `kid`, with any of them.
+
 `"*"` in `providers` or `courts` grants every organisation; only `PTFC_ENV=dev` accepts it (the
 development identity provider, for `ptfc token` and tests)."""
 
+from functools import cached_property
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -44,8 +49,11 @@ NEEDS = {"provider": "provider", "facilitator": "provider", "court": "court"}
 class Issuer(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    # Its key: exactly one of a static public key, the address of its JWKS, or discovery.
+    # Its key: exactly one of a static public key, static keys, the address of its JWKS, or discovery.
     public_key: str | None = None  # Ed25519 (or Ed448), in any form ptfc.keys reads; kept as PEM
+    # During a change of its key (learning's, docs/operations.md "Rotating keys"): the old and the
+    # new, each verifying the tokens whose `kid` (ptfc.keys.key_id) is its own.
+    public_keys: list[str] = []
     jwks_uri: str | None = None
     discover: bool = False  # the JWKS found from `<issuer>/.well-known/openid-configuration`
     audience: str | None = None  # the `aud` its tokens carry for us; default: the service's jwt_audience
@@ -62,17 +70,29 @@ class Issuer(BaseModel):
     def _a_public_key(cls, value: str | None) -> str | None:
         return None if value is None else keys.verification_key(value)
 
+    @field_validator("public_keys")
+    @classmethod
+    def _public_keys(cls, value: list[str]) -> list[str]:
+        return [keys.verification_key(key) for key in value]
+
     @model_validator(mode="after")
     def _one_source_of_keys(self) -> "Issuer":
-        if [self.public_key is not None, self.jwks_uri is not None, self.discover].count(True) != 1:
-            raise ValueError("an issuer has exactly one of public_key, jwks_uri or discover: true")
+        sources = [self.public_key is not None, bool(self.public_keys), self.jwks_uri is not None, self.discover]
+        if sources.count(True) != 1:
+            raise ValueError("an issuer has exactly one of public_key, public_keys, jwks_uri or discover: true")
         if self.jwks_uri is not None and not self.jwks_uri.startswith(("https://", "http://127.0.0.1")):
             raise ValueError("jwks_uri must be https (http only on 127.0.0.1, for development)")
         return self
 
     @property
     def publishes_keys(self) -> bool:
-        return self.public_key is None
+        return not self.static_keys
+
+    @cached_property
+    def static_keys(self) -> dict[str, str]:
+        """Its configured public keys (PEM) by `kid`."""
+        held = [self.public_key] if self.public_key is not None else self.public_keys
+        return {keys.key_id(key): key for key in held}
 
     def ours(self, claims: dict[str, Any]) -> dict[str, Any]:
         """The token's claims with ours (sub, role, provider, court) read where this issuer puts them."""

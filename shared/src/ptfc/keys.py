@@ -120,6 +120,19 @@ def verification_key(text: str) -> str:
     return pem.decode()
 
 
+def key_id(text: str) -> str:
+    """The `kid` of an EdDSA key (its public half, whichever half `text` holds): its RFC 7638 JWK
+    thumbprint, so a signer and its verifiers agree on it with nothing more to configure."""
+    keys = key_material(text)
+    if not keys:
+        raise ValueError("not an Ed25519 or Ed448 key")
+    public = keys[0] if isinstance(keys[0], PublicKey) else keys[0].public_key()
+    x = base64.urlsafe_b64encode(public.public_bytes(*_RAW)).rstrip(b"=").decode()
+    crv = "Ed25519" if isinstance(public, ed25519.Ed25519PublicKey) else "Ed448"
+    canonical = json.dumps({"crv": crv, "kty": "OKP", "x": x}, separators=(",", ":"), sort_keys=True)
+    return base64.urlsafe_b64encode(hashlib.sha256(canonical.encode()).digest()).rstrip(b"=").decode()
+
+
 def _normal(secret: str) -> str:
     return "".join(_unescaped(secret).split()).casefold()
 

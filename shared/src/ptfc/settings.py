@@ -174,7 +174,7 @@ class ServiceSettings(BaseSettings):
             if held is not None and name not in held and name not in COMMON_SECRETS:
                 continue
             values = value.values() if isinstance(value, dict) else value if isinstance(value, list) else [value]
-            texts = [v.public_key if isinstance(v, Issuer) else v for v in values]
+            texts = [t for v in values for t in (v.static_keys.values() if isinstance(v, Issuer) else [v])]
             if any(isinstance(v, str) and keys.is_one_of(v, DEV_KEYS) for v in texts):
                 found.append(name)
         if "jwt_issuers" not in found and any(i.grants_every_organisation for i in self.jwt_issuers.values()):
