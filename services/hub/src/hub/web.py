@@ -20,8 +20,8 @@ from ptfc.limits import client_address
 HEADERS = {
     # Only the hub's own files; no inline script or style, no framing, forms post only here.
     "Content-Security-Policy": (
-        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; "
-        "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; font-src 'self'; "
+        "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
     ),
     # Addresses may hold a single-use token: never send them to another site, never cache a page.
     "Referrer-Policy": "no-referrer",
