@@ -13,6 +13,9 @@ DEADLINE_NEAR = timedelta(days=2)  # "deadline near": the page says so, and what
 
 # GOV.UK task list statuses.
 COMPLETED, IN_PROGRESS, NOT_STARTED, CANNOT_START = "completed", "in_progress", "not_started", "cannot_start"
+# A part that closed without being done (the e-learning's deadline passed, a second workshop missed):
+# the court was told. "Cannot start yet" would promise the parent it will open.
+NOT_COMPLETED = "not_completed"
 
 
 @dataclass(frozen=True)
@@ -69,6 +72,8 @@ def decide(course: dict, booking: dict | None) -> CourseState:
         if started and course["status"] == "active"
         else NOT_STARTED
         if course["status"] == "active"
+        else NOT_COMPLETED
+        if course["status"] == "missed"
         else CANNOT_START
     )
     workshop = {
@@ -77,6 +82,7 @@ def decide(course: dict, booking: dict | None) -> CourseState:
         "rebooked": IN_PROGRESS,
         "part1_attended": IN_PROGRESS,
         "missed_once": IN_PROGRESS,
+        "missed_twice": NOT_COMPLETED,
         "book": NOT_STARTED,
     }.get(name, CANNOT_START)
     return CourseState(name, learning, workshop, live, misses, reordered, extended)

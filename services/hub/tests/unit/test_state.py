@@ -1,7 +1,7 @@
 """Where a parent's course stands (`hub.state.decide`), for the states the services' answers now
 carry: an extended deadline, part 1 of the workshop attended, a course ordered again."""
 
-from hub.state import COMPLETED, IN_PROGRESS, decide
+from hub.state import CANNOT_START, COMPLETED, IN_PROGRESS, NOT_COMPLETED, decide
 
 
 def course(**changes) -> dict:
@@ -34,3 +34,11 @@ def test_part_1_attended_is_its_own_step_until_part_2():
 def test_a_course_ordered_again_starts_afresh_and_says_so():
     again = decide(course(cycle=2, modules_completed=0, resume={"module": 1, "section": 1}), None)
     assert (again.name, again.reordered) == ("not_started", True)
+
+
+def test_a_part_that_closed_undone_is_not_completed_rather_than_not_started_yet():
+    missed = decide(course(status="missed", seconds_left=0), None)
+    assert (missed.name, missed.learning, missed.workshop) == ("learning_missed", NOT_COMPLETED, CANNOT_START)
+    done = course(status="completed", modules_completed=8, resume=None)
+    twice = decide(done, booking(status="missed", misses=2))
+    assert (twice.name, twice.learning, twice.workshop) == ("missed_twice", COMPLETED, NOT_COMPLETED)
