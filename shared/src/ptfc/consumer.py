@@ -19,6 +19,7 @@ only its own event out: the rest are handled again without it, so one bad event 
 back or parks the others."""
 
 import dataclasses
+import functools
 import inspect
 import logging
 import types
@@ -69,7 +70,7 @@ class Meta:
         return cls(**envelope.model_dump(exclude={"data"}))
 
 
-Handler = Callable[[Any, Meta, Tx], Awaitable[None]]
+Handler = Callable[..., Awaitable[None]]  # (event, meta, tx, **its dependencies)
 # Reads what a batch's handlers will need, all events at once (into `tx.get`'s identity map).
 Prefetch = Callable[[list[Any], Tx], Awaitable[Any]]
 
@@ -127,7 +128,11 @@ class Handlers:
     validates the event against its model before the handler runs.
 
     `@handlers.on(prefetch=load)`: `await load(events, tx)` runs once per batch before its
-    handlers, to read in one query what each handler would otherwise read on its own."""
+    handlers, to read in one query what each handler would otherwise read on its own.
+
+    A handler is a module-level function; what it needs beyond the event (settings, a renderer)
+    are keyword parameters after `tx`, given once by `handlers.bind(settings=...)` when the app
+    is wired, so each handler can be read, followed and unit-tested alone."""
 
     def __init__(self) -> None:
         self.registrations: list[Registration] = []
@@ -140,6 +145,15 @@ class Handlers:
             name = handler.__name__ if len(models) == 1 else f"{handler.__name__}-{model.TYPE.replace('.', '_')}"
             self.registrations.append(Registration(name, model, handler, prefetch))
         return handler
+
+    def bind(self, **deps: Any) -> "Handlers":
+        """The same handlers, each given the dependencies it names among its parameters."""
+        bound = Handlers()
+        for r in self.registrations:
+            wanted = {k: v for k, v in deps.items() if k in inspect.signature(r.handler).parameters}
+            handler = functools.update_wrapper(functools.partial(r.handler, **wanted), r.handler)
+            bound.registrations.append(dataclasses.replace(r, handler=handler if wanted else r.handler))
+        return bound
 
 
 class HandlerFailed(Exception):

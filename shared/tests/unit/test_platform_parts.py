@@ -45,6 +45,30 @@ def test_redelivery_waits_double_each_time_up_to_a_cap():
     assert consumer.retry_delay(40) == MAX_RETRY_DELAY
 
 
+async def test_a_module_level_handler_is_given_the_dependencies_it_names():
+    from ptfc.events import ReferralWithdrawn
+
+    handlers, seen = Handlers(), []
+
+    @handlers.on
+    async def stop(event: ReferralWithdrawn, meta, tx, settings) -> None:
+        """Stops the parent's letters."""
+        seen.append((event, settings))
+
+    @handlers.on
+    async def plain(event: ReferralWithdrawn, meta, tx) -> None:
+        seen.append((event, None))
+
+    s = ServiceSettings()
+    [bound, unbound] = handlers.bind(settings=s, unused="not asked for").registrations
+    await bound.handler("event", None, None)
+    await unbound.handler("event", None, None)
+    assert seen == [("event", s), ("event", None)]
+    # The consumer's durable name and the AsyncAPI description are the handler's own.
+    assert (bound.name, bound.handler.__doc__) == ("stop", "Stops the parent's letters.")
+    assert unbound.handler is plain and handlers.registrations[0].handler is stop  # bind copies
+
+
 def test_ptfc_token_prints_a_token_signed_with_the_development_key(capsys):
     assert cli.main(["token", "--role", "provider", "--sub", "staff-1", "--provider", "family-action"]) == 0
     claims = jwt.decode(capsys.readouterr().out.strip(), DEV_JWT_PUBLIC_KEY, algorithms=["EdDSA"], audience="ptfc")

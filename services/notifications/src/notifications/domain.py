@@ -1,9 +1,5 @@
-"""Which event becomes which message(s), to whom, in which language; what a delivery row holds;
-what happens after each attempt to send; and when a message may be sent again. No I/O.
-
-Privacy rule, enforced here by construction: a message about a parent is planned from that
-parent's own contact record and the referral's professional details only. The referral's
-other participants are never passed to a template, so no message can name the co-parent."""
+"""What a delivery row holds, what happens after each attempt to send, when a message may be sent
+again, and the rules of partners' webhooks. No I/O. Which event becomes which letter is letters.py."""
 
 import base64
 import hashlib
@@ -11,33 +7,14 @@ import hmac
 import ipaddress
 import re
 import secrets
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
 from pydantic import AwareDatetime, TypeAdapter
 
-from ptfc.events import (
-    EVENTS,
-    ActivationExpired,
-    ActivationIssued,
-    ActivationOverdue,
-    CourseCompleted,
-    CourseIncomplete,
-    DeadlineApproaching,
-    EventData,
-    FollowupScheduled,
-    LearningCompleted,
-    LearningExtended,
-    SafeguardingConcernRaised,
-    SignInLinkIssued,
-    WorkshopBooked,
-    WorkshopCancelled,
-    WorkshopMissed,
-    WorkshopReminderDue,
-)
-from ptfc.programme import MODULES
+from ptfc.events import EVENTS, ParticipantContact, ReferralCreated
 
 PARENT_TEMPLATES = (
     "welcome",
@@ -78,32 +55,6 @@ def rank(template: str, role: str) -> int:
     return 0 if template in URGENT else 1 if role in PARENTS_OWN else 2
 
 
-LANGUAGE_NAMES = {"en": "English", "pl": "Polish", "ur": "Urdu"}
-INCOMPLETE_REASONS = {
-    "elearning_deadline_missed": "the e-learning was not finished by its deadline",
-    "workshop_missed": "the parent missed the workshop a second time, after one rebooking",
-    "withdrawn": "the referral was withdrawn",
-}
-# Participant events that need the parent's contact record; `referral.*` bookkeeping is separate.
-PARTICIPANT_EVENTS = (
-    "account.activation_issued",
-    "account.sign_in_link_issued",
-    "account.activation_expired",
-    "learning.deadline_approaching",
-    "learning.extended",
-    "learning.completed",
-    "workshop.booked",
-    "workshop.reminder_due",
-    "workshop.cancelled",
-    "workshop.missed",
-    "course.completed",
-    "course.incomplete",
-    "followup.scheduled",
-    "safeguarding.concern_raised",
-    "referral.activation_overdue",
-)
-
-
 @dataclass(frozen=True)
 class Contact:
     """What it takes to reach one parent, kept from `referral.created`."""
@@ -138,6 +89,20 @@ class Referral:
     provider: str
 
 
+def referral_kept(data: ReferralCreated) -> dict[str, Any]:
+    """The professional side of `referral.created`, as kept to write to them (`Referral`)."""
+    kept = {"case_number": data.case_number, "court": data.court, "court_email": data.court_email}
+    kept |= {"fca_id": data.fca_id, "fca_name": data.fca.name, "fca_email": data.fca.email}
+    return kept | {"provider": data.provider}
+
+
+def contact_kept(referral_id: str, person: ParticipantContact) -> dict[str, Any]:
+    """Only what reaching a parent needs (`Contact`); gender, availability and children stay out."""
+    kept = {"referral_id": referral_id, "given_name": person.given_name, "family_name": person.family_name}
+    kept |= {"email": person.email, "phone": person.phone, "language": person.preferred_language}
+    return kept | {"interpreter": person.adjustments.interpreter, "in_person": person.adjustments.in_person}
+
+
 @dataclass(frozen=True)
 class Booking:
     """Where a parent's workshop is, kept from `workshop.booked` for the reminder."""
@@ -167,211 +132,6 @@ class Planned:
 class Inboxes:
     providers: dict[str, str]
     courts: str
-
-
-def to_parent(contact: Contact, template: str, attachments: tuple[str, ...] = (), **context: Any) -> Planned:
-    return Planned(
-        template,
-        "parent",
-        contact.email,
-        contact.language,
-        contact.participant_id,
-        {"name": contact.given_name, **context},
-        attachments,
-        # A withdrawn referral stops parent messages; reports to court and FCA still go.
-        "referral_withdrawn" if contact.withdrawn else None,
-    )
-
-
-def provider_heads_up(referral: Referral, contact: Contact, inboxes: Inboxes, at: datetime) -> Planned:
-    """One message per parent: the provider calls this parent tomorrow."""
-    context = {
-        "referral_id": referral.referral_id,
-        "participant_id": contact.participant_id,
-        "case_number": referral.case_number,
-        "given_name": contact.given_name,
-        "email": contact.email,
-        "phone": contact.phone,
-        "language_name": LANGUAGE_NAMES.get(contact.language, contact.language),
-        "interpreter": contact.interpreter,
-        "in_person": contact.in_person,
-        "contact_on": at + timedelta(days=1),
-    }
-    to = inboxes.providers[referral.provider]
-    return Planned("provider_heads_up", "provider", to, "en", contact.participant_id, context)
-
-
-def contact_change_letters(old: Contact, new: Contact, email_changed: bool, phone_changed: bool) -> list[Planned]:
-    """`referral.contact_changed`: the address held until now is told its details were changed, without
-    the new ones (whoever reads it may not be the parent now); a new address is told it is the one we
-    write to from now on, without the old one."""
-    what = "both" if email_changed and phone_changed else "email" if email_changed else "phone"
-    letters = [to_parent(old, "contact_changed", what=what)]
-    if email_changed:
-        letters.append(to_parent(new, "contact_confirmed", phone_changed=phone_changed))
-    return letters
-
-
-def to_fca_and_court(referral: Referral, contact: Contact, inboxes: Inboxes, template: str, **context: Any):
-    base = {
-        "case_number": referral.case_number,
-        "court": referral.court,
-        "referral_id": referral.referral_id,
-        "participant_id": contact.participant_id,
-        "parent_name": contact.full_name,  # the report is about this parent alone
-        **context,
-    }
-    court_to, who = referral.court_email or inboxes.courts, contact.participant_id
-    return [
-        Planned(template, "court", court_to, "en", who, {**base, "greeting": referral.court}),
-        Planned(template, "fca", referral.fca_email, "en", who, {**base, "greeting": referral.fca_name}),
-    ]
-
-
-def plan_messages(
-    data: EventData,
-    occurred_at: datetime,
-    *,
-    referral: Referral,
-    contact: Contact,
-    inboxes: Inboxes,
-    booking: Booking | None = None,
-    link: str | None = None,
-) -> list[Planned]:
-    """The messages one participant event asks for. `link` is the opened single-use link of an
-    activation or sign-in event (it travels sealed)."""
-    match data:
-        case ActivationIssued():
-            hours = round((data.expires_at - occurred_at).total_seconds() / 3600)
-            return [
-                to_parent(
-                    contact,
-                    "welcome",
-                    activation_url=link,
-                    expires_at=data.expires_at,
-                    hours=max(hours, 1),
-                    deadline=data.deadline,
-                    reissue=data.reissue,
-                )
-            ]
-        case SignInLinkIssued():
-            minutes = max(round((data.expires_at - occurred_at).total_seconds() / 60), 1)
-            return [to_parent(contact, "sign_in_link", sign_in_url=link, expires_at=data.expires_at, minutes=minutes)]
-        case ActivationExpired():
-            return [to_parent(contact, "link_expired", expired_at=data.expired_at)]
-        case DeadlineApproaching():
-            left = max(MODULES - data.modules_completed, 0)
-            return [
-                to_parent(
-                    contact,
-                    "deadline_reminder",
-                    deadline=data.deadline,
-                    days_left=data.days_left,
-                    modules_completed=data.modules_completed,
-                    modules_left=left,
-                )
-            ]
-        case LearningExtended():
-            return [to_parent(contact, "deadline_extended", deadline=data.deadline, days=data.days)]
-        case LearningCompleted():
-            return [to_parent(contact, "learning_complete", completed_at=data.completed_at)]
-        case WorkshopBooked():
-            parts = [{"starts_at": p.starts_at, "ends_at": p.ends_at} for p in data.parts]
-            video_link = booking.video_link if booking else None  # opened from `sealed_video_link`
-            return [
-                to_parent(
-                    contact,
-                    "workshop_booked",
-                    ("ics",),
-                    booking_id=data.booking_id,
-                    parts=parts,
-                    mode=data.mode,
-                    video_link=video_link,
-                    venue=data.venue,
-                    rebooking=data.rebooking,
-                    changed=data.changed,
-                )
-            ]
-        case WorkshopReminderDue():
-            where = booking or Booking(mode="unknown")
-            return [
-                to_parent(
-                    contact,
-                    "workshop_reminder",
-                    starts_at=data.starts_at,
-                    mode=where.mode,
-                    video_link=where.video_link,
-                    venue=where.venue,
-                )
-            ]
-        case WorkshopCancelled():
-            if data.reason == "referral_withdrawn":
-                return []  # the withdrawal itself is the news; there is nothing to rebook
-            if data.reason == "parent_cancelled":
-                return [to_parent(contact, "booking_cancelled")]  # a confirmation, not an apology
-            return [to_parent(contact, "workshop_cancelled")]
-        case WorkshopMissed():
-            missed = {"rebooking_offered": data.rebooking_offered, "parts_attended": data.parts_attended}
-            return [to_parent(contact, "workshop_missed", **missed)]
-        case CourseCompleted():
-            dates = {
-                "elearning_completed_at": data.elearning_completed_at,
-                "workshop_attended_at": data.workshop_attended_at,
-            }
-            certificate = to_parent(contact, "course_completed", ("certificate",), full_name=contact.full_name, **dates)
-            return [certificate, *to_fca_and_court(referral, contact, inboxes, "completion_report", **dates)]
-        case CourseIncomplete():
-            reason = INCOMPLETE_REASONS.get(data.reason, data.reason)
-            return to_fca_and_court(
-                referral,
-                contact,
-                inboxes,
-                "incomplete_report",
-                reason=reason,
-                modules_completed=data.modules_completed,
-                modules=MODULES,
-            )
-        case FollowupScheduled():
-            return [to_parent(contact, "followup_scheduled", due_by=data.due_by)]
-        case SafeguardingConcernRaised():
-            # Ids only: the details stay with the facilitator's record; the FCA follows up there.
-            context = {
-                "referral_id": referral.referral_id,
-                "case_number": referral.case_number,
-                "participant_id": contact.participant_id,
-                "concern_id": data.concern_id,
-                "session_id": data.session_id,
-                "raised_at": data.raised_at,
-                "greeting": referral.fca_name,
-            }
-            return [Planned("safeguarding_alert", "fca", referral.fca_email, "en", contact.participant_id, context)]
-        case ActivationOverdue():
-            context = {
-                "referral_id": referral.referral_id,
-                "case_number": referral.case_number,
-                "participant_id": contact.participant_id,
-                "given_name": contact.given_name,
-                "days": data.days_since_referral,
-            }
-            provider_to = inboxes.providers.get(data.provider) or inboxes.providers[referral.provider]
-            return [
-                Planned("activation_chaser", "fca", referral.fca_email, "en", contact.participant_id, context),
-                Planned("activation_chaser", "provider", provider_to, "en", contact.participant_id, context),
-            ]
-    return []
-
-
-def plan_invitation(invitation_id: str, to: str, language: str, invite_url: str) -> Planned:
-    return Planned("plan_invitation", "invitee", to, language, invitation_id, {"invite_url": invite_url})
-
-
-def plan_reply(reason: str, language: str, contact: Contact | None, invitation_id: str = "", to: str = "") -> Planned:
-    """Your co-parent has replied, sign in to see; in the language they read the plan in. No word of
-    the plan: an inbox may be read by others. A programme parent by their contact (a withdrawn referral
-    stops it, as every parent letter); someone invited by email at the address their invitation went to."""
-    if contact:
-        return replace(to_parent(contact, "plan_reply", agreed=reason == "agreed"), language=language)
-    return Planned("plan_reply", "invitee", to, language, invitation_id, {"agreed": reason == "agreed", "name": None})
 
 
 def retry_delay(backoff: timedelta, attempts: int) -> timedelta:

@@ -19,10 +19,16 @@ def stand_in(link: str) -> str:
     return TOKEN.sub(r"\1sealed", link)
 
 
+def opened(sealed: str | None, settings: Any) -> str | None:
+    """A link (or address) as it came sealed on the bus for notifications alone, opened."""
+    return unseal(settings.link_seal_key, sealed, settings.link_seal_previous_keys) if sealed else None
+
+
 def filled(row: dict[str, Any], settings: Any) -> tuple[str, str]:
     """The text and html of a delivery row with its real link in place."""
     if not row.get("sealed_link"):
         return row["text"], row["html"]
-    link = unseal(settings.link_seal_key, row["sealed_link"], settings.link_seal_previous_keys)
+    link = opened(row["sealed_link"], settings)
+    assert link is not None
     shown = stand_in(link)
     return row["text"].replace(shown, link), row["html"].replace(escape(shown), escape(link))

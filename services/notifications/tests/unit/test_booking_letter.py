@@ -1,7 +1,8 @@
 """workshop.booked v2: the session's video link travels sealed for notifications alone. The parent's
 letter holds it (opened by the handler); a partner's webhook sees only that there is one."""
 
-from notifications.domain import Booking, partner_view, plan_messages
+from notifications.domain import Booking, partner_view
+from notifications.letters import plan_messages
 from ptfc.events import Envelope, WorkshopBooked
 from ptfc.sealing import seal
 

@@ -5,7 +5,7 @@ from datetime import timedelta
 
 import pytest
 
-from notifications import domain
+from notifications import domain, letters
 
 from .samples import INBOXES, NOW, REFERRAL, A
 
@@ -15,7 +15,7 @@ BACKOFF = timedelta(seconds=10)
 
 
 def row() -> dict:
-    heads_up = domain.provider_heads_up(REFERRAL, A, INBOXES, NOW)
+    heads_up = letters.provider_heads_up(REFERRAL, A, INBOXES, NOW)
     return domain.delivery(heads_up, SOURCE, "row-1", RENDERED, NOW)
 
 

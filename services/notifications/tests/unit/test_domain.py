@@ -2,8 +2,10 @@
 
 from dataclasses import replace
 from datetime import timedelta
+from typing import get_args
 
-from notifications.domain import plan_invitation, plan_messages, provider_heads_up, retry_delay
+from notifications.domain import retry_delay
+from notifications.letters import LETTERS, ParticipantEvent, plan_invitation, plan_messages, provider_heads_up
 from ptfc.events import WorkshopCancelled
 
 from .samples import BOOKING, EVENTS, INBOXES, NOW, REFERRAL, A
@@ -38,6 +40,11 @@ def test_each_event_goes_to_the_right_people():
         ("activation_chaser", "fca", "fiona@cafcass.example"),
         ("activation_chaser", "provider", "fa@fa.example"),
     }
+
+
+def test_every_event_of_the_letters_table_is_planned_here_and_the_handler_takes_exactly_those():
+    assert set(LETTERS) == {type(e) for e in EVENTS}  # a new row of the table is a new sample here
+    assert set(get_args(ParticipantEvent)) == set(LETTERS)
 
 
 def test_court_reports_go_to_the_court_named_on_the_referral():

@@ -7,9 +7,8 @@ from importlib.resources import files
 import pytest
 
 from notifications.attachments import calendar, certificate
-from notifications.domain import (
-    PARENT_TEMPLATES,
-    PROFESSIONAL_TEMPLATES,
+from notifications.domain import PARENT_TEMPLATES, PROFESSIONAL_TEMPLATES
+from notifications.letters import (
     contact_change_letters,
     plan_invitation,
     plan_messages,
