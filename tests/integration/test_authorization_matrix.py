@@ -66,6 +66,8 @@ EXPECTED: dict[str, dict[tuple[str, str], dict[str, str]]] = {
         ("GET", "/modules/{number}"): row(
             cafcass="A", court="A", facilitator="A", none="A", ops="A", parent="A", provider="A"
         ),
+        # A module's film and captions: for a parent of an enrolment only (another parent has no course).
+        ("GET", "/modules/{number}/media/{file}"): row(parent="A/H"),
         ("POST", "/activate"): row(
             cafcass="H", court="H", facilitator="H", none="H", ops="H", parent="H", provider="H"
         ),
@@ -157,6 +159,7 @@ EXPECTED: dict[str, dict[tuple[str, str], dict[str, str]]] = {
         ("GET", "/me/waitlist"): row(parent="H"),
         ("GET", "/providers/{provider}/follow-up-outcomes"): row(provider="A/H"),
         ("GET", "/providers/{provider}/waitlist"): row(provider="A/H"),
+        ("GET", "/reports/follow-up-outcomes"): row(cafcass="A", provider="A"),
         ("GET", "/sessions"): row(facilitator="A", provider="A"),
         ("GET", "/sessions/{session_id}"): row(
             cafcass="H", court="H", facilitator="A/H", ops="H", parent="H", provider="A/H"
@@ -308,6 +311,9 @@ BODIES: dict[tuple[str, str, str], Any] = {
 QUERIES: dict[tuple[str, str, str], Any] = {
     ("learning", "GET", "/enrolments"): lambda v: {"referral_id": v["referral_id"]},
     ("workshops", "GET", "/concerns"): lambda v: {"referral_id": v["referral_id"]},
+    ("workshops", "GET", "/reports/follow-up-outcomes"): lambda v: dict.fromkeys(
+        ("since", "until"), datetime.now(UTC).strftime("%Y-%m")
+    ),
     ("referrals", "GET", "/reports"): lambda v: dict.fromkeys(("since", "until"), datetime.now(UTC).strftime("%Y-%m")),
     ("notifications", "GET", "/notifications"): lambda v: {"correlation_id": v["referral_id"]},
     ("plans", "GET", "/plans/{plan_id}/for-children"): lambda v: {"age": 6},
@@ -400,6 +406,7 @@ async def seed(clients: dict, infra, mailbox) -> dict[str, Any]:
         "topic": "living",
         "kind": "docx",
         "number": 1,
+        "file": "video.webm",  # module 1's film
         "provider": PROVIDER,
         "notification_id": letter["id"],
         "endpoint_id": endpoint.json()["id"],

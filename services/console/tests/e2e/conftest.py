@@ -87,7 +87,8 @@ def mailbox():
 @pytest.fixture
 def start_platform(make_settings, mailbox, identity_provider, infra):
     @asynccontextmanager
-    async def start() -> AsyncIterator[Platform]:
+    async def start(workshops: dict | None = None, notifications: dict | None = None) -> AsyncIterator[Platform]:
+        """`workshops`, `notifications`: settings of those services a test needs otherwise."""
         issuers = {**ServiceSettings().jwt_issuers, identity_provider: Issuer(**oidc.issuer_grant())}
         trust: dict[str, Any] = {"jwt_issuers": issuers}
         clock = MovingClock()
@@ -100,12 +101,16 @@ def start_platform(make_settings, mailbox, identity_provider, infra):
                 serve(learning_app(make_settings(LearningSettings, hub_url=hub, **trust)))
             )
             fast = {"sweep_interval": timedelta(milliseconds=200), "send_backoff": timedelta(milliseconds=100)}
-            notifications = make_settings(NotificationsSettings, smtp_port=mailbox.port, hub_url=hub, **fast, **trust)
-            notes = await stack.enter_async_context(serve(notifications_app(notifications)))
+            notes_settings = make_settings(
+                NotificationsSettings, smtp_port=mailbox.port, hub_url=hub, **fast, **trust, **(notifications or {})
+            )
+            notes = await stack.enter_async_context(serve(notifications_app(notes_settings)))
             work = await stack.enter_async_context(
                 serve(
                     workshops_app(
-                        make_settings(WorkshopsSettings, attendance_window="PT1H", followup_one_in=1, **trust),
+                        make_settings(
+                            WorkshopsSettings, attendance_window="PT1H", followup_one_in=1, **trust, **(workshops or {})
+                        ),
                         clock=clock,
                     )
                 )

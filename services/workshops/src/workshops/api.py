@@ -15,9 +15,10 @@ from ptfc.idempotency import IdempotencyKey, change_once
 from ptfc.models import DateTime
 from ptfc.pagination import Page, Paging
 from ptfc.problems import Problem, not_found
+from ptfc.programme import PROVIDERS
 from ptfc.runtime import Runtime, RuntimeDep
 from ptfc.store import Tx
-from workshops import access, assignment, domain, store, views
+from workshops import access, assignment, domain, reports, store, views
 from workshops.refusals import problem
 from workshops.schemas import (
     AssignIn,
@@ -286,6 +287,23 @@ async def outcomes(
     if caller.provider != provider:
         raise not_found("provider")
     return views.outcomes(provider, await store.completed_followups(rt.store.db, provider), rt.settings.min_cell)
+
+
+Month = Annotated[str, Query(pattern=r"^20\d\d-(0[1-9]|1[0-2])$")]
+
+
+@router.get("/reports/follow-up-outcomes", response_model=reports.OutcomeReport, tags=["follow-up"])
+async def outcome_report(rt: RuntimeDep, caller: CurrentCaller, since: Month, until: Month) -> reports.OutcomeReport:
+    """The follow-up outcome measure per provider, region and month the call was made, small cells
+    suppressed: a provider's staff see their provider's, Cafcass every provider's. No person is named."""
+    caller.require("provider", "cafcass")
+    providers = [caller.provider or "-"] if caller.role == "provider" else list(PROVIDERS)
+    start, end = reports.month_start(since), reports.month_start(until, after=True)
+    if end <= start or (end - start).days > 745:
+        detail = "Ask for from 1 to 24 months, the first before the last."
+        raise Problem(422, "bad-range", "Months out of range", detail)
+    calls = [c for provider in providers for c in await store.calls_made(rt.store.db, provider, start, end)]
+    return reports.report(calls, rt.settings.min_cell)
 
 
 @router.get("/providers/{provider}/waitlist", response_model=list[views.Waiting], tags=["sessions"])

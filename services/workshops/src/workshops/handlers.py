@@ -26,6 +26,7 @@ def make_handlers(settings: Settings) -> Handlers:
             kept = {
                 "cycle": data.cycle,
                 "provider": data.provider,
+                "region": data.region,  # only to report follow-up outcomes per region
                 "fca_id": data.fca_id,
                 "given_name": p.given_name,
                 "gender": p.gender,

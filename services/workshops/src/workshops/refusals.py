@@ -95,6 +95,7 @@ ROUTES: Declared = {
         422: ("answers-without-reach", "measure-incomplete", "measure-out-of-range"),
     },
     "POST /sessions/{session_id}/concerns": {422: ("not-in-session",)},
+    "GET /reports/follow-up-outcomes": {422: ("bad-range",)},
     "POST /follow-ups/{followup_id}/facilitator": {409: ("followup-closed",), 422: ("not-a-facilitator",)},
     "POST /providers/{provider}/waitlist/{participant_id}/booking": {
         409: ("proposal-changed", "session-unavailable", *MAY_BOOK)

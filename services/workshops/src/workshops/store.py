@@ -50,7 +50,8 @@ INDEXES: dict[str, list[IndexModel]] = {
     WAITLIST: [IndexModel("since")],
     FOLLOWUPS: [
         IndexModel([("facilitator", ASCENDING), ("_id", ASCENDING)]),
-        IndexModel([("provider", ASCENDING), ("status", ASCENDING)]),
+        # the outcome aggregates: a provider's calls made, and those made in a range of months
+        IndexModel([("provider", ASCENDING), ("status", ASCENDING), ("completed_at", ASCENDING)]),
         IndexModel("participant_id"),
     ],
     CONCERNS: [IndexModel("referral_id")],
@@ -268,6 +269,14 @@ async def followups_page(db: AsyncDatabase, scope: dict, paging: PageParams) -> 
     found = await db[PARENTS].find({"_id": {"$in": [r["participant_id"] for r in rows]}}).to_list()
     names = {p["_id"]: p["given_name"] for p in found}
     return [(r, names.get(r["participant_id"], "")) for r in rows]
+
+
+async def calls_made(db: AsyncDatabase, provider: str, start: datetime, end: datetime) -> list[dict]:
+    """A provider's calls made in [start, end), on the (provider, status, completed_at) index: what
+    the outcome report counts, and nothing that names anyone."""
+    query = {"provider": provider, "status": "completed", "completed_at": {"$gte": start, "$lt": end}}
+    fields = {"_id": 0, "provider": 1, "region": 1, "completed_at": 1, "reached": 1, "answers": 1}
+    return await db[FOLLOWUPS].find(query, fields).to_list()
 
 
 async def completed_followups(db: AsyncDatabase, provider: str) -> list[dict]:

@@ -62,6 +62,7 @@ async def schedule_followup(uow: UnitOfWork, session: dict, booking: dict, atten
         "participant_id": parent["_id"],
         "referral_id": parent["referral_id"],
         "provider": session["provider"],
+        "region": parent.get("region"),  # for the outcome report per provider, region and month
         "session_id": str(session["_id"]),
         "facilitator": assignee(parent["_id"], session["facilitators"]),
         "due_by": attended_at + t.followup_within,
