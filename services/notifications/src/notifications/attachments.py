@@ -1,20 +1,13 @@
 """Files attached to a message: the workshop's calendar invitation and the parent's certificate."""
 
-import re
-import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 from fpdf import FPDF
 from icalendar import Calendar, Event
 
-# A Unicode font where the machine has one (Polish names need it); else the PDF core font.
-FONT_CANDIDATES = (
-    Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"),
-    Path("/usr/share/fonts/dejavu/DejaVuSans.ttf"),
-)
+from ptfc.pdf import fonts
 
 
 @dataclass(frozen=True)
@@ -48,21 +41,6 @@ def calendar(context: dict[str, Any], now: datetime) -> Attachment:
         cal.add_component(event)
     return Attachment("workshop.ics", "text/calendar", cal.to_ical())
 
-
-def _latin1(text: str) -> str:
-    """For the core PDF font, which has no Polish or Urdu letters: a readable approximation."""
-    text = text.replace("ł", "l").replace("Ł", "L")
-    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return plain or "?"
-
-
-# Urdu needs Arabic-script glyphs shaped right to left by HarfBuzz (`uharfbuzz`), as plans' PDF:
-# Noto Naskh Arabic (fonts-noto-core), whose joins fit a PDF line where Nastaliq's do not.
-ARABIC_FONTS = (
-    Path("/usr/share/fonts/truetype/noto/NotoNaskhArabic-Regular.ttf"),
-    Path("/usr/share/fonts/noto/NotoNaskhArabic-Regular.ttf"),
-)
-ARABIC_SCRIPT = re.compile("[\u0600-\u06ff\u0750-\u077f\ufb50-\ufdff\ufe70-\ufeff]")
 
 # The certificate's words in the parent's language (drafts: Polish and Urdu for native review).
 CERTIFICATE_WORDS = {
@@ -99,15 +77,7 @@ def certificate(context: dict[str, Any], day: Any, lang: str = "en") -> Attachme
     pdf.set_title(title)
     pdf.set_lang({"en": "en-GB", "pl": "pl", "ur": "ur"}.get(lang, "en-GB"))
     pdf.set_author("Planning Together for Children")
-    font = next((f for f in FONT_CANDIDATES if f.exists()), None)
-    arabic = next((f for f in ARABIC_FONTS if f.exists()), None)
-    if font:
-        pdf.add_font("body", fname=str(font))
-        family, clean = "body", str
-    else:
-        family, clean = "helvetica", _latin1
-    if arabic:
-        pdf.add_font("arabic", fname=str(arabic))
+    type_ = fonts(pdf)  # the same as plans' PDF (ptfc.pdf)
     pdf.add_page()
     pdf.set_line_width(1.5)
     pdf.rect(10, 10, 277, 190)
@@ -122,14 +92,8 @@ def certificate(context: dict[str, Any], day: Any, lang: str = "en") -> Attachme
         (12, workshop.format(day=day(context["workshop_attended_at"]))),
     ]
     for size, text in lines:
-        rtl = arabic is not None and ARABIC_SCRIPT.search(text) is not None
-        if rtl:  # each line in the direction of its own script (a Latin name stays left to right)
-            pdf.set_text_shaping(use_shaping_engine=True, direction="rtl", script="arab", language="urd")
-            pdf.set_font("arabic", size=size)
-        else:
-            pdf.set_text_shaping(False)
-            pdf.set_font(family, size=size)
+        rtl = type_.use(pdf, size, text)  # each line in the direction of its own script
         height = size * (1.2 if rtl else 0.9)
-        pdf.cell(0, height, text if rtl else clean(text), align="C", new_x="LMARGIN", new_y="NEXT")
+        pdf.cell(0, height, text if rtl else type_.clean(text), align="C", new_x="LMARGIN", new_y="NEXT")
         pdf.ln(4)
     return Attachment("certificate.pdf", "application/pdf", bytes(pdf.output()))

@@ -2,10 +2,7 @@
 blank Word template. Parties appear by the names they chose; no contact detail is ever here."""
 
 import io
-import re
-import unicodedata
 from datetime import datetime
-from pathlib import Path
 
 from docx import Document
 from docx.oxml import OxmlElement
@@ -15,19 +12,8 @@ from fpdf import FPDF
 from plans import content
 from plans.content import Language
 from plans.wording import TAGS, agreed_count, changes, counted, day, moment, structured, written_in
+from ptfc.pdf import fonts
 
-# A Unicode font where the machine has one (Polish needs it); else the PDF core font.
-FONTS = (Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"), Path("/usr/share/fonts/dejavu/DejaVuSans.ttf"))
-# Urdu needs a font with Arabic-script glyphs, shaped (joined letters, right to left) by HarfBuzz
-# (`uharfbuzz`). Debian's fonts-noto-core has it (the Dockerfile installs it); Naskh rather than
-# Nastaliq, whose steep joins PDF text lines do not leave room for.
-ARABIC_FONTS = (
-    Path("/usr/share/fonts/truetype/noto/NotoNaskhArabic-Regular.ttf"),
-    Path("/usr/share/fonts/noto/NotoNaskhArabic-Regular.ttf"),
-)
-
-
-ARABIC_SCRIPT = re.compile("[\u0600-\u06ff\u0750-\u077f\ufb50-\ufdff\ufe70-\ufeff]")
 Line = tuple[str, str]  # (text, the language it is in): a parent's words keep theirs
 
 
@@ -147,12 +133,6 @@ def _save(doc, lang: Language = "en", title: str | None = None) -> bytes:
     return out.getvalue()
 
 
-def _latin1(text: str) -> str:
-    """For the core PDF font, which has no Polish or Urdu letters: a readable approximation."""
-    text = text.replace("ł", "l").replace("Ł", "L")
-    return unicodedata.normalize("NFKD", text).encode("latin-1", "ignore").decode("latin-1") or "?"
-
-
 class Pdf:
     """An A4 PDF in the reader's language: Latin and Polish letters in DejaVu, Urdu in Noto Naskh
     Arabic shaped right to left by HarfBuzz, each line set in the direction of its own language (a
@@ -164,29 +144,12 @@ class Pdf:
         self.pdf.set_title(title)
         self.pdf.set_lang(TAGS[lang])
         self.pdf.set_author("Planning Together for Children")
-        font = next((f for f in FONTS if f.exists()), None)
-        arabic = next((f for f in ARABIC_FONTS if f.exists()), None)  # only the glyphs used are embedded
-        self.clean = str if font else _latin1
-        self.latin = "latin" if font else "helvetica"
-        self.arabic = "arabic" if arabic else None
-        if font:
-            self.pdf.add_font("latin", fname=str(font))
-        if arabic:
-            self.pdf.add_font("arabic", fname=str(arabic))
-            if font:  # names and numbers the parents typed in Latin letters
-                self.pdf.set_fallback_fonts(["latin"])
+        self.fonts = fonts(self.pdf)
+        self.clean = self.fonts.clean
         self.pdf.add_page()
 
     def font(self, size: int, text: str) -> bool:
-        """The font and direction for a line: right to left when it is in Arabic script (Urdu); True then."""
-        rtl = self.arabic is not None and ARABIC_SCRIPT.search(text) is not None
-        if rtl:
-            self.pdf.set_text_shaping(use_shaping_engine=True, direction="rtl", script="arab", language="urd")
-            self.pdf.set_font(self.arabic, size=size)
-        else:
-            self.pdf.set_text_shaping(False)
-            self.pdf.set_font(self.latin, size=size)
-        return rtl
+        return self.fonts.use(self.pdf, size, text)
 
     def write(self, size: int, text: str) -> None:
         rtl = self.font(size, text)

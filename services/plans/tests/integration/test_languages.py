@@ -9,7 +9,7 @@ from docx import Document
 from docx.oxml.ns import qn
 from pypdf import PdfReader
 
-from plans import exports
+from ptfc.pdf import ARABIC_FONTS
 
 from .conftest import WEEK, token_auth
 
@@ -98,7 +98,7 @@ async def test_each_parent_reads_every_view_in_their_own_language(kit, lang):
             doc = Document(io.BytesIO((await kit.client.get(f"/plans/{plan_id}/export.docx", headers=reader)).content))
             bidi = {p.text: p._p.pPr.find(qn("w:bidi")).get(qn("w:val")) for p in doc.paragraphs}
             assert bidi[children + ": Sam (6 سال), Jo (13 سال)"] is None and bidi[ENGLISH_WORDS] == "0"
-        if lang == "pl" or reader is owner or any(f.exists() for f in exports.ARABIC_FONTS):
+        if lang == "pl" or reader is owner or any(f.exists() for f in ARABIC_FONTS):
             pdf = pdf_text((await kit.client.get(f"/plans/{plan_id}/export.pdf", headers=reader)).content)
             flat = " ".join(pdf.split())
             assert expect[1].split()[0] in flat and other_words.split()[0] in flat, flat

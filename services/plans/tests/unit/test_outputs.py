@@ -9,6 +9,7 @@ from pypdf import PdfReader
 
 from plans import domain, exports
 from plans.wording import structured
+from ptfc.pdf import ARABIC_FONTS
 
 NOW = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 
@@ -45,7 +46,7 @@ def test_the_word_file_shows_each_topic_with_its_state_in_the_plans_language():
 
 
 @pytest.mark.skipif(
-    not any(f.exists() for f in exports.ARABIC_FONTS),
+    not any(f.exists() for f in ARABIC_FONTS),
     reason="needs Debian's fonts-noto-core (NotoNaskhArabic), as the plans image installs",
 )
 def test_the_urdu_pdf_is_set_in_an_arabic_script_font_and_its_words_can_be_read_back():
