@@ -124,14 +124,14 @@ def start_platform(make_settings, mailbox):
 
     @asynccontextmanager
     async def start(
-        hub: dict[str, Any] | None = None, workshops_clock: Any = None, **learning: Any
+        hub: dict[str, Any] | None = None, workshops_clock: Any = None, learning_clock: Any = None, **learning: Any
     ) -> AsyncIterator[Platform]:
         hub_port = free_port()
         hub_url = f"http://127.0.0.1:{hub_port}"
         async with AsyncExitStack() as stack:
             ref = await stack.enter_async_context(serve(referrals_app(make_settings(ReferralsSettings))))
             learn = await stack.enter_async_context(
-                serve(learning_app(make_settings(LearningSettings, hub_url=hub_url, **learning)))
+                serve(learning_app(make_settings(LearningSettings, hub_url=hub_url, **learning), clock=learning_clock))
             )
             notify = await stack.enter_async_context(
                 serve(
