@@ -15,6 +15,8 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
 
+from ptfc.programme import deadline_as_told
+
 LOCALE_DIR = Path(__file__).parent / "locale"
 LANGUAGES = ("en", "pl", "ur")
 DEFAULT = "en"
@@ -104,3 +106,8 @@ class Formats:
             "day": self.day(moment),
             "time": self.time(moment),
         }
+
+    def deadline(self, moment: datetime | str) -> str:
+        """The e-learning deadline as parents are told it (rounded down, a night one to 23:59 the day
+        before: `ptfc.programme.deadline_as_told`), not the minute the referral happened to be made."""
+        return self.when(deadline_as_told(self._local(moment), self.tz))

@@ -12,6 +12,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from markupsafe import Markup, escape
 
 from ptfc.programme import LANGUAGES as LANGUAGES  # the tests check every template in each
+from ptfc.programme import deadline_as_told
 
 DIRECTION = {"en": "ltr", "pl": "ltr", "ur": "rtl"}
 
@@ -93,6 +94,8 @@ class Renderer:
             "day": lambda v: self.day(v, lang),
             "time": lambda v: self.time(v, lang),
             "at": lambda v: self.at(v, lang),
+            # The e-learning deadline as the hub shows it: rounded down, a night one to 23:59 the day before.
+            "deadline_at": lambda v: self.at(deadline_as_told(v, str(self.zone)), lang),
         }
         ctx = template.new_context(values)
         subject = " ".join("".join(template.blocks["subject"](ctx)).split())

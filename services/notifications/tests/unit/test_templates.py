@@ -2,6 +2,7 @@
 names the other parent."""
 
 from dataclasses import replace
+from datetime import UTC, datetime
 from importlib.resources import files
 
 import pytest
@@ -73,6 +74,22 @@ def test_urdu_dates_and_polish_months_are_written_the_local_way():
     assert "مارچ" in render(welcome, "ur").text
     assert "marca" in render(welcome, "pl").text
     assert "Thursday 12 March 2026" in render(welcome, "en").text  # the 10-day deadline, in London time
+
+
+def test_the_deadline_is_told_as_the_hub_tells_it_never_later_than_it_is():
+    """A referral made at 01:32 closes the e-learning at 01:32 ten days on: the letters said "by Thursday
+    12 March" (a parent working on it that evening would be refused), the hub "at 01:32"."""
+    night = datetime(2026, 3, 12, 1, 32, tzinfo=UTC)
+    for template in ("welcome", "deadline_reminder", "deadline_extended"):
+        letter = next(p for p in all_planned(A) if p.template == template)
+        context = {**COMMON, **letter.context, "deadline": night}
+        told = {lang: renderer.render(template, lang, context).text for lang in LANGUAGES}
+        assert "Wednesday 11 March 2026 at 23:59" in told["en"], template
+        assert "środa, 11 marca 2026, godz. 23:59" in told["pl"], template
+        assert "11 مارچ 2026، 23:59" in told["ur"], template
+        assert not any("01:32" in text or "12 March" in text for text in told.values()), template
+    afternoon = {**COMMON, **letter.context, "deadline": datetime(2026, 3, 12, 14, 47, tzinfo=UTC)}
+    assert "Thursday 12 March 2026 at 14:00" in renderer.render("deadline_extended", "en", afternoon).text
 
 
 def test_html_is_escaped_but_links_still_work():
