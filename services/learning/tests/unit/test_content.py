@@ -65,3 +65,34 @@ def test_sentences_stay_short_for_parents_under_stress():
         sentences = [s for s in text.replace("!", ".").replace("?", ".").replace("\n", ".").split(".") if s.strip()]
         longest = max(len(s.split()) for s in sentences)
         assert longest <= 30, (m.slug, longest)
+
+
+SAME_IN_EVERY_LANGUAGE = {"id", "answer", "slug", "kind", "number", "minutes", "name"}
+
+
+def test_every_module_is_translated_into_polish_and_urdu_field_by_field():
+    """Written material comes in English, Polish and Urdu (SPEC): each module file exists in pl and ur
+    (no parent meets an English fallback), with the English file's every field, list and option, none
+    empty, and no sentence left in English."""
+
+    def walk(english, translated, where):
+        if isinstance(english, dict):
+            assert isinstance(translated, dict) and set(translated) == set(english), where
+            for key in english:
+                if key not in SAME_IN_EVERY_LANGUAGE:
+                    yield from walk(english[key], translated[key], f"{where}.{key}")
+        elif isinstance(english, list):
+            assert isinstance(translated, list) and len(translated) == len(english), where
+            for i, (e, t) in enumerate(zip(english, translated, strict=True)):
+                yield from walk(e, t, f"{where}[{i}]")
+        else:
+            yield where, english, translated
+
+    for language in ("pl", "ur"):
+        for path in sorted((content.ROOT / "en" / "modules").glob("*.toml")):
+            other = content.ROOT / language / "modules" / path.name
+            assert other.exists(), f"{path.name} is not translated into {language}"
+            english, translated = tomllib.loads(path.read_text("utf-8")), tomllib.loads(other.read_text("utf-8"))
+            for where, e, t in walk(english, translated, f"{language}/{path.name}"):
+                assert isinstance(t, str) and t.strip(), f"{where} is empty"
+                assert t != e or len(e.split()) < 4, f"{where} is still in English: {e[:60]!r}"
