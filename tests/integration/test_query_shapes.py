@@ -19,6 +19,7 @@ from bson import ObjectId
 from pymongo import AsyncMongoClient, monitoring
 
 from ptfc.clock import SystemClock
+from ptfc.pagination import PageParams
 from ptfc.settings import ServiceSettings
 from ptfc.store import OUTBOX, PLATFORM_INDEXES, Store, Tx
 
@@ -126,6 +127,11 @@ async def check(store: Store, recorder: Recorder, path: Callable[[], Awaitable[A
 
 NOW = datetime.now(UTC)
 PAST = NOW - timedelta(days=200)
+
+
+def page(after: ObjectId | None = None) -> PageParams:
+    """A list's page of two, after this `_id` (as `?cursor=` makes it)."""
+    return PageParams(limit=2, after=after)
 
 
 async def test_the_senders_claim_reads_only_what_is_due(store_for):
@@ -391,3 +397,129 @@ async def test_a_parents_plan_list_reads_their_plans_in_order(store_for):
     await check(store, recorder, lambda: plans.plans_of(db, me, "plan-1", 2))
     assert [p["_id"] for p in await plans.plans_of(db, me, "plan-1", 2)] == ["plan-3", "plan-4"]
     assert [p["_id"] for p in await plans.plans_of(db, me, "plan-3", 2)] == ["plan-4"]
+
+
+async def test_workshops_lists_read_the_scopes_rows_from_an_index(store_for):
+    """The hub's /workshop (a parent's sessions, by format and page), the console's sessions and
+    follow-up calls (by provider or facilitator, page 2 on) and a withdrawal's parents: each read
+    from an index of its scope, the filters checked as it reads on, never a scan of every record."""
+    from workshops import store as workshops
+    from workshops.config import Settings
+
+    store, recorder = await store_for("workshops")
+    db = store.db
+    past = {"status": "closed", "provider": "afc", "starts_at": PAST, "closes_at": PAST, "booked": 5, "capacity": 6}
+    past |= {"format": "online", "pattern": "daytime", "language": "en", "facilitators": ["f-old"]}
+    soon = [
+        {"_id": ObjectId(), **past, "status": "scheduled", "starts_at": NOW + timedelta(days=9 + i), "booked": 1}
+        | {"format": ("online", "in_person")[i % 2], "facilitators": ["f-1"]}
+        for i in range(6)
+    ]
+    await fill(db, workshops.SESSIONS, lambda i: past, soon)
+    pair = [{"_id": p, "referral_id": "r-1", "given_name": p, "provider": "afc"} for p in ("p-a", "p-b")]
+    await fill(db, workshops.PARENTS, lambda i: {"referral_id": f"r{i}", "given_name": "Sam", "provider": "afc"}, pair)
+    call = {"participant_id": "p-a", "provider": "afc", "facilitator": "f-1"}
+    calls = [{"_id": ObjectId(), **call, "status": s} for s in ("scheduled", "completed")]
+    old = {"status": "completed", "provider": "afc", "facilitator": "f-old", "participant_id": "p-b"}
+    await fill(db, workshops.FOLLOWUPS, lambda i: old, calls)
+    parent = {"_id": "p-a", "provider": "afc", "language": "en", "co_parents": [], "learning_completed_at": NOW}
+    settings = Settings()
+    offered = lambda paging, fmt=None: workshops.offered_sessions(db, settings, parent, NOW, paging, fmt, None)  # noqa: E731
+    await check(store, recorder, lambda: offered(page(), "online"))
+    online, cursor = await offered(page(), "online")
+    assert [s["_id"] for s in online] == [soon[0]["_id"], soon[2]["_id"]] and cursor == str(soon[2]["_id"])
+    await check(store, recorder, lambda: offered(page(soon[2]["_id"]), "online"))
+    assert [s["_id"] for s in (await offered(page(soon[2]["_id"]), "online"))[0]] == [soon[4]["_id"]]
+    await check(store, recorder, lambda: offered(page(soon[1]["_id"])))
+    provider, facilitator = {"provider": "afc"}, {"facilitators": "f-1", "provider": "afc"}
+    asked = workshops.session_filters(NOW, None, format="in_person", pattern=None, language="en")
+    for scope in (provider, facilitator):
+        await check(
+            store, recorder, lambda scope=scope: workshops.sessions_page(db, scope, asked, page(soon[0]["_id"]))
+        )
+        rows = await workshops.sessions_page(db, scope, asked, page(soon[0]["_id"]))
+        assert [s["_id"] for s in rows] == [soon[1]["_id"], soon[3]["_id"]]
+    for scope in (provider, {"facilitator": "f-1", "provider": "afc"}):
+        await check(store, recorder, lambda scope=scope: workshops.followups_page(db, scope, page(calls[0]["_id"])))
+    mine = await workshops.followups_page(db, {"facilitator": "f-1", "provider": "afc"}, page(calls[0]["_id"]))
+    assert [(r["_id"], name) for r, name in mine] == [(calls[1]["_id"], "p-a")]
+    async with db.client.start_session() as session:
+        uow = workshops.UnitOfWork(Tx(db, session, "workshops", SystemClock()))
+        await check(store, recorder, lambda: uow.parents_of("r-1", ["p-b"]))
+        assert [p["_id"] for p in await uow.parents_of("r-1", ["p-b"])] == ["p-b"]
+
+
+async def test_a_partner_replay_reads_the_events_it_sends(store_for):
+    """`POST /webhooks/{id}/replay`: the events of the endpoint's types since then, oldest first."""
+    from notifications import store as notifications
+
+    store, recorder = await store_for("notifications")
+    db = store.db
+    recent = [
+        {
+            "_id": f"e{i}",
+            "type": ("course.completed", "workshop.booked")[i % 2],
+            "occurred_at": NOW - timedelta(hours=i),
+        }
+        for i in range(4)
+    ]
+    await fill(db, notifications.PARTNER_EVENTS, lambda i: {"type": "course.completed", "occurred_at": PAST}, recent)
+    since = NOW - timedelta(days=1)
+    async with db.client.start_session() as session:
+        tx = Tx(db, session, "notifications", SystemClock())
+        types = ["course.completed", "workshop.booked"]
+        await check(store, recorder, lambda: notifications.partner_events_since(tx, types, since, 3))
+        assert [e["_id"] for e in await notifications.partner_events_since(tx, types, since, 3)] == ["e3", "e2", "e1"]
+
+
+async def test_checking_withdrawals_reads_the_marks_named(store_for):
+    """Every `referral.created` batch in workshops and learning asks whether its parents were
+    withdrawn: the marks of those parents, of the thousands every referral ever left behind."""
+    from ptfc import withdrawals
+
+    store, recorder = await store_for("workshops")
+    db = store.db
+    await fill(db, withdrawals.WITHDRAWALS, lambda i: {"_id": f"r{i}:*", "checked": True}, [])
+    async with db.client.start_session() as session:
+        tx = Tx(db, session, "workshops", SystemClock())
+        await withdrawals.record(tx, "r-w", ["p-w"], NOW)
+        await check(store, recorder, lambda: withdrawals.check(tx, [("r-w", "p-w"), ("r-w", "p-co"), ("r-1", "p-1")]))
+        assert [await withdrawals.withdrawn(tx, r, p) for r, p in (("r-w", "p-w"), ("r-w", "p-co"))] == [True, False]
+
+
+async def test_staff_lists_of_referrals_and_webhook_posts_read_from_an_index(store_for):
+    """An FCA's, a provider's or a court's referrals (by case or status, page 2 on), and a partner's
+    webhook POSTs (page 2 on): each from the index of its scope, not a scan of every referral."""
+    from notifications import store as notifications
+    from referrals import store as referrals
+
+    store, recorder = await store_for("referrals")
+    db = store.db
+    referral = {"provider": "afc", "court_key": "x"}
+    mine = [
+        {"_id": ObjectId(), **referral, "fca_id": "fca-me", "case_number": c, "status": s}
+        for c, s in (("MA24P00001", "active"), ("MA24P00002", "active"), ("MA24P00002", "withdrawn"))
+    ]
+    others = lambda i: {**referral, "fca_id": f"fca{i}", "case_number": f"ZZ{i}", "status": "done"}  # noqa: E731
+    await fill(db, referrals.REFERRALS, others, mine)
+
+    fca = {"fca_id": "fca-me"}
+    for asked in ({"status": "active", "case_number": None, "provider": None}, {"case_number": "MA24P00002"}):
+        await check(store, recorder, lambda asked=asked: referrals.referrals_page(db, fca, asked, page(mine[0]["_id"])))
+    active = await referrals.referrals_page(db, fca, {"status": "active"}, page())
+    assert [r["_id"] for r in active] == [mine[0]["_id"], mine[1]["_id"]]
+    case = await referrals.referrals_page(db, fca, {"case_number": "MA24P00002"}, page(mine[1]["_id"]))
+    assert [r["_id"] for r in case] == [mine[2]["_id"]]
+    assert await referrals.referrals_page(db, {"provider": "afc"}, {"provider": "fa"}, page()) == []
+
+    store, recorder = await store_for("notifications")
+    db = store.db
+    endpoint = ObjectId()
+    posts = [{"_id": ObjectId(), "endpoint_id": endpoint, "status": "sent", "key": f"w{n}"} for n in range(3)]
+    hooks = lambda i: {"endpoint_id": ObjectId(), "status": "sent", "key": i}  # noqa: E731
+    await fill(db, notifications.WEBHOOK_DELIVERIES, hooks, posts)
+    await check(
+        store, recorder, lambda: notifications.webhook_deliveries_page(db, endpoint, None, page(posts[0]["_id"]))
+    )
+    second = await notifications.webhook_deliveries_page(db, endpoint, None, page(posts[0]["_id"]))
+    assert [r["_id"] for r in second] == [posts[1]["_id"], posts[2]["_id"]]

@@ -1,6 +1,7 @@
 """Cursor pagination shared by every list: `?limit=&cursor=`, newest records never shift a page."""
 
-from typing import Annotated, Generic, TypeVar
+from collections.abc import Callable
+from typing import Annotated, Any, Generic, TypeVar
 
 from bson import ObjectId
 from bson.errors import InvalidId
@@ -47,3 +48,31 @@ def page_params(
 
 
 Paging = Annotated[PageParams, Depends(page_params)]
+
+
+def holds(doc: dict, equal: dict[str, Any]) -> bool:
+    """Whether `doc` has each of these values, as a MongoDB equality would (an array holds its elements)."""
+    found = ((doc.get(k), v) for k, v in equal.items())
+    return all(have == want or (isinstance(have, list) and want in have) for have, want in found)
+
+
+async def page_reading_on(
+    collection: Any, served: dict[str, Any], keep: Callable[[dict], bool], paging: PageParams, batch: int = 200
+) -> list[dict]:
+    """One page in `_id` order of the documents matching `served` that `keep` keeps. `served` is
+    what one index holds (its fields, then `_id`); the rest of a list's filter is `keep`, checked
+    here, reading on past what it drops until the page is full. The embedded store plans a query
+    naming fields no one index holds as a scan of every document, whatever the other fields."""
+    found: list[dict] = []
+    after = paging.after
+    while True:
+        query = served | ({"_id": {"$gt": after}} if after else {})
+        rows = await collection.find(query).sort("_id", 1).limit(batch).to_list()
+        for row in rows:
+            if keep(row):
+                found.append(row)
+                if len(found) == paging.limit:
+                    return found
+        if len(rows) < batch:
+            return found
+        after = rows[-1]["_id"]

@@ -31,8 +31,11 @@ async def check(tx: Tx, parents: list[tuple[str, str]]) -> None:
     # conflict and the retried one sees the other, instead of both committing unaware.
     writes = [UpdateOne({"_id": mark}, {"$set": {"checked": True}}, upsert=True) for mark in marks]
     await tx.db[WITHDRAWALS].bulk_write(writes, session=tx.session)
-    query = {"_id": {"$in": marks}, "withdrawn_at": {"$exists": True}}
-    found = {d["_id"] for d in await tx.db[WITHDRAWALS].find(query, {"_id": 1}, session=tx.session).to_list()}
+    # By `_id` alone, looked up one by one; the withdrawal is checked here (with `withdrawn_at` in the
+    # filter, the embedded store planned a scan of every mark, and each referral leaves two or three).
+    query = {"_id": {"$in": marks}}
+    rows = await tx.db[WITHDRAWALS].find(query, {"withdrawn_at": 1}, session=tx.session).to_list()
+    found = {d["_id"] for d in rows if "withdrawn_at" in d}
     for referral_id, pid in parents:
         tx.memo[_key(referral_id, pid)] = bool({f"{referral_id}:*", f"{referral_id}:{pid}"} & found)
 

@@ -13,7 +13,7 @@ from pymongo import ASCENDING, IndexModel
 from pymongo.asynchronous.database import AsyncDatabase
 
 from ptfc.events import EventData
-from ptfc.pagination import PageParams
+from ptfc.pagination import PageParams, holds, page_reading_on
 from ptfc.store import Tx, object_id
 
 REFERRALS, PARTICIPANTS = "referrals", "participants"
@@ -126,9 +126,19 @@ async def parents_of(db: AsyncDatabase, referral_ids: list[str]) -> list[dict[st
 async def referrals_page(
     db: AsyncDatabase, scope: dict[str, Any], asked: dict[str, Any], paging: PageParams
 ) -> list[dict[str, Any]]:
-    """One page of the referrals in `scope` (what the caller may see) matching the non-empty `asked` fields."""
-    query = {k: v for k, v in asked.items() if v} | paging.filter()
-    return await db[REFERRALS].find({"$and": [query, scope]}).sort("_id", 1).to_list(paging.limit)
+    """One page of the referrals in `scope` (what the caller may see) matching the non-empty `asked`
+    fields. Read from the scope's (field, _id) index, or for a case number from its index (a case has
+    a few referrals); both filters are checked here (one `$and` of the two was planned as a scan of
+    every referral, at each page of every professional's list)."""
+    wanted = {k: v for k, v in asked.items() if v}
+
+    def keep(doc: dict[str, Any]) -> bool:
+        return holds(doc, wanted) and holds(doc, scope)
+
+    if "case_number" in wanted:
+        rows = await db[REFERRALS].find({"case_number": wanted["case_number"]}).sort("_id", 1).to_list(None)
+        return [r for r in rows if (not paging.after or r["_id"] > paging.after) and keep(r)][: paging.limit]
+    return await page_reading_on(db[REFERRALS], scope, keep, paging)
 
 
 async def contacts_due(db: AsyncDatabase, provider: str, now: datetime, paging: PageParams) -> list[dict[str, Any]]:

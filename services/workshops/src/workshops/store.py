@@ -24,7 +24,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from ptfc import withdrawals
 from ptfc.events import EventData
-from ptfc.pagination import PageParams
+from ptfc.pagination import PageParams, holds, page_reading_on
 from ptfc.store import Tx
 from ptfc.withdrawals import WITHDRAWALS
 from workshops import domain
@@ -40,6 +40,7 @@ INDEXES: dict[str, list[IndexModel]] = {
         IndexModel([("provider", ASCENDING), ("status", ASCENDING), ("starts_at", ASCENDING)]),
         IndexModel([("facilitators", ASCENDING), ("_id", ASCENDING)]),
         IndexModel([("status", ASCENDING), ("closes_at", ASCENDING)]),
+        IndexModel([("provider", ASCENDING), ("_id", ASCENDING)]),  # the staff list's pages (`sessions_page`)
     ],
     BOOKINGS: [
         IndexModel("participant_id", unique=True, name="one_booking", partialFilterExpression={"status": "booked"}),
@@ -52,6 +53,7 @@ INDEXES: dict[str, list[IndexModel]] = {
         IndexModel([("facilitator", ASCENDING), ("_id", ASCENDING)]),
         # the outcome aggregates: a provider's calls made, and those made in a range of months
         IndexModel([("provider", ASCENDING), ("status", ASCENDING), ("completed_at", ASCENDING)]),
+        IndexModel([("provider", ASCENDING), ("_id", ASCENDING)]),  # the staff list's pages (`followups_page`)
         IndexModel("participant_id"),
     ],
     CONCERNS: [IndexModel("referral_id")],
@@ -100,10 +102,10 @@ class UnitOfWork:
         return merged[participant_id]
 
     async def parents_of(self, referral_id: str, participant_ids: list[str] | None) -> list[dict]:
-        query: dict[str, Any] = {"referral_id": referral_id}
-        if participant_ids is not None:
-            query["_id"] = {"$in": participant_ids}
-        return await self.db[PARENTS].find(query, session=self.s).to_list()
+        # By referral alone, on its index (a referral has two parents); the ids beside it, a field
+        # the index lacks, were planned as a scan of every parent, per withdrawal.
+        found = await self.db[PARENTS].find({"referral_id": referral_id}, session=self.s).to_list()
+        return [p for p in found if participant_ids is None or p["_id"] in participant_ids]
 
     async def save_parent(self, parent: dict) -> None:
         await self._replace(PARENTS, parent)
@@ -206,9 +208,22 @@ def session_filters(starts_from: datetime | None, starts_to: datetime | None, **
     return query | ({"starts_at": between} if between else {})
 
 
+def within(value: datetime, between: dict[str, datetime]) -> bool:
+    """`session_filters`' range on `starts_at`, checked on a document read."""
+    return ("$gte" not in between or value >= between["$gte"]) and ("$lt" not in between or value < between["$lt"])
+
+
 async def sessions_page(db: AsyncDatabase, scope: dict, asked: dict, paging: PageParams) -> list[dict]:
-    query = {**scope, **paging.filter(), **asked}
-    return await db[SESSIONS].find(query).sort("_id", 1).limit(paging.limit).to_list()
+    """A page of the sessions in `scope` (a facilitator's or their provider's) matching `asked`, read
+    from the (facilitators, _id) or (provider, _id) index; the rest of the filter is checked here."""
+    served = {"facilitators": scope["facilitators"]} if "facilitators" in scope else {"provider": scope["provider"]}
+    equal = {k: v for k, v in (scope | asked).items() if k != "starts_at"}
+    between = asked.get("starts_at", {})
+
+    def keep(doc: dict) -> bool:
+        return holds(doc, equal) and within(doc["starts_at"], between)
+
+    return await page_reading_on(db[SESSIONS], served, keep, paging)
 
 
 async def session_participants(db: AsyncDatabase, session_id: str) -> list[tuple[dict, dict]]:
@@ -240,32 +255,27 @@ async def offered_sessions(
     about the co-parent is read: their sessions are outside this parent's half (`domain.eligible`),
     so what they book or cancel never changes this list, its order or its pages."""
     seeker = domain.seeker_of(parent, settings.co_parent_split_key, chosen=True)
+    # The provider's sessions still ahead, on the (provider, status, starts_at) index: the live ones,
+    # read whole (a format, a pattern or a page's `_id` beside them, fields the index lacks or a
+    # second range, was planned as a scan of every session), the rest checked here.
     query = {"provider": parent["provider"], "status": "scheduled", "starts_at": {"$gt": now + settings.cancel_cutoff}}
-    query |= session_filters(None, None, format=format, pattern=pattern)
+    equal = session_filters(None, None, format=format, pattern=pattern)
     found: list[dict] = []
-    after = paging.after
-    while len(found) < paging.limit:
-        batch = (
-            await db[SESSIONS]
-            .find(query | ({"_id": {"$gt": after}} if after else {}))
-            .sort("_id", 1)
-            .limit(200)
-            .to_list()
-        )
-        for doc in batch:
-            after = doc["_id"]
-            if domain.bookable(domain.slot_of(doc), seeker, now, settings.cancel_cutoff):
-                found.append(doc)
-                if len(found) == paging.limit:
-                    return found, str(after)
-        if len(batch) < 200:
-            return found, None
+    for doc in await db[SESSIONS].find(query).sort("_id", 1).to_list():
+        if (paging.after and doc["_id"] <= paging.after) or not holds(doc, equal):
+            continue
+        if domain.bookable(domain.slot_of(doc), seeker, now, settings.cancel_cutoff):
+            found.append(doc)
+            if len(found) == paging.limit:
+                return found, str(doc["_id"])
     return found, None
 
 
 async def followups_page(db: AsyncDatabase, scope: dict, paging: PageParams) -> list[tuple[dict, str]]:
-    """Calls in `scope`, each with the parent's first name (the facilitator asks for them by it)."""
-    rows = await db[FOLLOWUPS].find({**scope, **paging.filter()}).sort("_id", 1).limit(paging.limit).to_list()
+    """Calls in `scope`, each with the parent's first name (the facilitator asks for them by it). Read
+    from the (facilitator, _id) or (provider, _id) index; the rest of the scope is checked here."""
+    served = {"facilitator": scope["facilitator"]} if "facilitator" in scope else {"provider": scope["provider"]}
+    rows = await page_reading_on(db[FOLLOWUPS], served, lambda doc: holds(doc, scope), paging)
     found = await db[PARENTS].find({"_id": {"$in": [r["participant_id"] for r in rows]}}).to_list()
     names = {p["_id"]: p["given_name"] for p in found}
     return [(r, names.get(r["participant_id"], "")) for r in rows]
