@@ -1,10 +1,12 @@
 """A partner's consumer of PTfC events: its own durable pull consumer on a stream, one line per event.
 
     python examples/partner_consumer.py --url nats://127.0.0.1:4222 \\
-        --user partner --password "$PARTNER_NATS_PASSWORD" \\
+        --user partner --password="$PARTNER_NATS_PASSWORD" \\
         --stream REFERRALS --subject referral.created [--since 2026-11-01T00:00:00Z] [--count 1]
-    # a replay into a second consumer of your own, leaving `partner-<user>` where it was:
-    python examples/partner_consumer.py ... --durable partner-<user>-1 --since 2026-11-01T00:00:00Z
+    # a replay into a second consumer of your own, leaving `partner-<user>` where it was, deleted after:
+    python examples/partner_consumer.py ... --durable partner-<user>-1 --since 2026-11-01T00:00:00Z --delete
+    # or from a stream sequence
+    python examples/partner_consumer.py ... --durable partner-<user>-2 --sequence 1 --delete
     # from outside the cluster: TLS, checked against the CA operations send you
     python examples/partner_consumer.py --url tls://nats.ptfc.example:4222 --ca ptfc-nats-ca.crt ...
 
@@ -12,8 +14,10 @@ What it shows (docs/partners.md explains each):
 - it connects as the partner's own bus identity, with replies on that identity's own inbox prefix;
 - it binds (or creates, the first time) its durable consumer `partner-<user>` on the stream, filtered
   to the subject it wants; the server remembers where it got to, so a restart carries on;
-- `--since` starts a new consumer at a point in time (deliver policy "by start time"): a replay,
-  best into `--durable partner-<user>-1` (`-2`, `-3`), so the live consumer keeps its place;
+- `--since` starts a new consumer at a point in time (deliver policy "by start time"), `--sequence`
+  at a stream sequence ("by start sequence"): a replay, best into `--durable partner-<user>-1` (`-2`,
+  `-3`), so the live consumer keeps its place; `--delete` removes that consumer when it stops, so the
+  next replay starts where it says (an existing consumer keeps its own start);
 - every event is acknowledged after it was handled; one not acknowledged within `ack_wait` comes
   again, so handling must be idempotent: keep the `event_id`s you have handled;
 - events of one referral come in order (one subject, one stream); versions it does not know it skips.
@@ -63,16 +67,23 @@ async def consume(args: argparse.Namespace) -> int:
         max_reconnect_attempts=5,
     )
     js = nc.jetstream()
+    policy = DeliverPolicy.ALL  # a new consumer starts at the stream's first event, or where it says:
+    if args.since:
+        policy = DeliverPolicy.BY_START_TIME
+    elif args.sequence:
+        policy = DeliverPolicy.BY_START_SEQUENCE
     config = ConsumerConfig(
         ack_policy=AckPolicy.EXPLICIT,
         ack_wait=30,  # seconds before an unacknowledged event is delivered again
         max_deliver=-1,
-        deliver_policy=DeliverPolicy.BY_START_TIME if args.since else DeliverPolicy.ALL,
+        deliver_policy=policy,
         opt_start_time=args.since,
+        opt_start_seq=args.sequence,
     )
+    durable = args.durable or f"partner-{identity}"  # partner-<user>, or partner-<user>-1..3
     subscription = await js.pull_subscribe(
         args.subject,
-        durable=args.durable or f"partner-{identity}",  # partner-<user>, or partner-<user>-1..3
+        durable=durable,
         stream=args.stream,
         config=config,
         inbox_prefix=f"_INBOX_{identity}.".encode(),
@@ -96,6 +107,8 @@ async def consume(args: argparse.Namespace) -> int:
                 await msg.ack()
         return 0
     finally:
+        if args.delete:
+            await js.delete_consumer(args.stream, durable)
         await nc.close()
 
 
@@ -107,6 +120,8 @@ def main() -> int:
     parser.add_argument("--stream", default="REFERRALS")
     parser.add_argument("--subject", default="referral.created", help="a subject of the stream, or e.g. referral.>")
     parser.add_argument("--since", type=datetime.fromisoformat, help="start a new consumer at this time (replay)")
+    parser.add_argument("--sequence", type=int, help="start a new consumer at this stream sequence (replay)")
+    parser.add_argument("--delete", action="store_true", help="delete the consumer when done (after a replay)")
     parser.add_argument("--durable", help="your consumer: partner-<user> (default) or partner-<user>-1, -2, -3")
     parser.add_argument("--ca", help="the CA certificate that signed the server's (tls:// URLs)")
     parser.add_argument("--count", type=int, default=0, help="stop after this many events (0: run until Ctrl-C)")

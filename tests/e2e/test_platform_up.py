@@ -4,15 +4,8 @@ Ctrl-C typed at its terminal (a pseudo-terminal here): clean, quick, not reporte
 `make` itself exits 0."""
 
 import asyncio
-import fcntl
 import json
-import os
-import pty
-import subprocess
-import termios
-import threading
 import time
-from pathlib import Path
 
 import httpx
 import nats
@@ -22,6 +15,7 @@ from ptfc.dev.servers import free_port
 from ptfc.dev.up import CONSOLE, HUB, OIDC, ports
 from ptfc.programme import SERVICES
 from ptfc.testing.servers import free_base_port
+from ptfc.testing.terminal import Terminal, shell_env
 
 
 async def refused_without_credentials(port: int, var) -> None:
@@ -32,9 +26,6 @@ async def refused_without_credentials(port: int, var) -> None:
     assert (var / "nats-auth" / "credentials.json").stat().st_mode & 0o077 == 0  # the owner's alone
     partner = await nats.connect(url, user="partner", password=passwords["partner"], allow_reconnect=False)
     await partner.close()
-
-
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def sign_in_as(console: str, issuer: str, sub: str) -> httpx.Client:
@@ -50,62 +41,13 @@ def sign_in_as(console: str, issuer: str, sub: str) -> httpx.Client:
     return client
 
 
-class Terminal:
-    """A command run as a person runs it in a terminal: it has a controlling terminal, and what is
-    typed there (Ctrl-C) goes through the terminal's line discipline to its foreground group."""
-
-    def __init__(self, command: list[str], env: dict[str, str]) -> None:
-        self.master, slave = pty.openpty()
-        self.process = subprocess.Popen(
-            command, stdin=slave, stdout=slave, stderr=slave, env=env, cwd=ROOT, preexec_fn=self._controlling
-        )
-        os.close(slave)
-        self.output: list[str] = []
-        self.reader = threading.Thread(target=self._read, daemon=True)
-        self.reader.start()
-
-    @staticmethod
-    def _controlling() -> None:
-        os.setsid()
-        fcntl.ioctl(0, termios.TIOCSCTTY, 0)
-
-    def _read(self) -> None:
-        pending = b""
-        while True:
-            try:
-                chunk = os.read(self.master, 4096)
-            except OSError:  # every holder of the terminal has gone
-                chunk = b""
-            if not chunk:
-                break
-            pending += chunk
-            *lines, pending = pending.split(b"\n")
-            self.output += [line.decode(errors="replace").rstrip("\r") for line in lines]
-        if pending:
-            self.output.append(pending.decode(errors="replace"))
-
-    def wait_for(self, *texts: str, timeout: float) -> list[str]:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline and self.process.poll() is None:
-            if any(text in line for line in self.output for text in texts):
-                return list(self.output)
-            time.sleep(0.1)
-        return list(self.output)
-
-    def type_ctrl_c(self) -> None:
-        os.write(self.master, b"\x03")
-
-
 def test_make_up_brings_every_service_to_ready_and_stops_cleanly_on_ctrl_c(tmp_path):
     nats_port, where = free_port(), ports(free_base_port())
     options = ["--var", str(tmp_path), "--nats-port", str(nats_port), "--mongodb-port", str(free_port())]
     options += ["--mail-port", str(free_port()), "--base-port", str(where[HUB])]
     started = time.monotonic()
-    env = {k: v for k, v in os.environ.items() if k not in ("NATS_URL", "MONGODB_URI", "MAKEFLAGS", "MAKELEVEL")}
     # As from a person's shell: the Makefile's `python3` is the machine's, not this test's virtualenv.
-    venv = env.pop("VIRTUAL_ENV", None) or str(ROOT / ".venv")
-    env["PATH"] = os.pathsep.join(d for d in env["PATH"].split(os.pathsep) if not d.startswith(venv))
-    up = Terminal(["make", "--no-print-directory", "up", f"UP_ARGS={' '.join(options)}"], env)
+    up = Terminal(["make", "--no-print-directory", "up", f"UP_ARGS={' '.join(options)}"], shell_env())
     try:
         lines = up.wait_for("all five services ready", "could not start", timeout=180)
         assert any("all five services ready" in line for line in lines), "\n".join(lines)
