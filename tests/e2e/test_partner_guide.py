@@ -134,9 +134,12 @@ def test_a_new_partner_follows_the_guide_from_make_up_to_a_verified_webhook(tmp_
         [replays] = output_of("--durable partner-partner-1")
         assert [e["event_id"] for e in json_lines(replays)] == [event["event_id"]] * 2
         # 5. the webhook was registered over http://, with its secret, and the replay queued the letters
-        [registered] = output_of("/webhooks -H")
+        [registered] = output_of("/webhooks -H", without="-i http")
         webhook = json_lines(registered)[0]
         assert webhook["url"].startswith("http://127.0.0.1:") and webhook["secret"].startswith("whsec_")
+        # a retry of it (same key and body) is safe: the same answer, secret included, marked replayed
+        [retried] = output_of("--fail-with-body -i http")
+        assert json_lines(retried) == [webhook] and "idempotent-replayed: true" in retried.lower(), retried
         [replayed] = output_of("/replay")
         assert json.loads(replayed)["events"] >= 1, replayed
 
