@@ -28,7 +28,7 @@ from plans.app import create_app as plans_app
 from plans.config import Settings as PlansSettings
 from ptfc.clock import MovingClock
 from ptfc.dev import oidc
-from ptfc.infra import free_port
+from ptfc.dev.servers import free_port
 from ptfc.issuers import Issuer
 from ptfc.settings import ServiceSettings
 from ptfc.testing.mailbox import Mailbox

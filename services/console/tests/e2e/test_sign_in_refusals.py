@@ -12,7 +12,7 @@ from console.app import create_app
 from console.config import Settings
 from console.security import SESSION
 from ptfc.dev import oidc
-from ptfc.infra import free_port
+from ptfc.dev.servers import free_port
 from ptfc.issuers import Issuer
 from ptfc.settings import ServiceSettings
 from ptfc.testing.plugin import serve

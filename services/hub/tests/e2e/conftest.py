@@ -25,7 +25,7 @@ from notifications.app import create_app as notifications_app
 from notifications.config import Settings as NotificationsSettings
 from plans.app import create_app as plans_app
 from plans.config import Settings as PlansSettings
-from ptfc.infra import free_port
+from ptfc.dev.servers import free_port
 from ptfc.testing.mailbox import Mailbox
 from ptfc.testing.plugin import bearer, eventually, serve
 from referrals.app import create_app as referrals_app

@@ -74,20 +74,6 @@ async def identity(
 Caller = Annotated[Identity, Depends(identity)]
 
 
-def require_someone(who: Identity) -> Identity:
-    if not (who.participant_id or who.token_hash or who.fca_id):
-        raise problem(domain.Refused("unauthenticated"))
-    return who
-
-
-def party_of(plan: dict | None, who: Identity) -> dict:
-    """The caller's party in this plan, for changing it (domain.member)."""
-    try:
-        return domain.member(plan, who)
-    except (domain.Refused, domain.Unknown) as refused:
-        raise problem(refused) from None
-
-
 def reader_of(plan: dict | None, who: Identity) -> dict | None:
     """The caller's party, or None for an FCA the plan was shared with; anyone else: not found."""
     try:
