@@ -48,9 +48,7 @@ class Backend:
         form pressed twice, or posted again from the Back button, is done once."""
         return Backend(self.client, self.base_url, address, form_key)
 
-    async def call(
-        self, method: str, path: str, token: str | None = None, *, raw: bool = False, **kwargs: Any
-    ) -> Answer:
+    def _headers(self, method: str, path: str, token: str | None, kwargs: dict[str, Any]) -> dict[str, str]:
         headers = dict(kwargs.pop("headers", {}))  # a copy: the caller may send the same headers again
         if self.forwarded_for:
             headers["X-Forwarded-For"] = self.forwarded_for
@@ -61,6 +59,12 @@ class Backend:
             headers.setdefault("Idempotency-Key", hashlib.sha256(f"{self.form_key} {asked}".encode()).hexdigest())
         if token:
             headers["Authorization"] = f"Bearer {token}"
+        return headers
+
+    async def call(
+        self, method: str, path: str, token: str | None = None, *, raw: bool = False, **kwargs: Any
+    ) -> Answer:
+        headers = self._headers(method, path, token, kwargs)
         try:
             response = await self.client.request(method, self.base_url + path, headers=headers, **kwargs)
         except httpx.HTTPError as error:
@@ -76,6 +80,20 @@ class Backend:
         except ValueError:
             body = response.text
         return Answer(response.status_code, body)
+
+    async def stream(self, path: str, token: str, **kwargs: Any) -> httpx.Response:
+        """A GET whose answer is read as it comes (a film), not held whole; the caller closes it."""
+        request = self.client.build_request(
+            "GET", self.base_url + path, headers=self._headers("GET", path, token, kwargs), **kwargs
+        )
+        try:
+            response = await self.client.send(request, stream=True)
+        except httpx.HTTPError as error:
+            raise Unavailable(str(error)) from error
+        if response.status_code == 401 or response.status_code >= 500:
+            await response.aclose()
+            raise SignedOut() if response.status_code == 401 else Unavailable(f"GET {path}: {response.status_code}")
+        return response
 
     async def get(self, path: str, token: str | None = None, **kwargs: Any) -> Answer:
         return await self.call("GET", path, token, **kwargs)

@@ -6,11 +6,12 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Request
-from fastapi.responses import Response
+from fastapi.responses import Response, StreamingResponse
+from starlette.background import BackgroundTask
 
 from hub.flash import fits, redirect_with, taken
 from hub.markdown import render as markdown
-from hub.web import Csrf, Token, course_of, language, redirect, render, services
+from hub.web import HEADERS, Csrf, Token, course_of, language, redirect, render, services
 
 router = APIRouter(prefix="/learning")
 ModuleNo = Annotated[int, Path(ge=1, le=8)]
@@ -52,7 +53,34 @@ async def module_start(request: Request, number: ModuleNo, token: Token) -> Resp
     if closed := _closed(request, course, number):
         return closed
     module = await _module(request, number)
-    return render(request, "module.html", course=course, module=module, progress=_progress(course, number))
+    transcript = markdown(module["video"]["transcript"]) if module.get("video") else None
+    return render(
+        request, "module.html", course=course, module=module, progress=_progress(course, number), transcript=transcript
+    )
+
+
+# A module's film and its captions, as learning names them (`video.webm`, `captions.pl.vtt`).
+MediaName = Annotated[str, Path(pattern=r"^[a-z0-9][a-z0-9.]{0,39}$")]
+PASSED_ON = ("content-type", "content-length", "content-range", "accept-ranges", "etag", "last-modified")
+PASSED_ON += ("cache-control",)  # learning's: private, so the player may seek back without asking again
+
+
+@router.get("/{number}/media/{file}")
+async def media(request: Request, number: ModuleNo, file: MediaName, token: Token) -> Response:
+    """A module's film or captions, from learning with the parent's token (learning serves them only to
+    a parent of an enrolment). From the page's own origin, so the CSP allows it as `media-src 'self'`
+    and the sign-in cookie goes with the player's requests. The player's `Range` and `If-Range` are
+    passed on and learning's answer (200, 206, 416) comes back as it is read, never held whole."""
+    asked = {h: v for h in ("range", "if-range") if (v := request.headers.get(h))}
+    path, params = f"/modules/{number}/media/{file}", {"lang": language(request)}
+    upstream = await services(request)["learning"].stream(path, token, params=params, headers=asked)
+    if upstream.status_code not in (200, 206, 416):
+        await upstream.aclose()
+        return render(request, "page_problem.html", 404, not_found=True)
+    headers = {**HEADERS, **{h: upstream.headers[h] for h in PASSED_ON if h in upstream.headers}}
+    return StreamingResponse(
+        upstream.aiter_raw(), upstream.status_code, headers, background=BackgroundTask(upstream.aclose)
+    )
 
 
 @router.get("/{number}/section/{section}")

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import Depends, Form, Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
@@ -18,10 +18,11 @@ from hub.security import LANG, SESSION, HubSession, cookie, csrf_ok, csrf_value,
 from ptfc.limits import client_address
 
 HEADERS = {
-    # Only the hub's own files; no inline script or style, no framing, forms post only here.
+    # Only the hub's own files; no inline script or style, no framing, forms post only here. A module's
+    # film and captions come through the hub too (`elearning.media`), so media-src is the hub alone.
     "Content-Security-Policy": (
         "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; font-src 'self'; "
-        "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+        "connect-src 'self'; media-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
     ),
     # Addresses may hold a single-use token: never send them to another site, never cache a page.
     "Referrer-Policy": "no-referrer",
@@ -163,3 +164,8 @@ def _switch(request: Request, to: str) -> str:
 
 def redirect(url: str) -> RedirectResponse:
     return RedirectResponse(url, status_code=303, headers=HEADERS)
+
+
+def no_content_cache(response: Response) -> Response:
+    response.headers.update(HEADERS)
+    return response
