@@ -5,6 +5,7 @@ formal one the letters use ("Pan/Pani", "Proszę + infinitive", impersonal "moż
 "Ty". Buttons and links keep the imperative that Polish interfaces use for an action ("Zarezerwuj",
 "Pobierz"); a sentence addressed to the parent does not."""
 
+import json
 import os
 import re
 import shutil
@@ -15,10 +16,16 @@ from pathlib import Path
 import pytest
 from babel.messages.pofile import read_po
 
+from notifications.attachments import CERTIFICATE_WORDS
+
 ROOT = Path(__file__).resolve().parents[2]
 HUB_PO = ROOT / "services/hub/src/hub/locale/pl/LC_MESSAGES/messages.po"
 MODULES = ROOT / "services/learning/src/learning/content/pl"
 LETTERS = ROOT / "services/notifications/src/notifications/templates/pl"
+CAPTIONS = ROOT / "services/learning/src/learning/content/media"
+PLAN = ROOT / "services/plans/src/plans/content/pl.json"
+# Words to a child (the plan's children's version) say "ty", as one speaks to a child.
+TO_A_CHILD = re.compile(r"\.child\.|\.for_children|\.week_of")
 WORDS = Path(__file__).with_name("pl_words.txt")
 
 # "You" in the singular and the plural, and the verbs a sentence to "you" is made of. Whole words.
@@ -47,16 +54,19 @@ ENDINGS = re.compile(
     r"|\(-?(?:aś|ęłaś)\)",
     re.I,
 )
+# The plural imperative to both parents ("Uzgodnijcie", "Pomyślcie", "zapiszcie"): a consonant and "-cie",
+# less the nouns ending so ("w punkcie", "w momencie", "wsparcie", "wyjście").
+PLURAL_IMPERATIVE = re.compile(r"\b\w+(?:[bdfghjlłmpstwzźćż]|dź)cie\b", re.I)
 IMPERATIVE = re.compile(rf"\b(?:{IMPERATIVES})\b", re.I)
 # What someone says in an example ("Czy możesz go zawieźć?", a parent to a parent, a parent to a child)
 # is quoted, and speaks as people speak.
 QUOTED = re.compile(r"„[^”]*”|\"[^\"]*\"")
 JINJA = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.S)
-NOT_WORDS = re.compile(r"%\(\w+\)[sd]|%%|<[^>]+>|https?://\S+|\S+@\S+|&\w+;")
+NOT_WORDS = re.compile(r"%\(\w+\)[sd]|%%|\{\w+\}|<[^>]+>|https?://\S+|\S+@\S+|&\w+;")
 
 
 def polish_texts():
-    """(where, text) for every Polish string a parent can read."""
+    """(where, text) for every Polish string a parent can read (and a child, in the plan's children's version)."""
     with HUB_PO.open("rb") as po:
         for message in read_po(po, locale="pl"):
             if message.id:
@@ -78,8 +88,11 @@ def polish_texts():
 
     for path in sorted(MODULES.rglob("*.toml")):
         yield from strings(tomllib.loads(path.read_text(encoding="utf-8")), path.name)
-    for path in sorted(MODULES.rglob("*.vtt")):
-        yield path.name, path.read_text(encoding="utf-8")
+    for path in sorted(CAPTIONS.rglob("*.pl.vtt")):
+        cues = path.read_text(encoding="utf-8").split("\n\n")[1:]  # after the WEBVTT header: number, timing, words
+        yield from ((f"captions {path.parent.name}", "\n".join(cue.split("\n")[2:])) for cue in cues)
+    yield from strings(json.loads(PLAN.read_text(encoding="utf-8")), "plan")
+    yield from (("certificate", words) for words in CERTIFICATE_WORDS["pl"])
     for path in sorted(LETTERS.iterdir()):
         yield f"letter {path.name}", JINJA.sub(" ", path.read_text(encoding="utf-8"))
 
@@ -87,14 +100,15 @@ def polish_texts():
 def register_slips(text: str) -> set[str]:
     """The informal words in one string. Imperatives count only in a sentence, not on a button."""
     said = QUOTED.sub(" ", JINJA.sub(" ", text))
-    slips = set(INFORMAL.findall(said)) | set(ENDINGS.findall(said))
+    slips = set(INFORMAL.findall(said)) | set(ENDINGS.findall(said)) | set(PLURAL_IMPERATIVE.findall(said))
     if re.search(r"[.?!]\s|[.?!:]$", said.strip()):
         slips |= set(IMPERATIVE.findall(said))
     return slips
 
 
 def test_polish_speaks_to_the_parent_formally_everywhere():
-    slips = {where: sorted(found) for where, text in polish_texts() if (found := register_slips(text))}
+    texts = [(where, text) for where, text in polish_texts() if not TO_A_CHILD.search(where)]
+    slips = {where: sorted(found) for where, text in texts if (found := register_slips(text))}
     assert not slips, f"informal Polish (use Pan/Pani, 'Proszę …', 'można'): {slips}"
 
 
@@ -103,6 +117,8 @@ def test_the_register_check_catches_ty_and_lets_buttons_and_quotes_be():
     assert register_slips("Twoja rezerwacja") == {"Twoja"}
     assert register_slips("Nie oznacza to, że zrobiłeś(-aś) coś złego.") >= {"zrobiłeś", "(-aś)"}
     assert register_slips("Co uzgodniliście") == {"uzgodniliście"}
+    assert register_slips("Uzgodnijcie, kto płaci. Pomyślcie o szkole.") == {"Uzgodnijcie", "Pomyślcie"}
+    assert not register_slips("W tym momencie i w tym punkcie wsparcie jest ważne.")
     assert not register_slips("Zarezerwuj ten termin")  # a button
     assert not register_slips("Przykład: „Czy możesz go zawieźć? Daj znać do piątku”.")
     assert not register_slips("Jeśli nie może Pan/Pani przyjść, prosimy zadzwonić pod numer %(phone)s.")
