@@ -523,3 +523,21 @@ async def test_staff_lists_of_referrals_and_webhook_posts_read_from_an_index(sto
     )
     second = await notifications.webhook_deliveries_page(db, endpoint, None, page(posts[0]["_id"]))
     assert [r["_id"] for r in second] == [posts[1]["_id"], posts[2]["_id"]]
+
+
+async def test_an_fcas_delivery_log_of_a_referral_reads_that_referrals_letters(store_for):
+    """`GET /notifications?correlation_id=`, page 2: the referral's letters the FCA may see."""
+    from notifications import store as notifications
+
+    store, recorder = await store_for("notifications")
+    db = store.db
+    letters = [
+        {"_id": ObjectId(), "key": f"l{n}", "correlation_id": "r-1", "fca_id": fca, "status": "sent"}
+        for n, fca in enumerate(["fca-me", "fca-other", "fca-me", "fca-me"])
+    ]
+    sent = lambda i: {"key": i, "correlation_id": f"r{i}", "fca_id": "fca-me", "status": "sent"}  # noqa: E731
+    await fill(db, notifications.DELIVERIES, sent, letters)
+    mine = {"correlation_id": "r-1", "fca_id": "fca-me"}
+    await check(store, recorder, lambda: notifications.deliveries_page(db, mine, page(letters[0]["_id"])))
+    second = await notifications.deliveries_page(db, mine, page(letters[0]["_id"]))
+    assert [r["_id"] for r in second] == [letters[2]["_id"], letters[3]["_id"]]

@@ -25,7 +25,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from notifications.attachments import Attachment
 from notifications.domain import Booking, Contact, Referral
-from ptfc.pagination import PageParams
+from ptfc.pagination import PageParams, holds, page_reading_on
 from ptfc.store import Tx
 
 CONTACTS, REFERRALS, BOOKINGS, INVITEES, DELIVERIES = "contacts", "referrals", "bookings", "invitees", "deliveries"
@@ -262,7 +262,10 @@ async def add_delivery(tx: Tx, row: dict[str, Any]) -> None:
 
 
 async def deliveries_page(db: AsyncDatabase, query: dict[str, Any], paging: PageParams) -> list[dict[str, Any]]:
-    return await db[DELIVERIES].find({**query, **paging.filter()}).sort("_id", 1).to_list(paging.limit)
+    """A referral's (or plan's) letters, from the (correlation_id, _id) index; the rest of `query`
+    (an FCA sees their own) is checked as read: beside the correlation id it was planned as a scan."""
+    served = {"correlation_id": query["correlation_id"]}
+    return await page_reading_on(db[DELIVERIES], served, lambda doc: holds(doc, query), paging)
 
 
 async def claim_due(db: AsyncDatabase, now: datetime, lease: timedelta, collection: str) -> dict[str, Any] | None:
