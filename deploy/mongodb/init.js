@@ -21,3 +21,17 @@ for (const service of process.env.SERVICES.split(",")) {
   else target.createUser({ user: service, pwd, roles });
   print(`user ${service}: readWrite on database ${service}`);
 }
+// Users of the platform's own tooling, in admin, each with the least role it needs: the backup
+// CronJob reads every database and the oplog (`backup`, never root); the exporter reads server
+// and replica-set status (`clusterMonitor`, and `local` for the oplog window).
+const tooling = {
+  backup: [{ role: "backup", db: "admin" }],
+  exporter: [{ role: "clusterMonitor", db: "admin" }, { role: "read", db: "local" }],
+};
+const admin = db.getSiblingDB("admin");
+for (const [user, roles] of Object.entries(tooling)) {
+  const pwd = process.env[`${user.toUpperCase()}_PASSWORD`];
+  if (admin.getUser(user)) admin.updateUser(user, { pwd, roles });
+  else admin.createUser({ user, pwd, roles });
+  print(`user ${user}: ${roles.map((r) => `${r.role}@${r.db}`).join(", ")}`);
+}
