@@ -6,7 +6,7 @@ needs. The manifests: CronJobs as a user that is not root, a restore Job given, 
 let exactly these through."""
 
 import datetime as dt
-import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -83,6 +83,7 @@ def tools(tmp_path: Path) -> dict[str, str]:
 
 def keys(tmp_path: Path) -> tuple[Path, Path]:
     """An age key pair: the identity stays with operations, the recipient goes to the cluster."""
+    assert shutil.which("age-keygen"), "age is not installed: apt-get install age (.ci/run does)"
     identity = tmp_path / "identity"
     subprocess.run(["age-keygen", "-o", str(identity)], check=True, capture_output=True)
     recipient = subprocess.run(["age-keygen", "-y", str(identity)], check=True, capture_output=True, text=True)
@@ -107,9 +108,6 @@ def decrypt(path: Path, identity: Path) -> bytes:
     return subprocess.run(
         ["age", "--decrypt", "--identity", str(identity), str(path)], check=True, capture_output=True
     ).stdout
-
-
-pytestmark = pytest.mark.skipif(not os.path.exists("/usr/bin/age"), reason="needs age (apt: age; .ci/run installs it)")
 
 
 def test_a_full_dump_leaves_the_cluster_encrypted_to_a_key_the_cluster_does_not_hold(tmp_path):
