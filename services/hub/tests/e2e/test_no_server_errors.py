@@ -56,6 +56,7 @@ async def test_no_route_of_the_hub_answers_500_to_any_input(start_platform):
             started = await parent.post("/plan/new", data={"csrf": csrf, **plan}, follow_redirects=True)
             assert (await parent.get(started.url.path)).status_code == 200  # the plan is the parent's
             known = {"plan_id": started.url.path.rsplit("/", 1)[-1], "number": "1", "section": "1", "topic": "living"}
+            known["file"] = "video.webm"  # module 1's film
             stranger_csrf = re.search(r'name="csrf" value="([^"]+)"', (await stranger.get("/sign-in")).text).group(1)
 
             checked = 0
