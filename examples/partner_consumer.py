@@ -103,7 +103,7 @@ async def consume(args: argparse.Namespace) -> int:
                 if event.get("version") in KNOWN_VERSIONS.get(event.get("type"), {event.get("version")}):
                     handle(event)
                     seen += 1
-                # A version we do not know: skipped (the producer publishes the old one beside it).
+                # A version we do not know: skipped (a new version is to come beside the old one).
                 await msg.ack()
         return 0
     finally:

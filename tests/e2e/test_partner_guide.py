@@ -6,6 +6,7 @@ a referral, the stream read with the partner's own consumer, replays into a seco
 and every POST verified with the guide's own code (§4: `standardwebhooks`, and by hand). A step
 that fails as written fails this test, so the guide cannot drift from the platform."""
 
+import asyncio
 import http.server
 import json
 import re
@@ -13,7 +14,10 @@ import shlex
 import subprocess
 import threading
 import time
+from datetime import timedelta
 from pathlib import Path
+
+import nats
 
 from ptfc.dev.servers import free_port
 from ptfc.dev.up import HUB, ports
@@ -79,6 +83,17 @@ def on_our_ports(block: str, where: dict[str, int], nats_port: int, endpoint: in
     return block.replace("var/nats-auth/", f"{var}/nats-auth/")
 
 
+async def max_age_of(stream: str, nats_port: int, var: Path) -> float:
+    password = json.loads((var / "nats-auth" / "credentials.json").read_text())["partner"]
+    bus = await nats.connect(
+        f"nats://127.0.0.1:{nats_port}", user="partner", password=password, inbox_prefix="_INBOX_partner"
+    )
+    try:
+        return (await bus.jetstream().stream_info(stream)).config.max_age
+    finally:
+        await bus.close()
+
+
 def json_lines(output: str) -> list[dict]:
     return [json.loads(line) for line in output.splitlines() if line.startswith("{")]
 
@@ -130,6 +145,8 @@ def test_a_new_partner_follows_the_guide_from_make_up_to_a_verified_webhook(tmp_
         assert event["type"] == "referral.created" and event["correlation_id"] == referral["id"]
         assert event["producer"] == "referrals" and event["occurred_at"].endswith("Z")
         assert "@" not in live
+        # §3: "Events are kept for 30 days (`max_age`)", as the partner can read from the stream itself
+        assert asyncio.run(max_age_of("REFERRALS", nats_port, var)) == timedelta(days=30).total_seconds()
         # 4. both replays read the same event again, into consumers of the partner's own
         [replays] = output_of("--durable partner-partner-1")
         assert [e["event_id"] for e in json_lines(replays)] == [event["event_id"]] * 2

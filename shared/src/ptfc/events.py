@@ -2,8 +2,9 @@
 
 Versioning rule: `version` is the major version of an event's `data`. Adding an
 optional field keeps the version; consumers ignore fields they do not know.
-Renaming, removing or changing the meaning of a field is a new version, published
-beside the old one until every consumer reads it. Events carry ids and reason codes; a
+Renaming, removing or changing the meaning of a field is a new version, to be published
+beside the old one until every consumer reads it (today each type has one version: the five
+v1s replaced before launch were not kept beside their v2s). Events carry ids and reason codes; a
 parent's contact details and support needs (`referral.created`), the links that sign a parent
 in, plan invitations and the address a plan is shared with travel sealed (`ptfc.sealing`),
 each for the one service that needs them.
