@@ -107,4 +107,3 @@ async def test_a_parent_watches_module_1_with_captions_in_their_language(start_p
         answer = await stranger.request.get(url, max_redirects=0)
         assert answer.status == 303 and answer.headers["location"].startswith("/sign-in")
         assert len(await answer.body()) < 1000
-
