@@ -113,6 +113,17 @@ def test_routes_authenticate_with_the_route_password_over_tls_with_their_own_cer
         time.sleep(1)  # the third has tried (and been refused) meanwhile
         assert peers(started[2][1]) == set()
         assert "Authentication Failure" in started[0][2].read_text() + started[2][2].read_text()
+        # the pid file the config names is where the reloader (SIGHUP) and the preStop hook reach the server
+        pid_file = started[0][2].parent / "nats.pid"
+        subprocess.run([str(NATS_SERVER), "--signal", f"reload={pid_file}"], check=True, timeout=10)
+        [pre_stop] = server["lifecycle"]["preStop"]["exec"]["command"][2:]
+        pre_stop = pre_stop.replace("/var/run/nats/nats.pid", str(pid_file)).split(" && ")[0]
+        subprocess.run(pre_stop.replace("nats-server", str(NATS_SERVER), 1).split(), check=True, timeout=10)
+        deadline = time.monotonic() + 10
+        while "lame duck" not in started[0][2].read_text() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert "Reloaded server configuration" in started[0][2].read_text()
+        assert "Entering lame duck mode" in started[0][2].read_text()
     finally:
         for process, _, _ in started:
             process.terminate()
