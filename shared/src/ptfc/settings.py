@@ -161,7 +161,10 @@ class ServiceSettings(BaseSettings):
                 name == self.parent_token_issuer and issuer.roles != ["parent"]
             ):
                 raise ValueError(f"jwt_issuers: only {self.parent_token_issuer} grants parent, and only parent")
-            if issuer.discover and not name.startswith(("https://", "http://127.0.0.1")):
+            # Keys found over plain http could be swapped on the way; only development's own provider
+            # (the dev overlay's dev-idp, reached at http://dev-idp:8080 in the cluster) is excused.
+            local = name.startswith(("https://", "http://127.0.0.1")) or self.env == "dev"
+            if issuer.discover and not local:
                 raise ValueError(f"jwt_issuers: {name} is discovered from its URL, which must be https")
         return self
 

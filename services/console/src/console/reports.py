@@ -1,8 +1,10 @@
 """Reports for providers and Cafcass: per provider, region and month, as referrals computes them
-(GET /reports: counts only, cells under 5 already suppressed there), with the follow-up outcome
-measure for a provider from workshops (its aggregate, small cells suppressed here for display). A
-table, the same as CSV, and a chart drawn here as SVG: bars with their values written beside them,
-so it reads without colour. Coordinators see their provider's; Cafcass every provider's."""
+(GET /reports: counts only, cells under 5 already suppressed there), and the follow-up outcome
+measure per provider, region and month of the call as workshops computes it (GET
+/reports/follow-up-outcomes, suppressed there too), with a provider's answers per question (its
+aggregate, small cells suppressed here for display). Each as a table, the same as CSV, and a chart
+drawn here as SVG: bars with their values written beside them, so it reads without colour.
+Coordinators see their provider's; Cafcass every provider's."""
 
 import csv
 import io
@@ -33,6 +35,17 @@ COLUMNS = (
     ("workshop_missed", "Missed a workshop"),
     ("reordered", "Ordered again"),
 )
+OUTCOME_COLUMNS = (
+    ("provider", "Provider"),
+    ("region", "Region"),
+    ("month", "Month of the call"),
+    ("calls_made", "Calls made"),
+    ("reached", "Parents reached"),
+    ("reach_rate", "Reach rate"),
+    ("answered", "Answered every question"),
+    ("mean_score", "Mean conflict score (0 never to 4 very often; lower is better)"),
+)
+RATES = ("completion_rate", "reach_rate", "mean_score", "median_elearning_days")
 SUPPRESSED = "fewer than 5"
 SCALE = ("Never", "Rarely", "Sometimes", "Often", "Very often")
 
@@ -48,21 +61,22 @@ def _months(since: str, until: str) -> tuple[str, str]:
 
 def cell(key: str, value: Any) -> str:
     if value is None:
-        return SUPPRESSED if key not in ("completion_rate", "median_elearning_days") else "not shown"
-    if key == "completion_rate":
+        return SUPPRESSED if key not in RATES else "not shown"
+    if key in ("completion_rate", "reach_rate"):
         return f"{round(value * 100)}%"
     return str(value)
 
 
-def chart(rows: list[dict]) -> Markup:
-    """Completion rate per row as horizontal bars, each under its provider, region and month and
-    with its value in words beside it; a suppressed rate is written, not drawn. Narrow (360 wide) so
+def chart(rows: list[dict], key: str = "completion_rate", top: float = 1.0, name: str = "chart") -> Markup:
+    """`key` per row as horizontal bars (0 to `top`), each under its provider, region and month and
+    with its value in words beside it; a suppressed value is written, not drawn. Narrow (360 wide) so
     it reads at phone size without shrinking its text."""
     step, width = 46, 270
     height = 10 + step * len(rows)
+    what = "Completion rate" if key == "completion_rate" else "Mean conflict score at the follow-up call (0 to 4)"
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 360 {height}" width="360" '
-        f'height="{height}" role="img" aria-labelledby="chart-title"><title id="chart-title">Completion rate '
+        f'height="{height}" role="img" aria-labelledby="{name}-title"><title id="{name}-title">{what} '
         f"by provider, region and month (the table below has the same numbers)</title>",
     ]
     for i, row in enumerate(rows):
@@ -70,28 +84,31 @@ def chart(rows: list[dict]) -> Markup:
         label = escape(f"{row['provider']}, {row['region']}, {row['month']}")
         parts.append(f'<text x="0" y="{y + 14}" font-size="14">{label}</text>')
         parts.append(f'<line x1="0" y1="{y + 20}" x2="0" y2="{y + 40}" stroke="#0b0c0c"/>')
-        rate = row.get("completion_rate")
-        if rate is None:
+        value = row.get(key)
+        if value is None:
             parts.append(f'<text x="6" y="{y + 35}" font-size="14" font-style="italic">not shown</text>')
         else:
-            bar = round(width * rate)
+            bar = round(width * min(value / top, 1.0))
             parts.append(f'<rect x="0" y="{y + 21}" width="{bar}" height="18" fill="#1d70b8"/>')
-            parts.append(f'<text x="{bar + 6}" y="{y + 35}" font-size="14">{round(rate * 100)}%</text>')
+            parts.append(f'<text x="{bar + 6}" y="{y + 35}" font-size="14">{escape(cell(key, value))}</text>')
     parts.append("</svg>")
     return Markup("".join(parts))  # noqa: S704 -- every text in it is escaped above, the rest are numbers
 
 
-async def _report(request: Request, staff: Staff, since: str, until: str) -> tuple[list[dict], dict | None]:
+async def _report(request: Request, staff: Staff, since: str, until: str) -> tuple[list[dict], list[dict], dict | None]:
     backends = services(request)
-    answer = await backends["referrals"].get("/reports", staff.token, params={"since": since, "until": until})
+    months = {"since": since, "until": until}
+    answer = await backends["referrals"].get("/reports", staff.token, params=months)
     rows = answer.body["rows"] if answer.ok else []
+    calls = await backends["workshops"].get("/reports/follow-up-outcomes", staff.token, params=months)
+    followups = calls.body["rows"] if calls.ok else []
     outcomes = None
     if staff.caller.role == "provider":
         found = await backends["workshops"].get(
             f"/providers/{staff.caller.provider or '-'}/follow-up-outcomes", staff.token
         )
         outcomes = found.body if found.ok else None
-    return rows, outcomes
+    return rows, followups, outcomes
 
 
 def _small(value: int | None) -> str:
@@ -101,19 +118,29 @@ def _small(value: int | None) -> str:
 @router.get("/reports")
 async def reports(request: Request, staff: Staff = READERS, since: str = "", until: str = "") -> Response:
     since, until = _months(since, until)
-    rows, outcomes = await _report(request, staff, since, until)
+    rows, followups, outcomes = await _report(request, staff, since, until)
     page = dict(rows=rows, outcomes=outcomes, since=since, until=until, columns=COLUMNS, cell=cell, small=_small)
-    return render(request, "reports.html", chart=chart(rows) if rows else "", scale=SCALE, **page)
+    page |= dict(followups=followups, outcome_columns=OUTCOME_COLUMNS)
+    charts = dict(
+        chart=chart(rows) if rows else "",
+        outcome_chart=chart(followups, "mean_score", 4.0, "outcome-chart") if followups else "",
+    )
+    return render(request, "reports.html", scale=SCALE, **charts, **page)
 
 
 @router.get("/reports.csv")
-async def reports_csv(request: Request, staff: Staff = READERS, since: str = "", until: str = "") -> Response:
+async def reports_csv(
+    request: Request, staff: Staff = READERS, since: str = "", until: str = "", table: str = ""
+) -> Response:
+    """The course table, or (`table=follow-ups`) the follow-up outcome table, as shown."""
     since, until = _months(since, until)
-    rows, _ = await _report(request, staff, since, until)
+    rows, followups, _ = await _report(request, staff, since, until)
+    columns, kind = (OUTCOME_COLUMNS, "follow-ups") if table == "follow-ups" else (COLUMNS, "report")
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow([title for _, title in COLUMNS])
-    for row in rows:
-        writer.writerow([cell(key, row.get(key)) for key, _ in COLUMNS])
-    headers = {**HEADERS, "Content-Disposition": f'attachment; filename="ptfc-report-{since}-to-{until}.csv"'}
+    writer.writerow([title for _, title in columns])
+    for row in followups if table == "follow-ups" else rows:
+        writer.writerow([cell(key, row.get(key)) for key, _ in columns])
+    name = f"ptfc-{kind}-{since}-to-{until}.csv"
+    headers = {**HEADERS, "Content-Disposition": f'attachment; filename="{name}"'}
     return Response(out.getvalue(), media_type="text/csv; charset=utf-8", headers=headers)

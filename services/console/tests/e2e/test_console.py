@@ -10,6 +10,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import httpx
+from playwright.async_api import expect
 
 from learning.content import passing_answers
 from ptfc.events import (
@@ -231,6 +232,20 @@ async def test_each_role_signs_in_and_does_its_main_task(start_platform, browser
         await fca.goto(f"{platform.console}/referrals/{referral_id}")
         await eventually(lambda: _reload_until(fca, "Completed"), timeout=30)
         await checker.check(fca, "fca-referral-completed")
+
+        # The FCA's reports: every provider's, with the follow-up outcome measure per provider, region
+        # and month of the call; Dana's is the only call, so its cell says "fewer than 5", no score.
+        await fca.get_by_role("link", name="Reports").click()
+        await fca.get_by_role("heading", name="Follow-up outcome measure").wait_for()
+        table = fca.get_by_role("region", name="Follow-up outcome measure")
+        await expect(table.get_by_role("row").nth(1)).to_contain_text("action-for-children")
+        await expect(table.get_by_role("row").nth(1)).to_contain_text("fewer than 5")
+        assert await fca.locator("svg[role=img]").count() == 2 and "Dana" not in await fca.content()
+        await checker.check(fca, "fca-reports")
+        async with fca.expect_download() as download:
+            await fca.get_by_role("link", name="Download the follow-up table as CSV").click()
+        calls = await asyncio.to_thread(Path(await (await download.value).path()).read_text)
+        assert calls.startswith("Provider,Region,Month of the call,Calls made") and "fewer than 5" in calls
 
         # Dana shares her parenting plan with the FCA, who reads it (topics, history) and downloads it.
         token = await client.post(f"{platform.learning}/sessions/refresh", json={"refresh_token": refresh["refresh"]})
