@@ -2,7 +2,7 @@
 # Each installs what it needs on first use: uv (from PyPI, as a Python module), then the locked workspace.
 UV := python3 -m uv
 
-.PHONY: up test lint bench sync browser nats-config pin-digests
+.PHONY: up test lint bench sync browser hunspell nats-config pin-digests
 
 sync:
 	@$(UV) --version >/dev/null 2>&1 || python3 -m pip install --quiet --user uv || python3 -m pip install --quiet uv
@@ -19,7 +19,11 @@ up: sync
 browser:
 	@test -x /usr/bin/chromium || (apt-get update -qq && apt-get install -y -qq chromium fonts-noto-core)
 
-test: sync browser
+# The Polish spell-check (tests/unit/test_polish.py) runs Debian's hunspell with its Polish dictionary.
+hunspell:
+	@test -f /usr/share/hunspell/pl_PL.dic -a -x /usr/bin/hunspell || (apt-get update -qq && apt-get install -y -qq hunspell hunspell-pl)
+
+test: sync browser hunspell
 	$(UV) run pytest
 
 lint: sync
