@@ -140,7 +140,8 @@ def misspelt(texts: list[str]) -> set[str]:
         capture_output=True,
         text=True,
         check=True,
-        env={**os.environ, "LC_ALL": "C.UTF-8"},
+        # hunspell reads the word list (-p) only when HOME is set, whatever it is.
+        env={"HOME": "/nonexistent", **os.environ, "LC_ALL": "C.UTF-8"},
     ).stdout
     return set(listed.split())
 
