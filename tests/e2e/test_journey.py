@@ -17,6 +17,7 @@ from ptfc.settings import DEV_LINK_SEAL_KEY
 from ptfc.testing.events import publish
 from ptfc.testing.mailbox import Mailbox, text_of
 from ptfc.testing.plugin import bearer, eventually, running
+from ptfc.testing.referrals import referral_body
 from referrals.app import create_app as referrals_app
 from referrals.config import Settings as ReferralsSettings
 
@@ -42,19 +43,14 @@ CHRIS = {
     "adjustments": {"interpreter": "Polish", "in_person": False, "support_needs": ""},
     "availability": ["daytime"],
 }
-REFERRAL = {
-    "case_number": "MA24P00123",
-    "court": "Manchester Civil Justice Centre",
-    "court_email": COURT_EMAIL,
-    "source": "court_order",
-    "stage": "first_hearing",
-    "court_declined": False,
-    "safeguarding_concerns": False,
-    "region": "Greater Manchester",
-    "fca": {"name": "Sam Patel", "email": "sam.patel@cafcass.example"},
-    "parents": [ALEX, CHRIS],
-    "children": [{"age": 6}, {"age": 9}],
-}
+REFERRAL = referral_body(
+    ALEX,
+    CHRIS,
+    court="Manchester Civil Justice Centre",
+    court_email=COURT_EMAIL,
+    region="Greater Manchester",
+    children=[{"age": 6}, {"age": 9}],
+)
 
 
 async def test_a_parent_completes_and_the_court_is_told(make_settings, infra, tap, mailbox):

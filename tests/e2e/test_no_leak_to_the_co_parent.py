@@ -34,6 +34,7 @@ from ptfc.dev.servers import free_port
 from ptfc.testing.mailbox import Mailbox
 from ptfc.testing.mailbox import text_of as letter_text
 from ptfc.testing.plugin import bearer, eventually, serve
+from ptfc.testing.referrals import referral_body
 from ptfc.testing.workshops import one_each, online_session
 from referrals.app import create_app as referrals_app
 from referrals.config import Settings as ReferralsSettings
@@ -73,19 +74,7 @@ SECRETS = [
     "HX94QQ",
     "Hexley",
 ]
-REFERRAL = {
-    "case_number": "MA24P04242",
-    "court": "Central Family Court",
-    "court_email": "family.london@justice.example",
-    "source": "court_order",
-    "stage": "first_hearing",
-    "court_declined": False,
-    "safeguarding_concerns": False,
-    "region": "London",
-    "fca": {"name": "Sam Patel", "email": "sam.patel@cafcass.example"},
-    "parents": [ALEX, CHRIS],
-    "children": [{"age": 6}],
-}
+REFERRAL = referral_body(ALEX, CHRIS, case_number="MA24P04242", court_email="family.london@justice.example")
 
 
 ALEX_LINK, CHRIS_LINK = "https://video.example/alex", "https://video.example/chris"

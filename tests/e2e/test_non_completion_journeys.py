@@ -20,6 +20,7 @@ from notifications.config import Settings as NotificationsSettings
 from ptfc.clock import MovingClock
 from ptfc.testing.mailbox import Mailbox, text_of
 from ptfc.testing.plugin import bearer, eventually, running
+from ptfc.testing.referrals import ALEX, CHRIS, person, referral_body
 from ptfc.testing.workshops import online_session, session_for
 from referrals.app import create_app as referrals_app
 from referrals.config import Settings as ReferralsSettings
@@ -37,25 +38,9 @@ COURT_EMAIL = "family.london@justice.example"
 FCA_EMAIL = "sam.patel@cafcass.example"
 
 
-def person(given: str, family: str, email: str, phone: str, gender: str) -> dict:
-    return {"given_name": given, "family_name": family, "email": email, "phone": phone, "gender": gender}
-
-
-ALEX = person("Alex", "Jones", "alex@example.org", "07700900001", "female")
-CHRIS = person("Chris", "Rowe", "chris@example.org", "07700900002", "male")
-REFERRAL = {
-    "case_number": "MA24P00123",
-    "court": COURT_NAME,
-    "court_email": COURT_EMAIL,
-    "source": "court_order",
-    "stage": "first_hearing",
-    "court_declined": False,
-    "safeguarding_concerns": False,
-    "region": "London",
-    "fca": {"name": "Sam Patel", "email": FCA_EMAIL},
-    "parents": [ALEX, CHRIS],
-    "children": [{"age": 6}],
-}
+REFERRAL = referral_body(
+    ALEX, CHRIS, court=COURT_NAME, court_email=COURT_EMAIL, fca={"name": "Sam Patel", "email": FCA_EMAIL}
+)
 
 
 def subjects(mailbox: Mailbox, address: str) -> list[str]:

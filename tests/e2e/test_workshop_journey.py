@@ -14,6 +14,7 @@ from notifications.config import Settings as NotificationsSettings
 from ptfc.clock import MovingClock
 from ptfc.testing.mailbox import Mailbox, text_of
 from ptfc.testing.plugin import bearer, eventually, running
+from ptfc.testing.referrals import ALEX, CHRIS, referral_body
 from ptfc.testing.workshops import one_each, online_session
 from referrals.app import create_app as referrals_app
 from referrals.config import Settings as ReferralsSettings
@@ -26,25 +27,7 @@ FACILITATOR = bearer("facilitator", "fac-ann", "action-for-children")
 COURT_EMAIL = "family.london@justice.example"
 
 
-def person(given: str, family: str, email: str, phone: str, gender: str) -> dict:
-    return {"given_name": given, "family_name": family, "email": email, "phone": phone, "gender": gender}
-
-
-ALEX = person("Alex", "Jones", "alex@example.org", "07700900001", "female")
-CHRIS = person("Chris", "Rowe", "chris@example.org", "07700900002", "male")
-REFERRAL = {
-    "case_number": "MA24P00123",
-    "court": "Central Family Court",
-    "court_email": COURT_EMAIL,
-    "source": "court_order",
-    "stage": "first_hearing",
-    "court_declined": False,
-    "safeguarding_concerns": False,
-    "region": "London",
-    "fca": {"name": "Sam Patel", "email": "sam.patel@cafcass.example"},
-    "parents": [ALEX, CHRIS],
-    "children": [{"age": 6}],
-}
+REFERRAL = referral_body(ALEX, CHRIS, court_email=COURT_EMAIL)
 
 
 async def test_two_co_parents_complete_the_course_in_different_workshops(make_settings, tap, mailbox):

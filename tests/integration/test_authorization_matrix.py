@@ -31,8 +31,11 @@ from plans.config import Settings as PlansSettings
 from ptfc.dev.servers import free_port
 from ptfc.events import Envelope, LearningCompleted, owner_of
 from ptfc.settings import DEV_CO_PARENT_SPLIT_KEY
+from ptfc.testing import referrals
 from ptfc.testing.events import publish, publish_bytes
 from ptfc.testing.plugin import bearer, eventually, running
+from ptfc.testing.referrals import person
+from ptfc.testing.schemas import sample
 from referrals.app import create_app as referrals_app
 from referrals.config import Settings as ReferralsSettings
 from workshops.app import create_app as workshops_app
@@ -216,34 +219,6 @@ def classify(status: int) -> str:
     return "D" if status in (401, 403) else "H" if status == 404 else "V" if status == 422 else "A"
 
 
-def sample(spec: dict, schema: dict, name: str, values: dict[str, Any]) -> Any:
-    """A well-formed body, with the seeded case's values where a field names one."""
-    while "$ref" in schema:
-        schema = spec["components"]["schemas"][schema["$ref"].rsplit("/", 1)[-1]]
-    if name in values:
-        return values[name]
-    if "const" in schema:
-        return schema["const"]
-    if "enum" in schema:
-        return schema["enum"][0]
-    for key in ("anyOf", "oneOf", "allOf"):
-        if key in schema:
-            branch = next((s for s in schema[key] if s.get("type") != "null"), schema[key][0])
-            return sample(spec, branch, name, values)
-    kind = schema.get("type")
-    if kind == "object":
-        return {k: sample(spec, s, k, values) for k, s in schema.get("properties", {}).items()}
-    if kind == "array":
-        return [sample(spec, schema.get("items", {}), name, values)] * max(1, schema.get("minItems", 1))
-    if kind == "integer":
-        return int(schema.get("minimum", 1))
-    if kind == "number":
-        return float(schema.get("minimum", 1))
-    if kind == "boolean":
-        return False
-    return "matrix".ljust(schema.get("minLength", 1), "x")[: schema.get("maxLength", 50)]
-
-
 def session_body(days: int) -> dict[str, Any]:
     start = (datetime.now(UTC) + timedelta(days=days)).replace(hour=10, minute=0, second=0, microsecond=0)
     half = timedelta(minutes=75)
@@ -254,27 +229,11 @@ def session_body(days: int) -> dict[str, Any]:
 
 
 def referral_body(case: str) -> dict[str, Any]:
-    return {
-        "case_number": case,
-        "court": COURT,
-        "court_email": "court@justice.example",
-        "source": "court_order",
-        "stage": "first_hearing",
-        "court_declined": False,
-        "safeguarding_concerns": False,
-        "region": "Greater Manchester",
-        "fca": {"name": "Owner FCA", "email": "fca.owner@cafcass.example"},
-        "parents": [
-            {"given_name": "Alex", "family_name": "Matrix", "email": "alex.matrix@example.org", "phone": "07700900771"},
-            {
-                "given_name": "Chris",
-                "family_name": "Matrix",
-                "email": "chris.matrix@example.org",
-                "phone": "07700900772",
-            },
-        ],
-        "children": [{"age": 6}],
-    }
+    alex = person("Alex", "Matrix", "alex.matrix@example.org", "07700900771")
+    chris = person("Chris", "Matrix", "chris.matrix@example.org", "07700900772")
+    fca = {"name": "Owner FCA", "email": "fca.owner@cafcass.example"}
+    where = {"court": COURT, "court_email": "court@justice.example", "region": "Greater Manchester"}
+    return referrals.referral_body(alex, chris, case_number=case, fca=fca, **where)
 
 
 # Well-formed requests where a body or query generated from the schema alone would be refused as
@@ -477,7 +436,7 @@ async def test_every_route_every_role_owner_and_not(make_settings, infra, mailbo
             table = EXPECTED[service]
             url = re.sub(r"\{(\w+)\}", lambda m: str(here[m.group(1)]), path)
             schema = op.get("requestBody", {}).get("content", {}).get("application/json", {}).get("schema")
-            body = sample(spec, schema, "", here) if schema else None
+            body = sample(spec, schema, "", here, "matrix") if schema else None
             if (service, method, path) in BODIES:
                 body = BODIES[(service, method, path)](here)
             query = QUERIES.get((service, method, path), lambda v: None)(here)

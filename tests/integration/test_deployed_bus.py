@@ -18,15 +18,11 @@ from ptfc.dev.servers import free_port, wait_for_port
 from ptfc.events import (
     STREAMS,
     Envelope,
-    ParticipantContact,
-    Professional,
-    ReferralCreated,
-    ReferralKeys,
-    seal_participants,
 )
 from ptfc.settings import ServiceSettings
 from ptfc.store import INBOX
 from ptfc.streams import ensure_streams
+from ptfc.testing.events import participant, referral_created
 from ptfc.testing.plugin import FAST, eventually, running
 
 DEPLOY = Path(__file__).resolve().parents[2] / "deploy" / "nats"
@@ -60,21 +56,7 @@ def deployed_nats(tmp_path):
 
 
 def referral(referral_id: str) -> Envelope:
-    data = ReferralCreated(
-        referral_id=referral_id,
-        case_number="MA24P00123",
-        court="Manchester Family Court",
-        source="court_order",
-        stage="first_hearing",
-        region="greater-manchester",
-        provider="action-for-children",
-        fca_id="fca-1",
-        fca=Professional(name="Fiona Adviser", email="fiona@cafcass.example"),
-        participants=seal_participants(
-            [ParticipantContact(participant_id="p-1", given_name="Alex", family_name="Morgan", email="a@p.ex")],
-            ReferralKeys.development(),
-        ),
-    )
+    data = referral_created(referral_id, participant("p-1", "Alex", "Morgan", email="a@p.ex"))
     return Envelope.of(data, correlation_id=referral_id, producer="referrals")
 
 

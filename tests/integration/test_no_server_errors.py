@@ -29,6 +29,7 @@ from bson import ObjectId
 from ptfc.events import Envelope, LearningCompleted, ReferralCreated, owner_of
 from ptfc.sealing import unseal
 from ptfc.settings import DEV_JWT_PRIVATE_KEY, DEV_LINK_SEAL_KEY, DEV_STAFF_ISSUER
+from ptfc.testing import schemas
 from ptfc.testing.events import participant, publish, publish_bytes
 from ptfc.testing.events import referral_created as make_referral
 from ptfc.testing.keys import another_key
@@ -234,38 +235,9 @@ HINTS: dict[str, Callable[[int], Any]] = {
 }
 
 
-def resolve(spec: dict, schema: dict) -> dict:
-    while "$ref" in schema:
-        schema = spec["components"]["schemas"][schema["$ref"].rsplit("/", 1)[-1]]
-    return schema
-
-
 def sample(spec: dict, schema: dict, name: str = "", variant: int = 0) -> Any:
     """A well-formed value for `schema`; `variant` changes its free text, to make another body."""
-    schema = resolve(spec, schema)
-    if name in HINTS:
-        return HINTS[name](variant)
-    if "const" in schema:
-        return schema["const"]
-    if "enum" in schema:
-        return schema["enum"][0]
-    for key in ("anyOf", "oneOf", "allOf"):
-        if key in schema:
-            branch = next((s for s in schema[key] if s.get("type") != "null"), schema[key][0])
-            return sample(spec, branch, name, variant)
-    kind = schema.get("type")
-    if kind == "object":
-        return {k: sample(spec, s, k, variant) for k, s in schema.get("properties", {}).items()}
-    if kind == "array":
-        return [sample(spec, schema.get("items", {}), name, variant)] * max(1, schema.get("minItems", 1))
-    if kind == "integer":
-        return int(schema.get("minimum", schema.get("exclusiveMinimum", 0) + 1))
-    if kind == "number":
-        return float(schema.get("minimum", 1))
-    if kind == "boolean":
-        return False
-    text = f"fuzz{variant}".ljust(schema.get("minLength", 1), "z")
-    return text[: schema.get("maxLength", len(text))]
+    return schemas.sample(spec, schema, name, {k: hint(variant) for k, hint in HINTS.items()}, f"fuzz{variant}")
 
 
 def leaves(value: Any, at: tuple = ()) -> list[tuple]:
@@ -332,7 +304,7 @@ async def seed_learning(client: httpx.AsyncClient, spec: dict, nats_url: str) ->
     assert answer.status_code == 200, answer.text
     session = answer.json()
     return Seeded(
-        {"enrolment_id": session["enrolment_id"], "referral_id": referral_id, "file": "video.webm"},
+        {"enrolment_id": session["enrolment_id"], "referral_id": referral_id},
         {"Authorization": f"Bearer {session['access_token']}"},
     )
 
@@ -425,10 +397,8 @@ SEEDS: dict[str, Callable[[httpx.AsyncClient, dict, str], Awaitable[Seeded]]] = 
     "workshops": seed_workshops,
 }
 
-# Successes that are files or pages, not JSON: the plan's Word and PDF exports, the children's page,
-# a module's film and captions.
+# Successes that are files or pages, not JSON: the plan's Word and PDF exports, the children's page.
 FILES = {"application/vnd.openxmlformats-officedocument.wordprocessingml.document", "application/pdf", "text/html"}
-FILES |= {"video/webm", "video/mp4", "text/vtt"}
 
 # ---- the fuzzer ---------------------------------------------------------------------------------
 

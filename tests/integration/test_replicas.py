@@ -15,15 +15,13 @@ from ptfc.events import (
     AccountActivated,
     Envelope,
     EventData,
-    ParticipantContact,
-    Professional,
     ReferralCreated,
-    ReferralKeys,
     ReferralWithdrawn,
-    seal_participants,
     stream_for,
 )
 from ptfc.store import INBOX
+from ptfc.testing.events import participant
+from ptfc.testing.events import referral_created as make_referral
 from ptfc.testing.mailbox import Mailbox
 from ptfc.testing.plugin import eventually, running
 
@@ -36,28 +34,8 @@ EVENTS = 24  # enough that a consumer's pull batches (16) cannot take them all o
 
 
 def referral_created(i: int) -> ReferralCreated:
-    return ReferralCreated(
-        referral_id=f"r-{i}",
-        case_number="MA24P00123",
-        court="Manchester Family Court",
-        source="court_order",
-        stage="first_hearing",
-        region="greater-manchester",
-        provider="action-for-children",
-        fca_id="fca-1",
-        fca=Professional(name="Fiona Adviser", email="fiona@cafcass.example"),
-        participants=seal_participants(
-            [
-                ParticipantContact(
-                    participant_id=f"p-{i}",
-                    given_name="Alex",
-                    family_name=f"Morgan{i}",
-                    email=f"alex{i}@parents.example",
-                )
-            ],
-            ReferralKeys.development(),
-        ),
-    )
+    parent = participant(f"p-{i}", "Alex", f"Morgan{i}", email=f"alex{i}@parents.example")
+    return make_referral(f"r-{i}", parent)
 
 
 def referral_withdrawn(i: int) -> ReferralWithdrawn:

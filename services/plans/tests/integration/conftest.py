@@ -6,15 +6,15 @@ from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 import httpx
-import nats
 import pytest
 
 from plans.app import create_app
 from plans.config import Settings
 from ptfc.clock import FakeClock
-from ptfc.events import Envelope, ParticipantContact, Professional, ReferralCreated, ReferralKeys, seal_participants
+from ptfc.events import ParticipantContact, Professional
 from ptfc.sealing import unseal
 from ptfc.settings import DEV_LINK_SEAL_KEY
+from ptfc.testing.events import publish, referral_created
 from ptfc.testing.plugin import EventTap, bearer, eventually, running
 
 ALEX = ParticipantContact(
@@ -68,25 +68,8 @@ class Kit:
         return answer.json()
 
     async def refer(self, *people: ParticipantContact, referral_id: str = "r-1") -> None:
-        event = ReferralCreated(
-            referral_id=referral_id,
-            case_number="MA24P00123",
-            court="Manchester",
-            source="court_order",
-            stage="first_hearing",
-            region="greater-manchester",
-            provider="family-action",
-            fca_id="fca-sam",
-            fca=Professional(name="Sam Patel", email="sam@cafcass.example"),
-            participants=seal_participants(list(people), ReferralKeys.development()),  # as referrals seals them
-        )
-        envelope = Envelope.of(event, correlation_id=referral_id, producer="referrals")
-        nc = await nats.connect(self.nats_url)
-        try:
-            body = envelope.model_dump_json().encode()
-            await nc.jetstream().publish(envelope.type, body, headers={"Nats-Msg-Id": str(envelope.event_id)})
-        finally:
-            await nc.close()
+        fca = {"fca_id": "fca-sam", "fca": Professional(name="Sam Patel", email="sam@cafcass.example")}
+        await publish(self.nats_url, referral_created(referral_id, *people, provider="family-action", **fca))
 
         async def known() -> bool:
             return await self.db.participants.count_documents({"referral_id": referral_id}) == len(people)

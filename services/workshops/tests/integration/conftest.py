@@ -15,11 +15,8 @@ from ptfc.events import (
     EventData,
     LearningCompleted,
     ParticipantContact,
-    Professional,
-    ReferralCreated,
-    ReferralKeys,
-    seal_participants,
 )
+from ptfc.testing.events import referral_created
 from ptfc.testing.plugin import EventTap, bearer, eventually
 from workshops import domain
 from workshops.config import Settings
@@ -115,18 +112,7 @@ class Bus:
         for p in parents:
             self.co_parents[p.participant_id] = {o.participant_id for o in parents} - {p.participant_id}
         await self.publish(
-            ReferralCreated(
-                referral_id=referral_id,
-                case_number="MA24P00123",
-                court="Manchester",
-                source="court_order",
-                stage="first_hearing",
-                region="greater-manchester",
-                provider=provider,
-                fca_id="fca-1",
-                fca=Professional(name="Fiona Adviser", email="fiona@cafcass.example"),
-                participants=seal_participants(list(parents), ReferralKeys.development()),  # as referrals seals them
-            ),
+            referral_created(referral_id, *parents, provider=provider),  # sealed as referrals seals them
             "referrals",
         )
 

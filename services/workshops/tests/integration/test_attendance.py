@@ -5,6 +5,7 @@ from datetime import timedelta
 
 from ptfc.events import LearningCompleted, ReferralReordered
 from ptfc.testing.plugin import bearer, eventually, running
+from ptfc.testing.referrals import referral_body
 from referrals.app import create_app as referrals_app
 from referrals.config import Settings as ReferralsSettings
 from workshops.app import create_app
@@ -109,21 +110,7 @@ async def _closed(app, *sids) -> bool:
     )
 
 
-REFERRAL = {
-    "case_number": "MA24P00123",
-    "court": "Manchester Civil Justice Centre",
-    "source": "court_order",
-    "stage": "first_hearing",
-    "court_declined": False,
-    "safeguarding_concerns": False,
-    "region": "London",
-    "fca": {"name": "Sam Patel", "email": "sam.patel@cafcass.example"},
-    "parents": [
-        {"given_name": "Alex", "family_name": "Jones", "email": "alex@example.org", "phone": "07700900001"},
-        {"given_name": "Chris", "family_name": "Rowe", "email": "chris@example.org", "phone": "07700900002"},
-    ],
-    "children": [{"age": 6}],
-}
+REFERRAL = referral_body(court="Manchester Civil Justice Centre")
 
 
 async def test_a_first_miss_offers_a_rebooking_and_a_second_ends_the_course(bus):
