@@ -42,6 +42,8 @@ def test_adding_and_removing_a_partner_as_the_runbook_says(tmp_path):
     adding, removing = runbook.split("Removing partner `court-system`:")
     work = tmp_path / "nats"
     shutil.copytree(DEPLOY / "nats", work)
+    # this release's configuration first (test_stores checks the committed one is the same)
+    assert make_nats_config(work).returncode == 0
     before = users((work / "auth.conf").read_text())
 
     # 1. the entry, as given, into the partners list
