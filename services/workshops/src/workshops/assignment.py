@@ -51,7 +51,7 @@ async def approve_seat(
     session_id: str,
     waiting: set[str],
     proposal: Mapping[str, str],
-    t: "domain.Timings",
+    t: domain.Programme,
 ) -> tuple[dict, dict]:
     check_proposed(participant_id, session_id, waiting, proposal)
     return await domain.book(uow, participant_id, session_id, t)
