@@ -33,6 +33,8 @@ elif command == "cat":
     if not os.path.exists(local(args[0])):
         sys.exit(3)
     sys.stdout.buffer.write(open(local(args[0]), "rb").read())
+elif command == "moveto":
+    os.rename(local(args[0]), local(args[1]))
 elif command == "size":
     print(json.dumps({"count": 1, "bytes": os.path.getsize(local(args[0]))}))
 elif command == "lsf":
@@ -51,6 +53,7 @@ MONGODUMP = f"""
 import os, sys
 open(os.environ["LOG"], "a").write("mongodump " + " ".join(sys.argv[1:]) + "\\n")
 sys.stdout.buffer.write({DUMP!r})
+sys.exit(1 if os.environ.get("DUMP_FAILS") else 0)  # (having written part of a dump)
 """
 MONGOSH = """
 import os, sys
@@ -97,10 +100,10 @@ def script(name: str, tmp_path: Path) -> Path:
     return path
 
 
-def run(path: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
+def run(path: Path, env: dict[str, str], *args: str, fails: bool = False) -> subprocess.CompletedProcess:
     base = {"MONGO_HOSTS": "mongo-0.mongo:27017", "BACKUP_PASSWORD": "b", "OFFSITE_PATH": "ptfc-backups/prod"}
     done = subprocess.run(["bash", str(path), *args], env=base | env, capture_output=True, text=True, timeout=60)
-    assert done.returncode == 0, done.stderr
+    assert (done.returncode != 0) == fails, done.stderr
     return done
 
 
@@ -122,6 +125,18 @@ def test_a_full_dump_leaves_the_cluster_encrypted_to_a_key_the_cluster_does_not_
     # consistent across the set (the oplog during the dump) and read as the backup user, not root
     dumped = Path(env["LOG"]).read_text()
     assert "--oplog" in dumped and "mongodb://backup:b@" in dumped and "readPreference=secondaryPreferred" in dumped
+
+
+def test_a_dump_that_fails_half_way_fails_the_job_and_is_never_taken_for_a_backup(tmp_path):
+    env = tools(tmp_path)
+    _, recipients = keys(tmp_path)
+    backup = script("backup.sh", tmp_path)
+    env |= {"RECIPIENTS": str(recipients), "DUMP_FAILS": "1", "OPLOG_OLDEST": "1:1", "OPLOG_NEWEST": "9:1"}
+    run(backup, env, "full", fails=True)
+    run(backup, env, "oplog", fails=True)
+    prod = Path(env["STORE"]) / "ptfc-backups" / "prod"
+    assert not list(prod.rglob("*.age")), "a partial dump is named as a backup"
+    assert not (prod / "oplog" / "LAST").exists()  # the next slice starts where the last good one ended
 
 
 def test_oplog_slices_follow_one_another_from_where_the_last_one_ended(tmp_path):
@@ -161,6 +176,7 @@ def test_a_restore_to_a_moment_replays_the_dump_before_it_and_the_slices_up_to_i
 
     put("full/ptfc-20261206T023000Z.archive.gz.age", b"dump of the 6th")
     put("full/ptfc-20261207T023000Z.archive.gz.age", b"dump of the 7th")
+    put("full/ptfc-20261207T040000Z.archive.gz.age.partial", b"a dump that failed half way")  # never used
 
     def at(hhmm: str) -> int:
         return int(dt.datetime.fromisoformat(f"2026-12-07T{hhmm}:00+00:00").timestamp())

@@ -13,14 +13,21 @@ uri="mongodb://backup:${BACKUP_PASSWORD}@${MONGO_HOSTS}/?replicaSet=rs0&authSour
 remote="offsite:${OFFSITE_PATH}"
 stamp=$(date -u +%Y%m%dT%H%M%SZ)
 
-seal_and_send() {  # stdin → age → the object store, as $1
-  age --encrypt --recipients-file "$RECIPIENTS" | rclone rcat "$remote/$1"
+# A dump that fails half way must not look like a backup: it is sent as NAME.partial and named
+# NAME only once the whole pipeline has succeeded (pipefail); a restore reads only *.age.
+seal_and_send() {  # stdin → age → the object store, as $1.partial
+  age --encrypt --recipients-file "$RECIPIENTS" | rclone rcat "$remote/$1.partial"
+}
+done_as() {
+  rclone moveto "$remote/$1.partial" "$remote/$1"
   echo "sent $remote/$1 ($(rclone size --json "$remote/$1"))"
 }
 
 case "$mode" in
   full)
-    mongodump --uri "$uri" --oplog --gzip --archive | seal_and_send "full/ptfc-$stamp.archive.gz.age"
+    name="full/ptfc-$stamp.archive.gz.age"
+    mongodump --uri "$uri" --oplog --gzip --archive | seal_and_send "$name"
+    done_as "$name"
     ;;
   oplog)
     # The newest entry now is this slice's end; the previous slice's end (oplog/LAST) its start.
@@ -33,8 +40,9 @@ case "$mode" in
         'const t = db.getSiblingDB("local").oplog.rs.find().sort({$natural: 1}).limit(1).next().ts; print(`${t.t - 1}:${t.i}`)')
     fi
     query="{\"ts\": {\"\$gt\": {\"\$timestamp\": {\"t\": ${since_ts%%:*}, \"i\": ${since_ts##*:}}}, \"\$lte\": {\"\$timestamp\": {\"t\": ${until_ts%%:*}, \"i\": ${until_ts##*:}}}}}"
-    mongodump --uri "$uri" --db local --collection oplog.rs --query "$query" --out - | gzip |
-      seal_and_send "oplog/ptfc-oplog-${since_ts/:/.}-${until_ts/:/.}.bson.gz.age"
+    name="oplog/ptfc-oplog-${since_ts/:/.}-${until_ts/:/.}.bson.gz.age"
+    mongodump --uri "$uri" --db local --collection oplog.rs --query "$query" --out - | gzip | seal_and_send "$name"
+    done_as "$name"
     # only once the slice is stored: a failed run is covered by the next one
     printf '%s' "$until_ts" | rclone rcat "$remote/oplog/LAST"
     ;;

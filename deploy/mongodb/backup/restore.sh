@@ -19,7 +19,7 @@ fi
 stamp_of() { date -u -d "$(echo "$1" | sed -E 's/^(....)(..)(..)T(..)(..)(..)Z$/\1-\2-\3T\4:\5:\6Z/')" +%s; }
 
 full=""
-for name in $(rclone lsf "$remote/full/" | sort); do
+for name in $(rclone lsf --include 'ptfc-*.age' "$remote/full/" | sort); do
   taken=${name#ptfc-}; taken=${taken%%.*}
   [ "$(stamp_of "$taken")" -lt "$until_s" ] && full=$name
 done
@@ -32,7 +32,7 @@ rclone cat "$remote/full/$full" | age --decrypt --identity "$IDENTITY" |
 # an entry the dump already holds changes nothing (oplog entries are idempotent).
 dumped_s=$(stamp_of "$(echo "${full#ptfc-}" | cut -d. -f1)")
 mkdir "$work/empty"
-for name in $(rclone lsf --include 'ptfc-oplog-*' "$remote/oplog/" | sort -t- -k3,3n); do
+for name in $(rclone lsf --include 'ptfc-oplog-*.age' "$remote/oplog/" | sort -t- -k3,3n); do
   range=${name#ptfc-oplog-}; range=${range%%.bson.gz.age}
   since_s=${range%%.*}; end=${range#*-}; end_s=${end%%.*}
   if [ "$end_s" -lt "$dumped_s" ] || [ "$since_s" -ge "$until_s" ]; then continue; fi
