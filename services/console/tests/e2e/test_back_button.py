@@ -66,10 +66,11 @@ async def schedule(page: Page, console: str, start: datetime) -> str:
 
 async def test_back_after_every_console_form_shows_a_page_never_a_resubmission_prompt(start_platform, browser, checker):
     # The allocator's own run waits an hour, so the coordinator's approval is what books the seat;
-    # a partner's endpoint on this machine's discard port (nothing is delivered there).
+    # a partner's endpoint on this machine's discard port (nothing is delivered there: one try fails).
     hold = {"sweep_interval": timedelta(hours=1)}
+    hooks = {"webhook_allow_local_http": True, "webhook_attempts": 1}
     async with (
-        start_platform(workshops=hold, notifications={"webhook_allow_local_http": True}) as platform,
+        start_platform(workshops=hold, notifications=hooks) as platform,
         httpx.AsyncClient(timeout=30) as client,
     ):
         console = platform.console
@@ -225,6 +226,12 @@ async def test_back_after_every_console_form_shows_a_page_never_a_resubmission_p
         await ops.get_by_text("Replay started").wait_for()
         await checker.check(ops, "operations-webhook-replayed")
         await back_shows(ops, checker, endpoint, "cafcass-cms")
+        # Dana's course.completed, replayed to an endpoint that does not answer: a failure, and why.
+        await eventually(lambda: _reload_until(ops, "Deliveries that failed"), timeout=60)
+        failures = ops.get_by_role("region", name="Deliveries that failed")
+        await expect(failures.get_by_role("row").nth(1)).to_contain_text("course.completed")
+        assert "Dana" not in await ops.content()
+        await checker.check(ops, "operations-webhook-failures")
 
         # Last, the FCA withdraws the referral (refused without a reason, then done).
         await fca.goto(referral)
