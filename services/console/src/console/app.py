@@ -46,7 +46,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app = FastAPI(title="PTfC staff console", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
     app.state.settings = settings
-    app.mount("/static", StaticFiles(packages=[("console", "static")]), name="static")
+    app.mount("/static", StaticFiles(packages=[("console", "static"), ("ptfc", "web/static")]), name="static")
     pages = (signin, referrals, plans, sessions, contacts, waiting, followups, concerns, reports, operations, webhooks)
     for module in pages:
         app.include_router(module.router)

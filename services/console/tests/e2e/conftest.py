@@ -4,19 +4,16 @@ provider (oidc-provider-mock, ptfc.dev.oidc) trusted by every service through it
 the console in front, and Debian's chromium driven by Playwright. Axe checks pages; screenshots go
 to var/screenshots/console/."""
 
-import os
 import socket
 import time
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
-from axe_playwright_python.async_playwright import Axe
-from playwright.async_api import Page, async_playwright
+from playwright.async_api import Page
 
 from console.app import create_app as console_app
 from console.config import Settings as ConsoleSettings
@@ -31,6 +28,8 @@ from ptfc.dev import oidc
 from ptfc.dev.servers import free_port
 from ptfc.issuers import Issuer
 from ptfc.settings import ServiceSettings
+from ptfc.testing import browser as browsers
+from ptfc.testing.browser import PHONE, Checker, chromium
 from ptfc.testing.mailbox import Mailbox
 from ptfc.testing.plugin import serve
 from referrals.app import create_app as referrals_app
@@ -38,9 +37,7 @@ from referrals.config import Settings as ReferralsSettings
 from workshops.app import create_app as workshops_app
 from workshops.config import Settings as WorkshopsSettings
 
-CHROMIUM = "/usr/bin/chromium"
-SCREENSHOTS = Path(__file__).resolve().parents[4] / "var" / "screenshots" / "console"
-PHONE, DESKTOP = {"width": 390, "height": 844}, {"width": 1280, "height": 900}
+SCREENSHOTS = browsers.SCREENSHOTS / "console"
 
 
 @dataclass
@@ -74,14 +71,6 @@ def identity_provider():
     yield f"http://127.0.0.1:{port}"
     process.terminate()
     process.wait(10)
-
-
-@pytest.fixture
-def mailbox():
-    box = Mailbox()
-    box.start()
-    yield box
-    box.stop()
 
 
 @pytest.fixture
@@ -136,44 +125,15 @@ def start_platform(make_settings, mailbox, identity_provider, infra):
     return start
 
 
-def chromium_path() -> str:
-    if not os.path.exists(CHROMIUM):
-        pytest.fail(f"{CHROMIUM} is missing: `make test` installs Debian's chromium")
-    return CHROMIUM
-
-
 @pytest.fixture
 async def browser():
-    async with async_playwright() as p:
-        chromium = await p.chromium.launch(
-            executable_path=chromium_path(), args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-        )
-        try:
-            yield chromium
-        finally:
-            await chromium.close()
-
-
-class Checker:
-    """Axe on each page (no serious or critical violation) and screenshots at 390 px and desktop."""
-
-    def __init__(self) -> None:
-        self.axe = Axe()
-
-    async def check(self, page: Page, name: str) -> None:
-        results = await self.axe.run(page)
-        bad = [v for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
-        assert not bad, f"{page.url}: {[(v['id'], [n['target'] for n in v['nodes']][:3]) for v in bad]}"
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        for label, viewport in (("phone", PHONE), ("desktop", DESKTOP)):
-            await page.set_viewport_size(viewport)
-            await page.screenshot(path=str(SCREENSHOTS / f"{name}-{label}.png"), full_page=True)
-        await page.set_viewport_size(PHONE)
+    async with chromium() as found:
+        yield found
 
 
 @pytest.fixture
 def checker() -> Checker:
-    return Checker()
+    return Checker(SCREENSHOTS)
 
 
 async def sign_in(browser: Any, platform: Platform, sub: str) -> Page:

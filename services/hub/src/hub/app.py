@@ -49,7 +49,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app = FastAPI(title="PTfC Parent Hub", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
     app.state.settings = settings
-    app.mount("/static", StaticFiles(packages=[("hub", "static")]), name="static")
+    app.mount("/static", StaticFiles(packages=[("hub", "static"), ("ptfc", "web/static")]), name="static")
     for module in (signin, course, elearning, workshop, plan, resources):
         app.include_router(module.router)
 

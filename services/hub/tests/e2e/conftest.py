@@ -3,19 +3,15 @@ workshops, plans) served by uvicorn on free ports over real NATS JetStream, the 
 SMTP, the hub in front of them, and Debian's chromium driven by Playwright. Axe checks pages and
 screenshots go to var/screenshots/."""
 
-import os
 import re
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from axe_playwright_python.async_playwright import Axe
-from playwright.async_api import Page, async_playwright
 
 from hub.app import create_app as hub_app
 from hub.config import Settings as HubSettings
@@ -26,6 +22,7 @@ from notifications.config import Settings as NotificationsSettings
 from plans.app import create_app as plans_app
 from plans.config import Settings as PlansSettings
 from ptfc.dev.servers import free_port
+from ptfc.testing.browser import SCREENSHOTS, Checker, chromium
 from ptfc.testing.mailbox import Mailbox
 from ptfc.testing.plugin import bearer, eventually, serve
 from referrals.app import create_app as referrals_app
@@ -33,10 +30,7 @@ from referrals.config import Settings as ReferralsSettings
 from workshops.app import create_app as workshops_app
 from workshops.config import Settings as WorkshopsSettings
 
-CHROMIUM = "/usr/bin/chromium"
-SCREENSHOTS = Path(__file__).resolve().parents[4] / "var" / "screenshots"
 FCA = bearer("cafcass", "fca-sam-patel")
-PHONE, DESKTOP = {"width": 390, "height": 844}, {"width": 1280, "height": 900}
 
 
 def mail_text(message: Any) -> str:
@@ -111,14 +105,6 @@ class Platform:
 
 
 @pytest.fixture
-def mailbox():
-    box = Mailbox()
-    box.start()
-    yield box
-    box.stop()
-
-
-@pytest.fixture
 def start_platform(make_settings, mailbox):
     """Starts the platform with the hub in front; `hub` and `learning` override their settings."""
 
@@ -166,47 +152,12 @@ def start_platform(make_settings, mailbox):
     return start
 
 
-def chromium_path() -> str:
-    if not os.path.exists(CHROMIUM):
-        pytest.fail(f"{CHROMIUM} is missing: `make test` installs Debian's chromium (apt-get install -y chromium)")
-    return CHROMIUM
-
-
 @pytest.fixture
 async def browser():
-    async with async_playwright() as p:
-        chromium = await p.chromium.launch(
-            executable_path=chromium_path(), args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-        )
-        try:
-            yield chromium
-        finally:
-            await chromium.close()
-
-
-class Checker:
-    """Runs axe on a page (no serious or critical violation allowed) and takes screenshots."""
-
-    def __init__(self) -> None:
-        self.axe = Axe()
-        self.checked: list[str] = []
-
-    async def axe_ok(self, page: Page) -> None:
-        results = await self.axe.run(page)
-        bad = [v for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
-        detail = [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3]) for v in bad]
-        assert not bad, f"{page.url}: {detail}"
-        self.checked.append(page.url)
-
-    async def shoot(self, page: Page, name: str) -> None:
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        size = page.viewport_size
-        for label, viewport in (("phone", PHONE), ("desktop", DESKTOP)):
-            await page.set_viewport_size(viewport)
-            await page.screenshot(path=str(SCREENSHOTS / f"{name}-{label}.png"), full_page=True)
-        await page.set_viewport_size(size)
+    async with chromium() as found:
+        yield found
 
 
 @pytest.fixture
 def check() -> Checker:
-    return Checker()
+    return Checker(SCREENSHOTS)
