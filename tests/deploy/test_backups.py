@@ -157,6 +157,9 @@ def test_oplog_slices_follow_one_another_from_where_the_last_one_ended(tmp_path)
     queries = [line for line in Path(env["LOG"]).read_text().splitlines() if "oplog.rs" in line]
     assert '"$gt": {"$timestamp": {"t": 1765000900, "i": 4}}' in queries[1]
     assert '"$lte": {"$timestamp": {"t": 1765001800, "i": 2}}' in queries[1]
+    # the oplog rolled past the last slice (the CronJob down for longer than the oplog's window): a gap
+    gap = run(backup, env | {"OPLOG_OLDEST": "1765002000:1", "OPLOG_NEWEST": "1765009000:1"}, "oplog", fails=True)
+    assert "oplog gap" in gap.stderr and (folder / "LAST").read_text() == "1765001800:2"
     assert b"MA24P00123" not in (folder / slices[0]).read_bytes()
     assert subprocess.run(["gunzip"], input=decrypt(folder / slices[0], identity), capture_output=True).stdout == DUMP
 

@@ -33,11 +33,17 @@ case "$mode" in
     # The newest entry now is this slice's end; the previous slice's end (oplog/LAST) its start.
     until_ts=$(mongosh "$uri" --quiet --eval \
       'const t = db.getSiblingDB("local").oplog.rs.find().sort({$natural: -1}).limit(1).next().ts; print(`${t.t}:${t.i}`)')
+    # (just before the oldest entry the oplog still holds: its window)
+    held_ts=$(mongosh "$uri" --quiet --eval \
+      'const t = db.getSiblingDB("local").oplog.rs.find().sort({$natural: 1}).limit(1).next().ts; print(`${t.t - 1}:${t.i}`)')
     since_ts=$(rclone cat "$remote/oplog/LAST" 2>/dev/null || true)
     if [ -z "$since_ts" ]; then
-      # the first run: the oplog still held (its window) stands in for what came before
-      since_ts=$(mongosh "$uri" --quiet --eval \
-        'const t = db.getSiblingDB("local").oplog.rs.find().sort({$natural: 1}).limit(1).next().ts; print(`${t.t - 1}:${t.i}`)')
+      since_ts=$held_ts  # the first run: what the oplog still holds stands in for what came before
+    elif [ "${held_ts%%:*}" -ge "${since_ts%%:*}" ]; then
+      # the oplog has rolled past the last slice (the CronJob failed for longer than its window):
+      # a restore cannot cross that gap. Fail loudly; a full dump now starts a new chain.
+      echo "oplog gap: the last slice ended at $since_ts, the oplog now starts after $held_ts; take a full dump now" >&2
+      exit 3
     fi
     query="{\"ts\": {\"\$gt\": {\"\$timestamp\": {\"t\": ${since_ts%%:*}, \"i\": ${since_ts##*:}}}, \"\$lte\": {\"\$timestamp\": {\"t\": ${until_ts%%:*}, \"i\": ${until_ts##*:}}}}}"
     name="oplog/ptfc-oplog-${since_ts/:/.}-${until_ts/:/.}.bson.gz.age"
