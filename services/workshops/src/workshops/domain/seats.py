@@ -16,7 +16,7 @@ PATTERNS: tuple[str, ...] = ("daytime", "weekend", "two_evenings")
 # The referral's availability says which patterns can suit a parent.
 PATTERN_OF_AVAILABILITY = {"daytime": "daytime", "weekend": "weekend", "evening": "two_evenings"}
 # An interpreter need that names a session's own language needs no interpreter there.
-LANGUAGE_NAMES = {"english": "en", "polish": "pl", "urdu": "ur"}
+LANGUAGE_CODE_OF_NAME = {"english": "en", "polish": "pl", "urdu": "ur"}
 
 
 @dataclass(frozen=True)
@@ -66,7 +66,7 @@ def speaks(seeker: Seeker, language: str, interpreters: frozenset[str]) -> bool:
     """A parent who needs an interpreter needs one there (or a session in that language)."""
     if seeker.interpreter:
         need = seeker.interpreter.strip().casefold()
-        return need in interpreters or LANGUAGE_NAMES.get(need) == language
+        return need in interpreters or LANGUAGE_CODE_OF_NAME.get(need) == language
     return seeker.language == language
 
 
