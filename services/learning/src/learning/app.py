@@ -1,4 +1,4 @@
-"""Wires the learning service: `create_app(settings)`."""
+"""Wires the learning service: `create_app(settings, clock)`."""
 
 from datetime import datetime
 

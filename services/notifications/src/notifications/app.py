@@ -1,4 +1,4 @@
-"""Wires the notifications service: `create_app(settings)`."""
+"""Wires the notifications service: `create_app(settings, clock, transport)` (SMTP or Notify; a fake in tests)."""
 
 from fastapi import FastAPI
 

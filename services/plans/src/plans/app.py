@@ -1,4 +1,4 @@
-"""Wires the plans service: `create_app(settings)`."""
+"""Wires the plans service: `create_app(settings, clock)`."""
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
