@@ -189,6 +189,10 @@ class ReferralCreated(EventData):
             ParticipantContact.model_validate_json(unseal(key, p.sealed_contact, previous)) for p in self.participants
         ]
 
+    def co_parents_of(self, participant_id: str) -> list[str]:
+        """Who is this parent's co-parent: the referral's other parents (decided here, for every consumer)."""
+        return [p.participant_id for p in self.participants if p.participant_id != participant_id]
+
     def profiles(self, key: str, previous: Sequence[str] = ()) -> list[WorkshopProfile]:
         """For workshops: each parent's first name, gender, adjustments and availability."""
         return [WorkshopProfile.model_validate_json(unseal(key, p.sealed_profile, previous)) for p in self.participants]

@@ -694,10 +694,11 @@ async def leave(uow: UnitOfWork, plan_id: str, who: Who) -> None:
     await _saved(uow, plan, history_entry(me, "left", now), parties=parties)
 
 
-async def remember_participants(uow: UnitOfWork, referral_id: str, fca_id: str, people: list[tuple[str, str]]) -> None:
-    """Each parent of a referral (ids and language only), with the ids of the others: their co-parents."""
-    ids = [pid for pid, _ in people]
-    for pid, language in people:
-        others = [o for o in ids if o != pid]
-        doc = {"_id": pid, "referral_id": referral_id, "fca_id": fca_id, "language": language, "co_parents": others}
+async def remember_participants(
+    uow: UnitOfWork, referral_id: str, fca_id: str, people: list[tuple[str, str, list[str]]]
+) -> None:
+    """Each parent of a referral (ids and language only), with their co-parents' ids (as the event says)."""
+    for pid, language, co_parents in people:
+        doc = {"_id": pid, "referral_id": referral_id, "fca_id": fca_id, "language": language}
+        doc["co_parents"] = co_parents
         await uow.keep_participant(doc)

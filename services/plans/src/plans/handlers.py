@@ -11,5 +11,7 @@ handlers = Handlers()
 @handlers.on
 async def remember_co_parents(event: ReferralCreated, meta: Meta, tx: Tx) -> None:
     """Who is whose co-parent (the parents of one referral), and their FCA: ids and language only."""
-    people = [(p.participant_id, p.preferred_language) for p in event.participants]
+    people = [
+        (p.participant_id, p.preferred_language, event.co_parents_of(p.participant_id)) for p in event.participants
+    ]
     await domain.remember_participants(store.UnitOfWork(tx), event.referral_id, event.fca_id, people)

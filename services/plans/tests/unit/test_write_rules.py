@@ -25,7 +25,7 @@ async def refused(call) -> str:
 
 
 async def referred(uow: FakeUnitOfWork) -> None:
-    await domain.remember_participants(uow, "r-1", "fca-sam", [("p-mum", "en"), ("p-dad", "en")])
+    await domain.remember_participants(uow, "r-1", "fca-sam", [("p-mum", "en", ["p-dad"]), ("p-dad", "en", ["p-mum"])])
 
 
 async def started(uow: FakeUnitOfWork, *topics: str, who: Who = MUM) -> dict:

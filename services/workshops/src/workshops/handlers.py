@@ -21,7 +21,6 @@ def make_handlers(settings: Settings) -> Handlers:
     async def know_parents(data: ReferralCreated, meta: Meta, tx: Tx) -> None:
         """Remember each parent's needs, provider and co-parents: who may sit with whom (from the
         profile referrals sealed for workshops: no email, phone or family name)."""
-        ids = [p.participant_id for p in data.participants]
         for p in data.profiles(settings.workshops_seal_key, settings.workshops_seal_previous_keys):
             kept = {
                 "cycle": data.cycle,
@@ -35,7 +34,7 @@ def make_handlers(settings: Settings) -> Handlers:
                 "in_person": p.adjustments.in_person,
                 "support_needs": p.adjustments.support_needs,
                 "availability": list(p.availability),
-                "co_parents": [other for other in ids if other != p.participant_id],
+                "co_parents": data.co_parents_of(p.participant_id),
             }
             await domain.know_parent(UnitOfWork(tx), p.participant_id, data.referral_id, kept)
 
