@@ -51,7 +51,6 @@ def start_server(tmp_path: Path, name: str, files: dict[str, str], routes: str, 
         files = {k: v.replace(path, str(certs / local)) for k, v in files.items()}
     conf = files["nats.conf"].replace("port: 4222", f"port: {client}").replace("http: 8222", f"http: {monitor}")
     conf = conf.replace("port: 6222", f"port: {ports[name]}").replace("store_dir: /data", f"store_dir: {etc}/js")
-    conf = conf.replace("/var/run/nats/nats.pid", str(etc / "nats.pid"))
     for pod, port in ports.items():
         routes = routes.replace(f"@{pod}.nats-headless:6222", f"@127.0.0.1:{port}")
     (tmp_path / name / "nats-routes" / "routes.conf").write_text(routes)
@@ -61,7 +60,8 @@ def start_server(tmp_path: Path, name: str, files: dict[str, str], routes: str, 
     env = {"POD_NAME": name, "NATS_ROUTE_PASSWORD": password}
     env |= {"NATS_PASSWORD_" + u.upper().replace("-", "_"): "x" for u in users}
     log = open(etc / "log", "w")  # noqa: SIM115 (closed with the process)
-    process = subprocess.Popen([str(NATS_SERVER), "-c", str(etc / "nats.conf")], env=env, stdout=log, stderr=log)
+    command = [str(NATS_SERVER), "-c", str(etc / "nats.conf"), "--pid", str(etc / "nats.pid")]  # as the pod's args
+    process = subprocess.Popen(command, env=env, stdout=log, stderr=log)
     return process, monitor, etc / "log"
 
 
@@ -139,7 +139,7 @@ def test_the_config_reloader_signals_the_server_through_its_pid_file():
         server, reloader = containers(nats)["nats"], containers(nats)["reloader"]
         assert reloader["image"].split("@")[0].rsplit(":", 1)[0].endswith("natsio/nats-server-config-reloader")
         files = by_prefix(resources, "ConfigMap", "nats-config")["data"]
-        [pid_file] = re.findall(r"^pid_file: (\S+)", files["nats.conf"], re.M)
+        pid_file = server["args"][server["args"].index("--pid") + 1]
         args = reloader["args"]
         assert args[args.index("-pid") + 1] == pid_file
         volumes = {v["name"]: v for v in spec["volumes"]}
