@@ -311,6 +311,16 @@ class SignInLinkIssued(LearningEvent):
     expires_at: datetime
 
 
+class SignInRefused(LearningEvent):
+    """A parent whose course is closed asked for a sign-in link (the hub's page answers every address
+    alike): no link, but a letter saying why, at most as often as links go. Nothing at the withdrawal
+    itself: the parent hears when they ask, or from the court or their FCA (docs/security.md)."""
+
+    TYPE = "account.sign_in_refused"
+    reason: Literal["withdrawn"]  # why the course is closed
+    closed_at: datetime  # when: the withdrawal of this parent's course
+
+
 class ActivationExpired(LearningEvent):
     TYPE = "account.activation_expired"
     expired_at: datetime

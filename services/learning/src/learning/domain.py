@@ -22,6 +22,7 @@ from ptfc.events import (
     LearningExtended,
     ModuleCompleted,
     SignInLinkIssued,
+    SignInRefused,
 )
 from ptfc.sealing import seal
 
@@ -169,7 +170,13 @@ def refusal(status: str, completed: int, number: int, deadline: datetime, now: d
 # Each runs inside one unit of work: what it saves and the events it emits commit together.
 
 ACTIVATIONS, SIGN_INS = "activations", "sign_ins"  # the two kinds of single-use link
+NOTICES = "closed_notices"  # letters instead of a link, counted under the same daily cap as links
 OPEN = ("active", "completed")  # states in which a parent may still sign in
+
+
+def withdrawn(enrolment: dict[str, Any]) -> bool:
+    """Closed by a withdrawal: also an enrolment whose e-learning was done first (it stays `completed`)."""
+    return enrolment["status"] == "withdrawn" or enrolment.get("withdrawn_at") is not None
 
 
 class UnitOfWork(Protocol):
@@ -295,6 +302,16 @@ async def issue_sign_in(uow: UnitOfWork, rules: Rules, enrolment: dict[str, Any]
     url = seal(rules.link_seal_key, hub_link(rules.hub_url, "sign-in", token))
     issued = SignInLinkIssued(**event_ids(enrolment), sealed_sign_in_url=url, expires_at=expires_at)
     await uow.emit(issued, enrolment["referral_id"])
+
+
+async def tell_course_closed(uow: UnitOfWork, enrolment: dict[str, Any]) -> None:
+    """A withdrawn parent asked for a link: a letter saying their course is closed, and since when.
+    Only on their asking (never at the withdrawal itself: see docs/security.md), about their course alone."""
+    now = uow.now()
+    notice = {"_id": uow.new_id(), "participant_id": enrolment["participant_id"], "issued_at": now, "expires_at": now}
+    await uow.save_link(NOTICES, notice)
+    refused = SignInRefused(**event_ids(enrolment), reason="withdrawn", closed_at=enrolment["withdrawn_at"])
+    await uow.emit(refused, enrolment["referral_id"])
 
 
 # -- opening and closing a course
@@ -432,8 +449,8 @@ async def sign_in(uow: UnitOfWork, token: str) -> dict[str, Any]:
     """Use a sign-in link from the email: the parent's latest enrolment, if open and activated."""
     link = await spend_link(uow, SIGN_INS, token)
     enrolment = await uow.enrolment_of(link["participant_id"])
-    if enrolment is None or enrolment["status"] not in OPEN:
-        raise Refused("course", enrolment["status"] if enrolment else "withdrawn")
+    if enrolment is None or enrolment["status"] not in OPEN or withdrawn(enrolment):
+        raise Refused("course", "withdrawn" if enrolment is None or withdrawn(enrolment) else enrolment["status"])
     if enrolment["activated_at"] is None:  # re-ordered since the link was sent
         raise Refused("activation-needed")
     return enrolment
@@ -560,16 +577,19 @@ async def miss(uow: UnitOfWork, enrolment_id: str) -> bool:
 async def answer_sign_in(uow: UnitOfWork, rules: Rules, email_key: str, requested_at: datetime) -> None:
     """A sign-in link to each parent with this email whose latest course is activated and open
     (two parents may share an address), at most one per `sign_in_cooldown` and `sign_in_daily_cap`
-    a day, so nobody can flood a parent's inbox through the form."""
+    a day, so nobody can flood a parent's inbox through the form. A parent whose course was
+    withdrawn gets, under the same limits, a letter saying so instead of a link (issue 26)."""
     for participant_id in await uow.account_ids(email_key):
         enrolment = await uow.enrolment_of(participant_id)
-        if enrolment is None or enrolment["status"] not in OPEN or enrolment.get("withdrawn"):
+        if enrolment is None or (enrolment["status"] not in OPEN and not withdrawn(enrolment)):
             continue
         day_ago = requested_at - timedelta(days=1)
         # Not activated yet (the welcome link unused, run out or lost; a re-ordered course too): the
         # welcome link is issued again, to the address on file, under the same limits (issue 26).
         kind, owner = (
-            (SIGN_INS, {"participant_id": participant_id})
+            (NOTICES, {"participant_id": participant_id})
+            if withdrawn(enrolment)
+            else (SIGN_INS, {"participant_id": participant_id})
             if enrolment["activated_at"] is not None
             else (ACTIVATIONS, {"enrolment_id": str(enrolment["_id"])})
         )
@@ -577,7 +597,9 @@ async def answer_sign_in(uow: UnitOfWork, rules: Rules, email_key: str, requeste
             continue
         if not await uow.claim_sign_in(participant_id, requested_at, requested_at - rules.sign_in_cooldown):
             continue
-        if kind == SIGN_INS:
+        if kind == NOTICES:
+            await tell_course_closed(uow, enrolment)
+        elif kind == SIGN_INS:
             await issue_sign_in(uow, rules, enrolment)
         else:
             await issue_activation(uow, rules, enrolment, reissue=True)

@@ -5,6 +5,8 @@
   Sweeps find due work by the indexed `(status, deadline)` and `(status, reminder_due)`.
 - `activations`: single-use links, `_id` = SHA-256 of the token; swept by `(state, expires_at)`.
 - `sign_ins`: single-use links an activated parent asks for to come back; deleted a day after expiry.
+- `closed_notices`: when a withdrawn parent who asked for a link was sent a letter instead, for the
+  same daily cap as links; deleted a day after.
 - `sign_in_requests`: "email me a link" requests, one pending per email hash (`_id`), for the sign-in sweep.
 - `sessions`: a parent's session, `_id` = SHA-256 of its secret (the hub holds the secret); it ends at
   sign-out, a withdrawal or a re-order (`ended_at`), or at `expires_at`; deleted a day after that.
@@ -19,7 +21,7 @@ from bson import ObjectId
 from pymongo import ASCENDING, IndexModel, UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
 
-from learning.domain import ACTIVATIONS, SIGN_INS
+from learning.domain import ACTIVATIONS, NOTICES, SIGN_INS
 from ptfc import withdrawals
 from ptfc.events import EventData
 from ptfc.pagination import PageParams
@@ -49,6 +51,10 @@ INDEXES: dict[str, list[IndexModel]] = {
     ],
     SIGN_INS: [
         IndexModel([("participant_id", ASCENDING), ("state", ASCENDING)]),
+        IndexModel([("participant_id", ASCENDING), ("issued_at", ASCENDING)]),  # links_issued_since
+        IndexModel("expires_at", expireAfterSeconds=DAY),
+    ],
+    NOTICES: [
         IndexModel([("participant_id", ASCENDING), ("issued_at", ASCENDING)]),  # links_issued_since
         IndexModel("expires_at", expireAfterSeconds=DAY),
     ],

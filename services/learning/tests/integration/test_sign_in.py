@@ -105,7 +105,8 @@ async def test_one_email_a_minute_a_few_a_day_and_a_new_one_cancels_no_earlier_l
 
 
 async def test_a_withdrawn_parent_gets_no_link_and_cannot_use_one(hub):
-    async with running_hub(hub, FakeClock()) as client:
+    clock = FakeClock()
+    async with running_hub(hub, clock) as client:
         await hub.refer("r-s4", "sf")
         await hub.sign_in(client, "sf")
         await client.post("/sign-in", json={"email": "sf@parents.example"})
@@ -116,9 +117,12 @@ async def test_a_withdrawn_parent_gets_no_link_and_cannot_use_one(hub):
         refused = await client.post("/sign-in/session", json={"token": token_of(link)})
         assert refused.status_code == 409 and refused.json()["type"].endswith("/course-withdrawn")
 
+        clock.advance(timedelta(minutes=1))  # past the minute between emails
         await client.post("/sign-in", json={"email": "sf@parents.example"})
+        [told] = await hub.wait("account.sign_in_refused", "sf")  # a letter that the course is closed instead
         await eventually(hub.settled)
     assert len(await hub.events("account.sign_in_link_issued", "sf")) == 1
+    assert told.data["reason"] == "withdrawn" and told.correlation_id == "r-s4" and "token" not in str(told.data)
 
 
 async def test_bad_sign_in_requests_are_problems(hub):

@@ -31,7 +31,7 @@ class FakeUnitOfWork:
         self.clock = now
         self.enrolments: dict[str, dict[str, Any]] = {}
         self.accounts: dict[str, dict[str, Any]] = {}
-        self.links: dict[str, dict[str, dict[str, Any]]] = {"activations": {}, "sign_ins": {}}
+        self.links: dict[str, dict[str, dict[str, Any]]] = {"activations": {}, "sign_ins": {}, "closed_notices": {}}
         self.withdrawals: dict[str, datetime] = {}
         self.sessions: dict[str, dict[str, Any]] = {}
         self.events: list[EventData] = []

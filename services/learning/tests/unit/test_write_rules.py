@@ -166,6 +166,34 @@ async def test_a_sign_in_link_goes_only_to_an_activated_parent_at_most_once_a_mi
     assert enrolment["participant_id"] == "p1"
 
 
+async def test_a_withdrawn_parent_who_asks_for_a_link_is_told_the_course_is_closed_under_the_same_limits():
+    """No link (the withdrawal closed the course), but a letter saying so and since when, at most one
+    a minute and `sign_in_daily_cap` a day; a parent whose e-learning was done first is withdrawn too."""
+    uow = FakeUnitOfWork()
+    await domain.activate(uow, (await opened(uow), token_of(uow))[1])
+    done = await opened(uow, participant="p2", referral="r2")
+    await domain.activate(uow, token_of(uow))
+    uow.enrolments[done["_id"]] |= {"status": "completed"}  # the e-learning finished before the withdrawal
+    await domain.answer_sign_in(uow, RULES, "key-p2", uow.clock)  # a link while the course is open
+    early = token_of(uow)
+    withdrawn_at = uow.clock + timedelta(minutes=10)  # the link still in its time
+    uow.clock = withdrawn_at
+    await domain.withdraw(uow, "r1", [], uow.clock)
+    await domain.withdraw(uow, "r2", ["p2"], uow.clock)
+    assert await refused(domain.sign_in(uow, early)) == ("course", "withdrawn")
+
+    for pid in ("p1", "p2"):
+        uow.events.clear()
+        for minutes in (2, 2.5, 4):  # the second within the minute: nothing
+            await domain.answer_sign_in(uow, RULES, f"key-{pid}", withdrawn_at + timedelta(minutes=minutes))
+        assert uow.emitted() == ["account.sign_in_refused"] * 2, pid
+        told = uow.events[-1]
+        assert (told.participant_id, told.reason, told.closed_at) == (pid, "withdrawn", withdrawn_at)
+        for n in range(RULES.sign_in_daily_cap):  # a day's cap, as for links
+            await domain.answer_sign_in(uow, RULES, f"key-{pid}", withdrawn_at + timedelta(minutes=10 + 2 * n))
+        assert len(uow.events) == RULES.sign_in_daily_cap
+
+
 async def test_a_session_ends_at_sign_out_withdrawal_re_order_and_its_time():
     """Each way a parent's session ends: after it, the hub can no longer refresh their token."""
     uow = FakeUnitOfWork()

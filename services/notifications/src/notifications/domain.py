@@ -19,6 +19,7 @@ from ptfc.events import EVENTS, ParticipantContact, ReferralCreated
 PARENT_TEMPLATES = (
     "welcome",
     "sign_in_link",
+    "course_closed",
     "link_expired",
     "deadline_reminder",
     "deadline_extended",

@@ -24,6 +24,7 @@ from ptfc.events import (
     LearningExtended,
     SafeguardingConcernRaised,
     SignInLinkIssued,
+    SignInRefused,
     WorkshopBooked,
     WorkshopCancelled,
     WorkshopMissed,
@@ -94,6 +95,13 @@ def welcome(data: ActivationIssued, a: About) -> list[Planned]:
 def sign_in_link(data: SignInLinkIssued, a: About) -> list[Planned]:
     minutes = max(round((data.expires_at - a.occurred_at).total_seconds() / 60), 1)
     return [to_parent(a.contact, "sign_in_link", sign_in_url=a.link, expires_at=data.expires_at, minutes=minutes)]
+
+
+def course_closed(data: SignInRefused, a: About) -> list[Planned]:
+    """A withdrawn parent asked for a sign-in link: told their course is closed and since when, and to
+    ask the court or their FCA (no one named). The one parent letter a withdrawal does not stop, as the
+    parent asked for it; about their own course only. Never sent at the withdrawal (docs/security.md)."""
+    return [replace(to_parent(a.contact, "course_closed", closed_at=data.closed_at), skip_reason=None)]
 
 
 def link_expired(data: ActivationExpired, a: About) -> list[Planned]:
@@ -178,6 +186,7 @@ def activation_chaser(data: ActivationOverdue, a: About) -> list[Planned]:
 LETTERS: dict[type[EventData], Callable[[Any, About], list[Planned]]] = {
     ActivationIssued: welcome,
     SignInLinkIssued: sign_in_link,
+    SignInRefused: course_closed,
     ActivationExpired: link_expired,
     DeadlineApproaching: deadline_reminder,
     LearningExtended: deadline_extended,

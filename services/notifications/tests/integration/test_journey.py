@@ -18,6 +18,7 @@ from ptfc.events import (
     ReferralWithdrawn,
     SafeguardingConcernRaised,
     SessionPart,
+    SignInRefused,
     WorkshopBooked,
     WorkshopCancelled,
     WorkshopMissed,
@@ -183,3 +184,31 @@ async def test_withdrawal_stops_parent_reminders_but_the_court_still_hears(kit):
     reminder = next(n for n in log.json()["items"] if n["template"] == "deadline_reminder")
     assert reminder["status"] == "skipped" and reminder["skip_reason"] == "referral_withdrawn"
     assert "withdrawn" in text_of(kit.mailbox.to(COURT_EMAIL)[0])
+
+
+async def test_a_withdrawn_parent_who_asks_for_a_link_is_told_their_course_is_closed(kit):
+    """Learning answers a withdrawn parent's sign-in request with `account.sign_in_refused`: the one
+    letter the withdrawal does not stop, in their language, about their own course, no one named."""
+    app = create_app(kit.settings())
+    withdrawn_at = soon(-50)
+    async with running(app):
+        await kit.publish(referral(R, ALEX, SAMIRA))
+        both = [ALEX.participant_id, SAMIRA.participant_id]  # as referrals names them: both courses end
+        await kit.publish(ReferralWithdrawn(referral_id=R, participant_ids=both))
+        await kit.until_settled(app)
+        for who in (ALEX, SAMIRA):
+            ids = {"referral_id": R, "participant_id": who.participant_id, "enrolment_id": f"e-{who.given_name}"}
+            await kit.publish(SignInRefused(**ids, reason="withdrawn", closed_at=withdrawn_at))
+        [alex] = await kit.mail_to(ALEX.email)
+        [samira] = await kit.mail_to(SAMIRA.email)
+        await kit.until_settled(app)
+    text = text_of(alex)
+    assert alex["Subject"] == "Your Planning Together for Children course is closed"
+    assert withdrawn_at.strftime("%-d %B %Y") in text and "court or your Cafcass family court adviser" in text
+    assert "Dear Alex" in text and "/sign-in?token=" not in text
+    assert "کورس بند ہو گیا ہے" in samira["Subject"] and "rtl" in html_of(samira)  # in Urdu, as she reads
+    for message, other in ((alex, SAMIRA), (samira, ALEX)):  # each is told of their own course only
+        whole = message.as_string() + text_of(message)
+        for detail in (other.given_name, other.family_name, other.email, "Fiona", FCA_EMAIL, COURT_EMAIL):
+            assert detail not in whole
+    assert len(kit.mailbox.to(ALEX.email)) == 1 and len(kit.mailbox.to(SAMIRA.email)) == 1

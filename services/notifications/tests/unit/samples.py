@@ -16,6 +16,7 @@ from ptfc.events import (
     SafeguardingConcernRaised,
     SessionPart,
     SignInLinkIssued,
+    SignInRefused,
     WorkshopBooked,
     WorkshopCancelled,
     WorkshopMissed,
@@ -75,5 +76,6 @@ EVENTS = [
     ActivationOverdue(**IDS, provider="family-action", days_since_referral=14),
     SignInLinkIssued(**LEARN, sealed_sign_in_url="sealed", expires_at=NOW + timedelta(minutes=30)),
     WorkshopCancelled(**BOOK, reason="parent_cancelled"),
+    SignInRefused(**LEARN, reason="withdrawn", closed_at=NOW - timedelta(days=2)),
 ]
 BOOKING = Booking("in_person", venue="Family Hub, 1 High Street, Salford")

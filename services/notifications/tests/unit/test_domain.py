@@ -61,10 +61,14 @@ def test_a_parent_hears_in_their_language_and_professionals_in_english():
 
 
 def test_a_withdrawn_parent_gets_no_messages_but_the_court_still_hears():
+    """Except the one the parent asks for: the letter that their course is closed (issue 26)."""
     gone = replace(A, withdrawn=True)
     for event in EVENTS:
         for p in plan_messages(event, NOW, referral=REFERRAL, contact=gone, inboxes=INBOXES):
-            assert (p.skip_reason == "referral_withdrawn") == (p.role == "parent")
+            stopped = p.role == "parent" and p.template != "course_closed"
+            assert (p.skip_reason == "referral_withdrawn") == stopped, p.template
+    [closed] = plan_messages(EVENTS[-1], NOW, referral=REFERRAL, contact=gone, inboxes=INBOXES)
+    assert (closed.template, closed.role, closed.to, closed.skip_reason) == ("course_closed", "parent", A.email, None)
 
 
 def test_a_session_cancelled_by_the_withdrawal_itself_says_nothing():

@@ -48,6 +48,7 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "deadline": "2026-01-15T09:00:00Z",
     },
     "account.sign_in_link_issued": {"sealed_sign_in_url": "sealed", "expires_at": "2026-01-08T09:30:00Z"},
+    "account.sign_in_refused": {"reason": "withdrawn", "closed_at": "2026-01-07T11:00:00Z"},
     "account.activation_expired": {"expired_at": "2026-01-08T09:00:00Z"},
     "module.completed": {"module": 1, "modules_completed": 1},
     "learning.completed": {"completed_at": "2026-01-10T10:00:00Z"},
