@@ -29,7 +29,8 @@ from ptfc.dev.servers import free_port
 from ptfc.issuers import Issuer
 from ptfc.settings import ServiceSettings
 from ptfc.testing import browser as browsers
-from ptfc.testing.browser import PHONE, Checker, chromium
+from ptfc.testing.browser import PHONE, Checker
+from ptfc.testing.browser import browser as browser  # the fixture
 from ptfc.testing.mailbox import Mailbox
 from ptfc.testing.plugin import serve
 from referrals.app import create_app as referrals_app
@@ -123,12 +124,6 @@ def start_platform(make_settings, mailbox, identity_provider, infra):
             yield Platform(url, identity_provider, ref, learn, work, plan, mailbox, clock, infra.nats_url)
 
     return start
-
-
-@pytest.fixture
-async def browser():
-    async with chromium() as found:
-        yield found
 
 
 @pytest.fixture

@@ -22,7 +22,8 @@ from notifications.config import Settings as NotificationsSettings
 from plans.app import create_app as plans_app
 from plans.config import Settings as PlansSettings
 from ptfc.dev.servers import free_port
-from ptfc.testing.browser import SCREENSHOTS, Checker, chromium
+from ptfc.testing.browser import SCREENSHOTS, Checker
+from ptfc.testing.browser import browser as browser  # the fixture
 from ptfc.testing.mailbox import Mailbox
 from ptfc.testing.plugin import bearer, eventually, serve
 from referrals.app import create_app as referrals_app
@@ -150,12 +151,6 @@ def start_platform(make_settings, mailbox):
             yield Platform(hub=hub_url, referrals=ref, learning=learn, workshops=work, plans=plans, mailbox=mailbox)
 
     return start
-
-
-@pytest.fixture
-async def browser():
-    async with chromium() as found:
-        yield found
 
 
 @pytest.fixture

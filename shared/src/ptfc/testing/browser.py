@@ -62,3 +62,10 @@ class Checker:
     async def check(self, page: Page, name: str) -> None:
         await self.axe_ok(page)
         await self.shoot(page, name)
+
+
+@pytest.fixture
+async def browser() -> AsyncIterator[Any]:
+    """The browser of a front end's e2e tests (its conftest imports this fixture)."""
+    async with chromium() as found:
+        yield found
