@@ -61,3 +61,33 @@ async def test_urdu_is_set_in_nastaliq_with_lines_apart(start_platform, browser,
         await page.goto(f"{platform.hub}/learning/1?lang=ur")
         await check.shoot(page, "urdu-module-start")
         await context.close()
+
+
+# Where each language link's letters stand: a zero-size box put on its baseline, measured.
+BASELINES = """async () => {
+  await document.fonts.ready;
+  return [...document.querySelectorAll('nav.language-switcher li > *')].map(el => {
+    const probe = document.createElement('span');
+    probe.style.cssText = 'display:inline-block;width:0;height:0;vertical-align:baseline';
+    el.appendChild(probe);
+    const y = probe.getBoundingClientRect().top;
+    probe.remove();
+    return {lang: el.lang, baseline: y};
+  });
+}"""
+
+
+async def test_the_language_links_stand_on_one_line(start_platform, browser, check):
+    """The Urdu link "اردو", set in Nastaliq with its taller line box, stands on the same baseline as
+    "English" and "Polski" (issue 26: it sat lower), on an English page and an Urdu one, phone and desktop."""
+    async with start_platform() as platform:
+        for viewport in ({"width": 1280, "height": 900}, {"width": 390, "height": 844}):
+            page = await (await browser.new_context(viewport=viewport)).new_page()
+            for lang in ("en", "ur"):
+                await page.goto(f"{platform.hub}/?lang={lang}")
+                await expect(page.locator("html")).to_have_attribute("lang", lang)
+                links = await page.evaluate(BASELINES)
+                assert sorted(link["lang"] for link in links) == ["en", "pl", "ur"]
+                lines = [round(link["baseline"]) for link in links]
+                assert max(lines) - min(lines) <= 1, f"{lang} at {viewport['width']} px: {links}"
+        await check.shoot(page, "language-switcher-ur")  # the Urdu page, phone and desktop

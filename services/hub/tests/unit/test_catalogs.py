@@ -69,6 +69,22 @@ def test_every_string_is_translated_with_its_placeholders(lang):
             assert set(PLACEHOLDER.findall(s)) == set(PLACEHOLDER.findall(ids[-1])), f"{lang}: {ids[0]!r} → {s!r}"
 
 
+# What a Polish date ("piątek, 3 lipca 2026", weekday first) may follow: a colon or bracket ("Data
+# uzgodnienia: …"), or a preposition. After a bare noun or verb ("uzgodnili … tematy piątek, 3 lipca") it is
+# not Polish.
+BEFORE_A_POLISH_DATE = {"do", "na", "o", "od", "przed", "dnia", "w"}
+
+
+def test_a_polish_date_follows_a_colon_or_a_preposition():
+    for message in catalog("pl"):
+        for s in message.string if isinstance(message.string, tuple) else (message.string,):
+            for found in re.finditer(r"%\((?:day|when)\)s", s or ""):
+                before = s[: found.start()].rstrip()
+                word = before.split()[-1].lower() if before.split() else ""
+                ok = not before or before[-1] in ":(" or word in BEFORE_A_POLISH_DATE
+                assert ok, f"pl: a date after {word!r} in {s!r}"
+
+
 def test_polish_plurals_follow_cldr():
     gettext = i18n.translations("pl").ngettext
     day = ("You have %(num)d day left.", "You have %(num)d days left.")
