@@ -237,7 +237,7 @@ async def test_learnings_withdrawal_and_sign_in_limit_read_one_referral_and_one_
     """`referral.withdrawn` (each event): the referral's open enrolments; a sign-in request (each
     one): how many links this parent got in a day. Neither reads the other parents' records."""
     from learning import store as learning
-    from learning.domain import ACTIVATIONS, SIGN_INS
+    from learning.domain import ACTIVATIONS, NOTICES, SIGN_INS
 
     store, recorder = await store_for("learning")
     db = store.db
@@ -251,6 +251,8 @@ async def test_learnings_withdrawal_and_sign_in_limit_read_one_referral_and_one_
     await fill(db, ACTIVATIONS, lambda i: {**link, "enrolment_id": str(i)}, [])
     today = [{"_id": f"s{i}", **link, "participant_id": "p-w", "issued_at": NOW} for i in range(2)]
     await fill(db, SIGN_INS, lambda i: {**link, "participant_id": str(i)}, today)
+    notice = {"issued_at": PAST, "expires_at": PAST}  # a withdrawn parent's letters instead of a link
+    await fill(db, NOTICES, lambda i: {**notice, "participant_id": str(i)}, [{**notice, "participant_id": "p-old"}])
     async with db.client.start_session() as session:
         uow = learning.UnitOfWork(Tx(db, session, "learning", SystemClock()))
         await check(store, recorder, lambda: uow.open_enrolments_of("r-w", ["p-w"]))
@@ -260,6 +262,7 @@ async def test_learnings_withdrawal_and_sign_in_limit_read_one_referral_and_one_
         await check(store, recorder, lambda: uow.links_issued_since(ACTIVATIONS, {"enrolment_id": "e-w"}, day_ago))
         await check(store, recorder, lambda: uow.links_issued_since(SIGN_INS, {"participant_id": "p-w"}, day_ago))
         assert await uow.links_issued_since(SIGN_INS, {"participant_id": "p-w"}, day_ago) == 2
+        await check(store, recorder, lambda: uow.links_issued_since(NOTICES, {"participant_id": "p-old"}, day_ago))
 
 
 async def test_the_embedded_stores_expiry_reads_only_what_is_due(store_for, make_settings):
