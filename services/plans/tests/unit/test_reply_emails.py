@@ -93,3 +93,15 @@ async def test_the_replies_after_the_first_of_the_day_go_as_one_email_when_the_d
     uow.clock += RULES.reply_email_period
     assert not await domain.send_held_reply(uow, plan_id, dad)  # turned off meanwhile: dropped
     assert len(replies(uow)) == 4
+
+
+async def test_a_parent_who_left_the_plan_is_sent_no_digest_of_the_replies_held_for_them():
+    """Dad leaves with replies held for him: the day after, he is sent nothing about a plan he left."""
+    uow = FakeUnitOfWork()
+    plan_id = await plan_of_two(uow, "living")
+    dad = next(p["party_id"] for p in uow.plans[plan_id]["parties"] if p["participant_id"] == "p-dad")
+    await back_and_forth(uow, plan_id, rounds=3)  # one each at once, the rest held
+    await domain.leave(uow, plan_id, DAD)
+    uow.clock += RULES.reply_email_period
+    assert not await domain.send_held_reply(uow, plan_id, dad)
+    assert [e.recipient_participant_id for e in replies(uow)].count("p-dad") == 1  # the one before he left
