@@ -20,6 +20,7 @@ from pydantic import BaseModel
 from pymongo.errors import DuplicateKeyError
 
 from ptfc.problems import Problem
+from ptfc.refusals import Refused, Unknown
 from ptfc.store import IDEMPOTENCY, Store, Tx
 
 IdempotencyKey = Annotated[
@@ -94,7 +95,7 @@ async def once(
 
     try:
         status, body = await store.run(work_once)
-    except (DuplicateKeyError, Problem):
+    except (DuplicateKeyError, Problem, Refused, Unknown):
         # A concurrent retry with this key committed first: this one collided with its record or
         # was refused because of its effect (e.g. "already referred"). Either way, answer as it did.
         if (answer := await replay()) is not None:
@@ -112,17 +113,18 @@ async def change_once(
     scope: str,
     payload: Any,
     change: Change,
-    refusals: tuple[type[Exception], ...],
-    problem: Callable[[Any], Problem],
+    refusals: tuple[type[Exception], ...] = (),
+    problem: Callable[[Any], Problem] | None = None,
 ) -> JSONResponse:
     """`once` for a route that makes one domain call: `change` answers a status and a response
-    model; a domain refusal (one of `refusals`) is answered as `problem(refusal)`."""
+    model. A `ptfc.refusals.Refused` goes on to the app's handler (`ptfc.refusals.install`); a
+    service's own refusal (one of `refusals`) is answered as `problem(refusal)`."""
 
     async def work(tx: Tx) -> tuple[int, dict[str, Any]]:
         try:
             status, answer = await change(tx)
         except refusals as refusal:
-            raise problem(refusal) from None
+            raise problem(refusal) from None  # type: ignore[misc]
         return status, answer.model_dump(mode="json")
 
     return await once(store, key, scope, payload, work)

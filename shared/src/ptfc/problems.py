@@ -14,6 +14,8 @@ from pymongo.errors import ConnectionFailure, PyMongoError
 from starlette.exceptions import HTTPException
 from starlette.routing import BaseRoute, Match, Route
 
+from ptfc.refusals import Refused, Table, Unknown
+
 log = logging.getLogger("ptfc.problems")
 
 PROBLEM_BASE = "https://ptfc.example/problems/"
@@ -44,6 +46,15 @@ def not_found(what: str) -> Problem:
 
 def forbidden(detail: str) -> Problem:
     return Problem(403, "forbidden", "Not allowed", detail)
+
+
+def refused(refusal: Refused | Unknown, words: Table) -> Problem:
+    """The problem a domain refusal is answered with, worded by the service's table (ptfc.refusals).
+    A reason missing from the table is a bug (a 500, logged): the service's tests meet it first."""
+    if isinstance(refusal, Unknown):
+        return not_found(refusal.what)
+    status, title, *everyone = words[refusal.reason]
+    return Problem(status, refusal.reason, title, everyone[0] if everyone else refusal.detail, **refusal.facts)
 
 
 def respond(problem: Problem, request: Request, headers: dict[str, str] | None = None) -> JSONResponse:
@@ -137,10 +148,17 @@ def is_json(content_type: str | None) -> bool:
     return main == "application" and (sub == "json" or sub.endswith("+json"))
 
 
-def install(app: FastAPI) -> None:
+def install(app: FastAPI, words: Table | None = None) -> None:
+    """Every error as a problem; a domain refusal (ptfc.refusals) worded by the service's `words`."""
+
     @app.exception_handler(Problem)
     async def on_problem(request: Request, exc: Problem) -> JSONResponse:
         return respond(exc, request)
+
+    @app.exception_handler(Refused)
+    @app.exception_handler(Unknown)
+    async def on_refused(request: Request, exc: Refused | Unknown) -> JSONResponse:
+        return respond(refused(exc, words or {}), request)
 
     @app.exception_handler(RequestValidationError)
     async def on_invalid(request: Request, exc: RequestValidationError) -> JSONResponse:

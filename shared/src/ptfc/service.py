@@ -29,6 +29,7 @@ from ptfc.limits import BodyLimit, RateLimit, WriteTurns
 from ptfc.logs import BROKER_LOG
 from ptfc.metrics import BROKER_CONNECTED, DEAD_LETTERS_EXPIRING, HTTP_LATENCY, HTTP_REQUESTS
 from ptfc.outbox import Relay
+from ptfc.refusals import Table
 from ptfc.runtime import Runtime as Runtime  # re-exported: services import these from here
 from ptfc.runtime import RuntimeDep as RuntimeDep
 from ptfc.runtime import Sweep as Sweep
@@ -59,6 +60,7 @@ def build_app(
     clock: Clock | None = None,
     on_start: Callable[[Runtime], Awaitable[None]] | None = None,
     problems: openapi.Declared | None = None,
+    refusals: Table | None = None,
 ) -> FastAPI:
     clock = clock or SystemClock()
     timeout = settings.transaction_timeout.total_seconds()
@@ -104,7 +106,7 @@ def build_app(
     )
     app.state.settings = settings
     app.state.rt = rt
-    problem_details.install(app)
+    problem_details.install(app, refusals)  # a domain's Refused, worded by the service's refusals.WORDS
     # Each operation's OpenAPI lists the problem types it may answer: the service's refusals by
     # operation (its refusals.ROUTES), the dead-letter routes' own, and those every route may give.
     openapi.install(app, {**DEAD_LETTER_PROBLEMS, **(problems or {})})

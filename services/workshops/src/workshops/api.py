@@ -19,7 +19,6 @@ from ptfc.programme import PROVIDERS
 from ptfc.runtime import Runtime, RuntimeDep
 from ptfc.store import Tx
 from workshops import access, assignment, domain, reports, store, views
-from workshops.refusals import problem
 from workshops.schemas import (
     AssignIn,
     AttendanceIn,
@@ -42,20 +41,18 @@ T = TypeVar("T")
 
 
 async def write(rt: Runtime, key: str | None, scope: str, payload: Any, change: Change) -> JSONResponse:
-    """One change in one transaction, once per Idempotency-Key; a refusal answers as its problem."""
+    """One change in one transaction, once per Idempotency-Key; a refusal goes on to the app's
+    handler (refusals.WORDS), so a racing retry is answered as the first was."""
 
     def work(tx: Tx) -> Awaitable[tuple[int, BaseModel]]:
         return change(UnitOfWork(tx))
 
-    return await change_once(rt.store, key, scope, payload, work, (domain.Refused, domain.Unknown), problem)
+    return await change_once(rt.store, key, scope, payload, work)
 
 
 async def run(rt: Runtime, change: Callable[[UnitOfWork], Awaitable[T]]) -> T:
     """One change in one transaction, for a route that takes no Idempotency-Key (it acts once anyway)."""
-    try:
-        return await rt.store.run(lambda tx: change(UnitOfWork(tx)))
-    except (domain.Refused, domain.Unknown) as refused:
-        raise problem(refused) from None
+    return await rt.store.run(lambda tx: change(UnitOfWork(tx)))
 
 
 async def _session(rt: Runtime, caller: Caller, session_id: str) -> dict:

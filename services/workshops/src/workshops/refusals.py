@@ -1,20 +1,18 @@
-"""Domain refusals as RFC 9457 problems, worded for the person who meets them. Reasons (`type`)
-are stable; the words may improve."""
+"""Domain refusals as RFC 9457 problems, worded for the person who meets them (ptfc.refusals:
+`build_app(refusals=WORDS)` answers each). Reasons (`type`) are stable; the words may improve."""
 
 from ptfc.openapi import Declared
-from ptfc.problems import Problem, not_found
-from workshops.domain import Refused, Unknown
+from ptfc.refusals import Table
 
-# One answer for every session a parent cannot book, word for word, whatever the reason (full,
-# cancelled, another provider's, their co-parent's…): it must never tell where a co-parent is.
-UNAVAILABLE = (
-    409,
-    "Session unavailable",
-    "This session cannot be booked. Please choose another from the sessions offered to you, or join the waiting list.",
-)
-
-WORDS: dict[str, tuple[int, str]] = {
-    "session-unavailable": UNAVAILABLE[:2],
+WORDS: Table = {
+    # One answer for every session a parent cannot book, word for word, whatever the reason (full,
+    # cancelled, another provider's, their co-parent's…): it must never tell where a co-parent is.
+    "session-unavailable": (
+        409,
+        "Session unavailable",
+        "This session cannot be booked. Please choose another from the sessions offered to you, "
+        "or join the waiting list.",
+    ),
     "capacity-too-large": (422, "Too many places"),
     "parts-not-two-halves": (422, "Not two halves of the workshop"),
     "parts-overlap": (422, "The parts overlap"),
@@ -45,15 +43,6 @@ WORDS: dict[str, tuple[int, str]] = {
     "not-a-facilitator": (422, "Not a facilitator of your provider"),
     "proposal-changed": (409, "The allocator proposes another seat now"),
 }
-
-
-def problem(refused: Refused | Unknown) -> Problem:
-    if isinstance(refused, Unknown):
-        return not_found(refused.what)
-    if refused.reason == "session-unavailable":
-        return Problem(UNAVAILABLE[0], refused.reason, UNAVAILABLE[1], UNAVAILABLE[2])
-    status, title = WORDS.get(refused.reason, (409, "Not possible"))
-    return Problem(status, refused.reason, title, refused.detail)
 
 
 # The problems each operation answers besides those of every route (ptfc.openapi): its OpenAPI

@@ -1,4 +1,4 @@
-"""What every topic of the workshop rules shares: the two refusals, the unit of work the write
+"""What every topic of the workshop rules shares: the two refusals (ptfc.refusals'), the unit of work the write
 rules read and write through, and the programme numbers they read (all settings, in `config`)."""
 
 from collections.abc import Iterable
@@ -6,24 +6,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from ptfc.events import EventData
-
-
-class Refused(Exception):
-    """A rule says no. `reason` is stable (it becomes the problem's type); refusals.py words it."""
-
-    def __init__(self, reason: str, detail: str = "") -> None:
-        super().__init__(f"{reason}: {detail}" if detail else reason)
-        self.reason = reason
-        self.detail = detail
-
-
-class Unknown(Exception):
-    """No such record (or none the caller may see: the two are answered alike)."""
-
-    def __init__(self, what: str) -> None:
-        super().__init__(f"{what} not found")
-        self.what = what
-
+from ptfc.refusals import Refused as Refused  # re-exported: the topics raise these
+from ptfc.refusals import Unknown as Unknown
 
 TAKEN = ("booked", "attended", "missed")  # a booking in one of these holds (or held) a seat
 
