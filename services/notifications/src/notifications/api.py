@@ -12,7 +12,6 @@ from fastapi.responses import JSONResponse, Response
 from notifications import domain, endpoints, store
 from notifications.access import visible, visible_notification, webhook_endpoint
 from notifications.attachments import certificate
-from notifications.refusals import problem
 from notifications.schemas import (
     Notification,
     ReplayIn,
@@ -71,10 +70,7 @@ async def resend(rt: RuntimeDep, caller: CurrentCaller, notification_id: Notific
     original = await visible_notification(rt.store.db, caller, notification_id)
 
     async def work(tx: Tx) -> tuple[int, dict[str, Any]]:
-        try:
-            copy = domain.resend(original, store.new_id(), caller.sub, tx.clock.now())
-        except domain.Refused as refused:
-            raise problem(refused) from None
+        copy = domain.resend(original, store.new_id(), caller.sub, tx.clock.now())
         await store.add_delivery(tx, copy)
         return 202, view(copy, caller).model_dump(mode="json")
 
@@ -92,14 +88,12 @@ async def register_webhook(rt: RuntimeDep, caller: CurrentCaller, body: WebhookI
     the same answer and secret again (`Idempotent-Replayed: true`) while that secret is current;
     after a rotation it is 409 `credential-not-replayed`."""
     caller.require("ops")
-    try:  # https, no credentials, and every address the name has now public (endpoints.py)
-        await endpoints.check(body.url, rt.settings.webhook_allow_local_http)
-    except domain.Refused as refused:
-        raise problem(refused) from None
+    # https, no credentials, and every address the name has now public (endpoints.py), or refused
+    await endpoints.check(body.url, rt.settings.webhook_allow_local_http)
 
     async def work(tx: Tx) -> tuple[int, dict[str, Any]]:
         if existing := await store.enabled_endpoint_at(tx, body.partner, body.url):
-            raise problem(domain.already_registered(str(existing["_id"])))
+            raise domain.already_registered(str(existing["_id"]))
         secret = domain.new_webhook_secret()
         now = tx.clock.now()
         endpoint = {"_id": store.new_id(), **body.model_dump(), "enabled": True, "created_at": now}
@@ -152,15 +146,12 @@ async def enable_webhook(rt: RuntimeDep, caller: CurrentCaller, endpoint_id: End
     """Post to a disabled endpoint again, with the secret it had: new events from now on (what was
     missed meanwhile: a replay). Its address is checked again as at registration."""
     endpoint = await webhook_endpoint(rt.store.db, caller, endpoint_id)
-    try:
-        await endpoints.check(endpoint["url"], rt.settings.webhook_allow_local_http)
-    except domain.Refused as refused:
-        raise problem(refused) from None
+    await endpoints.check(endpoint["url"], rt.settings.webhook_allow_local_http)
 
     async def work(tx: Tx) -> dict[str, Any] | None:
         existing = await store.enabled_endpoint_at(tx, endpoint["partner"], endpoint["url"])
         if existing is not None and existing["_id"] != endpoint["_id"]:  # registered anew meanwhile
-            raise problem(domain.already_registered(str(existing["_id"])))
+            raise domain.already_registered(str(existing["_id"]))
         return await store.enable_endpoint(tx, endpoint["_id"])
 
     return webhook_view(await rt.store.run(work))
@@ -205,7 +196,7 @@ async def replay_webhooks(
     as events are kept: 30 days), each with its own `webhook-id`: the event id."""
     endpoint = await webhook_endpoint(rt.store.db, caller, endpoint_id)
     if not endpoint["enabled"]:
-        raise problem(domain.endpoint_disabled(endpoint_id))
+        raise domain.endpoint_disabled(endpoint_id)
 
     async def work(tx: Tx) -> tuple[int, dict[str, Any]]:
         replay = str(store.new_id())

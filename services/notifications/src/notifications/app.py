@@ -5,7 +5,7 @@ from fastapi import FastAPI
 from notifications.api import router
 from notifications.config import Settings
 from notifications.handlers import make_handlers
-from notifications.refusals import ROUTES
+from notifications.refusals import ROUTES, WORDS
 from notifications.store import INDEXES
 from notifications.sweeps import make_sender, make_webhook_sender
 from notifications.transports import Transport, WebhookPoster, make_transport
@@ -26,4 +26,5 @@ def create_app(
         sweeps=[make_sender(transport or make_transport(settings)), make_webhook_sender(WebhookPoster(settings))],
         clock=clock,
         problems=ROUTES,
+        refusals=WORDS,
     )

@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 from pydantic import AwareDatetime, TypeAdapter
 
 from ptfc.events import EVENTS, ParticipantContact, ReferralCreated
+from ptfc.refusals import Refused as Refused  # re-exported: endpoints and transports catch it
 
 PARENT_TEMPLATES = (
     "welcome",
@@ -143,14 +144,6 @@ def retry_delay(backoff: timedelta, attempts: int) -> timedelta:
 # ---- deliveries ----------------------------------------------------------------------------------
 
 
-class Refused(Exception):
-    """A rule says no; refusals.py gives it an HTTP status."""
-
-    def __init__(self, reason: str, title: str, detail: str, **extra: Any) -> None:
-        super().__init__(f"{reason}: {detail}")
-        self.reason, self.title, self.detail, self.extra = reason, title, detail, extra
-
-
 @dataclass(frozen=True)
 class Source:
     """The event a message is planned from, and the referral whose FCA may read the log."""
@@ -201,7 +194,6 @@ def resend(original: dict[str, Any], row_id: Any, by: str, now: datetime) -> dic
     if original["status"] not in ("sent", "failed"):
         raise Refused(
             "not-finished",
-            "Not sent yet",
             f"This notification is {original['status']}; only a sent or failed one can be resent.",
         )
     return {
@@ -300,7 +292,7 @@ def webhook_url_refusal(url: str, allow_loopback: bool) -> Refused | None:
     """What an endpoint address must be before its name is resolved: https (plain http only to this
     machine, and only where `allow_loopback`, a development and test setting), a host, a port, no
     user or password (a URL's userinfo is a credential, and `GET /webhooks` shows the URL again)."""
-    not_https = Refused("webhook-url-not-https", "Endpoint must use HTTPS", "Give an https:// address to post to.")
+    not_https = Refused("webhook-url-not-https", "Give an https:// address to post to.")
     try:
         parts = urlsplit(url)
         host, _ = parts.hostname or "", parts.port  # a port out of range raises ValueError
@@ -312,7 +304,6 @@ def webhook_url_refusal(url: str, allow_loopback: bool) -> Refused | None:
     if parts.username is not None or parts.password is not None:
         return Refused(
             "webhook-url-has-credentials",
-            "Endpoint address holds credentials",
             "Give the address without a user name or password: each POST is signed with the endpoint's secret.",
         )
     if host.rstrip(".").endswith(RESERVED_NAMES):
@@ -324,7 +315,7 @@ LOOPBACK_NAMES = ("127.0.0.1", "localhost", "::1")
 
 
 def unresolvable() -> Refused:
-    return Refused("webhook-url-unresolvable", "Endpoint name not found", "The endpoint's host name has no address.")
+    return Refused("webhook-url-unresolvable", "The endpoint's host name has no address.")
 
 
 def address_refused(address: str, allow_loopback: bool) -> bool:
@@ -360,7 +351,6 @@ def addresses_refusal(addresses: list[str], allow_loopback: bool) -> Refused | N
     if any(address_refused(a, allow_loopback) for a in addresses):
         return Refused(
             "webhook-url-address-not-allowed",
-            "Endpoint address not allowed",
             "The endpoint's host resolves to an address that is not public (loopback, private, link-local, "
             "CGNAT, metadata or multicast).",
         )
@@ -373,7 +363,6 @@ def already_registered(endpoint_id: str) -> Refused:
     would get every event twice."""
     return Refused(
         "webhook-already-registered",
-        "Endpoint already registered",
         f"This partner's endpoint at this address is registered as {endpoint_id}; disable it first to replace it.",
         existing_webhook_id=endpoint_id,
     )
@@ -383,7 +372,6 @@ def endpoint_disabled(endpoint_id: str) -> Refused:
     """A replay to a disabled endpoint would only fail, event by event: refused at once instead."""
     return Refused(
         "webhook-endpoint-disabled",
-        "Endpoint disabled",
         f"Endpoint {endpoint_id} is disabled: enable it (POST /webhooks/{endpoint_id}/enable) before replaying to it.",
     )
 

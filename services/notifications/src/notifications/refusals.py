@@ -1,14 +1,18 @@
-"""Domain refusals → RFC 9457 problems: a row's present state is 409; an endpoint address we will
-not post to is 422."""
+"""Domain refusals → RFC 9457 problems (ptfc.refusals: `build_app(refusals=WORDS)` answers each):
+a row's present state is 409; an endpoint address we will not post to is 422."""
 
-from notifications.domain import Refused
 from ptfc.openapi import Declared
-from ptfc.problems import Problem
+from ptfc.refusals import Table
 
-
-def problem(refused: Refused) -> Problem:
-    status = 422 if refused.reason.startswith("webhook-url-") else 409
-    return Problem(status, refused.reason, refused.title, refused.detail, **refused.extra)
+WORDS: Table = {
+    "not-finished": (409, "Not sent yet"),
+    "webhook-url-not-https": (422, "Endpoint must use HTTPS"),
+    "webhook-url-has-credentials": (422, "Endpoint address holds credentials"),
+    "webhook-url-unresolvable": (422, "Endpoint name not found"),
+    "webhook-url-address-not-allowed": (422, "Endpoint address not allowed"),
+    "webhook-already-registered": (409, "Endpoint already registered"),
+    "webhook-endpoint-disabled": (409, "Endpoint disabled"),
+}
 
 
 # The problems each operation answers besides those of every route (ptfc.openapi): its OpenAPI
