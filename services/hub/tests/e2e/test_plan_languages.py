@@ -126,6 +126,8 @@ async def test_each_parent_reads_the_plan_in_their_language_and_sees_it_agreed(s
         ):
             await ben_page.goto(f"{plan_url}?lang={lang}")
             await expect(ben_page.get_by_role("heading", name=agreed)).to_be_visible()
+            if lang == "pl":  # the day after a colon: after a bare noun it is not Polish (issue 26)
+                await expect(ben_page.locator(".panel--confirmation")).to_contain_text("Data uzgodnienia: ")
             await expect(ben_page.locator("#topic-pets p.proposal")).to_have_attribute("lang", "pl")
             await ben.seen()
             await phone_shot(ben_page, f"plan-lang-agreed-{lang}")
