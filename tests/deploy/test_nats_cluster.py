@@ -56,9 +56,9 @@ def start_server(tmp_path: Path, name: str, files: dict[str, str], routes: str, 
     (tmp_path / name / "nats-routes" / "routes.conf").write_text(routes)
     for file, text in {**files, "nats.conf": conf}.items():
         (etc / file).write_text(text)
-    users = [*BACKENDS, "streams-admin", *PARTNERS]
+    users = [u for identity in [*BACKENDS, "streams-admin", *PARTNERS] for u in buspermissions.slots(identity)]
     env = {"POD_NAME": name, "NATS_ROUTE_PASSWORD": password}
-    env |= {"NATS_PASSWORD_" + u.upper().replace("-", "_"): "x" for u in users}
+    env |= {buspermissions.password_variable(u): "x" for u in users}
     log = open(etc / "log", "w")  # noqa: SIM115 (closed with the process)
     command = [str(NATS_SERVER), "-c", str(etc / "nats.conf"), "--pid", str(etc / "nats.pid")]  # as the pod's args
     process = subprocess.Popen(command, env=env, stdout=log, stderr=log)

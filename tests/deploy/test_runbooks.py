@@ -51,15 +51,17 @@ def test_adding_and_removing_a_partner_as_the_runbook_says(tmp_path):
     partners = json.loads((work / "partners.json").read_text())
     partners["partners"].append(entry)
     (work / "partners.json").write_text(json.dumps(partners))
-    # 2. make nats-config: one new user, every other line as it was
+    # 2. make nats-config: its two users (`<name>`, `<name>-next`), every other line as it was
     done = make_nats_config(work)
     assert done.returncode == 0, done.stderr
     after = users((work / "auth.conf").read_text())
-    assert set(after) - set(before) == {entry["name"]} and before.items() <= after.items()
-    # 3. its password is the Secret's key the runbook patches in, the one the user reads
-    [key] = re.findall(r"NATS_PASSWORD_[A-Z_]+", adding.split("\n3. ", 1)[1].split("\n4. ", 1)[0])
-    assert f"password: ${key}" in after[entry["name"]]
-    assert key == "NATS_PASSWORD_" + entry["name"].upper().replace("-", "_")
+    new_users = buspermissions.slots(entry["name"])
+    assert set(after) - set(before) == set(new_users) and before.items() <= after.items()
+    # 3. their passwords are the Secret's keys the runbook patches in, the ones the users read
+    keys = re.findall(r"NATS_PASSWORD_[A-Z_]+", adding.split("\n3. ", 1)[1].split("\n4. ", 1)[0])
+    assert keys == [buspermissions.password_variable(user) for user in new_users]
+    for user, key in zip(new_users, keys, strict=True):
+        assert f"password: ${key}" in after[user]
     assert buspermissions.load_partners(work / "partners.json")[entry["name"]] == entry["streams"]
 
     # removing: the entry out, then make nats-config refuses without REMOVE, and drops it with it

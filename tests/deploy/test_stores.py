@@ -57,9 +57,9 @@ def test_three_servers_route_to_each_other_and_serve_monitoring_on_8222(tmp_path
 
 
 def nats_env() -> dict[str, str]:
-    users = [*BACKENDS, "streams-admin", *PARTNERS]
+    users = [u for identity in [*BACKENDS, "streams-admin", *PARTNERS] for u in buspermissions.slots(identity)]
     env = {"POD_NAME": "nats-0", "NATS_ROUTE_PASSWORD": "x"}
-    return env | {"NATS_PASSWORD_" + u.upper().replace("-", "_"): "x" for u in users}
+    return env | {buspermissions.password_variable(u): "x" for u in users}
 
 
 def test_the_real_nats_server_accepts_the_configuration(tmp_path):
@@ -80,8 +80,10 @@ def test_the_real_nats_server_accepts_the_configuration(tmp_path):
 def test_each_service_has_its_own_nats_user_allowed_its_own_events():
     auth = nats_files()["auth.conf"]
     users = re.findall(r'\{user: "([^"]+)"', auth)
-    # every service, the streams Job, and each read-only partner of deploy/nats/partners.json
-    assert sorted(users) == sorted([*BACKENDS, "streams-admin", *PARTNERS])
+    # every service, the streams Job, and each read-only partner of deploy/nats/partners.json, each
+    # twice (`<name>` and `<name>-next`, for rotation with overlap: tests/deploy/test_nats_rotation.py)
+    identities = [*BACKENDS, "streams-admin", *PARTNERS]
+    assert sorted(users) == sorted(u for identity in identities for u in buspermissions.slots(identity))
     blocks = dict(zip(users, re.split(r'\{user: "[^"]+"', auth)[1:], strict=True))
     for owner, (stream, subjects) in STREAMS.items():
         for subject in subjects:
@@ -105,7 +107,7 @@ def test_the_nats_servers_have_every_password_the_users_need():
     container = pod_spec(one(render("nats"), "StatefulSet", "nats"))["containers"][0]
     given = {e["name"]: e["valueFrom"].get("secretKeyRef", {}) for e in container["env"] if "valueFrom" in e}
     # partners' passwords come whole from the Secret nats-partners (tests/deploy/test_partners.py)
-    partners = {"NATS_PASSWORD_" + p.upper().replace("-", "_") for p in PARTNERS}
+    partners = {buspermissions.password_variable(u) for p in PARTNERS for u in buspermissions.slots(p)}
     assert wanted - partners and wanted - partners <= set(given)
     assert all(given[name]["name"] == "nats-users" for name in wanted - partners)
 

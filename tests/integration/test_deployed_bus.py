@@ -13,7 +13,7 @@ import pytest
 
 from learning.app import create_app
 from learning.config import Settings
-from ptfc.buspermissions import load_partners
+from ptfc.buspermissions import inbox_prefix, load_partners, password_variable, slots
 from ptfc.dev.servers import free_port, wait_for_port
 from ptfc.events import (
     STREAMS,
@@ -26,7 +26,10 @@ from ptfc.testing.events import participant, referral_created
 from ptfc.testing.plugin import FAST, eventually, running
 
 DEPLOY = Path(__file__).resolve().parents[2] / "deploy" / "nats"
-USERS = [*STREAMS, "streams-admin", *load_partners(DEPLOY / "partners.json")]
+# each identity's two users (`<name>`, `<name>-next`: rotation with overlap)
+USERS = [
+    u for identity in [*STREAMS, "streams-admin", *load_partners(DEPLOY / "partners.json")] for u in slots(identity)
+]
 
 
 @pytest.fixture
@@ -38,7 +41,7 @@ def deployed_nats(tmp_path):
     for name in ("auth.conf", "tls.conf"):  # what nats.conf includes (tls.conf: development's, no TLS)
         (tmp_path / name).write_text((DEPLOY / name).read_text())
     passwords = {user: secrets.token_hex(8) for user in USERS}
-    env = {"POD_NAME": "nats-0", **{"NATS_PASSWORD_" + u.upper().replace("-", "_"): p for u, p in passwords.items()}}
+    env = {"POD_NAME": "nats-0", **{password_variable(u): p for u, p in passwords.items()}}
     port = free_port()
     command = [str(Path(sys.executable).parent / "nats-server"), "-c", str(tmp_path / "nats.conf")]
     server = subprocess.Popen(
@@ -62,7 +65,7 @@ def referral(referral_id: str) -> Envelope:
 
 async def connect(url: str) -> nats.NATS:
     user = url.split("//")[1].split(":")[0]
-    return await nats.connect(url, inbox_prefix=f"_INBOX_{user}")  # replies on the user's own prefix
+    return await nats.connect(url, inbox_prefix=inbox_prefix(user))  # replies on the identity's own prefix
 
 
 async def publish(url: str, envelope: Envelope) -> None:
@@ -82,12 +85,13 @@ async def stream_messages(url: str, stream: str) -> int:
         await nc.close()
 
 
-async def test_a_service_runs_as_its_own_user_and_cannot_act_as_another(deployed_nats, infra):
+@pytest.mark.parametrize("user", slots("learning"))  # either of its two users, as deploy gives it (NATS_URL)
+async def test_a_service_runs_as_its_own_user_and_cannot_act_as_another(deployed_nats, infra, user):
     admin = ServiceSettings(nats_url=deployed_nats["streams-admin"], nats_user="streams-admin")
     await ensure_streams(admin, list(STREAMS))
     settings = Settings(
         env="dev",  # the test keeps the development keys
-        nats_url=deployed_nats["learning"],
+        nats_url=deployed_nats[user],
         mongodb_uri=infra.mongodb_uri,
         database=f"t{uuid4().hex[:12]}_learning",
         **FAST,
@@ -104,8 +108,8 @@ async def test_a_service_runs_as_its_own_user_and_cannot_act_as_another(deployed
         await eventually(handled_and_published, timeout=20)
 
     with pytest.raises(nats.errors.Error):  # refused: never acknowledged
-        await publish(deployed_nats["learning"], referral("r-forged"))
-    nc = await connect(deployed_nats["learning"])
+        await publish(deployed_nats[user], referral("r-forged"))
+    nc = await connect(deployed_nats[user])
     try:
         with pytest.raises(nats.errors.Error):
             await nc.jetstream().delete_stream("REFERRALS")

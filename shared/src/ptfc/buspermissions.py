@@ -13,6 +13,14 @@ Identities (NATS users in the server's `authorization` block):
 - `streams-admin`: creates, changes and deletes streams. Only deploy tooling (`ptfc streams`),
   `ptfc up` and the test harness use it; no service holds it.
 
+Each identity has two NATS users, two slots of one credential: `<name>` and `<name>-next`
+(`users`), with the same permissions, each its own password. A password is rotated without a
+moment where a client is refused: the new one is set on the slot no client uses, the servers take
+it, the clients move to that slot, then the old slot's password is replaced by one nobody holds.
+The next rotation goes back the other way (docs/operations.md, "Rotating keys"). Both slots are
+one principal: the same consumers and the same inbox prefix (`inbox_prefix` reads the identity
+from either), so a client moving slot changes only its user and password.
+
 NATS wildcards match whole tokens, and a consumer's name is one token of the JetStream API
 subjects (`$JS.API.CONSUMER.CREATE.<stream>.<consumer>...`), so neither `referrals-*` nor
 `partner-<name>-*` can name a set of consumers: each is listed by name, a service's taken from
@@ -26,10 +34,11 @@ How each environment gets its configuration, all from `render`:
 - The test harness does the same in its temporary directory (`ptfc.testing.servers`).
 - Deploy runs `ptfc nats-config --env-passwords --partners deploy/nats/partners.json --previous
   deploy/nats/auth.conf` (`make nats-config`) from the release and ships the output as the NATS
-  server's `auth.conf`: each password is then written `$NATS_PASSWORD_<IDENTITY>` (NATS resolves it
-  from the server's environment, filled from Kubernetes Secrets), and each service gets the same
-  value as its `PTFC_NATS_PASSWORD`. `--previous` refuses to drop a partner the running
-  configuration has unless `--remove NAME` says so (`removed_partners`).
+  server's `auth.conf`: each password is then written `$NATS_PASSWORD_<USER>` (NATS resolves it
+  from the server's environment, filled from Kubernetes Secrets; `password_variable`), and each
+  service gets the same value, with the user of the slot it is on, in its `NATS_URL`. `--previous`
+  refuses to drop a partner the running configuration has unless `--remove NAME` says so
+  (`removed_partners`).
 """
 
 import importlib
@@ -50,6 +59,17 @@ DEFAULT_PARTNERS: dict[str, list[str]] = {"partner": [name for name, _ in STREAM
 # backfill, a test). A fixed count because a wildcard cannot match part of a consumer's name.
 PARTNER_CONSUMERS = 3
 PARTNER_NAME = re.compile(r"^[a-z][a-z0-9-]{0,39}$")  # one NATS token, one Secret key, one env variable
+NEXT = "-next"  # the second user of every identity (a partner's name may not end so: it would be one)
+
+
+def slots(identity: str) -> list[str]:
+    """The two NATS users of one identity, alike but for their passwords."""
+    return [identity, identity + NEXT]
+
+
+def identity_of(user: str) -> str:
+    """The identity a NATS user is a slot of: `referrals-next` is `referrals`."""
+    return user.removesuffix(NEXT)
 
 
 def consumer_names(partner: str) -> list[str]:
@@ -64,8 +84,12 @@ def load_partners(path: Path) -> dict[str, list[str]]:
     partners: dict[str, list[str]] = {}
     for entry in json.loads(Path(path).read_text())["partners"]:
         name, streams = entry["name"], entry["streams"]
-        if not PARTNER_NAME.match(name) or name in (*SERVICES, ADMIN) or name in partners:
-            raise ValueError(f"partner name {name!r}: lowercase letters, digits and '-', unique, not a service's")
+        taken = name in (*SERVICES, ADMIN) or name in partners or name.endswith(NEXT)
+        if not PARTNER_NAME.match(name) or taken:
+            raise ValueError(
+                f"partner name {name!r}: lowercase letters, digits and '-', unique, not a service's, "
+                f"not ending in {NEXT!r} (every identity's second user is named so)"
+            )
         if not streams or set(streams) - known:
             raise ValueError(f"partner {name!r}: streams must be some of {sorted(known)}, not {streams}")
         for hook in entry.get("webhooks", []):
@@ -82,13 +106,14 @@ def rendered_users(config: str) -> set[str]:
 
 def removed_partners(previous: str, partners: Mapping[str, list[str]], remove: set[str]) -> set[str]:
     """Partners the running configuration has that the new one would drop without being told to:
-    regenerating must never delete a real partner's user by accident."""
-    return rendered_users(previous) - {*SERVICES, ADMIN, *partners} - remove
+    regenerating must never delete a real partner's user (either slot) by accident."""
+    return {identity_of(user) for user in rendered_users(previous)} - {*SERVICES, ADMIN, *partners} - remove
 
 
 def inbox_prefix(identity: str) -> str:
-    """Replies (publish acks, fetched messages) come to this prefix, readable by this identity only."""
-    return f"_INBOX_{identity}"
+    """Replies (publish acks, fetched messages) come to this prefix, readable by this identity only
+    (both its users: `<name>-next` replies on `_INBOX_<name>` too)."""
+    return f"_INBOX_{identity_of(identity)}"
 
 
 def durables(service: str) -> dict[str, str]:
@@ -135,27 +160,26 @@ def identities(partners: Mapping[str, list[str]]) -> list[str]:
     return [*SERVICES, *partners, ADMIN]
 
 
+def users(partners: Mapping[str, list[str]]) -> list[str]:
+    """Every NATS user: each identity's two slots."""
+    return [user for identity in identities(partners) for user in slots(identity)]
+
+
 def render(
     passwords: Mapping[str, str],
     consumers: Mapping[str, Mapping[str, str]],
     partners: Mapping[str, list[str]] = DEFAULT_PARTNERS,
 ) -> str:
-    """The NATS server's `authorization` block. `passwords` maps each identity to its password
-    (or to a `$VARIABLE` NATS reads from its environment)."""
-    users = []
-    for service in SERVICES:
-        users.append(
-            {
-                "user": service,
-                "password": passwords[service],
-                "permissions": service_permissions(service, consumers[service]),
-            }
-        )
-    for partner, streams in partners.items():
-        users.append(
-            {"user": partner, "password": passwords[partner], "permissions": partner_permissions(partner, streams)}
-        )
-    users.append({"user": ADMIN, "password": passwords[ADMIN]})  # no permissions block: everything
+    """The NATS server's `authorization` block. `passwords` maps each user (`users`: both slots of
+    each identity) to its password (or to a `$VARIABLE` NATS reads from its environment)."""
+    permissions: dict[str, dict | None] = {s: service_permissions(s, consumers[s]) for s in SERVICES}
+    permissions |= {partner: partner_permissions(partner, streams) for partner, streams in partners.items()}
+    permissions[ADMIN] = None  # no permissions block: everything
+    entries = []
+    for identity in identities(partners):
+        for user in slots(identity):  # the same permissions, each slot its own password
+            entry = {"user": user, "password": passwords[user]}
+            entries.append(entry if permissions[identity] is None else {**entry, "permissions": permissions[identity]})
 
     def value(v: object) -> str:
         if isinstance(v, str) and v.startswith("$"):
@@ -167,17 +191,18 @@ def render(
         )
 
     lines = ["# Rendered by ptfc.buspermissions: edit that, not this.", "authorization {", "  users = ["]
-    lines += [f"    {value(u)}" for u in users]
+    lines += [f"    {value(u)}" for u in entries]
     lines += ["  ]", "}"]
     return "\n".join(lines) + "\n"
 
 
 def local_credentials(directory: Path, partners: Mapping[str, list[str]] = DEFAULT_PARTNERS) -> dict[str, str]:
-    """Random passwords for every identity, kept in `directory/credentials.json` (0600) and reused."""
+    """Random passwords for every user (both slots of each identity), kept in
+    `directory/credentials.json` (0600) and reused."""
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / "credentials.json"
     known = json.loads(path.read_text()) if path.exists() else {}
-    wanted = {name: known.get(name) or secrets.token_urlsafe(24) for name in identities(partners)}
+    wanted = {name: known.get(name) or secrets.token_urlsafe(24) for name in users(partners)}
     if wanted != known:
         path.write_text(json.dumps(wanted, indent=2))
         os.chmod(path, 0o600)
@@ -197,4 +222,10 @@ def write_local_config(
 
 def env_passwords(partners: Mapping[str, list[str]]) -> dict[str, str]:
     """For deploy: each password a variable NATS resolves from its environment."""
-    return {name: "$NATS_PASSWORD_" + name.upper().replace("-", "_") for name in identities(partners)}
+    return {name: "$" + password_variable(name) for name in users(partners)}
+
+
+def password_variable(user: str) -> str:
+    """The NATS server's environment variable holding a user's password: `referrals-next` reads
+    `NATS_PASSWORD_REFERRALS_NEXT` (a partner's from the Secret nats-partners, under that key)."""
+    return "NATS_PASSWORD_" + user.upper().replace("-", "_")
