@@ -21,7 +21,10 @@ Id = Annotated[str, Path(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
 # Why each rule exists, shown beside workshops' own words when it refuses a session.
 RULES = {
     "capacity-too-large": "Never more than 6 parents in a group (around 5 is the aim).",
-    "parts-not-two-halves": "A workshop is 2 hours 30 minutes of content in two halves with a break.",
+    "parts-not-two-halves": (
+        "A workshop is 2 hours 30 minutes of content in two halves with a break; a daytime or weekend "
+        "session has both halves on the same day."
+    ),
     "parts-overlap": "Part 2 starts after part 1 ends.",
     "parts-in-past": "Sessions are scheduled for parents to book: both parts in the future.",
     "evenings-not-consecutive": "A two-evening session is two parts on two consecutive evenings.",
@@ -33,6 +36,7 @@ RULES = {
         "offered another seat) and schedule a new one."
     ),
     "session-closed": "Only a session still to come can change or be cancelled.",
+    "capacity-below-bookings": "A session keeps a place for every parent already booked on it.",
 }
 FIELD_NAMES = {"format": "format", "pattern": "pattern", "video_link": "video link", "capacity": "group size"}
 
