@@ -9,7 +9,6 @@ from fastapi import Depends, Request
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
 from plans import domain, store
-from plans.refusals import problem
 from ptfc.auth import verified_caller
 from ptfc.limits import client_address
 from ptfc.problems import Problem, forbidden
@@ -75,8 +74,6 @@ Caller = Annotated[Identity, Depends(identity)]
 
 
 def reader_of(plan: dict | None, who: Identity) -> dict | None:
-    """The caller's party, or None for an FCA the plan was shared with; anyone else: not found."""
-    try:
-        return domain.reader(plan, who)
-    except (domain.Refused, domain.Unknown) as refused:
-        raise problem(refused) from None
+    """The caller's party, or None for an FCA the plan was shared with; anyone else: not found
+    (a refusal goes on to the app's handler, refusals.WORDS)."""
+    return domain.reader(plan, who)

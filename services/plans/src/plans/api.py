@@ -13,7 +13,6 @@ from pydantic import BaseModel
 from plans import content, domain, exports, store, views
 from plans.access import Caller, client_of, limit_public, reader_of
 from plans.content import Language
-from plans.refusals import problem
 from plans.schemas import (
     Acceptance,
     ChildView,
@@ -64,13 +63,13 @@ Change = Callable[[store.UnitOfWork], Awaitable[tuple[int, BaseModel]]]
 
 
 async def write(rt: Runtime, key: str | None, scope: str, payload: Any, change: Change) -> JSONResponse:
-    """One change in one transaction, once per Idempotency-Key; a refusal answers as its problem
-    (so a racing retry is answered as the first was)."""
+    """One change in one transaction, once per Idempotency-Key; a refusal goes on to the app's
+    handler (refusals.WORDS), so a racing retry is answered as the first was."""
 
     def work(tx: Tx) -> Awaitable[tuple[int, BaseModel]]:
         return change(store.UnitOfWork(tx))
 
-    return await change_once(rt.store, key, scope, payload, work, (domain.Refused, domain.Unknown), problem)
+    return await change_once(rt.store, key, scope, payload, work)
 
 
 async def step(rt: Runtime, key: str | None, scope: str, payload: Any, plan_id: str, who: Any, act: Any, lang=None):

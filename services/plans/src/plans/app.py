@@ -1,18 +1,15 @@
 """Wires the plans service: `create_app(settings, clock)`."""
 
-from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi import FastAPI
 
 from plans.api import router
 from plans.config import Settings
-from plans.domain import Refused
 from plans.handlers import handlers
-from plans.refusals import ROUTES, problem
+from plans.refusals import ROUTES, WORDS
 from plans.store import INDEXES
 from plans.sweeps import SWEEPS
 from ptfc.clock import Clock
 from ptfc.limits import PerClient
-from ptfc.problems import respond
 from ptfc.service import build_app
 
 
@@ -27,11 +24,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         clock=clock,
         problems=ROUTES,
         sweeps=SWEEPS,
+        refusals=WORDS,
     )
     app.state.rate_limit = PerClient(settings.public_rate_limit)
-
-    @app.exception_handler(Refused)
-    async def on_refused(request: Request, exc: Refused) -> JSONResponse:
-        return respond(problem(exc), request)
-
     return app

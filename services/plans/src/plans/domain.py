@@ -25,26 +25,11 @@ from ptfc.events import (
     PlanShared,
 )
 from ptfc.lookup import email_key
+from ptfc.refusals import Refused as Refused  # re-exported: the rules raise these, refusals.py words them
+from ptfc.refusals import Unknown as Unknown
 from ptfc.sealing import seal
 
 MAX_PARTIES = 2  # the two parents
-
-
-class Refused(Exception):
-    """A rule says no. `reason` is stable (it becomes the problem's type); `facts` are safe to show."""
-
-    def __init__(self, reason: str, **facts: Any) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.facts = facts
-
-
-class Unknown(Exception):
-    """No such record (or none the caller may see: the two are answered alike)."""
-
-    def __init__(self, what: str) -> None:
-        super().__init__(f"{what} not found")
-        self.what = what
 
 
 # ---- ids and secrets -------------------------------------------------------------------------
@@ -389,7 +374,7 @@ def member(plan: dict | None, who: Who) -> dict:
     found = plan and party(plan, participant_id=who.participant_id, token_hash=who.token_hash)
     if not found:
         if plan and who.fca_id and who.fca_id in plan["viewers"]:
-            raise Refused("fca-reads-only")
+            raise Refused("forbidden", "An FCA may read a plan shared with them, not change it.")
         raise Unknown("plan")
     return found
 

@@ -1,12 +1,18 @@
-"""Each domain refusal as an RFC 9457 problem, worded for a parent: what happened, what to do."""
+"""Each domain refusal as an RFC 9457 problem, worded for a parent: what happened, what to do
+(ptfc.refusals: `build_app(refusals=WORDS)` answers each)."""
 
-from plans.domain import Refused, Unknown
 from ptfc.openapi import Declared
-from ptfc.problems import Problem, forbidden, not_found
+from ptfc.refusals import Table
 
 ASK_AGAIN = "Ask the person who invited you to share the plan with you again."
 
-PROBLEMS: dict[str, tuple[int, str, str]] = {
+WORDS: Table = {
+    "unauthenticated": (
+        401,
+        "Authentication required",
+        "Send your Parent Hub token (`Authorization: Bearer`) or your plan token (`X-Plan-Token`).",
+    ),
+    "forbidden": (403, "Not allowed"),  # an FCA changing a plan shared with them (the rule says so)
     "unknown-topic": (422, "Unknown topic", "Choose topics from GET /topics."),
     "duplicate-child": (422, "Two children have the same name", "Give each child a different name or nickname."),
     "topics-already-chosen": (409, "These topics are already in the plan", "Choose a topic the plan does not have."),
@@ -45,22 +51,6 @@ PROBLEMS: dict[str, tuple[int, str, str]] = {
         "We send a person only a few invitations a day, whoever asks. Please try again tomorrow.",
     ),
 }
-
-
-def problem(refused: Refused | Unknown) -> Problem:
-    if isinstance(refused, Unknown):
-        return not_found(refused.what)
-    if refused.reason == "unauthenticated":
-        return Problem(
-            401,
-            "unauthenticated",
-            "Authentication required",
-            "Send your Parent Hub token (`Authorization: Bearer`) or your plan token (`X-Plan-Token`).",
-        )
-    if refused.reason == "fca-reads-only":
-        return forbidden("An FCA may read a plan shared with them, not change it.")
-    status, title, detail = PROBLEMS[refused.reason]
-    return Problem(status, refused.reason, title, detail, **refused.facts)
 
 
 # The problems each operation answers besides those of every route (ptfc.openapi): its OpenAPI

@@ -284,7 +284,7 @@ async def test_sharing_with_the_fca_lets_them_read_but_not_change():
     assert stored["viewers"] == ["fca-sam"] and uow.actions(plan["_id"]).count("shared_with_fca") == 1
     fca = Who(fca_id="fca-sam")
     assert domain.reader(stored, fca) is None
-    with pytest.raises(domain.Refused, match="fca-reads-only"):
+    with pytest.raises(domain.Refused, match="forbidden: An FCA may read"):
         domain.member(stored, fca)
     with pytest.raises(domain.Unknown):
         domain.reader(stored, Who(fca_id="fca-other"))
