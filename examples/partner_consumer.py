@@ -56,7 +56,9 @@ def handle(event: dict) -> None:
 
 
 async def consume(args: argparse.Namespace) -> int:
-    identity = args.user
+    # Your two users (`<name>` and `<name>-next`, for a password rotation) are one identity: the
+    # same consumers and inbox prefix, whichever you log in as.
+    identity = args.user.removesuffix("-next")
     nc = await nats.connect(
         args.url,
         user=args.user,

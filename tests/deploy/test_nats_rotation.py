@@ -77,3 +77,22 @@ def test_removing_a_partner_drops_both_its_users_and_only_when_told(tmp_path):
     assert buspermissions.removed_partners(previous.read_text(), PARTNERS, set()) == set()
     assert buspermissions.removed_partners(previous.read_text(), {}, set()) == {"cafcass-cms"}
     assert buspermissions.removed_partners(previous.read_text(), {}, {"cafcass-cms"}) == set()
+
+
+def test_the_rotation_runbook_sets_the_password_the_user_it_moves_to_reads():
+    """docs/operations.md's steps, as written: step 1 patches the Secret key whose value the servers
+    give the free slot's user, and step 3 moves the service's URL to that same user."""
+    operations = (DEPLOY.parent / "docs" / "operations.md").read_text()
+    start = operations.index("- **NATS passwords**")
+    runbook = operations[start : operations.index("\n- **", start + 1)]
+    secret, key = re.search(r"patch secret ([\w-]+) .*?stringData\\\":\{\\\"([\w-]+)\\\"", runbook).groups()
+    url_user = re.search(r"`tls://([\w-]+):<the new password>@nats:4222`", runbook).group(1)
+    assert key == url_user == "referrals-next"
+    container = pod_spec(one(render("nats"), "StatefulSet", "nats"))["containers"][0]
+    given = {e["name"]: e["valueFrom"].get("secretKeyRef") for e in container["env"] if "valueFrom" in e}
+    assert given[buspermissions.password_variable(url_user)] == {"name": secret, "key": key}
+    users = entries((DEPLOY / "nats" / "auth.conf").read_text())
+    assert users[url_user][0] == "$" + buspermissions.password_variable(url_user)
+    # and a partner's keys, as the runbook names them, are the variables its two users read
+    partner_keys = re.findall(r"`(NATS_PASSWORD_COURT_SYSTEM\w*)`", runbook)
+    assert partner_keys == [buspermissions.password_variable(u) for u in buspermissions.slots("court-system")]

@@ -5,6 +5,8 @@ service moving from one to the other keeps its consumers and its replies (docs/o
 "Rotating keys")."""
 
 import asyncio
+import json
+import subprocess
 import sys
 from pathlib import Path
 
@@ -24,6 +26,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from test_bus_security import ATTENDED, WITHDRAWN, body, connect, refused  # the same helpers
 
 PARTNERS = {"alpha": ["REFERRALS"], "beta": ["REFERRALS"]}
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "partner_consumer.py"
 
 
 @pytest.fixture(scope="module")
@@ -164,3 +167,26 @@ async def test_a_service_moving_to_its_next_user_keeps_its_consumer_and_its_repl
     finally:
         for nc in (*pods, admin):
             await nc.close()
+
+
+async def test_a_partner_reads_with_the_example_consumer_as_either_user(bus):
+    """docs/partners.md's example consumer (examples/partner_consumer.py), given the partner's second
+    user: the same consumer `partner-<name>` and the same inbox prefix, so the feed carries on."""
+    url, passwords = bus
+    referrals = await connect(url, passwords, "referrals")
+    for user in slots("alpha"):  # one event each (a fetch takes up to ten: the rest would wait for ack_wait)
+        await referrals.jetstream().publish("referral.withdrawn", body(WITHDRAWN, "referrals"), timeout=2)
+        env = {"PARTNER_NATS_USER": user, "PARTNER_NATS_PASSWORD": passwords[user], "PATH": ""}
+        command = [sys.executable, str(EXAMPLE), "--url", url, "--subject", "referral.>", "--count", "1"]
+        done = await asyncio.to_thread(
+            subprocess.run, [*command, "--timeout", "10"], env=env, capture_output=True, text=True, timeout=60
+        )
+        assert done.returncode == 0, (user, done.stderr[-2000:])
+        assert json.loads(done.stdout.splitlines()[0])["type"] == "referral.withdrawn"
+    await referrals.close()
+    admin = await nats.connect(url, user=ADMIN, password=passwords[ADMIN])
+    try:  # one live consumer read both events, one by each user
+        info = await admin.jetstream().consumer_info("REFERRALS", "partner-alpha")
+        assert info.num_pending == 0 and info.delivered.stream_seq == 2
+    finally:
+        await admin.close()

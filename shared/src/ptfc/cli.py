@@ -110,7 +110,7 @@ def main(argv: list[str] | None = None) -> int:
     p = commands.add_parser("streams", help="declare every JetStream stream")
     p.set_defaults(run=streams)
     p = commands.add_parser("nats-config", help="print the NATS server's authorization block")
-    p.add_argument("--env-passwords", action="store_true", help="$NATS_PASSWORD_<IDENTITY> instead of local ones")
+    p.add_argument("--env-passwords", action="store_true", help="$NATS_PASSWORD_<USER> instead of local ones")
     p.add_argument("--partners", help="the partners file (deploy/nats/partners.json); without it, the demo partner")
     p.add_argument("--previous", help="the auth.conf in use: refuse to drop a partner it has")
     p.add_argument("--remove", action="append", default=[], help="a partner to drop on purpose (repeat)")
