@@ -61,6 +61,7 @@ async def test_a_withdrawn_parent_who_asks_for_a_link_gets_a_letter_not_a_link(s
         answers = {email: await ask_for_a_link(browser, hub, email) for email in (MIA[2], PIOTR[2])}
         stranger = await ask_for_a_link(browser, hub, "nobody.withdrawn@example.org")
         assert set(answers.values()) == {stranger}  # withdrawn or unknown: the same page
+        assert "If your course has been closed, we have sent an email saying so instead of a link." in stranger
 
         for (given, family, email, _, lang, _), other in ((MIA, PIOTR), (PIOTR, MIA)):
 
