@@ -265,6 +265,31 @@ async def test_learnings_withdrawal_and_sign_in_limit_read_one_referral_and_one_
         await check(store, recorder, lambda: uow.links_issued_since(NOTICES, {"participant_id": "p-old"}, day_ago))
 
 
+async def test_a_sign_in_claims_one_account_without_reading_the_others(store_for):
+    """Every "email me a link" request claims the parent's window for a link (`claim_sign_in`):
+    it reads that one account, never the other parents' (a top-level `$or` beside `_id` was a
+    collection scan of every account, ~225 ms each among 20,000). One link a window still holds."""
+    from learning import store as learning
+
+    store, recorder = await store_for("learning")
+    db = store.db
+    at = NOW.replace(microsecond=0)  # as the store keeps it (milliseconds)
+    lately, long_ago = at - timedelta(minutes=1), at - timedelta(hours=1)
+    live = [{"_id": "p-new", "sign_in_sent_at": None}, {"_id": "p-old", "sign_in_sent_at": long_ago}]
+    live += [{"_id": "p-late", "sign_in_sent_at": lately}, {"_id": "p-none"}]
+    await fill(db, learning.ACCOUNTS, lambda i: {"_id": f"a{i}", "sign_in_sent_at": PAST}, live)
+    window = at - timedelta(minutes=15)
+    async with db.client.start_session() as session:
+        uow = learning.UnitOfWork(Tx(db, session, "learning", SystemClock()))
+        for participant_id in ("p-new", "p-old"):
+            await check(store, recorder, lambda p=participant_id: uow.claim_sign_in(p, at, window))
+        claims = {p: await uow.claim_sign_in(p, at, window) for p in ("p-new", "p-old", "p-late", "p-none", "p-x")}
+    assert claims == {"p-new": False, "p-old": False, "p-late": False, "p-none": True, "p-x": False}
+    accounts = await db[learning.ACCOUNTS].find({"_id": {"$in": [*claims]}}).to_list()
+    sent = {a["_id"]: a.get("sign_in_sent_at") for a in accounts}
+    assert sent == {"p-new": at, "p-old": at, "p-late": lately, "p-none": at}
+
+
 async def test_the_embedded_stores_expiry_reads_only_what_is_due(store_for, make_settings):
     """`ptfc up`'s expiry (the store's own sweeper, off, decoded every row of every TTL collection
     under its lock): each round reads the rows past their time through their TTL index, no others."""
