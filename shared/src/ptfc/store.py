@@ -9,7 +9,7 @@ import socket
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pymongo
@@ -143,6 +143,27 @@ class Tx:
             for envelope in self.emitted
         ]
         await self.db[OUTBOX].insert_many(rows, session=self.session)
+
+
+class UnitOfWork:
+    """What every service's `store.UnitOfWork` (its domain's unit of work on MongoDB) opens with:
+    every read and write inside one transaction, `tx` (each with `session=self.tx.session`; not
+    `self.session`, which a workshops or learning unit of work reads a parent's or workshop's session
+    by). A save replaces the document read earlier in the same transaction, so a concurrent change
+    to it is a write conflict and the driver runs the whole unit again. A service adds its reads
+    and writes."""
+
+    def __init__(self, tx: Tx) -> None:
+        self.tx, self.db = tx, tx.db
+
+    def now(self) -> datetime:
+        return self.tx.clock.now()
+
+    def new_id(self) -> ObjectId:
+        return ObjectId()
+
+    async def emit(self, event: EventData, correlation_id: str) -> None:
+        await self.tx.emit(event, correlation_id)
 
 
 class CommandCounter(monitoring.CommandListener):

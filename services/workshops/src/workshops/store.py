@@ -23,9 +23,8 @@ from pymongo import ASCENDING, IndexModel, UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
 
 from ptfc import withdrawals
-from ptfc.events import EventData
 from ptfc.pagination import PageParams, holds, page_reading_on
-from ptfc.store import Tx
+from ptfc.store import UnitOfWork as BaseUnitOfWork
 from ptfc.withdrawals import WITHDRAWALS
 from workshops import domain
 from workshops.config import Settings
@@ -69,25 +68,15 @@ def oid(value: str) -> ObjectId | None:
         return None
 
 
-class UnitOfWork:
-    """`domain.UnitOfWork` on MongoDB: every read and write inside one transaction (`Tx`). A save
-    replaces the document read earlier in the same transaction, so a concurrent change to it
-    is a write conflict and the driver runs the whole unit again."""
-
-    def __init__(self, tx: Tx) -> None:
-        self.tx, self.db, self.s = tx, tx.db, tx.session
-
-    def now(self) -> datetime:
-        return self.tx.clock.now()
-
-    def new_id(self) -> ObjectId:
-        return ObjectId()
+class UnitOfWork(BaseUnitOfWork):
+    """`domain.UnitOfWork` on MongoDB: the shared opening (ptfc.store.UnitOfWork: one transaction,
+    `now`, `new_id`, `emit`) and the workshops' reads and writes."""
 
     async def _by_id(self, collection: str, id_: Any) -> dict | None:
-        return id_ and await self.db[collection].find_one({"_id": id_}, session=self.s)
+        return id_ and await self.db[collection].find_one({"_id": id_}, session=self.tx.session)
 
     async def _replace(self, collection: str, doc: dict) -> None:
-        await self.db[collection].replace_one({"_id": doc["_id"]}, doc, upsert=True, session=self.s)
+        await self.db[collection].replace_one({"_id": doc["_id"]}, doc, upsert=True, session=self.tx.session)
 
     async def parent(self, participant_id: str) -> dict | None:
         return await self._by_id(PARENTS, participant_id)
@@ -97,14 +86,16 @@ class UnitOfWork:
         work (merges are written at its end, so a batch's second event would not see the first's)."""
         merged = self.tx.memo.setdefault("referral_of", {})
         if participant_id not in merged:
-            found = await self.db[PARENTS].find_one({"_id": participant_id}, {"referral_id": 1}, session=self.s)
+            found = await self.db[PARENTS].find_one(
+                {"_id": participant_id}, {"referral_id": 1}, session=self.tx.session
+            )
             merged[participant_id] = (found or {}).get("referral_id")
         return merged[participant_id]
 
     async def parents_of(self, referral_id: str, participant_ids: list[str] | None) -> list[dict]:
         # By referral alone, on its index (a referral has two parents); the ids beside it, a field
         # the index lacks, were planned as a scan of every parent, per withdrawal.
-        found = await self.db[PARENTS].find({"referral_id": referral_id}, session=self.s).to_list()
+        found = await self.db[PARENTS].find({"referral_id": referral_id}, session=self.tx.session).to_list()
         return [p for p in found if participant_ids is None or p["_id"] in participant_ids]
 
     async def save_parent(self, parent: dict) -> None:
@@ -121,7 +112,7 @@ class UnitOfWork:
         return await self._by_id(SESSIONS, oid(session_id))
 
     async def add_session(self, session: dict) -> None:
-        await self.db[SESSIONS].insert_one(session, session=self.s)
+        await self.db[SESSIONS].insert_one(session, session=self.tx.session)
 
     async def save_session(self, session: dict) -> None:
         await self._replace(SESSIONS, session)
@@ -137,17 +128,21 @@ class UnitOfWork:
 
     async def all_bookings_in(self, session_id: str, statuses: Iterable[str]) -> list[dict]:
         query = {"session_id": session_id, "status": {"$in": list(statuses)}}
-        return await self.db[BOOKINGS].find(query, session=self.s).to_list()
+        return await self.db[BOOKINGS].find(query, session=self.tx.session).to_list()
 
     async def bookings_of(self, participant_ids: list[str], statuses: Iterable[str]) -> list[dict]:
         # By parent alone (an `$in` on the index's only key used); a parent has a few bookings. With the
         # status too, the `$in` fell on a first key: a scan of every booking.
         wanted = set(statuses)
-        found = await self.db[BOOKINGS].find({"participant_id": {"$in": participant_ids}}, session=self.s).to_list()
+        found = (
+            await self.db[BOOKINGS]
+            .find({"participant_id": {"$in": participant_ids}}, session=self.tx.session)
+            .to_list()
+        )
         return [b for b in found if b["status"] in wanted]
 
     async def add_booking(self, booking: dict) -> None:
-        await self.db[BOOKINGS].insert_one(booking, session=self.s)
+        await self.db[BOOKINGS].insert_one(booking, session=self.tx.session)
 
     async def save_booking(self, booking: dict) -> None:
         await self._replace(BOOKINGS, booking)
@@ -159,18 +154,18 @@ class UnitOfWork:
         await self._replace(WAITLIST, wish)
 
     async def drop_wishes(self, participant_ids: list[str]) -> None:
-        await self.db[WAITLIST].delete_many({"_id": {"$in": participant_ids}}, session=self.s)
+        await self.db[WAITLIST].delete_many({"_id": {"$in": participant_ids}}, session=self.tx.session)
 
     async def followup(self, followup_id: str) -> dict | None:
         return await self._by_id(FOLLOWUPS, oid(followup_id))
 
     async def followups_of(self, participant_id: str, status: str) -> list[dict]:
         # By parent alone, which the `participant_id` index holds (the status, not in it, made a scan).
-        found = await self.db[FOLLOWUPS].find({"participant_id": participant_id}, session=self.s).to_list()
+        found = await self.db[FOLLOWUPS].find({"participant_id": participant_id}, session=self.tx.session).to_list()
         return [f for f in found if f["status"] == status]
 
     async def add_followup(self, followup: dict) -> None:
-        await self.db[FOLLOWUPS].insert_one(followup, session=self.s)
+        await self.db[FOLLOWUPS].insert_one(followup, session=self.tx.session)
 
     async def save_followup(self, followup: dict) -> None:
         await self._replace(FOLLOWUPS, followup)
@@ -179,19 +174,16 @@ class UnitOfWork:
         return await self._by_id(CONCERNS, oid(concern_id))
 
     async def add_concern(self, concern: dict) -> None:
-        await self.db[CONCERNS].insert_one(concern, session=self.s)
+        await self.db[CONCERNS].insert_one(concern, session=self.tx.session)
 
     async def add_concern_read(self, read: dict) -> None:
-        await self.db[CONCERN_READS].insert_one(read, session=self.s)
+        await self.db[CONCERN_READS].insert_one(read, session=self.tx.session)
 
     async def record_withdrawal(self, referral_id: str, participant_ids: list[str], at: datetime) -> None:
         await withdrawals.record(self.tx, referral_id, participant_ids, at)
 
     async def withdrawn(self, referral_id: str, participant_id: str) -> bool:
         return await withdrawals.withdrawn(self.tx, referral_id, participant_id)
-
-    async def emit(self, event: EventData, correlation_id: str) -> None:
-        await self.tx.emit(event, correlation_id)
 
 
 # ---- reads for the routes ------------------------------------------------------------------------
