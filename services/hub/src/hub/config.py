@@ -28,6 +28,10 @@ class Settings(ServiceSettings):
     session_refresh_margin: timedelta = timedelta(seconds=15)
     support_email: str = "support@ptfc.example"
     support_phone: str = "0300 123 4567"
+    # Each provider's number for its parents (PTFC_PROVIDER_PHONES, JSON: {"family-action": "…"}), as the
+    # provider publishes it: whom a parent calls when it is too late to cancel online. A provider not
+    # listed falls back to support_phone.
+    provider_phones: dict[str, str] = {}
 
     def development_keys(self) -> list[str]:
         """The hub holds one secret of its own (no bus, no store, no token keys: it forwards the

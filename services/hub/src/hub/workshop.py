@@ -7,7 +7,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
+from markupsafe import Markup
 
+from hub.course import PROVIDERS
 from hub.flash import redirect_with, taken
 from hub.state import decide
 from hub.web import HEADERS, Csrf, Token, course_of, redirect, render, services
@@ -25,9 +27,16 @@ async def _state(request: Request, token: str) -> dict:
     consent = await workshops.get("/me/follow-up-consent", token)
     wait = await workshops.get("/me/waitlist", token)
     mine = booking.body if booking.ok else None
-    until = mine and datetime.fromisoformat(mine["cancellable_until"])
+    settings = request.app.state.settings
+    provider = PROVIDERS.get(course.get("provider", ""))
     return {
-        "cancellable": bool(until and until > datetime.now(UTC)),  # after the cut-off: a number to call
+        # Workshops says so by its own clock, the one that refuses a late cancel: after the cut-off the
+        # page offers no cancel button and says whom to call (the parent's provider, on its number).
+        "cancellable": bool(mine and mine.get("cancellable")),
+        "provider": provider,
+        "provider_phone": Markup('<bdi dir="ltr">{}</bdi>').format(
+            settings.provider_phones.get(course.get("provider", ""), settings.support_phone)
+        ),
         "course": course,
         "state": decide(course, mine),
         "booking": mine,

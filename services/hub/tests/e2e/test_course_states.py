@@ -19,6 +19,7 @@ STAFF = bearer("provider", "staff-ann", "family-action")  # Greater Manchester i
 ANN = bearer("facilitator", "fac-ann", "family-action")
 FCA = bearer("cafcass", "fca-sam-patel")
 ALEX = ("Alex", "Jones", "alex@example.org", "07700900001", "en", "female")
+PROVIDER_PHONE = "0161 496 0123"  # Family Action's, as configured (a number Ofcom keeps for drama)
 BEN = ("Ben", "Okafor", "ben@example.org", "07700900005", "pl", "male")
 
 
@@ -60,7 +61,9 @@ def starts(session: dict) -> datetime:
 
 async def test_complete_with_a_certificate_and_a_miss_with_one_rebooking_left(start_platform, browser, check):
     clock = MovingClock()
-    async with start_platform(workshops_clock=clock) as platform:
+    async with start_platform(
+        workshops_clock=clock, hub={"provider_phones": {"family-action": PROVIDER_PHONE}}
+    ) as platform:
         made = await platform.refer_parents("MA24P00170", "hub-states-1", ALEX, BEN)
         alex_id, ben_id = (p["participant_id"] for p in made["participants"])
         bodies = {
@@ -120,6 +123,11 @@ async def test_complete_with_a_certificate_and_a_miss_with_one_rebooking_left(st
             await check.shoot(alex, f"course-part1-{lang}")
         await alex.goto(f"{platform.hub}/workshop?lang=en")
         await expect(alex.locator("#workshop-state")).to_contain_text("Part 2 is on")
+        # Past the cut-off (part 1 has run): no cancel button, but whom to call, on her provider's number.
+        await expect(alex.get_by_role("button", name="Cancel this booking")).to_have_count(0)
+        await expect(alex.locator("#too-late")).to_contain_text("Your course is run by Family Action.")
+        await expect(alex.locator("#too-late")).to_contain_text(f"please call {PROVIDER_PHONE}")
+        assert (await alex.goto(f"{platform.hub}/workshop/cancel")).url == f"{platform.hub}/workshop"
         await mark(platform, sessions[alex_id], alex_id, 2, "attended")
 
         async def certificate_emailed() -> list[str]:

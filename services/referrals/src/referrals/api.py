@@ -21,7 +21,7 @@ from ptfc.runtime import Runtime, RuntimeDep
 from ptfc.store import Tx, duplicate_key
 from referrals import domain, reports, store, views
 from referrals.access import cafcass_only, provider_staff, visible_referral, visible_to
-from referrals.refusals import named_for, problem
+from referrals.refusals import named_for
 from referrals.schemas import (
     ContactChanged,
     ContactChangeRequest,
@@ -53,7 +53,8 @@ async def write(
     change: Change,
     clash: tuple[str, list[str]] | None = None,
 ) -> JSONResponse:
-    """One change in one transaction, once per Idempotency-Key; a refusal answers as its problem.
+    """One change in one transaction, once per Idempotency-Key; a refusal goes on to the app's
+    handler (refusals.WORDS), so a racing retry is answered as the first was.
     `clash` names the parents whose active cycle a concurrent write may have claimed first: the
     unique index then refuses this one, answered as "already referred" (under that referral, to a
     caller who may read it)."""
@@ -65,11 +66,11 @@ async def write(
             raise await named_for(caller, refused, tx.db, tx.session) from None
 
     try:
-        return await change_once(rt.store, key, scope, payload, work, (domain.Refused, domain.Unknown), problem)
+        return await change_once(rt.store, key, scope, payload, work)
     except (DuplicateKeyError, BulkWriteError) as error:  # a parent's save is written at the end of the work
         other = duplicate_key(error) and clash and await store.active_referral_of(rt.store.db, *clash)
         if other:
-            raise problem(await named_for(caller, domain.already_referred(other), rt.store.db)) from None
+            raise await named_for(caller, domain.already_referred(other), rt.store.db) from None
         raise
 
 

@@ -7,7 +7,7 @@ from ptfc.service import build_app
 from referrals.api import router
 from referrals.config import Settings
 from referrals.handlers import handlers
-from referrals.refusals import ROUTES
+from referrals.refusals import ROUTES, WORDS
 from referrals.store import INDEXES
 from referrals.sweeps import SWEEPS
 
@@ -23,4 +23,5 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         sweeps=SWEEPS,
         clock=clock,
         problems=ROUTES,
+        refusals=WORDS,
     )

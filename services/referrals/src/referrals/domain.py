@@ -25,6 +25,8 @@ from ptfc.events import (
 )
 from ptfc.lookup import email_key as email_key_of
 from ptfc.programme import MODULES, PROVIDERS
+from ptfc.refusals import Refused as Refused  # re-exported: the rules raise these, refusals.py words them
+from ptfc.refusals import Unknown as Unknown
 from ptfc.sealing import seal
 
 ACTION_FOR_CHILDREN, FAMILY_ACTION_SLUG = PROVIDERS
@@ -119,22 +121,6 @@ NOT_ENGLAND = _places(
 )
 
 
-class Refused(Exception):
-    """A rule says no. `reason` is stable for machines; refusals.py gives it an HTTP status."""
-
-    def __init__(self, reason: str, title: str, detail: str, **extra: Any) -> None:
-        super().__init__(f"{reason}: {detail}")
-        self.reason, self.title, self.detail, self.extra = reason, title, detail, extra
-
-
-class Unknown(Exception):
-    """No such record (or none the caller may see: the two are answered alike)."""
-
-    def __init__(self, what: str) -> None:
-        super().__init__(f"{what} not found")
-        self.what = what
-
-
 # ---- intake --------------------------------------------------------------------------------
 
 
@@ -144,7 +130,6 @@ def case_number(raw: str) -> str:
     if not CASE_NUMBER.fullmatch(value):
         raise Refused(
             "invalid-case-number",
-            "Invalid case number",
             "A case number has two letters, two digits, a letter and five digits, e.g. MA24P00123.",
         )
     return value
@@ -167,7 +152,6 @@ def refuse_wales(court: str, region: str) -> None:
     if _in_wales(court, region) or {"wales", "cymru"} & set(place_key(region).split()):
         raise Refused(
             "wales-out-of-scope",
-            "Referrals in Wales are out of scope",
             f"Planning Together for Children runs in England only. {PARTNER_IN_WALES} Refer the parents there.",
             programme="Working Together for Children",
             provider="Cafcass Cymru",
@@ -186,18 +170,15 @@ def route(region: str) -> str:
     if key in AMBIGUOUS:
         raise Refused(
             "region-ambiguous",
-            "Region too broad to route",
             f"Two providers deliver in {region!s:.60}; give the county or city instead (e.g. {AMBIGUOUS[key]}).",
         )
     if key in NOT_ENGLAND or any(f" {w} " in f" {key} " for w in ("scotland", "ireland")):
         raise Refused(
             "region-not-in-england",
-            "Region not in England",
             "Planning Together for Children is for family court cases in England only.",
         )
     raise Refused(
         "region-unknown",
-        "Region not recognised",
         "Give an English region, county or city (e.g. Greater Manchester, Kent, Birmingham).",
     )
 
@@ -221,11 +202,10 @@ def check_intake(court_declined: bool, safeguarding_concerns: bool, court: str, 
     if safeguarding_concerns:
         raise Refused(
             "safeguarding-concerns",
-            "Not referred: current safeguarding concerns",
             "The course is not for cases with current safeguarding concerns.",
         )
     if court_declined:
-        raise Refused("court-declined", "Not referred: the court declined", "The court declined the course.")
+        raise Refused("court-declined", "The court declined the course.")
     return route(region)
 
 
@@ -393,12 +373,10 @@ def already_referred(referral_id: str | None) -> Refused:
     if referral_id is None:
         return Refused(
             "parent-already-referred",
-            "Parent already on the course for this case",
             "A parent of this case is already in an active cycle.",
         )
     return Refused(
         "parent-already-referred",
-        "Parent already on the course for this case",
         f"A parent of this case is already in an active cycle under referral {referral_id}.",
         existing_referral_id=referral_id,
     )
@@ -429,7 +407,7 @@ async def intake(
     case = case_number(form.case_number)
     provider = check_intake(form.court_declined, form.safeguarding_concerns, form.court, form.region)
     if len(set(email_keys)) != len(email_keys):
-        raise Refused("same-parent-twice", "The same parent twice", "Each parent needs their own email address.")
+        raise Refused("same-parent-twice", "Each parent needs their own email address.")
     await refuse_active_parent(uow, case, email_keys)
     now, referral_id = uow.now(), uow.new_id()
     # Unguessable (random, not a counter): parents send their id to workshops and plans, and a
@@ -537,7 +515,7 @@ async def withdraw(uow: UnitOfWork, referral_id: str, reason: str) -> dict[str, 
     if referral is None:
         raise Unknown("referral")
     if referral.get("withdrawn_at"):
-        raise Refused("already-withdrawn", "Already withdrawn", "This referral was withdrawn before.")
+        raise Refused("already-withdrawn", "This referral was withdrawn before.")
     now = uow.now()
     referral |= {"withdrawn_at": now, "withdrawal_reason": reason, "status": "withdrawn"}
     await uow.save_referral(referral)
@@ -562,9 +540,7 @@ async def reorder(uow: UnitOfWork, referral_id: str, participant_id: str, timing
     if parent is None or parent["referral_id"] != referral_id:
         raise Unknown("participant")
     if referral.get("withdrawn_at"):
-        raise Refused(
-            "referral-withdrawn", "Referral withdrawn", "A withdrawn referral is not re-ordered: refer again."
-        )
+        raise Refused("referral-withdrawn", "A withdrawn referral is not re-ordered: refer again.")
     result = (parent["outcome"] or {}).get("result")
     if result != "incomplete":
         reason, detail = (
@@ -572,7 +548,7 @@ async def reorder(uow: UnitOfWork, referral_id: str, participant_id: str, timing
             if result == "completed"
             else ("cycle-in-progress", "This parent's course is still in progress.")
         )
-        raise Refused(reason, "Only an incomplete course is re-ordered", detail)
+        raise Refused(reason, detail)
     await refuse_active_parent(uow, parent["case_number"], [parent["email_key"]], except_id=parent["_id"])
     now, cycle = uow.now(), parent["cycle"] + 1
     parent["past_cycles"].append(
@@ -628,16 +604,14 @@ async def change_contact(
     if parent is None or parent["referral_id"] != referral_id:
         raise Unknown("participant")
     if referral.get("withdrawn_at"):
-        raise Refused(
-            "referral-withdrawn", "Referral withdrawn", "Nothing more is sent to a withdrawn referral's parents."
-        )
+        raise Refused("referral-withdrawn", "Nothing more is sent to a withdrawn referral's parents.")
     email_changed = email_key is not None and email_key != parent["email_key"]
     if not email_changed and change.phone is None:
-        raise Refused("contact-unchanged", "Nothing to change", "This is already the parent's email address.")
+        raise Refused("contact-unchanged", "This is already the parent's email address.")
     if email_key is not None and email_changed:
         others = [p for p in await uow.parents(referral_id) if p["_id"] != parent["_id"]]
         if any(p["email_key"] == email_key for p in others):
-            raise Refused("same-parent-twice", "The same parent twice", "Each parent needs their own email address.")
+            raise Refused("same-parent-twice", "Each parent needs their own email address.")
         if parent["active"]:  # one active cycle per parent and case, as at intake
             await refuse_active_parent(uow, parent["case_number"], [email_key], except_id=parent["_id"])
         parent["email_key"] = email_key

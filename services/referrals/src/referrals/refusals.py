@@ -1,5 +1,6 @@
-"""Domain refusals → RFC 9457 problems. The rules say no without HTTP in mind; this says how.
-A refusal of the request itself is 422, one of the record's present state 409."""
+"""Domain refusals → RFC 9457 problems (ptfc.refusals: `build_app(refusals=WORDS)` answers each).
+The rules say no without HTTP in mind; this says how. A refusal of the request itself is 422; one
+of the record's present state 409 (asking again later may work)."""
 
 from typing import Any
 
@@ -7,31 +8,32 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from ptfc.auth import Caller
 from ptfc.openapi import Declared
-from ptfc.problems import Problem, not_found
+from ptfc.refusals import Table
 from referrals.access import may_read
-from referrals.domain import Refused, Unknown, already_referred
+from referrals.domain import Refused, already_referred
 
-# Reasons that depend on the record's state, not on what was sent: asking again later may work.
-CONFLICTS = {
-    "parent-already-referred",
-    "already-withdrawn",
-    "referral-withdrawn",
-    "course-completed",
-    "cycle-in-progress",
+WORDS: Table = {
+    "invalid-case-number": (422, "Invalid case number"),
+    "wales-out-of-scope": (422, "Referrals in Wales are out of scope"),
+    "region-ambiguous": (422, "Region too broad to route"),
+    "region-not-in-england": (422, "Region not in England"),
+    "region-unknown": (422, "Region not recognised"),
+    "safeguarding-concerns": (422, "Not referred: current safeguarding concerns"),
+    "court-declined": (422, "Not referred: the court declined"),
+    "same-parent-twice": (422, "The same parent twice"),
+    "contact-unchanged": (422, "Nothing to change"),
+    "parent-already-referred": (409, "Parent already on the course for this case"),
+    "already-withdrawn": (409, "Already withdrawn"),
+    "referral-withdrawn": (409, "Referral withdrawn"),
+    "course-completed": (409, "Only an incomplete course is re-ordered"),
+    "cycle-in-progress": (409, "Only an incomplete course is re-ordered"),
 }
-
-
-def problem(refusal: Refused | Unknown) -> Problem:
-    if isinstance(refusal, Unknown):
-        return not_found(refusal.what)
-    status = 409 if refusal.reason in CONFLICTS else 422
-    return Problem(status, refusal.reason, refusal.title, refusal.detail, **refusal.extra)
 
 
 async def named_for(caller: Caller, refusal: Refused, db: AsyncDatabase, session: Any = None) -> Refused:
     """ "Already referred" names the existing referral only to a caller who may read it: another
     FCA is told the parent is on the course, not under which referral."""
-    referral_id = refusal.extra.get("existing_referral_id")
+    referral_id = refusal.facts.get("existing_referral_id")
     if refusal.reason != "parent-already-referred" or referral_id is None:
         return refusal
     return refusal if await may_read(db, caller, referral_id, session) else already_referred(None)

@@ -72,7 +72,7 @@ async def test_intake_refuses_the_same_parent_twice_and_a_parent_already_in_a_cy
     with pytest.raises(domain.Refused) as caught:
         await referred(uow)
     assert caught.value.reason == "parent-already-referred"
-    assert caught.value.extra == {"existing_referral_id": first["_id"]}
+    assert caught.value.facts == {"existing_referral_id": first["_id"]}
     assert len(uow.referrals) == 1 and uow.emitted() == ["referral.created"]
 
 
@@ -161,7 +161,7 @@ async def test_a_reorder_is_refused_when_the_parent_is_already_in_another_cycle(
     with pytest.raises(domain.Refused) as caught:
         await domain.reorder(uow, referral["_id"], alex["_id"], Timings())
     assert caught.value.reason == "parent-already-referred"
-    assert caught.value.extra["existing_referral_id"] == other["_id"]
+    assert caught.value.facts["existing_referral_id"] == other["_id"]
 
 
 async def test_a_withdrawn_referral_or_an_unknown_parent_is_not_reordered():

@@ -177,7 +177,7 @@ async def book(body: BookIn, rt: RuntimeDep, caller: CurrentCaller, key: Idempot
 
     async def change(uow: UnitOfWork) -> tuple[int, BaseModel]:
         booking, session = await domain.book(uow, caller.sub, body.session_id, rt.settings)
-        return 201, views.booking_view(booking, session, rt.settings.cancel_cutoff)
+        return 201, views.booking_view(booking, session, rt.settings.cancel_cutoff, rt.clock.now())
 
     return await write(rt, key, f"{caller.sub}:book", body.model_dump(), change)
 
@@ -186,7 +186,7 @@ async def book(body: BookIn, rt: RuntimeDep, caller: CurrentCaller, key: Idempot
 async def my_booking(rt: RuntimeDep, caller: CurrentCaller) -> views.BookingView:
     caller.require("parent")
     booking, session = await run(rt, lambda uow: domain.my_booking(uow, caller.sub))
-    return views.booking_view(booking, session, rt.settings.cancel_cutoff)
+    return views.booking_view(booking, session, rt.settings.cancel_cutoff, rt.clock.now())
 
 
 @router.delete("/me/booking", response_model=views.BookingView, tags=["parent"])
@@ -194,7 +194,7 @@ async def cancel_my_booking(rt: RuntimeDep, caller: CurrentCaller) -> views.Book
     """Allowed until the cut-off before the first part; the seat goes to the next parent waiting."""
     caller.require("parent")
     booking, session = await run(rt, lambda uow: domain.cancel_my_booking(uow, caller.sub, rt.settings))
-    return views.booking_view(booking, session, rt.settings.cancel_cutoff)
+    return views.booking_view(booking, session, rt.settings.cancel_cutoff, rt.clock.now())
 
 
 @router.post("/me/waitlist", status_code=201, response_model=views.WaitlistView, tags=["parent"])
@@ -345,7 +345,7 @@ async def approve_seat(
     async def change(uow: UnitOfWork) -> tuple[int, BaseModel]:
         args = (participant_id, body.session_id, mine, proposal, rt.settings)
         booking, session = await assignment.approve_seat(uow, *args)
-        return 201, views.booking_view(booking, session, rt.settings.cancel_cutoff)
+        return 201, views.booking_view(booking, session, rt.settings.cancel_cutoff, rt.clock.now())
 
     return await write(rt, key, f"{caller.sub}:approve:{participant_id}", body.model_dump(), change)
 

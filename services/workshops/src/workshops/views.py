@@ -58,6 +58,9 @@ class BookingView(BaseModel):
     video_link: str | None  # only to the booked parent, for an online session
     booked_at: datetime
     cancellable_until: datetime
+    # Whether the parent may still cancel online, by this service's clock (the one that refuses a late
+    # cancel): the hub offers the button only then, and after the cut-off says whom to call instead.
+    cancellable: bool = False
     # The parent's own workshops missed in this course (a second miss ends it): a booking after one
     # is their last rebooking, and a missed booking with one says one rebooking is left.
     misses: int = 0
@@ -167,14 +170,16 @@ def offered(doc: dict) -> OfferedSession:
     )
 
 
-def booking_view(booking: dict, session: dict, cutoff) -> BookingView:
+def booking_view(booking: dict, session: dict, cutoff, now: datetime) -> BookingView:
+    until = utc(session["starts_at"]) - cutoff
     return BookingView(
         id=str(booking["_id"]),
         status=booking["status"],
         session=offered(session),
         video_link=session.get("video_link") if session["format"] == "online" else None,
         booked_at=utc(booking["created_at"]),
-        cancellable_until=utc(session["starts_at"]) - cutoff,
+        cancellable_until=until,
+        cancellable=booking["status"] == "booked" and now < until,
         misses=booking.get("misses", 0),
         parts=booking.get("marks", {}),
     )

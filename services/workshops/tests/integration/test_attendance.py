@@ -42,6 +42,8 @@ async def test_both_parts_attended_is_sent_once_then_final_and_consent_gates_the
         sid, start = await book_new(bus, client, "yes")
         other, other_start = await book_new(bus, client, "no", days=6)
 
+        # Before the cut-off the parent may cancel online; past it (by this service's clock), not.
+        assert (await client.get("/me/booking", headers=bus.me("yes"))).json()["cancellable"] is True
         early = await mark(bus, client, sid, "yes", 1, "attended")
         assert early.status_code == 409 and early.json()["type"].endswith("/part-not-started")
         bus.clock.advance(start + timedelta(hours=2, minutes=50) - bus.clock.now())
@@ -54,7 +56,7 @@ async def test_both_parts_attended_is_sent_once_then_final_and_consent_gates_the
         assert (await mark(bus, client, sid, "yes", 1, "attended")).json()["status"] == "booked"
         # Part 1 done: the parent's own booking says which part (the hub's "part 1 attended").
         mine = (await client.get("/me/booking", headers=bus.me("yes"))).json()
-        assert (mine["status"], mine["parts"]) == ("booked", {"1": "attended"})
+        assert (mine["status"], mine["parts"], mine["cancellable"]) == ("booked", {"1": "attended"}, False)
         done = await mark(bus, client, sid, "yes", 2, "attended")
         assert done.status_code == 200 and done.json()["status"] == "attended"
         assert (await mark(bus, client, sid, "yes", 2, "attended")).status_code == 200  # the same again: once
