@@ -12,9 +12,9 @@ from bson import ObjectId
 from pymongo import ASCENDING, IndexModel
 from pymongo.asynchronous.database import AsyncDatabase
 
-from ptfc.events import EventData
 from ptfc.pagination import PageParams, holds, page_reading_on
 from ptfc.store import Tx, object_id
+from ptfc.store import UnitOfWork as BaseUnitOfWork
 
 REFERRALS, PARTICIPANTS = "referrals", "participants"
 
@@ -48,19 +48,9 @@ INDEXES: dict[str, list[IndexModel]] = {
 }
 
 
-class UnitOfWork:
-    """`domain.UnitOfWork` on MongoDB: every read and write inside one transaction (`Tx`). A save
-    replaces the document read earlier in the same transaction, so a concurrent change to it
-    is a write conflict and the driver runs the whole unit again."""
-
-    def __init__(self, tx: Tx) -> None:
-        self.tx, self.db, self.session = tx, tx.db, tx.session
-
-    def now(self) -> datetime:
-        return self.tx.clock.now()
-
-    def new_id(self) -> ObjectId:
-        return ObjectId()
+class UnitOfWork(BaseUnitOfWork):
+    """`domain.UnitOfWork` on MongoDB: the shared opening (ptfc.store.UnitOfWork: one transaction,
+    `now`, `new_id`, `emit`) and the referrals' reads and writes."""
 
     def random_id(self) -> ObjectId:
         # ObjectIds made one after another share time and process bytes and count up.
@@ -68,32 +58,29 @@ class UnitOfWork:
 
     async def referral(self, referral_id: str) -> dict[str, Any] | None:
         oid = object_id(referral_id)
-        return oid and await self.db[REFERRALS].find_one({"_id": oid}, session=self.session)
+        return oid and await self.db[REFERRALS].find_one({"_id": oid}, session=self.tx.session)
 
     async def parent(self, participant_id: str) -> dict[str, Any] | None:
         oid = object_id(participant_id)
         return oid and (await self.tx.get(PARTICIPANTS, [oid]))[oid]
 
     async def parents(self, referral_id: str) -> list[dict[str, Any]]:
-        found = self.db[PARTICIPANTS].find({"referral_id": referral_id}, session=self.session)
+        found = self.db[PARTICIPANTS].find({"referral_id": referral_id}, session=self.tx.session)
         return self.tx.current(PARTICIPANTS, await found.sort("_id", 1).to_list())
 
     async def active_referral_of(self, case: str, email_keys: list[str], except_id: Any = None) -> str | None:
-        return await active_referral_of(self.db, case, email_keys, except_id, self.session)
+        return await active_referral_of(self.db, case, email_keys, except_id, self.tx.session)
 
     async def add(self, referral: dict[str, Any], parents: list[dict[str, Any]]) -> None:
-        await self.db[REFERRALS].insert_one(referral, session=self.session)
+        await self.db[REFERRALS].insert_one(referral, session=self.tx.session)
         if parents:
-            await self.db[PARTICIPANTS].insert_many(parents, session=self.session)
+            await self.db[PARTICIPANTS].insert_many(parents, session=self.tx.session)
 
     async def save_referral(self, referral: dict[str, Any]) -> None:
-        await self.db[REFERRALS].replace_one({"_id": referral["_id"]}, referral, session=self.session)
+        await self.db[REFERRALS].replace_one({"_id": referral["_id"]}, referral, session=self.tx.session)
 
     async def save_parent(self, parent: dict[str, Any]) -> None:
         self.tx.save(PARTICIPANTS, parent)  # written at the end of the work: a batch's parents in one write
-
-    async def emit(self, event: EventData, correlation_id: str) -> None:
-        await self.tx.emit(event, correlation_id)
 
 
 async def load_parents(events: list[Any], tx: Tx) -> None:
