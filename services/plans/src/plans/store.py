@@ -18,8 +18,7 @@ from typing import Any
 from pymongo import ASCENDING, DESCENDING, IndexModel, ReplaceOne
 
 from plans.domain import Refused
-from ptfc.events import EventData
-from ptfc.store import Tx
+from ptfc.store import UnitOfWork as BaseUnitOfWork
 
 PLANS, HISTORY, INVITATIONS, PARTICIPANTS = "plans", "history", "invitations", "participants"
 REPLY_EMAILS = "reply_emails"  # per plan and party: turned off, and when the last reply email went
@@ -43,77 +42,69 @@ INDEXES: dict[str, list[IndexModel]] = {
 }
 
 
-class UnitOfWork:
-    """`domain.UnitOfWork` on MongoDB: every read and write inside one transaction (`Tx`)."""
-
-    def __init__(self, tx: Tx) -> None:
-        self.tx, self.db, self.session = tx, tx.db, tx.session
-
-    def now(self) -> datetime:
-        return self.tx.clock.now()
+class UnitOfWork(BaseUnitOfWork):
+    """`domain.UnitOfWork` on MongoDB: the shared opening (ptfc.store.UnitOfWork: one transaction,
+    `now`, `emit`) and the plans' reads and writes."""
 
     async def plan(self, plan_id: str) -> dict | None:
-        return await self.db[PLANS].find_one({"_id": plan_id}, session=self.session)
+        return await self.db[PLANS].find_one({"_id": plan_id}, session=self.tx.session)
 
     async def add_plan(self, plan: dict, entry: dict) -> None:
-        await self.db[PLANS].insert_one(plan, session=self.session)
+        await self.db[PLANS].insert_one(plan, session=self.tx.session)
         await self._append(plan["_id"], plan["revision"], entry)
 
     async def save_plan(self, plan: dict, entry: dict) -> None:
         """Applies only to the revision the plan was read at (one before `plan["revision"]`): two
         parties acting at once cannot overwrite each other. The history entry's `seq` is the revision."""
         read_at = {"_id": plan["_id"], "revision": plan["revision"] - 1}
-        done = await self.db[PLANS].replace_one(read_at, plan, session=self.session)
+        done = await self.db[PLANS].replace_one(read_at, plan, session=self.tx.session)
         if not done.modified_count:
             raise Refused("plan-changed")
         await self._append(plan["_id"], plan["revision"], entry)
 
     async def _append(self, plan_id: str, seq: int, entry: dict) -> None:
-        await self.db[HISTORY].insert_one({"plan_id": plan_id, "seq": seq, **entry}, session=self.session)
+        await self.db[HISTORY].insert_one({"plan_id": plan_id, "seq": seq, **entry}, session=self.tx.session)
 
     async def participant(self, participant_id: str) -> dict | None:
-        return await self.db[PARTICIPANTS].find_one({"_id": participant_id}, session=self.session)
+        return await self.db[PARTICIPANTS].find_one({"_id": participant_id}, session=self.tx.session)
 
     async def keep_participant(self, participant: dict) -> None:
         # Never read back by the work that keeps it: a batch's parents go in one write at its end.
         self.tx.later(PARTICIPANTS, ReplaceOne({"_id": participant["_id"]}, participant, upsert=True))
 
     async def invitation(self, token_hash: str) -> dict | None:
-        return await self.db[INVITATIONS].find_one({"_id": token_hash}, session=self.session)
+        return await self.db[INVITATIONS].find_one({"_id": token_hash}, session=self.tx.session)
 
     async def pending_invitation_for(self, participant_id: str) -> dict | None:
         query = {"invitee_participant_id": participant_id, "state": "pending"}
-        return await self.db[INVITATIONS].find_one(query, sort=[("created_at", DESCENDING)], session=self.session)
+        return await self.db[INVITATIONS].find_one(query, sort=[("created_at", DESCENDING)], session=self.tx.session)
 
     async def add_invitation(self, invitation: dict) -> None:
         """A plan has one open invitation: a new one makes the older unusable."""
         await self.db[INVITATIONS].update_many(
             {"plan_id": invitation["plan_id"], "state": "pending"},
             {"$set": {"state": "superseded"}},
-            session=self.session,
+            session=self.tx.session,
         )
-        await self.db[INVITATIONS].insert_one(invitation, session=self.session)
+        await self.db[INVITATIONS].insert_one(invitation, session=self.tx.session)
 
     async def save_invitation(self, invitation: dict) -> None:
-        await self.db[INVITATIONS].replace_one({"_id": invitation["_id"]}, invitation, session=self.session)
+        await self.db[INVITATIONS].replace_one({"_id": invitation["_id"]}, invitation, session=self.tx.session)
 
     async def invitations_to(self, recipient: str, since: datetime) -> list[dict]:
         """The invitations sent to one person (domain.recipient_of) since then, newest first."""
         query = {"recipient": recipient, "created_at": {"$gt": since}}
-        found = self.db[INVITATIONS].find(query, session=self.session).sort("created_at", DESCENDING)
+        found = self.db[INVITATIONS].find(query, session=self.tx.session).sort("created_at", DESCENDING)
         return await found.to_list()
 
     async def reply_emails(self, plan_id: str, party_id: str) -> dict:
-        found = await self.db[REPLY_EMAILS].find_one({"_id": f"{plan_id}:{party_id}"}, session=self.session)
+        found = await self.db[REPLY_EMAILS].find_one({"_id": f"{plan_id}:{party_id}"}, session=self.tx.session)
         return {k: v for k, v in (found or {}).items() if k != "_id"}
 
     async def keep_reply_emails(self, plan_id: str, party_id: str, choice: dict) -> None:
         key = {"_id": f"{plan_id}:{party_id}"}
         doc = {**key, **choice, "plan_id": plan_id, "party_id": party_id}
-        await self.db[REPLY_EMAILS].replace_one(key, doc, upsert=True, session=self.session)
-
-    async def emit(self, event: EventData, correlation_id: str) -> None:
-        await self.tx.emit(event, correlation_id)
+        await self.db[REPLY_EMAILS].replace_one(key, doc, upsert=True, session=self.tx.session)
 
 
 # ---- reads for the routes ------------------------------------------------------------------------
