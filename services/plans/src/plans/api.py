@@ -2,7 +2,6 @@
 the children's version and the Word and PDF files. Each write makes one call of `domain` in a
 unit of work, once per Idempotency-Key, and maps its answer (views) or its refusal (refusals)."""
 
-from collections.abc import Awaitable, Callable
 from functools import partial
 from typing import Annotated, Any
 
@@ -35,11 +34,11 @@ from plans.schemas import (
     TopicView,
 )
 from plans.views import for_children_html, for_children_view, history_view, plan_view, summary, topic_view
-from ptfc.idempotency import IdempotencyKey, change_once
+from ptfc.idempotency import IdempotencyKey
 from ptfc.pagination import Page
 from ptfc.problems import Problem
 from ptfc.runtime import Runtime, RuntimeDep
-from ptfc.store import Tx
+from ptfc.writes import writes
 
 router = APIRouter()
 
@@ -59,17 +58,7 @@ def link(status: str, operation_id: str, **parameters: str) -> dict:
 
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-Change = Callable[[store.UnitOfWork], Awaitable[tuple[int, BaseModel]]]
-
-
-async def write(rt: Runtime, key: str | None, scope: str, payload: Any, change: Change) -> JSONResponse:
-    """One change in one transaction, once per Idempotency-Key; a refusal goes on to the app's
-    handler (refusals.WORDS), so a racing retry is answered as the first was."""
-
-    def work(tx: Tx) -> Awaitable[tuple[int, BaseModel]]:
-        return change(store.UnitOfWork(tx))
-
-    return await change_once(rt.store, key, scope, payload, work)
+write, run = writes(store.UnitOfWork)  # one domain call in one unit of work (ptfc.writes)
 
 
 async def step(rt: Runtime, key: str | None, scope: str, payload: Any, plan_id: str, who: Any, act: Any, lang=None):

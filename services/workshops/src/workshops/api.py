@@ -3,21 +3,20 @@ parents, attendance, follow-up calls and safeguarding concerns. Each route check
 record, then makes one call of `domain` in a unit of work and maps its answer (views) or its
 refusal (refusals)."""
 
-from collections.abc import Awaitable, Callable
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from ptfc.auth import Caller, CurrentCaller
-from ptfc.idempotency import IdempotencyKey, change_once
+from ptfc.idempotency import IdempotencyKey
 from ptfc.models import DateTime
 from ptfc.pagination import Page, Paging
 from ptfc.problems import Problem, not_found
 from ptfc.programme import PROVIDERS
 from ptfc.runtime import Runtime, RuntimeDep
-from ptfc.store import Tx
+from ptfc.writes import writes
 from workshops import access, assignment, domain, reports, store, views
 from workshops.schemas import (
     AssignIn,
@@ -36,23 +35,7 @@ from workshops.store import UnitOfWork
 
 router = APIRouter()
 SessionId = Annotated[str, Path(max_length=24)]
-Change = Callable[[UnitOfWork], Awaitable[tuple[int, BaseModel]]]
-T = TypeVar("T")
-
-
-async def write(rt: Runtime, key: str | None, scope: str, payload: Any, change: Change) -> JSONResponse:
-    """One change in one transaction, once per Idempotency-Key; a refusal goes on to the app's
-    handler (refusals.WORDS), so a racing retry is answered as the first was."""
-
-    def work(tx: Tx) -> Awaitable[tuple[int, BaseModel]]:
-        return change(UnitOfWork(tx))
-
-    return await change_once(rt.store, key, scope, payload, work)
-
-
-async def run(rt: Runtime, change: Callable[[UnitOfWork], Awaitable[T]]) -> T:
-    """One change in one transaction, for a route that takes no Idempotency-Key (it acts once anyway)."""
-    return await rt.store.run(lambda tx: change(UnitOfWork(tx)))
+write, run = writes(UnitOfWork)  # one domain call in one unit of work (ptfc.writes)
 
 
 async def _session(rt: Runtime, caller: Caller, session_id: str) -> dict:
