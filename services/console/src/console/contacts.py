@@ -24,12 +24,16 @@ def _path(staff: Staff) -> str:
 @router.get("/contacts")
 async def contacts(request: Request, staff: Staff = COORDINATOR, done: str = "") -> Response:
     answer = await services(request)["referrals"].get(f"{_path(staff)}/contacts-due", staff.token, params={"limit": 50})
-    rows = answer.body["items"] if answer.ok else []
-    now = datetime.now(UTC)
+    rows = waiting(answer.body["items"] if answer.ok else [], datetime.now(UTC))
+    return render(request, "contacts.html", contacts=rows, done=done)
+
+
+def waiting(rows: list[dict], now: datetime) -> list[dict]:
+    """Each parent to call, marked overdue once a further day has passed since the call fell due,
+    the longest waiting first."""
     for row in rows:
         row["overdue"] = datetime.fromisoformat(row["due_at"]) + OVERDUE_AFTER <= now
-    rows.sort(key=lambda r: r["due_at"])  # the longest waiting first
-    return render(request, "contacts.html", contacts=rows, done=done)
+    return sorted(rows, key=lambda r: r["due_at"])
 
 
 @router.post("/contacts/{participant_id}", dependencies=[Csrf])

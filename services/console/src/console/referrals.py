@@ -30,10 +30,33 @@ async def _progress(request: Request, staff: Staff, referral_id: str) -> dict[st
     current = {e["participant_id"]: e for e in (enrolments.body["items"] if enrolments.ok else [])}
     for parent in referral.body["participants"]:
         parent["enrolment"] = current.get(parent["participant_id"])
+        parent["workshop"] = workshop(parent)
     # Safeguarding concerns raised on it: ids, category and when; reading one is a recorded read.
     concerns = await backends["workshops"].get("/concerns", staff.token, params={"referral_id": referral_id})
     referral.body["concerns"] = concerns.body if concerns.ok else []
     return referral.body
+
+
+WORKSHOP_EVENTS = ("workshop.booked", "workshop.cancelled", "workshop.attended", "workshop.missed")
+
+
+def workshop(parent: dict[str, Any]) -> dict[str, Any]:
+    """Where the parent is with the workshop in this course (the referral's timeline of workshops'
+    events, as referrals heard them): the last of booked, cancelled, attended, missed, and when;
+    "not booked" before any."""
+    events = [e for e in parent.get("timeline", []) if e["event"] in WORKSHOP_EVENTS and e["cycle"] == parent["cycle"]]
+    if not events:
+        return {"status": "not_booked", "at": None, "note": ""}
+    last = max(events, key=lambda e: e["at"])
+    status, detail = last["event"].split(".", 1)[1], last.get("detail", {})
+    note = ""
+    if status == "booked" and detail.get("rebooking"):
+        note = "after a missed workshop"
+    elif status == "missed":
+        misses = detail.get("misses") or 1
+        offered = "; one rebooking offered" if detail.get("rebooking_offered") else ""
+        note = f"{misses} time{'s' if misses != 1 else ''}{offered}"
+    return {"status": status, "at": detail.get("attended_at") or last["at"], "note": note}
 
 
 async def _theirs(request: Request, staff: Staff, referral_id: str) -> bool:

@@ -2,7 +2,7 @@
 breaks), see their provider's sessions with seats and rosters. Facilitators: my sessions, the
 roster with needs, attendance per part. All as workshops answers for the person's token."""
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
@@ -50,7 +50,33 @@ async def provider_sessions(request: Request, staff: Staff = COORDINATOR, done: 
 @router.get("/my-sessions")
 async def my_sessions(request: Request, staff: Staff = FACILITATOR) -> Response:
     answer = await services(request)["workshops"].get("/sessions", staff.token, params={"limit": 50})
-    return render(request, "my_sessions.html", sessions=answer.body["items"] if answer.ok else [])
+    sessions = answer.body["items"] if answer.ok else []
+    groups = by_day(sessions, datetime.now(UTC), request.app.state.settings.timezone)
+    return render(request, "my_sessions.html", groups=groups)
+
+
+WHEN = ("Today", "This week", "Later", "Earlier")
+
+
+def by_day(sessions: list[dict], now: datetime, timezone: str) -> dict[str, list[dict]]:
+    """A facilitator's sessions as they plan their days (in England's time): today's (either part
+    today, so the second evening of a two-evening session is today's too), the rest of the next seven
+    days, later, and earlier ones (attendance may still be theirs to record). Each group by start."""
+    zone = ZoneInfo(timezone)
+    today = now.astimezone(zone).date()
+    groups: dict[str, list[dict]] = {name: [] for name in WHEN}
+    for session in sorted(sessions, key=lambda s: s["parts"][0]["starts_at"]):
+        days = [datetime.fromisoformat(p["starts_at"]).astimezone(zone).date() for p in session["parts"]]
+        if today in days:
+            groups["Today"].append(session)
+        elif days[0] > today and (days[0] - today).days < 7:
+            groups["This week"].append(session)
+        elif days[0] > today:
+            groups["Later"].append(session)
+        else:
+            groups["Earlier"].append(session)
+    groups["Earlier"].reverse()  # the most recent first
+    return groups
 
 
 @router.get("/sessions/new")

@@ -49,6 +49,7 @@ REFERRAL = {
             "email": "dana@example.org",
             "phone": "07700900101",
             "gender": "female",
+            "adjustments": {"support_needs": "Dyslexia: read written material aloud"},
         }
     ],
     "children": [{"age": 7}],
@@ -101,6 +102,7 @@ async def test_each_role_signs_in_and_does_its_main_task(start_platform, browser
         await fca.get_by_role("button", name="Extend the deadline").click()
         await fca.get_by_text("Deadline extended").wait_for()
         assert "extended 1 time" in await fca.content()
+        await expect(fca.get_by_role("region", name="Dana Price")).to_contain_text(re.compile(r"Workshop\s*Not booked"))
         await checker.check(fca, "fca-referral-extended")
 
         refresh = await _parent_finishes_the_e_learning(platform)
@@ -112,6 +114,10 @@ async def test_each_role_signs_in_and_does_its_main_task(start_platform, browser
         await coordinator.get_by_role("link", name="To contact").click()
         await coordinator.get_by_role("heading", name="Dana Price").wait_for()
         assert "Due" in await coordinator.content() and "dana@example.org" not in await coordinator.content()
+        needs = coordinator.get_by_role("region", name="Dana Price")  # her needs as a coordinator may see them
+        await expect(needs).to_contain_text("Dyslexia: read written material aloud")
+        await expect(needs).to_contain_text("Not asked for")  # no interpreter
+        assert "07700900101" not in await coordinator.content()
         await checker.check(coordinator, "coordinator-contacts")
         await coordinator.get_by_role("button", name=re.compile(r"^Mark as contacted\W+Dana Price$")).click()
         await coordinator.get_by_text("Marked as contacted").wait_for()
@@ -179,14 +185,23 @@ async def test_each_role_signs_in_and_does_its_main_task(start_platform, browser
             await coordinator.get_by_role("link", name="Download this table as CSV").click()
         table = await asyncio.to_thread(Path(await (await download.value).path()).read_text)
         assert table.startswith("Provider,Region,Month,Parents referred") and "fewer than 5" in table
+        header = table.splitlines()[0]
+        measures = ("Completion rate", "Median days to finish the e-learning", "Missed a workshop", "Ordered again")
+        assert all(measure in header for measure in measures), header
 
         # The facilitator, during the session: both parts attended.
         platform.clock.offset = start + timedelta(hours=2, minutes=50) - datetime.now(UTC)
         facilitator = await sign_in(browser, platform, "afc-facilitator")
         assert facilitator.url.endswith("/my-sessions")
         await checker.check(facilitator, "facilitator-my-sessions")
-        await facilitator.get_by_role("link", name=re.compile(start.strftime("%-d %b %Y"))).click()
+        # My sessions by day (the console's own clock, in England): the session is this week's or later.
+        ahead = (start.date() - datetime.now(ZoneInfo("Europe/London")).date()).days
+        group = facilitator.get_by_role("region", name="This week" if ahead < 7 else "Later")
+        await group.get_by_role("link", name=re.compile(start.strftime("%-d %b %Y"))).click()
         await facilitator.get_by_role("heading", name="Dana").wait_for()
+        await expect(facilitator.get_by_role("region", name="Dana")).to_contain_text("Support: Dyslexia")
+        # Recorded on a phone during the session: every control on the roster is a thumb's target.
+        assert await _small_targets(facilitator, "section.card button, section.card a") == []
         await facilitator.get_by_role("button", name=re.compile(r"^Attended\W+Dana, part 1$")).click()
         await facilitator.get_by_text("Attendance recorded").wait_for()
         await facilitator.get_by_role("button", name=re.compile(r"^Attended\W+Dana, part 2$")).click()
@@ -210,6 +225,10 @@ async def test_each_role_signs_in_and_does_its_main_task(start_platform, browser
         await fca.get_by_role("link", name=re.compile(r"^Read the concern about Dana")).click()
         await fca.get_by_text("Dana said her son was left alone overnight.").wait_for()
         assert "fca-sam-patel (you)" in await fca.content()
+        # Workshops' audit holds that read, and only it: the referral's list of concerns is no read.
+        concern_id = fca.url.split("/concerns/")[1].split("?")[0]
+        reads = await client.get(f"{platform.workshops}/concerns/{concern_id}/reads", headers=FCA)
+        assert [(r["reader"], r["role"]) for r in reads.json()] == [("fca-sam-patel", "cafcass")], reads.text
         await checker.check(fca, "fca-concern-read")
 
         # Dana consented: her follow-up call is the facilitator's, with the outcome measure.
@@ -231,6 +250,8 @@ async def test_each_role_signs_in_and_does_its_main_task(start_platform, browser
         # The FCA's page then shows Dana completed.
         await fca.goto(f"{platform.console}/referrals/{referral_id}")
         await eventually(lambda: _reload_until(fca, "Completed"), timeout=30)
+        dana_row = fca.get_by_role("region", name="Dana Price")
+        await expect(dana_row).to_contain_text(re.compile(r"Workshop\s*Attended\s+on"))
         await checker.check(fca, "fca-referral-completed")
 
         # The FCA's reports: every provider's, with the follow-up outcome measure per provider, region
@@ -265,11 +286,21 @@ async def test_each_role_signs_in_and_does_its_main_task(start_platform, browser
         async with fca.expect_download() as download:
             await fca.get_by_role("link", name="Download as Word").click()
         assert (await download.value).suggested_filename.endswith(".docx")
+        word = await asyncio.to_thread(Path(await (await download.value).path()).read_bytes)
+        assert word.startswith(b"PK")  # a Word document (a zip), not an error page
+        async with fca.expect_download() as download:
+            await fca.get_by_role("link", name="Download as PDF").click()
+        assert (await download.value).suggested_filename.endswith(".pdf")
+        pdf = await asyncio.to_thread(Path(await (await download.value).path()).read_bytes)
+        assert pdf.startswith(b"%PDF-")
 
         # The operator: each service's health and the dead letters.
         ops = await sign_in(browser, platform, "ops-alex")
         assert ops.url.endswith("/operations")
         assert "No dead letters." in await ops.content()
+        health = ops.locator("dl.summary-list").first
+        for service in ("Referrals", "Learning", "Workshops", "Plans", "Notifications"):  # each one's /readyz
+            await expect(health.locator("div", has_text=service)).to_contain_text("Ready")
         await checker.check(ops, "operations")
 
         # A dead letter: a parent's contact change that came before the referral naming them (learning
@@ -355,6 +386,19 @@ async def _replayed_all(page):
     await buttons.first.click()
     await page.wait_for_load_state()
     return None
+
+
+async def _small_targets(page, selector: str, least: int = 44) -> list[str]:
+    """The controls matching `selector` whose box, as laid out now, is under `least` CSS pixels
+    high or wide (WCAG 2.5.5's 44 px, for a thumb on a phone), each named with its size."""
+    return await page.eval_on_selector_all(
+        selector,
+        """(elements, least) => elements
+            .map(e => [e.textContent.trim(), e.getBoundingClientRect()])
+            .filter(([, box]) => box.height < least || box.width < least)
+            .map(([text, box]) => `${text}: ${Math.round(box.width)}x${Math.round(box.height)}`)""",
+        least,
+    )
 
 
 async def _reload_until(page, text: str):
