@@ -96,6 +96,8 @@ def test_an_unknown_region_is_not_guessed(region):
         ("Manchester Civil Justice Centre", "North Wales"),
         ("Manchester Civil Justice Centre", "Cymru"),
         ("Manchester Civil Justice Centre", "Wrexham"),
+        ("Manchester Civil Justice Centre", "Rural West Wales"),  # no listed place, but it names Wales
+        ("Manchester Civil Justice Centre", "Cymru wledig"),
     ],
 )
 def test_wales_is_refused_with_the_pointer_to_working_together_for_children(court, region):
