@@ -64,3 +64,17 @@ def test_the_plan_is_agreed_again_after_a_change_is_agreed():
     plan = apply(plan, domain.propose(plan, dad, "living", {"text": "Fridays with Dad"}, NOW))
     again = domain.accept(plan, mum, "living", 2, NOW)
     assert again.plan_agreed and again.events == ["plan.item_agreed", "plan.agreed"]
+
+
+def test_the_co_parent_sending_the_same_words_is_their_proposal_not_a_repeat():
+    """Dad types exactly Mum's words: that is his proposal (a new version, his acceptance, waiting for
+    Mum), not dropped as a form sent twice, which only the same parent's repeat is."""
+    plan, mum, dad = plan_of_two()
+    plan = apply(plan, domain.propose(plan, mum, "living", {"text": "Weekdays with Mum"}, NOW))
+    same = domain.propose(plan, dad, "living", {"text": "Weekdays with Mum"}, NOW)
+    assert same.entry is not None and same.events == ["plan.proposal_made"]
+    assert (same.item["version"], same.item["proposed_by"], same.item["accepted_by"]) == (
+        2,
+        dad["party_id"],
+        [dad["party_id"]],
+    )

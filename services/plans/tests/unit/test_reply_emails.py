@@ -105,3 +105,19 @@ async def test_a_parent_who_left_the_plan_is_sent_no_digest_of_the_replies_held_
     uow.clock += RULES.reply_email_period
     assert not await domain.send_held_reply(uow, plan_id, dad)
     assert [e.recipient_participant_id for e in replies(uow)].count("p-dad") == 1  # the one before he left
+
+
+async def test_the_digest_says_the_plan_was_agreed_even_when_a_new_proposal_followed_within_the_day():
+    """Held for Dad: the plan became agreed, then Mum proposed a change. His one email of the next day
+    is about the agreement (the news he most needs), not only 'a proposal is waiting'."""
+    uow = FakeUnitOfWork()
+    plan_id = await plan_of_two(uow, "living")
+    dad = next(p["party_id"] for p in uow.plans[plan_id]["parties"] if p["participant_id"] == "p-dad")
+    await domain.negotiate(uow, plan_id, MUM, propose("living", "Weekdays with Mum"), RULES)  # Dad told at once
+    await domain.negotiate(uow, plan_id, DAD, accept("living", 1), RULES)
+    await domain.negotiate(uow, plan_id, DAD, propose("living", "Weekdays with Mum, Fridays with Dad"), RULES)
+    await domain.negotiate(uow, plan_id, MUM, accept("living", 2), RULES)  # agreed: held for Dad
+    await domain.negotiate(uow, plan_id, MUM, propose("living", "Weekdays with Mum, alternate Fridays"), RULES)
+    uow.clock += RULES.reply_email_period
+    assert await domain.send_held_reply(uow, plan_id, dad)
+    assert (replies(uow)[-1].recipient_participant_id, replies(uow)[-1].reason) == ("p-dad", "agreed")

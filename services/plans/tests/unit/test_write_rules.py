@@ -303,3 +303,14 @@ async def test_a_party_who_leaves_is_nobody_in_the_plan_and_their_words_stay():
     assert uow.actions(plan_id)[-1] == "left"
     with pytest.raises(domain.Unknown):
         await domain.leave(uow, plan_id, DAD)
+
+
+async def test_a_parent_cannot_join_their_own_plan_as_the_other_party_and_agree_it_alone():
+    """Mum shares her plan by email and opens the link herself, signed in: refused, so the plan never
+    has her twice, and her own proposal is still waiting for someone else."""
+    uow = FakeUnitOfWork()
+    await referred(uow)
+    plan = await started(uow, "living")
+    await domain.share(uow, plan["_id"], MUM, "email", "someone@elsewhere.example", RULES)
+    assert await refused(domain.join(uow, MUM, token_of(uow.events[-1][0]), "Mum again")) == "already-a-party"
+    assert len(domain.active(uow.plans[plan["_id"]])) == 1
