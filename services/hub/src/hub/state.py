@@ -93,6 +93,6 @@ def plan_status(plans: list[dict]) -> str:
     (both parents in it), started, or not started. Read only: the plan pages are plans' own."""
     if any(p.get("status") == "agreed" for p in plans):
         return "agreed"
-    if any(len(p.get("parties", [])) > 1 for p in plans):
+    if any(p.get("shared") for p in plans):  # plans says so: an invitation sent, or the co-parent in it
         return "shared"
     return "started" if plans else NOT_STARTED

@@ -52,6 +52,14 @@ class Viewer:
             await self.check.shoot(self.page, shot)
 
 
+async def task_list_says(page: Page, hub: str, hint: str, status: str) -> None:
+    """My course's task list follows the plan: not started, started, shared, agreed (issue 26)."""
+    await page.goto(f"{hub}/course")
+    part = page.locator(".task-list li").filter(has=page.locator("#part-3-status"))
+    await expect(part).to_contain_text(hint)
+    await expect(page.locator("#part-3-status")).to_have_text(status)
+
+
 async def signed_in(browser, platform, who: dict) -> Page:
     context = await browser.new_context(viewport={"width": 1280, "height": 900})
     page = await context.new_page()
@@ -87,6 +95,8 @@ async def test_parents_make_a_plan_together(start_platform, browser, check):
         await page.get_by_role("button", name="Start the plan").click()
         await expect(page.get_by_text("Your plan is started")).to_be_visible()
         plan_url = page.url.split("?")[0]
+        await task_list_says(page, platform.hub, "Started.", "In progress")
+        await page.goto(plan_url)
 
         for topic, words in (("living", LIVING), ("holidays", HOLIDAYS)):
             await page.goto(f"{plan_url}/topic/{topic}")
@@ -104,6 +114,7 @@ async def test_parents_make_a_plan_together(start_platform, browser, check):
         await expect(page.get_by_text(re.compile(r"Invited: the link works until \w+day"))).to_be_visible()
         await expect(page.get_by_text("Not invited yet")).to_have_count(0)
         await alex.seen("plan")
+        await task_list_says(page, platform.hub, "Shared with your co-parent.", "In progress")
 
         # Ben, signed in to his own course, opens the emailed invitation.
         ben_page = await signed_in(browser, platform, BEN)

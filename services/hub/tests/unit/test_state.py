@@ -1,7 +1,7 @@
 """Where a parent's course stands (`hub.state.decide`), for the states the services' answers now
 carry: an extended deadline, part 1 of the workshop attended, a course ordered again."""
 
-from hub.state import CANNOT_START, COMPLETED, IN_PROGRESS, NOT_COMPLETED, decide
+from hub.state import CANNOT_START, COMPLETED, IN_PROGRESS, NOT_COMPLETED, NOT_STARTED, decide, plan_status
 
 
 def course(**changes) -> dict:
@@ -42,3 +42,12 @@ def test_a_part_that_closed_undone_is_not_completed_rather_than_not_started_yet(
     done = course(status="completed", modules_completed=8, resume=None)
     twice = decide(done, booking(status="missed", misses=2))
     assert (twice.name, twice.learning, twice.workshop) == ("missed_twice", COMPLETED, NOT_COMPLETED)
+
+
+def test_the_plan_task_follows_plans_list_started_shared_agreed():
+    """The shapes plans' GET /plans answers (PlanSummary): test_plan walks started and shared in the browser."""
+    row = {"id": "p1", "revision": 3, "created_at": "2026-12-01T10:00:00Z"}
+    assert plan_status([]) == NOT_STARTED
+    assert plan_status([row | {"status": "open", "shared": False}]) == "started"
+    assert plan_status([row | {"status": "open", "shared": True}]) == "shared"
+    assert plan_status([row | {"status": "agreed", "shared": True}, row | {"status": "open"}]) == "agreed"

@@ -266,6 +266,9 @@ class PlanSummary(BaseModel):
     status: str
     revision: int
     created_at: datetime
+    shared: bool = Field(
+        False, description="Shared with the co-parent: an invitation sent, or a second parent in the plan."
+    )
 
 
 class ChildSection(BaseModel):

@@ -125,7 +125,15 @@ def history_view(row: dict, lang: Language) -> HistoryEntry:
 
 
 def summary(plan: dict) -> PlanSummary:
-    return PlanSummary(id=plan["_id"], status=plan["status"], revision=plan["revision"], created_at=plan["created_at"])
+    """A plan in a list: the Parent Hub's task list reads its status from this (started, shared, agreed)."""
+    present = [p for p in plan["parties"] if p.get("left_at") is None]
+    return PlanSummary(
+        id=plan["_id"],
+        status=plan["status"],
+        revision=plan["revision"],
+        created_at=plan["created_at"],
+        shared=len(present) > 1 or plan.get("invited_until") is not None,
+    )
 
 
 def child_names(plan: dict, lang: Language) -> str:
