@@ -5,6 +5,8 @@ Wales to Cafcass Cymru on the start page; resources for children. Axe-checked, s
 import pytest
 from playwright.async_api import expect
 
+from hub import i18n
+
 ALEX = ("Alex", "Jones", "alex.facts@example.org", "07700900021", "en", "female")
 BEN = ("Ben", "Okafor", "ben.facts@example.org", "07700900025", "en", "male")
 PHONE = {"width": 390, "height": 844}
@@ -16,6 +18,22 @@ WORKSHOP = {
 }
 WALES = {"en": "Parents in Wales", "pl": "Rodzice w Walii", "ur": "ویلز میں رہنے والے والدین"}
 CHILDREN = {"en": "For your children", "pl": "Dla Państwa dzieci", "ur": "آپ کے بچوں کے لیے"}
+# Whole sentences from the hub's catalogue, each translated (a missing translation fails here).
+CONFIDENTIAL = (
+    "What is said in the workshop is confidential, unless someone's safety is at risk. Then the trainer must pass "
+    "it on to your family court adviser (FCA) and will contact the parents about it."
+)
+FOR_CHILDREN = (
+    "Family Justice Young People's Board: top tips",
+    "\u201cMy family\u2019s changing\u201d and a children\u2019s guide to court",  # as the catalogue has it
+    "Childline",
+)
+
+
+def said(lang: str, msgid: str) -> str:
+    words = i18n.translations(lang).gettext(msgid)
+    assert lang == "en" or words != msgid or msgid == "Childline", f"untranslated in {lang}: {msgid!r}"
+    return words
 
 
 @pytest.mark.parametrize("lang", ["en", "pl", "ur"])
@@ -32,8 +50,8 @@ async def test_the_programme_facts_are_where_a_parent_needs_them(start_platform,
 
         await page.goto(f"{platform.hub}/resources?lang={lang}")
         await expect(page.locator("#for-children")).to_have_text(CHILDREN[lang])
-        for name in ("Childline", "Family Justice Young People", "My family"):
-            await expect(page.get_by_role("link", name=name)).to_be_visible()
+        for name in FOR_CHILDREN:  # top tips, "My family's changing", the children's guide to court, Childline
+            await expect(page.get_by_role("link", name=said(lang, name), exact=True)).to_be_visible()
         await check.axe_ok(page)
         await check.shoot(page, f"resources-children-{lang}")
 
@@ -46,5 +64,7 @@ async def test_the_programme_facts_are_where_a_parent_needs_them(start_platform,
         await page.goto(f"{platform.hub}/workshop?lang={lang}")
         for words in WORKSHOP[lang]:
             await expect(page.locator("main")).to_contain_text(words)
+        # The limit of confidentiality, and that the trainer then contacts the parents.
+        await expect(page.locator("main")).to_contain_text(said(lang, CONFIDENTIAL))
         await check.axe_ok(page)
         await check.shoot(page, f"workshop-facts-{lang}")

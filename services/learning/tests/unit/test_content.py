@@ -96,3 +96,20 @@ def test_every_module_is_translated_into_polish_and_urdu_field_by_field():
             for where, e, t in walk(english, translated, f"{language}/{path.name}"):
                 assert isinstance(t, str) and t.strip(), f"{where} is empty"
                 assert t != e or len(e.split()) < 4, f"{where} is still in English: {e[:60]!r}"
+
+
+# Module 8 once told parents the provider would contact them about the workshop while the page that
+# follows it offers "Book a workshop" (issue 26). What it says now, and what it must not say again.
+BOOK_IN_THE_HUB = {
+    "en": ("book your group workshop in the Parent Hub", "will contact you"),
+    "pl": ("można zarezerwować warsztaty grupowe w Parent Hub", "skontaktuje się z"),
+    "ur": ("Parent Hub میں اپنی گروپ ورکشاپ بک کر سکتے ہیں", "آپ سے رابطہ کرے گا"),
+}
+
+
+def test_module_8_tells_the_parent_to_book_the_workshop_not_to_wait_for_a_call():
+    for lang, (book, wait) in BOOK_IN_THE_HUB.items():
+        what_next = content.module(8, lang)
+        said = " ".join([s.body for s in what_next.sections] + [what_next.activity.closing])
+        assert book in what_next.activity.closing, lang
+        assert wait not in said, f"{lang}: module 8 still says the provider will call"
