@@ -4,6 +4,7 @@ placeholders, and the catalogs match the templates and code as they are now."""
 import re
 import subprocess
 import sys
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -103,6 +104,9 @@ def test_dates_read_as_in_england_in_each_language():
     assert "جمعہ" in i18n.Formats("ur", "Europe/London").when(moment)
     urdu = i18n.Formats("ur", "Europe/London").when(moment)
     assert "17:00" in urdu and "PM" not in urdu and "AM" not in urdu  # no Latin letters in the Urdu time
+    morning = "2026-01-03T09:05:00+00:00"  # "signed out at …" and a morning workshop: 09:05, not "9:05 AM"
+    assert i18n.Formats("ur", "Europe/London").time(datetime.fromisoformat(morning)) == "09:05"
+    assert "AM" not in i18n.Formats("ur", "Europe/London").when(morning)
     assert i18n.Formats("pl", "Europe/London").spoken("Polish") == "polski"  # "tłumacz: polski", not "Polish"
     assert i18n.Formats("ur", "Europe/London").spoken("BSL") == "BSL"
     assert i18n.Formats("ur", "Europe/London").direction == "rtl"
