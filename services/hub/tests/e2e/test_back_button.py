@@ -155,6 +155,7 @@ async def test_back_after_every_form_shows_a_page_never_a_resubmission_prompt(st
         await page.get_by_role("button", name="Sign out").click()
         await expect(page.get_by_role("heading", level=1)).to_have_text("You have signed out")
         await expect(page.get_by_role("button", name="Sign out")).to_have_count(0)
+        await expect(page.get_by_role("navigation", name="Menu")).to_have_count(0)  # no signed-in menu
         await expect(page.locator("#session-note")).to_have_count(0)
         await check.shoot(page, "signed-out-en")
         await back_shows(page, check, f"{platform.hub}/signed-out", "You have signed out")

@@ -204,6 +204,7 @@ async def test_every_state_of_a_course_in_three_languages(start_platform, browse
         async def not_started(page: Page, _) -> None:
             await statuses(page, _, "Not started", "Cannot start yet", "Not started")
             await expect(page.get_by_role("button", name=_("Start the e-learning"))).to_be_visible()
+            assert await page.get_by_role("button", name=_("Continue the e-learning")).count() == 0  # nothing begun
             await expect(page.locator("main")).to_contain_text(_(COURT_AGAIN))
 
         await in_every_language(alex, "not-started", not_started, check)
