@@ -127,6 +127,8 @@ async def test_complete_with_a_certificate_and_a_miss_with_one_rebooking_left(st
         await expect(alex.get_by_role("button", name="Cancel this booking")).to_have_count(0)
         await expect(alex.locator("#too-late")).to_contain_text("Your course is run by Family Action.")
         await expect(alex.locator("#too-late")).to_contain_text(f"please call {PROVIDER_PHONE}")
+        await check.axe_ok(alex)
+        await check.shoot(alex, "workshop-too-late-en")
         assert (await alex.goto(f"{platform.hub}/workshop/cancel")).url == f"{platform.hub}/workshop"
         await mark(platform, sessions[alex_id], alex_id, 2, "attended")
 
