@@ -304,7 +304,7 @@ async def seed_learning(client: httpx.AsyncClient, spec: dict, nats_url: str) ->
     assert answer.status_code == 200, answer.text
     session = answer.json()
     return Seeded(
-        {"enrolment_id": session["enrolment_id"], "referral_id": referral_id},
+        {"enrolment_id": session["enrolment_id"], "referral_id": referral_id, "file": "video.webm"},
         {"Authorization": f"Bearer {session['access_token']}"},
     )
 
@@ -397,8 +397,10 @@ SEEDS: dict[str, Callable[[httpx.AsyncClient, dict, str], Awaitable[Seeded]]] = 
     "workshops": seed_workshops,
 }
 
-# Successes that are files or pages, not JSON: the plan's Word and PDF exports, the children's page.
+# Successes that are files or pages, not JSON: the plan's Word and PDF exports, the children's page,
+# a module's film and captions.
 FILES = {"application/vnd.openxmlformats-officedocument.wordprocessingml.document", "application/pdf", "text/html"}
+FILES |= {"video/webm", "video/mp4", "text/vtt"}
 
 # ---- the fuzzer ---------------------------------------------------------------------------------
 
