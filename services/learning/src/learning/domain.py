@@ -171,7 +171,10 @@ def refusal(status: str, completed: int, number: int, deadline: datetime, now: d
 
 ACTIVATIONS, SIGN_INS = "activations", "sign_ins"  # the two kinds of single-use link
 NOTICES = "closed_notices"  # letters instead of a link, counted under the same daily cap as links
-OPEN = ("active", "completed")  # states in which a parent may still sign in
+OPEN = ("active", "completed")  # states in which a parent may still start or work on the course
+# States a parent may sign in to: a missed deadline too, to read where they stand (the court and FCA
+# told, what happens next) and use their plan; the e-learning stays closed (`refusal`). Issue 26.
+SIGN_IN = (*OPEN, "missed")
 
 
 def withdrawn(enrolment: dict[str, Any]) -> bool:
@@ -375,7 +378,9 @@ async def withdraw(uow: UnitOfWork, referral_id: str, participant_ids: list[str]
     now = uow.now()
     await uow.end_sessions(now, "withdrawn", referral_id, participant_ids)  # signed out everywhere within a minute
     for enrolment in await uow.open_enrolments_of(referral_id, participant_ids):
-        if enrolment["status"] == "completed":  # the e-learning stays done; nothing more is asked (no workshop)
+        # The e-learning stays done, or missed (the court was told), on record; nothing more is asked, and
+        # the parent is withdrawn for sign-in (`withdrawn`): a letter that the course is closed, no link.
+        if enrolment["status"] in ("completed", "missed"):
             if not enrolment.get("withdrawn_at"):  # a second withdrawal keeps the first's time
                 await uow.save_enrolment(enrolment | {"withdrawn_at": now})
             continue
@@ -449,9 +454,9 @@ async def sign_in(uow: UnitOfWork, token: str) -> dict[str, Any]:
     """Use a sign-in link from the email: the parent's latest enrolment, if open and activated."""
     link = await spend_link(uow, SIGN_INS, token)
     enrolment = await uow.enrolment_of(link["participant_id"])
-    if enrolment is None or enrolment["status"] not in OPEN or withdrawn(enrolment):
+    if enrolment is None or enrolment["status"] not in SIGN_IN or withdrawn(enrolment):
         raise Refused("course", "withdrawn" if enrolment is None or withdrawn(enrolment) else enrolment["status"])
-    if enrolment["activated_at"] is None:  # re-ordered since the link was sent
+    if enrolment["activated_at"] is None and enrolment["status"] != "missed":  # re-ordered since the link was sent
         raise Refused("activation-needed")
     return enrolment
 
@@ -575,22 +580,23 @@ async def miss(uow: UnitOfWork, enrolment_id: str) -> bool:
 
 
 async def answer_sign_in(uow: UnitOfWork, rules: Rules, email_key: str, requested_at: datetime) -> None:
-    """A sign-in link to each parent with this email whose latest course is activated and open
-    (two parents may share an address), at most one per `sign_in_cooldown` and `sign_in_daily_cap`
-    a day, so nobody can flood a parent's inbox through the form. A parent whose course was
+    """A sign-in link to each parent with this email whose latest course is activated and open, or
+    whose deadline passed (two parents may share an address), at most one per `sign_in_cooldown` and
+    `sign_in_daily_cap` a day, so nobody can flood a parent's inbox through the form. A parent whose course was
     withdrawn gets, under the same limits, a letter saying so instead of a link (issue 26)."""
     for participant_id in await uow.account_ids(email_key):
         enrolment = await uow.enrolment_of(participant_id)
-        if enrolment is None or (enrolment["status"] not in OPEN and not withdrawn(enrolment)):
+        if enrolment is None or (enrolment["status"] not in SIGN_IN and not withdrawn(enrolment)):
             continue
         day_ago = requested_at - timedelta(days=1)
         # Not activated yet (the welcome link unused, run out or lost; a re-ordered course too): the
-        # welcome link is issued again, to the address on file, under the same limits (issue 26).
+        # welcome link is issued again, to the address on file, under the same limits (issue 26). Past a
+        # missed deadline a welcome link would open nothing: a sign-in link, to see where they stand.
         kind, owner = (
             (NOTICES, {"participant_id": participant_id})
             if withdrawn(enrolment)
             else (SIGN_INS, {"participant_id": participant_id})
-            if enrolment["activated_at"] is not None
+            if enrolment["activated_at"] is not None or enrolment["status"] == "missed"
             else (ACTIVATIONS, {"enrolment_id": str(enrolment["_id"])})
         )
         if await uow.links_issued_since(kind, owner, day_ago) >= rules.sign_in_daily_cap:

@@ -21,7 +21,7 @@ from bson import ObjectId
 from pymongo import ASCENDING, IndexModel, UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
 
-from learning.domain import ACTIVATIONS, NOTICES, SIGN_INS
+from learning.domain import ACTIVATIONS, NOTICES, SIGN_IN, SIGN_INS
 from ptfc import withdrawals
 from ptfc.events import EventData
 from ptfc.pagination import PageParams
@@ -121,9 +121,8 @@ class UnitOfWork:
         # index lacks, the embedded store read every enrolment ever, on each `referral.withdrawn`.
         found = await self.db[ENROLMENTS].find({"referral_id": referral_id}, session=self.s).to_list()
         wanted = set(participant_ids)
-        return [
-            e for e in found if e["status"] in ("active", "completed") and (not wanted or e["participant_id"] in wanted)
-        ]
+        # Also a missed one: a withdrawal marks it, so its parent is sent no sign-in link after (issue 26).
+        return [e for e in found if e["status"] in SIGN_IN and (not wanted or e["participant_id"] in wanted)]
 
     async def save_enrolment(self, enrolment: dict[str, Any]) -> None:
         if (batch := self.batched(enrolment["participant_id"])) is not None:

@@ -188,3 +188,22 @@ async def test_a_parent_who_never_activated_gets_the_welcome_link_again_by_email
         await eventually(hub.settled)
         issued = [e for e in await hub.events("account.activation_issued") if e.data["participant_id"] == "sz"]
         assert len(issued) == 2
+
+
+async def test_a_parent_whose_deadline_passed_signs_in_to_see_where_they_stand(hub):
+    """Issue 26: past the deadline (the court and FCA told) a parent still has a hub to read and a plan
+    to use: a sign-in link, also to one who never used the welcome letter; the e-learning stays closed."""
+    async with running(create_app(hub.settings(learning_window=timedelta(seconds=3)))) as client:
+        await hub.refer("r-s7", "sm", "sn")
+        await hub.sign_in(client, "sm")  # sn never started
+        for pid in ("sm", "sn"):
+            await hub.wait("learning.deadline_missed", pid, timeout=20)
+            await client.post("/sign-in", json={"email": f"{pid}@parents.example"})
+            [link] = await hub.wait("account.sign_in_link_issued", pid)
+            session = await client.post("/sign-in/session", json={"token": token_of(link)})
+            assert session.status_code == 200, session.text
+            me = {"Authorization": f"Bearer {session.json()['access_token']}"}
+            course = (await client.get("/me/course", headers=me)).json()
+            assert (course["status"], course["withdrawn"]) == ("missed", False)
+            closed = await client.post("/me/modules/1/complete", json={"answers": {}}, headers=me)
+            assert closed.status_code == 409 and closed.json()["type"].endswith("/deadline-passed")

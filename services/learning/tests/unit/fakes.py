@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from learning.domain import SIGN_IN
 from ptfc.events import EventData
 
 DAY = timedelta(days=1)
@@ -59,7 +60,7 @@ class FakeUnitOfWork:
             copy.deepcopy(e)
             for e in self.enrolments.values()
             if e["referral_id"] == referral_id
-            and e["status"] in ("active", "completed")
+            and e["status"] in SIGN_IN
             and (not participant_ids or e["participant_id"] in participant_ids)
         ]
 

@@ -194,6 +194,39 @@ async def test_a_withdrawn_parent_who_asks_for_a_link_is_told_the_course_is_clos
         assert len(uow.events) == RULES.sign_in_daily_cap
 
 
+async def test_a_parent_whose_deadline_passed_or_whose_course_is_done_still_signs_in():
+    """A missed deadline closes the e-learning, not the parent's hub: they are still a parent of the
+    referral, with a plan to use and a state to read (the court and FCA told; issue 26). So a link,
+    also to one who never used the welcome letter, and it signs them in; a finished course too."""
+    uow = FakeUnitOfWork()
+    missed = await opened(uow)
+    await domain.activate(uow, token_of(uow))
+    never_started = await opened(uow, participant="p2", referral="r2")
+    done = await opened(uow, participant="p3", referral="r3")
+    await domain.activate(uow, token_of(uow))
+    for number in range(1, 9):
+        await domain.complete_module(uow, done["_id"], number)
+    uow.clock += 11 * DAY
+    for e in (missed, never_started):
+        assert await domain.miss(uow, e["_id"])
+    for pid in ("p1", "p2", "p3"):
+        uow.events.clear()
+        await domain.answer_sign_in(uow, RULES, f"key-{pid}", uow.clock)
+        assert uow.emitted() == ["account.sign_in_link_issued"], pid  # a link, not the welcome letter again
+        enrolment = await domain.sign_in(uow, token_of(uow))
+        assert (enrolment["participant_id"], enrolment["status"]) == (pid, "completed" if pid == "p3" else "missed")
+    # The e-learning itself stays closed to the missed parent.
+    assert await refused(domain.complete_module(uow, missed["_id"], 1)) == ("course", "deadline-passed")
+
+    # A referral withdrawn after the deadline passed closes the hub too: the letter saying so, not a link.
+    uow.clock += DAY
+    await domain.withdraw(uow, "r1", [], uow.clock)
+    uow.events.clear()
+    await domain.answer_sign_in(uow, RULES, "key-p1", uow.clock)
+    assert uow.emitted() == ["account.sign_in_refused"]
+    assert (uow.events[0].reason, uow.events[0].closed_at) == ("withdrawn", uow.clock)
+
+
 async def test_a_session_ends_at_sign_out_withdrawal_re_order_and_its_time():
     """Each way a parent's session ends: after it, the hub can no longer refresh their token."""
     uow = FakeUnitOfWork()
