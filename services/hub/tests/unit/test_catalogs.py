@@ -73,7 +73,10 @@ def test_every_string_is_translated_with_its_placeholders(lang):
 # What a Polish date ("piątek, 3 lipca 2026", weekday first) may follow: a colon or bracket ("Data
 # uzgodnienia: …"), or a preposition. After a bare noun or verb ("uzgodnili … tematy piątek, 3 lipca") it is
 # not Polish.
-BEFORE_A_POLISH_DATE = {"do", "na", "o", "od", "przed", "dnia", "w"}
+# Babel's full Polish date opens with the weekday in the nominative ("piątek, 3 lipca 2026"): after "do",
+# "od", "przed" or "dnia" it would need another case ("do piątku"), so only "na" and "w", which take the
+# accusative (the same word for a weekday), may stand before it; else a colon.
+BEFORE_A_POLISH_DATE = {"na", "w"}
 
 
 def test_a_polish_date_follows_a_colon_or_a_preposition():
