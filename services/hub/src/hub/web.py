@@ -108,6 +108,7 @@ async def course_of(request: Request, token: str) -> dict:
     answer = await services(request)["learning"].get("/me/course", token)
     if not answer.ok:
         raise SignedOut()
+    request.state.course = answer.body  # the layout's menu reads it (`render`: no course links once withdrawn)
     return answer.body
 
 
@@ -145,6 +146,9 @@ def render(request: Request, template: str, status: int = 200, **context: Any) -
         # The CSRF token, then a key for this rendering of the page's forms (`check_csrf`).
         csrf=f"{csrf_value(settings.hub_secret, request)}.{secrets.token_hex(16)}",
         signed_in=bool(session),
+        # A withdrawn course's menu offers no course part, as its task list does not (issue 26); known on
+        # every page that read the course, so also for the minute before the withdrawal signs them out.
+        course_closed=bool((getattr(request.state, "course", None) or {}).get("withdrawn")),
         session_expires=expires,
         warning_minutes=settings.session_warning_minutes,
         # Numbers and addresses keep their own left-to-right order inside Urdu sentences.

@@ -56,6 +56,9 @@ async def test_a_withdrawn_parent_who_asks_for_a_link_gets_a_letter_not_a_link(s
         # A closed course offers no task: neither the e-learning nor the workshop is a link.
         assert await page.get_by_role("link", name="1. E-learning").count() == 0
         assert await page.get_by_role("link", name="2. Group workshop").count() == 0
+        # Nor the menu, for the minute before the withdrawal signs the parent out.
+        assert await page.locator("header a[href='/learning'], header a[href='/workshop']").count() == 0
+        await expect(page.locator("header a[href='/plan']")).to_be_visible()
         await check.axe_ok(page)
 
         answers = {email: await ask_for_a_link(browser, hub, email) for email in (MIA[2], PIOTR[2])}
