@@ -11,8 +11,9 @@ from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
-from playwright.async_api import Error, Page, expect
+from playwright.async_api import Page, expect
 
+from ptfc.testing.browser import back_to
 from ptfc.testing.plugin import eventually
 
 from .conftest import sign_in
@@ -26,14 +27,7 @@ async def back_shows(page: Page, checker, url: str, heading: str | re.Pattern, a
     """Leave for another page, press Back: the page at `url` is shown again, never the browser's
     resubmission prompt."""
     await page.goto(url.split("/", 3)[0] + "//" + url.split("/", 3)[2] + away)
-    try:
-        await page.go_back()
-    except Error as error:  # Chromium's "Confirm Form Resubmission": net::ERR_CACHE_MISS
-        pytest.fail(f"Back to {url}: {error}")
-    text = await page.content()
-    assert "ERR_CACHE_MISS" not in text and "Confirm Form Resubmission" not in text, url
-    await expect(page).to_have_url(re.compile(re.escape(url) + r"(\?.*)?(#.*)?$"))
-    await expect(page.get_by_role("heading", level=1)).to_have_text(heading)
+    text = await back_to(page, url, heading)
     assert "There is a problem" not in text, f"{url}: a refused form's errors shown again after Back"
     path = re.sub(r"/[0-9a-f]{12,}|/[0-9a-f-]{36}", "/id", "/" + url.split("/", 3)[3])  # ids out of the file name
     await checker.check(page, "back" + re.sub(r"[^a-z]+", "-", path).rstrip("-"))

@@ -9,11 +9,12 @@ import re
 
 import httpx
 import pytest
-from playwright.async_api import Error, Page, expect
+from playwright.async_api import Page, expect
 
 from hub.config import DEV_HUB_SECRET
 from hub.security import read_session
 from learning.content import module, passing_answers
+from ptfc.testing.browser import back_to
 from ptfc.testing.plugin import bearer, eventually
 from ptfc.testing.workshops import session_for, weekday_session
 from workshops import api as workshops_api
@@ -34,14 +35,7 @@ async def back_shows(page: Page, check, url: str, heading: str | re.Pattern) -> 
     resubmission prompt."""
     await page.get_by_role("link", name="Help and support").first.click()
     await expect(page).to_have_url(re.compile(r"/resources"))
-    try:
-        await page.go_back()
-    except Error as error:  # Chromium's "Confirm Form Resubmission": net::ERR_CACHE_MISS
-        pytest.fail(f"Back to {url}: {error}")
-    text = await page.content()
-    assert "ERR_CACHE_MISS" not in text and "Confirm Form Resubmission" not in text, url
-    await expect(page).to_have_url(re.compile(re.escape(url) + r"(\?.*)?(#.*)?$"))
-    await expect(page.get_by_role("heading", level=1)).to_have_text(heading)
+    await back_to(page, url, heading)
     await check.axe_ok(page)
 
 

@@ -3,6 +3,7 @@ Playwright (never a downloaded browser), axe on each page checked, screenshots a
 desktop's, looked at by a person."""
 
 import os
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -10,7 +11,7 @@ from typing import Any
 
 import pytest
 from axe_playwright_python.async_playwright import Axe
-from playwright.async_api import Page, async_playwright
+from playwright.async_api import Error, Page, async_playwright, expect
 
 CHROMIUM = "/usr/bin/chromium"
 PHONE, DESKTOP = {"width": 390, "height": 844}, {"width": 1280, "height": 900}
@@ -69,3 +70,17 @@ async def browser() -> AsyncIterator[Any]:
     """The browser of a front end's e2e tests (its conftest imports this fixture)."""
     async with chromium() as found:
         yield found
+
+
+async def back_to(page: Page, url: str, heading: str | re.Pattern) -> str:
+    """Press Back (after leaving `url` for another page): `url` is shown again with its heading, never
+    the browser's resubmission prompt. Gives the page's text."""
+    try:
+        await page.go_back()
+    except Error as error:  # Chromium's "Confirm Form Resubmission": net::ERR_CACHE_MISS
+        pytest.fail(f"Back to {url}: {error}")
+    text = await page.content()
+    assert "ERR_CACHE_MISS" not in text and "Confirm Form Resubmission" not in text, url
+    await expect(page).to_have_url(re.compile(re.escape(url) + r"(\?.*)?(#.*)?$"))
+    await expect(page.get_by_role("heading", level=1)).to_have_text(heading)
+    return text
