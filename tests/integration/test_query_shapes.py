@@ -135,6 +135,7 @@ def page(after: ObjectId | None = None) -> PageParams:
 
 
 async def test_the_senders_claim_reads_only_what_is_due(store_for):
+    from notifications import claims
     from notifications import store as notifications
 
     store, recorder = await store_for("notifications")
@@ -144,10 +145,10 @@ async def test_the_senders_claim_reads_only_what_is_due(store_for):
         {"key": f"k{i}", "status": "pending", "rank": i % 3, "due_at": NOW - timedelta(seconds=i)} for i in range(6)
     ]
     await fill(db, notifications.DELIVERIES, lambda i: {**sent, "key": i}, live)
-    await check(store, recorder, lambda: notifications.claim_due_many(db, NOW, timedelta(seconds=30), 8))
+    await check(store, recorder, lambda: claims.claim_due_many(db, NOW, timedelta(seconds=30), 8))
     hooks = {"status": "sent", "due_at": PAST, "attempts": 1}
     await fill(db, notifications.WEBHOOK_DELIVERIES, lambda i: {**hooks, "key": i}, [])
-    claim = notifications.claim_due(db, NOW, timedelta(seconds=30), notifications.WEBHOOK_DELIVERIES)
+    claim = claims.claim_due(db, NOW, timedelta(seconds=30), notifications.WEBHOOK_DELIVERIES)
     await check(store, recorder, lambda: claim)
 
 
@@ -202,7 +203,7 @@ async def test_a_withdrawal_skips_the_parents_queued_letters_without_reading_the
     await fill(store.db, notifications.DELIVERIES, lambda i: {**sent, "key": i, "participant_id": f"p{i}"}, live)
     async with store.db.client.start_session() as session:
         tx = Tx(store.db, session, "notifications", SystemClock())
-        await check(store, recorder, lambda: notifications.withdraw_contacts(tx, "r-w", ["p-w"]))
+        await check(store, recorder, lambda: notifications.UnitOfWork(tx).withdraw_contacts("r-w", ["p-w"]))
     skipped = await store.db[notifications.DELIVERIES].find_one({"key": "w1"})
     assert skipped["status"] == "skipped"
 
@@ -360,6 +361,7 @@ async def test_plans_co_parents_waiting_invitation_is_read_from_an_index(store_f
 async def test_recording_a_letter_and_claiming_leased_ones_read_only_those_rows(store_for):
     """Every sent letter's record (its lease and status checked in the write) and every claim (each
     row still due in the write), against a delivery log of thousands: each reads the rows named."""
+    from notifications import claims
     from notifications import store as notifications
 
     store, recorder = await store_for("notifications")
@@ -373,32 +375,32 @@ async def test_recording_a_letter_and_claiming_leased_ones_read_only_those_rows(
     claimed: list[dict[str, Any]] = []
 
     async def claim() -> None:
-        claimed.extend(await notifications.claim_due_many(db, NOW, timedelta(seconds=30), 8))
+        claimed.extend(await claims.claim_due_many(db, NOW, timedelta(seconds=30), 8))
 
     await check(store, recorder, claim)
     assert len(claimed) == 5 and {r["status"] for r in claimed} == {"sending"}
     assert await db[notifications.DELIVERIES].count_documents({"status": "sending", "due_at": {"$gt": NOW}}) == 5
-    assert await notifications.claim_due_many(db, NOW, timedelta(seconds=30), 8) == []  # claimed once only
+    assert await claims.claim_due_many(db, NOW, timedelta(seconds=30), 8) == []  # claimed once only
     async with db.client.start_session() as session:
         tx = Tx(db, session, "notifications", SystemClock())
         outcomes = [(row, {"status": "sent"}) for row in claimed]
         recorded: list[bool] = []
 
         async def record() -> None:
-            recorded.extend(await notifications.record_attempts(tx, outcomes))
+            recorded.extend(await claims.record_attempts(tx, outcomes))
 
         await check(store, recorder, record)
         assert recorded == [True] * 5
         stale = {**claimed[0], "lease": "someone-elses"}  # a lease lost: not recorded
-        assert await notifications.record_attempts(tx, [(stale, {"status": "failed"})]) == [False]
+        assert await claims.record_attempts(tx, [(stale, {"status": "failed"})]) == [False]
     assert await db[notifications.DELIVERIES].count_documents({"status": "sent"}) == FINISHED + 5
     hooks = {"status": "sent", "due_at": PAST, "attempts": 1, "lease": None}
     due = [{"key": "h", "status": "pending", "due_at": NOW - timedelta(seconds=1)}]
     await fill(db, notifications.WEBHOOK_DELIVERIES, lambda i: {**hooks, "key": i}, due)
-    row = await notifications.claim_due(db, NOW, timedelta(seconds=30), notifications.WEBHOOK_DELIVERIES)
+    row = await claims.claim_due(db, NOW, timedelta(seconds=30), notifications.WEBHOOK_DELIVERIES)
     async with db.client.start_session() as session:
         tx = Tx(db, session, "notifications", SystemClock())
-        settle = notifications.record_attempts(tx, [(row, {"status": "sent"})], notifications.WEBHOOK_DELIVERIES)
+        settle = claims.record_attempts(tx, [(row, {"status": "sent"})], notifications.WEBHOOK_DELIVERIES)
         await check(store, recorder, lambda: settle)
 
 
@@ -496,8 +498,9 @@ async def test_a_partner_replay_reads_the_events_it_sends(store_for):
     async with db.client.start_session() as session:
         tx = Tx(db, session, "notifications", SystemClock())
         types = ["course.completed", "workshop.booked"]
-        await check(store, recorder, lambda: notifications.partner_events_since(tx, types, since, 3))
-        assert [e["_id"] for e in await notifications.partner_events_since(tx, types, since, 3)] == ["e3", "e2", "e1"]
+        uow = notifications.UnitOfWork(tx)
+        await check(store, recorder, lambda: uow.partner_events_since(types, since, 3))
+        assert [e["_id"] for e in await uow.partner_events_since(types, since, 3)] == ["e3", "e2", "e1"]
 
 
 async def test_checking_withdrawals_reads_the_marks_named(store_for):

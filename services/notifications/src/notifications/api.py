@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query
 from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel
 
 from notifications import domain, endpoints, store
 from notifications.access import visible, visible_notification, webhook_endpoint
@@ -32,7 +33,7 @@ from ptfc.pagination import Page, Paging
 from ptfc.problems import not_found
 from ptfc.runtime import RuntimeDep
 from ptfc.sealing import seal, unseal
-from ptfc.store import Tx
+from ptfc.writes import writes
 
 router = APIRouter()
 deliveries = APIRouter(prefix="/notifications", tags=["notifications"])
@@ -40,6 +41,7 @@ webhooks = APIRouter(prefix="/webhooks", tags=["webhooks"])
 me = APIRouter(prefix="/me", tags=["parent"])
 NotificationId = Annotated[str, Path(min_length=24, max_length=24, pattern=r"^[0-9a-f]{24}$")]
 EndpointId = Annotated[str, Path(min_length=24, max_length=24, pattern=r"^[0-9a-f]{24}$")]
+write, run = writes(store.UnitOfWork)  # one change in one unit of work (ptfc.writes)
 
 
 @deliveries.get("", response_model=Page[Notification])
@@ -69,13 +71,13 @@ async def resend(rt: RuntimeDep, caller: CurrentCaller, notification_id: Notific
     """Queue the same message again, to the same recipient, as a new notification."""
     original = await visible_notification(rt.store.db, caller, notification_id)
 
-    async def work(tx: Tx) -> tuple[int, dict[str, Any]]:
-        copy = domain.resend(original, store.new_id(), caller.sub, tx.clock.now())
-        await store.add_delivery(tx, copy)
-        return 202, view(copy, caller).model_dump(mode="json")
+    async def change(uow: store.UnitOfWork) -> tuple[int, BaseModel]:
+        copy = domain.resend(original, uow.new_id(), caller.sub, uow.now())
+        await uow.add_delivery(copy)
+        return 202, view(copy, caller)
 
     scope = f"resend:{caller.role}:{caller.sub}:{notification_id}"
-    return await once(rt.store, key, scope, {"notification_id": notification_id}, work)
+    return await write(rt, key, scope, {"notification_id": notification_id}, change)
 
 
 # ---- webhooks (role ops) -------------------------------------------------------------------------
@@ -91,19 +93,20 @@ async def register_webhook(rt: RuntimeDep, caller: CurrentCaller, body: WebhookI
     # https, no credentials, and every address the name has now public (endpoints.py), or refused
     await endpoints.check(body.url, rt.settings.webhook_allow_local_http)
 
-    async def work(tx: Tx) -> tuple[int, dict[str, Any]]:
-        if existing := await store.enabled_endpoint_at(tx, body.partner, body.url):
+    async def work(uow: store.UnitOfWork) -> tuple[int, dict[str, Any]]:
+        if existing := await uow.enabled_endpoint_at(body.partner, body.url):
             raise domain.already_registered(str(existing["_id"]))
         secret = domain.new_webhook_secret()
-        now = tx.clock.now()
-        endpoint = {"_id": store.new_id(), **body.model_dump(), "enabled": True, "created_at": now}
+        now = uow.now()
+        endpoint = {"_id": uow.new_id(), **body.model_dump(), "enabled": True, "created_at": now}
         sealed = seal(rt.settings.webhook_seal_key, secret)
         endpoint |= {"sealed_secret": sealed, "secret_created_at": now}
-        await store.add_endpoint(tx, {**endpoint, "by": caller.sub})
+        await uow.add_endpoint({**endpoint, "by": caller.sub})
         return 201, webhook_created(endpoint, secret).model_dump(mode="json")
 
     scope = f"webhook:{caller.sub}"
-    return await once(rt.store, key, scope, body.model_dump(mode="json"), work, restore=current_secret(rt))
+    payload = body.model_dump(mode="json")
+    return await once(rt.store, key, scope, payload, lambda tx: work(store.UnitOfWork(tx)), restore=current_secret(rt))
 
 
 def current_secret(rt: RuntimeDep):
@@ -138,7 +141,7 @@ async def one_webhook(rt: RuntimeDep, caller: CurrentCaller, endpoint_id: Endpoi
 async def disable_webhook(rt: RuntimeDep, caller: CurrentCaller, endpoint_id: EndpointId) -> Webhook:
     """Stop posting to this endpoint; what is queued for it fails as `endpoint disabled`."""
     endpoint = await webhook_endpoint(rt.store.db, caller, endpoint_id)
-    return webhook_view(await rt.store.run(lambda tx: store.disable_endpoint(tx, endpoint["_id"], tx.clock.now())))
+    return webhook_view(await run(rt, lambda uow: uow.disable_endpoint(endpoint["_id"], uow.now())))
 
 
 @webhooks.post("/{endpoint_id}/enable", response_model=Webhook)
@@ -148,13 +151,13 @@ async def enable_webhook(rt: RuntimeDep, caller: CurrentCaller, endpoint_id: End
     endpoint = await webhook_endpoint(rt.store.db, caller, endpoint_id)
     await endpoints.check(endpoint["url"], rt.settings.webhook_allow_local_http)
 
-    async def work(tx: Tx) -> dict[str, Any] | None:
-        existing = await store.enabled_endpoint_at(tx, endpoint["partner"], endpoint["url"])
+    async def change(uow: store.UnitOfWork) -> dict[str, Any] | None:
+        existing = await uow.enabled_endpoint_at(endpoint["partner"], endpoint["url"])
         if existing is not None and existing["_id"] != endpoint["_id"]:  # registered anew meanwhile
             raise domain.already_registered(str(existing["_id"]))
-        return await store.enable_endpoint(tx, endpoint["_id"])
+        return await uow.enable_endpoint(endpoint["_id"])
 
-    return webhook_view(await rt.store.run(work))
+    return webhook_view(await run(rt, change))
 
 
 @webhooks.post("/{endpoint_id}/rotate-secret", response_model=WebhookCreated)
@@ -166,16 +169,17 @@ async def rotate_webhook_secret(
     when ready; then the old one stops. A retry with the same key gets the same new secret."""
     endpoint = await webhook_endpoint(rt.store.db, caller, endpoint_id)
 
-    async def work(tx: Tx) -> tuple[int, dict[str, Any]]:
-        secret, now = domain.new_webhook_secret(), tx.clock.now()
+    async def work(uow: store.UnitOfWork) -> tuple[int, dict[str, Any]]:
+        secret, now = domain.new_webhook_secret(), uow.now()
         sealed = seal(rt.settings.webhook_seal_key, secret)
-        rotated = await store.rotate_secret(tx, endpoint, sealed, now, now + rt.settings.webhook_secret_overlap)
+        rotated = await uow.rotate_secret(endpoint, sealed, now, now + rt.settings.webhook_secret_overlap)
         if rotated is None:
             raise not_found()  # rotated by someone else in between: read it and ask again
         return 200, webhook_created(rotated, secret).model_dump(mode="json")
 
     scope = f"rotate:{caller.sub}:{endpoint_id}"
-    return await once(rt.store, key, scope, {"endpoint_id": endpoint_id}, work, restore=current_secret(rt))
+    payload = {"endpoint_id": endpoint_id}
+    return await once(rt.store, key, scope, payload, lambda tx: work(store.UnitOfWork(tx)), restore=current_secret(rt))
 
 
 @webhooks.get("/{endpoint_id}/deliveries", response_model=Page[WebhookDelivery])
@@ -198,15 +202,13 @@ async def replay_webhooks(
     if not endpoint["enabled"]:
         raise domain.endpoint_disabled(endpoint_id)
 
-    async def work(tx: Tx) -> tuple[int, dict[str, Any]]:
-        replay = str(store.new_id())
-        events = await store.partner_events_since(
-            tx, endpoint["event_types"], body.since, rt.settings.webhook_replay_max
-        )
-        await store.plan_webhooks(tx, [domain.webhook_delivery(endpoint, e, tx.clock.now(), replay) for e in events])
-        return 202, ReplayStarted(replay=replay, events=len(events)).model_dump(mode="json")
+    async def change(uow: store.UnitOfWork) -> tuple[int, BaseModel]:
+        replay = str(uow.new_id())
+        events = await uow.partner_events_since(endpoint["event_types"], body.since, rt.settings.webhook_replay_max)
+        await uow.plan_webhooks([domain.webhook_delivery(endpoint, e, uow.now(), replay) for e in events])
+        return 202, ReplayStarted(replay=replay, events=len(events))
 
-    return await once(rt.store, key, f"replay:{caller.sub}:{endpoint_id}", body.model_dump(mode="json"), work)
+    return await write(rt, key, f"replay:{caller.sub}:{endpoint_id}", body.model_dump(mode="json"), change)
 
 
 router.include_router(deliveries)

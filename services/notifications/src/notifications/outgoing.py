@@ -7,10 +7,9 @@ from typing import Any
 from notifications import domain, store
 from notifications.attachments import Attachment, calendar, certificate
 from notifications.config import Settings
-from notifications.domain import Inboxes, Planned, Source
+from notifications.domain import Inboxes, Planned, Source, UnitOfWork
 from notifications.templates import Renderer
 from ptfc.consumer import Meta
-from ptfc.store import Tx
 
 
 class Letters:
@@ -38,14 +37,14 @@ class Letters:
 
     async def plan(
         self,
-        tx: Tx,
+        uow: UnitOfWork,
         meta: Meta,
         planned: list[Planned],
         fca_id: str | None,
         referral_id: str | None,
         sealed_link: str | None = None,  # the link, as sealed on the bus: put in at send (links.py)
     ) -> None:
-        now = tx.clock.now()
+        now = uow.now()
         source = Source(str(meta.event_id), meta.type, meta.correlation_id, fca_id, referral_id)
         rows = []
         for p in planned:
@@ -57,5 +56,5 @@ class Letters:
                 "attachments": store.attachments_doc(self.attachments(p, now)),
                 "sealed_link": sealed_link,
             }
-            rows.append(domain.delivery(p, source, store.new_id(), rendered, now))
-        await store.plan(tx, rows)
+            rows.append(domain.delivery(p, source, uow.new_id(), rendered, now))
+        await uow.plan_deliveries(rows)

@@ -5,7 +5,7 @@ A round's outcomes are recorded together, in one transaction, once its sends are
 holds up the others' records for at most `SETTLE_WINDOW`, when those done so far are recorded. One
 commit per round, and a crash repeats at most the sends of one round that were not yet recorded.
 
-A claim (`store.claim_due_many`) marks each row `sending` with a lease token and moves its `due_at` to
+A claim (`claims.claim_due_many`) marks each row `sending` with a lease token and moves its `due_at` to
 the end of the lease, so two replicas never send the same row, and a sender that dies mid-send
 leaves a row that becomes claimable again when the lease ends. The outcome (`domain.after_attempt`:
 sent, retry later, failed) and its event commit in one transaction, only while the lease holds.
@@ -20,7 +20,7 @@ from contextlib import suppress
 from datetime import datetime
 from typing import Any
 
-from notifications import domain, store
+from notifications import claims, domain, store
 from notifications.domain import Attempt
 from notifications.links import filled
 from notifications.transports import Outgoing, Permanent, Transient, Transport, WebhookPoster
@@ -57,7 +57,7 @@ async def settle(rt: Runtime, outcomes: list[Settled]) -> None:
     one each); a final outcome emits its event in it. A row whose lease ran out is left to its new sender."""
 
     async def work(tx: Tx) -> None:
-        recorded = await store.record_attempts(tx, [(row, attempt.changes) for row, attempt in outcomes])
+        recorded = await claims.record_attempts(tx, [(row, attempt.changes) for row, attempt in outcomes])
         for (row, attempt), held in zip(outcomes, recorded, strict=True):
             if not held:
                 log.warning("delivery %s: lease lost before its outcome was recorded", row["notification_id"])
@@ -150,7 +150,7 @@ def make_sender(transport: Transport) -> Sweep:
         budget = rt.settings.send_batch
         while budget > 0:
             now, lease = rt.clock.now(), rt.settings.send_lease
-            rows = await store.claim_due_many(rt.store.db, now, lease, min(rt.settings.send_concurrency, budget))
+            rows = await claims.claim_due_many(rt.store.db, now, lease, min(rt.settings.send_concurrency, budget))
             if not rows:
                 return
             budget -= len(rows)
@@ -194,7 +194,7 @@ async def post_webhook(rt: Runtime, poster: WebhookPoster, row: dict[str, Any]) 
             attempt = domain.after_attempt(attempts, limit, backoff, rt.clock.now())
 
     async def work(tx: Tx) -> None:
-        if not (await store.record_attempts(tx, [(row, attempt.changes)], store.WEBHOOK_DELIVERIES))[0]:
+        if not (await claims.record_attempts(tx, [(row, attempt.changes)], store.WEBHOOK_DELIVERIES))[0]:
             log.warning("webhook %s: lease lost before its outcome was recorded", row["_id"])
 
     await rt.store.run(work)
@@ -207,7 +207,7 @@ def make_webhook_sender(poster: WebhookPoster) -> Sweep:
     async def post_due_webhooks(rt: Runtime) -> None:
         """POST what is due to partners' endpoints, up to a batch per round."""
         for _ in range(rt.settings.send_batch):
-            row = await store.claim_due(
+            row = await claims.claim_due(
                 rt.store.db, rt.clock.now(), rt.settings.webhook_lease, store.WEBHOOK_DELIVERIES
             )
             if row is None:

@@ -2,7 +2,7 @@
 
 from datetime import UTC, datetime, timedelta
 
-from notifications import store
+from notifications import claims, store
 from ptfc.clock import SystemClock
 from ptfc.store import Store
 
@@ -19,8 +19,8 @@ async def test_a_parents_letter_due_later_is_claimed_before_a_heads_up_due_earli
     ]
     await db_store.db[store.DELIVERIES].insert_many(rows)
     try:
-        first = await store.claim_due_many(db_store.db, now, timedelta(seconds=30), 2)
-        then = await store.claim_due_many(db_store.db, now, timedelta(seconds=30), 2)
+        first = await claims.claim_due_many(db_store.db, now, timedelta(seconds=30), 2)
+        then = await claims.claim_due_many(db_store.db, now, timedelta(seconds=30), 2)
         assert [r["_id"] for r in first] == ["alert", "welcome"]
         assert [r["_id"] for r in then] == ["heads-up"]
         # What the sender holds is what the store holds: claimed, under one lease, one attempt each.
@@ -56,7 +56,7 @@ async def test_a_heads_up_due_behind_a_backlog_of_welcome_letters_goes_in_the_ne
     }
     await db_store.db[store.DELIVERIES].insert_many([*welcomes, heads_up])
     try:
-        first = [r["_id"] for r in await store.claim_due_many(db_store.db, now, timedelta(seconds=30), 8)]
+        first = [r["_id"] for r in await claims.claim_due_many(db_store.db, now, timedelta(seconds=30), 8)]
         assert "heads-up" in first
         assert [i for i in first if i != "heads-up"] == [f"welcome-{i:03}" for i in range(7)]  # oldest first
     finally:
