@@ -37,14 +37,14 @@ async def visible_referral(db: AsyncDatabase, caller: Caller, referral_id: str) 
     return await find_or_404(db, REFERRALS, referral_id, "referral", visible_to(caller))
 
 
-async def may_read(db: AsyncDatabase, caller: Caller, referral_id: str, session: Any = None) -> bool:
+async def may_read(db: AsyncDatabase, caller: Caller, referral_id: str) -> bool:
     """Whether the caller may read this referral (a refusal may name it only then)."""
     try:
         scope = visible_to(caller)
     except Problem:
         return False
     oid = object_id(referral_id)
-    return bool(oid) and await db[REFERRALS].count_documents({"_id": oid, **scope}, limit=1, session=session) > 0
+    return bool(oid) and await db[REFERRALS].count_documents({"_id": oid, **scope}, limit=1) > 0
 
 
 def provider_staff(caller: Caller, provider: str) -> None:

@@ -2,26 +2,23 @@
 provider's contact worklist. Each route checks who may see the record, then makes one call of
 `domain` in a unit of work and maps its answer (views) or its refusal (refusals)."""
 
-from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query
-from fastapi.responses import JSONResponse
 from pydantic import BaseModel
-from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from ptfc.auth import Caller, CurrentCaller
 from ptfc.events import PROVIDERS, ReferralKeys
-from ptfc.idempotency import IdempotencyKey, change_once
+from ptfc.idempotency import IdempotencyKey
 from ptfc.lookup import email_key
 from ptfc.pagination import Page, Paging
 from ptfc.problems import Problem
-from ptfc.runtime import Runtime, RuntimeDep
-from ptfc.store import Tx, duplicate_key
+from ptfc.runtime import RuntimeDep
+from ptfc.writes import writes
 from referrals import domain, reports, store, views
 from referrals.access import cafcass_only, provider_staff, visible_referral, visible_to
-from referrals.refusals import named_for
+from referrals.refusals import as_seen_by
 from referrals.schemas import (
     ContactChanged,
     ContactChangeRequest,
@@ -41,37 +38,9 @@ router = APIRouter(tags=["referrals"])
 
 ProviderSlug = Annotated[str, Path(pattern="^(" + "|".join(PROVIDERS) + ")$")]
 Id = Annotated[str, Path(max_length=64)]
-Change = Callable[[store.UnitOfWork], Awaitable[tuple[int, BaseModel]]]
 
 
-async def write(
-    rt: Runtime,
-    caller: Caller,
-    key: str | None,
-    scope: str,
-    payload: Any,
-    change: Change,
-    clash: tuple[str, list[str]] | None = None,
-) -> JSONResponse:
-    """One change in one transaction, once per Idempotency-Key; a refusal goes on to the app's
-    handler (refusals.WORDS), so a racing retry is answered as the first was.
-    `clash` names the parents whose active cycle a concurrent write may have claimed first: the
-    unique index then refuses this one, answered as "already referred" (under that referral, to a
-    caller who may read it)."""
-
-    async def work(tx: Tx) -> tuple[int, BaseModel]:
-        try:
-            return await change(store.UnitOfWork(tx))
-        except domain.Refused as refused:
-            raise await named_for(caller, refused, tx.db, tx.session) from None
-
-    try:
-        return await change_once(rt.store, key, scope, payload, work)
-    except (DuplicateKeyError, BulkWriteError) as error:  # a parent's save is written at the end of the work
-        other = duplicate_key(error) and clash and await store.active_referral_of(rt.store.db, *clash)
-        if other:
-            raise await named_for(caller, domain.already_referred(other), rt.store.db) from None
-        raise
+write, _ = writes(store.UnitOfWork)  # one domain call in one unit of work (ptfc.writes)
 
 
 # ---- intake --------------------------------------------------------------------------------
@@ -89,7 +58,8 @@ async def create_referral(
         return 201, views.created(referral, parents)
 
     clash = (body.case_number.strip().upper(), emails)
-    return await write(rt, caller, key, f"{caller.sub}:referrals", body.model_dump(mode="json"), change, clash)
+    async with as_seen_by(caller, rt.store.db, clash):
+        return await write(rt, key, f"{caller.sub}:referrals", body.model_dump(mode="json"), change)
 
 
 # ---- following a case --------------------------------------------------------------------------
@@ -130,7 +100,7 @@ async def withdraw(
         referral = await domain.withdraw(uow, referral_id, body.reason)
         return 200, views.summary(referral, await uow.parents(referral_id))
 
-    return await write(rt, caller, key, f"{caller.sub}:withdraw:{referral_id}", body.model_dump(), change)
+    return await write(rt, key, f"{caller.sub}:withdraw:{referral_id}", body.model_dump(), change)
 
 
 @router.post("/referrals/{referral_id}/participants/{participant_id}/reorder", response_model=Reordered)
@@ -151,7 +121,8 @@ async def reorder(
 
     parent = await store.participant(rt.store.db, participant_id)  # for naming a clash, if any
     clash = (parent["case_number"], [parent["email_key"]]) if parent else None
-    return await write(rt, caller, key, f"{caller.sub}:reorder:{participant_id}", body.model_dump(), change, clash)
+    async with as_seen_by(caller, rt.store.db, clash):
+        return await write(rt, key, f"{caller.sub}:reorder:{participant_id}", body.model_dump(), change)
 
 
 # ---- how to reach a parent -----------------------------------------------------------------------
@@ -178,8 +149,8 @@ async def change_contact(
 
     parent = await store.participant(rt.store.db, participant_id)  # for naming a clash, if any
     clash = (parent["case_number"], [new_key]) if parent and new_key else None
-    scope = f"{caller.sub}:contact:{participant_id}"
-    return await write(rt, caller, key, scope, body.model_dump(mode="json"), change, clash)
+    async with as_seen_by(caller, rt.store.db, clash):
+        return await write(rt, key, f"{caller.sub}:contact:{participant_id}", body.model_dump(mode="json"), change)
 
 
 # ---- reports ------------------------------------------------------------------------------------
@@ -232,4 +203,4 @@ async def mark_contacted(
     async def change(uow: store.UnitOfWork) -> tuple[int, BaseModel]:
         return 200, views.contacted(await domain.mark_contacted(uow, provider, participant_id))
 
-    return await write(rt, caller, key, f"{caller.sub}:contacted:{participant_id}", {}, change)
+    return await write(rt, key, f"{caller.sub}:contacted:{participant_id}", {}, change)

@@ -2,15 +2,19 @@
 The rules say no without HTTP in mind; this says how. A refusal of the request itself is 422; one
 of the record's present state 409 (asking again later may work)."""
 
-from typing import Any
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from ptfc.auth import Caller
 from ptfc.openapi import Declared
 from ptfc.refusals import Table
+from ptfc.store import duplicate_key
 from referrals.access import may_read
 from referrals.domain import Refused, already_referred
+from referrals.store import active_referral_of
 
 WORDS: Table = {
     "invalid-case-number": (422, "Invalid case number"),
@@ -30,13 +34,29 @@ WORDS: Table = {
 }
 
 
-async def named_for(caller: Caller, refusal: Refused, db: AsyncDatabase, session: Any = None) -> Refused:
+async def named_for(caller: Caller, refusal: Refused, db: AsyncDatabase) -> Refused:
     """ "Already referred" names the existing referral only to a caller who may read it: another
     FCA is told the parent is on the course, not under which referral."""
     referral_id = refusal.facts.get("existing_referral_id")
     if refusal.reason != "parent-already-referred" or referral_id is None:
         return refusal
-    return refusal if await may_read(db, caller, referral_id, session) else already_referred(None)
+    return refusal if await may_read(db, caller, referral_id) else already_referred(None)
+
+
+@asynccontextmanager
+async def as_seen_by(caller: Caller, db: AsyncDatabase, clash: tuple[str, list[str]] | None) -> AsyncIterator[None]:
+    """Around a write that may claim a parent's active cycle: its "already referred" as this caller
+    may hear it (`named_for`). `clash` names the parents a concurrent write may have claimed first:
+    the store's unique index then refuses this one at commit, answered as "already referred" too."""
+    try:
+        yield
+    except Refused as refused:
+        raise await named_for(caller, refused, db) from None
+    except (DuplicateKeyError, BulkWriteError) as error:
+        other = duplicate_key(error) and clash and await active_referral_of(db, *clash)
+        if other:
+            raise await named_for(caller, already_referred(other), db) from None
+        raise
 
 
 # The problems each operation answers besides those of every route (ptfc.openapi): its OpenAPI
