@@ -5,7 +5,7 @@ missed deadline, withdrawal), made through a `UnitOfWork` (store.py on MongoDB; 
 import hashlib
 import math
 import secrets
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Literal, Protocol
 from urllib.parse import urlencode
@@ -24,7 +24,6 @@ from ptfc.events import (
     SignInLinkIssued,
     SignInRefused,
 )
-from ptfc.refusals import Refused, Unknown
 from ptfc.sealing import seal
 
 ModuleStatus = Literal["completed", "in_progress", "available", "locked"]
@@ -106,10 +105,6 @@ class Verdict:
     def passed(self) -> bool:
         return not self.missing and not self.unknown and all(r.correct is not False for r in self.results)
 
-    def feedback(self) -> list[dict[str, Any]]:
-        """Each item's feedback (`schemas.ItemFeedback`), as a refusal's problem carries it."""
-        return [asdict(r) for r in self.results]
-
 
 def check_activity(activity: Activity, answers: dict[str, str]) -> Verdict:
     """A module completes when every question is answered correctly (as many tries as needed,
@@ -135,31 +130,24 @@ def check_activity(activity: Activity, answers: dict[str, str]) -> Verdict:
 Refusal = Literal["withdrawn", "deadline-passed", "superseded", "module-locked"]
 
 
-# Refusals (ptfc.refusals; refusals.WORDS words each): the reason, and the words only a rule knows.
-CLOSED_COURSE = {"withdrawn": "course-withdrawn", "superseded": "course-replaced", "module-locked": "module-locked"}
-ENROLMENT_CLOSED = {
-    "completed": "The parent has already completed the e-learning.",
-    "withdrawn": "The referral was withdrawn.",
-    "missed": "The deadline has passed and the court has been told; the court may re-order the course.",
-    "superseded": "A newer cycle of this course replaced this enrolment.",
-}
+class Refused(Exception):
+    """A rule says no; refusals.py words it for the person who asked. `kind` says which rule:
+    `course` (the parent's course is closed: `reason` is a `Refusal`), `enrolment` (staff acting on
+    a closed one: `reason` is its status), `activation`/`sign_in` (a link that does not work:
+    `reason` is its state, None for unknown), `activation-needed`, `answers` (the module's activity),
+    `session` (a parent's session that ended: `reason` why, None for unknown)."""
+
+    def __init__(self, kind: str, reason: str | None = None, **extra: Any) -> None:
+        super().__init__(f"{kind}: {reason}")
+        self.kind, self.reason, self.extra = kind, reason, extra
 
 
-def course_closed(why: str, deadline: datetime | None = None) -> Refused:
-    """The parent's course is closed to them (`why`: a `Refusal`, or the enrolment's status)."""
-    if why in CLOSED_COURSE:
-        return Refused(CLOSED_COURSE[why])
-    when = f" on {deadline:%d %B %Y at %H:%M} UTC" if deadline else ""
-    return Refused(
-        "deadline-passed",
-        f"The e-learning had to be finished{when}. Your FCA and the court will be told. "
-        "Please contact your FCA or your course provider about what happens next.",
-    )
+class Unknown(Exception):
+    """No such record, or none the caller may see."""
 
-
-def enrolment_closed(status: str) -> Refused:
-    """Staff acting on an enrolment that is closed: why, and its status."""
-    return Refused("enrolment-closed", ENROLMENT_CLOSED[status], enrolment_status=status)
+    def __init__(self, what: str) -> None:
+        super().__init__(f"{what} not found")
+        self.what = what
 
 
 def refusal(status: str, completed: int, number: int, deadline: datetime, now: datetime) -> Refusal | None:
@@ -182,18 +170,6 @@ def refusal(status: str, completed: int, number: int, deadline: datetime, now: d
 # Each runs inside one unit of work: what it saves and the events it emits commit together.
 
 ACTIVATIONS, SIGN_INS = "activations", "sign_ins"  # the two kinds of single-use link
-# Why a link does not work, by its kind and state (None: unknown); any other state has expired. A
-# welcome link closed by a withdrawal is gone (410), told apart from a course withdrawn since (409).
-LINK_REFUSALS: dict[str, dict[str | None, str]] = {
-    ACTIVATIONS: {
-        None: "activation-link-unknown",
-        "used": "activation-link-used",
-        "superseded": "activation-link-replaced",
-        "withdrawn": "activation-link-withdrawn",
-        "expired": "activation-link-expired",
-    },
-    SIGN_INS: {None: "sign-in-link-unknown", "used": "sign-in-link-used", "expired": "sign-in-link-expired"},
-}
 NOTICES = "closed_notices"  # letters instead of a link, counted under the same daily cap as links
 OPEN = ("active", "completed")  # states in which a parent may still start or work on the course
 # States a parent may sign in to: a missed deadline too, to read where they stand (the court and FCA
@@ -285,11 +261,10 @@ async def spend_link(uow: UnitOfWork, kind: str, token: str) -> dict[str, Any]:
     Inside the caller's unit of work: a refusal later undoes the use."""
     now = uow.now()
     link = await uow.link(kind, hash_token(token))
-    reasons = LINK_REFUSALS[kind]
     if link is None:
-        raise Refused(reasons[None])
+        raise Refused(kind, None)
     if link["state"] != "pending" or now >= link["expires_at"]:
-        raise Refused(reasons.get(link["state"], reasons["expired"]))
+        raise Refused(kind, link["state"])
     link |= {"state": "used", "used_at": now}
     await uow.save_link(kind, link)
     return link
@@ -438,8 +413,7 @@ async def current_session(uow: UnitOfWork, secret: str) -> dict[str, Any]:
     """The session this secret opens, if it has not ended; else refused (the hub signs the parent out)."""
     session = await uow.session(hash_token(secret))
     if session is None or session["ended_at"] is not None or uow.now() >= session["expires_at"]:
-        # Why it ended (signed out elsewhere, withdrawn) is not told: the secret's holder may not be the parent.
-        raise Refused("session-ended")
+        raise Refused("session", session and (session["end_reason"] or "expired"))
     return session
 
 
@@ -467,7 +441,7 @@ async def activate(uow: UnitOfWork, token: str) -> dict[str, Any]:
     link = await spend_link(uow, ACTIVATIONS, token)
     enrolment = await _open_or_refuse(uow, link["enrolment_id"])
     if enrolment["status"] not in OPEN:
-        raise course_closed(enrolment["status"])
+        raise Refused("course", enrolment["status"])
     if enrolment["activated_at"] is None:
         enrolment["activated_at"] = uow.now()
         await uow.save_enrolment(enrolment)
@@ -481,7 +455,7 @@ async def sign_in(uow: UnitOfWork, token: str) -> dict[str, Any]:
     link = await spend_link(uow, SIGN_INS, token)
     enrolment = await uow.enrolment_of(link["participant_id"])
     if enrolment is None or enrolment["status"] not in SIGN_IN or withdrawn(enrolment):
-        raise course_closed("withdrawn" if enrolment is None or withdrawn(enrolment) else enrolment["status"])
+        raise Refused("course", "withdrawn" if enrolment is None or withdrawn(enrolment) else enrolment["status"])
     if enrolment["activated_at"] is None and enrolment["status"] != "missed":  # re-ordered since the link was sent
         raise Refused("activation-needed")
     return enrolment
@@ -489,18 +463,18 @@ async def sign_in(uow: UnitOfWork, token: str) -> dict[str, Any]:
 
 def refuse_unless_open(enrolment: dict[str, Any], number: int, now: datetime) -> None:
     if reason := refusal(enrolment["status"], enrolment["modules_completed"], number, enrolment["deadline"], now):
-        raise course_closed(reason, enrolment["deadline"])
+        raise Refused("course", reason, deadline=enrolment["deadline"])
 
 
 def grade(activity: Activity, answers: dict[str, str]) -> Verdict:
     """The activity's verdict; refused unless it passed (the feedback says what to look at again)."""
     verdict = check_activity(activity, answers)
     if verdict.unknown:
-        raise Refused("answers-unknown", unknown=verdict.unknown)
+        raise Refused("answers", "answers-unknown", unknown=verdict.unknown)
     if verdict.missing:
-        raise Refused("answers-missing", missing=verdict.missing, feedback=verdict.feedback())
+        raise Refused("answers", "answers-missing", missing=verdict.missing, verdict=verdict)
     if not verdict.passed:
-        raise Refused("answers-incorrect", feedback=verdict.feedback())
+        raise Refused("answers", "answers-incorrect", verdict=verdict)
     return verdict
 
 
@@ -532,7 +506,7 @@ async def reissue(uow: UnitOfWork, rules: Rules, enrolment_id: str) -> dict[str,
     """A new link to the parent (also a way back in after activation); the deadline does not move."""
     enrolment = await _open_or_refuse(uow, enrolment_id)
     if enrolment["status"] not in OPEN:
-        raise enrolment_closed(enrolment["status"])
+        raise Refused("enrolment", enrolment["status"])
     await issue_activation(uow, rules, enrolment, reissue=True)
     return enrolment
 
@@ -542,7 +516,7 @@ async def extend(uow: UnitOfWork, rules: Rules, enrolment_id: str, days: int, re
     enrolment = await _open_or_refuse(uow, enrolment_id)
     now = uow.now()
     if enrolment["status"] != "active" or now >= enrolment["deadline"]:
-        raise enrolment_closed("missed" if enrolment["status"] == "active" else enrolment["status"])
+        raise Refused("enrolment", "missed" if enrolment["status"] == "active" else enrolment["status"])
     deadline = extended(enrolment["deadline"], days, rules.extension_unit)
     enrolment |= {"deadline": deadline, "reminder_due": next_reminder(deadline, rules.reminders, now)}
     enrolment["extensions"].append({"days": days, "reason": reason, "deadline": deadline, "at": now})
