@@ -5,21 +5,13 @@ no words of the plan (the first of the day at once, the later ones as one when t
 parent who turned them off gets none; the next day, one again."""
 
 import asyncio
-import re
 from datetime import timedelta
 
-from learning.app import create_app as learning_app
-from learning.config import Settings as LearningSettings
-from notifications.app import create_app as notifications_app
-from notifications.config import Settings as NotificationsSettings
-from plans.app import create_app as plans_app
-from plans.config import Settings as PlansSettings
 from ptfc.testing.mailbox import text_of
-from ptfc.testing.plugin import ParentBearer, eventually, running
-from referrals.app import create_app as referrals_app
-from referrals.config import Settings as ReferralsSettings
+from ptfc.testing.plans import shared_plan
+from ptfc.testing.plugin import eventually
 
-from .test_journey import FCA, REFERRAL
+from .plan_parents import HUB, co_parents
 
 DAY = timedelta(seconds=10)
 WORDS = "Sam stays at the house by the canal"  # a parent's words: never in an email
@@ -30,50 +22,10 @@ def replies(mailbox, address: str) -> list:
     return [m for m in mailbox.to(address) if any(r in str(m["Subject"]) for r in REPLY)]
 
 
-async def mail_with(mailbox, address: str, fragment: str) -> list:
-    return [m for m in mailbox.to(address) if fragment in text_of(m)]
-
-
 async def test_a_day_of_back_and_forth_sends_each_parent_at_most_one_reply_email(make_settings, infra, mailbox):
-    hub = "https://hub.example"
-    plans = plans_app(
-        make_settings(PlansSettings, hub_url=hub, reply_email_period=DAY, sweep_interval=timedelta(milliseconds=200))
-    )
-    notifications = notifications_app(
-        make_settings(
-            NotificationsSettings,
-            smtp_port=mailbox.port,
-            hub_url=hub,
-            sweep_interval=timedelta(milliseconds=200),
-            send_backoff=timedelta(milliseconds=100),
-        )
-    )
-    async with (
-        running(referrals_app(make_settings(ReferralsSettings))) as ref,
-        running(learning_app(make_settings(LearningSettings, hub_url=hub))) as course,
-        running(plans) as api,
-        running(notifications),
-    ):
-        assert (await ref.post("/referrals", json=REFERRAL, headers=FCA)).status_code == 201
-
-        async def session(email: str) -> ParentBearer:
-            mail = await eventually(lambda: mail_with(mailbox, email, "activate?token="), 20)
-            token = re.search(r"activate\?token=([A-Za-z0-9_\-]+)", text_of(mail[0])).group(1)
-            return ParentBearer.of((await course.post("/activate", json={"token": token})).json())
-
-        alex, chris = await session("alex@example.org"), await session("chris@example.org")
-        body = {"display_name": "Mum", "children": [{"name": "Sam", "age": 6}], "topics": ["living", "pets"]}
-        plan_id = (await api.post("/plans", json=body, headers=alex)).json()["plan"]["id"]
-
-        async def shared() -> bool:
-            answer = await api.post(f"/plans/{plan_id}/share", json={"to": "co_parent"}, headers=alex)
-            return answer.status_code == 202
-
-        await eventually(shared, timeout=20)
-        mail = await eventually(lambda: mail_with(mailbox, "chris@example.org", "plans/join"), 20)
-        token = re.search(r"plans/join\?token=([A-Za-z0-9_\-]+)", text_of(mail[0])).group(1)
-        join = {"token": token, "display_name": "Tata", "language": "pl"}
-        assert (await api.post("/invitations/accept", json=join, headers=chris)).status_code == 200
+    plans = {"reply_email_period": DAY, "sweep_interval": timedelta(milliseconds=200)}
+    async with co_parents(make_settings, mailbox, **plans) as (api, alex, chris):
+        plan_id, _ = await shared_plan(api, mailbox, alex, chris, "chris@example.org", language="pl")
 
         base = f"/plans/{plan_id}/topics/living/proposals"
 
@@ -100,7 +52,7 @@ async def test_a_day_of_back_and_forth_sends_each_parent_at_most_one_reply_email
         await back_and_forth(4, 0)
         await settled(1, 1)
         polish = replies(mailbox, "chris@example.org")[0]
-        assert "Drugi rodzic odpowiedział" in str(polish["Subject"]) and f"{hub}/plan" in text_of(polish)
+        assert "Drugi rodzic odpowiedział" in str(polish["Subject"]) and f"{HUB}/plan" in text_of(polish)
 
         # Chris turns the emails off. When the day is over Alex gets the digest of Chris's later replies
         # (Chris's is dropped); the next day's replies are held for the day after: only Alex is told.

@@ -11,6 +11,7 @@ import pytest
 from playwright.async_api import Page, expect
 from pypdf import PdfReader
 
+from ptfc.testing.plans import WEEK
 from ptfc.testing.plugin import bearer
 
 from .conftest import SCREENSHOTS
@@ -19,15 +20,6 @@ from .test_plan import ALEX, BEN, Viewer, signed_in
 pytestmark = pytest.mark.asyncio
 ENGLISH = "Sam and Mia sleep at Mum's on school nights."
 POLISH = "Rex zostaje u mamy, a w weekendy jedzie z dziećmi."
-WEEK = {
-    "mon": "owner",
-    "tue": "owner",
-    "wed": "owner",
-    "thu": "invitee",
-    "fri": "invitee",
-    "sat": "invitee",
-    "sun": "owner",
-}
 
 
 async def phone_shot(page: Page, name: str) -> None:
