@@ -71,6 +71,11 @@ class Meta:
 
 
 Handler = Callable[..., Awaitable[None]]  # (event, meta, tx, **its dependencies)
+W = typing.TypeVar("W")
+# How a handler opens its service's unit of work on the consumer's transaction: its keyword
+# parameter `unit: Unit[UnitOfWork] = UnitOfWork` (the store's, by default), so a unit test gives
+# it an in-memory one instead (`ptfc.testing.fakes.handle`).
+Unit = Callable[[Tx], W]
 # Reads what a batch's handlers will need, all events at once (into `tx.get`'s identity map).
 Prefetch = Callable[[list[Any], Tx], Awaitable[Any]]
 
@@ -132,7 +137,10 @@ class Handlers:
 
     A handler is a module-level function; what it needs beyond the event (settings, a renderer)
     are keyword parameters after `tx`, given once by `handlers.bind(settings=...)` when the app
-    is wired, so each handler can be read, followed and unit-tested alone."""
+    is wired, so each handler can be read, followed and unit-tested alone. A handler that writes
+    through its service's unit of work opens it with `unit(tx)`, from the keyword parameter
+    `unit: Unit[UnitOfWork] = UnitOfWork`: the consumer leaves the default, and a unit test binds
+    a fake (`ptfc.testing.fakes.handle(handlers, event, fake)`), with no NATS and no MongoDB."""
 
     def __init__(self) -> None:
         self.registrations: list[Registration] = []

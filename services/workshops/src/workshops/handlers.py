@@ -3,7 +3,7 @@ keeps only what the booking rules need: never an email, phone or family name (th
 each event act once)."""
 
 from ptfc import withdrawals
-from ptfc.consumer import Handlers, Meta
+from ptfc.consumer import Handlers, Meta, Unit
 from ptfc.events import LearningCompleted, ReferralCreated, ReferralReordered, ReferralWithdrawn
 from ptfc.store import Tx
 from workshops import domain
@@ -23,7 +23,9 @@ async def check_withdrawals(events: list[ReferralCreated], tx: Tx) -> None:
 
 
 @handlers.on(prefetch=check_withdrawals)
-async def know_parents(data: ReferralCreated, meta: Meta, tx: Tx, settings: Settings) -> None:
+async def know_parents(
+    data: ReferralCreated, meta: Meta, tx: Tx, settings: Settings, unit: Unit[UnitOfWork] = UnitOfWork
+) -> None:
     """Remember each parent's needs, provider and co-parents: who may sit with whom (from the
     profile referrals sealed for workshops: no email, phone or family name)."""
     for p in data.profiles(settings.workshops_seal_key, settings.workshops_seal_previous_keys):
@@ -41,22 +43,22 @@ async def know_parents(data: ReferralCreated, meta: Meta, tx: Tx, settings: Sett
             "availability": list(p.availability),
             "co_parents": data.co_parents_of(p.participant_id),
         }
-        await domain.know_parent(UnitOfWork(tx), p.participant_id, data.referral_id, kept)
+        await domain.know_parent(unit(tx), p.participant_id, data.referral_id, kept)
 
 
 @handlers.on
-async def learning_done(data: LearningCompleted, meta: Meta, tx: Tx) -> None:
+async def learning_done(data: LearningCompleted, meta: Meta, tx: Tx, unit: Unit[UnitOfWork] = UnitOfWork) -> None:
     """The e-learning is complete: the parent may book a workshop."""
-    await domain.learning_completed(UnitOfWork(tx), data.participant_id, data.cycle, data.completed_at)
+    await domain.learning_completed(unit(tx), data.participant_id, data.cycle, data.completed_at)
 
 
 @handlers.on
-async def withdraw(data: ReferralWithdrawn, meta: Meta, tx: Tx) -> None:
+async def withdraw(data: ReferralWithdrawn, meta: Meta, tx: Tx, unit: Unit[UnitOfWork] = UnitOfWork) -> None:
     """A withdrawn referral cancels the parent's booking (freeing the seat) and waiting."""
-    await domain.withdraw(UnitOfWork(tx), data.referral_id, list(data.participant_ids))
+    await domain.withdraw(unit(tx), data.referral_id, list(data.participant_ids))
 
 
 @handlers.on
-async def reorder(data: ReferralReordered, meta: Meta, tx: Tx) -> None:
+async def reorder(data: ReferralReordered, meta: Meta, tx: Tx, unit: Unit[UnitOfWork] = UnitOfWork) -> None:
     """The court re-ordered the course: a new cycle, the e-learning again and fresh misses."""
-    await domain.reorder(UnitOfWork(tx), data.participant_id, data.cycle, data.provider, data.preferred_language)
+    await domain.reorder(unit(tx), data.participant_id, data.cycle, data.provider, data.preferred_language)

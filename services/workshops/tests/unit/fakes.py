@@ -1,13 +1,13 @@
-"""An in-memory `domain.UnitOfWork` (cosmicpython's FakeUnitOfWork): the write rules run against
-dicts, with no database, and the test reads what was saved and emitted."""
+"""An in-memory `domain.UnitOfWork` on the shared one (ptfc.testing.fakes): the write rules and
+the handlers run against dicts, with no database, and the test reads what was saved and emitted."""
 
 import copy
-import itertools
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
-from ptfc.events import EventData
+from ptfc.testing.fakes import FakeUnitOfWork as Base
+from ptfc.testing.fakes import FakeWithdrawals
 from workshops.config import Settings
 
 
@@ -19,9 +19,13 @@ def settings(**changes: Any) -> Settings:
     return Settings(**({"followup_one_in": 1, "followup_salt": "test"} | keys | changes))
 
 
-class FakeUnitOfWork:
-    def __init__(self, now: datetime = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)) -> None:
-        self.clock = now
+class FakeUnitOfWork(FakeWithdrawals, Base):
+    """Workshops' collections and queries; the clock, ids, events and withdrawals are the base's."""
+
+    start = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
+
+    def __init__(self, now: datetime | None = None) -> None:
+        super().__init__(now)
         self.parents: dict[str, dict] = {}
         self.sessions: dict[str, dict] = {}
         self.bookings: dict[str, dict] = {}
@@ -29,120 +33,82 @@ class FakeUnitOfWork:
         self.followups: dict[str, dict] = {}
         self.concerns: dict[str, dict] = {}
         self.concern_reads: list[dict] = []
-        self.withdrawals: dict[str, datetime] = {}
-        self.events: list[tuple[EventData, str]] = []
-        self._ids = itertools.count(1)
 
-    def now(self) -> datetime:
-        return self.clock
-
-    def new_id(self) -> str:
-        return f"{next(self._ids):024x}"
-
-    # Copies in and out, as a database would: a rule that forgets to save loses its change.
     async def parent(self, participant_id: str) -> dict | None:
-        return copy.deepcopy(self.parents.get(participant_id))
+        return self.one(self.parents, participant_id)
 
     async def referral_of(self, participant_id: str) -> str | None:
         return self.parents.get(participant_id, {}).get("referral_id")
 
     async def parents_of(self, referral_id: str, participant_ids: list[str] | None) -> list[dict]:
-        found = [
-            p
-            for p in self.parents.values()
-            if p.get("referral_id") == referral_id and (participant_ids is None or p["_id"] in participant_ids)
-        ]
-        return copy.deepcopy(found)
+        found = self.where(self.parents, referral_id=referral_id)
+        return [p for p in found if participant_ids is None or p["_id"] in participant_ids]
 
     async def save_parent(self, parent: dict) -> None:
-        self.parents[parent["_id"]] = copy.deepcopy(parent)
+        self.put(self.parents, parent)
 
     async def merge_parent(self, participant_id: str, fields: dict, if_new: dict) -> None:
-        found = self.parents.get(participant_id) or {"_id": participant_id, **copy.deepcopy(if_new)}
-        self.parents[participant_id] = found | copy.deepcopy(fields)
+        found = self.parents.get(participant_id) or {"_id": participant_id, **if_new}
+        self.put(self.parents, found | fields)
 
     async def session(self, session_id: str) -> dict | None:
-        return copy.deepcopy(self.sessions.get(session_id))
+        return self.one(self.sessions, session_id)
 
     async def add_session(self, session: dict) -> None:
-        self.sessions[session["_id"]] = copy.deepcopy(session)
+        self.put(self.sessions, session)
 
     async def save_session(self, session: dict) -> None:
-        self.sessions[session["_id"]] = copy.deepcopy(session)
+        self.put(self.sessions, session)
 
     async def booking(self, booking_id: str) -> dict | None:
-        return copy.deepcopy(self.bookings.get(booking_id))
-
-    def _bookings(self, statuses: Iterable[str], **equal: Any) -> list[dict]:
-        wanted = set(statuses)
-        return [
-            copy.deepcopy(b)
-            for b in self.bookings.values()
-            if b["status"] in wanted and all(b[k] == v or (isinstance(v, list) and b[k] in v) for k, v in equal.items())
-        ]
+        return self.one(self.bookings, booking_id)
 
     async def bookings_in(self, session_id: str, statuses: Iterable[str], participant_ids: list[str]) -> list[dict]:
-        return self._bookings(statuses, session_id=session_id, participant_id=list(participant_ids))
+        return self.where(self.bookings, status=list(statuses), session_id=session_id, participant_id=participant_ids)
 
     async def all_bookings_in(self, session_id: str, statuses: Iterable[str]) -> list[dict]:
-        return self._bookings(statuses, session_id=session_id)
+        return self.where(self.bookings, status=list(statuses), session_id=session_id)
 
     async def bookings_of(self, participant_ids: list[str], statuses: Iterable[str]) -> list[dict]:
-        return self._bookings(statuses, participant_id=list(participant_ids))
+        return self.where(self.bookings, status=list(statuses), participant_id=list(participant_ids))
 
     async def add_booking(self, booking: dict) -> None:
-        if booking["status"] == "booked" and self._bookings(["booked"], participant_id=booking["participant_id"]):
+        if booking["status"] == "booked" and self.where(
+            self.bookings, status="booked", participant_id=booking["participant_id"]
+        ):
             raise AssertionError("the unique index allows one booked booking per parent")
-        self.bookings[booking["_id"]] = copy.deepcopy(booking)
+        self.put(self.bookings, booking)
 
     async def save_booking(self, booking: dict) -> None:
-        self.bookings[booking["_id"]] = copy.deepcopy(booking)
+        self.put(self.bookings, booking)
 
     async def wish(self, participant_id: str) -> dict | None:
-        return copy.deepcopy(self.waitlist.get(participant_id))
+        return self.one(self.waitlist, participant_id)
 
     async def save_wish(self, wish: dict) -> None:
-        self.waitlist[wish["_id"]] = copy.deepcopy(wish)
+        self.put(self.waitlist, wish)
 
     async def drop_wishes(self, participant_ids: list[str]) -> None:
         for pid in participant_ids:
             self.waitlist.pop(pid, None)
 
     async def followup(self, followup_id: str) -> dict | None:
-        return copy.deepcopy(self.followups.get(followup_id))
+        return self.one(self.followups, followup_id)
 
     async def followups_of(self, participant_id: str, status: str) -> list[dict]:
-        found = self.followups.values()
-        return [copy.deepcopy(f) for f in found if f["participant_id"] == participant_id and f["status"] == status]
+        return self.where(self.followups, participant_id=participant_id, status=status)
 
     async def add_followup(self, followup: dict) -> None:
-        self.followups[followup["_id"]] = copy.deepcopy(followup)
+        self.put(self.followups, followup)
 
     async def save_followup(self, followup: dict) -> None:
-        self.followups[followup["_id"]] = copy.deepcopy(followup)
+        self.put(self.followups, followup)
 
     async def concern(self, concern_id: str) -> dict | None:
-        return copy.deepcopy(self.concerns.get(concern_id))
+        return self.one(self.concerns, concern_id)
 
     async def add_concern(self, concern: dict) -> None:
-        self.concerns[concern["_id"]] = copy.deepcopy(concern)
+        self.put(self.concerns, concern)
 
     async def add_concern_read(self, read: dict) -> None:
         self.concern_reads.append(copy.deepcopy(read))
-
-    async def record_withdrawal(self, referral_id: str, participant_ids: list[str], at: datetime) -> None:
-        for who in participant_ids or ["*"]:
-            key = f"{referral_id}:{who}"
-            self.withdrawals[key] = min(at, self.withdrawals.get(key, at))
-
-    async def withdrawn(self, referral_id: str, participant_id: str) -> bool:
-        return f"{referral_id}:*" in self.withdrawals or f"{referral_id}:{participant_id}" in self.withdrawals
-
-    async def emit(self, event: EventData, correlation_id: str) -> None:
-        self.events.append((event, correlation_id))
-
-    def emitted(self) -> list[str]:
-        return [event.TYPE for event, _ in self.events]
-
-    def of(self, kind: str) -> list[EventData]:
-        return [event for event, _ in self.events if kind == event.TYPE]

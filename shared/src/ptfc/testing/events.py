@@ -145,6 +145,11 @@ def referral_created(
     return ReferralCreated(**(values | changes))
 
 
+def correlation_of(event: EventData) -> str:
+    """The correlation id its owner gives an event: the referral or plan it is about."""
+    return getattr(event, "referral_id", None) or event.plan_id  # type: ignore[attr-defined]
+
+
 async def publish(
     nats_url: str,
     event: EventData | Envelope,
@@ -157,7 +162,7 @@ async def publish(
     """Publish an event as its owner would (its correlation id is the referral or plan it is
     about), or an envelope again to redeliver the same event; returns the envelope."""
     if isinstance(event, EventData):
-        correlation = correlation_id or getattr(event, "referral_id", None) or event.plan_id  # type: ignore[attr-defined]
+        correlation = correlation_id or correlation_of(event)
         owner = producer or owner_of(event.TYPE)  # a consumer parks an event from anyone else
         event = Envelope.of(event, correlation_id=correlation, producer=owner, at=at)
     await publish_bytes(nats_url, event.type, event.model_dump_json().encode(), msg_id or str(event.event_id))
