@@ -17,32 +17,18 @@ from ptfc.settings import DEV_LINK_SEAL_KEY
 from ptfc.testing.events import publish
 from ptfc.testing.mailbox import Mailbox, text_of
 from ptfc.testing.plugin import bearer, eventually, running
+from ptfc.testing.referrals import ALEX as ALEX_AS_GIVEN
+from ptfc.testing.referrals import CHRIS as CHRIS_AS_GIVEN
 from ptfc.testing.referrals import referral_body
 from referrals.app import create_app as referrals_app
 from referrals.config import Settings as ReferralsSettings
 
 FCA = bearer("cafcass", "fca-sam-patel")
 COURT_EMAIL = "family.manchester@justice.example"
-ALEX = {
-    "given_name": "Alex",
-    "family_name": "Jones",
-    "email": "alex@example.org",
-    "phone": "07700900001",
-    "preferred_language": "en",
-    "gender": "female",
-    "adjustments": {"interpreter": None, "in_person": False, "support_needs": ""},
-    "availability": ["evening"],
-}
-CHRIS = {
-    "given_name": "Chris",
-    "family_name": "Rowe",
-    "email": "chris@example.org",
-    "phone": "07700900002",
-    "preferred_language": "pl",
-    "gender": "male",
-    "adjustments": {"interpreter": "Polish", "in_person": False, "support_needs": ""},
-    "availability": ["daytime"],
-}
+NOTHING_ASKED = {"interpreter": None, "in_person": False, "support_needs": ""}
+POLISH = NOTHING_ASKED | {"interpreter": "Polish"}
+ALEX = ALEX_AS_GIVEN | {"preferred_language": "en", "adjustments": NOTHING_ASKED, "availability": ["evening"]}
+CHRIS = CHRIS_AS_GIVEN | {"preferred_language": "pl", "adjustments": POLISH, "availability": ["daytime"]}
 REFERRAL = referral_body(
     ALEX,
     CHRIS,

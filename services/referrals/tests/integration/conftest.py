@@ -12,43 +12,21 @@ from ptfc.clock import FakeClock
 from ptfc.events import Envelope, owner_of
 from ptfc.testing.events import event, publish
 from ptfc.testing.plugin import bearer, running
+from ptfc.testing.referrals import ALEX, CHRIS, referral_body
 from referrals.app import create_app
 from referrals.config import Settings
 
 FCA = bearer("cafcass", "fca-sam")
-REQUEST: dict[str, Any] = {
-    "case_number": "MA24P00123",
-    "court": "Manchester Civil Justice Centre",
-    "source": "court_order",
-    "stage": "first_hearing",
-    "court_declined": False,
-    "safeguarding_concerns": False,
-    "region": "Greater Manchester",
-    "fca": {"name": "Sam Patel", "email": "sam.patel@cafcass.example"},
-    "parents": [
-        {
-            "given_name": "Alex",
-            "family_name": "Jones",
-            "email": "alex@example.org",
-            "phone": "07700900001",
-            "preferred_language": "en",
-            "gender": "female",
-            "adjustments": {"interpreter": None, "in_person": False, "support_needs": ""},
-            "availability": ["evening", "weekend"],
-        },
-        {
-            "given_name": "Chris",
-            "family_name": "Jones",
-            "email": "chris@example.org",
-            "phone": "07700900002",
-            "preferred_language": "pl",
-            "gender": "male",
-            "adjustments": {"interpreter": "Polish", "in_person": False, "support_needs": ""},
-            "availability": ["daytime"],
-        },
-    ],
-    "children": [{"age": 6}, {"age": 9}],
-}
+NOTHING_ASKED = {"interpreter": None, "in_person": False, "support_needs": ""}
+POLISH = NOTHING_ASKED | {"interpreter": "Polish"}
+# A Manchester court order (Family Action's area) for Alex and Chris Jones, Chris asking for Polish.
+REQUEST: dict[str, Any] = referral_body(
+    ALEX | {"preferred_language": "en", "adjustments": NOTHING_ASKED, "availability": ["evening", "weekend"]},
+    CHRIS | {"family_name": "Jones", "preferred_language": "pl", "adjustments": POLISH, "availability": ["daytime"]},
+    court="Manchester Civil Justice Centre",
+    region="Greater Manchester",
+    children=[{"age": 6}, {"age": 9}],
+)
 CONTACTS = ("alex@example.org", "07700900001", "chris@example.org", "07700900002")
 
 

@@ -7,26 +7,20 @@ from datetime import timedelta
 import pytest
 
 from ptfc.events import CourseCompleted, CourseIncomplete, ReferralCreated, ReferralKeys, ReferralReordered
+from ptfc.testing.referrals import person, referral_body
 from referrals import domain
 from referrals.schemas import NewReferral
 
 from .fakes import FakeUnitOfWork, Timings
 
-FORM = {
-    "case_number": "ma24p00123",
-    "court": "Manchester Civil Justice Centre",
-    "source": "court_order",
-    "stage": "first_hearing",
-    "court_declined": False,
-    "safeguarding_concerns": False,
-    "region": "Greater Manchester",
-    "fca": {"name": "Sam Patel", "email": "sam.patel@cafcass.example"},
-    "parents": [
-        {"given_name": "Alex", "family_name": "Jones", "email": "alex@example.org", "phone": "07700900001"},
-        {"given_name": "Chris", "family_name": "Jones", "email": "chris@example.org", "phone": "07700900002"},
-    ],
-    "children": [{"age": 6}],
-}
+# A Manchester court order (Family Action's area) for Alex and Chris Jones, its case number in lower case.
+FORM = referral_body(
+    person("Alex", "Jones", "alex@example.org", "07700900001"),
+    person("Chris", "Jones", "chris@example.org", "07700900002"),
+    case_number="ma24p00123",
+    court="Manchester Civil Justice Centre",
+    region="Greater Manchester",
+)
 KEYS = ["key-alex", "key-chris"]
 SEALING = ReferralKeys.development()
 
