@@ -14,24 +14,11 @@ from ptfc.clock import FakeClock
 from ptfc.events import ParticipantContact, Professional
 from ptfc.sealing import unseal
 from ptfc.settings import DEV_LINK_SEAL_KEY
-from ptfc.testing.events import publish, referral_created
+from ptfc.testing.events import participant, publish, referral_created
 from ptfc.testing.plugin import EventTap, bearer, eventually, running
 
-ALEX = ParticipantContact(
-    participant_id="p-alex-0001",
-    given_name="Alex",
-    family_name="Jones",
-    email="alex@example.org",
-    phone="07700900001",
-)
-CHRIS = ParticipantContact(
-    participant_id="p-chris-0002",
-    given_name="Chris",
-    family_name="Jones",
-    email="chris@example.org",
-    phone="07700900002",
-    preferred_language="pl",
-)
+ALEX = participant("p-alex-0001", "Alex", "Jones", phone="07700900001", email="alex@example.org")
+CHRIS = participant("p-chris-0002", "Chris", "Jones", "pl", "07700900002", email="chris@example.org")
 # Everything that would reveal a parent's contact: none may appear in anything a party or partner reads.
 CONTACTS = ("alex@example.org", "07700900001", "chris@example.org", "07700900002", "Jones", "friend@elsewhere.example")
 
