@@ -94,31 +94,14 @@ INDEXES: dict[str, list[IndexModel]] = {
 
 
 def contact_of(doc: dict[str, Any]) -> Contact:
-    return Contact(
-        participant_id=doc["_id"],
-        referral_id=doc["referral_id"],
-        given_name=doc["given_name"],
-        family_name=doc["family_name"],
-        email=doc["email"],
-        phone=doc.get("phone", ""),
-        language=doc.get("language", "en"),
-        interpreter=doc.get("interpreter"),
-        in_person=doc.get("in_person", False),
-        withdrawn=doc.get("withdrawn", False),
-    )
+    kept = {k: doc[k] for k in ("referral_id", "given_name", "family_name", "email")}
+    kept |= {k: doc[k] for k in ("phone", "language", "interpreter", "in_person", "withdrawn") if k in doc}
+    return Contact(participant_id=doc["_id"], **kept)  # what is not kept takes Contact's defaults
 
 
 def referral_of(doc: dict[str, Any]) -> Referral:
-    return Referral(
-        referral_id=doc["_id"],
-        case_number=doc["case_number"],
-        court=doc["court"],
-        court_email=doc.get("court_email"),
-        fca_id=doc["fca_id"],
-        fca_name=doc["fca_name"],
-        fca_email=doc["fca_email"],
-        provider=doc["provider"],
-    )
+    kept = {k: doc[k] for k in ("case_number", "court", "fca_id", "fca_name", "fca_email", "provider")}
+    return Referral(referral_id=doc["_id"], court_email=doc.get("court_email"), **kept)
 
 
 def booking_of(doc: dict[str, Any] | None) -> Booking | None:

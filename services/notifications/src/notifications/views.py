@@ -13,6 +13,14 @@ TOKEN = re.compile(r"([?&]token=)[^\s&\"'<>]+")
 HIDDEN = r"\1[sent only to the recipient]"
 
 
+def copied(doc: dict[str, Any], stored: str, optional: str = "") -> dict[str, Any]:
+    """The named fields of a row, and no others: each of `stored` as kept, each of `optional` or None."""
+    return {k: doc[k] for k in stored.split()} | {k: doc.get(k) for k in optional.split()}
+
+
+LOGGED = "correlation_id template recipient_role language status attempts source_event_id source_type created_at"
+
+
 def view(doc: dict[str, Any], caller: Caller) -> Notification:
     message = None
     if caller.role != "ops":
@@ -24,21 +32,9 @@ def view(doc: dict[str, Any], caller: Caller) -> Notification:
         )
     return Notification(
         id=doc["notification_id"],
-        correlation_id=doc["correlation_id"],
-        template=doc["template"],
-        recipient_role=doc["recipient_role"],
-        language=doc["language"],
-        status=doc["status"],
-        attempts=doc["attempts"],
-        source_event_id=doc["source_event_id"],
-        source_type=doc["source_type"],
-        created_at=doc["created_at"],
-        sent_at=doc.get("sent_at"),
-        failed_at=doc.get("failed_at"),
+        **copied(doc, LOGGED, "sent_at failed_at skip_reason resend_of"),
         next_attempt_at=doc["due_at"] if doc["status"] == "pending" else None,
         error=doc.get("last_error"),
-        skip_reason=doc.get("skip_reason"),
-        resend_of=doc.get("resend_of"),
         message=message,
     )
 
@@ -46,14 +42,8 @@ def view(doc: dict[str, Any], caller: Caller) -> Notification:
 def webhook_view(doc: dict[str, Any]) -> Webhook:
     return Webhook(
         id=str(doc["_id"]),
-        partner=doc["partner"],
-        url=doc["url"],
-        event_types=doc["event_types"],
-        enabled=doc["enabled"],
-        created_at=doc["created_at"],
-        disabled_at=doc.get("disabled_at"),
+        **copied(doc, "partner url event_types enabled created_at", "disabled_at previous_secret_until"),
         secret_created_at=doc.get("secret_created_at", doc["created_at"]),
-        previous_secret_until=doc.get("previous_secret_until"),
     )
 
 
@@ -65,14 +55,7 @@ def webhook_created(doc: dict[str, Any], secret: str) -> WebhookCreated:
 def webhook_delivery_view(doc: dict[str, Any]) -> WebhookDelivery:
     return WebhookDelivery(
         id=str(doc["_id"]),
-        event_id=doc["event_id"],
-        type=doc["type"],
-        occurred_at=doc["occurred_at"],
-        replay=doc.get("replay"),
-        status=doc["status"],
-        attempts=doc["attempts"],
+        **copied(doc, "event_id type occurred_at status attempts", "replay sent_at failed_at"),
         next_attempt_at=doc["due_at"] if doc["status"] == "pending" else None,
-        sent_at=doc.get("sent_at"),
-        failed_at=doc.get("failed_at"),
         error=doc.get("last_error"),
     )

@@ -22,6 +22,19 @@ async def welcome_log(client, referral_id: str) -> list[dict]:
     return [n for n in page["items"] if n["template"] == "welcome"]
 
 
+async def welcome_failing(kit, tap, referral_id: str, **settings):
+    """A parent's welcome letter that the mail server does not take: its `notification.failed`, and
+    its entry in the delivery log once the service has settled."""
+    app = create_app(kit.settings(**settings))
+    async with running(app) as client:
+        await kit.publish(referral(referral_id, ALEX))
+        await kit.publish(activation(referral_id, ALEX.participant_id))
+        [failed] = await tap.wait_for("notification.failed")
+        await kit.until_settled(app)
+        [entry] = await welcome_log(client, referral_id)
+    return failed, entry
+
+
 async def test_server_refusing_then_accepting_ends_in_one_delivered_message(kit, tap):
     kit.mailbox.refuse(ALEX.email, "421 4.3.2 Service busy, closing", "451 4.3.0 Try again later")
     app = create_app(kit.settings())
@@ -41,13 +54,7 @@ async def test_server_refusing_then_accepting_ends_in_one_delivered_message(kit,
 
 async def test_a_permanent_refusal_fails_the_notification_and_says_why(kit, tap):
     kit.mailbox.refuse(ALEX.email, f"550 5.1.1 <{ALEX.email}>: no such user")
-    app = create_app(kit.settings())
-    async with running(app) as client:
-        await kit.publish(referral("r-gone", ALEX))
-        await kit.publish(activation("r-gone", ALEX.participant_id))
-        [failed] = await tap.wait_for("notification.failed")
-        await kit.until_settled(app)
-        [entry] = await welcome_log(client, "r-gone")
+    failed, entry = await welcome_failing(kit, tap, "r-gone")
     assert failed.data["template"] == "welcome" and failed.data["recipient_role"] == "parent"
     assert failed.data["reason"].startswith("smtp 550")
     assert failed.correlation_id == "r-gone"
@@ -58,12 +65,7 @@ async def test_a_permanent_refusal_fails_the_notification_and_says_why(kit, tap)
 
 async def test_a_server_that_stays_busy_fails_after_the_set_number_of_attempts(kit, tap):
     kit.mailbox.refuse(ALEX.email, *["451 4.3.0 Try again later"] * 3)
-    app = create_app(kit.settings(send_attempts=3))
-    async with running(app) as client:
-        await kit.publish(referral("r-busy2", ALEX))
-        await kit.publish(activation("r-busy2", ALEX.participant_id))
-        [failed] = await tap.wait_for("notification.failed")
-        [entry] = await welcome_log(client, "r-busy2")
+    failed, entry = await welcome_failing(kit, tap, "r-busy2", send_attempts=3)
     assert "attempts exhausted" in failed.data["reason"]
     assert entry["status"] == "failed" and entry["attempts"] == 3
     assert kit.mailbox.to(ALEX.email) == []
@@ -147,13 +149,7 @@ async def test_a_refusal_echoing_the_recipient_in_any_form_reaches_neither_the_l
     local, domain = ALEX.email.split("@")
     echo = f"550 5.1.1 {local} unknown; {local.upper()} at {domain}; {local}=40{domain}; {local}(at){domain}"
     kit.mailbox.refuse(ALEX.email, echo)
-    app = create_app(kit.settings())
-    async with running(app) as client:
-        await kit.publish(referral("r-echo", ALEX))
-        await kit.publish(activation("r-echo", ALEX.participant_id))
-        [failed] = await tap.wait_for("notification.failed")
-        await kit.until_settled(app)
-        [entry] = await welcome_log(client, "r-echo")
+    failed, entry = await welcome_failing(kit, tap, "r-echo")
     assert failed.data["reason"] == "smtp 550"  # a fixed vocabulary: no server words at all
     assert "550" in entry["error"] and "unknown" in entry["error"]
     for leaked in (local, domain):

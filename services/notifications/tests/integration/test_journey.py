@@ -4,28 +4,10 @@ when every event is delivered twice, and none reveals the other parent."""
 from icalendar import Calendar
 
 from notifications.app import create_app
-from ptfc.events import (
-    AccountActivated,
-    ActivationExpired,
-    ActivationOverdue,
-    CourseCompleted,
-    CourseIncomplete,
-    DeadlineApproaching,
-    FollowupScheduled,
-    LearningCompleted,
-    LearningExtended,
-    PlanShared,
-    ReferralWithdrawn,
-    SafeguardingConcernRaised,
-    SessionPart,
-    SignInRefused,
-    WorkshopBooked,
-    WorkshopCancelled,
-    WorkshopMissed,
-    WorkshopReminderDue,
-)
+from ptfc.events import PlanShared, ReferralWithdrawn, SessionPart, WorkshopReminderDue
 from ptfc.sealing import seal
 from ptfc.settings import DEV_LINK_SEAL_KEY
+from ptfc.testing.events import event
 from ptfc.testing.plugin import bearer, running
 
 from .conftest import ALEX, COURT_EMAIL, FCA_EMAIL, PROVIDER_INBOX, SAMIRA, files_of, html_of, referral, soon, text_of
@@ -45,29 +27,37 @@ def journey() -> list:
     return [
         referral(R),
         activation(R, ALEX.participant_id),
-        ActivationExpired(**LEARN, expired_at=soon()),
+        event("account.activation_expired", **LEARN, expired_at=soon()),
         activation(R, ALEX.participant_id, reissue=True),
-        AccountActivated(**LEARN),  # nothing to say to anyone
-        DeadlineApproaching(**LEARN, deadline=soon(72), days_left=3, modules_completed=5),
-        LearningExtended(**LEARN, deadline=soon(120), days=5),
-        LearningCompleted(**LEARN, completed_at=soon()),
-        WorkshopBooked(
+        event("account.activated", **LEARN),  # nothing to say to anyone
+        event("learning.deadline_approaching", **LEARN, deadline=soon(72), days_left=3, modules_completed=5),
+        event("learning.extended", **LEARN, deadline=soon(120), days=5),
+        event("learning.completed", **LEARN, completed_at=soon()),
+        event(
+            "workshop.booked",
             **BOOKING,
             parts=EVENINGS,
             mode="online",
             has_video_link=True,
             sealed_video_link=seal(DEV_LINK_SEAL_KEY, "https://video.example/w1"),  # as workshops seals it
         ),
-        WorkshopReminderDue(**BOOKING, starts_at=EVENINGS[0].starts_at),
-        WorkshopCancelled(**BOOKING, reason="facilitator_ill"),
-        WorkshopMissed(**BOOKING, misses=1, rebooking_offered=True),
-        SafeguardingConcernRaised(**IDS, concern_id="c-1", session_id="s-1", raised_at=soon()),
-        ActivationOverdue(**IDS, provider="action-for-children", days_since_referral=14),
-        CourseCompleted(
-            **IDS, cycle=1, case_number="MA24P00123", elearning_completed_at=soon(-48), workshop_attended_at=soon()
+        event("workshop.reminder_due", **BOOKING, starts_at=EVENINGS[0].starts_at),
+        event("workshop.cancelled", **BOOKING, reason="facilitator_ill"),
+        event("workshop.missed", **BOOKING, misses=1, rebooking_offered=True),
+        event("safeguarding.concern_raised", **IDS, concern_id="c-1", session_id="s-1", raised_at=soon()),
+        event("referral.activation_overdue", **IDS, provider="action-for-children", days_since_referral=14),
+        event(
+            "course.completed",
+            **IDS,
+            cycle=1,
+            case_number="MA24P00123",
+            elearning_completed_at=soon(-48),
+            workshop_attended_at=soon(),
         ),
-        CourseIncomplete(**IDS, cycle=1, case_number="MA24P00123", reason="workshop_missed", modules_completed=8),
-        FollowupScheduled(**IDS, followup_id="f-1", due_by=soon(24 * 42)),
+        event(
+            "course.incomplete", **IDS, cycle=1, case_number="MA24P00123", reason="workshop_missed", modules_completed=8
+        ),
+        event("followup.scheduled", **IDS, followup_id="f-1", due_by=soon(24 * 42)),
         PlanShared(
             plan_id="plan-1",
             invitation_id="inv-1",
@@ -108,10 +98,10 @@ EXPECTED = {  # (recipient, subject fragment) -> how many
 async def play(kit) -> list:
     """Publish the journey in order; the reminder waits for the booking, as it would in life (a day later)."""
     sent = []
-    for event in journey():
-        if isinstance(event, WorkshopReminderDue):
+    for each in journey():
+        if isinstance(each, WorkshopReminderDue):
             await kit.subject_arrives("Your workshop is booked")
-        sent.append(await kit.publish(event))
+        sent.append(await kit.publish(each))
     return sent
 
 
@@ -175,8 +165,10 @@ async def test_withdrawal_stops_parent_reminders_but_the_court_still_hears(kit):
         await kit.publish(referral(R, ALEX))
         await kit.publish(ReferralWithdrawn(referral_id=R, participant_ids=[ALEX.participant_id]))
         await kit.until_settled(app)
-        await kit.publish(DeadlineApproaching(**LEARN, deadline=soon(24), days_left=1, modules_completed=2))
-        await kit.publish(CourseIncomplete(**IDS, cycle=1, case_number="MA24P00123", reason="withdrawn"))
+        await kit.publish(
+            event("learning.deadline_approaching", **LEARN, deadline=soon(24), days_left=1, modules_completed=2)
+        )
+        await kit.publish(event("course.incomplete", **IDS, cycle=1, case_number="MA24P00123", reason="withdrawn"))
         await kit.mail_to(COURT_EMAIL)
         await kit.until_settled(app)
         log = await client.get("/notifications", params={"correlation_id": R}, headers=bearer("ops", "ops-1"))
@@ -198,7 +190,7 @@ async def test_a_withdrawn_parent_who_asks_for_a_link_is_told_their_course_is_cl
         await kit.until_settled(app)
         for who in (ALEX, SAMIRA):
             ids = {"referral_id": R, "participant_id": who.participant_id, "enrolment_id": f"e-{who.given_name}"}
-            await kit.publish(SignInRefused(**ids, reason="withdrawn", closed_at=withdrawn_at))
+            await kit.publish(event("account.sign_in_refused", **ids, reason="withdrawn", closed_at=withdrawn_at))
         [alex] = await kit.mail_to(ALEX.email)
         [samira] = await kit.mail_to(SAMIRA.email)
         await kit.until_settled(app)
