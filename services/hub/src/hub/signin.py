@@ -27,6 +27,7 @@ LINK_PAGES = {
     "activation-link-unknown": "unknown",
     "sign-in-link-unknown": "unknown",
     "course-withdrawn": "withdrawn",
+    "activation-link-withdrawn": "withdrawn",  # the welcome link of a course withdrawn before it was used
     "course-replaced": "replaced",
     "activation-needed": "activation-needed",
     "deadline-passed": "closed",

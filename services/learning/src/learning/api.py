@@ -1,9 +1,8 @@
 """HTTP routes of the learning service: course content, activation, the parent's own course,
 and what an FCA or provider may see and do for their parents. Each route checks who may see the
-record (access), makes one call of `domain` in a unit of work, and maps the answer (views) or the
-refusal (refusals)."""
+record (access) and makes one call of `domain`, a write in a unit of work (ptfc.writes), answering
+its result (views); a refusal the rule raises is answered by the app, worded by refusals.WORDS."""
 
-from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Path, Query, Request
@@ -12,7 +11,6 @@ from pydantic import BaseModel
 
 from learning import content, domain, media, store, views
 from learning.access import my_enrolment, staff_scope, visible_enrolment
-from learning.refusals import problem
 from learning.schemas import (
     AccessToken,
     Activate,
@@ -33,13 +31,14 @@ from learning.schemas import (
     SignInRequested,
 )
 from ptfc.auth import CurrentCaller
-from ptfc.idempotency import IdempotencyKey, change_once, once
+from ptfc.idempotency import IdempotencyKey, once
 from ptfc.lookup import email_key
 from ptfc.pagination import Page, Paging
 from ptfc.problems import Problem, not_found
 from ptfc.programme import Language
 from ptfc.runtime import Runtime, RuntimeDep
 from ptfc.store import Tx
+from ptfc.writes import writes
 
 router = APIRouter()
 
@@ -47,21 +46,7 @@ ModuleNo = Annotated[int, Path(ge=1, le=content.MODULE_COUNT, description="1 to 
 EnrolmentId = Annotated[str, Path(max_length=24)]
 Lang = Annotated[Language, Query(description="Falls back to English where a module is not translated yet")]
 MediaName = Annotated[str, Path(pattern=r"^[a-z0-9][a-z0-9.]{0,39}$", description="e.g. video.webm, captions.pl.vtt")]
-Change = Callable[[store.UnitOfWork], Awaitable[tuple[int, BaseModel]]]
-REFUSALS = (domain.Refused, domain.Unknown)
-
-
-async def write(rt: Runtime, key: str | None, scope: str, payload: Any, change: Change) -> JSONResponse:
-    """One change in one transaction, once per Idempotency-Key; a refusal answers as its problem."""
-    return await change_once(rt.store, key, scope, payload, lambda tx: change(store.UnitOfWork(tx)), REFUSALS, problem)
-
-
-def refused(call: Callable[[], Any]) -> Any:
-    """The answer of a rule checked outside a transaction, or its problem."""
-    try:
-        return call()
-    except domain.Refused as refusal:
-        raise problem(refusal) from None
+write, run = writes(store.UnitOfWork)  # one domain call in one unit of work (ptfc.writes)
 
 
 # ---- content ---------------------------------------------------------------------------------
@@ -165,7 +150,7 @@ async def refresh_session(body: SessionSecret, rt: RuntimeDep) -> JSONResponse:
 async def end_session(body: SessionSecret, rt: RuntimeDep) -> Response:
     """Sign-out: the session ends, so its token stops working everywhere within a minute. The same
     answer for a session already ended or unknown."""
-    await rt.store.run(lambda tx: domain.end_session(store.UnitOfWork(tx), body.refresh_token))
+    await run(rt, lambda uow: domain.end_session(uow, body.refresh_token))
     return Response(status_code=204)
 
 
@@ -183,7 +168,7 @@ async def my_course(rt: RuntimeDep, caller: CurrentCaller) -> Course:
 async def save_progress(number: ModuleNo, body: Progress, rt: RuntimeDep, caller: CurrentCaller) -> ModuleProgress:
     """Remember how far the parent read, so they can sign out and pick up there. Repeating it is harmless."""
     e = await my_enrolment(rt.store.db, caller)
-    refused(lambda: domain.refuse_unless_open(e, number, rt.clock.now()))
+    domain.refuse_unless_open(e, number, rt.clock.now())
     m = content.module(number, e["language"])
     if body.section > len(m.sections):
         sections = len(m.sections)
@@ -206,9 +191,9 @@ async def complete_module(
     The feedback and closing words are in the language the parent reads the module in (`lang`), which
     may not be the referral's: ids and answers are the same in every language."""
     e = await my_enrolment(rt.store.db, caller)
-    refused(lambda: domain.refuse_unless_open(e, number, rt.clock.now()))
+    domain.refuse_unless_open(e, number, rt.clock.now())
     m = content.module(number, lang or e["language"])
-    verdict = refused(lambda: domain.grade(m.activity, body.answers))
+    verdict = domain.grade(m.activity, body.answers)
 
     async def change(uow: store.UnitOfWork) -> tuple[int, BaseModel]:
         done, already = await domain.complete_module(uow, str(e["_id"]), number)

@@ -7,7 +7,7 @@ from fastapi import FastAPI
 from learning.api import router
 from learning.config import Settings
 from learning.handlers import make_handlers
-from learning.refusals import ROUTES
+from learning.refusals import ROUTES, WORDS
 from learning.store import INDEXES
 from learning.sweeps import SWEEPS
 from ptfc.clock import Clock, SystemClock
@@ -38,5 +38,6 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         sweeps=SWEEPS,
         clock=clock,
         problems=ROUTES,
+        refusals=WORDS,
     )
     return app

@@ -1,175 +1,84 @@
 """The problems a parent or a professional may meet, worded for them: each says what happened
-and what to do next. Reasons (`type`) are stable; the words may improve."""
+and what to do next (ptfc.refusals: `build_app(refusals=WORDS)` answers each). Reasons (`type`) are
+stable; the words may improve."""
 
-from datetime import datetime
-
-from learning.domain import ACTIVATIONS, SIGN_INS, Refused, Unknown, Verdict
-from learning.views import feedback
 from ptfc.openapi import Declared
-from ptfc.problems import Problem, not_found
+from ptfc.refusals import Table
 
 ASK_FOR_LINK = "Please ask your Cafcass family court adviser (FCA) or your course provider to send you a new link."
+ASK_AGAIN = "Please ask for a new link on the sign-in page, with the email address we write to you at."
+UNKNOWN_LINK = "We do not recognise this link"
+WHOLE_LINK = "Check that you used the whole link from the email. "
+USED_LINK = "This link has already been used"
 
-
-def link_refused(state: str | None) -> Problem:
-    if state is None:
-        return Problem(
-            404,
-            "activation-link-unknown",
-            "We do not recognise this link",
-            "Check that you used the whole link from the email. " + ASK_FOR_LINK,
-        )
-    if state == "used":
-        return Problem(
-            409,
-            "activation-link-used",
-            "This link has already been used",
-            "Each link works once. If you cannot sign in, " + ASK_FOR_LINK[0].lower() + ASK_FOR_LINK[1:],
-        )
-    if state == "superseded":
-        return Problem(
-            410,
-            "activation-link-replaced",
-            "A newer link has been sent",
-            "Please use the link in the most recent email we sent you. " + ASK_FOR_LINK,
-        )
-    if state == "withdrawn":
-        return Problem(
-            410,
-            "course-withdrawn",
-            "This course is no longer needed",
-            "The referral for this course was withdrawn, so the link no longer works.",
-        )
-    return Problem(
+WORDS: Table = {
+    # A link from an email that does not work: what to do to get one that does.
+    "activation-link-unknown": (404, UNKNOWN_LINK, WHOLE_LINK + ASK_FOR_LINK),
+    "activation-link-used": (
+        409,
+        USED_LINK,
+        "Each link works once. If you cannot sign in, " + ASK_FOR_LINK[0].lower() + ASK_FOR_LINK[1:],
+    ),
+    "activation-link-replaced": (
         410,
-        "activation-link-expired",
+        "A newer link has been sent",
+        "Please use the link in the most recent email we sent you. " + ASK_FOR_LINK,
+    ),
+    # The welcome link of a course withdrawn before it was used: the link is gone (the hub shows the
+    # same page as for `course-withdrawn`).
+    "activation-link-withdrawn": (
+        410,
+        "This course is no longer needed",
+        "The referral for this course was withdrawn, so the link no longer works.",
+    ),
+    "activation-link-expired": (
+        410,
         "This link has expired",
         "Links work for a limited time after they are sent. " + ASK_FOR_LINK,
-    )
-
-
-def sign_in_refused(state: str | None) -> Problem:
-    again = "Please ask for a new link on the sign-in page, with the email address we write to you at."
-    if state is None:
-        return Problem(
-            404,
-            "sign-in-link-unknown",
-            "We do not recognise this link",
-            "Check that you used the whole link from the email. " + again,
-        )
-    if state == "used":
-        return Problem(409, "sign-in-link-used", "This link has already been used", "Each link works once. " + again)
-    return Problem(
+    ),
+    "sign-in-link-unknown": (404, UNKNOWN_LINK, WHOLE_LINK + ASK_AGAIN),
+    "sign-in-link-used": (409, USED_LINK, "Each link works once. " + ASK_AGAIN),
+    "sign-in-link-expired": (
         410,
-        "sign-in-link-expired",
         "This link no longer works",
-        "Sign-in links work for a short time, and only the newest one works. " + again,
-    )
-
-
-def activation_needed() -> Problem:
-    return Problem(
+        "Sign-in links work for a short time, and only the newest one works. " + ASK_AGAIN,
+    ),
+    "activation-needed": (
         409,
-        "activation-needed",
         "Please start with your newest welcome email",
         "The court ordered the course again. Use the link in the newest welcome email to start it.",
-    )
-
-
-def session_ended(reason: str | None) -> Problem:
-    """401: the hub signs the parent out. Why it ended (signed out elsewhere, withdrawn) is not told:
-    the secret's holder may not be the parent."""
-    return Problem(401, "session-ended", "Please sign in again", "This sign-in has ended. Sign in again to carry on.")
-
-
-def course_closed(reason: str, deadline: datetime | None = None) -> Problem:
-    if reason == "withdrawn":
-        return Problem(
-            409,
-            "course-withdrawn",
-            "This course has been withdrawn",
-            "The referral was withdrawn, so this course is closed. Your FCA can tell you more.",
-        )
-    if reason == "superseded":
-        return Problem(
-            409,
-            "course-replaced",
-            "This course has been replaced",
-            "The court ordered the course again. Please use your newest link.",
-        )
-    if reason == "module-locked":
-        return Problem(
-            409,
-            "module-locked",
-            "Please finish the earlier modules first",
-            "Modules open one at a time, in order. Finish the module you are on to open the next.",
-        )
-    when = f" on {deadline:%d %B %Y at %H:%M} UTC" if deadline else ""
-    return Problem(
+    ),
+    # The hub signs the parent out. Why it ended (signed out elsewhere, withdrawn) is not told: the
+    # secret's holder may not be the parent.
+    "session-ended": (401, "Please sign in again", "This sign-in has ended. Sign in again to carry on."),
+    # The parent's course is closed to them.
+    "course-withdrawn": (
         409,
-        "deadline-passed",
-        "The time for the e-learning has ended",
-        f"The e-learning had to be finished{when}. Your FCA and the court will be told. "
-        "Please contact your FCA or your course provider about what happens next.",
-    )
-
-
-def enrolment_closed(status: str) -> Problem:
-    why = {
-        "completed": "The parent has already completed the e-learning.",
-        "withdrawn": "The referral was withdrawn.",
-        "missed": "The deadline has passed and the court has been told; the court may re-order the course.",
-        "superseded": "A newer cycle of this course replaced this enrolment.",
-    }[status]
-    return Problem(409, "enrolment-closed", "This enrolment is closed", why, enrolment_status=status)
-
-
-def answers_refused(reason: str, unknown: list[str] | None = None, verdict: Verdict | None = None) -> Problem:
-    if reason == "answers-unknown":
-        return Problem(
-            422,
-            reason,
-            "Some answers are not for this module",
-            "Answer only the questions of this module.",
-            unknown=unknown,
-        )
-    assert verdict is not None
-    if reason == "answers-missing":
-        return Problem(
-            422,
-            reason,
-            "Please answer every question",
-            "Some questions have no answer yet.",
-            missing=verdict.missing,
-            feedback=feedback(verdict),
-        )
-    return Problem(
+        "This course has been withdrawn",
+        "The referral was withdrawn, so this course is closed. Your FCA can tell you more.",
+    ),
+    "course-replaced": (
+        409,
+        "This course has been replaced",
+        "The court ordered the course again. Please use your newest link.",
+    ),
+    "module-locked": (
+        409,
+        "Please finish the earlier modules first",
+        "Modules open one at a time, in order. Finish the module you are on to open the next.",
+    ),
+    "deadline-passed": (409, "The time for the e-learning has ended"),  # the rule says when it was
+    # Staff acting on a closed enrolment: the rule says why (`enrolment_status`).
+    "enrolment-closed": (409, "This enrolment is closed"),
+    # A module's activity (with `unknown`, `missing` and each item's `feedback`).
+    "answers-unknown": (422, "Some answers are not for this module", "Answer only the questions of this module."),
+    "answers-missing": (422, "Please answer every question", "Some questions have no answer yet."),
+    "answers-incorrect": (
         422,
-        reason,
         "Not quite: have another look",
         "Read the feedback, then try again. You can try as many times as you need.",
-        feedback=feedback(verdict),
-    )
-
-
-def problem(refusal: Refused | Unknown) -> Problem:
-    """The problem a domain refusal is answered with."""
-    if isinstance(refusal, Unknown):
-        return not_found(refusal.what)
-    kind, reason, extra = refusal.kind, refusal.reason, refusal.extra
-    if kind == ACTIVATIONS:
-        return link_refused(reason)
-    if kind == SIGN_INS:
-        return sign_in_refused(reason)
-    if kind == "activation-needed":
-        return activation_needed()
-    if kind == "enrolment":
-        return enrolment_closed(str(reason))
-    if kind == "session":
-        return session_ended(reason)
-    if kind == "answers":
-        return answers_refused(str(reason), extra.get("unknown"), extra.get("verdict"))
-    return course_closed(str(reason), extra.get("deadline"))
+    ),
+}
 
 
 # The problems each operation answers besides those of every route (ptfc.openapi): its OpenAPI
@@ -180,7 +89,7 @@ ROUTES: Declared = {
     "POST /activate": {
         404: ("activation-link-unknown",),
         409: ("activation-link-used", *CLOSED, "credential-not-replayed"),
-        410: ("activation-link-replaced", "course-withdrawn", "activation-link-expired"),
+        410: ("activation-link-replaced", "activation-link-withdrawn", "activation-link-expired"),
     },
     "POST /sign-in/session": {
         404: ("sign-in-link-unknown",),

@@ -23,9 +23,9 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from learning.domain import ACTIVATIONS, NOTICES, SIGN_IN, SIGN_INS
 from ptfc import withdrawals
-from ptfc.events import EventData
 from ptfc.pagination import PageParams
 from ptfc.store import DAY, Tx, object_id
+from ptfc.store import UnitOfWork as BaseUnitOfWork
 
 ACCOUNTS, ENROLMENTS, SESSIONS = "accounts", "enrolments", "sessions"
 SIGN_IN_REQUESTS = "sign_in_requests"
@@ -82,33 +82,25 @@ async def load_enrolments(events: list[Any], tx: Tx) -> None:
     await withdrawals.check(tx, pairs)
 
 
-class UnitOfWork:
-    """`domain.UnitOfWork` on MongoDB, inside one transaction (`Tx`). A save replaces the document
-    read earlier in the same transaction, so a concurrent change to it (another replica's sweep,
-    a completion racing the clock) is a write conflict and the driver runs the whole unit again."""
-
-    def __init__(self, tx: Tx) -> None:
-        self.tx, self.db, self.s = tx, tx.db, tx.session
-
-    def now(self) -> datetime:
-        return self.tx.clock.now()
-
-    def new_id(self) -> ObjectId:
-        return ObjectId()
+class UnitOfWork(BaseUnitOfWork):
+    """`domain.UnitOfWork` on MongoDB: the shared opening (ptfc.store.UnitOfWork: one transaction,
+    `now`, `new_id`, `emit`) and learning's reads and writes. A concurrent change to a document read
+    here (another replica's sweep, a completion racing the clock) is a write conflict, and the driver
+    runs the whole unit again."""
 
     async def enrolment(self, enrolment_id: str) -> dict[str, Any] | None:
         oid = object_id(enrolment_id)
-        return oid and await self.db[ENROLMENTS].find_one({"_id": oid}, session=self.s)
+        return oid and await self.db[ENROLMENTS].find_one({"_id": oid}, session=self.tx.session)
 
     async def enrolment_of(self, participant_id: str, cycle: int | None = None) -> dict[str, Any] | None:
         """This cycle's enrolment, or without a cycle the latest."""
         query = {"participant_id": participant_id} | ({"cycle": cycle} if cycle is not None else {})
-        return await self.db[ENROLMENTS].find_one(query, sort=[("cycle", -1)], session=self.s)
+        return await self.db[ENROLMENTS].find_one(query, sort=[("cycle", -1)], session=self.tx.session)
 
     async def enrolments_of(self, participant_id: str) -> list[dict[str, Any]]:
         if (batch := self.tx.memo.get(enrolments_key(participant_id))) is not None:
             return list(batch)  # read with the batch's (`load_enrolments`), as this work left them
-        return await self.db[ENROLMENTS].find({"participant_id": participant_id}, session=self.s).to_list()
+        return await self.db[ENROLMENTS].find({"participant_id": participant_id}, session=self.tx.session).to_list()
 
     def batched(self, participant_id: str) -> list[dict[str, Any]] | None:
         """This parent's enrolments when a batch read them (`load_enrolments`): their writes then wait
@@ -119,7 +111,7 @@ class UnitOfWork:
         # By referral alone, which the (referral_id, _id) index serves: a referral has a few enrolments
         # (two parents, a cycle each re-order). With status and participant in the filter, fields the
         # index lacks, the embedded store read every enrolment ever, on each `referral.withdrawn`.
-        found = await self.db[ENROLMENTS].find({"referral_id": referral_id}, session=self.s).to_list()
+        found = await self.db[ENROLMENTS].find({"referral_id": referral_id}, session=self.tx.session).to_list()
         wanted = set(participant_ids)
         # Also a missed one: a withdrawal marks it, so its parent is sent no sign-in link after (issue 26).
         return [e for e in found if e["status"] in SIGN_IN and (not wanted or e["participant_id"] in wanted)]
@@ -129,10 +121,12 @@ class UnitOfWork:
             batch[:] = [e for e in batch if e["_id"] != enrolment["_id"]] + [enrolment]
             self.tx.save(ENROLMENTS, enrolment)
             return
-        await self.db[ENROLMENTS].replace_one({"_id": enrolment["_id"]}, enrolment, upsert=True, session=self.s)
+        await self.db[ENROLMENTS].replace_one(
+            {"_id": enrolment["_id"]}, enrolment, upsert=True, session=self.tx.session
+        )
 
     async def account_ids(self, email_key: str) -> list[str]:
-        rows = await self.db[ACCOUNTS].find({"email_key": email_key}, {"_id": 1}, session=self.s).to_list()
+        rows = await self.db[ACCOUNTS].find({"email_key": email_key}, {"_id": 1}, session=self.tx.session).to_list()
         return [row["_id"] for row in rows]
 
     async def keep_account(self, participant_id: str, language: str, email_key: str | None) -> None:
@@ -149,13 +143,15 @@ class UnitOfWork:
     async def change_email_key(self, participant_id: str, email_key: str) -> bool:
         """`referral.contact_changed`: the FCA's explicit change, the only one that replaces it."""
         changed = await self.db[ACCOUNTS].update_one(
-            {"_id": participant_id}, {"$set": {"email_key": email_key}}, session=self.s
+            {"_id": participant_id}, {"$set": {"email_key": email_key}}, session=self.tx.session
         )
         return changed.matched_count > 0
 
     async def mark_account_activated(self, participant_id: str) -> None:
         await self.db[ACCOUNTS].update_one(
-            {"_id": participant_id, "activated_at": None}, {"$set": {"activated_at": self.now()}}, session=self.s
+            {"_id": participant_id, "activated_at": None},
+            {"$set": {"activated_at": self.now()}},
+            session=self.tx.session,
         )
 
     async def claim_sign_in(self, participant_id: str, at: datetime, not_since: datetime) -> bool:
@@ -166,7 +162,9 @@ class UnitOfWork:
         guard still makes the claim atomic, so two racing requests win one link a window between them."""
         for guard in (None, {"$lte": not_since}):
             claimed = await self.db[ACCOUNTS].update_one(
-                {"_id": participant_id, "sign_in_sent_at": guard}, {"$set": {"sign_in_sent_at": at}}, session=self.s
+                {"_id": participant_id, "sign_in_sent_at": guard},
+                {"$set": {"sign_in_sent_at": at}},
+                session=self.tx.session,
             )
             if claimed.matched_count:
                 return True
@@ -176,7 +174,7 @@ class UnitOfWork:
         return (await self.tx.get(kind, [link_id]))[link_id]
 
     async def pending_links(self, kind: str, owner: dict[str, str]) -> list[dict[str, Any]]:
-        found = await self.db[kind].find({**owner, "state": "pending"}, session=self.s).to_list()
+        found = await self.db[kind].find({**owner, "state": "pending"}, session=self.tx.session).to_list()
         # As this work left them, with the links it saved and has not written yet (a batch's new links).
         return [link for link in self.tx.current(kind, found, where=owner) if link["state"] == "pending"]
 
@@ -184,11 +182,11 @@ class UnitOfWork:
         if self.batched(link.get("participant_id", "")) is not None:
             self.tx.save(kind, link)
             return
-        await self.db[kind].replace_one({"_id": link["_id"]}, link, upsert=True, session=self.s)
+        await self.db[kind].replace_one({"_id": link["_id"]}, link, upsert=True, session=self.tx.session)
 
     async def links_issued_since(self, kind: str, owner: dict[str, str], since: datetime) -> int:
         # Counts one parent's links of a day, from the (owner, issued_at) index of each kind.
-        return await self.db[kind].count_documents({**owner, "issued_at": {"$gt": since}}, session=self.s)
+        return await self.db[kind].count_documents({**owner, "issued_at": {"$gt": since}}, session=self.tx.session)
 
     async def record_withdrawal(self, referral_id: str, participant_ids: list[str], at: datetime) -> None:
         await withdrawals.record(self.tx, referral_id, participant_ids, at)
@@ -197,20 +195,17 @@ class UnitOfWork:
         return await withdrawals.withdrawn(self.tx, referral_id, participant_id)
 
     async def session(self, session_id: str) -> dict[str, Any] | None:
-        return await self.db[SESSIONS].find_one({"_id": session_id}, session=self.s)
+        return await self.db[SESSIONS].find_one({"_id": session_id}, session=self.tx.session)
 
     async def save_session(self, session: dict[str, Any]) -> None:
-        await self.db[SESSIONS].replace_one({"_id": session["_id"]}, session, upsert=True, session=self.s)
+        await self.db[SESSIONS].replace_one({"_id": session["_id"]}, session, upsert=True, session=self.tx.session)
 
     async def end_sessions(self, at: datetime, reason: str, referral_id: str, participant_ids: list[str]) -> None:
         """End these parents' sessions (without ids: every parent's of the referral)."""
         who = {"participant_id": {"$in": participant_ids}} if participant_ids else {"referral_id": referral_id}
         await self.db[SESSIONS].update_many(
-            {**who, "ended_at": None}, {"$set": {"ended_at": at, "end_reason": reason}}, session=self.s
+            {**who, "ended_at": None}, {"$set": {"ended_at": at, "end_reason": reason}}, session=self.tx.session
         )
-
-    async def emit(self, event: EventData, correlation_id: str) -> None:
-        await self.tx.emit(event, correlation_id)
 
 
 # ---- reads for routes and sweeps -----------------------------------------------------------------

@@ -88,17 +88,13 @@ def course(e: dict[str, Any], now: datetime, earlier: list[dict[str, Any]] | Non
     )
 
 
-def feedback(verdict: domain.Verdict) -> list[dict]:
-    return [ItemFeedback(id=r.id, correct=r.correct, feedback=r.feedback).model_dump() for r in verdict.results]
-
-
 def completion(number: int, done: int, already: bool, verdict: domain.Verdict, m: content.Module) -> CompletionResult:
     return CompletionResult(
         module=number,
         modules_completed=done,
         learning_completed=done == content.MODULE_COUNT,
         already_completed=already,
-        feedback=feedback(verdict),
+        feedback=[ItemFeedback(**item) for item in verdict.feedback()],
         message=m.activity.closing,
         next_module=number + 1 if number < content.MODULE_COUNT else None,
     )

@@ -175,7 +175,8 @@ async def test_withdrawal_closes_the_course_and_its_links(hub):
         refused = await client.post("/me/modules/1/progress", json={"section": 1}, headers=session)
         assert refused.status_code == 409 and refused.json()["type"].endswith("/course-withdrawn")
         link = await client.post("/activate", json={"token": pending})
-        assert link.status_code == 410 and link.json()["type"].endswith("/course-withdrawn")
+        assert link.status_code == 410 and link.json()["type"].endswith("/activation-link-withdrawn")
+        assert link.json()["title"] == "This course is no longer needed"  # the link is gone, not the course
 
 
 async def test_a_withdrawal_that_overtakes_the_referral_still_stops_the_course(hub):

@@ -7,7 +7,7 @@ from learning import domain
 from learning.config import Settings
 
 from .fakes import DAY, FakeUnitOfWork
-from .test_write_rules import RULES, opened, refused, token_of
+from .test_write_rules import RULES, closed_as, opened, token_of
 
 
 async def test_the_service_as_shipped_gives_72_hours_10_days_and_reminders_3_days_then_1_day_before():
@@ -38,7 +38,7 @@ async def test_a_deadline_that_has_passed_is_not_extended_even_before_the_sweep_
     uow = FakeUnitOfWork()
     e = await opened(uow)
     uow.clock += 10 * DAY
-    assert await refused(domain.extend(uow, RULES, e["_id"], 3, "asked too late")) == ("enrolment", "missed")
+    assert await closed_as(domain.extend(uow, RULES, e["_id"], 3, "asked too late")) == "missed"
     assert await domain.miss(uow, e["_id"])
     assert "learning.extended" not in uow.emitted() and "learning.deadline_missed" in uow.emitted()
 

@@ -29,10 +29,25 @@ def token_of(uow: FakeUnitOfWork) -> str:
     return parse_qs(urlparse(unseal(RULES.link_seal_key, sealed)).query)["token"][0]
 
 
-async def refused(call) -> tuple[str, str | None]:
+async def refused(call) -> str:
+    """The reason the rule refused with (the problem's type, worded by refusals.WORDS)."""
     with pytest.raises(domain.Refused) as caught:
         await call
-    return caught.value.kind, caught.value.reason
+    return caught.value.reason
+
+
+async def closed_as(call) -> str:
+    """The status of the closed enrolment staff acted on, as the rule refused it."""
+    with pytest.raises(domain.Refused) as caught:
+        await call
+    assert caught.value.reason == "enrolment-closed"
+    return caught.value.facts["enrolment_status"]
+
+
+async def ended(uow: FakeUnitOfWork, secret: str) -> str | None:
+    """Why the session was ended, once the rule refuses it (the parent is told only that it ended)."""
+    assert await refused(domain.current_session(uow, secret)) == "session-ended"
+    return uow.sessions[domain.hash_token(secret)]["end_reason"]
 
 
 async def test_opening_a_course_starts_the_ten_day_clock_and_sends_a_link_once():
@@ -56,11 +71,11 @@ async def test_a_link_activates_once_and_a_reissued_one_replaces_it():
     first = token_of(uow)
     await domain.reissue(uow, RULES, e["_id"])
     second = token_of(uow)
-    assert await refused(domain.activate(uow, first)) == ("activations", "superseded")
+    assert await refused(domain.activate(uow, first)) == "activation-link-replaced"
     activated = await domain.activate(uow, second)
     assert activated["activated_at"] == uow.clock and uow.accounts["p1"]["activated_at"] == uow.clock
-    assert await refused(domain.activate(uow, second)) == ("activations", "used")
-    assert await refused(domain.activate(uow, "made-up")) == ("activations", None)
+    assert await refused(domain.activate(uow, second)) == "activation-link-used"
+    assert await refused(domain.activate(uow, "made-up")) == "activation-link-unknown"
     assert uow.emitted().count("account.activated") == 1
 
 
@@ -69,7 +84,7 @@ async def test_an_expired_link_is_refused_and_the_sweep_expires_it_once():
     await opened(uow)
     token = token_of(uow)
     uow.clock += timedelta(hours=72)
-    assert await refused(domain.activate(uow, token)) == ("activations", "pending")  # pending, but past its time
+    assert await refused(domain.activate(uow, token)) == "activation-link-expired"  # pending, but past its time
     link_id = domain.hash_token(token)
     assert await domain.expire_activation(uow, link_id)
     assert not await domain.expire_activation(uow, link_id)
@@ -79,7 +94,7 @@ async def test_an_expired_link_is_refused_and_the_sweep_expires_it_once():
 async def test_modules_complete_in_order_once_and_the_eighth_completes_the_elearning():
     uow = FakeUnitOfWork()
     e = await opened(uow)
-    assert await refused(domain.complete_module(uow, e["_id"], 2)) == ("course", "module-locked")
+    assert await refused(domain.complete_module(uow, e["_id"], 2)) == "module-locked"
     assert await domain.complete_module(uow, e["_id"], 1) == (1, False)
     assert await domain.complete_module(uow, e["_id"], 1) == (1, True)
     for number in range(2, 9):
@@ -106,7 +121,7 @@ async def test_the_clock_reminds_three_days_then_one_day_before_then_marks_the_d
     uow.clock += DAY
     assert await domain.miss(uow, e["_id"]) and not await domain.miss(uow, e["_id"])
     assert uow.enrolments[e["_id"]]["status"] == "missed"
-    assert await refused(domain.complete_module(uow, e["_id"], 1)) == ("course", "deadline-passed")
+    assert await refused(domain.complete_module(uow, e["_id"], 1)) == "deadline-passed"
 
 
 async def test_an_extension_moves_the_deadline_and_rearms_the_reminders():
@@ -120,7 +135,7 @@ async def test_an_extension_moves_the_deadline_and_rearms_the_reminders():
     assert not await domain.miss(uow, e["_id"])
     uow.clock += 5 * DAY
     assert await domain.miss(uow, e["_id"])
-    assert await refused(domain.extend(uow, RULES, e["_id"], 1, "late")) == ("enrolment", "missed")
+    assert await closed_as(domain.extend(uow, RULES, e["_id"], 1, "late")) == "missed"
 
 
 async def test_withdrawal_stops_the_clock_and_the_links_even_before_the_course_opens():
@@ -129,7 +144,7 @@ async def test_withdrawal_stops_the_clock_and_the_links_even_before_the_course_o
     token = token_of(uow)
     await domain.withdraw(uow, "r1", [], uow.clock)
     assert uow.enrolments[e["_id"]]["status"] == "withdrawn"
-    assert await refused(domain.activate(uow, token)) == ("activations", "withdrawn")
+    assert await refused(domain.activate(uow, token)) == "activation-link-withdrawn"
     uow.clock += 11 * DAY
     assert not await domain.miss(uow, e["_id"]) and not await domain.remind(uow, RULES, e["_id"])
     # A re-order of the withdrawn referral that arrives late opens nothing.
@@ -180,7 +195,7 @@ async def test_a_withdrawn_parent_who_asks_for_a_link_is_told_the_course_is_clos
     uow.clock = withdrawn_at
     await domain.withdraw(uow, "r1", [], uow.clock)
     await domain.withdraw(uow, "r2", ["p2"], uow.clock)
-    assert await refused(domain.sign_in(uow, early)) == ("course", "withdrawn")
+    assert await refused(domain.sign_in(uow, early)) == "course-withdrawn"
 
     for pid in ("p1", "p2"):
         uow.events.clear()
@@ -216,7 +231,7 @@ async def test_a_parent_whose_deadline_passed_or_whose_course_is_done_still_sign
         enrolment = await domain.sign_in(uow, token_of(uow))
         assert (enrolment["participant_id"], enrolment["status"]) == (pid, "completed" if pid == "p3" else "missed")
     # The e-learning itself stays closed to the missed parent.
-    assert await refused(domain.complete_module(uow, missed["_id"], 1)) == ("course", "deadline-passed")
+    assert await refused(domain.complete_module(uow, missed["_id"], 1)) == "deadline-passed"
 
     # A referral withdrawn after the deadline passed closes the hub too: the letter saying so, not a link.
     uow.clock += DAY
@@ -235,16 +250,16 @@ async def test_a_session_ends_at_sign_out_withdrawal_re_order_and_its_time():
     assert secret not in repr(uow.sessions)  # only its hash is kept
     assert (await domain.current_session(uow, secret))["participant_id"] == "p1"
     await domain.end_session(uow, secret)
-    assert await refused(domain.current_session(uow, secret)) == ("session", "signed-out")
-    assert await refused(domain.current_session(uow, "made-up")) == ("session", None)
+    assert await ended(uow, secret) == "signed-out"
+    assert await refused(domain.current_session(uow, "made-up")) == "session-ended"
 
     other, _ = await domain.open_session(uow, RULES, e)
     uow.clock += timedelta(hours=8)
-    assert await refused(domain.current_session(uow, other)) == ("session", "expired")
+    assert await refused(domain.current_session(uow, other)) == "session-ended"
 
     withdrawn, _ = await domain.open_session(uow, RULES, e)
     await domain.withdraw(uow, "r1", [], uow.clock)  # the whole referral
-    assert await refused(domain.current_session(uow, withdrawn)) == ("session", "withdrawn")
+    assert await ended(uow, withdrawn) == "withdrawn"
 
     uow2 = FakeUnitOfWork()
     first = await opened(uow2)
@@ -252,5 +267,5 @@ async def test_a_session_ends_at_sign_out_withdrawal_re_order_and_its_time():
     old, _ = await domain.open_session(uow2, RULES, first)
     ids = {"referral_id": "r1", "provider": "family-action", "fca_id": None, "language": "en"}
     assert await domain.reorder(uow2, RULES, participant_id="p1", cycle=2, **ids)
-    assert await refused(domain.current_session(uow2, old)) == ("session", "reordered")
+    assert await ended(uow2, old) == "reordered"
     assert await domain.current_session(uow2, kept_by_co_parent)  # only the re-ordered parent's

@@ -138,6 +138,28 @@ class Bus:
 
         await eventually(known, timeout=20)
 
+    async def bookable(
+        self, app: Any, referral_id: str, *parents: ParticipantContact, provider: str = PROVIDER
+    ) -> None:
+        """Refer these parents, complete their e-learning, and wait until workshops has both: each
+        may now book a workshop."""
+        await self.refer(referral_id, *parents, provider=provider)
+        await self.learned(referral_id, *[p.participant_id for p in parents])
+        await self.ready(app, *[p.participant_id for p in parents])
+
+    def weekend_start(self) -> datetime:
+        """10:00 on the first Saturday a week or more ahead on the test's clock."""
+        day = self.clock.now() + timedelta(days=7)
+        while day.weekday() != 5:
+            day += timedelta(days=1)
+        return day.replace(hour=10, minute=0, second=0, microsecond=0)
+
+    async def join_weekend_waitlist(self, client: Any, pid: str) -> None:
+        """The parent joins the waiting list for an online weekend workshop."""
+        wish = {"patterns": ["weekend"], "formats": ["online"]}
+        joined = await client.post("/me/waitlist", json=wish, headers=self.me(pid))
+        assert joined.status_code == 201, joined.text
+
     async def events(self, event_type: str, participant_id: str | None = None) -> list[Envelope]:
         found = await self.tap.of(event_type)
         return [e for e in found if participant_id is None or e.data.get("participant_id") == participant_id]

@@ -33,9 +33,7 @@ async def mark(bus, client, sid: str, pid: str, part: int, status: str):
 async def test_both_parts_attended_is_sent_once_then_final_and_consent_gates_the_call(bus):
     app = create_app(bus.settings(attendance_window="PT1H", followup_one_in=1, min_cell=1), clock=bus.clock)
     async with running(app) as client:
-        await bus.refer("r-a", bus.parent("yes"), bus.parent("no"))
-        await bus.learned("r-a", "yes", "no")
-        await bus.ready(app, "yes", "no")
+        await bus.bookable(app, "r-a", bus.parent("yes"), bus.parent("no"))
         assert (
             await client.put("/me/follow-up-consent", json={"consent": True}, headers=bus.me("yes"))
         ).status_code == 200

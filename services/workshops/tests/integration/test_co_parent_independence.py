@@ -56,9 +56,7 @@ async def sessions_of_both(bus, client, alex: str, chris: str, each: int) -> tup
 async def test_booking_cancelling_and_booking_again_changes_nothing_the_co_parent_sees(bus):
     app = create_app(bus.settings())
     async with running(app) as client:
-        await bus.refer("r-ind", bus.parent("alex", gender="female"), bus.parent("chris", gender="male"))
-        await bus.learned("r-ind", "alex", "chris")
-        await bus.ready(app, "alex", "chris")
+        await bus.bookable(app, "r-ind", bus.parent("alex", gender="female"), bus.parent("chris", gender="male"))
         alexs, chriss = await sessions_of_both(bus, client, "alex", "chris", each=4)
 
         baseline = await views(client, bus, "chris", alexs)
@@ -88,9 +86,7 @@ async def test_a_refusal_takes_as_long_whether_or_not_the_co_parent_is_booked(bu
     overlapping). Interleaved, so a machine that slows down slows both alike."""
     app = create_app(bus.settings())
     async with running(app) as client:
-        await bus.refer("r-time", bus.parent("alex"), bus.parent("chris"))
-        await bus.learned("r-time", "alex", "chris")
-        await bus.ready(app, "alex", "chris")
+        await bus.bookable(app, "r-time", bus.parent("alex"), bus.parent("chris"))
         [sid], _ = await sessions_of_both(bus, client, "alex", "chris", each=1)
 
         async def refusal() -> tuple[float, bytes]:

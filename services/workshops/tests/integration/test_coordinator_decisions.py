@@ -9,8 +9,6 @@ from bson import ObjectId
 from ptfc.testing.plugin import bearer, running
 from workshops.app import create_app
 
-from .test_waitlist_and_concerns import weekend_start
-
 BO = bearer("facilitator", "fac-bo", "action-for-children")
 FA_STAFF = bearer("provider", "staff-fa", "family-action")
 
@@ -39,9 +37,7 @@ async def _names(client, headers) -> list[str]:
 async def test_a_coordinator_gives_a_call_to_another_facilitator_of_their_provider_only(bus):
     app = create_app(bus.settings())
     async with running(app) as client:
-        await bus.refer("r-f", bus.parent("fay"))
-        await bus.learned("r-f", "fay")
-        await bus.ready(app, "fay")
+        await bus.bookable(app, "r-f", bus.parent("fay"))
         body = {**bus.session_body(), "facilitators": ["fac-ann", "fac-bo"]}
         sid = (await client.post("/sessions", json=body, headers=bus.STAFF)).json()["id"]
         call = await _call(app, "fay", sid, "fac-ann")
@@ -72,12 +68,9 @@ async def test_a_coordinator_gives_a_call_to_another_facilitator_of_their_provid
 async def test_a_coordinator_approves_the_seat_the_allocator_proposes_and_only_that_one(bus):
     app = create_app(bus.settings(sweep_interval=timedelta(hours=1)), clock=bus.clock)  # no booking sweep meanwhile
     async with running(app) as client:
-        await bus.refer("r-a", bus.parent("ava"))
-        await bus.learned("r-a", "ava")
-        await bus.ready(app, "ava")
-        wish = {"patterns": ["weekend"], "formats": ["online"]}
-        assert (await client.post("/me/waitlist", json=wish, headers=bus.me("ava"))).status_code == 201
-        sid = await bus.session_for(client, "ava", weekend_start(bus), pattern="weekend")
+        await bus.bookable(app, "r-a", bus.parent("ava"))
+        await bus.join_weekend_waitlist(client, "ava")
+        sid = await bus.session_for(client, "ava", bus.weekend_start(), pattern="weekend")
         [waiting] = (await client.get("/providers/action-for-children/waitlist", headers=bus.STAFF)).json()
         assert waiting["proposed_session_id"] == sid
 

@@ -15,9 +15,7 @@ STRANGER = bearer("facilitator", "fac-zed", FAMILY_ACTION)
 async def test_a_facilitator_of_another_provider_with_the_right_subject_is_a_stranger(bus):
     app = create_app(bus.settings())
     async with running(app) as client:
-        await bus.refer("r-fa", bus.parent("dee"), provider=FAMILY_ACTION)
-        await bus.learned("r-fa", "dee")
-        await bus.ready(app, "dee")
+        await bus.bookable(app, "r-fa", bus.parent("dee"), provider=FAMILY_ACTION)
         created = await client.post("/sessions", json=bus.session_body(), headers=STAFF)
         assert created.status_code == 201, created.text
         sid = created.json()["id"]

@@ -39,9 +39,7 @@ async def test_outcomes_per_provider_region_and_month_small_cells_suppressed(bus
     app = create_app(bus.settings(attendance_window="PT1H", followup_one_in=1), clock=bus.clock)
     async with running(app) as client:
         # A real call: Ola (referred in Greater Manchester) attends both parts and is called.
-        await bus.refer("r-o", bus.parent("ola"))
-        await bus.learned("r-o", "ola")
-        await bus.ready(app, "ola")
+        await bus.bookable(app, "r-o", bus.parent("ola"))
         assert (await client.put("/me/follow-up-consent", json={"consent": True}, headers=bus.me("ola"))).is_success
         sid, start = await book_new(bus, client, "ola")
         bus.clock.advance(start + timedelta(hours=2, minutes=50) - bus.clock.now())

@@ -41,9 +41,7 @@ async def test_impossible_shapes_are_refused_each_with_its_own_problem(bus):
 async def test_changes_keep_booked_seats_and_reminders_come_the_day_before_each_part(bus):
     app = create_app(bus.settings(), clock=bus.clock)
     async with running(app) as client:
-        await bus.refer("r-p", bus.parent("pat"), bus.parent("lee"))
-        await bus.learned("r-p", "pat", "lee")
-        await bus.ready(app, "pat", "lee")
+        await bus.bookable(app, "r-p", bus.parent("pat"), bus.parent("lee"))
         start = bus.day_at(5, 10)
         sid = (await client.post("/sessions", json=bus.session_body(start), headers=bus.STAFF)).json()["id"]
         pat, lee = ("pat", "lee") if bus.eligible(sid, "pat") else ("lee", "pat")  # whose half it is books it

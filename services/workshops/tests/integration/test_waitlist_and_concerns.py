@@ -7,26 +7,15 @@ from ptfc.testing.plugin import bearer, eventually, running
 from workshops.app import create_app
 
 
-def weekend_start(bus):
-    day = bus.clock.now() + timedelta(days=7)
-    while day.weekday() != 5:
-        day += timedelta(days=1)
-    return day.replace(hour=10, minute=0, second=0, microsecond=0)
-
-
 async def test_waiting_co_parents_get_seats_but_never_the_same_session(bus):
     app = create_app(bus.settings(), clock=bus.clock)
     async with running(app) as client:
-        await bus.refer("r-q", bus.parent("ann", gender="female"), bus.parent("ben", gender="male"))
-        await bus.learned("r-q", "ann", "ben")
-        await bus.ready(app, "ann", "ben")
+        await bus.bookable(app, "r-q", bus.parent("ann", gender="female"), bus.parent("ben", gender="male"))
         # One session in each co-parent's half (each session is one parent's: domain.eligible).
-        first = await bus.session_for(client, "ann", weekend_start(bus), pattern="weekend")
-        second = await bus.session_for(client, "ben", weekend_start(bus) + timedelta(days=1), pattern="weekend")
-        wish = {"patterns": ["weekend"], "formats": ["online"]}
+        first = await bus.session_for(client, "ann", bus.weekend_start(), pattern="weekend")
+        second = await bus.session_for(client, "ben", bus.weekend_start() + timedelta(days=1), pattern="weekend")
         for pid in ("ann", "ben"):
-            joined = await client.post("/me/waitlist", json=wish, headers=bus.me(pid))
-            assert joined.status_code == 201, joined.text
+            await bus.join_weekend_waitlist(client, pid)
         both = await bus.tap.wait_for("workshop.booked", count=2)
         assert {(e.data["participant_id"], e.data["session_id"]) for e in both} == {("ann", first), ("ben", second)}
         assert await _waiting(app, 0)
@@ -46,9 +35,7 @@ async def _waiting(app, count: int) -> bool:
 async def test_a_concern_alerts_by_ids_and_only_the_fca_reads_the_details_each_read_recorded(bus):
     app = create_app(bus.settings())
     async with running(app) as client:
-        await bus.refer("r-s", bus.parent("kim"))
-        await bus.learned("r-s", "kim")
-        await bus.ready(app, "kim")
+        await bus.bookable(app, "r-s", bus.parent("kim"))
         sid = (await client.post("/sessions", json=bus.session_body(), headers=bus.STAFF)).json()["id"]
         assert (await client.post("/me/booking", json={"session_id": sid}, headers=bus.me("kim"))).status_code == 201
         details = "Said something at the break that worries me about the children's safety."
@@ -93,11 +80,8 @@ async def test_a_concern_alerts_by_ids_and_only_the_fca_reads_the_details_each_r
 async def test_the_coordinator_sees_who_waits_and_the_seat_the_allocator_would_give_before_it_books(bus):
     app = create_app(bus.settings(sweep_interval=timedelta(hours=1)), clock=bus.clock)  # no booking sweep meanwhile
     async with running(app) as client:
-        await bus.refer("r-w", bus.parent("wyn"))
-        await bus.learned("r-w", "wyn")
-        await bus.ready(app, "wyn")
-        wish = {"patterns": ["weekend"], "formats": ["online"]}
-        assert (await client.post("/me/waitlist", json=wish, headers=bus.me("wyn"))).status_code == 201
+        await bus.bookable(app, "r-w", bus.parent("wyn"))
+        await bus.join_weekend_waitlist(client, "wyn")
         path = "/providers/action-for-children/waitlist"
         [waiting] = (await client.get(path, headers=bus.STAFF)).json()
         assert (waiting["given_name"], waiting["patterns"], waiting["proposed_session_id"]) == (
@@ -106,7 +90,7 @@ async def test_the_coordinator_sees_who_waits_and_the_seat_the_allocator_would_g
             None,  # no session yet
         )
         assert "wyn@parents.example" not in str(waiting)
-        sid = await bus.session_for(client, "wyn", weekend_start(bus), pattern="weekend")
+        sid = await bus.session_for(client, "wyn", bus.weekend_start(), pattern="weekend")
         [waiting] = (await client.get(path, headers=bus.STAFF)).json()
         assert waiting["proposed_session_id"] == sid
         assert await bus.events("workshop.booked") == []  # shown, not applied: asking books nothing

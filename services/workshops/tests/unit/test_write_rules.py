@@ -63,6 +63,16 @@ async def new_session(uow: FakeUnitOfWork, start: datetime = MON, capacity: int 
     return str((await domain.add_session(uow, fields, "family-action", "staff-1", T))["_id"])
 
 
+async def two_booked(uow: FakeUnitOfWork) -> str:
+    """A session in which two parents of two referrals, `a` and `b`, are booked."""
+    await refer(uow, "r-1", "a")
+    await refer(uow, "r-2", "b")
+    sid = await new_session(uow)
+    for pid in ("a", "b"):
+        await domain.book(uow, pid, sid, T)
+    return sid
+
+
 async def session_for(uow: FakeUnitOfWork, pid: str, start: datetime = MON, capacity: int = 6) -> str:
     """A new session in `pid`'s half of the sessions (a parent with a co-parent has half of them:
     `domain.eligible`); the sessions made on the way stay, in the co-parent's half."""
@@ -342,11 +352,7 @@ async def test_a_reminder_is_sent_once_per_part():
 
 async def test_a_session_with_bookings_keeps_its_times_and_never_fewer_places_than_parents():
     uow = FakeUnitOfWork()
-    await refer(uow, "r-1", "a")
-    await refer(uow, "r-2", "b")
-    sid = await new_session(uow)
-    for pid in ("a", "b"):
-        await domain.book(uow, pid, sid, T)
+    sid = await two_booked(uow)
     later = MON + timedelta(days=1)
     parts = [
         {"starts_at": later, "ends_at": later + HALF},
@@ -360,11 +366,7 @@ async def test_a_session_with_bookings_keeps_its_times_and_never_fewer_places_th
 
 async def test_a_new_video_link_after_booking_is_sent_to_each_booked_parent():
     uow = FakeUnitOfWork()
-    await refer(uow, "r-1", "a")
-    await refer(uow, "r-2", "b")
-    sid = await new_session(uow)
-    for pid in ("a", "b"):
-        await domain.book(uow, pid, sid, T)
+    sid = await two_booked(uow)
     await domain.cancel_my_booking(uow, "b", T)
     await domain.change_session(uow, sid, {"capacity": 5, "video_link": LINK}, T)  # the same link: nothing to tell
     assert len(uow.of("workshop.booked")) == 2
