@@ -18,7 +18,9 @@ class Fake(FakeUnitOfWork):
 
 def test_what_a_rule_reads_is_a_copy_so_a_change_not_saved_is_lost():
     uow = Fake()
-    uow.put(uow.parents, {"_id": "p-1", "status": "open", "needs": ["loop"]})
+    saved = {"_id": "p-1", "status": "open", "needs": ["loop"]}
+    uow.put(uow.parents, saved)
+    saved["needs"].append("changed after the save")
     read = uow.one(uow.parents, "p-1")
     assert read is not None
     read["needs"].append("interpreter")
