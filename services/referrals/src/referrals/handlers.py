@@ -3,7 +3,7 @@ timeline and progress, and settle the court-facing outcome (`domain.follow`)."""
 
 import logging
 
-from ptfc.consumer import Handlers, Meta
+from ptfc.consumer import Handlers, Meta, Unit
 from ptfc.events import (
     AccountActivated,
     ActivationExpired,
@@ -43,8 +43,8 @@ TimelineEvent = (
 
 
 @handlers.on(prefetch=load_parents)
-async def follow(event: TimelineEvent, meta: Meta, tx: Tx) -> None:
+async def follow(event: TimelineEvent, meta: Meta, tx: Tx, unit: Unit[UnitOfWork] = UnitOfWork) -> None:
     """Adds the event to the parent's timeline; in the current cycle it updates progress and outcome."""
-    known = await domain.follow(UnitOfWork(tx), meta.type, event.model_dump(), meta.occurred_at, meta.correlation_id)
+    known = await domain.follow(unit(tx), meta.type, event.model_dump(), meta.occurred_at, meta.correlation_id)
     if not known:
         log.info("%s for a parent this service does not know: ignored", meta.type)

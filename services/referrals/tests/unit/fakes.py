@@ -1,13 +1,11 @@
-"""An in-memory `domain.UnitOfWork` (cosmicpython's FakeUnitOfWork): the write rules run against
-dicts, with no database, and the test reads what was saved and emitted."""
+"""An in-memory `domain.UnitOfWork` on the shared one (ptfc.testing.fakes): the write rules and
+the handler run against dicts, with no database, and the test reads what was saved and emitted."""
 
-import copy
-import itertools
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from ptfc.events import EventData
+from ptfc.testing.fakes import FakeUnitOfWork as Base
 
 
 @dataclass
@@ -16,53 +14,39 @@ class Timings:
     activation_chaser_after: timedelta = timedelta(days=14)
 
 
-class FakeUnitOfWork:
-    def __init__(self, now: datetime = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)) -> None:
-        self.clock = now
+class FakeUnitOfWork(Base):
+    """Referrals' collections and queries; the clock, ids and events are the base's."""
+
+    start = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+
+    def __init__(self, now: datetime | None = None) -> None:
+        super().__init__(now)
         self.referrals: dict[str, dict[str, Any]] = {}
         self.participants: dict[str, dict[str, Any]] = {}
-        self.events: list[tuple[EventData, str]] = []
-        self._ids = itertools.count(1)
-
-    def now(self) -> datetime:
-        return self.clock
-
-    def new_id(self) -> str:
-        return f"{next(self._ids):024x}"
 
     def random_id(self) -> str:
         return self.new_id()  # deterministic here: the store's are random
 
-    # Copies in and out, as a database would: a rule that forgets to save loses its change.
     async def referral(self, referral_id: str) -> dict[str, Any] | None:
-        return copy.deepcopy(self.referrals.get(referral_id))
+        return self.one(self.referrals, referral_id)
 
     async def parent(self, participant_id: str) -> dict[str, Any] | None:
-        return copy.deepcopy(self.participants.get(participant_id))
+        return self.one(self.participants, participant_id)
 
     async def parents(self, referral_id: str) -> list[dict[str, Any]]:
-        found = [p for p in self.participants.values() if p["referral_id"] == referral_id]
-        return copy.deepcopy(sorted(found, key=lambda p: p["_id"]))
+        return sorted(self.where(self.participants, referral_id=referral_id), key=lambda p: p["_id"])
 
     async def active_referral_of(self, case: str, email_keys: list[str], except_id: Any = None) -> str | None:
-        for p in self.participants.values():
-            if p["case_number"] == case and p["email_key"] in email_keys and p["active"] and p["_id"] != except_id:
-                return p["referral_id"]
-        return None
+        found = self.where(self.participants, case_number=case, email_key=email_keys, active=True)
+        return next((p["referral_id"] for p in found if p["_id"] != except_id), None)
 
     async def add(self, referral: dict[str, Any], parents: list[dict[str, Any]]) -> None:
-        self.referrals[referral["_id"]] = copy.deepcopy(referral)
+        self.put(self.referrals, referral)
         for parent in parents:
-            await self.save_parent(parent)
+            self.put(self.participants, parent)
 
     async def save_referral(self, referral: dict[str, Any]) -> None:
-        self.referrals[referral["_id"]] = copy.deepcopy(referral)
+        self.put(self.referrals, referral)
 
     async def save_parent(self, parent: dict[str, Any]) -> None:
-        self.participants[parent["_id"]] = copy.deepcopy(parent)
-
-    async def emit(self, event: EventData, correlation_id: str) -> None:
-        self.events.append((event, correlation_id))
-
-    def emitted(self) -> list[str]:
-        return [event.TYPE for event, _ in self.events]
+        self.put(self.participants, parent)
