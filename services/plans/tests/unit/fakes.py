@@ -1,5 +1,5 @@
-"""An in-memory `domain.UnitOfWork` (cosmicpython's FakeUnitOfWork): the write rules run against
-dicts, with no database, and the test reads what was saved and emitted."""
+"""An in-memory `domain.UnitOfWork` on the shared one (ptfc.testing.fakes): the write rules and the
+handler run against dicts, with no database, and the test reads what was saved and emitted."""
 
 import copy
 from dataclasses import dataclass
@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from plans.domain import Refused
-from ptfc.events import EventData
+from ptfc.testing.fakes import FakeUnitOfWork as Base
 
 
 @dataclass
@@ -28,74 +28,62 @@ class Who:
     fca_id: str | None = None
 
 
-class FakeUnitOfWork:
-    def __init__(self, now: datetime = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)) -> None:
-        self.clock = now
+class FakeUnitOfWork(Base):
+    """Plans' collections and queries; the clock and the emitted events are the base's."""
+
+    start = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+
+    def __init__(self, now: datetime | None = None) -> None:
+        super().__init__(now)
         self.plans: dict[str, dict[str, Any]] = {}
         self.history: list[dict[str, Any]] = []
         self.participants: dict[str, dict[str, Any]] = {}
-        self.invitations: dict[str, dict[str, Any]] = {}
-        self.events: list[tuple[EventData, str]] = []
-        self.replies: dict[str, dict[str, Any]] = {}
+        self.invitations: dict[str, dict[str, Any]] = {}  # by the token's hash
+        self.replies: dict[str, dict[str, Any]] = {}  # by "<plan_id>:<party_id>"
 
-    def now(self) -> datetime:
-        return self.clock
-
-    # Copies in and out, as a database would: a rule that forgets to save loses its change.
     async def plan(self, plan_id: str) -> dict | None:
-        return copy.deepcopy(self.plans.get(plan_id))
+        return self.one(self.plans, plan_id)
 
     async def add_plan(self, plan: dict, entry: dict) -> None:
-        self.plans[plan["_id"]] = copy.deepcopy(plan)
+        self.put(self.plans, plan)
         self.history.append({"plan_id": plan["_id"], "seq": plan["revision"], **copy.deepcopy(entry)})
 
     async def save_plan(self, plan: dict, entry: dict) -> None:
         if self.plans[plan["_id"]]["revision"] != plan["revision"] - 1:
             raise Refused("plan-changed")
-        self.plans[plan["_id"]] = copy.deepcopy(plan)
-        self.history.append({"plan_id": plan["_id"], "seq": plan["revision"], **copy.deepcopy(entry)})
+        await self.add_plan(plan, entry)
 
     async def participant(self, participant_id: str) -> dict | None:
-        return copy.deepcopy(self.participants.get(participant_id))
+        return self.one(self.participants, participant_id)
 
     async def keep_participant(self, participant: dict) -> None:
-        self.participants[participant["_id"]] = copy.deepcopy(participant)
+        self.put(self.participants, participant)
 
     async def invitation(self, token_hash: str) -> dict | None:
-        return copy.deepcopy(self.invitations.get(token_hash))
+        return self.one(self.invitations, token_hash)
 
     async def pending_invitation_for(self, participant_id: str) -> dict | None:
-        found = [
-            i
-            for i in self.invitations.values()
-            if i["invitee_participant_id"] == participant_id and i["state"] == "pending"
-        ]
-        return copy.deepcopy(max(found, key=lambda i: i["created_at"])) if found else None
+        found = self.where(self.invitations, invitee_participant_id=participant_id, state="pending")
+        return max(found, key=lambda i: i["created_at"]) if found else None
 
     async def add_invitation(self, invitation: dict) -> None:
         for other in self.invitations.values():
             if other["plan_id"] == invitation["plan_id"] and other["state"] == "pending":
                 other["state"] = "superseded"
-        self.invitations[invitation["_id"]] = copy.deepcopy(invitation)
+        self.put(self.invitations, invitation)
 
     async def save_invitation(self, invitation: dict) -> None:
-        self.invitations[invitation["_id"]] = copy.deepcopy(invitation)
+        self.put(self.invitations, invitation)
 
     async def invitations_to(self, recipient: str, since: datetime) -> list[dict]:
-        found = [i for i in self.invitations.values() if i["recipient"] == recipient and i["created_at"] > since]
-        return copy.deepcopy(sorted(found, key=lambda i: i["created_at"], reverse=True))
+        found = [i for i in self.where(self.invitations, recipient=recipient) if i["created_at"] > since]
+        return sorted(found, key=lambda i: i["created_at"], reverse=True)
 
     async def reply_emails(self, plan_id: str, party_id: str) -> dict:
-        return copy.deepcopy(self.replies.get(f"{plan_id}:{party_id}", {}))
+        return self.one(self.replies, f"{plan_id}:{party_id}") or {}
 
     async def keep_reply_emails(self, plan_id: str, party_id: str, choice: dict) -> None:
         self.replies[f"{plan_id}:{party_id}"] = copy.deepcopy(choice)
-
-    async def emit(self, event: EventData, correlation_id: str) -> None:
-        self.events.append((event, correlation_id))
-
-    def emitted(self) -> list[str]:
-        return [event.TYPE for event, _ in self.events]
 
     def actions(self, plan_id: str) -> list[str]:
         return [h["action"] for h in self.history if h["plan_id"] == plan_id]
