@@ -19,8 +19,9 @@ from ptfc.testing.plugin import EventTap, bearer, eventually, running
 
 ALEX = participant("p-alex-0001", "Alex", "Jones", phone="07700900001", email="alex@example.org")
 CHRIS = participant("p-chris-0002", "Chris", "Jones", "pl", "07700900002", email="chris@example.org")
+FRIEND = "friend@elsewhere.example"  # someone invited by email
 # Everything that would reveal a parent's contact: none may appear in anything a party or partner reads.
-CONTACTS = ("alex@example.org", "07700900001", "chris@example.org", "07700900002", "Jones", "friend@elsewhere.example")
+CONTACTS = ("alex@example.org", "07700900001", "chris@example.org", "07700900002", "Jones", FRIEND)
 
 NEW_PLAN: dict[str, Any] = {
     "display_name": "Mum",
@@ -68,6 +69,19 @@ class Kit:
         shared = await self.tap.wait_for("plan.shared", count)
         url = unseal(DEV_LINK_SEAL_KEY, shared[-1].data["sealed_invite_url"])
         return parse_qs(urlparse(url).query)["token"][0]
+
+    async def shared_by_email(self, display_name: str = "Dad", language: str | None = None, **start: Any) -> tuple:
+        """A plan started without an account (`start`: its fields), shared by email and joined by the
+        invitee with the emailed link: the plan's id, and the owner's and the invitee's plan tokens."""
+        started = await self.start(**start)
+        plan_id, owner = started["plan"]["id"], token_auth(started["party_token"])
+        assert started["owner_link"].endswith(f"token={started['party_token']}")
+        await self.ok("POST", f"/plans/{plan_id}/share", owner, json={"to": "email", "email": FRIEND})
+        join = {"token": await self.invitation_token(), "display_name": display_name}
+        join |= {"language": language} if language else {}
+        joined = await self.ok("POST", "/invitations/accept", {}, json=join)
+        assert joined["plan_id"] == plan_id
+        return plan_id, owner, token_auth(joined["party_token"])
 
     async def ok(self, method: str, url: str, auth: dict, **kw: Any) -> dict:
         answer = await self.client.request(method, url, headers=auth, **kw)

@@ -6,15 +6,12 @@ import io
 
 from pypdf import PdfReader
 
-from .conftest import WEEK, token_auth
+from .conftest import WEEK
 
 
 async def test_the_childrens_version_names_the_children_and_shows_each_night_in_the_pdf_too(kit):
-    started = await kit.start(topics=["living", "money", "pets", "communication", "holidays"])
-    plan_id, owner = started["plan"]["id"], token_auth(started["party_token"])
-    await kit.ok("POST", f"/plans/{plan_id}/share", owner, json={"to": "email", "email": "friend@elsewhere.example"})
-    join = {"token": await kit.invitation_token(), "display_name": "Tata", "language": "pl"}
-    other = token_auth((await kit.ok("POST", "/invitations/accept", {}, json=join))["party_token"])
+    topics = ["living", "money", "pets", "communication", "holidays"]
+    plan_id, owner, other = await kit.shared_by_email("Tata", "pl", topics=topics)
     agreed = {
         "living": {"text": "Swap at school.", "weekly_pattern": [{"child": "Sam", "nights": WEEK}]},
         "money": {"pocket_money": [{"child": "Jo", "pence_per_week": 750, "paid_by": "invitee"}]},

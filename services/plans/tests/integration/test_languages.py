@@ -11,7 +11,7 @@ from pypdf import PdfReader
 
 from ptfc.pdf import ARABIC_FONTS
 
-from .conftest import WEEK, token_auth
+from .conftest import WEEK
 
 ENGLISH_WORDS = "Sam sleeps at Mum's on school nights."
 WORDS = {
@@ -28,12 +28,7 @@ ENGLISH = ("Children", "Holidays, birthdays and special occasions", "Written in 
 
 async def negotiated(kit, invitee_lang: str) -> tuple[str, dict, dict]:
     """Mum (English) proposes the week; Dad (in his language) accepts it and proposes the holidays."""
-    started = await kit.start(topics=["living", "holidays"])
-    plan_id, owner = started["plan"]["id"], token_auth(started["party_token"])
-    await kit.ok("POST", f"/plans/{plan_id}/share", owner, json={"to": "email", "email": "friend@elsewhere.example"})
-    token = await kit.invitation_token()
-    join = {"token": token, "display_name": "Tata", "language": invitee_lang}
-    other = token_auth((await kit.ok("POST", "/invitations/accept", {}, json=join))["party_token"])
+    plan_id, owner, other = await kit.shared_by_email("Tata", invitee_lang, topics=["living", "holidays"])
     living = {"text": ENGLISH_WORDS, "weekly_pattern": [{"child": "Sam", "nights": WEEK}]}
     await kit.ok("POST", f"/plans/{plan_id}/topics/living/proposals", owner, json=living)
     await kit.ok("POST", f"/plans/{plan_id}/topics/living/acceptance", other, json={"version": 1})

@@ -11,15 +11,7 @@ from .conftest import NEW_PLAN, WEEK, token_auth
 
 
 async def test_propose_counter_accept_ends_agreed_with_history_and_events(kit):
-    started = await kit.start()
-    plan_id, owner = started["plan"]["id"], token_auth(started["party_token"])
-    assert started["owner_link"].endswith(f"token={started['party_token']}")
-    await kit.ok("POST", f"/plans/{plan_id}/share", owner, json={"to": "email", "email": "friend@elsewhere.example"})
-    joined = await kit.ok(
-        "POST", "/invitations/accept", {}, json={"token": await kit.invitation_token(), "display_name": "Dad"}
-    )
-    assert joined["plan_id"] == plan_id
-    other = token_auth(joined["party_token"])
+    plan_id, owner, other = await kit.shared_by_email()
 
     base = f"/plans/{plan_id}/topics"
     first = {"text": "Weekdays with Mum.", "weekly_pattern": [{"child": "Sam", "nights": WEEK}]}
@@ -57,6 +49,12 @@ async def test_propose_counter_accept_ends_agreed_with_history_and_events(kit):
     assert len(await kit.tap.wait_for("plan.proposal_made", 6)) == 6
     assert len(await kit.tap.of("plan.created")) == 1
 
+    await history_keeps_every_step_and_difference(kit, plan_id, owner, other, counter["text"])
+
+
+async def history_keeps_every_step_and_difference(kit, plan_id: str, owner: dict, other: dict, counter: str) -> None:
+    """The negotiation's history: each step by whom, each proposal's difference from the one before,
+    paged, and no route that rewrites or deletes it."""
     history = (await kit.ok("GET", f"/plans/{plan_id}/history", other))["items"]
     actions = [(h["action"], h["topic"], h["by"]) for h in history]
     assert actions[:7] == [
@@ -70,7 +68,7 @@ async def test_propose_counter_accept_ends_agreed_with_history_and_events(kit):
     ]
     assert actions[-1] == ("agreed", "holidays", "Dad")
     change = history[4]["diff"]
-    assert {"field": "text", "change": "changed", "before": "Weekdays with Mum.", "after": counter["text"]} in change
+    assert {"field": "text", "change": "changed", "before": "Weekdays with Mum.", "after": counter} in change
     assert {
         "field": "weekly_pattern.0.nights.fri",
         "change": "changed",
@@ -91,13 +89,7 @@ async def test_propose_counter_accept_ends_agreed_with_history_and_events(kit):
 
 
 async def test_the_word_and_pdf_files_open_and_hold_the_agreed_text(kit):
-    started = await kit.start(topics=["living", "pets", "education"])
-    plan_id, owner = started["plan"]["id"], token_auth(started["party_token"])
-    await kit.ok("POST", f"/plans/{plan_id}/share", owner, json={"to": "email", "email": "friend@elsewhere.example"})
-    joined = await kit.ok(
-        "POST", "/invitations/accept", {}, json={"token": await kit.invitation_token(), "display_name": "Dad"}
-    )
-    other = token_auth(joined["party_token"])
+    plan_id, owner, other = await kit.shared_by_email(topics=["living", "pets", "education"])
     pets = {"text": "Rex stays at Dad's.", "pets": [{"name": "Rex", "kind": "dog", "kept_by": "invitee"}]}
     await kit.ok("POST", f"/plans/{plan_id}/topics/pets/proposals", owner, json=pets)
     await kit.ok("POST", f"/plans/{plan_id}/topics/pets/acceptance", other, json={"version": 1})
