@@ -31,7 +31,7 @@ from plans.config import Settings as PlansSettings
 from ptfc.dev.servers import free_port
 from ptfc.events import Envelope, LearningCompleted, owner_of
 from ptfc.settings import DEV_CO_PARENT_SPLIT_KEY
-from ptfc.testing import referrals
+from ptfc.testing import matrix, referrals
 from ptfc.testing.events import publish, publish_bytes
 from ptfc.testing.plugin import bearer, eventually, running
 from ptfc.testing.referrals import person
@@ -48,16 +48,11 @@ COURT, OTHER_COURT = "Manchester Civil Justice Centre", "Leeds Combined Court Ce
 PROVIDER, OTHER_PROVIDER = "family-action", "action-for-children"
 ROLES = ("cafcass", "court", "provider", "facilitator", "parent", "ops", "none")
 
-OPS_ONLY = dict(cafcass="D", court="D", provider="D", facilitator="D", parent="D", ops="A", none="D")
+row = matrix.rows(ROLES)  # row(provider="A/H"): every role not named D; row(others="H", ...): H
+OPS_ONLY = row(ops="A")
 PUBLIC = dict.fromkeys(ROLES, "A")
 DEAD_LETTERS = {("GET", "/ops/dead-letters"): OPS_ONLY, ("POST", "/ops/dead-letters/{letter_id}/replay"): OPS_ONLY}
 PROBES = {("GET", "/healthz"): PUBLIC, ("GET", "/readyz"): PUBLIC, ("GET", "/readyz/broker"): PUBLIC}
-
-
-def row(cafcass="D", court="D", provider="D", facilitator="D", parent="D", ops="D", none="D") -> dict[str, str]:
-    return dict(
-        cafcass=cafcass, court=court, provider=provider, facilitator=facilitator, parent=parent, ops=ops, none=none
-    )
 
 
 EXPECTED: dict[str, dict[tuple[str, str], dict[str, str]]] = {
@@ -149,12 +144,8 @@ EXPECTED: dict[str, dict[tuple[str, str], dict[str, str]]] = {
         ("DELETE", "/me/booking"): row(parent="A/H"),
         ("DELETE", "/me/waitlist"): row(parent="A/H"),
         ("GET", "/concerns"): row(cafcass="A"),  # another FCA: an empty list (no concern of theirs)
-        ("GET", "/concerns/{concern_id}"): row(
-            cafcass="A/H", court="H", facilitator="H", ops="H", parent="H", provider="H"
-        ),
-        ("GET", "/concerns/{concern_id}/reads"): row(
-            cafcass="A/H", court="H", facilitator="H", ops="H", parent="H", provider="H"
-        ),
+        ("GET", "/concerns/{concern_id}"): row(others="H", cafcass="A/H"),
+        ("GET", "/concerns/{concern_id}/reads"): row(others="H", cafcass="A/H"),
         ("GET", "/follow-ups"): row(facilitator="A", provider="A"),
         ("GET", "/me/booking"): row(parent="A/H"),
         ("GET", "/me/follow-up-consent"): row(parent="A/H"),
@@ -164,30 +155,18 @@ EXPECTED: dict[str, dict[tuple[str, str], dict[str, str]]] = {
         ("GET", "/providers/{provider}/waitlist"): row(provider="A/H"),
         ("GET", "/reports/follow-up-outcomes"): row(cafcass="A", provider="A"),
         ("GET", "/sessions"): row(facilitator="A", provider="A"),
-        ("GET", "/sessions/{session_id}"): row(
-            cafcass="H", court="H", facilitator="A/H", ops="H", parent="H", provider="A/H"
-        ),
-        ("GET", "/sessions/{session_id}/participants"): row(
-            cafcass="H", court="H", facilitator="A/H", ops="H", parent="H", provider="A/H"
-        ),
-        ("PATCH", "/sessions/{session_id}"): row(
-            cafcass="H", court="H", facilitator="H", ops="H", parent="H", provider="A/H"
-        ),
+        ("GET", "/sessions/{session_id}"): row(others="H", provider="A/H", facilitator="A/H"),
+        ("GET", "/sessions/{session_id}/participants"): row(others="H", provider="A/H", facilitator="A/H"),
+        ("PATCH", "/sessions/{session_id}"): row(others="H", provider="A/H"),
         ("POST", "/follow-ups/{followup_id}/facilitator"): row(provider="H"),  # no call exists: see test_coordinator
         ("POST", "/follow-ups/{followup_id}/outcome"): row(facilitator="H"),
         ("POST", "/providers/{provider}/waitlist/{participant_id}/booking"): row(provider="H"),  # Alex is not waiting
         ("POST", "/me/booking"): row(parent="A"),
         ("POST", "/me/waitlist"): row(parent="A/H"),
         ("POST", "/sessions"): row(provider="A"),
-        ("POST", "/sessions/{session_id}/attendance"): row(
-            cafcass="H", court="H", facilitator="A/H", ops="H", parent="H", provider="D/H"
-        ),
-        ("POST", "/sessions/{session_id}/cancel"): row(
-            cafcass="H", court="H", facilitator="H", ops="H", parent="H", provider="A/H"
-        ),
-        ("POST", "/sessions/{session_id}/concerns"): row(
-            cafcass="H", court="H", facilitator="A/H", ops="H", parent="H", provider="D/H"
-        ),
+        ("POST", "/sessions/{session_id}/attendance"): row(others="H", provider="D/H", facilitator="A/H"),
+        ("POST", "/sessions/{session_id}/cancel"): row(others="H", provider="A/H"),
+        ("POST", "/sessions/{session_id}/concerns"): row(others="H", provider="D/H", facilitator="A/H"),
         ("PUT", "/me/follow-up-consent"): row(parent="A/H"),
         **PROBES,
         **DEAD_LETTERS,
@@ -423,47 +402,40 @@ async def test_every_route_every_role_owner_and_not(make_settings, infra, mailbo
             here = {**values, "letter_id": letter or str(ObjectId())}
             spec = (await client.get("/openapi.json")).json()
             routes = {(m.upper(), p): op for p, item in spec["paths"].items() for m, op in item.items()}
-            table = EXPECTED.get(service, {})
-            assert set(routes) == set(table), (
-                f"{service}: routes not in the table: {sorted(set(routes) - set(table))}; "
-                f"in the table but gone: {sorted(set(table) - set(routes))}"
-            )
+            assert not (gaps := matrix.uncovered(f"{service}: routes", routes, EXPECTED.get(service, {}))), gaps
             observed[service] = {}
             calls += [(service, client, spec, here, route, op) for route, op in routes.items()]
         # In one order across the services: a withdrawal in referrals cancels the booking workshops'
         # routes are asked about, so every service's reads and writes come before any ending write.
         for service, client, spec, here, (method, path), op in sorted(calls, key=lambda c: order(c[4])):
-            table = EXPECTED[service]
-            url = re.sub(r"\{(\w+)\}", lambda m: str(here[m.group(1)]), path)
             schema = op.get("requestBody", {}).get("content", {}).get("application/json", {}).get("schema")
             body = sample(spec, schema, "", here, "matrix") if schema else None
             if (service, method, path) in BODIES:
                 body = BODIES[(service, method, path)](here)
             query = QUERIES.get((service, method, path), lambda v: None)(here)
-            cells = {}
-            # Not the owner first: a refused write must leave the record for the owner's call.
-            for role in ROLES:
-                answers = []
-                for subject in ("other", "owner"):
-                    headers = {**who[(role, subject)], "Idempotency-Key": str(ObjectId())}
-                    answer = await client.request(method, url, json=body, params=query, headers=headers)
-                    assert answer.status_code < 500, (service, method, path, role, subject, answer.text)
-                    answers.append(classify(answer.status_code))
-                    if subject == "other" and role != "ops" and answers[-1] == "A":
-                        # Answered to someone else: nothing in it names the seeded case's records (ops sees ids of
-                        # every delivery by design, never their bodies or addresses).
-                        asked = f"{url} {query} {body}"
-                        seen = [k for k in SECRET_IDS if str(here[k]) in answer.text and str(here[k]) not in asked]
-                        assert not seen, (service, method, path, role, seen, answer.text[:500])
-                other, owner = answers
-                cells[role] = owner if owner == other else f"{owner}/{other}"
+            cells = await matrix.cells_of(ROLES, asker(client, method, path, here, who, body, query))
             observed[service][(method, path)] = cells
-            want = table[(method, path)]
-            for role in ROLES:
-                if cells[role] != want[role]:
-                    wrong.append(f"{service} {method} {path} as {role}: {cells[role]}, expected {want[role]}")
+            wrong += matrix.mismatches(f"{service} {method} {path}", cells, EXPECTED[service][(method, path)])
         for service, rows in observed.items():
             print(f"\n{service}")
-            for (method, path), cells in rows.items():
-                print(f"  {method:6} {path:55} " + " ".join(f"{r}={c}" for r, c in cells.items()))
+            matrix.show(rows)
         assert not wrong, "\n".join(wrong)
+
+
+def asker(client, method: str, path: str, here: dict, who: dict, body: Any, query: Any) -> matrix.Ask:
+    """One route asked as a role and subject: its letter, once the answer is checked."""
+    url = re.sub(r"\{(\w+)\}", lambda m: str(here[m.group(1)]), path)
+
+    async def ask(role: str, subject: str) -> str:
+        headers = {**who[(role, subject)], "Idempotency-Key": str(ObjectId())}
+        answer = await client.request(method, url, json=body, params=query, headers=headers)
+        assert answer.status_code < 500, (method, path, role, subject, answer.text)
+        letter = classify(answer.status_code)
+        if subject == "other" and role != "ops" and letter == "A":
+            # Answered to someone else: nothing in it names the seeded case's records (ops sees ids of
+            # every delivery by design, never their bodies or addresses).
+            seen = matrix.named(answer.text, here, SECRET_IDS, asked=f"{url} {query} {body}")
+            assert not seen, (method, path, role, seen, answer.text[:500])
+        return letter
+
+    return ask

@@ -32,6 +32,7 @@ from notifications.app import create_app as notifications_app
 from notifications.config import Settings as NotificationsSettings
 from plans.app import create_app as plans_app
 from plans.config import Settings as PlansSettings
+from ptfc.testing import matrix
 from ptfc.testing.plugin import serve
 from referrals.app import create_app as referrals_app
 from referrals.config import Settings as ReferralsSettings
@@ -58,8 +59,7 @@ OPEN = {
 }
 
 
-def row(cafcass="D", court="D", provider="D", facilitator="D", ops="D", none="D") -> dict[str, str]:
-    return dict(cafcass=cafcass, court=court, provider=provider, facilitator=facilitator, ops=ops, none=none)
+row = matrix.rows(ROLES)  # row(provider="A/H"): every role not named D
 
 
 EXPECTED: dict[tuple[str, str], dict[str, str]] = {
@@ -157,6 +157,28 @@ def classify(answer: httpx.Response) -> str:
     return "H" if answer.status_code == 404 else "A"
 
 
+def asker(browser: httpx.AsyncClient, secret: str, method: str, path: str, values: dict, who: dict) -> matrix.Ask:
+    """One page or form asked as a role and subject, signed in: its letter, once the answer is checked."""
+    url = re.sub(r"\{(\w+)\}", lambda m: str(values[m.group(1)]), path)
+
+    async def ask(role: str, subject: str) -> str:
+        jar, csrf = cookie(secret, dict(who[(role, subject)]))
+        browser.cookies.clear()
+        form = {**FORMS.get((method, path), lambda v: {})(values), "csrf": csrf}
+        if method == "GET":
+            answer = await browser.get(url, cookies=jar)
+        else:
+            answer = await browser.post(url, data=form, cookies=jar)
+        assert answer.status_code < 500, (method, path, role, subject, answer.text[:500])
+        if subject == "other" and role != "ops":
+            seen = matrix.named(answer.text + answer.headers.get("location", ""), values, SECRET_IDS, asked=url)
+            assert not seen, (method, path, role, seen, answer.text[:500])
+            assert "Alex" not in answer.text, (method, path, role, answer.text[:500])
+        return classify(answer)
+
+    return ask
+
+
 async def test_every_console_page_every_staff_role_owner_and_not(make_settings, infra, mailbox):
     apps = {
         "referrals": referrals_app(make_settings(ReferralsSettings)),
@@ -195,41 +217,13 @@ async def test_every_console_page_every_staff_role_owner_and_not(make_settings, 
             who = tokens(values)
             # every page and form the console has (its OpenAPI document is not served, but is made)
             routes = {(m.upper(), p) for p, item in console.openapi()["paths"].items() for m in item}
-            assert routes - OPEN == set(EXPECTED), (
-                f"pages not in the table: {sorted(routes - OPEN - set(EXPECTED))}; "
-                f"in the table but gone: {sorted(set(EXPECTED) - routes)}"
-            )
+            assert not (gaps := matrix.uncovered("pages", routes - OPEN, EXPECTED)), gaps
             wrong, observed = [], {}
             for method, path in sorted(EXPECTED, key=order):
-                url = re.sub(r"\{(\w+)\}", lambda m: str(values[m.group(1)]), path)
-                cells = {}
-                for role in ROLES:  # not the owner first: a refused write leaves the record for the owner
-                    answers = []
-                    for subject in ("other", "owner"):
-                        jar, csrf = cookie(settings.console_secret, dict(who[(role, subject)]))
-                        browser.cookies.clear()
-                        form = {**FORMS.get((method, path), lambda v: {})(values), "csrf": csrf}
-                        if method == "GET":
-                            answer = await browser.get(url, cookies=jar)
-                        else:
-                            answer = await browser.post(url, data=form, cookies=jar)
-                        assert answer.status_code < 500, (method, path, role, subject, answer.text[:500])
-                        answers.append(classify(answer))
-                        if subject == "other" and role != "ops":
-                            text = answer.text + answer.headers.get("location", "")
-                            seen = [k for k in SECRET_IDS if str(values[k]) in text and str(values[k]) not in url]
-                            assert not seen, (method, path, role, seen, answer.text[:500])
-                            assert "Alex" not in answer.text, (method, path, role, answer.text[:500])
-                    other, owner = answers
-                    cells[role] = owner if owner == other else f"{owner}/{other}"
-                observed[(method, path)] = cells
-                for role in ROLES:
-                    if cells[role] != EXPECTED[(method, path)][role]:
-                        wrong.append(
-                            f"{method} {path} as {role}: {cells[role]}, expected {EXPECTED[(method, path)][role]}"
-                        )
-            for (method, path), cells in observed.items():
-                print(f"  {method:6} {path:55} " + " ".join(f"{r}={c}" for r, c in cells.items()))
+                ask = asker(browser, settings.console_secret, method, path, values, who)
+                observed[(method, path)] = cells = await matrix.cells_of(ROLES, ask)
+                wrong += matrix.mismatches(f"{method} {path}", cells, EXPECTED[(method, path)])
+            matrix.show(observed)
             assert not wrong, "\n".join(wrong)
             # The call the owner sees is theirs alone: another facilitator of the same provider has none.
             for subject, shown in (("owner", True), ("other", False)):
