@@ -5,7 +5,7 @@ enrolment act once too."""
 from learning import domain
 from learning.config import Settings
 from learning.store import UnitOfWork, load_enrolments
-from ptfc.consumer import Handlers, Meta
+from ptfc.consumer import Handlers, Meta, Unit
 from ptfc.events import NotYetKnown, ReferralContactChanged, ReferralCreated, ReferralReordered, ReferralWithdrawn
 from ptfc.store import Tx
 
@@ -18,11 +18,13 @@ def make_handlers(settings: Settings) -> Handlers:
 
 
 @handlers.on(prefetch=load_enrolments)
-async def enrol_participants(data: ReferralCreated, meta: Meta, tx: Tx, settings: Settings) -> None:
+async def enrol_participants(
+    data: ReferralCreated, meta: Meta, tx: Tx, settings: Settings, unit: Unit[UnitOfWork] = UnitOfWork
+) -> None:
     """Open a Parent Hub account and enrolment for each parent, and send their activation link."""
     for p in data.participants:
         await domain.open_enrolment(
-            UnitOfWork(tx),
+            unit(tx),
             settings,
             referral_id=data.referral_id,
             participant_id=p.participant_id,
@@ -35,10 +37,12 @@ async def enrol_participants(data: ReferralCreated, meta: Meta, tx: Tx, settings
 
 
 @handlers.on
-async def enrol_again(data: ReferralReordered, meta: Meta, tx: Tx, settings: Settings) -> None:
+async def enrol_again(
+    data: ReferralReordered, meta: Meta, tx: Tx, settings: Settings, unit: Unit[UnitOfWork] = UnitOfWork
+) -> None:
     """The court re-ordered the course: a new enrolment and a fresh 10-day window for this cycle; the
     parent's sessions end."""
-    uow = UnitOfWork(tx)
+    uow = unit(tx)
     # The re-order names no FCA: the one who followed the earlier cycle keeps following this one.
     earlier = await uow.enrolment_of(data.participant_id)
     await domain.reorder(
@@ -54,15 +58,17 @@ async def enrol_again(data: ReferralReordered, meta: Meta, tx: Tx, settings: Set
 
 
 @handlers.on
-async def change_sign_in_email(data: ReferralContactChanged, meta: Meta, tx: Tx) -> None:
+async def change_sign_in_email(
+    data: ReferralContactChanged, meta: Meta, tx: Tx, unit: Unit[UnitOfWork] = UnitOfWork
+) -> None:
     """The FCA changed a parent's email (referrals, audited): the one way their sign-in email
     changes; no `referral.created` replaces it."""
-    if data.sign_in_key and not await UnitOfWork(tx).change_email_key(data.participant_id, data.sign_in_key):
+    if data.sign_in_key and not await unit(tx).change_email_key(data.participant_id, data.sign_in_key):
         raise NotYetKnown(f"participant {data.participant_id} has no account yet")
 
 
 @handlers.on
-async def stop_clock(data: ReferralWithdrawn, meta: Meta, tx: Tx) -> None:
+async def stop_clock(data: ReferralWithdrawn, meta: Meta, tx: Tx, unit: Unit[UnitOfWork] = UnitOfWork) -> None:
     """A withdrawn referral stops the clock: no reminders, no missed deadline, no sign-in, and the
     parents' sessions end."""
-    await domain.withdraw(UnitOfWork(tx), data.referral_id, data.participant_ids, meta.occurred_at)
+    await domain.withdraw(unit(tx), data.referral_id, data.participant_ids, meta.occurred_at)

@@ -1,14 +1,13 @@
-"""An in-memory `domain.UnitOfWork` (cosmicpython's FakeUnitOfWork): the enrolment rules run
-against dicts, with no database, and the test reads what was saved and emitted."""
+"""An in-memory `domain.UnitOfWork` on the shared one (ptfc.testing.fakes): the enrolment rules and
+the handlers run against dicts, with no database, and the test reads what was saved and emitted."""
 
-import copy
-import itertools
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
-from learning.domain import SIGN_IN
-from ptfc.events import EventData
+from learning.domain import ACTIVATIONS, NOTICES, SIGN_IN, SIGN_INS
+from ptfc.testing.fakes import FakeUnitOfWork as Base
+from ptfc.testing.fakes import FakeWithdrawals
 
 DAY = timedelta(days=1)
 
@@ -27,45 +26,33 @@ class Rules:
     parent_session_ttl: timedelta = timedelta(hours=8)
 
 
-class FakeUnitOfWork:
-    def __init__(self, now: datetime = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)) -> None:
-        self.clock = now
+class FakeUnitOfWork(FakeWithdrawals, Base):
+    """Learning's collections and queries; the clock, ids, events and withdrawals are the base's."""
+
+    def __init__(self, now: datetime | None = None) -> None:
+        super().__init__(now)
         self.enrolments: dict[str, dict[str, Any]] = {}
         self.accounts: dict[str, dict[str, Any]] = {}
-        self.links: dict[str, dict[str, dict[str, Any]]] = {"activations": {}, "sign_ins": {}, "closed_notices": {}}
-        self.withdrawals: dict[str, datetime] = {}
+        self.links: dict[str, dict[str, dict[str, Any]]] = {ACTIVATIONS: {}, SIGN_INS: {}, NOTICES: {}}
         self.sessions: dict[str, dict[str, Any]] = {}
-        self.events: list[EventData] = []
-        self._ids = itertools.count(1)
-
-    def now(self) -> datetime:
-        return self.clock
-
-    def new_id(self) -> str:
-        return f"{next(self._ids):024x}"
 
     async def enrolment(self, enrolment_id: str) -> dict[str, Any] | None:
-        return copy.deepcopy(self.enrolments.get(enrolment_id))
+        return self.one(self.enrolments, enrolment_id)
 
     async def enrolment_of(self, participant_id: str, cycle: int | None = None) -> dict[str, Any] | None:
-        mine = [e for e in self.enrolments.values() if e["participant_id"] == participant_id]
+        mine = self.where(self.enrolments, participant_id=participant_id)
         mine = [e for e in mine if cycle is None or e["cycle"] == cycle]
-        return copy.deepcopy(max(mine, key=lambda e: e["cycle"])) if mine else None
+        return max(mine, key=lambda e: e["cycle"]) if mine else None
 
     async def enrolments_of(self, participant_id: str) -> list[dict[str, Any]]:
-        return [copy.deepcopy(e) for e in self.enrolments.values() if e["participant_id"] == participant_id]
+        return self.where(self.enrolments, participant_id=participant_id)
 
     async def open_enrolments_of(self, referral_id: str, participant_ids: list[str]) -> list[dict[str, Any]]:
-        return [
-            copy.deepcopy(e)
-            for e in self.enrolments.values()
-            if e["referral_id"] == referral_id
-            and e["status"] in SIGN_IN
-            and (not participant_ids or e["participant_id"] in participant_ids)
-        ]
+        found = self.where(self.enrolments, referral_id=referral_id, status=list(SIGN_IN))
+        return [e for e in found if not participant_ids or e["participant_id"] in participant_ids]
 
     async def save_enrolment(self, enrolment: dict[str, Any]) -> None:
-        self.enrolments[enrolment["_id"]] = copy.deepcopy(enrolment)
+        self.put(self.enrolments, enrolment)
 
     async def account_ids(self, email_key: str) -> list[str]:
         return [pid for pid, a in self.accounts.items() if a.get("email_key") == email_key]
@@ -76,9 +63,15 @@ class FakeUnitOfWork:
         if email_key and not account.get("email_key"):  # set once: never replaced by a referral
             account["email_key"] = email_key
 
+    async def change_email_key(self, participant_id: str, email_key: str) -> bool:
+        if participant_id not in self.accounts:
+            return False
+        self.accounts[participant_id]["email_key"] = email_key
+        return True
+
     async def mark_account_activated(self, participant_id: str) -> None:
         account = self.accounts[participant_id]
-        account["activated_at"] = account["activated_at"] or self.clock
+        account["activated_at"] = account["activated_at"] or self.now()
 
     async def claim_sign_in(self, participant_id: str, at: datetime, not_since: datetime) -> bool:
         account = self.accounts[participant_id]
@@ -88,46 +81,25 @@ class FakeUnitOfWork:
         return True
 
     async def link(self, kind: str, link_id: str) -> dict[str, Any] | None:
-        return copy.deepcopy(self.links[kind].get(link_id))
+        return self.one(self.links[kind], link_id)
 
     async def pending_links(self, kind: str, owner: dict[str, str]) -> list[dict[str, Any]]:
-        return [
-            copy.deepcopy(link)
-            for link in self.links[kind].values()
-            if link["state"] == "pending" and all(link.get(k) == v for k, v in owner.items())
-        ]
+        return self.where(self.links[kind], state="pending", **owner)
 
     async def save_link(self, kind: str, link: dict[str, Any]) -> None:
-        self.links[kind][link["_id"]] = copy.deepcopy(link)
+        self.put(self.links[kind], link)
 
     async def links_issued_since(self, kind: str, owner: dict[str, str], since: datetime) -> int:
-        return sum(
-            1
-            for link in self.links[kind].values()
-            if link["issued_at"] > since and all(link.get(k) == v for k, v in owner.items())
-        )
-
-    async def record_withdrawal(self, referral_id: str, participant_ids: list[str], at: datetime) -> None:
-        for who in participant_ids or ["*"]:
-            self.withdrawals.setdefault(f"{referral_id}:{who}", at)
+        return sum(1 for link in self.where(self.links[kind], **owner) if link["issued_at"] > since)
 
     async def session(self, session_id: str) -> dict[str, Any] | None:
-        return copy.deepcopy(self.sessions.get(session_id))
+        return self.one(self.sessions, session_id)
 
     async def save_session(self, session: dict[str, Any]) -> None:
-        self.sessions[session["_id"]] = copy.deepcopy(session)
+        self.put(self.sessions, session)
 
     async def end_sessions(self, at: datetime, reason: str, referral_id: str, participant_ids: list[str]) -> None:
         for s in self.sessions.values():
             mine = s["participant_id"] in participant_ids if participant_ids else s["referral_id"] == referral_id
             if mine and s["ended_at"] is None:
                 s |= {"ended_at": at, "end_reason": reason}
-
-    async def withdrawn(self, referral_id: str, participant_id: str) -> bool:
-        return any(f"{referral_id}:{who}" in self.withdrawals for who in ("*", participant_id))
-
-    async def emit(self, event: EventData, correlation_id: str) -> None:
-        self.events.append(event)
-
-    def emitted(self) -> list[str]:
-        return [event.TYPE for event in self.events]

@@ -21,14 +21,14 @@ async def test_the_service_as_shipped_gives_72_hours_10_days_and_reminders_3_day
         fca_id="fca-sam", language="en",
     )  # fmt: skip
     assert e
-    [issued] = uow.events
+    [(issued, _)] = uow.events
     assert issued.expires_at == welcome + timedelta(hours=72) and issued.deadline == welcome + 10 * DAY
     reminders = []
     for _ in range(11 * 24):
         uow.clock += timedelta(hours=1)
         enrolment = await uow.enrolment_of("p1", 1)
         if await domain.remind(uow, shipped, enrolment["_id"]):
-            reminders.append((uow.clock - welcome, uow.events[-1].days_left))
+            reminders.append((uow.clock - welcome, uow.events[-1][0].days_left))
     assert reminders == [(7 * DAY, 3), (9 * DAY, 1)]
 
 

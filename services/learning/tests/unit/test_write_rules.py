@@ -24,7 +24,7 @@ async def opened(uow: FakeUnitOfWork, participant: str = "p1", cycle: int = 1, r
 
 def token_of(uow: FakeUnitOfWork) -> str:
     """The token in the latest link emitted, as notifications would open it."""
-    event = uow.events[-1]
+    event, _ = uow.events[-1]
     sealed = getattr(event, "sealed_activation_url", None) or event.sealed_sign_in_url
     return parse_qs(urlparse(unseal(RULES.link_seal_key, sealed)).query)["token"][0]
 
@@ -116,7 +116,7 @@ async def test_the_clock_reminds_three_days_then_one_day_before_then_marks_the_d
     assert await domain.remind(uow, RULES, e["_id"]) and not await domain.remind(uow, RULES, e["_id"])
     uow.clock += 2 * DAY
     assert await domain.remind(uow, RULES, e["_id"])
-    assert [ev.days_left for ev in uow.events if ev.TYPE == "learning.deadline_approaching"] == [3, 1]
+    assert [ev.days_left for ev in uow.of("learning.deadline_approaching")] == [3, 1]
     assert not await domain.miss(uow, e["_id"])
     uow.clock += DAY
     assert await domain.miss(uow, e["_id"]) and not await domain.miss(uow, e["_id"])
@@ -202,7 +202,7 @@ async def test_a_withdrawn_parent_who_asks_for_a_link_is_told_the_course_is_clos
         for minutes in (2, 2.5, 4):  # the second within the minute: nothing
             await domain.answer_sign_in(uow, RULES, f"key-{pid}", withdrawn_at + timedelta(minutes=minutes))
         assert uow.emitted() == ["account.sign_in_refused"] * 2, pid
-        told = uow.events[-1]
+        told, _ = uow.events[-1]
         assert (told.participant_id, told.reason, told.closed_at) == (pid, "withdrawn", withdrawn_at)
         for n in range(RULES.sign_in_daily_cap):  # a day's cap, as for links
             await domain.answer_sign_in(uow, RULES, f"key-{pid}", withdrawn_at + timedelta(minutes=10 + 2 * n))
@@ -239,7 +239,8 @@ async def test_a_parent_whose_deadline_passed_or_whose_course_is_done_still_sign
     uow.events.clear()
     await domain.answer_sign_in(uow, RULES, "key-p1", uow.clock)
     assert uow.emitted() == ["account.sign_in_refused"]
-    assert (uow.events[0].reason, uow.events[0].closed_at) == ("withdrawn", uow.clock)
+    [told] = uow.of("account.sign_in_refused")
+    assert (told.reason, told.closed_at) == ("withdrawn", uow.clock)
 
 
 async def test_a_session_ends_at_sign_out_withdrawal_re_order_and_its_time():
