@@ -5,7 +5,8 @@ plans nothing twice. A handler only receives: what each event keeps and plans is
 (`domain.people`, `domain.progress`, `domain.webhooks`), on `store.UnitOfWork`; which event becomes
 which letter is letters.py (`LETTERS`); rendering them into delivery rows is outgoing.py. Each
 handler is a module function given `settings` and `letters` (outgoing.Letters) by `make_handlers`
-(ptfc.consumer.Handlers.bind)."""
+(ptfc.consumer.Handlers.bind), and opens its unit of work as `unit(tx)`: the store's, or a unit
+test's in-memory one (`ptfc.testing.fakes.handle`)."""
 
 from typing import Union
 
@@ -15,7 +16,8 @@ from notifications.domain import WEBHOOK_EVENTS, people, progress
 from notifications.domain.webhooks import keep_for_partners
 from notifications.letters import ParticipantEvent
 from notifications.outgoing import Letters
-from ptfc.consumer import Handlers, Meta
+from notifications.store import UnitOfWork
+from ptfc.consumer import Handlers, Meta, Unit
 from ptfc.events import (
     EVENTS,
     PlanReplyWaiting,
@@ -38,50 +40,77 @@ def make_handlers(settings: Settings) -> Handlers:
 
 
 @handlers.on
-async def for_partner_webhooks(data: PartnerEvent, meta: Meta, tx: Tx) -> None:  # type: ignore[valid-type]
+async def for_partner_webhooks(
+    data: PartnerEvent,  # type: ignore[valid-type]
+    meta: Meta,
+    tx: Tx,
+    unit: Unit[UnitOfWork] = UnitOfWork,
+) -> None:
     """Keeps the event as partners may see it (for replays) and plans a POST to each endpoint that wants it."""
-    await keep_for_partners(store.UnitOfWork(tx), data, meta)
+    await keep_for_partners(unit(tx), data, meta)
 
 
 @handlers.on(prefetch=store.load_contacts)
-async def remember_referral(data: ReferralCreated, meta: Meta, tx: Tx, settings: Settings, letters: Letters) -> None:
+async def remember_referral(
+    data: ReferralCreated, meta: Meta, tx: Tx, settings: Settings, letters: Letters, unit: Unit[UnitOfWork] = UnitOfWork
+) -> None:
     """Keeps the contact details of each parent and the referral's professionals; heads-up to the provider."""
-    await people.remember_referral(store.UnitOfWork(tx), data, meta, settings, letters)
+    await people.remember_referral(unit(tx), data, meta, settings, letters)
 
 
 @handlers.on
 async def change_contact(
-    data: ReferralContactChanged, meta: Meta, tx: Tx, settings: Settings, letters: Letters
+    data: ReferralContactChanged,
+    meta: Meta,
+    tx: Tx,
+    settings: Settings,
+    letters: Letters,
+    unit: Unit[UnitOfWork] = UnitOfWork,
 ) -> None:
     """The FCA changed how to reach a parent: the old address is told, the new one confirmed."""
-    await people.change_contact(store.UnitOfWork(tx), data, meta, settings, letters)
+    await people.change_contact(unit(tx), data, meta, settings, letters)
 
 
 @handlers.on
-async def stop_parent_messages(data: ReferralWithdrawn, meta: Meta, tx: Tx) -> None:
+async def stop_parent_messages(
+    data: ReferralWithdrawn, meta: Meta, tx: Tx, unit: Unit[UnitOfWork] = UnitOfWork
+) -> None:
     """A withdrawn parent gets no more reminders; queued ones are skipped."""
-    await people.withdraw(store.UnitOfWork(tx), data)
+    await people.withdraw(unit(tx), data)
 
 
 @handlers.on
-async def resume_parent_messages(data: ReferralReordered, meta: Meta, tx: Tx, letters: Letters) -> None:
+async def resume_parent_messages(
+    data: ReferralReordered, meta: Meta, tx: Tx, letters: Letters, unit: Unit[UnitOfWork] = UnitOfWork
+) -> None:
     """A re-ordered course starts a new cycle: the parent is contacted again, maybe by another provider."""
-    await people.resume(store.UnitOfWork(tx), data, meta, letters)
+    await people.resume(unit(tx), data, meta, letters)
 
 
 @handlers.on(prefetch=store.load_contacts)
-async def notify_participant(data: ParticipantEvent, meta: Meta, tx: Tx, settings: Settings, letters: Letters) -> None:
+async def notify_participant(
+    data: ParticipantEvent,
+    meta: Meta,
+    tx: Tx,
+    settings: Settings,
+    letters: Letters,
+    unit: Unit[UnitOfWork] = UnitOfWork,
+) -> None:
     """Plans the letters a parent's progress asks for (`letters.LETTERS`)."""
-    await progress.tell_of_progress(store.UnitOfWork(tx), data, meta, settings, letters)
+    await progress.tell_of_progress(unit(tx), data, meta, settings, letters)
 
 
 @handlers.on
-async def invite_to_plan(data: PlanShared, meta: Meta, tx: Tx, settings: Settings, letters: Letters) -> None:
+async def invite_to_plan(
+    data: PlanShared, meta: Meta, tx: Tx, settings: Settings, letters: Letters, unit: Unit[UnitOfWork] = UnitOfWork
+) -> None:
     """Sends the plan invitation, to an address neither party ever sees."""
-    await progress.invite(store.UnitOfWork(tx), data, meta, settings, letters)
+    await progress.invite(unit(tx), data, meta, settings, letters)
 
 
 @handlers.on
-async def tell_of_plan_reply(data: PlanReplyWaiting, meta: Meta, tx: Tx, letters: Letters) -> None:
+async def tell_of_plan_reply(
+    data: PlanReplyWaiting, meta: Meta, tx: Tx, letters: Letters, unit: Unit[UnitOfWork] = UnitOfWork
+) -> None:
     """Tells a parent that their co-parent replied in a plan, or that it is agreed, with no words of it."""
-    await progress.tell_of_plan_reply(store.UnitOfWork(tx), data, meta, letters)
+    await progress.tell_of_plan_reply(unit(tx), data, meta, letters)

@@ -5,7 +5,8 @@ plans is here and tested without servers."""
 from datetime import datetime
 from typing import Any, Protocol
 
-from notifications.domain.records import Booking, Contact, Referral
+from notifications.domain.records import Booking, Contact, Inboxes, Planned, Referral
+from ptfc.consumer import Meta
 from ptfc.events import EventData
 
 
@@ -35,3 +36,20 @@ class UnitOfWork(Protocol):
     async def keep_partner_event(self, event: dict[str, Any]) -> None: ...
     async def endpoints_for(self, event_type: str) -> list[dict[str, Any]]: ...
     async def plan_webhooks(self, rows: list[dict[str, Any]]) -> None: ...
+
+
+class Post(Protocol):
+    """What makes planned letters into pending deliveries (outgoing.Letters: rendered once, with
+    their attachments), and the inboxes of the professionals they may go to."""
+
+    inboxes: Inboxes
+
+    async def plan(
+        self,
+        uow: UnitOfWork,
+        meta: Meta,
+        planned: list[Planned],
+        fca_id: str | None,
+        referral_id: str | None,
+        sealed_link: str | None = None,
+    ) -> None: ...

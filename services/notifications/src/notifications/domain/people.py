@@ -1,21 +1,20 @@
 """What it takes to reach people: the contacts a referral brings, kept (and the provider's heads-up
 planned), changed only by `referral.contact_changed`, stopped by a withdrawal and resumed by a
-re-order. Which letters each plans is letters.py; rendering them into deliveries is outgoing.py."""
+re-order. Which letters each plans is letters.py; `post` (outgoing.Letters) makes them deliveries."""
 
 import logging
 
 from notifications import letters
 from notifications.config import Settings
-from notifications.domain.base import UnitOfWork
+from notifications.domain.base import Post, UnitOfWork
 from notifications.domain.records import Referral, contact_kept, referral_kept
-from notifications.outgoing import Letters
 from ptfc.consumer import Meta
 from ptfc.events import NotYetKnown, ReferralContactChanged, ReferralCreated, ReferralReordered, ReferralWithdrawn
 
 log = logging.getLogger("notifications.domain")
 
 
-async def remember_referral(uow: UnitOfWork, data: ReferralCreated, meta: Meta, settings: Settings, post: Letters):
+async def remember_referral(uow: UnitOfWork, data: ReferralCreated, meta: Meta, settings: Settings, post: Post):
     """Keeps the contact details of each parent and the referral's professionals; heads-up to the
     provider. A parent already known keeps their contact: only `referral.contact_changed` changes it."""
     referral = referral_kept(data)
@@ -32,7 +31,7 @@ async def remember_referral(uow: UnitOfWork, data: ReferralCreated, meta: Meta, 
 
 
 async def change_contact(
-    uow: UnitOfWork, data: ReferralContactChanged, meta: Meta, settings: Settings, post: Letters
+    uow: UnitOfWork, data: ReferralContactChanged, meta: Meta, settings: Settings, post: Post
 ) -> None:
     """The FCA changed how to reach a parent: the held contact changes, the old address is told
     (without the new one) and a new address is told it is now the one we use."""
@@ -55,7 +54,7 @@ async def withdraw(uow: UnitOfWork, data: ReferralWithdrawn) -> None:
     await uow.withdraw_contacts(data.referral_id, data.participant_ids)
 
 
-async def resume(uow: UnitOfWork, data: ReferralReordered, meta: Meta, post: Letters) -> None:
+async def resume(uow: UnitOfWork, data: ReferralReordered, meta: Meta, post: Post) -> None:
     """A re-ordered course starts a new cycle: the parent is contacted again, maybe by another provider."""
     found = await uow.resume_contact(data.referral_id, data.participant_id, data.preferred_language, data.provider)
     if found is None:

@@ -1,16 +1,15 @@
 """The letters a parent's progress and their plans ask for: what each such event keeps (where a
 workshop is, a certificate's dates, whom a plan invitation went to) and the letters it plans.
-Which letters is letters.py (`LETTERS`); rendering them into deliveries is outgoing.py."""
+Which letters is letters.py (`LETTERS`); `post` (outgoing.Letters) makes them deliveries."""
 
 from dataclasses import asdict
 from typing import Any
 
 from notifications import letters
 from notifications.config import Settings
-from notifications.domain.base import UnitOfWork
+from notifications.domain.base import Post, UnitOfWork
 from notifications.domain.records import Booking
 from notifications.links import opened, stand_in
-from notifications.outgoing import Letters
 from ptfc.consumer import Meta
 from ptfc.events import (
     CourseCompleted,
@@ -40,7 +39,7 @@ async def tell_of_progress(
     data: letters.ParticipantEvent,  # type: ignore[valid-type]
     meta: Meta,
     settings: Settings,
-    post: Letters,
+    post: Post,
 ) -> None:
     """Plans the letters a parent's progress asks for (`letters.LETTERS`): to the parent, court, FCA
     or provider; keeps where their workshop is for the reminders, and the certificate's facts."""
@@ -60,7 +59,7 @@ async def tell_of_progress(
     await post.plan(uow, meta, planned, referral.fca_id, referral.referral_id, sealed_link=sealed)
 
 
-async def invite(uow: UnitOfWork, data: PlanShared, meta: Meta, settings: Settings, post: Letters) -> None:
+async def invite(uow: UnitOfWork, data: PlanShared, meta: Meta, settings: Settings, post: Post) -> None:
     """Sends the plan invitation: to a programme co-parent's address kept here, or to the sealed
     address the sharing party typed in. Neither party ever sees the other's address."""
     invitee: dict[str, Any] = {"plan_id": data.plan_id, "language": data.preferred_language}
@@ -81,7 +80,7 @@ async def invite(uow: UnitOfWork, data: PlanShared, meta: Meta, settings: Settin
     await post.plan(uow, meta, [planned], None, None, sealed_link=data.sealed_invite_url)
 
 
-async def tell_of_plan_reply(uow: UnitOfWork, data: PlanReplyWaiting, meta: Meta, post: Letters) -> None:
+async def tell_of_plan_reply(uow: UnitOfWork, data: PlanReplyWaiting, meta: Meta, post: Post) -> None:
     """Tells a parent that their co-parent replied in a plan, or that it is agreed, with no words of
     the plan: plans sends at most one a day per plan and parent, and none once they turned it off.
     The address is the one kept here: the programme parent's, or the one their invitation went to."""
