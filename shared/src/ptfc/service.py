@@ -6,7 +6,7 @@ import asyncio
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager, suppress
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, suppress
 from datetime import timedelta
 
 from fastapi import APIRouter, FastAPI, Request, Response
@@ -62,7 +62,33 @@ def build_app(
     problems: openapi.Declared | None = None,
     refusals: Table | None = None,
 ) -> FastAPI:
-    clock = clock or SystemClock()
+    """The service's app: its routes, `handlers` (each given the app's `settings` if it names them),
+    `indexes` made at start, `sweeps` run every `sweep_interval`, its refusals as problems, and the
+    platform's routes, limits and metrics."""
+    rt = _runtime(settings, clock or SystemClock(), handlers.bind(settings=settings))
+    # No trailing-slash redirects: `/referrals/%2F` would otherwise answer an empty 307 to another
+    # route (built from the caller's Host header) instead of a 404 problem.
+    # /docs and /asyncapi are ptfc.apidocs' pages, on vendored assets; no /redoc (it loads from a CDN).
+    lifespan = _lifespan(rt, indexes, sweeps, on_start)
+    app = FastAPI(
+        title=title, version="1.0.0", lifespan=lifespan, redirect_slashes=False, docs_url=None, redoc_url=None
+    )
+    app.state.settings = settings
+    app.state.rt = rt
+    problem_details.install(app, refusals)  # a domain's Refused, worded by the service's refusals.WORDS
+    # Each operation's OpenAPI lists the problem types it may answer: the service's refusals by
+    # operation (its refusals.ROUTES), the dead-letter routes' own, and those every route may give.
+    openapi.install(app, {**DEAD_LETTER_PROBLEMS, **(problems or {})})
+    _measure_and_limit(app, settings)
+    app.include_router(router)
+    app.include_router(_platform_router(settings.service, rt.broker))
+    app.include_router(dead_letters)
+    app.include_router(apidocs.router(title))
+    return app
+
+
+def _runtime(settings: ServiceSettings, clock: Clock, handlers: Handlers) -> Runtime:
+    """The store, the broker with this service's consumers and publishers, and the outbox relay."""
     timeout = settings.transaction_timeout.total_seconds()
     store = Store(settings.mongodb_uri, settings.db_name, settings.service, clock, timeout)
     broker = bus.broker(settings, logger=BROKER_LOG)
@@ -70,7 +96,18 @@ def build_app(
     consumer.subscribe_all(broker)
     document_publishers(broker, settings.service)
     relay = Relay(store, broker, settings.relay_interval.total_seconds(), settings.relay_gather.total_seconds())
-    rt = Runtime(settings, clock, store, broker, consumer, relay)
+    return Runtime(settings, clock, store, broker, consumer, relay)
+
+
+def _lifespan(
+    rt: Runtime,
+    indexes: dict[str, list[IndexModel]],
+    sweeps: list[Sweep],
+    on_start: Callable[[Runtime], Awaitable[None]] | None,
+) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    """Start: refuse development keys, make the indexes, connect, reconcile the consumers, start the
+    relay and the sweeps. Stop: the reverse, the store closed even when NATS is away."""
+    settings, store, broker, relay = rt.settings, rt.store, rt.broker, rt.relay
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -78,7 +115,7 @@ def build_app(
         await store.ensure_indexes(indexes)
         # Streams are deploy tooling's (ptfc.streams): a service's identity may not declare them.
         await broker.start()
-        await consumer.reconcile()
+        await rt.consumer.reconcile()
         if on_start:
             await on_start(rt)
         relay.start()
@@ -98,18 +135,11 @@ def build_app(
                 log.warning("broker not stopped cleanly: %r", error)
             await store.close()
 
-    # No trailing-slash redirects: `/referrals/%2F` would otherwise answer an empty 307 to another
-    # route (built from the caller's Host header) instead of a 404 problem.
-    # /docs and /asyncapi are ptfc.apidocs' pages, on vendored assets; no /redoc (it loads from a CDN).
-    app = FastAPI(
-        title=title, version="1.0.0", lifespan=lifespan, redirect_slashes=False, docs_url=None, redoc_url=None
-    )
-    app.state.settings = settings
-    app.state.rt = rt
-    problem_details.install(app, refusals)  # a domain's Refused, worded by the service's refusals.WORDS
-    # Each operation's OpenAPI lists the problem types it may answer: the service's refusals by
-    # operation (its refusals.ROUTES), the dead-letter routes' own, and those every route may give.
-    openapi.install(app, {**DEAD_LETTER_PROBLEMS, **(problems or {})})
+    return lifespan
+
+
+def _measure_and_limit(app: FastAPI, settings: ServiceSettings) -> None:
+    """Request metrics, and the limits every request passes through."""
 
     @app.middleware("http")
     async def measure(request: Request, call_next: Callable) -> Response:
@@ -129,12 +159,6 @@ def build_app(
     concurrency = settings.rate_limit_concurrency
     limits = {"limits": settings.rate_limits, "proxy_hops": settings.trusted_proxy_hops}
     app.add_middleware(RateLimit, **limits, concurrency=concurrency, queue=4 * concurrency)
-
-    app.include_router(router)
-    app.include_router(_platform_router(settings.service, broker))
-    app.include_router(dead_letters)
-    app.include_router(apidocs.router(title))
-    return app
 
 
 def document_publishers(broker: NatsBroker, service: str) -> None:

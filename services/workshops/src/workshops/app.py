@@ -6,7 +6,7 @@ from ptfc.clock import Clock
 from ptfc.service import build_app
 from workshops.api import router
 from workshops.config import Settings
-from workshops.handlers import make_handlers
+from workshops.handlers import handlers
 from workshops.refusals import ROUTES, WORDS
 from workshops.store import INDEXES
 from workshops.sweeps import SWEEPS
@@ -18,7 +18,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         settings,
         title="PTfC workshops",
         router=router,
-        handlers=make_handlers(settings),
+        handlers=handlers,  # build_app gives each the settings
         indexes=INDEXES,
         sweeps=SWEEPS,
         clock=clock,
