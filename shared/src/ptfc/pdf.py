@@ -2,7 +2,7 @@
 set up once: Latin and Polish letters in DejaVu Sans, Urdu in Noto Naskh Arabic shaped right to left
 by HarfBuzz (`uharfbuzz`), each line in the direction of its own script. Naskh rather than Nastaliq,
 whose steep joins PDF text lines do not leave room for. Debian's fonts-dejavu-core and
-fonts-noto-core have them (the Dockerfiles install them); without DejaVu, the PDF core font and a
+fonts-noto-core have them (services/Dockerfile installs them); without DejaVu, the PDF core font and a
 readable Latin-1 approximation. Works on an fpdf2 `FPDF` without importing it."""
 
 import re
