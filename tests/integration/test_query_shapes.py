@@ -66,6 +66,10 @@ def stages(plan: dict[str, Any]) -> list[dict[str, Any]]:
 
 async def shape_faults(db: Any, collection: str, query: dict[str, Any], order: dict[str, Any] | None) -> list[str]:
     """What is wrong with this read's plan; empty when it reads only what it matches."""
+    if order and "hint" in order:
+        # SecantusDB walks a hinted index whole, decoding every document it holds, whatever the
+        # query's range (2.5 s against 14 ms for 20,000 parents not yet due): an explain cannot show it.
+        return [f"a hint ({order['hint']}): the embedded store reads every entry of the index named"]
     if set(query) == {"_id"} and (not isinstance(query["_id"], dict) or set(query["_id"]) <= {"$in", "$eq"}):
         return []  # the documents named, looked up by `_id`
     explained = await db.command(
@@ -164,8 +168,25 @@ async def test_referrals_chaser_sweep(store_for):
     from referrals import store as referrals
 
     store, recorder = await store_for("referrals")
-    await fill(store.db, referrals.PARTICIPANTS, lambda i: {"referral_id": str(i), "chaser_due_at": None}, [])
+    # Finished parents (nothing due) and parents invited this week (due in a fortnight): read neither.
+    later = NOW + timedelta(days=14)
+    waiting = lambda i: {"referral_id": str(i), "provider": "p", "chaser_due_at": None if i % 2 else later}  # noqa: E731
+    await fill(store.db, referrals.PARTICIPANTS, waiting, [{"referral_id": "r", "chaser_due_at": NOW}])
     await check(store, recorder, lambda: referrals.chasers_due(store.db, NOW, 500))
+
+
+async def test_referrals_staff_lists_of_calls_due_and_reports(store_for):
+    from referrals import store as referrals
+
+    store, recorder = await store_for("referrals")
+    tomorrow, start = NOW + timedelta(days=1), PAST - timedelta(days=400)
+    parent = lambda i: {"provider": "p", "contact_due_at": tomorrow, "cycle_started_at": start}  # noqa: E731
+    due = [{"_id": ObjectId(), "provider": "p", "contact_due_at": NOW - timedelta(hours=i)} for i in range(3)]
+    await fill(store.db, referrals.PARTICIPANTS, parent, due)
+    first = await referrals.contacts_due(store.db, "p", NOW, page())
+    assert [p["_id"] for p in first] == sorted(d["_id"] for d in due)[:2]
+    await check(store, recorder, lambda: referrals.contacts_due(store.db, "p", NOW, page(first[-1]["_id"])))
+    await check(store, recorder, lambda: referrals.report_parents(store.db, "p", PAST, NOW))
 
 
 async def test_learning_sweeps(store_for):
