@@ -69,6 +69,21 @@ async def test_a_module_level_handler_is_given_the_dependencies_it_names():
     assert unbound.handler is plain and handlers.registrations[0].handler is stop  # bind copies
 
 
+async def test_handlers_bound_in_two_steps_get_both():
+    """Notifications' app binds its letters; build_app then binds the settings on top."""
+    from ptfc.events import ReferralWithdrawn
+
+    handlers, seen = Handlers(), []
+
+    @handlers.on
+    async def stop(event: ReferralWithdrawn, meta, tx, settings, letters) -> None:
+        seen.append((settings, letters))
+
+    [twice] = handlers.bind(letters="letters").bind(settings="settings").registrations
+    await twice.handler("event", None, None)
+    assert seen == [("settings", "letters")] and twice.name == "stop"
+
+
 def test_ptfc_token_prints_a_token_signed_with_the_development_key(capsys):
     assert cli.main(["token", "--role", "provider", "--sub", "staff-1", "--provider", "family-action"]) == 0
     claims = jwt.decode(capsys.readouterr().out.strip(), DEV_JWT_PUBLIC_KEY, algorithms=["EdDSA"], audience="ptfc")

@@ -6,7 +6,7 @@ from fastapi import FastAPI
 
 from learning.api import router
 from learning.config import Settings
-from learning.handlers import make_handlers
+from learning.handlers import handlers
 from learning.refusals import ROUTES, WORDS
 from learning.store import INDEXES
 from learning.sweeps import SWEEPS
@@ -29,15 +29,14 @@ class MillisecondClock:
 def create_app(settings: Settings | None = None, clock: Clock | None = None) -> FastAPI:
     settings = settings or Settings()
     clock = MillisecondClock(clock or SystemClock())
-    app = build_app(
+    return build_app(
         settings,
         title="PTfC learning",
         router=router,
-        handlers=make_handlers(settings),
+        handlers=handlers,
         indexes=INDEXES,
         sweeps=SWEEPS,
         clock=clock,
         problems=ROUTES,
         refusals=WORDS,
     )
-    return app

@@ -12,11 +12,6 @@ from ptfc.store import Tx
 handlers = Handlers()
 
 
-def make_handlers(settings: Settings) -> Handlers:
-    """The subscribers, given this app's settings (tests run several apps in one process)."""
-    return handlers.bind(settings=settings)
-
-
 @handlers.on(prefetch=load_enrolments)
 async def enrol_participants(
     data: ReferralCreated, meta: Meta, tx: Tx, settings: Settings, unit: Unit[UnitOfWork] = UnitOfWork

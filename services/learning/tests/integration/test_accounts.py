@@ -4,7 +4,7 @@ import asyncio
 from datetime import timedelta
 
 from learning.app import create_app
-from learning.handlers import make_handlers
+from learning.handlers import handlers
 from ptfc.clock import FakeClock
 from ptfc.consumer import Meta
 from ptfc.events import Envelope, ReferralReordered, ReferralWithdrawn
@@ -212,7 +212,7 @@ async def test_a_referral_and_its_withdrawal_handled_at_the_same_moment_leave_no
     """Their transactions overlap: one must see the other, or a withdrawn parent's clock runs."""
     settings = hub.settings()
     app = create_app(settings)
-    by_subject = {r.subject: r.handler for r in make_handlers(settings).registrations}
+    by_subject = {r.subject: r.handler for r in handlers.bind(settings=settings).registrations}
     referral = Envelope.of(hub.referral("r-9", ["pa"]), correlation_id="r-9", producer="referrals")
     withdrawal = Envelope.of(
         ReferralWithdrawn(referral_id="r-9", participant_ids=["pa"]),

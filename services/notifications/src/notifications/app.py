@@ -4,7 +4,8 @@ from fastapi import FastAPI
 
 from notifications.api import router
 from notifications.config import Settings
-from notifications.handlers import make_handlers
+from notifications.handlers import handlers
+from notifications.outgoing import Letters
 from notifications.refusals import ROUTES, WORDS
 from notifications.store import INDEXES
 from notifications.sweeps import make_sender, make_webhook_sender
@@ -21,7 +22,7 @@ def create_app(
         settings,
         title="PTfC notifications",
         router=router,
-        handlers=make_handlers(settings),
+        handlers=handlers.bind(letters=Letters(settings)),  # and build_app gives them the settings
         indexes=INDEXES,
         sweeps=[make_sender(transport or make_transport(settings)), make_webhook_sender(WebhookPoster(settings))],
         clock=clock,

@@ -4,9 +4,9 @@ here: the sender sweep (sweeps.py) does the SMTP I/O outside any transaction, so
 plans nothing twice. A handler only receives: what each event keeps and plans is the domain's
 (`domain.people`, `domain.progress`, `domain.webhooks`), on `store.UnitOfWork`; which event becomes
 which letter is letters.py (`LETTERS`); rendering them into delivery rows is outgoing.py. Each
-handler is a module function given `settings` and `letters` (outgoing.Letters) by `make_handlers`
-(ptfc.consumer.Handlers.bind), and opens its unit of work as `unit(tx)`: the store's, or a unit
-test's in-memory one (`ptfc.testing.fakes.handle`)."""
+handler is a module function given `settings` (by ptfc.service.build_app) and `letters`
+(outgoing.Letters, bound in app.py) through ptfc.consumer.Handlers.bind, and opens its unit of
+work as `unit(tx)`: the store's, or a unit test's in-memory one (`ptfc.testing.fakes.handle`)."""
 
 from typing import Union
 
@@ -33,10 +33,6 @@ handlers = Handlers()
 
 # Every event partners may receive by webhook (none with sealed material): one subscription each.
 PartnerEvent = Union[tuple(EVENTS[t] for t in WEBHOOK_EVENTS)]  # type: ignore[valid-type]  # noqa: UP007
-
-
-def make_handlers(settings: Settings) -> Handlers:
-    return handlers.bind(settings=settings, letters=Letters(settings))
 
 
 @handlers.on

@@ -21,9 +21,9 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         router=router,
         handlers=handlers,
         indexes=INDEXES,
+        sweeps=SWEEPS,
         clock=clock,
         problems=ROUTES,
-        sweeps=SWEEPS,
         refusals=WORDS,
     )
     app.state.rate_limit = PerClient(settings.public_rate_limit)

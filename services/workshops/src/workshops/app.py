@@ -14,15 +14,14 @@ from workshops.sweeps import SWEEPS
 
 def create_app(settings: Settings | None = None, clock: Clock | None = None) -> FastAPI:
     settings = settings or Settings()
-    app = build_app(
+    return build_app(
         settings,
         title="PTfC workshops",
         router=router,
-        handlers=handlers,  # build_app gives each the settings
+        handlers=handlers,
         indexes=INDEXES,
         sweeps=SWEEPS,
         clock=clock,
         problems=ROUTES,
         refusals=WORDS,
     )
-    return app

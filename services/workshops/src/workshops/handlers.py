@@ -13,11 +13,6 @@ from workshops.store import UnitOfWork
 handlers = Handlers()
 
 
-def make_handlers(settings: Settings) -> Handlers:
-    """The subscribers, given this app's settings (tests run several apps in one process)."""
-    return handlers.bind(settings=settings)
-
-
 async def check_withdrawals(events: list[ReferralCreated], tx: Tx) -> None:
     await withdrawals.check(tx, [(e.referral_id, p.participant_id) for e in events for p in e.participants])
 
