@@ -1,21 +1,19 @@
 """The plans service running in-process against real NATS JetStream and the MongoDB server, with
 a clock the tests move, and `referral.created` injected as referrals would publish it."""
 
-from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
-import httpx
 import pytest
 
 from plans.app import create_app
 from plans.config import Settings
-from ptfc.clock import FakeClock
 from ptfc.events import ParticipantContact, Professional
 from ptfc.sealing import unseal
 from ptfc.settings import DEV_LINK_SEAL_KEY
 from ptfc.testing.events import participant, publish, referral_created
-from ptfc.testing.plugin import EventTap, bearer, eventually, running
+from ptfc.testing.kit import ServiceKit
+from ptfc.testing.plugin import EventTap, bearer, eventually
 
 ALEX = participant("p-alex-0001", "Alex", "Jones", phone="07700900001", email="alex@example.org")
 CHRIS = participant("p-chris-0002", "Chris", "Jones", "pl", "07700900002", email="chris@example.org")
@@ -44,11 +42,12 @@ def token_auth(token: str) -> dict[str, str]:
     return {"X-Plan-Token": token}
 
 
-class Kit:
-    def __init__(self, app: Any, client: httpx.AsyncClient, nats_url: str, clock: FakeClock) -> None:
-        self.app, self.client, self.nats_url, self.clock = app, client, nats_url, clock
-        self.db = app.state.rt.store.db
-        self.tap = EventTap(nats_url)
+class Kit(ServiceKit):
+    """Plans running: plans started, shared and joined, and `referral.created` sent to it."""
+
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
+        self.tap = EventTap(self.nats_url)
 
     async def start(self, auth: dict | None = None, **changes: Any) -> dict:
         answer = await self.client.post("/plans", json={**NEW_PLAN, **changes}, headers=auth or {})
@@ -90,20 +89,14 @@ class Kit:
 
 
 @pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock(datetime.now(UTC).replace(microsecond=0))
-
-
-@pytest.fixture
 def settings(make_settings) -> Settings:
     return make_settings(Settings)
 
 
 @pytest.fixture
-async def kit(settings, infra, clock):
-    app = create_app(settings, clock)
-    async with running(app) as client:
-        yield Kit(app, client, infra.nats_url, clock)
+async def kit(settings, infra):
+    async with Kit.started(create_app, settings, infra.nats_url) as kit:
+        yield kit
 
 
 FCA = bearer("cafcass", "fca-sam")

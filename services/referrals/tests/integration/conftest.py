@@ -2,16 +2,15 @@
 with a clock the tests move, and other services' events injected as they would publish them."""
 
 import copy
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
-import httpx
 import pytest
 
-from ptfc.clock import FakeClock
 from ptfc.events import Envelope, owner_of
 from ptfc.testing.events import event, publish
-from ptfc.testing.plugin import bearer, running
+from ptfc.testing.kit import ServiceKit
+from ptfc.testing.plugin import bearer
 from ptfc.testing.referrals import ALEX, CHRIS, referral_body
 from referrals.app import create_app
 from referrals.config import Settings
@@ -36,10 +35,8 @@ def referral(**changes: Any) -> dict[str, Any]:
     return body
 
 
-class Kit:
-    def __init__(self, app: Any, client: httpx.AsyncClient, nats_url: str, clock: FakeClock) -> None:
-        self.app, self.client, self.nats_url, self.clock = app, client, nats_url, clock
-        self.db = app.state.rt.store.db
+class Kit(ServiceKit):
+    """Referrals running: the referrals an FCA makes and reads, and other services' events sent to it."""
 
     async def refer(self, body: dict | None = None, headers: dict | None = None, key: str | None = None):
         extra = {"Idempotency-Key": key} if key else {}
@@ -81,17 +78,11 @@ class Kit:
 
 
 @pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock(datetime.now(UTC).replace(microsecond=0))
-
-
-@pytest.fixture
 def settings(make_settings) -> Settings:
     return make_settings(Settings)
 
 
 @pytest.fixture
-async def kit(settings, infra, clock):
-    app = create_app(settings, clock)
-    async with running(app) as client:
-        yield Kit(app, client, infra.nats_url, clock)
+async def kit(settings, infra):
+    async with Kit.started(create_app, settings, infra.nats_url) as kit:
+        yield kit

@@ -1,0 +1,34 @@
+"""One service running in-process for its integration tests, on the session's NATS and MongoDB servers
+and a clock the tests move: a service's own `Kit` subclasses `ServiceKit` with what its tests do."""
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from typing import Any, Self
+
+import httpx
+from fastapi import FastAPI
+
+from ptfc.clock import FakeClock
+from ptfc.testing.plugin import running
+
+
+class ServiceKit:
+    """The app, an HTTP client for it, the NATS URL (to publish other services' events), the clock and
+    the app's database (what the API does not show)."""
+
+    def __init__(self, app: Any, client: httpx.AsyncClient, nats_url: str, clock: FakeClock) -> None:
+        self.app, self.client, self.nats_url, self.clock = app, client, nats_url, clock
+        self.db = app.state.rt.store.db
+
+    @classmethod
+    @asynccontextmanager
+    async def started(
+        cls, create_app: Callable[[Any, FakeClock], FastAPI], settings: Any, nats_url: str
+    ) -> AsyncIterator[Self]:
+        """The app made by `create_app(settings, clock)` running, its clock at this whole second (a time
+        read back from the store, kept to the millisecond, equals the one written)."""
+        clock = FakeClock(datetime.now(UTC).replace(microsecond=0))
+        app = create_app(settings, clock)
+        async with running(app) as client:
+            yield cls(app, client, nats_url, clock)
