@@ -1,6 +1,8 @@
 """The shared in-memory kit (ptfc.testing.fakes) behaves as the store and the consumer would, so a
 service's unit test that passes on it means what it says."""
 
+from datetime import timedelta
+
 import pytest
 
 from ptfc.consumer import Handlers, Meta, Unit
@@ -52,3 +54,24 @@ async def test_one_handler_runs_on_the_fake_with_the_envelope_its_owner_would_se
         await handle(registry, event("referral.withdrawn"), uow)
     with pytest.raises(LookupError):
         await handle(registry, event("referral.reordered"), uow)
+
+
+async def test_a_meta_given_back_delivers_the_same_envelope_again():
+    """Each call is a new event (a new id); `meta=` what a call returned is that event redelivered."""
+    seen: list[Meta] = []
+    registry = Handlers()
+
+    @registry.on
+    async def learned(data: LearningCompleted, meta: Meta, tx: Tx) -> None:
+        seen.append(meta)
+
+    uow = Fake()
+    completed = event("learning.completed", "r-9", "p-1")
+    first = await handle(registry, completed, uow)
+    uow.clock += timedelta(hours=1)
+    other = await handle(registry, completed, uow)
+    again = await handle(registry, completed, uow, meta=first)
+    assert seen == [first, other, again] and again == first
+    assert other.event_id != first.event_id and other.occurred_at > first.occurred_at
+    with pytest.raises(ValueError):
+        await handle(registry, event("learning.completed", "r-9", "p-1"), uow, meta=first, correlation_id="r-8")

@@ -105,21 +105,29 @@ async def handle(
     handler: Handler | None = None,
     correlation_id: str | None = None,
     at: datetime | None = None,
+    meta: Meta | None = None,
     **deps: Any,
 ) -> Meta:
     """Run the handler `handlers` registers for this event's type (or `handler`, when several
     take it), as the consumer runs it: the event's data through its JSON contract, its envelope
-    as the `Meta` (from its owner, at `at` or the fake's clock), `unit` as the unit of work the
-    handler opens and `deps` as `handlers.bind` gives them. A prefetch is not run: it only reads
-    ahead into the store's identity map, and the fake answers every read. Returns the `Meta`."""
+    as the `Meta` (from its owner, at `at` or the fake's clock, with a new event id), `unit` as the
+    unit of work the handler opens and `deps` as `handlers.bind` gives them. A prefetch is not run:
+    it only reads ahead into the store's identity map, and the fake answers every read. Returns the
+    `Meta`; given back as `meta=`, the same envelope is delivered again (its event id, time and
+    correlation), as a redelivery that got past the inbox would be."""
     takers = [r for r in handlers.bind(unit=lambda tx: unit, **deps).registrations if r.model is type(event)]
     found = [r for r in takers if handler in (None, inspect.unwrap(r.handler))]
     if len(found) != 1:
         names = [r.name for r in takers]
         raise LookupError(f"{len(found)} handlers of {event.TYPE} to run (registered: {names}): name one")
     [registration] = found
-    correlation = correlation_id or correlation_of(event)
-    envelope = Envelope.of(event, correlation_id=correlation, producer=owner_of(event.TYPE), at=at or unit.now())
+    if meta is None:
+        correlation = correlation_id or correlation_of(event)
+        envelope = Envelope.of(event, correlation_id=correlation, producer=owner_of(event.TYPE), at=at or unit.now())
+    elif (meta.type, correlation_id, at) != (event.TYPE, None, None):
+        raise ValueError(f"the {meta.type} envelope delivered again is as it was: not a {event.TYPE}, nor changed")
+    else:
+        envelope = Envelope(**vars(meta), data=event.model_dump(mode="json"))
     envelope = Envelope.model_validate_json(envelope.model_dump_json())  # as it travels
     meta = Meta.of(envelope)
     await registration.handler(registration.model.model_validate(envelope.data), meta, NoStore())
