@@ -79,8 +79,9 @@ class ConsentView(BaseModel):
     consent: bool
 
 
-class ParticipantView(BaseModel):
-    """Who is in a session, for its facilitators: first name, language, needs; never contact details."""
+class SeenByStaff(BaseModel):
+    """What a provider's staff see of a parent, on a session's list and on the waiting list alike:
+    first name, language, needs; never contact details."""
 
     participant_id: str
     given_name: str
@@ -88,6 +89,23 @@ class ParticipantView(BaseModel):
     interpreter: str | None
     in_person: bool
     support_needs: str
+
+    @classmethod
+    def fields(cls, participant_id: str, parent: dict) -> dict[str, Any]:
+        """Those fields from the parent's record (as `handlers.know_parents` keeps it)."""
+        return {
+            "participant_id": participant_id,
+            "given_name": parent.get("given_name", ""),
+            "language": parent.get("language", "en"),
+            "interpreter": parent.get("interpreter"),
+            "in_person": parent.get("in_person", False),
+            "support_needs": parent.get("support_needs", ""),
+        }
+
+
+class ParticipantView(SeenByStaff):
+    """Who is in a session, for its facilitators: first name, language, needs; never contact details."""
+
     attendance: dict[str, str]
     status: str
 
@@ -187,27 +205,14 @@ def booking_view(booking: dict, session: dict, cutoff, now: datetime) -> Booking
 
 def participant_view(parent: dict, booking: dict) -> ParticipantView:
     return ParticipantView(
-        participant_id=parent["_id"],
-        given_name=parent["given_name"],
-        language=parent["language"],
-        interpreter=parent.get("interpreter"),
-        in_person=parent.get("in_person", False),
-        support_needs=parent.get("support_needs", ""),
-        attendance=booking["marks"],
-        status=booking["status"],
+        **SeenByStaff.fields(parent["_id"], parent), attendance=booking["marks"], status=booking["status"]
     )
 
 
-class Waiting(BaseModel):
+class Waiting(SeenByStaff):
     """A parent on the waiting list, for their provider's coordinators: first name and needs (as the
     roster shows them), what they wait for, and the seat the allocator would give them now."""
 
-    participant_id: str
-    given_name: str
-    language: str
-    interpreter: str | None
-    in_person: bool
-    support_needs: str
     waiting_since: datetime | None
     patterns: list[str]
     formats: list[str]
@@ -216,12 +221,7 @@ class Waiting(BaseModel):
 
 def waiting_view(seeker: Any, parent: dict, proposed: str | None) -> Waiting:
     return Waiting(
-        participant_id=seeker.participant_id,
-        given_name=parent.get("given_name", ""),
-        language=parent.get("language", "en"),
-        interpreter=parent.get("interpreter"),
-        in_person=parent.get("in_person", False),
-        support_needs=parent.get("support_needs", ""),
+        **SeenByStaff.fields(seeker.participant_id, parent),
         waiting_since=seeker.since,
         patterns=sorted(seeker.patterns),
         formats=sorted(seeker.formats),
