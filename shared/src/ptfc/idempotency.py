@@ -107,24 +107,13 @@ async def once(
 Change = Callable[[Tx], Awaitable[tuple[int, BaseModel]]]
 
 
-async def change_once(
-    store: Store,
-    key: str | None,
-    scope: str,
-    payload: Any,
-    change: Change,
-    refusals: tuple[type[Exception], ...] = (),
-    problem: Callable[[Any], Problem] | None = None,
-) -> JSONResponse:
+async def change_once(store: Store, key: str | None, scope: str, payload: Any, change: Change) -> JSONResponse:
     """`once` for a route that makes one domain call: `change` answers a status and a response
-    model. A `ptfc.refusals.Refused` goes on to the app's handler (`ptfc.refusals.install`); a
-    service's own refusal (one of `refusals`) is answered as `problem(refusal)`."""
+    model. A refusal (`ptfc.refusals.Refused`, `Unknown`) goes on to the app's handler
+    (`ptfc.problems.install`), which answers it as the service's problem."""
 
     async def work(tx: Tx) -> tuple[int, dict[str, Any]]:
-        try:
-            status, answer = await change(tx)
-        except refusals as refusal:
-            raise problem(refusal) from None  # type: ignore[misc]
+        status, answer = await change(tx)
         return status, answer.model_dump(mode="json")
 
     return await once(store, key, scope, payload, work)
