@@ -25,7 +25,6 @@ from hub.config import Settings as HubSettings
 from hub.security import cookie_for
 from learning.app import create_app as learning_app
 from learning.config import Settings as LearningSettings
-from learning.content import passing_answers
 from notifications.app import create_app as notifications_app
 from notifications.config import Settings as NotificationsSettings
 from plans.app import create_app as plans_app
@@ -40,6 +39,8 @@ from referrals.app import create_app as referrals_app
 from referrals.config import Settings as ReferralsSettings
 from workshops.app import create_app as workshops_app
 from workshops.config import Settings as WorkshopsSettings
+
+from .course import through_the_elearning
 
 pytestmark = pytest.mark.timeout(240)
 
@@ -124,23 +125,9 @@ async def test_nothing_chris_can_reach_reveals_alexs_details(make_settings, tap,
         assert created.status_code == 201, created.text
         referral_id = created.json()["id"]
 
-        tokens: dict[str, dict[str, str]] = {}
-        for who, email in (("alex", ALEX["email"]), ("chris", CHRIS["email"])):
-
-            async def welcome(email=email):
-                return [m for m in mailbox.to(email) if "activate?token=" in letter_text(m)]
-
-            [letter] = await eventually(welcome, timeout=30)
-            token = re.search(r"activate\?token=([A-Za-z0-9_\-]+)", letter_text(letter)).group(1)
-            activated = await api.post(f"{learn}/activate", json={"token": token})
-            assert activated.status_code == 200, activated.text
-            tokens[who] = {"Authorization": f"Bearer {activated.json()['access_token']}"}
-            for n in range(1, 9):
-                done = await api.post(
-                    f"{learn}/me/modules/{n}/complete", json={"answers": passing_answers(n)}, headers=tokens[who]
-                )
-                assert done.status_code == 200, done.text
-        alex, chris = tokens["alex"], tokens["chris"]
+        learning = await stack.enter_async_context(httpx.AsyncClient(base_url=learn, timeout=30))
+        alex = await through_the_elearning(learning, mailbox, ALEX["email"])
+        chris = await through_the_elearning(learning, mailbox, CHRIS["email"])
 
         start = (datetime.now(UTC) + timedelta(days=5)).replace(hour=10, minute=0, second=0, microsecond=0)
         alex_id, chris_id = (p["participant_id"] for p in created.json()["participants"])

@@ -7,7 +7,8 @@ workshops, notifications) over real NATS, MongoDB and SMTP, with the clock moved
   the court and the FCA told, and no third booking;
 - refusals: a Welsh referral, safeguarding concerns, a duplicate: nothing published, nobody written to."""
 
-import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 
 import pytest
@@ -18,7 +19,7 @@ from learning.content import passing_answers
 from notifications.app import create_app as notifications_app
 from notifications.config import Settings as NotificationsSettings
 from ptfc.clock import MovingClock
-from ptfc.testing.mailbox import Mailbox, text_of
+from ptfc.testing.mailbox import Mailbox
 from ptfc.testing.plugin import bearer, eventually, running
 from ptfc.testing.referrals import ALEX, CHRIS, person, referral_body
 from ptfc.testing.workshops import online_session, session_for
@@ -26,6 +27,8 @@ from referrals.app import create_app as referrals_app
 from referrals.config import Settings as ReferralsSettings
 from workshops.app import create_app as workshops_app
 from workshops.config import Settings as WorkshopsSettings
+
+from .course import passed, signed_in
 
 pytestmark = pytest.mark.timeout(180)
 
@@ -59,28 +62,18 @@ class Journey:
     def __init__(self, ref, hub, ws, mailbox, tap, clock) -> None:
         self.ref, self.hub, self.ws, self.mailbox, self.tap, self.clock = ref, hub, ws, mailbox, tap, clock
 
+    async def refer(self) -> tuple[str, list[str]]:
+        """Alex and Chris referred by the FCA: the referral's id and the two parents' ids."""
+        created = await self.ref.post("/referrals", json=REFERRAL, headers=FCA)
+        assert created.status_code == 201, created.text
+        return created.json()["id"], [p["participant_id"] for p in created.json()["participants"]]
+
     async def activate(self, email: str, letter: int = 1) -> dict[str, str]:
         """Uses the newest activation link of the `letter`-th welcome letter to `email`."""
-
-        async def links():
-            found = [
-                m.group(1)
-                for m in (re.search(r"activate\?token=([A-Za-z0-9_\-]+)", text_of(x)) for x in self.mailbox.to(email))
-                if m
-            ]
-            return found if len(found) >= letter else []
-
-        token = (await eventually(links, timeout=30))[-1]
-        activated = await self.hub.post("/activate", json={"token": token})
-        assert activated.status_code == 200, activated.text
-        return {"Authorization": f"Bearer {activated.json()['access_token']}"}
+        return await signed_in(self.hub, self.mailbox, email, letter)
 
     async def modules(self, parent: dict[str, str], numbers) -> None:
-        for n in numbers:
-            done = await self.hub.post(
-                f"/me/modules/{n}/complete", json={"answers": passing_answers(n)}, headers=parent
-            )
-            assert done.status_code == 200, done.text
+        await passed(self.hub, parent, numbers)
 
     async def book_new_session(
         self, parent: dict[str, str], name: str, who: str, pair: list[str]
@@ -108,6 +101,15 @@ class Journey:
         return [{"type": e.type, **e.data} for e in events if e.data["participant_id"] == participant_id]
 
 
+@asynccontextmanager
+async def started(make_settings, tap, mailbox) -> AsyncIterator[Journey]:
+    """Referrals, learning, notifications and workshops running, on one clock the test moves."""
+    clock = MovingClock()
+    referrals, learning, notifications, workshops = platform(make_settings, mailbox, clock)
+    async with running(referrals) as ref, running(learning) as hub, running(notifications), running(workshops) as ws:
+        yield Journey(ref, hub, ws, mailbox, tap, clock)
+
+
 def platform(make_settings, mailbox, clock):
     fast = {"sweep_interval": timedelta(milliseconds=200)}
     return (
@@ -127,14 +129,9 @@ def platform(make_settings, mailbox, clock):
 
 
 async def test_a_missed_deadline_is_reported_then_the_re_ordered_course_completes(make_settings, tap, mailbox):
-    clock = MovingClock()
-    referrals, learning, notifications, workshops = platform(make_settings, mailbox, clock)
-    async with running(referrals) as ref, running(learning) as hub, running(notifications), running(workshops) as ws:
-        journey = Journey(ref, hub, ws, mailbox, tap, clock)
-        created = await ref.post("/referrals", json=REFERRAL, headers=FCA)
-        assert created.status_code == 201, created.text
-        referral_id = created.json()["id"]
-        alex_id, chris_id = (p["participant_id"] for p in created.json()["participants"])
+    async with started(make_settings, tap, mailbox) as journey:
+        ref, hub, clock = journey.ref, journey.hub, journey.clock
+        referral_id, (alex_id, chris_id) = await journey.refer()
         alex = await journey.activate(ALEX["email"])
         await journey.modules(alex, range(1, 3))
 
@@ -183,13 +180,9 @@ async def test_a_missed_deadline_is_reported_then_the_re_ordered_course_complete
 
 
 async def test_a_workshop_missed_twice_ends_the_course_and_the_court_is_told(make_settings, tap, mailbox):
-    clock = MovingClock()
-    referrals, learning, notifications, workshops = platform(make_settings, mailbox, clock)
-    async with running(referrals) as ref, running(learning) as hub, running(notifications), running(workshops) as ws:
-        journey = Journey(ref, hub, ws, mailbox, tap, clock)
-        created = await ref.post("/referrals", json=REFERRAL, headers=FCA)
-        assert created.status_code == 201, created.text
-        pair = [p["participant_id"] for p in created.json()["participants"]]
+    async with started(make_settings, tap, mailbox) as journey:
+        ws, clock = journey.ws, journey.clock
+        _, pair = await journey.refer()
         alex_id = pair[0]
         alex = await journey.activate(ALEX["email"])
         await journey.modules(alex, range(1, 9))
@@ -222,9 +215,8 @@ async def test_a_workshop_missed_twice_ends_the_course_and_the_court_is_told(mak
 
 
 async def test_refused_referrals_publish_nothing_and_write_to_nobody(make_settings, tap, mailbox):
-    clock = MovingClock()
-    referrals, learning, notifications, workshops = platform(make_settings, mailbox, clock)
-    async with running(referrals) as ref, running(learning), running(notifications), running(workshops):
+    async with started(make_settings, tap, mailbox) as journey:
+        ref = journey.ref
         welsh = {
             **REFERRAL,
             "case_number": "MA24P00201",

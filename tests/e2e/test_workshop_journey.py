@@ -3,12 +3,10 @@ welcome letters → e-learning → each books a workshop (never the other's) →
 `course.completed` for both and the completion report to the court; no letter to one parent
 carries the other's session or details."""
 
-import re
 from datetime import UTC, datetime, timedelta
 
 from learning.app import create_app as learning_app
 from learning.config import Settings as LearningSettings
-from learning.content import passing_answers
 from notifications.app import create_app as notifications_app
 from notifications.config import Settings as NotificationsSettings
 from ptfc.clock import MovingClock
@@ -20,6 +18,8 @@ from referrals.app import create_app as referrals_app
 from referrals.config import Settings as ReferralsSettings
 from workshops.app import create_app as workshops_app
 from workshops.config import Settings as WorkshopsSettings
+
+from .course import through_the_elearning
 
 FCA = bearer("cafcass", "fca-sam-patel")
 STAFF = bearer("provider", "staff-1", "action-for-children")
@@ -50,18 +50,10 @@ async def test_two_co_parents_complete_the_course_in_different_workshops(make_se
         referral_id = created.json()["id"]
         alex_id, chris_id = (p["participant_id"] for p in created.json()["participants"])
 
-        tokens = {}
-        for who, email in ((alex_id, ALEX["email"]), (chris_id, CHRIS["email"])):
-            [welcome] = await eventually(lambda email=email: _mail(mailbox, email), timeout=20)
-            token = re.search(r"activate\?token=([A-Za-z0-9_\-]+)", text_of(welcome)).group(1)
-            activated = await hub.post("/activate", json={"token": token})
-            assert activated.status_code == 200, activated.text
-            tokens[who] = {"Authorization": f"Bearer {activated.json()['access_token']}"}
-            for n in range(1, 9):
-                done = await hub.post(
-                    f"/me/modules/{n}/complete", json={"answers": passing_answers(n)}, headers=tokens[who]
-                )
-                assert done.status_code == 200, done.text
+        tokens = {
+            alex_id: await through_the_elearning(hub, mailbox, ALEX["email"]),
+            chris_id: await through_the_elearning(hub, mailbox, CHRIS["email"]),
+        }
 
         start = (clock.now() + timedelta(days=5)).replace(hour=10, minute=0, second=0, microsecond=0)
         links = {alex_id: "https://video.example/first", chris_id: "https://video.example/second"}
