@@ -69,38 +69,10 @@ def staff_sign_in(issuer: str | None) -> dict[str, str]:
 def up(args: argparse.Namespace) -> int:
     var = Path(args.var).resolve()
     (var / "log").mkdir(parents=True, exist_ok=True)
-    started = time.monotonic()
-    servers: list[Server] = []
-    watchdogs: list[StoreWatchdog | ExpirySweeper] = []  # the embedded store's helpers, stopped before it
-    children: dict[str, subprocess.Popen] = {}
     where = ports(args.base_port)
-    hub_url = f"http://127.0.0.1:{where[HUB]}"
-    console_url = f"http://127.0.0.1:{where[CONSOLE]}"
     # Real identity providers when PTFC_OIDC_ISSUERS names them; the development one otherwise.
     issuer = None if os.environ.get("PTFC_OIDC_ISSUERS") else f"http://127.0.0.1:{where[OIDC]}"
-
-    def shutdown() -> None:
-        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not cut the clean stop short
-        signal.signal(signal.SIGTERM, signal.SIG_IGN)
-        _say("\nstopping…")
-        for watchdog in watchdogs:
-            watchdog.stop()
-        # All at once, each with the same deadline: services stop in parallel, well under 10 s.
-        for child in children.values():
-            if child.poll() is None:
-                child.terminate()
-        deadline = time.monotonic() + STOP_SECONDS
-        for name, child in reversed(children.items()):
-            try:
-                child.wait(max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                child.kill()
-                child.wait()
-            _say(f"  {name} stopped")
-        for server in reversed(servers):
-            server.stop()
-            _say(f"  {server.name} stopped")
-
+    platform = Platform(var, where, issuer)
     # Ctrl-C reaches this process alone (children run in their own sessions, and it takes the
     # terminal from `make` and `uv`), which then stops them in order; `kill` stops everything as
     # cleanly. Set here, whatever was inherited.
@@ -108,94 +80,163 @@ def up(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGTERM, _interrupt)
     give_back = _take_terminal()
     try:
-        nats_url = os.environ.get("NATS_URL")
-        passwords: dict[str, str] = {}
-        if not nats_url:
-            _say("[infra] starting NATS JetStream (with authentication)…")
-            server, passwords = start_bus(var, args.nats_port)
-            servers.append(server)
-            nats_url = server.url
-        mongodb_uri = os.environ.get("MONGODB_URI")
-        if not mongodb_uri:
-            _say("[infra] starting the MongoDB server (SecantusDB)…")
-            servers.append(start_mongodb(var / "mongodb", port=args.mongodb_port, log=var / "log" / "mongodb.log"))
-            mongodb_uri = servers[-1].url
-            # An embedded store that stops taking writes (a killed client's transaction) is restarted.
-            watchdogs.append(StoreWatchdog(servers[-1], _say).start())
-            # Started without its own TTL sweeper (which froze every write for seconds): expiry reads only what is due.
-            watchdogs.append(ExpirySweeper(mongodb_uri, _say).start())
+        nats_url, passwords = platform.start_bus(args.nats_port)
+        mongodb_uri = platform.start_store(args.mongodb_port)
         _say(f"[infra] NATS at {nats_url}, MongoDB at {mongodb_uri.split('?')[0]}")
         for name, port in [("mail", args.mail_port), *where.items()]:
             if name != OIDC or issuer:
                 ensure_free(port)
-        children["mailbox"] = _spawn(
-            [sys.executable, "-m", "ptfc.dev.mailbox", "--port", str(args.mail_port), "--dir", str(var / "mail")]
-        )
-        wait_for_port(args.mail_port, 10, children["mailbox"])
-        _say(f"[infra] mailbox on 127.0.0.1:{args.mail_port}, messages kept in {var / 'mail'}")
-        if issuer:
-            children[OIDC] = oidc.start_oidc(where[OIDC], log=var / "log" / "oidc.log")
-            wait_for_port(where[OIDC], 30, children[OIDC])
-            _say(f"[infra] OpenID Connect provider at {issuer} (the development one: a person per staff role)")
-        else:
-            named = ", ".join(json.loads(os.environ["PTFC_OIDC_ISSUERS"]))
-            _say(f"[infra] staff sign in with the providers PTFC_OIDC_ISSUERS names: {named}")
+        platform.start_mailbox(args.mail_port)
+        platform.start_identity_provider()
         asyncio.run(declare_all(nats_url, passwords.get(buspermissions.ADMIN)))
         _say(f"[infra] streams declared: {', '.join(name for name, _ in STREAMS.values())}")
-
-        env = {
-            **os.environ,
-            "NATS_URL": nats_url,
-            "MONGODB_URI": mongodb_uri,
-            "PTFC_SMTP_HOST": "127.0.0.1",
-            "PTFC_SMTP_PORT": str(args.mail_port),
-            "PTFC_ENV": "dev",  # the public development keys are allowed here, and only here
-            "PTFC_HUB_URL": hub_url,  # links in letters open the Parent Hub
-            **{f"PTFC_{name.upper()}_URL": f"http://127.0.0.1:{where[name]}" for name in SERVICES},
-            **staff_sign_in(issuer),  # every service verifies the staff's ID tokens the console forwards
-        }
-        for name in SERVICES:
-            extra = {"PTFC_PUBLIC_URL": f"http://127.0.0.1:{where[name]}", **_bus_identity(name, passwords)}
-            # As behind the ingress: the hub says which parent a call is for, so each parent has
-            # their own sign-in limit (a caller without the header is counted by its own address).
-            extra["PTFC_TRUSTED_PROXY_HOPS"] = "1"
-            children[name] = _serve(name, where[name], {**env, **extra}, var)
-        _wait_ready(children, {name: where[name] for name in SERVICES}, started)
-        # Plain http on this machine only: the hub refuses insecure cookies anywhere else.
-        hub_env = {**env, "PTFC_PUBLIC_URL": hub_url, "PTFC_COOKIE_SECURE": "false"}
-        children[HUB] = _serve(HUB, where[HUB], hub_env, var)
-        _wait_ready(children, {HUB: where[HUB]}, started)
-        console_env = {**env, "PTFC_PUBLIC_URL": console_url, "PTFC_COOKIE_SECURE": "false"}
-        children[CONSOLE] = _serve(CONSOLE, where[CONSOLE], console_env, var)
-        _wait_ready(children, {CONSOLE: where[CONSOLE]}, started)
-        _say("")
-        for name in SERVICES:
-            port = where[name]
-            _say(f"  {name:<14} http://127.0.0.1:{port}/docs   events: http://127.0.0.1:{port}/asyncapi")
-        _say(f"\n  Parent Hub     {hub_url}/   (parents' pages; the links in letters open here)")
-        _say(f"  Staff console  {console_url}/   (coordinators, facilitators, FCAs, operations)")
-        if issuer:
-            people = ", ".join(person["sub"] for person in oidc.STAFF)
-            _say(f"                 sign in at the development identity provider ({issuer}) as one of: {people}")
-        _say(f"\nall five services ready in {time.monotonic() - started:.1f}s; logs in {var / 'log'}")
-        _say("try: ptfc token --role cafcass --sub fca-1   (then send it as 'Authorization: Bearer …')")
-        _say("Ctrl-C stops everything.")
-        while all(child.poll() is None for child in children.values()):
-            time.sleep(0.5)
-        failed = [name for name, child in children.items() if child.poll() is not None]
-        _say(f"stopped unexpectedly: {', '.join(failed)} (see {var / 'log'})")
-        return 1
+        env = platform.environment(nats_url, mongodb_uri, args.mail_port)
+        platform.start_services(env, passwords)
+        platform.start_front_ends(env)
+        platform.show_addresses()
+        return platform.watch()
     except KeyboardInterrupt:
         return 0
     except Exception as error:
         _say(f"could not start: {error}")
         return 1
     finally:
-        shutdown()
+        platform.stop()
         give_back()
 
 
 STOP_SECONDS = 8.0  # each child's graceful stop (uvicorn, FastStream) within this, all together
+
+
+class Platform:
+    """What `ptfc up` starts, in order, each step saying what it did; and what it started, which
+    `stop` stops in reverse: the embedded store's helpers, then every child together, then the servers."""
+
+    def __init__(self, var: Path, where: dict[str, int], issuer: str | None) -> None:
+        self.var, self.where, self.issuer = var, where, issuer
+        self.started = time.monotonic()
+        self.servers: list[Server] = []
+        self.watchdogs: list[StoreWatchdog | ExpirySweeper] = []  # the embedded store's helpers, stopped before it
+        self.children: dict[str, subprocess.Popen] = {}
+
+    def url(self, name: str) -> str:
+        return f"http://127.0.0.1:{self.where[name]}"
+
+    def start_bus(self, port: int | None) -> tuple[str, dict[str, str]]:
+        """NATS_URL's, or NATS JetStream started here with the platform's authorization: its URL and
+        the bus passwords (none for NATS_URL's: the environment gives its credentials)."""
+        if nats_url := os.environ.get("NATS_URL"):
+            return nats_url, {}
+        _say("[infra] starting NATS JetStream (with authentication)…")
+        server, passwords = start_bus(self.var, port)
+        self.servers.append(server)
+        return server.url, passwords
+
+    def start_store(self, port: int | None) -> str:
+        """MONGODB_URI, or the MongoDB server (SecantusDB) started here with its watchdog and expiry."""
+        if mongodb_uri := os.environ.get("MONGODB_URI"):
+            return mongodb_uri
+        _say("[infra] starting the MongoDB server (SecantusDB)…")
+        store = start_mongodb(self.var / "mongodb", port=port, log=self.var / "log" / "mongodb.log")
+        self.servers.append(store)
+        # An embedded store that stops taking writes (a killed client's transaction) is restarted.
+        self.watchdogs.append(StoreWatchdog(store, _say).start())
+        # Started without its own TTL sweeper (which froze every write for seconds): expiry reads only what is due.
+        self.watchdogs.append(ExpirySweeper(store.url, _say).start())
+        return store.url
+
+    def start_mailbox(self, port: int) -> None:
+        mail = self.var / "mail"
+        self.children["mailbox"] = _spawn(
+            [sys.executable, "-m", "ptfc.dev.mailbox", "--port", str(port), "--dir", str(mail)]
+        )
+        wait_for_port(port, 10, self.children["mailbox"])
+        _say(f"[infra] mailbox on 127.0.0.1:{port}, messages kept in {mail}")
+
+    def start_identity_provider(self) -> None:
+        """The development OpenID Connect provider staff sign in with, unless PTFC_OIDC_ISSUERS names real ones."""
+        if self.issuer:
+            self.children[OIDC] = oidc.start_oidc(self.where[OIDC], log=self.var / "log" / "oidc.log")
+            wait_for_port(self.where[OIDC], 30, self.children[OIDC])
+            _say(f"[infra] OpenID Connect provider at {self.issuer} (the development one: a person per staff role)")
+        else:
+            named = ", ".join(json.loads(os.environ["PTFC_OIDC_ISSUERS"]))
+            _say(f"[infra] staff sign in with the providers PTFC_OIDC_ISSUERS names: {named}")
+
+    def environment(self, nats_url: str, mongodb_uri: str, mail_port: int) -> dict[str, str]:
+        """What every service and front end is started with: the bus, the store, the mailbox, each other."""
+        return {
+            **os.environ,
+            "NATS_URL": nats_url,
+            "MONGODB_URI": mongodb_uri,
+            "PTFC_SMTP_HOST": "127.0.0.1",
+            "PTFC_SMTP_PORT": str(mail_port),
+            "PTFC_ENV": "dev",  # the public development keys are allowed here, and only here
+            "PTFC_HUB_URL": self.url(HUB),  # links in letters open the Parent Hub
+            **{f"PTFC_{name.upper()}_URL": self.url(name) for name in SERVICES},
+            **staff_sign_in(self.issuer),  # every service verifies the staff's ID tokens the console forwards
+        }
+
+    def start_services(self, env: dict[str, str], passwords: dict[str, str]) -> None:
+        """The five services together, each with its own bus identity; returns once all are ready."""
+        for name in SERVICES:
+            extra = {"PTFC_PUBLIC_URL": self.url(name), **_bus_identity(name, passwords)}
+            # As behind the ingress: the hub says which parent a call is for, so each parent has
+            # their own sign-in limit (a caller without the header is counted by its own address).
+            extra["PTFC_TRUSTED_PROXY_HOPS"] = "1"
+            self.children[name] = _serve(name, self.where[name], {**env, **extra}, self.var)
+        _wait_ready(self.children, {name: self.where[name] for name in SERVICES}, self.started)
+
+    def start_front_ends(self, env: dict[str, str]) -> None:
+        """The Parent Hub, then the staff console, each once the one before is ready."""
+        for name in (HUB, CONSOLE):
+            # Plain http on this machine only: the hub refuses insecure cookies anywhere else.
+            front_env = {**env, "PTFC_PUBLIC_URL": self.url(name), "PTFC_COOKIE_SECURE": "false"}
+            self.children[name] = _serve(name, self.where[name], front_env, self.var)
+            _wait_ready(self.children, {name: self.where[name]}, self.started)
+
+    def show_addresses(self) -> None:
+        _say("")
+        for name in SERVICES:
+            _say(f"  {name:<14} {self.url(name)}/docs   events: {self.url(name)}/asyncapi")
+        _say(f"\n  Parent Hub     {self.url(HUB)}/   (parents' pages; the links in letters open here)")
+        _say(f"  Staff console  {self.url(CONSOLE)}/   (coordinators, facilitators, FCAs, operations)")
+        if self.issuer:
+            people = ", ".join(person["sub"] for person in oidc.STAFF)
+            _say(f"                 sign in at the development identity provider ({self.issuer}) as one of: {people}")
+        _say(f"\nall five services ready in {time.monotonic() - self.started:.1f}s; logs in {self.var / 'log'}")
+        _say("try: ptfc token --role cafcass --sub fca-1   (then send it as 'Authorization: Bearer …')")
+        _say("Ctrl-C stops everything.")
+
+    def watch(self) -> int:
+        """Until Ctrl-C (KeyboardInterrupt) or a child stops on its own (1)."""
+        while all(child.poll() is None for child in self.children.values()):
+            time.sleep(0.5)
+        failed = [name for name, child in self.children.items() if child.poll() is not None]
+        _say(f"stopped unexpectedly: {', '.join(failed)} (see {self.var / 'log'})")
+        return 1
+
+    def stop(self) -> None:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not cut the clean stop short
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        _say("\nstopping…")
+        for watchdog in self.watchdogs:
+            watchdog.stop()
+        # All at once, each with the same deadline: services stop in parallel, well under 10 s.
+        for child in self.children.values():
+            if child.poll() is None:
+                child.terminate()
+        deadline = time.monotonic() + STOP_SECONDS
+        for name, child in reversed(self.children.items()):
+            try:
+                child.wait(max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                child.kill()
+                child.wait()
+            _say(f"  {name} stopped")
+        for server in reversed(self.servers):
+            server.stop()
+            _say(f"  {server.name} stopped")
 
 
 def _take_terminal() -> Callable[[], None]:
