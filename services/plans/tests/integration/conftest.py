@@ -4,15 +4,13 @@ a clock the tests move, and `referral.created` injected as referrals would publi
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
-import pytest
-
 from plans.app import create_app
 from plans.config import Settings
 from ptfc.events import ParticipantContact, Professional
 from ptfc.sealing import unseal
 from ptfc.settings import DEV_LINK_SEAL_KEY
 from ptfc.testing.events import participant, publish, referral_created
-from ptfc.testing.kit import ServiceKit
+from ptfc.testing.kit import ServiceKit, fixtures
 from ptfc.testing.plugin import EventTap, bearer, eventually
 
 ALEX = participant("p-alex-0001", "Alex", "Jones", phone="07700900001", email="alex@example.org")
@@ -88,15 +86,7 @@ class Kit(ServiceKit):
         return answer.json()
 
 
-@pytest.fixture
-def settings(make_settings) -> Settings:
-    return make_settings(Settings)
-
-
-@pytest.fixture
-async def kit(settings, infra):
-    async with Kit.started(create_app, settings, infra.nats_url) as kit:
-        yield kit
+settings, kit = fixtures(Kit, create_app, Settings)
 
 
 FCA = bearer("cafcass", "fca-sam")

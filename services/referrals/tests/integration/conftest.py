@@ -5,11 +5,9 @@ import copy
 from datetime import timedelta
 from typing import Any
 
-import pytest
-
 from ptfc.events import Envelope, owner_of
 from ptfc.testing.events import event, publish
-from ptfc.testing.kit import ServiceKit
+from ptfc.testing.kit import ServiceKit, fixtures
 from ptfc.testing.plugin import bearer
 from ptfc.testing.referrals import ALEX, CHRIS, referral_body
 from referrals.app import create_app
@@ -77,12 +75,4 @@ class Kit(ServiceKit):
         return await self.db.inbox.count_documents({"_id": {"$regex": f":{envelope.event_id}$"}}) >= 1
 
 
-@pytest.fixture
-def settings(make_settings) -> Settings:
-    return make_settings(Settings)
-
-
-@pytest.fixture
-async def kit(settings, infra):
-    async with Kit.started(create_app, settings, infra.nats_url) as kit:
-        yield kit
+settings, kit = fixtures(Kit, create_app, Settings)

@@ -1,5 +1,6 @@
 """One service running in-process for its integration tests, on the session's NATS and MongoDB servers
-and a clock the tests move: a service's own `Kit` subclasses `ServiceKit` with what its tests do."""
+and a clock the tests move: a service's own `Kit` subclasses `ServiceKit` with what its tests do, and
+its conftest takes its fixtures from `fixtures`."""
 
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -7,6 +8,7 @@ from datetime import UTC, datetime
 from typing import Any, Self
 
 import httpx
+import pytest
 from fastapi import FastAPI
 
 from ptfc.clock import FakeClock
@@ -32,3 +34,20 @@ class ServiceKit:
         app = create_app(settings, clock)
         async with running(app) as client:
             yield cls(app, client, nats_url, clock)
+
+
+def fixtures(kit: type[ServiceKit], create_app: Callable[[Any, FakeClock], FastAPI], settings_class: type) -> tuple:
+    """A service's `settings` (its own class, with this test's database and streams) and `kit` (the
+    service running) fixtures: `settings, kit = fixtures(Kit, create_app, Settings)` in its conftest. A
+    test module that defines its own `settings` fixture runs the kit with those."""
+
+    @pytest.fixture(name="settings")
+    def settings_fixture(make_settings: Callable[..., Any]) -> Any:
+        return make_settings(settings_class)
+
+    @pytest.fixture(name="kit")
+    async def kit_fixture(settings: Any, infra: Any) -> AsyncIterator[ServiceKit]:
+        async with kit.started(create_app, settings, infra.nats_url) as started:
+            yield started
+
+    return settings_fixture, kit_fixture
