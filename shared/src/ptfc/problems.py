@@ -151,61 +151,67 @@ def is_json(content_type: str | None) -> bool:
 def install(app: FastAPI, words: Table | None = None) -> None:
     """Every error as a problem; a domain refusal (ptfc.refusals) worded by the service's `words`."""
 
-    @app.exception_handler(Problem)
-    async def on_problem(request: Request, exc: Problem) -> JSONResponse:
-        return respond(exc, request)
-
-    @app.exception_handler(Refused)
-    @app.exception_handler(Unknown)
     async def on_refused(request: Request, exc: Refused | Unknown) -> JSONResponse:
         return respond(refused(exc, words or {}), request)
 
-    @app.exception_handler(RequestValidationError)
-    async def on_invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
-        # FastAPI parses a body as JSON only when its Content-Type says so, and answers a body it
-        # did not or could not parse as a validation error: these are the request's form, not its fields.
-        in_body = [e for e in exc.errors() if e["loc"][:1] == ("body",)]
-        if in_body and await request.body() and not is_json(request.headers.get("content-type")):
-            detail = "Send the body as JSON, with `Content-Type: application/json`."
-            return respond(Problem(415, NOT_JSON, "Unsupported media type", detail), request)
-        if any(e["type"] == "json_invalid" for e in in_body):
-            detail = "The body is not well-formed JSON."
-            return respond(Problem(400, MALFORMED_JSON, "Malformed JSON", detail), request)
-        errors = [
-            {"location": ".".join(str(p) for p in e["loc"]), "reason": e["type"], "message": e["msg"]}
-            for e in exc.errors()
-        ]
-        problem = Problem(
-            422, "invalid-request", "The request is not valid", "See `errors` for each field.", errors=errors
-        )
-        return respond(problem, request)
+    app.exception_handler(Problem)(on_problem)
+    app.exception_handler(Refused)(on_refused)
+    app.exception_handler(Unknown)(on_refused)
+    app.exception_handler(RequestValidationError)(on_invalid)
+    app.exception_handler(HTTPException)(on_http)
+    app.exception_handler(Exception)(on_error)
 
-    @app.exception_handler(HTTPException)
-    async def on_http(request: Request, exc: HTTPException) -> JSONResponse:
-        reason, title = _STATUS_REASONS.get(exc.status_code, ("http-error", "Request failed"))
-        detail = exc.detail if isinstance(exc.detail, str) and exc.detail.casefold() != title.casefold() else ""
-        # Keep the exception's headers: a 405 must say which methods are allowed (`Allow`).
-        headers = dict(exc.headers or {})
-        if exc.status_code == 405:
-            headers["Allow"] = allowed_methods(request)
-        return respond(Problem(exc.status_code, reason, title, detail), request, headers)
 
-    @app.exception_handler(Exception)
-    async def on_error(request: Request, exc: Exception) -> JSONResponse:
-        if unavailable(exc):
-            log.warning("store unavailable on %s %s: %s", request.method, request.url.path, type(exc).__name__)
-            problem = Problem(
-                503,
-                "unavailable",
-                "Service unavailable",
-                "The service cannot reach its database just now. Retry later with the same Idempotency-Key.",
-            )
-            return respond(problem, request, {"Retry-After": str(RETRY_AFTER)})
-        log.exception("unhandled error on %s %s", request.method, request.url.path)
+async def on_problem(request: Request, exc: Problem) -> JSONResponse:
+    return respond(exc, request)
+
+
+async def on_invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+    """A body not sent as JSON (415), not well-formed (400), or fields not valid (422, each named,
+    its value never echoed)."""
+    # FastAPI parses a body as JSON only when its Content-Type says so, and answers a body it
+    # did not or could not parse as a validation error: these are the request's form, not its fields.
+    in_body = [e for e in exc.errors() if e["loc"][:1] == ("body",)]
+    if in_body and await request.body() and not is_json(request.headers.get("content-type")):
+        detail = "Send the body as JSON, with `Content-Type: application/json`."
+        return respond(Problem(415, NOT_JSON, "Unsupported media type", detail), request)
+    if any(e["type"] == "json_invalid" for e in in_body):
+        detail = "The body is not well-formed JSON."
+        return respond(Problem(400, MALFORMED_JSON, "Malformed JSON", detail), request)
+    errors = [
+        {"location": ".".join(str(p) for p in e["loc"]), "reason": e["type"], "message": e["msg"]} for e in exc.errors()
+    ]
+    problem = Problem(422, "invalid-request", "The request is not valid", "See `errors` for each field.", errors=errors)
+    return respond(problem, request)
+
+
+async def on_http(request: Request, exc: HTTPException) -> JSONResponse:
+    """Starlette's own errors (no route, a method not served, …) as problems of their status."""
+    reason, title = _STATUS_REASONS.get(exc.status_code, ("http-error", "Request failed"))
+    detail = exc.detail if isinstance(exc.detail, str) and exc.detail.casefold() != title.casefold() else ""
+    # Keep the exception's headers: a 405 must say which methods are allowed (`Allow`).
+    headers = dict(exc.headers or {})
+    if exc.status_code == 405:
+        headers["Allow"] = allowed_methods(request)
+    return respond(Problem(exc.status_code, reason, title, detail), request, headers)
+
+
+async def on_error(request: Request, exc: Exception) -> JSONResponse:
+    """The store away: 503, retry later. Anything else: a 500 that says nothing of the cause (logged)."""
+    if unavailable(exc):
+        log.warning("store unavailable on %s %s: %s", request.method, request.url.path, type(exc).__name__)
         problem = Problem(
-            500,
-            "internal-error",
-            "Something went wrong on our side",
-            "The error has been logged. Retrying with the same Idempotency-Key is safe.",
+            503,
+            "unavailable",
+            "Service unavailable",
+            "The service cannot reach its database just now. Retry later with the same Idempotency-Key.",
         )
-        return respond(problem, request)
+        return respond(problem, request, {"Retry-After": str(RETRY_AFTER)})
+    log.exception("unhandled error on %s %s", request.method, request.url.path)
+    problem = Problem(
+        500,
+        "internal-error",
+        "Something went wrong on our side",
+        "The error has been logged. Retrying with the same Idempotency-Key is safe.",
+    )
+    return respond(problem, request)
