@@ -18,9 +18,9 @@ from measure import bare_transactions
 from nats.js.api import ConsumerConfig
 
 from ptfc.clock import SystemClock
-from ptfc.consumer import Handlers, Meta
 from ptfc.dev.servers import start_mongodb, start_nats
 from ptfc.events import ReferralWithdrawn
+from ptfc.handlers import Handlers, Meta
 from ptfc.service import build_app
 from ptfc.settings import ServiceSettings
 from ptfc.store import Store, Tx

@@ -1,4 +1,4 @@
-"""Idempotent event consumption.
+"""Idempotent event consumption: the JetStream side of a service's handlers (ptfc.handlers).
 
 Each handler gets its own durable pull consumer (`<service>-<handler>`). The handler's
 effect, its outgoing events and an inbox mark keyed by `event_id` commit in one
@@ -19,17 +19,10 @@ only its own event out: the rest are handled again without it, so one bad event 
 back or parks the others."""
 
 import dataclasses
-import functools
-import inspect
 import logging
-import types
-import typing
-from collections.abc import Awaitable, Callable
 from contextlib import suppress
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
-from uuid import UUID
 
 import pymongo
 from faststream import AckPolicy
@@ -42,7 +35,8 @@ from ptfc import bus
 from ptfc.batching import Batch
 from ptfc.buspermissions import inbox_prefix
 from ptfc.contracts import event_schema
-from ptfc.events import EVENTS, Envelope, EventData, NotYetKnown, owner_of, stream_for
+from ptfc.events import Envelope, NotYetKnown, owner_of, stream_for
+from ptfc.handlers import Handlers, Meta, Registration
 from ptfc.logs import bind
 from ptfc.metrics import EVENTS_HANDLED
 from ptfc.sealing import seal, unseal
@@ -52,43 +46,6 @@ from ptfc.store import DEAD_LETTERS, EARLY, INBOX, Store, Tx
 log = logging.getLogger("ptfc.consumer")
 MAX_RETRY_DELAY = 300.0  # seconds
 STORE_ASIDE = 2.0  # seconds for the early count's read or write: without it, the message goes on
-
-
-@dataclass(frozen=True)
-class Meta:
-    """The envelope of the event a handler receives, without its data (the handler gets that typed)."""
-
-    event_id: UUID
-    type: str
-    version: int
-    occurred_at: datetime
-    correlation_id: str
-    producer: str
-
-    @classmethod
-    def of(cls, envelope: Envelope) -> "Meta":
-        return cls(**envelope.model_dump(exclude={"data"}))
-
-
-Handler = Callable[..., Awaitable[None]]  # (event, meta, tx, **its dependencies)
-W = typing.TypeVar("W")
-# How a handler opens its service's unit of work on the consumer's transaction: its keyword
-# parameter `unit: Unit[UnitOfWork] = UnitOfWork` (the store's, by default), so a unit test gives
-# it an in-memory one instead (`ptfc.testing.fakes.handle`).
-Unit = Callable[[Tx], W]
-# Reads what a batch's handlers will need, all events at once (into `tx.get`'s identity map).
-Prefetch = Callable[[list[Any], Tx], Awaitable[Any]]
-
-
-def event_models(handler: Handler) -> list[type[EventData]]:
-    """The event types a handler takes, read from the annotation of its first parameter
-    (one model, or a union of them)."""
-    first = next(iter(inspect.signature(handler).parameters))
-    hint = typing.get_type_hints(handler)[first]
-    models = typing.get_args(hint) if typing.get_origin(hint) in (typing.Union, types.UnionType) else (hint,)
-    if not models or not all(isinstance(m, type) and issubclass(m, EventData) and m in EVENTS.values() for m in models):
-        raise TypeError(f"{handler.__name__}: annotate its first parameter with the event model(s) it takes")
-    return list(models)
 
 
 def document_payload(subscriber: Any, schema: dict[str, Any], name: str) -> None:
@@ -109,59 +66,6 @@ def describe(error: Exception) -> str:
         fields = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['type']}" for e in error.errors(include_input=False))
         return f"ValidationError: {fields}"
     return f"{type(error).__name__}: {error}"[:2000]
-
-
-@dataclass(frozen=True)
-class Registration:
-    name: str
-    model: type[EventData]
-    handler: Handler
-    prefetch: Prefetch | None = None
-
-    @property
-    def subject(self) -> str:
-        return self.model.TYPE
-
-
-class Handlers:
-    """The event handlers of one service. A handler declares the event it takes by its type:
-
-        @handlers.on
-        async def open_enrolments(event: ReferralCreated, meta: Meta, tx: Tx) -> None: ...
-
-    A union (`event: WorkshopAttended | WorkshopMissed`) subscribes to each; the consumer
-    validates the event against its model before the handler runs.
-
-    `@handlers.on(prefetch=load)`: `await load(events, tx)` runs once per batch before its
-    handlers, to read in one query what each handler would otherwise read on its own.
-
-    A handler is a module-level function; what it needs beyond the event (settings, a renderer)
-    are keyword parameters after `tx`, given once by `handlers.bind(settings=...)` when the app
-    is wired, so each handler can be read, followed and unit-tested alone. A handler that writes
-    through its service's unit of work opens it with `unit(tx)`, from the keyword parameter
-    `unit: Unit[UnitOfWork] = UnitOfWork`: the consumer leaves the default, and a unit test binds
-    a fake (`ptfc.testing.fakes.handle(handlers, event, fake)`), with no NATS and no MongoDB."""
-
-    def __init__(self) -> None:
-        self.registrations: list[Registration] = []
-
-    def on(self, handler: Handler | None = None, *, prefetch: Prefetch | None = None) -> Any:
-        if handler is None:
-            return lambda h: self.on(h, prefetch=prefetch)
-        models = event_models(handler)
-        for model in models:
-            name = handler.__name__ if len(models) == 1 else f"{handler.__name__}-{model.TYPE.replace('.', '_')}"
-            self.registrations.append(Registration(name, model, handler, prefetch))
-        return handler
-
-    def bind(self, **deps: Any) -> "Handlers":
-        """The same handlers, each given the dependencies it names among its parameters."""
-        bound = Handlers()
-        for r in self.registrations:
-            wanted = {k: v for k, v in deps.items() if k in inspect.signature(r.handler).parameters}
-            handler = functools.update_wrapper(functools.partial(r.handler, **wanted), r.handler)
-            bound.registrations.append(dataclasses.replace(r, handler=handler if wanted else r.handler))
-        return bound
 
 
 class HandlerFailed(Exception):

@@ -20,11 +20,12 @@ from ptfc import apidocs, bus, openapi
 from ptfc import problems as problem_details
 from ptfc.auth import admission
 from ptfc.clock import Clock, SystemClock
-from ptfc.consumer import Consumer, Handlers
+from ptfc.consumer import Consumer
 from ptfc.contracts import correlated, envelope_model, published_by
 from ptfc.deadletters import PROBLEMS as DEAD_LETTER_PROBLEMS
 from ptfc.deadletters import router as dead_letters
 from ptfc.events import stream_for
+from ptfc.handlers import Handlers
 from ptfc.limits import BodyLimit, RateLimit, WriteTurns
 from ptfc.logs import BROKER_LOG
 from ptfc.metrics import BROKER_CONNECTED, DEAD_LETTERS_EXPIRING, HTTP_LATENCY, HTTP_REQUESTS

@@ -12,9 +12,9 @@ from fastapi import Request as HTTPRequest
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from ptfc.auth import CurrentCaller, decode_token, issue_token
-from ptfc.consumer import Handlers
 from ptfc.dev.servers import start_mongodb
 from ptfc.events import ReferralWithdrawn
+from ptfc.handlers import Handlers
 from ptfc.idempotency import IdempotencyKey, once
 from ptfc.metrics import HTTP_WAITING
 from ptfc.models import Request

@@ -7,8 +7,8 @@ from fastapi import APIRouter
 from nats.js.api import ConsumerConfig
 from pymongo import InsertOne
 
-from ptfc.consumer import Handlers, Meta
 from ptfc.events import Envelope, NotYetKnown, ReferralWithdrawn
+from ptfc.handlers import Handlers, Meta
 from ptfc.service import build_app
 from ptfc.settings import ServiceSettings
 from ptfc.store import Store, StoreUnavailable, Tx

@@ -4,7 +4,7 @@ import time
 
 from fastapi import APIRouter
 
-from ptfc.consumer import Handlers
+from ptfc.handlers import Handlers
 from ptfc.service import build_app
 from ptfc.settings import ServiceSettings
 from ptfc.store import READINESS

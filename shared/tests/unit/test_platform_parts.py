@@ -9,7 +9,8 @@ import jwt
 import pytest
 
 from ptfc import cli, logs
-from ptfc.consumer import MAX_RETRY_DELAY, Consumer, Handlers
+from ptfc.consumer import MAX_RETRY_DELAY, Consumer
+from ptfc.handlers import Handlers
 from ptfc.issuers import Issuer
 from ptfc.settings import DEV_JWT_PUBLIC_KEY, DEV_LINK_SEAL_KEY, SECRETS, ServiceSettings
 from ptfc.testing.keys import another_key, public_half

@@ -5,8 +5,8 @@ from datetime import timedelta
 
 import pytest
 
-from ptfc.consumer import Handlers, Meta, Unit
 from ptfc.events import LearningCompleted, ReferralWithdrawn
+from ptfc.handlers import Handlers, Meta, Unit
 from ptfc.store import Tx
 from ptfc.testing.events import event
 from ptfc.testing.fakes import FakeUnitOfWork, handle

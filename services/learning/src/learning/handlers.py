@@ -5,8 +5,8 @@ enrolment act once too."""
 from learning import domain
 from learning.config import Settings
 from learning.store import UnitOfWork, load_enrolments
-from ptfc.consumer import Handlers, Meta, Unit
 from ptfc.events import NotYetKnown, ReferralContactChanged, ReferralCreated, ReferralReordered, ReferralWithdrawn
+from ptfc.handlers import Handlers, Meta, Unit
 from ptfc.store import Tx
 
 handlers = Handlers()

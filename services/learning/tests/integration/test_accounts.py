@@ -6,8 +6,8 @@ from datetime import timedelta
 from learning.app import create_app
 from learning.handlers import handlers
 from ptfc.clock import FakeClock
-from ptfc.consumer import Meta
 from ptfc.events import Envelope, ReferralReordered, ReferralWithdrawn
+from ptfc.handlers import Meta
 from ptfc.testing.plugin import bearer, eventually, running
 
 FCA = bearer("cafcass", "fca-1")

@@ -5,7 +5,7 @@ plans nothing twice. A handler only receives: what each event keeps and plans is
 (`domain.people`, `domain.progress`, `domain.webhooks`), on `store.UnitOfWork`; which event becomes
 which letter is letters.py (`LETTERS`); rendering them into delivery rows is outgoing.py. Each
 handler is a module function given `settings` (by ptfc.service.build_app) and `letters`
-(outgoing.Letters, bound in app.py) through ptfc.consumer.Handlers.bind, and opens its unit of
+(outgoing.Letters, bound in app.py) through ptfc.handlers.Handlers.bind, and opens its unit of
 work as `unit(tx)`: the store's, or a unit test's in-memory one (`ptfc.testing.fakes.handle`)."""
 
 from typing import Union
@@ -17,7 +17,6 @@ from notifications.domain.webhooks import keep_for_partners
 from notifications.letters import ParticipantEvent
 from notifications.outgoing import Letters
 from notifications.store import UnitOfWork
-from ptfc.consumer import Handlers, Meta, Unit
 from ptfc.events import (
     EVENTS,
     PlanReplyWaiting,
@@ -27,6 +26,7 @@ from ptfc.events import (
     ReferralReordered,
     ReferralWithdrawn,
 )
+from ptfc.handlers import Handlers, Meta, Unit
 from ptfc.store import Tx
 
 handlers = Handlers()

@@ -9,7 +9,7 @@ from notifications.attachments import Attachment, calendar, certificate
 from notifications.config import Settings
 from notifications.domain import Inboxes, Planned, Source, UnitOfWork
 from notifications.templates import Renderer
-from ptfc.consumer import Meta
+from ptfc.handlers import Meta
 
 
 class Letters:

@@ -11,8 +11,8 @@ import pytest
 from notifications.config import Settings
 from notifications.handlers import for_partner_webhooks, handlers
 from notifications.outgoing import Letters
-from ptfc.consumer import Meta
 from ptfc.events import ContactChange, NotYetKnown, ReferralContactChanged
+from ptfc.handlers import Meta
 from ptfc.sealing import seal
 from ptfc.settings import DEV_CONTACT_SEAL_KEY, DEV_LINK_SEAL_KEY
 from ptfc.testing.events import event, participant, referral_created

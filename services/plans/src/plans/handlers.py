@@ -2,8 +2,8 @@
 
 from plans import domain
 from plans.store import UnitOfWork
-from ptfc.consumer import Handlers, Meta, Unit
 from ptfc.events import ReferralCreated
+from ptfc.handlers import Handlers, Meta, Unit
 from ptfc.store import Tx
 
 handlers = Handlers()

@@ -3,7 +3,6 @@ timeline and progress, and settle the court-facing outcome (`domain.follow`)."""
 
 import logging
 
-from ptfc.consumer import Handlers, Meta, Unit
 from ptfc.events import (
     AccountActivated,
     ActivationExpired,
@@ -18,6 +17,7 @@ from ptfc.events import (
     WorkshopCancelled,
     WorkshopMissed,
 )
+from ptfc.handlers import Handlers, Meta, Unit
 from ptfc.store import Tx
 from referrals import domain
 from referrals.store import UnitOfWork, load_parents

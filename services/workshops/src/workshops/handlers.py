@@ -3,8 +3,8 @@ keeps only what the booking rules need: never an email, phone or family name (th
 each event act once)."""
 
 from ptfc import withdrawals
-from ptfc.consumer import Handlers, Meta, Unit
 from ptfc.events import LearningCompleted, ReferralCreated, ReferralReordered, ReferralWithdrawn
+from ptfc.handlers import Handlers, Meta, Unit
 from ptfc.store import Tx
 from workshops import domain
 from workshops.config import Settings

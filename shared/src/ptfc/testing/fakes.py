@@ -5,7 +5,7 @@ A service's `tests/unit/fakes.py` subclasses `FakeUnitOfWork` with its collectio
 and only its own query methods, written with `one`, `put` and `where`; the clock, ids and emitted
 events are here. `handle(handlers, event, unit)` runs the handler registered for one event as the
 consumer would (the event through its JSON contract, a `Meta` of its envelope), with the fake as
-the unit of work the handler opens (`unit(tx)`, ptfc.consumer.Handlers)."""
+the unit of work the handler opens (`unit(tx)`, ptfc.handlers.Handlers)."""
 
 import copy
 import inspect
@@ -14,8 +14,8 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
-from ptfc.consumer import Handler, Handlers, Meta
 from ptfc.events import Envelope, EventData, owner_of
+from ptfc.handlers import Handler, Handlers, Meta
 from ptfc.testing.events import correlation_of
 
 

@@ -6,8 +6,8 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from notifications.domain.records import Booking, Contact, Inboxes, Planned, Referral
-from ptfc.consumer import Meta
 from ptfc.events import EventData
+from ptfc.handlers import Meta
 
 
 class UnitOfWork(Protocol):

@@ -8,8 +8,8 @@ from notifications import letters
 from notifications.config import Settings
 from notifications.domain.base import Post, UnitOfWork
 from notifications.domain.records import Referral, contact_kept, referral_kept
-from ptfc.consumer import Meta
 from ptfc.events import NotYetKnown, ReferralContactChanged, ReferralCreated, ReferralReordered, ReferralWithdrawn
+from ptfc.handlers import Meta
 
 log = logging.getLogger("notifications.domain")
 

@@ -10,7 +10,6 @@ from notifications.config import Settings
 from notifications.domain.base import Post, UnitOfWork
 from notifications.domain.records import Booking
 from notifications.links import opened, stand_in
-from ptfc.consumer import Meta
 from ptfc.events import (
     CourseCompleted,
     EventData,
@@ -20,6 +19,7 @@ from ptfc.events import (
     WorkshopBooked,
     WorkshopReminderDue,
 )
+from ptfc.handlers import Meta
 
 
 async def booking_of(uow: UnitOfWork, data: EventData, settings: Settings) -> Booking | None:

@@ -14,8 +14,8 @@ from urllib.parse import urlsplit
 from pydantic import AwareDatetime, TypeAdapter
 
 from notifications.domain.base import UnitOfWork
-from ptfc.consumer import Meta
 from ptfc.events import EVENTS, EventData
+from ptfc.handlers import Meta
 from ptfc.refusals import Refused
 
 # Events that carry sealed material (contact details, sign-in and invitation links): never sent to
