@@ -6,16 +6,15 @@ read (who and when) before answering the details, and the page shows those reads
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Path, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
 from console.flash import redirect_with, taken
-from console.web import Csrf, Staff, needs, redirect, render, services
+from console.web import Csrf, Id, Staff, needs, redirect, render, services
 
 router = APIRouter()
 FACILITATOR = needs("facilitator")
 FCA = needs("cafcass")
-Id = Annotated[str, Path(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
 CATEGORIES = {  # workshops' categories (workshops.schemas.Category)
     "child_at_risk": "A child may be at risk",
     "adult_at_risk": "An adult may be at risk",
@@ -70,7 +69,7 @@ async def raise_concern(
         answer = await services(request)["workshops"].post(f"/sessions/{session_id}/concerns", staff.token, json=body)
         if answer.ok:
             return redirect(f"/sessions/{session_id}/concerns/{participant_id}?done=raised")
-        errors["details"] = answer.body.get("detail", "Not raised.") if isinstance(answer.body, dict) else "Not raised."
+        errors["details"] = answer.detail("Not raised.")
     form = {"category": category, "details": details}
     if answer := redirect_with(request, f"/sessions/{session_id}/concerns/{participant_id}", errors=errors, form=form):
         return answer

@@ -4,16 +4,14 @@ the needs a coordinator may see (interpreter, BSL, in person, support needs); ne
 never an email or phone (the heads-up email notifications sent the provider holds those)."""
 
 from datetime import UTC, datetime, timedelta
-from typing import Annotated
 
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from console.web import Csrf, Staff, needs, redirect, render, services
+from console.web import Csrf, Id, Staff, needs, redirect, render, services
 
 router = APIRouter()
 COORDINATOR = needs("provider")
-Id = Annotated[str, Path(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
 OVERDUE_AFTER = timedelta(days=1)  # due the day after the referral; a day later still, it is overdue
 
 

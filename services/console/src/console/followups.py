@@ -5,17 +5,16 @@ withdraw consent). Coordinators: their provider's calls and who makes each. As w
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Path, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
 from console.flash import redirect_with, taken
-from console.web import Csrf, Staff, needs, redirect, render, services
+from console.web import Csrf, Id, Staff, needs, redirect, render, services
 
 router = APIRouter()
 STAFF = needs("provider", "facilitator")
 FACILITATOR = needs("facilitator")
 COORDINATOR = needs("provider")
-Id = Annotated[str, Path(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
 
 # workshops' outcome measure (workshops.domain.MEASURE): each answered 0 (never) to 4 (very often).
 MEASURE = {
@@ -66,8 +65,7 @@ async def assign(
             return redirect("/follow-ups?done=assigned")
         if call.status == 404:  # another provider's call, or none: as if there were none
             return render(request, "not_found.html", 404)
-        detail = call.body.get("detail", "Not given.") if isinstance(call.body, dict) else "Not given."
-        errors = {"facilitator": detail}
+        errors = {"facilitator": call.detail("Not given.")}
     return redirect_with(request, "/follow-ups", errors=errors, failed=followup_id, form={}) or redirect("/follow-ups")
 
 
@@ -93,7 +91,7 @@ async def record(request: Request, followup_id: Id, staff: Staff = FACILITATOR) 
             return redirect("/follow-ups?done=recorded")
         if call.status == 404:  # another facilitator's call, or none: as if there were none
             return render(request, "not_found.html", 404)
-        errors["reached"] = call.body.get("detail", "Not recorded.") if isinstance(call.body, dict) else "Not recorded."
+        errors["reached"] = call.detail("Not recorded.")
     chosen = {k: v for k, v in form.items() if k != "csrf" and isinstance(v, str)}
     return redirect_with(request, "/follow-ups", errors=errors, failed=followup_id, form=chosen) or redirect(
         "/follow-ups"

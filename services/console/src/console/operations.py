@@ -7,12 +7,11 @@ from fastapi import APIRouter, Path, Request
 from fastapi.responses import Response
 
 from console.backend import Unavailable
-from console.web import Csrf, Staff, needs, redirect, render, services
+from console.web import Csrf, Id, Staff, needs, redirect, render, services
 
 router = APIRouter()
 OPS = needs("ops")
 SERVICES = ("referrals", "learning", "workshops", "plans", "notifications")
-Id = Annotated[str, Path(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
 NOT_REPLAYED = {
     "replay-failed": "Its handler failed again, so it stays parked: fix the cause (see the error), then replay it.",
     "already-replayed": "It was replayed before.",

@@ -7,11 +7,10 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import Response
 
-from console.web import HEADERS, Staff, needs, render, services
+from console.web import HEADERS, Id, Staff, needs, render, services
 
 router = APIRouter()
 FCA = needs("cafcass")
-Id = Annotated[str, Path(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
 Kind = Annotated[str, Path(pattern="^(docx|pdf)$")]
 
 

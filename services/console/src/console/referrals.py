@@ -3,15 +3,14 @@ What they see is what referrals and learning answer for their token: only their 
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Path, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
 from console.flash import redirect_with, taken
-from console.web import Csrf, Staff, needs, redirect, render, services
+from console.web import Csrf, Id, Staff, needs, redirect, render, services
 
 router = APIRouter()
 FCA = needs("cafcass")
-Id = Annotated[str, Path(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
 
 
 @router.get("/referrals")
@@ -100,18 +99,9 @@ async def extend(
         )
         if answer.ok:
             return redirect(f"/referrals/{referral_id}?done=extended")
-        errors["days"] = (
-            answer.body.get("detail", "The deadline could not be extended.")
-            if isinstance(answer.body, dict)
-            else "The deadline could not be extended."
-        )
+        errors["days"] = answer.detail("The deadline could not be extended.")
     form = {"enrolment_id": enrolment_id, "days": days, "reason": reason}
-    if answer := redirect_with(request, f"/referrals/{referral_id}", errors=errors, form=form):
-        return answer
-    found = await _progress(request, staff, referral_id)
-    if found is None:
-        return render(request, "not_found.html", 404)
-    return render(request, "referral.html", 400, referral=found, errors=errors, form=form)
+    return await _refused(request, staff, referral_id, errors, form)
 
 
 @router.post("/referrals/{referral_id}/withdraw", dependencies=[Csrf])
@@ -126,7 +116,13 @@ async def withdraw(
         )
         if answer.ok:
             return redirect(f"/referrals/{referral_id}?done=withdrawn")
-    errors, form = {"withdraw": "Say why the referral is withdrawn (500 characters or fewer)."}, {"withdraw": reason}
+    errors = {"withdraw": "Say why the referral is withdrawn (500 characters or fewer)."}
+    return await _refused(request, staff, referral_id, errors, {"withdraw": reason})
+
+
+async def _refused(request: Request, staff: Staff, referral_id: str, errors: dict, form: dict) -> Response:
+    """A form on the referral's page the services refused: the page again with why, and what was typed
+    (through a redirect, or shown here when that would not fit in the cookie)."""
     if answer := redirect_with(request, f"/referrals/{referral_id}", errors=errors, form=form):
         return answer
     found = await _progress(request, staff, referral_id)

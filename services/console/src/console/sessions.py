@@ -6,17 +6,16 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Form, Path, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
 from console.flash import redirect_with, taken
-from console.web import Csrf, Staff, needs, redirect, render, services
+from console.web import Csrf, Id, Staff, needs, redirect, render, services
 
 router = APIRouter()
 COORDINATOR = needs("provider")
 STAFF = needs("provider", "facilitator")
 FACILITATOR = needs("facilitator")
-Id = Annotated[str, Path(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
 
 # Why each rule exists, shown beside workshops' own words when it refuses a session.
 RULES = {
@@ -203,10 +202,8 @@ async def attendance(
         return redirect(f"/sessions/{session_id}?done=recorded#p-{participant_id}")
     if answer.status == 404:  # not a session of theirs: as if there were none
         return render(request, "not_found.html", 404)
-    detail = answer.body.get("detail", "") if isinstance(answer.body, dict) else ""
-    return redirect_with(request, f"/sessions/{session_id}", error=detail or "Not recorded.") or redirect(
-        f"/sessions/{session_id}"
-    )
+    error = answer.detail("Not recorded.")
+    return redirect_with(request, f"/sessions/{session_id}", error=error) or redirect(f"/sessions/{session_id}")
 
 
 def _as_local(value: str, timezone: str) -> str:

@@ -6,14 +6,13 @@ contact details."""
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Path, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
-from console.web import Csrf, Staff, needs, redirect, render, services
+from console.web import Csrf, Id, Staff, needs, redirect, render, services
 
 router = APIRouter()
 COORDINATOR = needs("provider")
-Id = Annotated[str, Path(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
 NOT_BOOKED = {
     "proposal-changed": "The allocator proposes another seat now (one went, or a better one came): see it below.",
     "session-unavailable": "That seat is no longer free: see what the allocator proposes now.",

@@ -7,15 +7,15 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
-from fastapi import Depends, Form, Request
+from fastapi import Depends, Form, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
-from jinja2 import Environment, PackageLoader, select_autoescape
 
 from console.backend import Backend, SignedOut
 from console.security import SESSION, csrf_ok, csrf_seed, csrf_token, unseal
 from ptfc.auth import Caller, decode_token
 from ptfc.limits import client_address
 from ptfc.problems import Problem
+from ptfc.web.pages import environment
 
 HEADERS = {
     # Only the console's own files; no script at all, no framing, forms post only here.
@@ -28,6 +28,10 @@ HEADERS = {
     "X-Content-Type-Options": "nosniff",
 }
 
+# A referral's, session's, parent's or plan's id in an address, as the services make them: anything
+# else is "Page not found" before any service is asked.
+Id = Annotated[str, Path(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
+
 ROLE_NAMES = {
     "provider": "Coordinator",
     "facilitator": "Facilitator",
@@ -36,12 +40,7 @@ ROLE_NAMES = {
     "court": "Court",
 }
 
-ENVIRONMENT = Environment(
-    loader=PackageLoader("console", "templates"),
-    autoescape=select_autoescape(["html"]),
-    trim_blocks=True,
-    lstrip_blocks=True,
-)
+ENVIRONMENT = environment("console")
 
 
 @dataclass(frozen=True)
@@ -127,6 +126,8 @@ def render(request: Request, template: str, status: int = 200, **context: Any) -
     html = ENVIRONMENT.get_template(template).render(
         request=request,
         staff=staff,
+        signed_in=bool(staff),  # the menu (ptfc/page.html)
+        lang="en-GB",
         role_name=ROLE_NAMES.get(staff.caller.role, staff.caller.role) if staff else "",
         csrf=f"{csrf_token(key, csrf_seed(request, key))}.{secrets.token_hex(16)}",
         when=lambda value, date_only=False: when(value, settings.timezone, date_only),

@@ -4,8 +4,6 @@ provider (oidc-provider-mock, ptfc.dev.oidc) trusted by every service through it
 the console in front, and Debian's chromium driven by Playwright. Axe checks pages; screenshots go
 to var/screenshots/console/."""
 
-import socket
-import time
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
@@ -25,7 +23,7 @@ from plans.app import create_app as plans_app
 from plans.config import Settings as PlansSettings
 from ptfc.clock import MovingClock
 from ptfc.dev import oidc
-from ptfc.dev.servers import free_port
+from ptfc.dev.servers import free_port, wait_for_port
 from ptfc.issuers import Issuer
 from ptfc.settings import ServiceSettings
 from ptfc.testing import browser as browsers
@@ -59,16 +57,11 @@ def identity_provider():
     """The development OpenID Connect provider, on a free port, for the module."""
     port = free_port()
     process = oidc.start_oidc(port)
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            break
-        except OSError:
-            if time.monotonic() > deadline or process.poll() is not None:
-                process.kill()
-                pytest.fail("the OpenID Connect provider did not start")
-            time.sleep(0.2)
+    try:
+        wait_for_port(port, 30, process)
+    except (RuntimeError, TimeoutError):
+        process.kill()
+        pytest.fail("the OpenID Connect provider did not start")
     yield f"http://127.0.0.1:{port}"
     process.terminate()
     process.wait(10)

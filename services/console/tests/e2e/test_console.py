@@ -28,32 +28,17 @@ from ptfc.sealing import seal
 from ptfc.testing.events import publish_bytes
 from ptfc.testing.mailbox import text_of
 from ptfc.testing.plugin import bearer, eventually
+from ptfc.testing.referrals import person, referral_body
 
 from .conftest import sign_in
 
 FCA = bearer("cafcass", "fca-sam-patel")  # the same adviser, as their case system would call the API
-REFERRAL = {
-    "case_number": "LO24P00777",
-    "court": "Central Family Court",
-    "court_email": "family.london@justice.example",
-    "source": "court_order",
-    "stage": "first_hearing",
-    "court_declined": False,
-    "safeguarding_concerns": False,
-    "region": "London",
-    "fca": {"name": "Sam Patel", "email": "sam.patel@cafcass.example"},
-    "parents": [
-        {
-            "given_name": "Dana",
-            "family_name": "Price",
-            "email": "dana@example.org",
-            "phone": "07700900101",
-            "gender": "female",
-            "adjustments": {"support_needs": "Dyslexia: read written material aloud"},
-        }
-    ],
-    "children": [{"age": 7}],
-}
+SUPPORT = {"support_needs": "Dyslexia: read written material aloud"}
+DANA = person("Dana", "Price", "dana@example.org", "07700900101", "female", adjustments=SUPPORT)
+# One parent (no co-parent in the case), with a reasonable adjustment the coordinator must see.
+REFERRAL = referral_body(
+    DANA, case_number="LO24P00777", court_email="family.london@justice.example", children=[{"age": 7}]
+)
 
 
 async def _parent_finishes_the_e_learning(platform) -> dict[str, str]:

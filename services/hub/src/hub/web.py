@@ -9,13 +9,13 @@ from urllib.parse import urlencode
 
 from fastapi import Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
-from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
 from hub import i18n
 from hub.backend import Backend, SignedOut
 from hub.security import LANG, SESSION, HubSession, cookie, csrf_ok, csrf_value, read_session, token_expiry
 from ptfc.limits import client_address
+from ptfc.web.pages import environment
 
 HEADERS = {
     # Only the hub's own files; no inline script or style, no framing, forms post only here. A module's
@@ -31,19 +31,7 @@ HEADERS = {
 }
 
 
-def _environment(lang: str) -> Environment:
-    env = Environment(
-        loader=PackageLoader("hub", "templates"),
-        autoescape=select_autoescape(["html"]),
-        extensions=["jinja2.ext.i18n"],
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    env.install_gettext_translations(i18n.translations(lang), newstyle=True)  # type: ignore[attr-defined]
-    return env
-
-
-ENVIRONMENTS = {lang: _environment(lang) for lang in i18n.LANGUAGES}
+ENVIRONMENTS = {lang: environment("hub", i18n.translations(lang)) for lang in i18n.LANGUAGES}
 
 
 def language(request: Request) -> str:

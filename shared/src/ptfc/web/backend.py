@@ -34,6 +34,11 @@ class Answer:
             return str(self.body.get("type", "")).rsplit("/", 1)[-1]
         return ""
 
+    def detail(self, otherwise: str) -> str:
+        """The problem's words for a person (its `detail`), or `otherwise` when it gives none."""
+        found = self.body.get("detail") if isinstance(self.body, dict) else None
+        return str(found) if found else otherwise
+
 
 class Backend:
     def __init__(
