@@ -74,6 +74,10 @@ def _refusal_pages(app: FastAPI) -> None:
         request.state.session = None  # a token refreshed earlier in this request is not written back
         return response
 
+    @app.exception_handler(elearning.Closed)
+    async def module_closed(request: Request, closed: elearning.Closed) -> Response:
+        return closed.page  # why this module cannot be opened now
+
     @app.exception_handler(Unavailable)
     async def unavailable(request: Request, _: Unavailable) -> Response:
         return after_post(request, "unavailable") or render(request, "unavailable.html", 503)

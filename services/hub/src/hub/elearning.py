@@ -39,6 +39,22 @@ def _closed(request: Request, course: dict, number: int) -> Response | None:
     return None
 
 
+class Closed(Exception):
+    """A module the parent cannot open now: `page` says why (app.py shows it)."""
+
+    def __init__(self, page: Response) -> None:
+        self.page = page
+
+
+async def _opened(request: Request, number: int, token: str) -> tuple[dict, dict]:
+    """For a page of a module: the parent's course and the module in the page's language, once the
+    course says the parent may open it (else `Closed`)."""
+    course = await course_of(request, token)
+    if closed := _closed(request, course, number):
+        raise Closed(closed)
+    return course, await _module(request, number)
+
+
 @router.get("")
 async def modules(request: Request, token: Token) -> Response:
     course = await course_of(request, token)
@@ -49,10 +65,7 @@ async def modules(request: Request, token: Token) -> Response:
 
 @router.get("/{number}")
 async def module_start(request: Request, number: ModuleNo, token: Token) -> Response:
-    course = await course_of(request, token)
-    if closed := _closed(request, course, number):
-        return closed
-    module = await _module(request, number)
+    course, module = await _opened(request, number, token)
     transcript = markdown(module["video"]["transcript"]) if module.get("video") else None
     return render(
         request, "module.html", course=course, module=module, progress=_progress(course, number), transcript=transcript
@@ -85,10 +98,7 @@ async def media(request: Request, number: ModuleNo, file: MediaName, token: Toke
 
 @router.get("/{number}/section/{section}")
 async def section(request: Request, number: ModuleNo, section: SectionNo, token: Token) -> Response:
-    course = await course_of(request, token)
-    if closed := _closed(request, course, number):
-        return closed
-    module = await _module(request, number)
+    _, module = await _opened(request, number, token)
     if section > len(module["sections"]):
         return redirect(f"/learning/{number}/activity")
     part = module["sections"][section - 1]
@@ -120,10 +130,7 @@ async def next_section(request: Request, number: ModuleNo, section: SectionNo, t
 
 @router.get("/{number}/activity")
 async def activity(request: Request, number: ModuleNo, token: Token) -> Response:
-    course = await course_of(request, token)
-    if closed := _closed(request, course, number):
-        return closed
-    module = await _module(request, number)
+    _, module = await _opened(request, number, token)
     refused = taken(request)  # answers sent back here (`submit_activity`), shown once
     errors = [tuple(e) for e in refused.get("errors", [])]
     answers, feedback = refused.get("answers", {}), refused.get("feedback", {})
