@@ -128,8 +128,12 @@ class Staff:
             assert done.status_code == 200, done.text
 
     async def session(self, pid: str, pair: list[str], days: float, lang: str) -> tuple[str, dict]:
-        """A new session in `pid`'s half, `days` from the (moved) clock at 10:00, in `lang`."""
-        start = (self.clock.now() + timedelta(days=days)).replace(hour=10, minute=0, second=0, microsecond=0)
+        """A new session in `pid`'s half, at 10:00 on the first day at least `days` from the (moved)
+        clock, in `lang`: never nearer than `days`, so it stays bookable whatever the time of day
+        the test runs (1.5 days from 22:00 at 10:00 was 12 hours nearer, inside the one-day cutoff)."""
+        at = self.clock.now() + timedelta(days=days)
+        start = at.replace(hour=10, minute=0, second=0, microsecond=0)
+        start += timedelta(days=1) if start < at else timedelta()
         body = online_session(start, f"https://video.example/{pid[:8]}") | {
             "capacity": 6,
             "language": lang,
