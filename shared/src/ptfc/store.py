@@ -9,7 +9,7 @@ import socket
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pymongo
@@ -315,9 +315,19 @@ def index_spec(index: dict[str, Any]) -> tuple[Any, ...]:
     """What makes two indexes the same: their keys and the options that change what they hold."""
     keys = index["key"].items() if isinstance(index["key"], dict) else index["key"]
     # `is`, not `in (None, False)`: a TTL of 0 (expire at the stored time) equals False.
-    options = {o: index[o] for o in INDEX_OPTIONS if index.get(o) is not None and index.get(o) is not False}
+    options = {o: naive(index[o]) for o in INDEX_OPTIONS if index.get(o) is not None and index.get(o) is not False}
     # 1 and -1 may come back as 1.0 and -1.0; a text, hashed or geo index names its kind.
     return tuple((key, d if isinstance(d, str) else int(d)) for key, d in keys), options
+
+
+def naive(value: Any) -> Any:
+    """`value` with every date as naive UTC: `index_information` answers a partial filter's date
+    naive whatever the client's `tz_aware`, and an aware date never equals a naive one."""
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        return value.astimezone(UTC).replace(tzinfo=None)
+    if isinstance(value, dict):
+        return {k: naive(v) for k, v in value.items()}
+    return value
 
 
 def object_id(value: Any) -> ObjectId | None:
