@@ -65,6 +65,29 @@ def test_the_members_require_tls_with_the_certificate_from_its_secret(tmp_path):
     assert "--tlsMode" not in dev["args"]
 
 
+GIB = 1024**3
+YEAR_OF_REFERRALS = 1.3 * 10**9  # the store's size at 12,000 referrals (bench/README.md, fourth run)
+
+
+def gib(quantity: str) -> float:
+    number, unit = re.fullmatch(r"([\d.]+)(Mi|Gi)", quantity).groups()
+    return float(number) * (1024**2 if unit == "Mi" else GIB) / GIB
+
+
+@pytest.mark.parametrize("overlay", ["dev", "prod"])
+def test_each_member_caches_a_year_of_referrals_within_its_memory(overlay):
+    """mongod's default cache is half of (the limit less 1 GiB): 0.5 GiB at 2 GiB, which a year of
+    referrals outgrows, and evicting under load cost intake 1.4x. So the cache is set, holds a year,
+    and leaves room in the limit for connections and the rest of mongod."""
+    server = pod_spec(one(render(f"overlays/{overlay}"), "StatefulSet", "mongo"))["containers"][0]
+    args = server["args"]
+    assert "--wiredTigerCacheSizeGB" in args, f"{overlay}: mongod's cache left to its default"
+    cache = float(args[args.index("--wiredTigerCacheSizeGB") + 1])
+    assert cache * GIB >= YEAR_OF_REFERRALS
+    assert cache + 1.5 <= gib(server["resources"]["limits"]["memory"])
+    assert gib(server["resources"]["requests"]["memory"]) > cache
+
+
 def test_every_client_connects_over_tls_and_checks_the_cluster_ca(tmp_path):
     prod = render("overlays/prod")
     # the init Job and the exporter build their connection strings in the manifest

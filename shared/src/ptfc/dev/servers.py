@@ -93,12 +93,20 @@ def start_nats(data_dir: Path, port: int | None = None, log: Path | None = None,
     return Server("nats", f"nats://127.0.0.1:{port}", process)
 
 
+# WiredTiger's cache in the embedded store: its default, 1G, is less than a year of referrals (the
+# store's RSS passes 1.3 GB at 12,000); evicting under a burst made intake 1.39x slower than empty
+# where a 3G cache kept it within 1.06x (bench/README.md, fourth run). An upper bound, not an
+# allocation: a test's store stays small.
+STORE_CACHE = "3G"
+
+
 def start_mongodb(
     data_dir: Path,
     port: int | None = None,
     log: Path | None = None,
     failpoints: bool = False,
     ttl_sweep_seconds: float = 0,
+    cache_size: str = STORE_CACHE,
 ) -> Server:
     """`failpoints`: the fault tests' `configureFailPoint` (off otherwise, as mongod: anyone reaching the
     port could arm one). `ttl_sweep_seconds`: SecantusDB's own TTL sweeper, off by default: each round
@@ -118,6 +126,7 @@ def start_mongodb(
         command += ["--host", "127.0.0.1", "--port", str(port)]
         command += ["--storage-path", str(data_dir), "--log-level", "WARNING", "--sync-on-commit"]
         command += ["--enable-test-commands"] if failpoints else []
+        command += ["--cache-size", cache_size]
         process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)
         wait_for_port(port, 60, process)
         return process
