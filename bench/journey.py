@@ -411,6 +411,8 @@ class Stage:
     rss: dict[str, float] = field(default_factory=dict)  # MB at the stage's end
     load: str = ""
     slow: list[list[object]] = field(default_factory=list)  # the store's slow statements, by shape
+    # The store's own time per collection over the steady runs (its `top`): {namespace: [µs, ops]}.
+    top: dict[str, list[float]] = field(default_factory=dict)
 
 
 async def measure(platform: Platform, stage: Stage, args: argparse.Namespace) -> None:
@@ -431,8 +433,14 @@ async def measure(platform: Platform, stage: Stage, args: argparse.Namespace) ->
                 sent.setdefault(name, {})[command] = sent.get(name, {}).get(command, 0) + n
         posted += len(fast.ids)
         slow = Run(f"{stage.tag}{rep}s", [next(SERIALS) for _ in range(args.steady)])
+        top_before = await store_top(platform)
         stage.steady.append(await phase(platform, slow, lambda r=slow: steady(platform.url, r, args.rate), 600))
         await settle(platform)
+        for ns, (micros, ops) in (await store_top(platform)).items():
+            was = top_before.get(ns, [0, 0])
+            held = stage.top.setdefault(ns, [0, 0])
+            held[0] += (micros - was[0]) / (args.steady * args.repeat)
+            held[1] += (ops - was[1]) / (args.steady * args.repeat)
         if args.hub_parents:
             stage.hub.append(await hub_pages(platform, fast, args.hub_parents, args.hub_rounds))
         print(f"  {stage.name}: run {rep + 1} of {args.repeat} done (load {load_average()})", flush=True)
@@ -441,6 +449,12 @@ async def measure(platform: Platform, stage: Stage, args: argparse.Namespace) ->
     stage.rss = {name: rss_mb(pid) for name, pid in platform.pids.items()}
     if args.slowms:
         stage.slow = await slow_statements(platform, since)
+
+
+async def store_top(platform: Platform) -> dict[str, list[float]]:
+    """The store's time and operations per collection since it started (`top`, in µs)."""
+    totals = (await platform.mongodb.admin.command("top"))["totals"]
+    return {ns: [v["total"]["time"], v["total"]["count"]] for ns, v in totals.items() if ns != "note"}
 
 
 async def fill(platform: Platform, n: int, templates: int, clients: int) -> dict[str, float]:
@@ -579,7 +593,7 @@ def report(args, floor, load, stages: list[Stage], loaded, handled, started_rss,
             [
                 [
                     key,
-                    *(spread([r[key] for r in getattr(s, rows)]) for s in stages),
+                    *(spread([r[key] for r in getattr(s, rows)], 3) for s in stages),
                     ratio(stages, rows, key, key in higher),
                 ]
                 for key in keys
@@ -621,6 +635,13 @@ def report(args, floor, load, stages: list[Stage], loaded, handled, started_rss,
             cells.append(f"{sum(counts.values()):.1f}: " + ", ".join(f"{c} {n:.1f}" for c, n in top))
         rows.append([name, *cells])
     table(["service", *(s.name for s in stages)], rows)
+    print("\nthe store's own time per referral in the steady runs, by collection (its `top`; the most time first):\n")
+    names = sorted(stages[-1].top, key=lambda ns: -stages[-1].top[ns][0])[:15]
+    table(
+        ["collection", *(f"{s.name}: ms, ops, µs/op" for s in stages)],
+        [[ns, *(top_cell(s.top.get(ns, [0, 0])) for s in stages)] for ns in names]
+        + [["all", *(top_cell([sum(column) for column in zip(*s.top.values(), strict=True)]) for s in stages)]],
+    )
     for s in stages:
         if s.slow:
             print(f"\nthe store's statements slower than {args.slowms} ms, {s.name}, the most time first:\n")
@@ -629,6 +650,11 @@ def report(args, floor, load, stages: list[Stage], loaded, handled, started_rss,
         "\nevents consumed, by outcome, over the run: " + ", ".join(f"{k} {n:.0f}" for k, n in sorted(handled.items()))
     )
     return verdict(stages)
+
+
+def top_cell(cell: list[float]) -> str:
+    micros, ops = cell
+    return f"{micros / 1000:.2f}, {ops:.1f}, {micros / ops if ops else 0:.0f}"
 
 
 def verdict(stages: list[Stage]) -> int:
