@@ -50,32 +50,44 @@ def fair_order(lanes: dict[str, list[dict[str, Any]]], limit: int) -> list[dict[
 
 
 async def claim_due_many(db: AsyncDatabase, now: datetime, lease: timedelta, limit: int) -> list[dict[str, Any]]:
-    """Up to `limit` due rows claimed together, as `claim_due` claims one, under one lease token: one
-    indexed read per lane (`LANES`), merged by `fair_order`, and one write for the lot (a second read
-    only when another replica took some in between). The write checks each row is still due, so a
-    row another replica claimed is not taken twice: per row, one update while `pending` and one while
-    `sending` (a lapsed lease), each due by now; the first to match moves `due_at` past now, so the
-    second cannot, and together they are the one condition `status in (pending, sending)`, each
-    served by its `STILL_DUE` index (the one `$in` update was planned as a scan of every delivery)."""
+    """Up to `limit` due rows claimed together, as `claim_due` claims one, under one lease token:
+    the rows `due_rows` reads, then `take` (a second read only when another replica took some in
+    between)."""
+    return await take(db, await due_rows(db, now, limit), now, lease)
+
+
+async def due_rows(db: AsyncDatabase, now: datetime, limit: int) -> list[dict[str, Any]]:
+    """The rows a claim of `limit` takes: one indexed read per lane (`LANES`), merged by `fair_order`."""
 
     async def due(lane: dict[str, Any]) -> list[dict[str, Any]]:
         return await db[DELIVERIES].find({**lane, "due_at": {"$lte": now}}).sort("due_at", 1).to_list(limit)
 
     found = await asyncio.gather(*(due(lane) for lane in LANES.values()))
-    rows = fair_order(dict(zip(LANES, found, strict=True)), limit)
+    return fair_order(dict(zip(LANES, found, strict=True)), limit)
+
+
+async def take(db: AsyncDatabase, rows: list[dict[str, Any]], now: datetime, lease: timedelta) -> list[dict[str, Any]]:
+    """Claims `rows` as read, in one write: each only while it still has the status it was read with
+    and is due by now. Another replica that took it since made it `sending` with `due_at` past now
+    (a lapsed one too), so it is not taken twice. One guarded update per row, on the `STILL_DUE` index
+    of its status (an `_id` with other fields no one index holds is planned as a scan of every
+    delivery, as was one `$in` update over both statuses)."""
     if not rows:
         return []
     ids, token = [row["_id"] for row in rows], uuid4().hex
     claim = {"status": "sending", "lease": token, "due_at": now + lease}
     writes = [
-        UpdateOne({"_id": i, "status": status, "due_at": {"$lte": now}}, {"$set": claim, "$inc": {"attempts": 1}})
-        for i in ids
-        for status in ("pending", "sending")
+        UpdateOne(
+            {"_id": row["_id"], "status": row["status"], "due_at": {"$lte": now}},
+            {"$set": claim, "$inc": {"attempts": 1}},
+        )
+        for row in rows
     ]
     claimed = await db[DELIVERIES].bulk_write(writes, ordered=True)
     if claimed.modified_count == len(rows):  # all of them: as read, with the claim
         return [row | claim | {"attempts": row.get("attempts", 0) + 1} for row in rows]
-    return [row for row in await db[DELIVERIES].find({"_id": {"$in": ids}}).to_list(limit) if row.get("lease") == token]
+    as_stored = await db[DELIVERIES].find({"_id": {"$in": ids}}).to_list(len(ids))
+    return [row for row in as_stored if row.get("lease") == token]
 
 
 async def record_attempts(

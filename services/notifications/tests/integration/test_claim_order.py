@@ -63,6 +63,31 @@ async def test_a_heads_up_due_behind_a_backlog_of_welcome_letters_goes_in_the_ne
         await db_store.close()
 
 
+async def test_two_replicas_that_read_the_same_due_rows_take_each_once(kit):
+    """Two senders read the same due rows (a waiting letter, and one whose sender's lease ran out);
+    the one that writes second takes none of them, so no letter is sent twice."""
+    s = kit.settings()
+    db_store = Store(s.mongodb_uri, s.db_name, "claims", SystemClock())
+    await db_store.ensure_indexes(store.INDEXES)
+    now = datetime.now(UTC)
+    rows = [
+        {"_id": "waiting", "key": 1, "status": "pending", "rank": 1, "due_at": now - timedelta(seconds=2)},
+        {"_id": "lapsed", "key": 2, "status": "sending", "rank": 1, "due_at": now - timedelta(seconds=1), "lease": "x"},
+    ]
+    await db_store.db[store.DELIVERIES].insert_many(rows)
+    try:
+        first_read = await claims.due_rows(db_store.db, now, 8)
+        second_read = await claims.due_rows(db_store.db, now, 8)
+        assert {r["_id"] for r in first_read} == {r["_id"] for r in second_read} == {"waiting", "lapsed"}
+        taken = await claims.take(db_store.db, second_read, now, timedelta(seconds=30))
+        assert await claims.take(db_store.db, first_read, now, timedelta(seconds=30)) == []
+        assert {r["_id"] for r in taken} == {"waiting", "lapsed"}
+        stored = await db_store.db[store.DELIVERIES].find().to_list()
+        assert {(r["lease"], r.get("attempts")) for r in stored} == {(taken[0]["lease"], 1)}
+    finally:
+        await db_store.close()
+
+
 def test_every_rank_has_a_lane():
     """A rank with no lane would never be claimed."""
     from notifications import domain
