@@ -3,10 +3,13 @@ authentication, SecantusDB, the five services and the Parent Hub as their own pr
 SMTP mailbox in this process so each letter's arrival is timed. Each stage measures, three times
 over: a burst (as fast as intake allows, 8 clients), a steady rate, and the hub's /course,
 /workshop and /plan pages under 50 signed-in parents. The stages are the store as it starts
-(empty), then, with `--preload N`, the same after N more referrals are written (see
-`preload.py`: copies of what the real paths wrote for a few template referrals, because posting a
-year's referrals would take the store about an hour). Both stages run on the same processes in one
-run, so compare them with each other and not with another run: the machine is shared and noisy.
+(empty), and, with `--preload N`, a store with N referrals more written (see `preload.py`: copies
+of what the real paths wrote for a few template referrals, because posting a year's referrals
+would take the store about an hour). Each stage has a platform of its own, started alike; the
+second is filled first, then the runs alternate between them (empty, full, full, empty, empty,
+full), so a change in the machine's load during the run falls on both stages alike (measured one
+after the other, the same commit's steady intake p50 came out 1.02x in one run and 2.38x in the
+next). Compare the stages with each other and not with another run: the machine is shared and noisy.
 
     uv run python bench/journey.py [--preload 12000] [--repeat 3] [--referrals 200] [--steady 100]
 
@@ -66,7 +69,6 @@ class Arrivals:
 
     def __init__(self) -> None:
         self.port = free_port()
-        self.hub = ""
         self.welcome: dict[str, float] = {}
         self.links: dict[str, str] = {}
         self.heads_up: dict[str, list[float]] = {}
@@ -77,7 +79,7 @@ class Arrivals:
         subject = str(message["Subject"])
         if subject == WELCOME:
             text = "\n".join(p.get_content() for p in message.walk() if p.get_content_type() == "text/plain")
-            link = re.search(re.escape(self.hub) + r"/activate\?token=[A-Za-z0-9_\-]+", text)
+            link = re.search(r"http://127\.0\.0\.1:[0-9]+/activate\?token=[A-Za-z0-9_\-]+", text)
             for rcpt in envelope.rcpt_tos:
                 self.welcome.setdefault(rcpt, now)
                 if link:
@@ -95,6 +97,7 @@ class Platform:
     mongodb: AsyncMongoClient
     where: dict[str, int]
     pids: dict[str, int]
+    store_url: str
 
     @property
     def url(self) -> str:
@@ -408,47 +411,50 @@ class Stage:
     settle: list[float] = field(default_factory=list)
     cpu: dict[str, float] = field(default_factory=dict)  # CPU seconds per referral, bursts and their backlog
     commands: dict[str, dict[str, float]] = field(default_factory=dict)  # per referral, likewise
+    posted: int = 0  # referrals of its bursts so far (cpu and commands are totals until `finish`)
+    rss_before: dict[str, float] = field(default_factory=dict)  # MB when its first run started
     rss: dict[str, float] = field(default_factory=dict)  # MB at the stage's end
-    load: str = ""
+    load: list[str] = field(default_factory=list)  # the load average as each of its runs started
+    since: datetime = field(default_factory=lambda: datetime.now(UTC))
     slow: list[list[object]] = field(default_factory=list)  # the store's slow statements, by shape
     # The store's own time per collection over the steady runs (its `top`): {namespace: [µs, ops]}.
     top: dict[str, list[float]] = field(default_factory=dict)
 
 
-async def measure(platform: Platform, stage: Stage, args: argparse.Namespace) -> None:
-    stage.load = load_average()
-    since = datetime.now(UTC)
-    cpu: dict[str, float] = {}
-    sent: dict[str, dict[str, float]] = {}
-    posted = 0
-    for rep in range(args.repeat):
-        fast = Run(f"{stage.tag}{rep}b", [next(SERIALS) for _ in range(args.referrals)])
-        cpu_before, commands_before = {n: cpu_seconds(p) for n, p in platform.pids.items()}, commands(platform.where)
-        stage.burst.append(await phase(platform, fast, lambda r=fast: burst(platform.url, r, args.clients), 600))
-        stage.settle.append(await settle(platform))
-        for name, pid in platform.pids.items():
-            cpu[name] = cpu.get(name, 0) + cpu_seconds(pid) - cpu_before[name]
-        for name, counts in minus(commands(platform.where), commands_before).items():
-            for command, n in counts.items():
-                sent.setdefault(name, {})[command] = sent.get(name, {}).get(command, 0) + n
-        posted += len(fast.ids)
-        slow = Run(f"{stage.tag}{rep}s", [next(SERIALS) for _ in range(args.steady)])
-        top_before = await store_top(platform)
-        stage.steady.append(await phase(platform, slow, lambda r=slow: steady(platform.url, r, args.rate), 600))
-        await settle(platform)
-        for ns, (micros, ops) in (await store_top(platform)).items():
-            was = top_before.get(ns, [0, 0])
-            held = stage.top.setdefault(ns, [0, 0])
-            held[0] += (micros - was[0]) / (args.steady * args.repeat)
-            held[1] += (ops - was[1]) / (args.steady * args.repeat)
-        if args.hub_parents:
-            stage.hub.append(await hub_pages(platform, fast, args.hub_parents, args.hub_rounds))
-        print(f"  {stage.name}: run {rep + 1} of {args.repeat} done (load {load_average()})", flush=True)
-    stage.cpu = {name: seconds / posted for name, seconds in cpu.items()}
-    stage.commands = {name: {c: n / posted for c, n in counts.items()} for name, counts in sent.items()}
+async def measure(platform: Platform, stage: Stage, args: argparse.Namespace, rep: int) -> None:
+    """One run of each figure on the stage's platform: a burst, a steady rate, the hub's pages."""
+    stage.load.append(load_average())
+    fast = Run(f"{stage.tag}{rep}b", [next(SERIALS) for _ in range(args.referrals)])
+    cpu_before, commands_before = {n: cpu_seconds(p) for n, p in platform.pids.items()}, commands(platform.where)
+    stage.burst.append(await phase(platform, fast, lambda r=fast: burst(platform.url, r, args.clients), 600))
+    stage.settle.append(await settle(platform))
+    for name, pid in platform.pids.items():
+        stage.cpu[name] = stage.cpu.get(name, 0) + cpu_seconds(pid) - cpu_before[name]
+    for name, counts in minus(commands(platform.where), commands_before).items():
+        for command, n in counts.items():
+            stage.commands.setdefault(name, {})[command] = stage.commands.get(name, {}).get(command, 0) + n
+    stage.posted += len(fast.ids)
+    slow = Run(f"{stage.tag}{rep}s", [next(SERIALS) for _ in range(args.steady)])
+    top_before = await store_top(platform)
+    stage.steady.append(await phase(platform, slow, lambda r=slow: steady(platform.url, r, args.rate), 600))
+    await settle(platform)
+    for ns, (micros, ops) in (await store_top(platform)).items():
+        was = top_before.get(ns, [0, 0])
+        held = stage.top.setdefault(ns, [0, 0])
+        held[0] += (micros - was[0]) / (args.steady * args.repeat)
+        held[1] += (ops - was[1]) / (args.steady * args.repeat)
+    if args.hub_parents:
+        stage.hub.append(await hub_pages(platform, fast, args.hub_parents, args.hub_rounds))
+    print(f"  {stage.name}: run {rep + 1} of {args.repeat} done (load {load_average()})", flush=True)
+
+
+async def finish(platform: Platform, stage: Stage, args: argparse.Namespace) -> None:
+    """The stage's totals per referral, its processes' memory, and the store's slow statements."""
+    stage.cpu = {name: seconds / stage.posted for name, seconds in stage.cpu.items()}
+    stage.commands = {name: {c: n / stage.posted for c, n in counts.items()} for name, counts in stage.commands.items()}
     stage.rss = {name: rss_mb(pid) for name, pid in platform.pids.items()}
     if args.slowms:
-        stage.slow = await slow_statements(platform, since)
+        stage.slow = await slow_statements(platform, stage.since)
 
 
 async def store_top(platform: Platform) -> dict[str, list[float]]:
@@ -476,18 +482,21 @@ async def fill(platform: Platform, n: int, templates: int, clients: int) -> dict
 
 
 async def start(var: Path, box: Arrivals, servers: list[Server], children: dict, helpers: list) -> Platform:
+    """A platform as `ptfc up` starts it, in `var`; what it started is added to `servers`,
+    `children` (each process by name) and `helpers`, to be stopped."""
+    (var / "log").mkdir(parents=True)
     bus, passwords = start_bus(var)
     servers.append(bus)
-    servers.append(start_mongodb(var / "mongodb", log=var / "log" / "mongodb.log"))
-    helpers.append(ExpirySweeper(servers[1].url, print).start())  # as `ptfc up`: the store's own TTL sweep is off
+    store = start_mongodb(var / "mongodb", log=var / "log" / "mongodb.log")
+    servers.append(store)
+    helpers.append(ExpirySweeper(store.url, print).start())  # as `ptfc up`: the store's own TTL sweep is off
     await declare_all(bus.url, passwords["streams-admin"])
     where = {name: free_port() for name in [*SERVICES, HUB]}
     hub_url = f"http://127.0.0.1:{where[HUB]}"
-    box.hub = hub_url
     env = {
         **os.environ,
         "NATS_URL": bus.url,
-        "MONGODB_URI": servers[1].url,
+        "MONGODB_URI": store.url,
         "PTFC_SMTP_HOST": "127.0.0.1",
         "PTFC_SMTP_PORT": str(box.port),
         "PTFC_ENV": "dev",
@@ -507,62 +516,79 @@ async def start(var: Path, box: Arrivals, servers: list[Server], children: dict,
     )
     _wait_ready(children, {HUB: where[HUB]}, time.monotonic())
     pids = {name: child.pid for name, child in children.items()}
-    pids |= {"nats": servers[0].process.pid, "mongodb": servers[1].process.pid, "bench (smtp)": os.getpid()}
-    mongodb = AsyncMongoClient(servers[1].url)
-    return Platform(box, bus.url, passwords["streams-admin"], mongodb, where, pids)
+    pids |= {"nats": bus.process.pid, "mongodb": store.process.pid, "bench (smtp)": os.getpid()}
+    return Platform(box, bus.url, passwords["streams-admin"], AsyncMongoClient(store.url), where, pids, store.url)
 
 
 async def main(args: argparse.Namespace) -> int:
     load = load_average()
     with tempfile.TemporaryDirectory() as tmp:
         var = Path(tmp)
-        (var / "log").mkdir()
         servers: list[Server] = []
-        children: dict = {}
+        children: list[dict] = []  # each platform's processes by name
         helpers: list[ExpirySweeper] = []
         box = Arrivals()
         smtp = Controller(box, hostname="127.0.0.1", port=box.port)
         smtp.start()
         try:
-            platform = await start(var, box, servers, children, helpers)
-            floor = args.floor / await bare_transactions(servers[1].url, args.floor)
-            if args.slowms:
-                await profile(platform, args.slowms)
-            warm = Run("warm", [next(SERIALS) for _ in range(5)])  # connections, caches, consumers
-            await burst(platform.url, warm, 5)
-            if not await wait_letters(box, warm, time.monotonic() + 120):
-                raise RuntimeError(f"no letters within 120 s; logs in {var / 'log'}")
-            await settle(platform)
-            started_rss = {name: rss_mb(pid) for name, pid in platform.pids.items()}
             stages = [Stage("empty", "empty", stored=5)]
-            await measure(platform, stages[0], args)
+            if args.preload:
+                stages.append(Stage(f"{args.preload} preloaded", "full"))
+            platforms: list[Platform] = []
+            for stage in stages:  # one platform each, started alike; only one is measured at a time
+                children.append({})
+                platforms.append(await start(var / stage.tag, box, servers, children[-1], helpers))
+            floor = args.floor / await bare_transactions(platforms[0].store_url, args.floor)
+            for platform in platforms:
+                await warm(platform, args.slowms)
             loaded: dict[str, float] = {}
             if args.preload:
-                stored = 5 + len(stages[0].burst) * (args.referrals + args.steady)
-                loaded = await fill(platform, args.preload, args.templates, args.clients)
-                loaded_rss = {name: rss_mb(pid) for name, pid in platform.pids.items()}
-                stages.append(
-                    Stage(f"{loaded['referrals']:.0f} preloaded", "full", stored=stored + int(loaded["referrals"]))
-                )
-                await measure(platform, stages[1], args)
-            else:
-                loaded_rss = {}
-            handled = outcomes(platform.where)
-            await platform.mongodb.close()
+                loaded = await fill(platforms[1], args.preload, args.templates, args.clients)
+                stages[1].name = f"{loaded['referrals']:.0f} preloaded"
+                stages[1].stored = 5 + int(loaded["referrals"])
+            pairs = list(zip(platforms, stages, strict=True))
+            for platform, stage in pairs:
+                stage.rss_before = {name: rss_mb(pid) for name, pid in platform.pids.items()}
+                stage.since = datetime.now(UTC)
+            # The runs alternate between the stages (empty, full, full, empty, ...), so a change in the
+            # machine's load over the run falls on both alike.
+            for rep in range(args.repeat):
+                for platform, stage in pairs if rep % 2 == 0 else pairs[::-1]:
+                    await measure(platform, stage, args, rep)
+            for platform, stage in pairs:
+                await finish(platform, stage, args)
+            handled: dict[str, float] = {}
+            for platform in platforms:
+                for outcome, n in outcomes(platform.where).items():
+                    handled[outcome] = handled.get(outcome, 0) + n
+                await platform.mongodb.close()
         finally:
-            for child in children.values():
-                child.terminate()
-            for child in children.values():
-                try:
-                    child.wait(10)
-                except Exception:
-                    child.kill()
+            for processes in children:
+                for child in processes.values():
+                    child.terminate()
+            for processes in children:
+                for child in processes.values():
+                    try:
+                        child.wait(10)
+                    except Exception:
+                        child.kill()
             for helper in helpers:
                 helper.stop()
             for server in reversed(servers):
                 server.stop()
             smtp.stop()
-    return report(args, floor, load, stages, loaded, handled, started_rss, loaded_rss)
+    return report(args, floor, load, stages, loaded, handled)
+
+
+async def warm(platform: Platform, slowms: int) -> None:
+    """Connections, caches and consumers warmed by five referrals, their letters all sent."""
+    if slowms:
+        await profile(platform, slowms)
+    run = Run("warm", [next(SERIALS) for _ in range(5)])
+    await burst(platform.url, run, 5)
+    if not await wait_letters(platform.box, run, time.monotonic() + 120):
+        raise RuntimeError("no letters within 120 s; see the logs under the run's var directory")
+    await settle(platform)
 
 
 def ratio(stages: list[Stage], rows: str, key: str, higher_is_better: bool) -> str:
@@ -576,13 +602,15 @@ def ratio(stages: list[Stage], rows: str, key: str, higher_is_better: bool) -> s
     return f"{(empty / full if higher_is_better else full / empty):.2f}"
 
 
-def report(args, floor, load, stages: list[Stage], loaded, handled, started_rss, loaded_rss) -> int:
+def report(args, floor, load, stages: list[Stage], loaded, handled) -> int:
     print(
         f"\nreferral → letters; {os.cpu_count()} CPUs; load average before the run {load}; floor: bare store "
         f"transactions {floor:.0f}/s; each cell min / median / max of {args.repeat} runs; the ratio compares "
         "medians (preloaded ÷ empty for times, empty ÷ preloaded for rates: above 1 is worse)\n"
     )
-    heads = [f"{s.name} (store held {s.stored} referrals; load {s.load})" for s in stages]
+    heads = [
+        f"{s.name} (store held {s.stored} referrals; load {' / '.join(x.split()[0] for x in s.load)})" for s in stages
+    ]
     higher = {"intake/s", "e2e/s", "welcome letters", "heads-up letters"}
     for rows, title in (("burst", f"{args.referrals} referrals from {args.clients} clients"),
                         ("steady", f"{args.steady} referrals at a steady {args.rate:g}/s")):  # fmt: skip
@@ -613,12 +641,10 @@ def report(args, floor, load, stages: list[Stage], loaded, handled, started_rss,
             f"\npreload: {loaded['referrals']:.0f} referrals ({loaded['documents']:.0f} documents copied) "
             f"in {loaded['seconds']:.0f} s"
         )
-    print("\nresident memory per process, MB:\n")
-    moments = [("after start", started_rss), (f"after {stages[0].name}", stages[0].rss)]
-    if loaded_rss:
-        moments += [("after the preload", loaded_rss), (f"after {stages[1].name}", stages[1].rss)]
+    print("\nresident memory per process, MB, as each stage's first run started and at its end:\n")
+    moments = [(f"{s.name}: {when}", rss) for s in stages for when, rss in (("start", s.rss_before), ("end", s.rss))]
     table(
-        ["process", *(m for m, _ in moments)], [[n, *(f"{r.get(n, 0):.0f}" for _, r in moments)] for n in started_rss]
+        ["process", *(m for m, _ in moments)], [[n, *(f"{r.get(n, 0):.0f}" for _, r in moments)] for n in stages[0].rss]
     )
     print("\nCPU seconds per referral in the bursts, their backlog included:\n")
     table(
