@@ -578,23 +578,27 @@ async def main(args: argparse.Namespace) -> int:
                     handled[outcome] = handled.get(outcome, 0) + n
                 await platform.mongodb.close()
         finally:
-            for platform in platforms:
-                hold(platform, signal.SIGCONT)
-            for processes in children:
-                for child in processes.values():
-                    child.terminate()
-            for processes in children:
-                for child in processes.values():
-                    try:
-                        child.wait(10)
-                    except Exception:
-                        child.kill()
-            for helper in helpers:
-                helper.stop()
-            for server in reversed(servers):
-                server.stop()
+            stop_all(platforms, children, helpers, servers)
             smtp.stop()
     return report(args, floor, load, stages, loaded, handled)
+
+
+def stop_all(platforms: list[Platform], children: list[dict], helpers: list, servers: list[Server]) -> None:
+    """Everything the run started, stopped ones resumed first so that they can exit."""
+    for platform in platforms:
+        hold(platform, signal.SIGCONT)
+    processes = [child for named in children for child in named.values()]
+    for child in processes:
+        child.terminate()
+    for child in processes:
+        try:
+            child.wait(10)
+        except Exception:
+            child.kill()
+    for helper in helpers:
+        helper.stop()
+    for server in reversed(servers):
+        server.stop()
 
 
 def hold(platform: Platform, sig: signal.Signals) -> None:
