@@ -53,7 +53,6 @@ class Settings(ServiceSettings):
     # due and was not planned just now by this process: retries, reminders, another replica's
     # letters, lapsed leases. What this process plans goes at once (its commit wakes the sender).
     sweep_interval: timedelta = timedelta(seconds=1)
-    send_round_gap: timedelta = timedelta(milliseconds=200)  # a woken sender begins at most this often
 
     # webhooks to partners' endpoints: attempts and back-off (doubles each time), the claim lease
     webhook_attempts: int = 10

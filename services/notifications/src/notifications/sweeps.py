@@ -146,7 +146,7 @@ async def send_round(rt: Runtime, transport: Transport, rows: list[dict[str, Any
 
 
 def make_sender(transport: Transport) -> Sweep:
-    read_at = began = -math.inf  # when the sender last read the lanes, and last began (monotonic seconds)
+    read_at = -math.inf  # when the sender last read the lanes (monotonic seconds)
 
     @woken_by(store.DELIVERIES)
     async def send_due(rt: Runtime) -> None:
@@ -155,12 +155,7 @@ def make_sender(transport: Transport) -> Sweep:
         planned, claimed as it planned them (no read: a steady intake costs the store no sender
         reads); then, once every `sweep_interval`, whatever else is due, read from the lanes:
         retries, reminders, another replica's letters, leases that ran out."""
-        nonlocal read_at, began
-        # Woken by each commit that plans letters, it begins at most once every `send_round_gap`, so
-        # the letters planned meanwhile share one claim and one record (a round for each commit
-        # cost the store more transactions than the lane reads this saves); an idle sender begins at once.
-        await asyncio.sleep(max(began + rt.settings.send_round_gap.total_seconds() - time.monotonic(), 0.0))
-        began = time.monotonic()
+        nonlocal read_at
         planned = rt.store.handoff(store.DELIVERIES)
         waiting = claims.planned_lanes(planned.take(), rt.clock.now())
         read = time.monotonic() - read_at >= rt.settings.sweep_interval.total_seconds()
