@@ -34,11 +34,11 @@ class Relay:
         """Publish everything unsent, oldest first: read from the outbox, or (`read=False`) what
         this process has just committed, as it holds it (no read). A row committed elsewhere or
         left by a failure waits for the next read, at least every `interval`."""
-        committed = self.store.handoff(OUTBOX).take()
         if not read:
-            return await self._publish_rows(committed)
-        # Taken before reading (and dropped: the read finds them); a row committed after this is
-        # published again, which JetStream drops.
+            rows, self.store.committed_rows = self.store.committed_rows, []
+            return await self._publish_rows(rows)
+        # Taken before reading: a row committed after this is published again, which JetStream drops.
+        self.store.committed_rows = []
         total = 0
         while pending := await self.store.db[OUTBOX].find({"sent": False}).sort("_id", 1).to_list(self.batch):
             total += await self._publish_rows(pending)
@@ -85,6 +85,7 @@ class Relay:
         # the library retries); the request still stands, so the loop checks for it each round.
         read_at, failed = -math.inf, False  # the outbox is read at the start, then at least every interval
         while not current_task_cancelling():
+            self.store.committed.clear()  # before publishing, so a commit during it wakes the next round
             read = failed or time.monotonic() - read_at >= self.interval
             try:
                 await self.publish_pending(read)
@@ -99,7 +100,7 @@ class Relay:
             # lands as a commit wakes it, and `stop` would then wait for this loop for ever.
             with suppress(TimeoutError):
                 async with asyncio.timeout(wait):
-                    await self.store.handoff(OUTBOX).ready.wait()
+                    await self.store.committed.wait()
                     await asyncio.sleep(self.gather)  # let the commits close behind it join this round
 
     def start(self) -> None:

@@ -17,17 +17,6 @@ from ptfc.store import Store
 Sweep = Callable[["Runtime"], Awaitable[Any]]
 
 
-def woken_by(handoff: str) -> Callable[[Sweep], Sweep]:
-    """A sweep that acts on rows this process's commits hand it (`Tx.hand(handoff, ...)`): it runs
-    as soon as they are handed, as well as every `sweep_interval` (`ptfc.service`)."""
-
-    def mark(sweep: Sweep) -> Sweep:
-        sweep.woken_by = handoff  # type: ignore[attr-defined]
-        return sweep
-
-    return mark
-
-
 @dataclass
 class Runtime:
     """Everything a route, handler or sweep of one service reaches, made once per app."""

@@ -34,7 +34,6 @@ from ptfc.refusals import Table
 from ptfc.runtime import Runtime as Runtime  # re-exported: services import these from here
 from ptfc.runtime import RuntimeDep as RuntimeDep
 from ptfc.runtime import Sweep as Sweep
-from ptfc.runtime import woken_by as woken_by
 from ptfc.settings import ServiceSettings
 from ptfc.store import DEAD_LETTERS, Store
 from ptfc.tasks import current_task_cancelling
@@ -43,25 +42,12 @@ log = logging.getLogger("ptfc.service")
 
 
 async def _every(interval: float, sweep: Sweep, rt: Runtime) -> None:
-    """Runs `sweep` `interval` after its last timed run ended; one `woken_by` a handoff also whenever
-    this process's commits hand it rows, without moving its next timed run (and not for a whole
-    interval after it failed)."""
-    never = asyncio.Event()
-    handoff = getattr(sweep, "woken_by", None)
-    handed = rt.store.handoff(handoff).ready if handoff else never
-    timed_at = 0.0  # when the next timed run is due
     while not current_task_cancelling():  # see Relay._loop
-        timed, failed = time.monotonic() >= timed_at, False
         try:
             await sweep(rt)
         except Exception:  # a sweep that fails is tried again next round: due work stays due
             log.exception("sweep %s failed", sweep.__name__)
-            failed = True
-        if timed or failed:
-            timed_at = time.monotonic() + interval
-        with suppress(TimeoutError):  # asyncio.timeout, not wait_for: see Relay._loop
-            async with asyncio.timeout(max(timed_at - time.monotonic(), 0.0)):
-                await (never if failed else handed).wait()
+        await asyncio.sleep(interval)
 
 
 def build_app(

@@ -56,27 +56,6 @@ class StoreUnavailable(ConnectionFailure):
     """The store did not let a unit of work complete in time: callers answer 503 and retry later."""
 
 
-class Handoff:
-    """Rows a committed unit of work hands to a loop of this process that acts on them (the outbox
-    relay publishes its events; notifications' sender claims its letters), so the loop need not read
-    them back from the store; `ready` wakes it. A row is in the store first: a loop that loses it
-    (a failure, a restart) finds it at its next read, which it makes at least every interval."""
-
-    def __init__(self) -> None:
-        self.rows: list[dict[str, Any]] = []
-        self.ready = asyncio.Event()
-
-    def put(self, rows: list[dict[str, Any]]) -> None:
-        self.rows.extend(rows)
-        self.ready.set()
-
-    def take(self) -> list[dict[str, Any]]:
-        """Every row handed so far; `ready` cleared, so a commit after this wakes the loop again."""
-        self.ready.clear()
-        rows, self.rows = self.rows, []
-        return rows
-
-
 class Tx:
     """One unit of work: use `session` on every write, and `emit` events to publish after commit."""
 
@@ -86,7 +65,7 @@ class Tx:
         self.producer = producer
         self.clock = clock
         self.emitted: list[Envelope] = []
-        self.handed: dict[str, list[dict[str, Any]]] = {}  # rows for this process's loops once committed (`hand`)
+        self.rows: list[dict[str, Any]] = []  # the outbox rows written, for the relay once committed
         self.deferred: dict[str, list[Any]] = {}
         # What a unit of work read and may read again: it sees one snapshot, so the events of a batch
         # can share a lookup (keyed by the caller) instead of asking the store once each.
@@ -134,11 +113,6 @@ class Tx:
         transaction. A batch of events then costs the store one write, not one per event."""
         self.deferred.setdefault(collection, []).append(write)
 
-    def hand(self, name: str, rows: list[dict[str, Any]]) -> None:
-        """Rows this work writes that a loop of this process acts on (`Store.handoff(name)`), given to
-        it once the work commits; a work that does not commit hands nothing."""
-        self.handed.setdefault(name, []).extend(rows)
-
     async def emit(self, data: EventData, correlation_id: str) -> Envelope:
         """An event to publish once this unit of work commits. Its outbox row is written with the
         others at the end of the work (one write for all of them), still inside the transaction."""
@@ -157,7 +131,7 @@ class Tx:
         if not self.emitted:
             return
         # ObjectIds grow within a process, so sorting the outbox by _id keeps emission order.
-        rows = [
+        self.rows = rows = [
             {
                 "_id": ObjectId(),
                 "event_id": str(envelope.event_id),
@@ -169,7 +143,6 @@ class Tx:
             for envelope in self.emitted
         ]
         await self.db[OUTBOX].insert_many(rows, session=self.session)
-        self.hand(OUTBOX, rows)  # the relay publishes them as they are, without reading them back
 
 
 class UnitOfWork:
@@ -217,7 +190,9 @@ class Store:
         self.db: AsyncDatabase = self.client[db_name]
         self.producer = producer
         self.clock = clock
-        self.handoffs: dict[str, Handoff] = {}  # by name: what this process's commits hand its loops
+        self.committed = asyncio.Event()  # wakes the outbox relay after a commit that emitted
+        # What this process committed to the outbox: the relay publishes it without reading it back.
+        self.committed_rows: list[dict[str, Any]] = []
         self.timeout = timeout  # seconds for a unit of work, its retries included
         self.probe_id = f"{producer}:{socket.gethostname()}:{os.getpid()}"  # `write_answers`' row
 
@@ -293,11 +268,7 @@ class Store:
             tx = Tx(self.db, session, self.producer, self.clock)
             yield tx
             await tx.flush()
-        self._hand_over(tx)
-
-    def handoff(self, name: str) -> Handoff:
-        """What this process's commits hand the loop named `name` (`Tx.hand`): the outbox relay's is `OUTBOX`."""
-        return self.handoffs.setdefault(name, Handoff())
+        self._to_relay(tx)
 
     async def run(self, work: Callable[[Tx], Awaitable[Any]]) -> Any:
         """Run `work` in a transaction. The driver re-runs all of it after a transient error (a
@@ -322,13 +293,14 @@ class Store:
 
         async with self.client.start_session() as session:
             result = await session.with_transaction(attempt)
-        self._hand_over(last[0])
+        self._to_relay(last[0])
         return result
 
-    def _hand_over(self, tx: Tx) -> None:
-        """Give this process's loops what a committed unit of work handed them."""
-        for name, rows in tx.handed.items():
-            self.handoff(name).put(rows)
+    def _to_relay(self, tx: Tx) -> None:
+        """Hand what a committed unit of work emitted to the outbox relay."""
+        if tx.rows:
+            self.committed_rows.extend(tx.rows)
+            self.committed.set()
 
     async def close(self) -> None:
         await self.client.close()

@@ -33,34 +33,20 @@ async def claim_due(db: AsyncDatabase, now: datetime, lease: timedelta, collecti
 
 
 def fair_order(lanes: dict[str, list[dict[str, Any]]], limit: int) -> list[dict[str, Any]]:
-    """Which of the lanes' due rows (each oldest first) a claim of `limit` takes, taken out of
-    `lanes`: every row whose lease ran out and every safeguarding alert first (they are few and
-    pressing), then a parent's own letters and the professionals' copies in turn, the parent's first.
-    A backlog of one kind then takes at most every other place: a heads-up due behind a thousand
-    welcome letters goes in the next claim, not after them (a strict order by rank starved the
-    heads-ups of a surge)."""
-    first = [lanes.get("leased", []), lanes.get("pending_rank_0", [])]
-    turns = [lanes.get("pending_rank_1", []), lanes.get("pending_rank_2", [])]
-    taken: list[dict[str, Any]] = []
-    for lane in first:
-        while lane and len(taken) < limit:
-            taken.append(lane.pop(0))
+    """Which of the lanes' due rows (each oldest first) a claim of `limit` takes: every row whose
+    lease ran out and every safeguarding alert first (they are few and pressing), then a parent's
+    own letters and the professionals' copies in turn, the parent's first. A backlog of one kind
+    then takes at most every other place: a heads-up due behind a thousand welcome letters goes in
+    the next claim, not after them (a strict order by rank starved the heads-ups of a surge)."""
+    first = lanes.get("leased", []) + lanes.get("pending_rank_0", [])
+    parents, professionals = lanes.get("pending_rank_1", []), lanes.get("pending_rank_2", [])
+    taken = first[:limit]
+    turns = [parents, professionals]
     while len(taken) < limit and any(turns):
         for lane in turns:
             if lane and len(taken) < limit:
                 taken.append(lane.pop(0))
     return taken
-
-
-def planned_lanes(rows: list[dict[str, Any]], now: datetime) -> dict[str, list[dict[str, Any]]]:
-    """The rows this process just planned (`Store.handoff(DELIVERIES)`) that are due now, in the
-    sender's lanes, each oldest first, as `due_rows` reads them: one planned for later (a reminder)
-    or skipped is left to the lanes' read."""
-    lanes: dict[str, list[dict[str, Any]]] = {}
-    for row in sorted(rows, key=lambda r: r["due_at"]):
-        if row["status"] == "pending" and row["due_at"] <= now:
-            lanes.setdefault(f"pending_rank_{row['rank']}", []).append(row)
-    return lanes
 
 
 async def claim_due_many(db: AsyncDatabase, now: datetime, lease: timedelta, limit: int) -> list[dict[str, Any]]:

@@ -49,10 +49,9 @@ class Settings(ServiceSettings):
     send_lease: timedelta = timedelta(seconds=30)
     send_batch: int = 50
     send_concurrency: int = 8  # deliveries claimed, sent and recorded together, each send on its own connection
-    # The sender reads its lanes this often (an idle look is one indexed read per lane) for what is
-    # due and was not planned just now by this process: retries, reminders, another replica's
-    # letters, lapsed leases. What this process plans goes at once (its commit wakes the sender).
-    sweep_interval: timedelta = timedelta(seconds=1)
+    # The sender sweep looks this often (an idle look is one indexed read): a welcome letter
+    # planned just after a look would otherwise wait a whole interval.
+    sweep_interval: timedelta = timedelta(milliseconds=200)
 
     # webhooks to partners' endpoints: attempts and back-off (doubles each time), the claim lease
     webhook_attempts: int = 10

@@ -272,11 +272,9 @@ class UnitOfWork(BaseUnitOfWork):
         for row in rows:
             # Upsert on the unique key: planning the same message again is a no-op, never an abort.
             self.tx.later(DELIVERIES, UpdateOne({"key": row["key"]}, {"$setOnInsert": row}, upsert=True))
-        self.tx.hand(DELIVERIES, rows)  # to this process's sender, which claims them without reading them
 
     async def add_delivery(self, row: dict[str, Any]) -> None:
         await self.db[DELIVERIES].insert_one(row, session=self.tx.session)
-        self.tx.hand(DELIVERIES, [row])
 
     # ---- webhooks --------------------------------------------------------------------------------
 

@@ -16,8 +16,6 @@ the notification id so a receiving system can spot the repeat."""
 
 import asyncio
 import logging
-import math
-import time
 from contextlib import suppress
 from datetime import datetime
 from typing import Any
@@ -27,7 +25,7 @@ from notifications.domain import Attempt
 from notifications.links import filled
 from notifications.transports import Outgoing, Permanent, Transient, Transport, WebhookPoster
 from ptfc.events import NotificationFailed, NotificationSent
-from ptfc.runtime import Runtime, Sweep, woken_by
+from ptfc.runtime import Runtime, Sweep
 from ptfc.sealing import unseal
 from ptfc.store import Tx
 
@@ -146,35 +144,17 @@ async def send_round(rt: Runtime, transport: Transport, rows: list[dict[str, Any
 
 
 def make_sender(transport: Transport) -> Sweep:
-    read_at = -math.inf  # when the sender last read the lanes (monotonic seconds)
-
-    @woken_by(store.DELIVERIES)
     async def send_due(rt: Runtime) -> None:
-        """Send what is due, up to `send_batch` per round, `send_concurrency` rows claimed together,
-        sent at once, their outcomes recorded together. First the letters this process has just
-        planned, claimed as it planned them (no read: a steady intake costs the store no sender
-        reads); then, once every `sweep_interval`, whatever else is due, read from the lanes:
-        retries, reminders, another replica's letters, leases that ran out."""
-        nonlocal read_at
-        planned = rt.store.handoff(store.DELIVERIES)
-        waiting = claims.planned_lanes(planned.take(), rt.clock.now())
-        read = time.monotonic() - read_at >= rt.settings.sweep_interval.total_seconds()
-        read_at = time.monotonic() if read else read_at
+        """Send what is due, up to `send_batch` per round: `send_concurrency` rows claimed together,
+        sent at once, their outcomes recorded together; then the next rows."""
         budget = rt.settings.send_batch
         while budget > 0:
-            now, lease, limit = rt.clock.now(), rt.settings.send_lease, min(rt.settings.send_concurrency, budget)
-            if any(waiting.values()):
-                chosen = claims.fair_order(waiting, limit)
-                budget -= len(chosen)
-                rows = await claims.take(rt.store.db, chosen, now, lease)
-            elif read and (rows := await claims.claim_due_many(rt.store.db, now, lease, limit)):
-                budget -= len(rows)
-            else:
+            now, lease = rt.clock.now(), rt.settings.send_lease
+            rows = await claims.claim_due_many(rt.store.db, now, lease, min(rt.settings.send_concurrency, budget))
+            if not rows:
                 return
+            budget -= len(rows)
             await send_round(rt, transport, rows)
-        # More may be due than one round's budget: run again at once (the lanes read again).
-        planned.put([row for lane in waiting.values() for row in lane])
-        read_at = -math.inf if read else read_at
 
     return send_due
 

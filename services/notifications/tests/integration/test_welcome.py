@@ -1,7 +1,5 @@
 """The first letter a parent gets, and the provider's heads-up: each sent once, whatever happens."""
 
-from datetime import timedelta
-
 from notifications.app import create_app
 from ptfc.events import ActivationIssued, ReferralReordered
 from ptfc.sealing import seal
@@ -85,21 +83,6 @@ async def test_an_event_before_its_referral_waits_for_the_contact_details(kit):
         [letter] = await kit.mail_to(ALEX.email)
         await kit.until_settled(app)
     assert "Dear Alex" in text_of(letter)
-
-
-async def test_a_letter_planned_here_goes_at_once_not_at_the_senders_next_look(kit, tap):
-    # The sender reads its lanes at start, then not for an hour: only the commit that planned the
-    # letters (its handoff) can get them out now.
-    app = create_app(kit.settings(sweep_interval=timedelta(hours=1)))
-    async with running(app):
-        await kit.publish(referral("r-now"))
-        issued = await kit.publish(activation("r-now", ALEX.participant_id))
-        await kit.mail_to(PROVIDER_INBOX, count=2)
-        [letter] = await kit.mail_to(ALEX.email)
-        await kit.until_settled(app)
-    assert letter["Subject"] == "Welcome to Planning Together for Children"
-    sent = [e.data for e in await tap.of("notification.sent") if e.data["source_event_id"] == str(issued.event_id)]
-    assert [(e["template"], e["recipient_role"]) for e in sent] == [("welcome", "parent")]
 
 
 async def test_two_replicas_side_by_side_send_each_message_once(kit, tap):
