@@ -8,7 +8,10 @@ terminated, to be replayed by operations once the cause is fixed. JetStream's ow
 delivery limit is off: a message leaves the stream only once handled or parked.
 
 Early is not failure: a delivery that finds what the event follows not yet arrived (`NotYetKnown`)
-is counted apart (`early_arrivals`, and in memory), comes again soon, and has a budget of its own
+first waits in the process, up to `out_of_order_backoff`, and is tried again each time another of
+the service's handlers commits (what it follows is usually that handler's event, a moment behind:
+notifications' welcome letter needs the referral its `remember_referral` is storing). Still early,
+it is counted apart (`early_arrivals`, and in memory), comes again soon, and has a budget of its own
 (twice `max_deliver`); the failures' budget counts only the deliveries that failed. JetStream's
 delivery count holds both, so an event early six times that then met a store outage was parked
 on its first real failure.
@@ -18,8 +21,10 @@ marks and every handler's effects in one transaction, one commit. A handler that
 only its own event out: the rest are handled again without it, so one bad event never holds
 back or parks the others."""
 
+import asyncio
 import dataclasses
 import logging
+import time
 from contextlib import suppress
 from datetime import UTC, datetime
 from typing import Any
@@ -95,6 +100,36 @@ class Consumer:
             for durable, r in self.by_durable.items()
         }
         self.early: dict[str, int] = {}  # `<durable>:<event_id>` -> its early deliveries, as counted
+        self.waiting: list[tuple[str, asyncio.Event]] = []  # early events' waits: (durable, set by another's commit)
+
+    def committed(self, durable: str) -> None:
+        """A batch of `durable` committed: wake the early events of the other handlers."""
+        for waiter, woken in self.waiting:
+            if waiter != durable:
+                woken.set()
+
+    async def handle_in_turn(self, durable: str, envelope: Envelope) -> bool:
+        """Handle an event; one that came early is tried again each time another handler of this
+        process commits, for up to `out_of_order_backoff`, before it is given back as early.
+        Measured at a steady 5 referrals/s, 3 % of notifications' activation events came early, a
+        few ms behind their referral; given back, each waited 0.2 s and a redelivery (the slowest
+        welcome letters). A wait the process cannot end (a single handler; what it follows handled
+        by another replica) ends at its deadline. The handler's next fetch waits for it (FastStream
+        finishes a fetch's messages before the next), so the deadline stays short."""
+        deadline = time.monotonic() + self.settings.out_of_order_backoff.total_seconds()
+        while True:
+            woken = asyncio.Event()  # before trying: a commit during the attempt counts
+            self.waiting.append(waiter := (durable, woken))
+            try:
+                return await self.batches[durable].submit(envelope)
+            except NotYetKnown:
+                with suppress(TimeoutError):
+                    async with asyncio.timeout(max(deadline - time.monotonic(), 0)):
+                        await woken.wait()
+                if not woken.is_set():
+                    raise
+            finally:
+                self.waiting.remove(waiter)
 
     async def early_seen(self, durable: str, envelope: Envelope, attempt: int) -> int:
         """How many of this message's deliveries were early. Looked up only once its deliveries
@@ -182,7 +217,7 @@ class Consumer:
                 await self.give_up(msg, durable, registration, body, error, attempt, envelope)
                 return
             try:
-                handled = await self.batches[durable].submit(envelope)
+                handled = await self.handle_in_turn(durable, envelope)
             except Exception as error:
                 # A validation error's text holds the event's data, contact details included: log its shape only.
                 trace = not isinstance(error, (ValidationError, NotYetKnown))
@@ -314,6 +349,7 @@ class Consumer:
                     outcomes |= dict.fromkeys(todo, error)
             else:
                 outcomes |= dict.fromkeys(todo, True)
+                self.committed(durable)
             break
         for i, key in enumerate(keys):
             if i not in outcomes:  # a second copy: a duplicate once the first is applied, else as the first

@@ -129,8 +129,9 @@ class ServiceSettings(BaseSettings):
     stream_max_age: timedelta = timedelta(days=30)
     max_deliver: int = 5
     redelivery_backoff: timedelta = timedelta(seconds=2)  # doubled on each attempt
-    # An event that came before the one it depends on (NotYetKnown) is retried sooner, doubling too,
-    # and for twice as many attempts as a failure: 0.2 s first, about 100 s in all before parking.
+    # An event that came before the one it depends on (NotYetKnown) waits this long in its process
+    # for the service's other handlers (ptfc.consumer), then is retried sooner than a failure,
+    # doubling too, and for twice as many attempts: 0.2 s first, about 100 s in all before parking.
     out_of_order_backoff: timedelta = timedelta(milliseconds=200)
     ack_wait: timedelta = timedelta(seconds=30)
     graceful_timeout: float = 15.0  # below the pod's 30 s termination grace period
