@@ -123,8 +123,11 @@ class Consumer:
             try:
                 return await self.batches[durable].submit(envelope)
             except NotYetKnown:
+                left = deadline - time.monotonic()
+                if left <= 0:  # however busy the other handlers: a busy process would retry for ever
+                    raise
                 with suppress(TimeoutError):
-                    async with asyncio.timeout(max(deadline - time.monotonic(), 0)):
+                    async with asyncio.timeout(left):
                         await woken.wait()
                 if not woken.is_set():
                     raise

@@ -1,8 +1,10 @@
 """Small platform parts a service relies on: settings, log context, retry delays, dev tokens."""
 
+import asyncio
 import io
 import json
 import logging
+import time
 from datetime import timedelta
 
 import jwt
@@ -10,6 +12,7 @@ import pytest
 
 from ptfc import cli, logs
 from ptfc.consumer import MAX_RETRY_DELAY, Consumer
+from ptfc.events import NotYetKnown
 from ptfc.handlers import Handlers
 from ptfc.issuers import Issuer
 from ptfc.settings import DEV_JWT_PUBLIC_KEY, DEV_LINK_SEAL_KEY, SECRETS, ServiceSettings
@@ -44,6 +47,32 @@ def test_redelivery_waits_double_each_time_up_to_a_cap():
     consumer = Consumer("referrals", store=None, settings=s, handlers=Handlers())
     assert [consumer.retry_delay(n) for n in (1, 2, 3, 4)] == [2, 4, 8, 16]
     assert consumer.retry_delay(40) == MAX_RETRY_DELAY
+
+
+class StillEarly:
+    """A handler's batch whose event never becomes known, while another handler commits during
+    every attempt (a busy process)."""
+
+    def __init__(self, consumer: Consumer) -> None:
+        self.consumer, self.tries = consumer, 0
+
+    async def submit(self, envelope: object) -> bool:
+        self.tries += 1
+        self.consumer.committed("other")
+        await asyncio.sleep(0.01)
+        raise NotYetKnown("what it follows never came")
+
+
+async def test_an_early_event_waits_in_its_process_only_until_its_deadline_however_busy():
+    s = ServiceSettings(out_of_order_backoff="PT0.2S")
+    consumer = Consumer("referrals", store=None, settings=s, handlers=Handlers())
+    consumer.batches["referrals-follow"] = batch = StillEarly(consumer)
+    started = time.monotonic()
+    with pytest.raises(NotYetKnown):  # given back, to be redelivered as early
+        async with asyncio.timeout(5):
+            await consumer.handle_in_turn("referrals-follow", None)
+    assert time.monotonic() - started >= 0.2 and batch.tries > 1  # tried again when woken, until its deadline
+    assert consumer.waiting == []
 
 
 async def test_a_module_level_handler_is_given_the_dependencies_it_names():
