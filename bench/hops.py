@@ -62,24 +62,26 @@ def seconds(later: datetime, earlier: datetime) -> float:
 async def measure(args: argparse.Namespace) -> tuple[list[dict[str, float]], list[dict[str, list[float]]], list[str]]:
     figures, hops, loads = [], [], []
     with tempfile.TemporaryDirectory() as tmp:
-        servers, children, helpers = [], {}, []
+        servers, children, helpers, platforms = [], {}, [], []
         box = journey.Arrivals()
         smtp = Controller(box, hostname="127.0.0.1", port=box.port)
         smtp.start()
         try:
-            platform = await journey.start(Path(tmp), box, servers, children, helpers)
+            platforms.append(platform := await journey.start(Path(tmp), box, servers, children, helpers))
             await journey.warm(platform, 0)
             for k in range(args.repeat):
                 loads.append(load_average())
                 run = journey.Run(f"hops{k}", [next(journey.SERIALS) for _ in range(args.steady)])
                 since = datetime.now(UTC)
-                drive = lambda run=run: journey.steady(platform.url, run, args.rate)  # noqa: E731
-                figures.append(await journey.phase(platform, run, drive, args.steady / args.rate + 600))
+                within = args.steady / args.rate + 600
+                figures.append(
+                    await journey.phase(platform, run, lambda r=run: journey.steady(platform.url, r, args.rate), within)
+                )
                 await journey.settle(platform)
                 hops.append(await delays(platform.mongodb, since))
                 print(f"  run {k + 1} of {args.repeat} done (load {load_average()})", file=sys.stderr)
         finally:
-            journey.stop_all([platform] if "platform" in locals() else [], [children], helpers, servers)
+            journey.stop_all(platforms, [children], helpers, servers)
             smtp.stop()
     return figures, hops, loads
 
