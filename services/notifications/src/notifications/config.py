@@ -48,7 +48,12 @@ class Settings(ServiceSettings):
     # sender keeps its claim, and short, so a delivery whose sender died goes again within ~30 s.
     send_lease: timedelta = timedelta(seconds=30)
     send_batch: int = 50
-    send_concurrency: int = 8  # deliveries claimed, sent and recorded together, each send on its own connection
+    # Deliveries claimed, sent and recorded together, each send on its own connection. A round is
+    # three store round trips and a send, so this bounds the sender's rate: at 8, a round of
+    # 250-500 ms on a busy store (16-32 letters/s) fell behind a steady 5 referrals/s (20 letters/s)
+    # and its backlog took seconds to clear (bench/README.md, ninth run). A relay that allows fewer
+    # connections per client needs this set to its limit.
+    send_concurrency: int = 16
     # The sender sweep looks this often (an idle look is one indexed read): a welcome letter
     # planned just after a look would otherwise wait a whole interval.
     sweep_interval: timedelta = timedelta(milliseconds=200)
