@@ -44,7 +44,7 @@ from aiosmtpd.controller import Controller
 from measure import bare_transactions, cpu_seconds, load_average, pct, rss_mb, spread, table
 from pymongo import AsyncMongoClient
 
-from notifications.store import DELIVERIES, LANES
+from notifications.store import DELIVERIES, LIVE
 from ptfc.bus import connect
 from ptfc.buspermissions import ADMIN
 from ptfc.dev.expiry import ExpirySweeper
@@ -211,10 +211,10 @@ async def backlog(platform: Platform) -> int:
 
 
 async def undelivered(platform: Platform) -> int:
-    """Planned letters not yet sent: notifications' delivery lanes, each read from its own
+    """Planned letters not yet sent: notifications' live deliveries, each state read from its own
     partial index (so asking does not scan the delivery log while the platform is measured)."""
     deliveries = platform.mongodb["notifications"][DELIVERIES]
-    return sum([await deliveries.count_documents(lane, hint=name) for name, lane in LANES.items()])
+    return sum([await deliveries.count_documents(rows, hint=name) for name, rows in LIVE.items()])
 
 
 async def settle(platform: Platform, within: float = 600) -> float:

@@ -67,27 +67,29 @@ async def due_rows(db: AsyncDatabase, now: datetime, limit: int) -> list[dict[st
 
 
 async def take(db: AsyncDatabase, rows: list[dict[str, Any]], now: datetime, lease: timedelta) -> list[dict[str, Any]]:
-    """Claims `rows` as read, in one write: each only while it still has the status it was read with
-    and is due by now. Another replica that took it since made it `sending` with `due_at` past now
-    (a lapsed one too), so it is not taken twice. One guarded update per row, on the `STILL_DUE` index
-    of its status (an `_id` with other fields no one index holds is planned as a scan of every
-    delivery, as was one `$in` update over both statuses)."""
+    """Claims `rows` as read, in one write: each only while it is as it was read. A waiting row must
+    still be waiting and due by now; a row whose lease ran out must still hold that lease. Another
+    replica that took it since made it `sending` with `due_at` past now and a lease of its own, so
+    it is not taken twice. One guarded update per row, on `still_pending` or `leases` by its status
+    (an `_id` with other fields no one index holds is planned as a scan of every delivery, as was
+    one `$in` update over both statuses)."""
     if not rows:
         return []
     ids, token = [row["_id"] for row in rows], uuid4().hex
     claim = {"status": "sending", "lease": token, "due_at": now + lease}
-    writes = [
-        UpdateOne(
-            {"_id": row["_id"], "status": row["status"], "due_at": {"$lte": now}},
-            {"$set": claim, "$inc": {"attempts": 1}},
-        )
-        for row in rows
-    ]
+    writes = [UpdateOne(as_read(row, now), {"$set": claim, "$inc": {"attempts": 1}}) for row in rows]
     claimed = await db[DELIVERIES].bulk_write(writes, ordered=True)
     if claimed.modified_count == len(rows):  # all of them: as read, with the claim
         return [row | claim | {"attempts": row.get("attempts", 0) + 1} for row in rows]
     as_stored = await db[DELIVERIES].find({"_id": {"$in": ids}}).to_list(len(ids))
     return [row for row in as_stored if row.get("lease") == token]
+
+
+def as_read(row: dict[str, Any], now: datetime) -> dict[str, Any]:
+    """The guard of a claim of `row`: it is still as it was read."""
+    if row["status"] == "sending":
+        return {"_id": row["_id"], "status": "sending", "lease": row["lease"]}
+    return {"_id": row["_id"], "status": row["status"], "due_at": {"$lte": now}}
 
 
 async def record_attempts(

@@ -32,27 +32,30 @@ CERTIFICATES = "certificates"  # a parent's latest completed course: the dates t
 ENDPOINTS, PARTNER_EVENTS, WEBHOOK_DELIVERIES = "webhook_endpoints", "partner_events", "webhook_deliveries"
 PARTNER_EVENTS_KEPT = timedelta(days=30)  # as long as the streams keep them: a replay reaches as far back
 
-# The sender's lanes, each one equality-and-range query on a partial index of its own (one query
+# The sender's lanes, each one equality-and-range query on a partial index of live rows (one query
 # with `$in` on the status and a sort by rank read every live delivery, and sorted them, every 200 ms):
 # rows whose sender's lease ran out, then one lane per `domain.rank`. `claim_due_many` merges them.
 LANES: dict[str, dict[str, Any]] = {
     "leased": {"status": "sending"},
     **{f"pending_rank_{rank}": {"status": "pending", "rank": rank} for rank in (0, 1, 2)},
 }
+# The lanes' indexes, by name, and the rows each holds: the waiting rows' lanes share one, by rank
+# then due time. Each index costs every one of a letter's three writes (the embedded store reads its
+# catalogue and filter on each write, the row in the index or not): a rank lane on an index of its
+# own, and a guard of its own for a lapsed claim, cost the store 0.9 ms of a letter's 5.6.
+LIVE: dict[str, dict[str, Any]] = {"leased": {"status": "sending"}, "pending": {"status": "pending"}}
 
 UNTRIED_PARENT_LETTERS = {"recipient_role": "parent", "status": "pending", "attempts": 0}
 
 # The guarded writes by `_id` (the embedded store plans an `_id` with other fields as a collection
-# scan, as it plans any query no one index holds every field of): a claim's "still due" check, per
-# status, and a record's "still this sender's lease", each on an index of the live rows alone.
-STILL_DUE = [
-    IndexModel(
-        [("_id", ASCENDING), ("status", ASCENDING), ("due_at", ASCENDING)],
-        name=f"still_{s}",
-        partialFilterExpression={"status": s},
-    )
-    for s in ("pending", "sending")
-]
+# scan, as it plans any query no one index holds every field of), each on an index of live rows alone:
+# a claim's "still due" for a waiting row, and "still this lease" for a row in a sender's hands (the
+# record of its outcome, and a claim of it once its lease ran out: a row taken since has a new lease).
+STILL_PENDING = IndexModel(
+    [("_id", ASCENDING), ("status", ASCENDING), ("due_at", ASCENDING)],
+    name="still_pending",
+    partialFilterExpression={"status": "pending"},
+)
 LEASES = IndexModel(
     [("_id", ASCENDING), ("lease", ASCENDING)], name="leases", partialFilterExpression={"status": "sending"}
 )
@@ -65,15 +68,20 @@ INDEXES: dict[str, list[IndexModel]] = {
     CERTIFICATES: [],
     DELIVERIES: [
         IndexModel("key", unique=True),  # one message per source event, template and recipient
-        # The sender's lanes (`claim_due_many`): each holds only the live rows of its kind, by due time,
-        # so a sent letter leaves them and a claim reads what is due, never the delivery log.
-        *[IndexModel("due_at", name=name, partialFilterExpression=lane) for name, lane in LANES.items()],
+        # The sender's lanes (`claim_due_many`): each holds only live rows, by due time, so a sent letter
+        # leaves them and a claim reads what is due, never the delivery log.
+        IndexModel("due_at", name="leased", partialFilterExpression=LIVE["leased"]),
+        IndexModel(
+            [("status", ASCENDING), ("rank", ASCENDING), ("due_at", ASCENDING)],
+            name="pending",
+            partialFilterExpression=LIVE["pending"],
+        ),
         IndexModel([("correlation_id", ASCENDING), ("_id", ASCENDING)]),  # the delivery log
         # `withdraw_contacts` (each `referral.withdrawn`): a parent's letters not yet tried, not the log. Its
         # filter is every field of that query: the embedded store plans an index only for a query whose
         # fields the index holds all of (keys or filter), and scans the collection otherwise.
         IndexModel("participant_id", name="untried_parent_letters", partialFilterExpression=UNTRIED_PARENT_LETTERS),
-        *STILL_DUE,
+        STILL_PENDING,
         LEASES,
     ],
     ENDPOINTS: [IndexModel([("event_types", ASCENDING), ("enabled", ASCENDING)])],
