@@ -106,13 +106,14 @@ async def store_for(make_settings):
         await store.ensure_indexes(importlib.import_module(f"{service}.store").INDEXES)
         recorder = Recorder()
         client: AsyncMongoClient = AsyncMongoClient(s.mongodb_uri, tz_aware=True, event_listeners=[recorder])
-        store.db = client[s.db_name]  # the store's own calls, recorded
-        opened.append((store, client))
+        own = store.client
+        store.client, store.db = client, client[s.db_name]  # the store's own calls, its transactions too, recorded
+        opened.append((store, own))
         return store, recorder
 
     yield open_store
-    for store, client in opened:
-        await client.close()
+    for store, own in opened:
+        await own.close()
         await store.close()
 
 
@@ -149,7 +150,7 @@ async def test_the_senders_claim_reads_only_what_is_due(store_for):
         {"key": f"k{i}", "status": "pending", "rank": i % 3, "due_at": NOW - timedelta(seconds=i)} for i in range(6)
     ]
     await fill(db, notifications.DELIVERIES, lambda i: {**sent, "key": i}, live)
-    await check(store, recorder, lambda: claims.claim_due_many(db, NOW, timedelta(seconds=30), 8))
+    await check(store, recorder, lambda: claims.claim_due_many(store, NOW, timedelta(seconds=30), 8))
     hooks = {"status": "sent", "due_at": PAST, "attempts": 1}
     await fill(db, notifications.WEBHOOK_DELIVERIES, lambda i: {**hooks, "key": i}, [])
     claim = claims.claim_due(db, NOW, timedelta(seconds=30), notifications.WEBHOOK_DELIVERIES)
@@ -396,12 +397,12 @@ async def test_recording_a_letter_and_claiming_leased_ones_read_only_those_rows(
     claimed: list[dict[str, Any]] = []
 
     async def claim() -> None:
-        claimed.extend(await claims.claim_due_many(db, NOW, timedelta(seconds=30), 8))
+        claimed.extend(await claims.claim_due_many(store, NOW, timedelta(seconds=30), 8))
 
     await check(store, recorder, claim)
     assert len(claimed) == 5 and {r["status"] for r in claimed} == {"sending"}
     assert await db[notifications.DELIVERIES].count_documents({"status": "sending", "due_at": {"$gt": NOW}}) == 5
-    assert await claims.claim_due_many(db, NOW, timedelta(seconds=30), 8) == []  # claimed once only
+    assert await claims.claim_due_many(store, NOW, timedelta(seconds=30), 8) == []  # claimed once only
     async with db.client.start_session() as session:
         tx = Tx(db, session, "notifications", SystemClock())
         outcomes = [(row, {"status": "sent"}) for row in claimed]

@@ -9,9 +9,10 @@ from uuid import uuid4
 
 from pymongo import ReturnDocument, UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.results import BulkWriteResult
 
 from notifications.store import DELIVERIES, LANES
-from ptfc.store import Tx
+from ptfc.store import Store, Tx
 
 
 async def claim_due(db: AsyncDatabase, now: datetime, lease: timedelta, collection: str) -> dict[str, Any] | None:
@@ -49,11 +50,11 @@ def fair_order(lanes: dict[str, list[dict[str, Any]]], limit: int) -> list[dict[
     return taken
 
 
-async def claim_due_many(db: AsyncDatabase, now: datetime, lease: timedelta, limit: int) -> list[dict[str, Any]]:
+async def claim_due_many(store: Store, now: datetime, lease: timedelta, limit: int) -> list[dict[str, Any]]:
     """Up to `limit` due rows claimed together, as `claim_due` claims one, under one lease token:
     the rows `due_rows` reads, then `take` (a second read only when another replica took some in
     between)."""
-    return await take(db, await due_rows(db, now, limit), now, lease)
+    return await take(store, await due_rows(store.db, now, limit), now, lease)
 
 
 async def due_rows(db: AsyncDatabase, now: datetime, limit: int) -> list[dict[str, Any]]:
@@ -66,22 +67,28 @@ async def due_rows(db: AsyncDatabase, now: datetime, limit: int) -> list[dict[st
     return fair_order(dict(zip(LANES, found, strict=True)), limit)
 
 
-async def take(db: AsyncDatabase, rows: list[dict[str, Any]], now: datetime, lease: timedelta) -> list[dict[str, Any]]:
+async def take(store: Store, rows: list[dict[str, Any]], now: datetime, lease: timedelta) -> list[dict[str, Any]]:
     """Claims `rows` as read, in one write: each only while it is as it was read. A waiting row must
     still be waiting and due by now; a row whose lease ran out must still hold that lease. Another
     replica that took it since made it `sending` with `due_at` past now and a lease of its own, so
     it is not taken twice. One guarded update per row, on `still_pending` or `leases` by its status
     (an `_id` with other fields no one index holds is planned as a scan of every delivery, as was
-    one `$in` update over both statuses)."""
+    one `$in` update over both statuses). In one transaction, so one commit: outside one, the
+    embedded store commits, and with `--sync-on-commit` syncs its journal, after each row's update
+    (3.4 against 2.5 ms a letter claimed, `bench/letter_writes.py`)."""
     if not rows:
         return []
     ids, token = [row["_id"] for row in rows], uuid4().hex
     claim = {"status": "sending", "lease": token, "due_at": now + lease}
     writes = [UpdateOne(as_read(row, now), {"$set": claim, "$inc": {"attempts": 1}}) for row in rows]
-    claimed = await db[DELIVERIES].bulk_write(writes, ordered=True)
+
+    async def claim_all(tx: Tx) -> BulkWriteResult:
+        return await tx.db[DELIVERIES].bulk_write(writes, ordered=True, session=tx.session)
+
+    claimed = await store.run(claim_all)
     if claimed.modified_count == len(rows):  # all of them: as read, with the claim
         return [row | claim | {"attempts": row.get("attempts", 0) + 1} for row in rows]
-    as_stored = await db[DELIVERIES].find({"_id": {"$in": ids}}).to_list(len(ids))
+    as_stored = await store.db[DELIVERIES].find({"_id": {"$in": ids}}).to_list(len(ids))
     return [row for row in as_stored if row.get("lease") == token]
 
 

@@ -150,7 +150,7 @@ def make_sender(transport: Transport) -> Sweep:
         budget = rt.settings.send_batch
         while budget > 0:
             now, lease = rt.clock.now(), rt.settings.send_lease
-            rows = await claims.claim_due_many(rt.store.db, now, lease, min(rt.settings.send_concurrency, budget))
+            rows = await claims.claim_due_many(rt.store, now, lease, min(rt.settings.send_concurrency, budget))
             if not rows:
                 return
             budget -= len(rows)

@@ -19,8 +19,8 @@ async def test_a_parents_letter_due_later_is_claimed_before_a_heads_up_due_earli
     ]
     await db_store.db[store.DELIVERIES].insert_many(rows)
     try:
-        first = await claims.claim_due_many(db_store.db, now, timedelta(seconds=30), 2)
-        then = await claims.claim_due_many(db_store.db, now, timedelta(seconds=30), 2)
+        first = await claims.claim_due_many(db_store, now, timedelta(seconds=30), 2)
+        then = await claims.claim_due_many(db_store, now, timedelta(seconds=30), 2)
         assert [r["_id"] for r in first] == ["alert", "welcome"]
         assert [r["_id"] for r in then] == ["heads-up"]
         # What the sender holds is what the store holds: claimed, under one lease, one attempt each.
@@ -56,7 +56,7 @@ async def test_a_heads_up_due_behind_a_backlog_of_welcome_letters_goes_in_the_ne
     }
     await db_store.db[store.DELIVERIES].insert_many([*welcomes, heads_up])
     try:
-        first = [r["_id"] for r in await claims.claim_due_many(db_store.db, now, timedelta(seconds=30), 8)]
+        first = [r["_id"] for r in await claims.claim_due_many(db_store, now, timedelta(seconds=30), 8)]
         assert "heads-up" in first
         assert [i for i in first if i != "heads-up"] == [f"welcome-{i:03}" for i in range(7)]  # oldest first
     finally:
@@ -79,8 +79,8 @@ async def test_two_replicas_that_read_the_same_due_rows_take_each_once(kit):
         first_read = await claims.due_rows(db_store.db, now, 8)
         second_read = await claims.due_rows(db_store.db, now, 8)
         assert {r["_id"] for r in first_read} == {r["_id"] for r in second_read} == {"waiting", "lapsed"}
-        taken = await claims.take(db_store.db, second_read, now, timedelta(seconds=30))
-        assert await claims.take(db_store.db, first_read, now, timedelta(seconds=30)) == []
+        taken = await claims.take(db_store, second_read, now, timedelta(seconds=30))
+        assert await claims.take(db_store, first_read, now, timedelta(seconds=30)) == []
         assert {r["_id"] for r in taken} == {"waiting", "lapsed"}
         stored = await db_store.db[store.DELIVERIES].find().to_list()
         assert {(r["lease"], r.get("attempts")) for r in stored} == {(taken[0]["lease"], 1)}
