@@ -66,9 +66,11 @@ async def test_complete_with_a_certificate_and_a_miss_with_one_rebooking_left(st
     ) as platform:
         made = await platform.refer_parents("MA24P00170", "hub-states-1", ALEX, BEN)
         alex_id, ben_id = (p["participant_id"] for p in made["participants"])
+        # Ben's session closes before Alex's begins, whatever today is: 4 and 8 days ahead never fall
+        # on one weekday (4 and 6 did on a Tuesday: both the Monday, and Alex's closed with Ben's).
         bodies = {
             ben_id: weekday_session(4, "https://video.example/ben") | {"language": "pl"},  # Ben reads Polish
-            alex_id: weekday_session(6, "https://video.example/alex"),
+            alex_id: weekday_session(8, "https://video.example/alex"),
         }
         async with httpx.AsyncClient() as staff:
             sessions = await one_each(staff, platform.workshops, STAFF, [ben_id, alex_id], lambda pid: bodies[pid])
