@@ -1,14 +1,15 @@
 """The embedded store's watchdog (`ptfc up`, the fault suite): a store that stops taking writes is
 restarted, and the operator is told.
 
-Why: a client killed inside a transaction leaves it open in SecantusDB. A later write that conflicts
-with it retries forever (`_retry_write_conflicts`), an `update_many` holding its collection's lock;
-a transaction that writes to that collection then waits for the lock holding its own mutex; and
-every transaction command, which first reaps idle transactions and so takes each one's mutex, waits
-behind it: every unit of work of every service hangs, while pings and plain writes elsewhere pass
-(issue 30: `POST /referrals` hung, nothing recovered in 10.5 minutes). Nothing but a restart ends
-that. The probe is the readiness probe's own (`Store.write_answers`, a short write in a transaction
-with a deadline); being a transaction command, it also lets the store abort a killed client's
+Why: a client killed inside a transaction leaves it open in SecantusDB. A later plain write that
+conflicts with it (in a transaction the conflict is answered at once) retries forever
+(`_retry_write_conflicts`), an `update_many` holding its collection's lock; a transaction that
+writes to that collection then waits for the lock holding its own mutex; and every transaction
+command, which first reaps idle transactions and so takes each one's mutex, waits behind it: every
+unit of work of every service hangs, while pings and plain writes elsewhere pass (issue 30: `POST
+/referrals` hung, nothing recovered in 10.5 minutes). Nothing but a restart ends that. The probe is
+the readiness probe's own (`Store.write_answers`, a short write in a transaction with a deadline);
+being a transaction command, it also lets the store abort a killed client's
 transaction once idle 60 s, which clears the simpler wedge before anything is stuck behind it."""
 
 import asyncio
